@@ -1,0 +1,289 @@
+// Command local runs the SAM application in template.yaml on this machine, with
+// no Docker and no AWS account:
+//
+//	go run ./infra/local            # or: run — the whole stack, until Ctrl-C
+//	go run ./infra/local token -role managers [-user u] [-dealer d] [-ttl 12h]
+//	go run ./infra/local invoke -fn NotifierFunction -event events/notifier.json
+//	go run ./infra/local reset      # wipe local state (data, queues, mail, logs)
+//
+// Environment: PORT (HTTP API, 3000), SERVICES_PORT (AWS endpoint, 4566),
+// AWS_ENDPOINT_URL[_DYNAMODB|_S3|_SQS|_SESV2] (use external services),
+// ENV_VARS (a sam-local style --env-vars JSON file), PARAMETERS
+// ("Name=Value Name=Value" template parameter overrides).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/claimsdesk/backend/infra/local/stack"
+)
+
+func main() {
+	cmd := "run"
+	args := os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = run(args)
+	case "token":
+		err = tokenCmd(args)
+	case "invoke":
+		err = invokeCmd(args)
+	case "reset":
+		err = resetCmd(args)
+	default:
+		err = fmt.Errorf("unknown command %q (run, token, invoke, reset)", cmd)
+	}
+	if err != nil {
+		var exit exitCode
+		if errors.As(err, &exit) {
+			os.Exit(int(exit))
+		}
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// exitCode ends the command with a status and no further message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func baseConfig() (stack.Config, error) {
+	cfg := stack.Config{
+		APIAddr:      "127.0.0.1:" + envOr("PORT", "3000"),
+		ServicesAddr: "127.0.0.1:" + envOr("SERVICES_PORT", "4566"),
+		Endpoints:    stack.EndpointsFromEnv(os.Getenv),
+		Parameters:   map[string]string{},
+	}
+	for _, kv := range strings.Fields(os.Getenv("PARAMETERS")) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return cfg, fmt.Errorf("PARAMETERS: %q is not Name=Value", kv)
+		}
+		cfg.Parameters[k] = v
+	}
+	if path := os.Getenv("ENV_VARS"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("ENV_VARS: %w", err)
+		}
+		if err := json.Unmarshal(data, &cfg.EnvVars); err != nil {
+			return cfg, fmt.Errorf("ENV_VARS %s: want {\"FunctionLogicalId\": {\"NAME\": \"value\"}}: %w", path, err)
+		}
+	}
+	return cfg, nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	watch := fs.Bool("watch", true, "rebuild functions when their sources change")
+	debug := fs.Bool("debug", false, "log the stack's own debug messages")
+	_ = fs.Parse(args)
+	cfg, err := baseConfig()
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Watch = *watch
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	started := time.Now()
+	s, err := stack.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	printBanner(s, time.Since(started))
+	fmt.Println("ready")
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "stopping...")
+	return s.Close()
+}
+
+func printBanner(s *stack.Stack, took time.Duration) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Local stack %q (%s) from template.yaml, up in %s\n", s.Model.Name, s.Model.Region, took.Round(10*time.Millisecond))
+	if s.APIURL != "" {
+		fmt.Fprintf(&b, "  HTTP API    %s\n", s.APIURL)
+	}
+	fmt.Fprintf(&b, "  AWS         %s  (DynamoDB, S3, SQS, SES v2, Lambda Invoke API; credentials %s / %s)\n", s.ServicesURL, stack.LocalAccessKey, stack.LocalSecretKey)
+	if ext := externalList(s); ext != "" {
+		fmt.Fprintf(&b, "  External    %s\n", ext)
+	}
+	if s.OutboxDir != "" {
+		fmt.Fprintf(&b, "  Outbox      %s  (every mail SES accepts, as .eml)\n", s.OutboxDir)
+	}
+	var fns []string
+	for _, fn := range s.Model.Functions {
+		fns = append(fns, fn.LogicalID)
+	}
+	fmt.Fprintf(&b, "  Functions   %s\n", strings.Join(fns, ", "))
+	fmt.Fprintf(&b, "  Logs        %s\n", filepath.Join(filepath.Dir(s.OutboxDir), "logs"))
+	fmt.Fprintln(&b, "Tokens (Authorization: Bearer <token>; valid 12h; `make token ROLE=<group> USER=<id> [DEALER=<id>]` for others):")
+	for _, u := range stack.DemoUsers {
+		tok, err := s.Token(stack.TokenRequest{Role: u.Role, User: u.User, Email: u.Email, DealerID: u.DealerID, TTL: 12 * time.Hour})
+		if err != nil {
+			continue
+		}
+		who := u.User
+		if u.DealerID != "" {
+			who += " (dealer " + u.DealerID + ")"
+		}
+		fmt.Fprintf(&b, "  %-13s %-26s %s\n", u.Role, who, tok)
+	}
+	fmt.Print(b.String())
+}
+
+func externalList(s *stack.Stack) string {
+	var out []string
+	for name, ep := range map[string]string{"DynamoDB": s.Endpoints.DynamoDB, "S3": s.Endpoints.S3, "SQS": s.Endpoints.SQS, "SES": s.Endpoints.SES} {
+		if ep != s.ServicesURL {
+			out = append(out, name+"="+ep)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func tokenCmd(args []string) error {
+	fs := flag.NewFlagSet("token", flag.ExitOnError)
+	role := fs.String("role", "", "user pool group: dealers, managers, supervisors, admins, integrations")
+	user := fs.String("user", "", "user ID (the token's sub); default: the role's demo user")
+	dealer := fs.String("dealer", "", "dealer ID (custom:dealer_id), for dealers")
+	email := fs.String("email", "", "email claim")
+	ttl := fs.Duration("ttl", 12*time.Hour, "validity (at most 24h, like Cognito)")
+	_ = fs.Parse(args)
+	if *role == "" {
+		return errors.New("token: -role is required (ROLE=<group>)")
+	}
+	cfg, err := baseConfig()
+	if err != nil {
+		return err
+	}
+	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: *role, User: *user, DealerID: *dealer, Email: *email, TTL: *ttl})
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
+}
+
+func invokeCmd(args []string) error {
+	fs := flag.NewFlagSet("invoke", flag.ExitOnError)
+	fn := fs.String("fn", "", "function logical ID (FN=...)")
+	eventPath := fs.String("event", "", "event JSON file, or - for stdin (EVENT=...)")
+	_ = fs.Parse(args)
+	if *fn == "" {
+		return errors.New("invoke: -fn is required (FN=<LogicalId>)")
+	}
+	payload := []byte("{}")
+	if *eventPath != "" {
+		var err error
+		if *eventPath == "-" {
+			payload, err = io.ReadAll(os.Stdin)
+		} else {
+			payload, err = os.ReadFile(*eventPath)
+		}
+		if err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+	}
+	cfg, err := baseConfig()
+	if err != nil {
+		return err
+	}
+	// A running stack answers on its services port; otherwise start just this
+	// function with the services, invoke once and stop.
+	url := "http://" + cfg.ServicesAddr
+	if conn, err := net.DialTimeout("tcp", cfg.ServicesAddr, 300*time.Millisecond); err == nil {
+		conn.Close()
+		fmt.Fprintf(os.Stderr, "invoking %s on the running stack (%s)\n", *fn, url)
+		return invokeHTTP(url, *fn, payload)
+	}
+	fmt.Fprintf(os.Stderr, "no running stack on %s: starting %s alone\n", cfg.ServicesAddr, *fn)
+	cfg.NoAPI, cfg.NoEventSources = true, true
+	cfg.Functions = []string{*fn}
+	cfg.Console = os.Stderr
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := stack.Start(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return invokeHTTP(s.ServicesURL, *fn, payload)
+}
+
+func invokeHTTP(base, fn string, payload []byte) error {
+	req, err := http.NewRequest(http.MethodPost, base+"/2015-03-31/functions/"+fn+"/invocations", bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Amz-Log-Type", "Tail")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("invoke %s: %w", fn, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("invoke %s: %s: %s", fn, res.Status, body)
+	}
+	if logs, err := base64.StdEncoding.DecodeString(res.Header.Get("X-Amz-Log-Result")); err == nil && len(logs) > 0 {
+		os.Stderr.Write(logs)
+	}
+	os.Stdout.Write(body)
+	fmt.Println()
+	if fe := res.Header.Get("X-Amz-Function-Error"); fe != "" {
+		fmt.Fprintf(os.Stderr, "function error: %s\n", fe)
+		return exitCode(2)
+	}
+	return nil
+}
+
+func resetCmd(args []string) error {
+	cfg, err := baseConfig()
+	if err != nil {
+		return err
+	}
+	if conn, err := net.DialTimeout("tcp", cfg.ServicesAddr, 300*time.Millisecond); err == nil {
+		conn.Close()
+		return fmt.Errorf("a stack is running on %s: stop `make run` first", cfg.ServicesAddr)
+	}
+	// Build outputs and the token key survive a reset: they are not state.
+	for _, d := range []string{"dynamodb", "s3", "sqs", "ses", "outbox", "logs", "tmp"} {
+		if err := os.RemoveAll(filepath.Join(".local", d)); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	fmt.Println("local state wiped (.local: data, queues, mail, logs)")
+	return nil
+}

@@ -1,0 +1,914 @@
+package template
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Stack is the resolved application: what the local stack provisions and runs.
+type Stack struct {
+	Name      string
+	Region    string
+	AccountID string
+
+	Functions      []*Function
+	HTTPAPIs       []*HTTPAPI
+	Tables         []*Table
+	Buckets        []*Bucket
+	Queues         []*Queue
+	MailIdentities []string
+	UserPools      []*UserPool
+	// Ignored lists the resources that have no local counterpart (alarms, topics,
+	// log groups, policies), as "LogicalId (Type)".
+	Ignored []string
+}
+
+// Function is a Lambda function with Globals merged and intrinsics resolved.
+type Function struct {
+	LogicalID string
+	Name      string
+	ARN       string
+	// Package is the Go package that builds the function's bootstrap, by the
+	// project's convention: functions/<kebab-case LogicalId without "Function">.
+	Package       string
+	Runtime       string
+	Handler       string
+	Architectures []string
+	MemoryMB      int
+	Timeout       time.Duration
+	// ReservedConcurrency is ReservedConcurrentExecutions; nil when unreserved.
+	ReservedConcurrency *int
+	Env                 map[string]string
+	LogFormat           string
+	AppLogLevel         string
+	SystemLogLevel      string
+	BuildMethod         string
+
+	HTTPEvents     []HTTPEvent
+	SQSEvents      []SQSEvent
+	ScheduleEvents []ScheduleEvent
+}
+
+// HTTPEvent is a function's HttpApi event: one route.
+type HTTPEvent struct {
+	Name       string
+	API        string // logical ID of the HttpApi
+	Method     string // upper case, or ANY
+	Path       string // "/v1/claims/{id}" or "$default"
+	Authorizer string // "" when the route has no authorizer
+	Scopes     []string
+	Timeout    time.Duration
+}
+
+// SQSEvent is a function's SQS event source mapping.
+type SQSEvent struct {
+	Name                    string
+	Queue                   string // logical ID of the queue
+	BatchSize               int
+	BatchingWindow          time.Duration
+	ReportBatchItemFailures bool
+	MaximumConcurrency      int
+	Enabled                 bool
+	FilterPatterns          []string
+}
+
+// ScheduleEvent is a function's Schedule (EventBridge rule) or ScheduleV2
+// (EventBridge Scheduler) event.
+type ScheduleEvent struct {
+	Name       string
+	Type       string // "Schedule" or "ScheduleV2"
+	Expression string
+	Timezone   string
+	Input      string
+	HasInput   bool
+	Enabled    bool
+	RuleName   string
+}
+
+// HTTPAPI is an AWS::Serverless::HttpApi (or the implicit ServerlessHttpApi).
+type HTTPAPI struct {
+	LogicalID         string
+	ID                string
+	DefaultAuthorizer string
+	Authorizers       map[string]JWTAuthorizer
+	CORS              *CORS
+	ThrottleBurst     int
+	ThrottleRate      float64
+}
+
+// JWTAuthorizer is a JWT authorizer of an HTTP API.
+type JWTAuthorizer struct {
+	IdentitySource string
+	Issuer         string
+	Audience       []string
+}
+
+// CORS is an HTTP API's CorsConfiguration.
+type CORS struct {
+	AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+	MaxAge                                                  int
+	AllowCredentials                                        bool
+}
+
+// Table is a DynamoDB table definition.
+type Table struct {
+	LogicalID            string
+	Name                 string
+	ARN                  string
+	AttributeDefinitions []AttributeDefinition
+	KeySchema            []KeyElement
+	GlobalIndexes        []Index
+	LocalIndexes         []Index
+	TTLAttribute         string
+	PointInTimeRecovery  bool
+	BillingMode          string
+}
+
+// AttributeDefinition declares a key attribute's type (S, N or B).
+type AttributeDefinition struct{ Name, Type string }
+
+// KeyElement is one element of a key schema (HASH or RANGE).
+type KeyElement struct{ Name, KeyType string }
+
+// Index is a secondary index.
+type Index struct {
+	Name             string
+	KeySchema        []KeyElement
+	ProjectionType   string
+	NonKeyAttributes []string
+}
+
+// Bucket is an S3 bucket definition.
+type Bucket struct {
+	LogicalID  string
+	Name       string
+	CORSRules  []BucketCORSRule
+	Versioning bool
+}
+
+// BucketCORSRule is one rule of a bucket's CorsConfiguration.
+type BucketCORSRule struct {
+	AllowedMethods, AllowedOrigins, AllowedHeaders, ExposedHeaders []string
+	MaxAge                                                         int
+}
+
+// Queue is an SQS queue definition with its attributes in SQS API form.
+type Queue struct {
+	LogicalID  string
+	Name       string
+	ARN        string
+	Attributes map[string]string
+}
+
+// UserPool is a Cognito user pool with the clients that belong to it.
+type UserPool struct {
+	LogicalID string
+	ID        string
+	Issuer    string
+	Clients   []string
+	Groups    []string
+}
+
+// Build resolves the template against env. dir is the project root, used to check
+// that every function's package exists.
+func Build(t *Template, env Env, dir string) (*Stack, error) {
+	r, err := newResolver(t, env)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{Name: env.StackName, Region: env.Region, AccountID: env.AccountID}
+	ids := sortedKeys(t.Resources)
+	included := map[string]bool{}
+	for _, id := range ids {
+		res := t.Resources[id]
+		if res.Condition != "" {
+			ok, err := r.condition(res.Condition)
+			if err != nil {
+				return nil, fmt.Errorf("resource %s: %w", id, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		included[id] = true
+	}
+	for _, id := range ids {
+		if !included[id] {
+			continue
+		}
+		res := t.Resources[id]
+		var err error
+		switch res.Type {
+		case "AWS::Serverless::Function":
+			var fn *Function
+			fn, err = r.function(id, res, dir)
+			if fn != nil {
+				s.Functions = append(s.Functions, fn)
+			}
+		case "AWS::Serverless::HttpApi":
+			var api *HTTPAPI
+			api, err = r.httpAPI(id, res.Properties)
+			if api != nil {
+				s.HTTPAPIs = append(s.HTTPAPIs, api)
+			}
+		case "AWS::DynamoDB::Table":
+			var tbl *Table
+			tbl, err = r.table(id, res.Properties)
+			if tbl != nil {
+				s.Tables = append(s.Tables, tbl)
+			}
+		case "AWS::S3::Bucket":
+			var b *Bucket
+			b, err = r.bucket(id, res.Properties)
+			if b != nil {
+				s.Buckets = append(s.Buckets, b)
+			}
+		case "AWS::SQS::Queue":
+			var q *Queue
+			q, err = r.queue(id, res.Properties)
+			if q != nil {
+				s.Queues = append(s.Queues, q)
+			}
+		case "AWS::SES::EmailIdentity":
+			var name string
+			name, err = r.physicalName(id)
+			s.MailIdentities = append(s.MailIdentities, name)
+		case "AWS::Cognito::UserPool":
+			var name string
+			name, err = r.physicalName(id)
+			s.UserPools = append(s.UserPools, &UserPool{
+				LogicalID: id,
+				ID:        name,
+				Issuer:    fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", env.Region, name),
+			})
+		case "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup":
+			// Attached to their pool below.
+		default:
+			s.Ignored = append(s.Ignored, fmt.Sprintf("%s (%s)", id, res.Type))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("resource %s: %w", id, err)
+		}
+	}
+	for _, id := range ids {
+		res := t.Resources[id]
+		if !included[id] || (res.Type != "AWS::Cognito::UserPoolClient" && res.Type != "AWS::Cognito::UserPoolGroup") {
+			continue
+		}
+		poolID, err := r.stringValue(res.Properties["UserPoolId"])
+		if err != nil {
+			return nil, fmt.Errorf("resource %s: UserPoolId: %w", id, err)
+		}
+		name, err := r.physicalName(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range s.UserPools {
+			if p.ID != poolID {
+				continue
+			}
+			if res.Type == "AWS::Cognito::UserPoolClient" {
+				p.Clients = append(p.Clients, name)
+			} else {
+				p.Groups = append(p.Groups, name)
+			}
+		}
+	}
+	if err := s.addImplicitAPI(t, r); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// addImplicitAPI creates SAM's implicit ServerlessHttpApi when an HttpApi event
+// names no ApiId.
+func (s *Stack) addImplicitAPI(t *Template, r *resolver) error {
+	for _, fn := range s.Functions {
+		for _, ev := range fn.HTTPEvents {
+			if ev.API != implicitAPI {
+				continue
+			}
+			for _, a := range s.HTTPAPIs {
+				if a.LogicalID == implicitAPI {
+					return nil
+				}
+			}
+			api, err := r.httpAPI(implicitAPI, asMap(t.Globals["HttpApi"]))
+			if err != nil {
+				return fmt.Errorf("implicit HTTP API: %w", err)
+			}
+			api.ID = shortID(s.Name+"/"+implicitAPI, 10, alnumLower)
+			s.HTTPAPIs = append(s.HTTPAPIs, api)
+			return nil
+		}
+	}
+	return nil
+}
+
+const implicitAPI = "ServerlessHttpApi"
+
+// Function returns the function with the given logical ID or physical name.
+func (s *Stack) Function(name string) *Function {
+	for _, fn := range s.Functions {
+		if fn.LogicalID == name || fn.Name == name || fn.ARN == name {
+			return fn
+		}
+	}
+	return nil
+}
+
+// Queue returns the queue with the given logical ID.
+func (s *Stack) Queue(logicalID string) *Queue {
+	for _, q := range s.Queues {
+		if q.LogicalID == logicalID {
+			return q
+		}
+	}
+	return nil
+}
+
+// mergeGlobals overlays the function's properties on the Globals: nested maps
+// merge, everything else is replaced.
+func mergeGlobals(global, own map[string]any) map[string]any {
+	out := make(map[string]any, len(global)+len(own))
+	for k, v := range global {
+		out[k] = v
+	}
+	for k, v := range own {
+		gm, gok := out[k].(map[string]any)
+		om, ook := v.(map[string]any)
+		if gok && ook && !isIntrinsic(om) {
+			out[k] = mergeGlobals(gm, om)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func isIntrinsic(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "Ref" || strings.HasPrefix(k, "Fn::")
+	}
+	return false
+}
+
+var camelBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+
+// PackageFor returns the Go package directory of a function's LogicalId:
+// "SlaCheckFunction" -> "functions/sla-check". The Makefile uses the same rule.
+func PackageFor(logicalID string) string {
+	base := strings.TrimSuffix(logicalID, "Function")
+	return "functions/" + strings.ToLower(camelBoundary.ReplaceAllString(base, "$1-$2"))
+}
+
+func (r *resolver) function(id string, res Resource, dir string) (*Function, error) {
+	props := mergeGlobals(asMap(r.t.Globals["Function"]), res.Properties)
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, err
+	}
+	fn := &Function{
+		LogicalID:      id,
+		Name:           name,
+		ARN:            r.arn("lambda", "function:"+name),
+		Package:        PackageFor(id),
+		MemoryMB:       128,
+		Timeout:        3 * time.Second,
+		Env:            map[string]string{},
+		LogFormat:      "Text",
+		AppLogLevel:    "INFO",
+		SystemLogLevel: "INFO",
+	}
+	if dir != "" {
+		if st, err := os.Stat(filepath.Join(dir, fn.Package)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("function package %s does not exist (convention: LogicalId %s builds ./%s)", fn.Package, id, fn.Package)
+		}
+	}
+	str := func(key string) (string, error) {
+		v, ok := props[key]
+		if !ok {
+			return "", nil
+		}
+		return r.stringValue(v)
+	}
+	if fn.Runtime, err = str("Runtime"); err != nil {
+		return nil, err
+	}
+	if fn.Handler, err = str("Handler"); err != nil {
+		return nil, err
+	}
+	if fn.Architectures, err = r.stringList(props["Architectures"]); err != nil {
+		return nil, err
+	}
+	if fn.BuildMethod, err = r.stringValue(res.Metadata["BuildMethod"]); err != nil {
+		return nil, err
+	}
+	if v, err := str("MemorySize"); err != nil {
+		return nil, err
+	} else if v != "" {
+		if fn.MemoryMB, err = strconv.Atoi(v); err != nil {
+			return nil, fmt.Errorf("MemorySize %q: %w", v, err)
+		}
+	}
+	if v, err := str("Timeout"); err != nil {
+		return nil, err
+	} else if v != "" {
+		secs, err := strconv.Atoi(v)
+		if err != nil || secs < 1 || secs > 900 {
+			return nil, fmt.Errorf("Timeout %q is not 1..900 seconds", v)
+		}
+		fn.Timeout = time.Duration(secs) * time.Second
+	}
+	if v, err := str("ReservedConcurrentExecutions"); err != nil {
+		return nil, err
+	} else if v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("ReservedConcurrentExecutions %q is not a count", v)
+		}
+		fn.ReservedConcurrency = &n
+	}
+	if lc, ok := props["LoggingConfig"]; ok {
+		m, err := r.value(lc)
+		if err != nil {
+			return nil, fmt.Errorf("LoggingConfig: %w", err)
+		}
+		lm := asMap(m)
+		if v := scalarString(lm["LogFormat"]); v != "" {
+			fn.LogFormat = v
+		}
+		if v := scalarString(lm["ApplicationLogLevel"]); v != "" {
+			fn.AppLogLevel = v
+		}
+		if v := scalarString(lm["SystemLogLevel"]); v != "" {
+			fn.SystemLogLevel = v
+		}
+	}
+	vars, err := r.value(asMap(asMap(props["Environment"])["Variables"]))
+	if err != nil {
+		return nil, fmt.Errorf("Environment: %w", err)
+	}
+	for k, v := range asMap(vars) {
+		fn.Env[k] = scalarString(v)
+	}
+	events := asMap(res.Properties["Events"])
+	for _, evName := range sortedKeys(events) {
+		ev := asMap(events[evName])
+		typ, _ := ev["Type"].(string)
+		p := asMap(ev["Properties"])
+		switch typ {
+		case "HttpApi":
+			h, err := r.httpEvent(evName, p)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: %w", evName, err)
+			}
+			fn.HTTPEvents = append(fn.HTTPEvents, h)
+		case "SQS":
+			q, err := r.sqsEvent(evName, p)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: %w", evName, err)
+			}
+			fn.SQSEvents = append(fn.SQSEvents, q)
+		case "Schedule", "ScheduleV2":
+			sc, err := r.scheduleEvent(fn, evName, typ, p)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: %w", evName, err)
+			}
+			fn.ScheduleEvents = append(fn.ScheduleEvents, sc)
+		default:
+			return nil, fmt.Errorf("event %s: type %q is not supported by the local stack", evName, typ)
+		}
+	}
+	return fn, nil
+}
+
+func (r *resolver) httpEvent(name string, p map[string]any) (HTTPEvent, error) {
+	ev := HTTPEvent{Name: name, API: implicitAPI, Method: "ANY", Path: "$default", Timeout: 30 * time.Second}
+	if v, ok := p["ApiId"]; ok {
+		// ApiId is !Ref Api; keep the logical ID rather than the physical one.
+		if m, ok := v.(map[string]any); ok {
+			if ref, ok := m["Ref"].(string); ok {
+				ev.API = ref
+			}
+		}
+		if ev.API == implicitAPI {
+			return ev, fmt.Errorf("ApiId must be !Ref of an AWS::Serverless::HttpApi")
+		}
+	}
+	if v, ok := p["Path"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ev.Path = s
+	}
+	if v, ok := p["Method"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ev.Method = strings.ToUpper(s)
+		if ev.Method == "X-AMAZON-APIGATEWAY-ANY-METHOD" || ev.Method == "*" {
+			ev.Method = "ANY"
+		}
+	}
+	if v, ok := p["TimeoutInMillis"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ms, err := strconv.Atoi(s)
+		if err != nil || ms < 50 || ms > 30000 {
+			return ev, fmt.Errorf("TimeoutInMillis %q is not 50..30000", s)
+		}
+		ev.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	// The authorizer: the event's Auth.Authorizer, else the API's default (applied later).
+	ev.Authorizer = "$default"
+	if auth, ok := p["Auth"]; ok {
+		am, err := r.value(auth)
+		if err != nil {
+			return ev, err
+		}
+		a := asMap(am)
+		if v, ok := a["Authorizer"]; ok {
+			ev.Authorizer = scalarString(v)
+			if ev.Authorizer == "NONE" {
+				ev.Authorizer = ""
+			}
+		}
+		for _, s := range asList(a["AuthorizationScopes"]) {
+			ev.Scopes = append(ev.Scopes, scalarString(s))
+		}
+	}
+	return ev, nil
+}
+
+func (r *resolver) sqsEvent(name string, p map[string]any) (SQSEvent, error) {
+	ev := SQSEvent{Name: name, BatchSize: 10, Enabled: true}
+	arn, err := r.stringValue(p["Queue"])
+	if err != nil {
+		return ev, fmt.Errorf("Queue: %w", err)
+	}
+	for id, res := range r.t.Resources {
+		if res.Type != "AWS::SQS::Queue" {
+			continue
+		}
+		qa, err := r.attr(id, "Arn")
+		if err == nil && qa == arn {
+			ev.Queue = id
+		}
+	}
+	if ev.Queue == "" {
+		return ev, fmt.Errorf("Queue %q is not a queue of this template", arn)
+	}
+	intProp := func(key string, dst *int) error {
+		v, ok := p[key]
+		if !ok {
+			return nil
+		}
+		s, err := r.stringValue(v)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%s %q: %w", key, s, err)
+		}
+		*dst = n
+		return nil
+	}
+	if err := intProp("BatchSize", &ev.BatchSize); err != nil {
+		return ev, err
+	}
+	var window int
+	if err := intProp("MaximumBatchingWindowInSeconds", &window); err != nil {
+		return ev, err
+	}
+	ev.BatchingWindow = time.Duration(window) * time.Second
+	if ev.BatchSize < 1 || ev.BatchSize > 10000 || (ev.BatchSize > 10 && window == 0) {
+		return ev, fmt.Errorf("BatchSize %d: 1..10, or up to 10000 with a batching window", ev.BatchSize)
+	}
+	if v, ok := p["Enabled"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ev.Enabled = s != "false"
+	}
+	types, err := r.stringList(p["FunctionResponseTypes"])
+	if err != nil {
+		return ev, err
+	}
+	for _, t := range types {
+		if t == "ReportBatchItemFailures" {
+			ev.ReportBatchItemFailures = true
+		}
+	}
+	if sc, ok := p["ScalingConfig"]; ok {
+		m, err := r.value(sc)
+		if err != nil {
+			return ev, err
+		}
+		if v := scalarString(asMap(m)["MaximumConcurrency"]); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 2 || n > 1000 {
+				return ev, fmt.Errorf("ScalingConfig.MaximumConcurrency %q is not 2..1000", v)
+			}
+			ev.MaximumConcurrency = n
+		}
+	}
+	if fc, ok := p["FilterCriteria"]; ok {
+		m, err := r.value(fc)
+		if err != nil {
+			return ev, err
+		}
+		for _, f := range asList(asMap(m)["Filters"]) {
+			ev.FilterPatterns = append(ev.FilterPatterns, scalarString(asMap(f)["Pattern"]))
+		}
+	}
+	return ev, nil
+}
+
+func (r *resolver) scheduleEvent(fn *Function, name, typ string, p map[string]any) (ScheduleEvent, error) {
+	ev := ScheduleEvent{Name: name, Type: typ, Enabled: true, RuleName: fn.Name + "-" + name}
+	key := "Schedule"
+	if typ == "ScheduleV2" {
+		key = "ScheduleExpression"
+	}
+	expr, err := r.stringValue(p[key])
+	if err != nil {
+		return ev, fmt.Errorf("%s: %w", key, err)
+	}
+	if expr == "" {
+		return ev, fmt.Errorf("%s is required", key)
+	}
+	ev.Expression = expr
+	if v, ok := p["ScheduleExpressionTimezone"]; ok {
+		if ev.Timezone, err = r.stringValue(v); err != nil {
+			return ev, err
+		}
+		if typ != "ScheduleV2" {
+			return ev, fmt.Errorf("ScheduleExpressionTimezone is only valid on ScheduleV2")
+		}
+	}
+	if v, ok := p["Input"]; ok {
+		if ev.Input, err = r.stringValue(v); err != nil {
+			return ev, err
+		}
+		ev.HasInput = true
+		if typ == "Schedule" && !json.Valid([]byte(ev.Input)) {
+			return ev, fmt.Errorf("Input must be valid JSON for a Schedule event")
+		}
+	}
+	if v, ok := p["Name"]; ok {
+		if ev.RuleName, err = r.stringValue(v); err != nil {
+			return ev, err
+		}
+	}
+	if v, ok := p["Enabled"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ev.Enabled = s != "false"
+	}
+	if v, ok := p["State"]; ok {
+		s, err := r.stringValue(v)
+		if err != nil {
+			return ev, err
+		}
+		ev.Enabled = s != "DISABLED"
+	}
+	return ev, nil
+}
+
+func (r *resolver) httpAPI(id string, props map[string]any) (*HTTPAPI, error) {
+	api := &HTTPAPI{LogicalID: id, Authorizers: map[string]JWTAuthorizer{}}
+	if id != implicitAPI {
+		name, err := r.physicalName(id)
+		if err != nil {
+			return nil, err
+		}
+		api.ID = name
+	}
+	authV, err := r.value(props["Auth"])
+	if err != nil {
+		return nil, fmt.Errorf("Auth: %w", err)
+	}
+	auth := asMap(authV)
+	api.DefaultAuthorizer = scalarString(auth["DefaultAuthorizer"])
+	for name, a := range asMap(auth["Authorizers"]) {
+		am := asMap(a)
+		jwt := asMap(am["JwtConfiguration"])
+		if len(jwt) == 0 {
+			return nil, fmt.Errorf("authorizer %s: only JWT authorizers are supported locally", name)
+		}
+		ja := JWTAuthorizer{
+			IdentitySource: scalarString(am["IdentitySource"]),
+			Issuer:         scalarString(jwt["issuer"]),
+		}
+		if ja.IdentitySource == "" {
+			ja.IdentitySource = "$request.header.Authorization"
+		}
+		for _, a := range asList(jwt["audience"]) {
+			ja.Audience = append(ja.Audience, scalarString(a))
+		}
+		if ja.Issuer == "" || len(ja.Audience) == 0 {
+			return nil, fmt.Errorf("authorizer %s: JwtConfiguration needs issuer and audience", name)
+		}
+		api.Authorizers[name] = ja
+	}
+	if api.DefaultAuthorizer != "" {
+		if _, ok := api.Authorizers[api.DefaultAuthorizer]; !ok {
+			return nil, fmt.Errorf("DefaultAuthorizer %s is not among the Authorizers", api.DefaultAuthorizer)
+		}
+	}
+	if c, ok := props["CorsConfiguration"]; ok {
+		cv, err := r.value(c)
+		if err != nil {
+			return nil, fmt.Errorf("CorsConfiguration: %w", err)
+		}
+		if b, ok := cv.(bool); ok {
+			if b {
+				api.CORS = &CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}
+			}
+		} else {
+			cm := asMap(cv)
+			strs := func(k string) []string {
+				var out []string
+				for _, e := range asList(cm[k]) {
+					out = append(out, scalarString(e))
+				}
+				return out
+			}
+			api.CORS = &CORS{
+				AllowOrigins:  strs("AllowOrigins"),
+				AllowMethods:  strs("AllowMethods"),
+				AllowHeaders:  strs("AllowHeaders"),
+				ExposeHeaders: strs("ExposeHeaders"),
+			}
+			api.CORS.MaxAge, _ = strconv.Atoi(scalarString(cm["MaxAge"]))
+			api.CORS.AllowCredentials = scalarString(cm["AllowCredentials"]) == "true"
+		}
+	}
+	if d, ok := props["DefaultRouteSettings"]; ok {
+		dv, err := r.value(d)
+		if err != nil {
+			return nil, fmt.Errorf("DefaultRouteSettings: %w", err)
+		}
+		dm := asMap(dv)
+		api.ThrottleBurst, _ = strconv.Atoi(scalarString(dm["ThrottlingBurstLimit"]))
+		api.ThrottleRate, _ = strconv.ParseFloat(scalarString(dm["ThrottlingRateLimit"]), 64)
+	}
+	return api, nil
+}
+
+// RouteAuthorizer returns the authorizer name a route uses: its own, or the
+// API's default when the event did not say.
+func (a *HTTPAPI) RouteAuthorizer(ev HTTPEvent) string {
+	if ev.Authorizer == "$default" {
+		return a.DefaultAuthorizer
+	}
+	return ev.Authorizer
+}
+
+func (r *resolver) table(id string, props map[string]any) (*Table, error) {
+	v, err := r.value(props)
+	if err != nil {
+		return nil, err
+	}
+	p := asMap(v)
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{LogicalID: id, Name: name, BillingMode: scalarString(p["BillingMode"])}
+	t.ARN = r.arn("dynamodb", "table/"+name)
+	if t.BillingMode == "" {
+		t.BillingMode = "PROVISIONED"
+	}
+	for _, a := range asList(p["AttributeDefinitions"]) {
+		m := asMap(a)
+		t.AttributeDefinitions = append(t.AttributeDefinitions, AttributeDefinition{scalarString(m["AttributeName"]), scalarString(m["AttributeType"])})
+	}
+	t.KeySchema = keySchema(p["KeySchema"])
+	indexes := func(v any) []Index {
+		var out []Index
+		for _, i := range asList(v) {
+			m := asMap(i)
+			proj := asMap(m["Projection"])
+			idx := Index{Name: scalarString(m["IndexName"]), KeySchema: keySchema(m["KeySchema"]), ProjectionType: scalarString(proj["ProjectionType"])}
+			for _, a := range asList(proj["NonKeyAttributes"]) {
+				idx.NonKeyAttributes = append(idx.NonKeyAttributes, scalarString(a))
+			}
+			out = append(out, idx)
+		}
+		return out
+	}
+	t.GlobalIndexes = indexes(p["GlobalSecondaryIndexes"])
+	t.LocalIndexes = indexes(p["LocalSecondaryIndexes"])
+	if ttl := asMap(p["TimeToLiveSpecification"]); scalarString(ttl["Enabled"]) == "true" {
+		t.TTLAttribute = scalarString(ttl["AttributeName"])
+	}
+	t.PointInTimeRecovery = scalarString(asMap(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"]) == "true"
+	return t, nil
+}
+
+func keySchema(v any) []KeyElement {
+	var out []KeyElement
+	for _, k := range asList(v) {
+		m := asMap(k)
+		out = append(out, KeyElement{scalarString(m["AttributeName"]), scalarString(m["KeyType"])})
+	}
+	return out
+}
+
+func (r *resolver) bucket(id string, props map[string]any) (*Bucket, error) {
+	v, err := r.value(props)
+	if err != nil {
+		return nil, err
+	}
+	p := asMap(v)
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bucket{LogicalID: id, Name: name}
+	b.Versioning = scalarString(asMap(p["VersioningConfiguration"])["Status"]) == "Enabled"
+	for _, rule := range asList(asMap(p["CorsConfiguration"])["CorsRules"]) {
+		m := asMap(rule)
+		strs := func(k string) []string {
+			var out []string
+			for _, e := range asList(m[k]) {
+				out = append(out, scalarString(e))
+			}
+			return out
+		}
+		cr := BucketCORSRule{
+			AllowedMethods: strs("AllowedMethods"),
+			AllowedOrigins: strs("AllowedOrigins"),
+			AllowedHeaders: strs("AllowedHeaders"),
+			ExposedHeaders: strs("ExposedHeaders"),
+		}
+		cr.MaxAge, _ = strconv.Atoi(scalarString(m["MaxAge"]))
+		b.CORSRules = append(b.CORSRules, cr)
+	}
+	return b, nil
+}
+
+// queueAttributes maps CloudFormation queue properties to SQS API attributes.
+var queueAttributes = []string{
+	"DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+	"VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId",
+	"KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "DeduplicationScope", "FifoThroughputLimit",
+}
+
+func (r *resolver) queue(id string, props map[string]any) (*Queue, error) {
+	v, err := r.value(props)
+	if err != nil {
+		return nil, err
+	}
+	p := asMap(v)
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{LogicalID: id, Name: name, ARN: r.arn("sqs", name), Attributes: map[string]string{}}
+	for _, k := range queueAttributes {
+		if v, ok := p[k]; ok {
+			q.Attributes[k] = scalarString(v)
+		}
+	}
+	for _, k := range []string{"RedrivePolicy", "RedriveAllowPolicy"} {
+		if v, ok := p[k]; ok {
+			if s, ok := v.(string); ok {
+				q.Attributes[k] = s
+				continue
+			}
+			m := asMap(v)
+			// SQS expects maxReceiveCount as a number in the JSON document.
+			if c, ok := m["maxReceiveCount"]; ok {
+				if n, err := strconv.Atoi(scalarString(c)); err == nil {
+					m["maxReceiveCount"] = n
+				}
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			q.Attributes[k] = string(b)
+		}
+	}
+	return q, nil
+}
