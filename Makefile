@@ -14,8 +14,11 @@ FUNCTIONS := PublicFunction ClaimsFunction NotifierFunction
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
+LOCAL := .local/bin/claims-local
+
 run: ## run the whole stack locally (HTTP API :3000, AWS services :4566); prints `ready`
-	$(GO) run ./infra/local run
+	@$(GO) build -o $(LOCAL) ./infra/local
+	@exec $(LOCAL) run
 
 test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 	$(GO) test ./...
@@ -45,13 +48,16 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 token: ## print a token: make token ROLE=<group> [USER=<id>] [DEALER=<id>]
-	@$(GO) run ./infra/local token -role "$(ROLE)" -user "$(if $(filter command line,$(origin USER)),$(USER))" -dealer "$(DEALER)"
+	@$(GO) build -o $(LOCAL) ./infra/local
+	@$(LOCAL) token -role "$(ROLE)" -user "$(if $(filter command line,$(origin USER)),$(USER))" -dealer "$(DEALER)"
 
-invoke: ## invoke one function: make invoke FN=<LogicalId> EVENT=events/<file>.json
-	@$(GO) run ./infra/local invoke -fn "$(FN)" -event "$(EVENT)"
+invoke: ## invoke one function: make invoke FN=<LogicalId> EVENT=events/<LogicalId>.json
+	@$(GO) build -o $(LOCAL) ./infra/local
+	@$(LOCAL) invoke -fn "$(FN)" -event "$(EVENT)"
 
 reset: ## wipe local state (tables, objects, queues, mail, logs)
-	$(GO) run ./infra/local reset
+	@$(GO) build -o $(LOCAL) ./infra/local
+	@$(LOCAL) reset
 
 clean: ## remove build outputs and local state
 	rm -rf .aws-sam .local

@@ -1,0 +1,270 @@
+package stack
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
+	"github.com/claimsdesk/backend/infra/local/awsemu/s3"
+	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/infra/local/awsemu/sqs"
+	"github.com/claimsdesk/backend/infra/local/runtime"
+)
+
+// Local credentials: the embedded services accept them, and S3 verifies
+// presigned URLs and POST policies with them like AWS does with real keys.
+const (
+	LocalAccessKey = "AKIALOCALDEVELOPMENT"
+	LocalSecretKey = "local/development/secret/key/of/the/stack00"
+)
+
+// Endpoints are external service endpoints that replace the embedded ones
+// ("" keeps the embedded service).
+type Endpoints struct {
+	DynamoDB, S3, SQS, SES string
+}
+
+// EndpointsFromEnv reads AWS_ENDPOINT_URL and the per-service
+// AWS_ENDPOINT_URL_<SERVICE> variables, as the AWS SDKs do.
+func EndpointsFromEnv(getenv func(string) string) Endpoints {
+	all := getenv("AWS_ENDPOINT_URL")
+	pick := func(name string) string {
+		if v := getenv("AWS_ENDPOINT_URL_" + name); v != "" {
+			return v
+		}
+		return all
+	}
+	return Endpoints{DynamoDB: pick("DYNAMODB"), S3: pick("S3"), SQS: pick("SQS"), SES: pick("SESV2")}
+}
+
+// embedded are the in-process AWS services.
+type embedded struct {
+	dynamodb *dynamodb.Server
+	s3       *s3.Server
+	sqs      *sqs.Server
+	ses      *ses.Server
+}
+
+func startEmbedded(state, region, account string, ext Endpoints, logger *slog.Logger) (*embedded, error) {
+	e := &embedded{}
+	var err error
+	if ext.DynamoDB == "" {
+		if e.dynamodb, err = dynamodb.New(dynamodb.Config{Dir: filepath.Join(state, "dynamodb"), Region: region, AccountID: account, Logger: logger.With("service", "dynamodb")}); err != nil {
+			return nil, fmt.Errorf("start dynamodb: %w", err)
+		}
+	}
+	if ext.S3 == "" {
+		if e.s3, err = s3.New(s3.Config{Dir: filepath.Join(state, "s3"), Region: region, Credentials: map[string]string{LocalAccessKey: LocalSecretKey}, Logger: logger.With("service", "s3")}); err != nil {
+			e.close()
+			return nil, fmt.Errorf("start s3: %w", err)
+		}
+	}
+	if ext.SQS == "" {
+		if e.sqs, err = sqs.New(sqs.Config{Dir: filepath.Join(state, "sqs"), Region: region, AccountID: account, Logger: logger.With("service", "sqs")}); err != nil {
+			e.close()
+			return nil, fmt.Errorf("start sqs: %w", err)
+		}
+	}
+	if ext.SES == "" {
+		if e.ses, err = ses.New(ses.Config{Dir: state, Region: region, AccountID: account, Logger: logger.With("service", "ses")}); err != nil {
+			e.close()
+			return nil, fmt.Errorf("start ses: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func (e *embedded) close() {
+	if e.dynamodb != nil {
+		e.dynamodb.Close()
+	}
+	if e.s3 != nil {
+		e.s3.Close()
+	}
+	if e.sqs != nil {
+		e.sqs.Close()
+	}
+	if e.ses != nil {
+		e.ses.Close()
+	}
+}
+
+// servicesHandler routes a request to the service it is for, like one
+// LocalStack-style endpoint serving every API.
+type servicesHandler struct {
+	e      *embedded
+	lambda http.Handler
+}
+
+func (h *servicesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var target http.Handler
+	switch serviceOf(r) {
+	case "lambda":
+		target = h.lambda
+	case "dynamodb":
+		target = handlerOrNil(h.e.dynamodb)
+	case "sqs":
+		target = handlerOrNil(h.e.sqs)
+	case "ses":
+		target = handlerOrNil(h.e.ses)
+	default:
+		target = handlerOrNil(h.e.s3)
+	}
+	if target == nil {
+		http.Error(w, "this service is configured to use an external endpoint", http.StatusNotFound)
+		return
+	}
+	target.ServeHTTP(w, r)
+}
+
+// handlerOrNil avoids a typed nil pointer in an interface.
+func handlerOrNil[T any, P interface {
+	*T
+	http.Handler
+}](p P) http.Handler {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+// serviceOf names the service a request is for: from the SigV4 credential
+// scope when the request is signed, else from protocol markers; unsigned
+// browser requests (presigned URLs, POST uploads, CORS preflights) are S3's.
+func serviceOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") {
+		return "lambda"
+	}
+	if svc := scopeService(r.Header.Get("Authorization")); svc != "" {
+		return svc
+	}
+	if strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
+		if c, err := url.QueryUnescape(queryValue(r.URL.RawQuery, "X-Amz-Credential")); err == nil {
+			if parts := strings.Split(c, "/"); len(parts) == 5 {
+				return parts[3]
+			}
+		}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	switch {
+	case strings.HasPrefix(target, "DynamoDB_"):
+		return "dynamodb"
+	case strings.HasPrefix(target, "AmazonSQS"):
+		return "sqs"
+	case strings.HasPrefix(r.URL.Path, "/v2/email/"):
+		return "ses"
+	}
+	return "s3"
+}
+
+func scopeService(authorization string) string {
+	i := strings.Index(authorization, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	cred := authorization[i+len("Credential="):]
+	if j := strings.IndexAny(cred, ", "); j >= 0 {
+		cred = cred[:j]
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+func queryValue(raw, key string) string {
+	for _, kv := range strings.Split(raw, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// lambdaAPI implements the Lambda Invoke API
+// (POST /2015-03-31/functions/{name}/invocations) for the stack's functions.
+type lambdaAPI struct {
+	s *Stack
+}
+
+func (l lambdaAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/")
+	name, op, ok := strings.Cut(rest, "/")
+	if name, _ = url.PathUnescape(name); !ok || op != "invocations" || r.Method != http.MethodPost {
+		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "unsupported Lambda API call "+r.Method+" "+r.URL.Path)
+		return
+	}
+	fn := l.s.Model.Function(name)
+	if fn == nil {
+		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
+		return
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, runtime.MaxPayload+1))
+	if err != nil {
+		lambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", "could not read the payload")
+		return
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	if !json.Valid(payload) {
+		lambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
+		return
+	}
+	if len(payload) > runtime.MaxPayload {
+		lambdaError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+		return
+	}
+	switch r.Header.Get("X-Amz-Invocation-Type") {
+	case "DryRun":
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case "Event":
+		go func() {
+			if _, err := l.s.InvokeAsync(fn.LogicalID, payload); err != nil {
+				l.s.logger.Error("asynchronous invoke failed", "function", fn.LogicalID, "error", err.Error())
+			}
+		}()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	res, err := l.s.Invoke(r.Context(), fn.LogicalID, payload)
+	if err != nil {
+		if errors.Is(err, runtime.ErrThrottled) {
+			lambdaError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+			return
+		}
+		lambdaError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amzn-Requestid", res.RequestID)
+	if res.FunctionError != "" {
+		h.Set("X-Amz-Function-Error", res.FunctionError)
+	}
+	if r.Header.Get("X-Amz-Log-Type") == "Tail" {
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(res.Log))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Payload)
+}
+
+func lambdaError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Errortype", code)
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"Type": "User", "message": msg})
+	_, _ = w.Write(b)
+}
