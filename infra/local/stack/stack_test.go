@@ -234,8 +234,8 @@ func main() {
 
 func TestRebuildOnChangeKeepsRequestsInFlight(t *testing.T) {
 	root := st.FixtureProject(t, map[string]string{
-		"template.yaml":              fixtureTemplate,
-		"functions/hello/main.go":    helloSource("v1"),
+		"template.yaml":             fixtureTemplate,
+		"functions/hello/main.go":   helloSource("v1"),
 		"shared/placeholder/doc.go": "package placeholder\n",
 	})
 	s := st.Start(t, st.WithRoot(root), st.WithConfig(func(c *stack.Config) { c.Watch = true }))
