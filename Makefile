@@ -23,9 +23,10 @@ run: ## run the whole stack locally (HTTP API :3000, AWS services :4566); prints
 test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 	$(GO) test ./...
 
-bench: ## print the performance figures (gateway+runtime overhead, cold starts, ...)
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench . ./infra/local/runtime/ ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/
+bench: ## print the performance figures (local stack overhead and cold starts, emulators, application)
+	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
+	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
 	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance' ./infra/local/conformance/
