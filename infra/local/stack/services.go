@@ -1,16 +1,19 @@
 package stack
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/awsemu/s3"
@@ -56,19 +59,25 @@ type embedded struct {
 func startEmbedded(state, region, account string, ext Endpoints, logger *slog.Logger) (*embedded, error) {
 	e := &embedded{}
 	var err error
+	sub := func(name string) string {
+		if state == "" {
+			return "" // memory only
+		}
+		return filepath.Join(state, name)
+	}
 	if ext.DynamoDB == "" {
-		if e.dynamodb, err = dynamodb.New(dynamodb.Config{Dir: filepath.Join(state, "dynamodb"), Region: region, AccountID: account, Logger: logger.With("service", "dynamodb")}); err != nil {
+		if e.dynamodb, err = dynamodb.New(dynamodb.Config{Dir: sub("dynamodb"), Region: region, AccountID: account, Logger: logger.With("service", "dynamodb")}); err != nil {
 			return nil, fmt.Errorf("start dynamodb: %w", err)
 		}
 	}
 	if ext.S3 == "" {
-		if e.s3, err = s3.New(s3.Config{Dir: filepath.Join(state, "s3"), Region: region, Credentials: map[string]string{LocalAccessKey: LocalSecretKey}, Logger: logger.With("service", "s3")}); err != nil {
+		if e.s3, err = s3.New(s3.Config{Dir: sub("s3"), Region: region, Credentials: map[string]string{LocalAccessKey: LocalSecretKey}, Logger: logger.With("service", "s3")}); err != nil {
 			e.close()
 			return nil, fmt.Errorf("start s3: %w", err)
 		}
 	}
 	if ext.SQS == "" {
-		if e.sqs, err = sqs.New(sqs.Config{Dir: filepath.Join(state, "sqs"), Region: region, AccountID: account, Logger: logger.With("service", "sqs")}); err != nil {
+		if e.sqs, err = sqs.New(sqs.Config{Dir: sub("sqs"), Region: region, AccountID: account, Logger: logger.With("service", "sqs")}); err != nil {
 			e.close()
 			return nil, fmt.Errorf("start sqs: %w", err)
 		}
@@ -267,4 +276,43 @@ func lambdaError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	b, _ := json.Marshal(map[string]string{"Type": "User", "message": msg})
 	_, _ = w.Write(b)
+}
+
+// Services is the embedded AWS endpoint on its own, without a template or
+// functions (the conformance suite and tools use it).
+type Services struct {
+	// URL is the endpoint for every service.
+	URL string
+	srv *http.Server
+	emb *embedded
+}
+
+// StartServices serves the embedded DynamoDB, S3, SQS and SES v2 on addr
+// ("127.0.0.1:0" picks a port), keeping state in dir ("" = memory only).
+func StartServices(dir, addr, region, account string, logger *slog.Logger) (*Services, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	emb, err := startEmbedded(dir, region, account, Endpoints{}, logger)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		emb.close()
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s := &Services{URL: "http://" + ln.Addr().String(), emb: emb}
+	s.srv = &http.Server{Handler: &servicesHandler{e: emb, lambda: http.NotFoundHandler()}, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the endpoint and flushes state.
+func (s *Services) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.emb.close()
+	return err
 }
