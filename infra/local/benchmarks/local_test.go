@@ -183,4 +183,3 @@ func BenchmarkColdStart(b *testing.B) {
 		fmt.Printf("\nCold start, exec to first /next (%d starts each; target: within 2x of hello-world)\n%s\n\n", b.N, strings.Join(lines, "\n"))
 	}
 }
-
