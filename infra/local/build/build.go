@@ -105,8 +105,10 @@ func (b *Builder) place(logicalID, built string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
-	tmp := final + ".tmp"
-	os.Remove(tmp)
+	// A unique temporary name: test processes sharing a build dir may place
+	// the same binary at the same time.
+	tmp := fmt.Sprintf("%s.tmp-%d-%d", final, os.Getpid(), time.Now().UnixNano())
+	defer os.Remove(tmp)
 	if err := os.Link(built, tmp); err != nil {
 		if err := copyFile(built, tmp); err != nil {
 			return "", fmt.Errorf("copy binary: %w", err)

@@ -44,7 +44,10 @@ type Config struct {
 	// Template is the template path (default Root/template.yaml).
 	Template string
 	// StateDir holds everything the stack keeps (default Root/.local).
-	StateDir  string
+	StateDir string
+	// BuildDir holds function binaries (default StateDir/build); tests share
+	// one so that each stack does not relink every function.
+	BuildDir  string
 	StackName string // default "claims"
 	Region    string // default "eu-central-1"
 	AccountID string // default "123456789012"
@@ -305,7 +308,11 @@ func (s *Stack) targets() []build.Target {
 }
 
 func (s *Stack) startFunctions(ctx context.Context) error {
-	s.builder = &build.Builder{Root: s.cfg.Root, OutDir: filepath.Join(s.cfg.StateDir, "build"), Logger: s.logger}
+	buildDir := s.cfg.BuildDir
+	if buildDir == "" {
+		buildDir = filepath.Join(s.cfg.StateDir, "build")
+	}
+	s.builder = &build.Builder{Root: s.cfg.Root, OutDir: buildDir, Logger: s.logger}
 	started := time.Now()
 	bins, err := s.builder.Build(ctx, s.targets())
 	if err != nil {

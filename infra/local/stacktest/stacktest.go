@@ -72,6 +72,10 @@ func Start(t testing.TB, opts ...Option) *stack.Stack {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.BuildDir == "" {
+		// One build cache per project root, shared by every test stack.
+		cfg.BuildDir = filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(cfg.Root))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	s, err := stack.Start(ctx, cfg)
