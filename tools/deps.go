@@ -13,6 +13,7 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/service/sesv2"
 	_ "github.com/aws/aws-sdk-go-v2/service/sqs"
 	_ "github.com/chromedp/chromedp"
+	_ "github.com/getkin/kin-openapi/openapi3filter"
 	_ "github.com/golang-jwt/jwt/v5"
 	_ "github.com/google/btree"
 	_ "github.com/google/go-cmp/cmp"
@@ -23,5 +24,6 @@ import (
 	_ "github.com/signintech/gopdf"
 	_ "github.com/skip2/go-qrcode"
 	_ "github.com/truora/minidyn/interpreter"
+	_ "golang.org/x/image/font/gofont/goregular"
 	_ "gopkg.in/yaml.v3"
 )
