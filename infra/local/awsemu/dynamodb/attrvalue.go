@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/truora/minidyn/interpreter/language"
 	mdtypes "github.com/truora/minidyn/types"
 )
 
@@ -453,49 +454,52 @@ func (v *attrValue) isEmptyScalar() bool {
 	return (v.kind == kindS && v.s == "") || (v.kind == kindB && len(v.b) == 0)
 }
 
-// toMinidyn converts the value for minidyn's expression interpreter.
-func (v *attrValue) toMinidyn() *mdtypes.Item {
+// toObject converts the value straight into minidyn's evaluator objects.
+// Going through minidyn's MapToObject would reject empty binaries, which
+// DynamoDB allows outside keys.
+func (v *attrValue) toObject() language.Object {
 	switch v.kind {
 	case kindS:
-		s := v.s
-		return &mdtypes.Item{S: &s}
+		return &language.String{Value: v.s}
 	case kindN:
-		s := v.s
-		return &mdtypes.Item{N: &s}
+		f, _ := strconv.ParseFloat(v.s, 64)
+		return &language.Number{Value: f}
 	case kindB:
-		return &mdtypes.Item{B: v.b}
+		return &language.Binary{Value: v.b}
 	case kindBOOL:
-		b := v.bl
-		return &mdtypes.Item{BOOL: &b}
-	case kindNULL:
-		t := true
-		return &mdtypes.Item{NULL: &t}
+		if v.bl {
+			return language.TRUE
+		}
+		return language.FALSE
 	case kindL:
-		l := make([]*mdtypes.Item, len(v.l))
+		l := make([]language.Object, len(v.l))
 		for i, e := range v.l {
-			l[i] = e.toMinidyn()
+			l[i] = e.toObject()
 		}
-		return &mdtypes.Item{L: l}
+		return &language.List{Value: l}
 	case kindM:
-		m := make(map[string]*mdtypes.Item, len(v.m))
+		m := make(map[string]language.Object, len(v.m))
 		for k, e := range v.m {
-			m[k] = e.toMinidyn()
+			m[k] = e.toObject()
 		}
-		return &mdtypes.Item{M: m}
-	case kindSS, kindNS:
-		ss := make([]*string, len(v.ss))
-		for i := range v.ss {
-			s := v.ss[i]
-			ss[i] = &s
+		return &language.Map{Value: m}
+	case kindSS:
+		set := make(map[string]bool, len(v.ss))
+		for _, e := range v.ss {
+			set[e] = true
 		}
-		if v.kind == kindSS {
-			return &mdtypes.Item{SS: ss}
+		return &language.StringSet{Value: set}
+	case kindNS:
+		set := make(map[float64]bool, len(v.ss))
+		for _, e := range v.ss {
+			f, _ := strconv.ParseFloat(e, 64)
+			set[f] = true
 		}
-		return &mdtypes.Item{NS: ss}
+		return &language.NumberSet{Value: set}
 	case kindBS:
-		return &mdtypes.Item{BS: v.bs}
+		return &language.BinarySet{Value: slices.Clone(v.bs)}
 	}
-	return &mdtypes.Item{}
+	return &language.Null{}
 }
 
 // collectNumbers records the exact text of every number inside v, keyed by

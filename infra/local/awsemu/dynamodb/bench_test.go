@@ -202,3 +202,28 @@ func BenchmarkServerPutItem(b *testing.B) {
 			`"GSI2PK":{"S":"OPEN"},"due":{"N":"%d"},"status":{"S":"OPEN"},"amount":{"N":"120.50"},"title":{"S":"Water damage in kitchen"}}}`, i, i%largeQueues, i, largeNow+86400+i)
 	})
 }
+
+// BenchmarkServerPutItemPersistent adds the log append (one write(2)) to
+// the server-side PutItem cost.
+func BenchmarkServerPutItemPersistent(b *testing.B) {
+	srv, err := New(Config{Dir: b.TempDir(), TTLSweepInterval: -1})
+	if err != nil {
+		b.Fatalf("New: %v", err)
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	mustCreate(b, newClient(hs.URL), claimsTable("claims"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body := fmt.Appendf(nil, `{"TableName":"claims","Item":{"PK":{"S":"SRV#%d"},"SK":{"S":"META"},"GSI1PK":{"S":"QUEUE#%02d"},"GSI1SK":{"S":"2024-05-01#%d"},"status":{"S":"OPEN"},"amount":{"N":"120.50"}}}`, i, i%largeQueues, i)
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.PutItem")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("PutItem: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+}

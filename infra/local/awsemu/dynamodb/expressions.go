@@ -131,20 +131,14 @@ func (c *exprContext) value(kind exprKind, raw string) (*attrValue, *apiError) {
 
 // valueObjects converts the values for the interpreter once per request;
 // condition evaluation never mutates them, so they can be shared.
-func (c *exprContext) valueObjects() (map[string]language.Object, error) {
-	if c.valueObjs != nil {
-		return c.valueObjs, nil
-	}
-	objs := make(map[string]language.Object, len(c.values))
-	for k, v := range c.values {
-		o, err := language.MapToObject(v.toMinidyn())
-		if err != nil {
-			return nil, fmt.Errorf("convert expression value %s: %w", k, err)
+func (c *exprContext) valueObjects() map[string]language.Object {
+	if c.valueObjs == nil {
+		c.valueObjs = make(map[string]language.Object, len(c.values))
+		for k, v := range c.values {
+			c.valueObjs[k] = v.toObject()
 		}
-		objs[k] = o
 	}
-	c.valueObjs = objs
-	return objs, nil
+	return c.valueObjs
 }
 
 // keywordWords are the expression keywords minidyn's lexer only recognises in
@@ -475,21 +469,11 @@ func (cd *condition) match(it item) (bool, error) {
 	env := language.NewEnvironment()
 	env.Aliases = cd.ctx.names
 	for _, r := range cd.roots {
-		v := it[r]
-		if v == nil {
-			continue
+		if v := it[r]; v != nil {
+			env.Set(r, v.toObject())
 		}
-		o, err := language.MapToObject(v.toMinidyn())
-		if err != nil {
-			return false, nil
-		}
-		env.Set(r, o)
 	}
-	objs, err := cd.ctx.valueObjects()
-	if err != nil {
-		return false, err
-	}
-	for k, o := range objs {
+	for k, o := range cd.ctx.valueObjects() {
 		env.Set(k, o)
 	}
 	for _, s := range cd.sizes {
@@ -924,21 +908,13 @@ func (u *update) apply(old item) (item, *apiError) {
 			continue
 		}
 		v.collectNumbers(numbers)
-		o, err := language.MapToObject(v.toMinidyn())
-		if err != nil {
-			return nil, validationErr("Invalid UpdateExpression: unsupported attribute value for %s", r)
-		}
-		env.Set(r, o)
+		env.Set(r, v.toObject())
 	}
 	exclude := map[string]bool{}
 	for k, v := range u.ctx.values {
 		v.collectNumbers(numbers)
 		// Fresh objects per evaluation: ADD and SET may mutate them in place.
-		o, err := language.MapToObject(v.toMinidyn())
-		if err != nil {
-			return nil, validationErr("Invalid UpdateExpression: unsupported expression attribute value %s", k)
-		}
-		env.Set(k, o)
+		env.Set(k, v.toObject())
 		exclude[k] = true
 	}
 	for _, act := range u.actions {

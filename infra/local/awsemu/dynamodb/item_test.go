@@ -372,7 +372,7 @@ func TestConditionExpressions(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	mustCreate(t, env.client, simpleTable("tbl"))
 	mustPut(t, env.client, "tbl", av{"PK": s("p"), "SK": s("s"), "state": s("OPEN"), "amount": n("150"), "tags": ss("a", "b"),
-		"lineItems": l(s("x"), s("y"), s("z")), "creator": m(av{"id": s("u1")})})
+		"lineItems": l(s("x"), s("y"), s("z")), "creator": m(av{"id": s("u1")}), "payload": b([]byte{})})
 	tests := []struct {
 		cond   string
 		names  map[string]string
@@ -392,6 +392,8 @@ func TestConditionExpressions(t *testing.T) {
 		{cond: "NOT (amount = :x)", values: av{":x": n("150")}, want: false},
 		{cond: "amount = :x", values: av{":x": n("150.000")}, want: true},
 		{cond: "attribute_type(amount, :t)", values: av{":t": s("N")}, want: true},
+		{cond: "attribute_exists(payload) AND size(payload) = :zero", values: av{":zero": n("0")}, want: true},
+		{cond: "amount < :str", values: av{":str": s("999")}, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cond, func(t *testing.T) {

@@ -281,21 +281,15 @@ func (s *Server) query(body []byte) (any, error) {
 }
 
 func (s *Server) queryLocked(in *queryInput, ctx *exprContext) (*queryOutput, *apiError) {
-	t, err := s.tableLocked(in.TableName)
+	p, err := s.prepareRead(in, ctx)
 	if err != nil {
 		return nil, err
 	}
-	ks := t.keys
-	if in.IndexName != nil {
-		if ix := t.byName[*in.IndexName]; ix != nil {
-			ks = ix.keys
-		}
+	ks := p.t.keys
+	if p.ix != nil {
+		ks = p.ix.keys
 	}
 	kc, err := ctx.parseKeyCondition(in.KeyConditionExpression, ks)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.prepareRead(in, ctx)
 	if err != nil {
 		return nil, err
 	}
