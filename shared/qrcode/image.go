@@ -1,0 +1,133 @@
+package qrcode
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"strconv"
+
+	goqrcode "github.com/skip2/go-qrcode"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+)
+
+// PNG size limits, in pixels: below MinPNGSize phone cameras struggle with a
+// printed code; above MaxPNGSize the image only costs memory.
+const (
+	MinPNGSize = 128
+	MaxPNGSize = 2048
+)
+
+// quietZone is the light border, in modules, that scanners need around a
+// symbol. go-qrcode's bitmap already includes it (the tests check).
+const quietZone = 4
+
+// modules returns the module matrix of url at error-correction level Medium
+// (about 15% of the symbol may be damaged, enough for some dirt on a label),
+// including the quiet zone: m[y][x] is true for a dark module. A URL empty or
+// too long for a QR code yields an apperr.Invalid error for field "url".
+func modules(url string) ([][]bool, error) {
+	if url == "" {
+		return nil, apperr.InvalidField("url", "must not be empty")
+	}
+	q, err := goqrcode.New(url, goqrcode.Medium)
+	if err != nil {
+		// go-qrcode fails only when the content does not fit in version 40.
+		return nil, fmt.Errorf("encode %d-byte URL as QR code: %w", len(url),
+			apperr.InvalidField("url", "too long for a QR code"))
+	}
+	return q.Bitmap(), nil
+}
+
+// PNG returns a sizePx x sizePx black-on-white PNG image of url as a QR code
+// (error correction Medium, quiet zone of 4 modules). Every module is drawn as
+// the same whole number of pixels, so a size that is not a multiple of the
+// symbol's width gets a slightly wider white margin.
+//
+// It returns an apperr.Invalid error for field "size" when sizePx is outside
+// MinPNGSize..MaxPNGSize or too small for the URL's symbol, and for field
+// "url" when url is empty or too long to encode.
+func PNG(url string, sizePx int) ([]byte, error) {
+	if sizePx < MinPNGSize || sizePx > MaxPNGSize {
+		return nil, apperr.InvalidField("size", fmt.Sprintf("must be %d to %d pixels, got %d", MinPNGSize, MaxPNGSize, sizePx))
+	}
+	m, err := modules(url)
+	if err != nil {
+		return nil, fmt.Errorf("qr code png: %w", err)
+	}
+	scale := sizePx / len(m)
+	if scale < 1 {
+		return nil, apperr.InvalidField("size", fmt.Sprintf("%d pixels is too small for a %d-module symbol", sizePx, len(m)))
+	}
+	b, err := encodePNG(m, scale, sizePx)
+	if err != nil {
+		return nil, fmt.Errorf("qr code png of %d px: %w", sizePx, err)
+	}
+	return b, nil
+}
+
+// encodePNG draws m with each module scale x scale pixels, centred in a
+// sizePx square, and encodes it as a two-colour (1 bit a pixel) PNG.
+func encodePNG(m [][]bool, scale, sizePx int) ([]byte, error) {
+	img := image.NewPaletted(image.Rect(0, 0, sizePx, sizePx), color.Palette{color.White, color.Black})
+	offset := (sizePx - scale*len(m)) / 2
+	for y, row := range m {
+		for x, dark := range row {
+			if !dark {
+				continue
+			}
+			for py := offset + y*scale; py < offset+(y+1)*scale; py++ {
+				line := img.Pix[py*img.Stride:]
+				for px := offset + x*scale; px < offset+(x+1)*scale; px++ {
+					line[px] = 1
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// SVG returns url as a QR code (error correction Medium, quiet zone of 4
+// modules) in a self-contained SVG document: a white background and one path
+// of the dark modules, with horizontal runs merged. The viewBox is in modules
+// ("0 0 N N"); the width is 100% of the container, so the page that embeds the
+// image decides its printed size. It references nothing external.
+//
+// It returns an apperr.Invalid error for field "url" when url is empty or too
+// long to encode.
+func SVG(url string) ([]byte, error) {
+	m, err := modules(url)
+	if err != nil {
+		return nil, fmt.Errorf("qr code svg: %w", err)
+	}
+	n := strconv.Itoa(len(m))
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 ` + n + ` ` + n +
+		`" width="100%" shape-rendering="crispEdges">` + "\n")
+	b.WriteString(`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` + "\n")
+	b.WriteString(`<path fill="#000" d="`)
+	for y, row := range m {
+		for x := 0; x < len(row); {
+			if !row[x] {
+				x++
+				continue
+			}
+			start := x
+			for x < len(row) && row[x] {
+				x++
+			}
+			// A run of dark modules: move to its top left, right by its
+			// length, down one, back left, close.
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", start, y, x-start, x-start)
+		}
+	}
+	b.WriteString(`"/>` + "\n</svg>\n")
+	return b.Bytes(), nil
+}
