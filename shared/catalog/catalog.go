@@ -7,11 +7,14 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 )
@@ -308,4 +311,50 @@ func validateText(field string, t Text, minLen, maxLen int, requireRu bool) []ap
 		}
 	}
 	return f
+}
+
+// Source returns the current catalog.
+type Source interface {
+	Catalog(ctx context.Context) (*Catalog, error)
+}
+
+// Cached serves a catalog from memory for TTL, so a warm function does not read
+// the table on every request; a failed refresh keeps serving the last copy.
+type Cached struct {
+	Source Source
+	TTL    time.Duration
+	Now    func() time.Time
+
+	mu      sync.Mutex
+	cat     *Catalog
+	fetched time.Time
+}
+
+// Catalog returns the cached catalog, refreshing it when older than TTL.
+func (c *Cached) Catalog(ctx context.Context) (*Catalog, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cat != nil && now().Sub(c.fetched) < c.TTL {
+		return c.cat, nil
+	}
+	cat, err := c.Source.Catalog(ctx)
+	if err != nil {
+		if c.cat != nil {
+			return c.cat, nil
+		}
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	c.cat, c.fetched = cat, now()
+	return cat, nil
+}
+
+// Invalidate drops the cached copy (after an administrator's change).
+func (c *Cached) Invalidate() {
+	c.mu.Lock()
+	c.cat = nil
+	c.mu.Unlock()
 }

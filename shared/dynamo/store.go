@@ -1,6 +1,25 @@
 // Package dynamo is the DynamoDB implementation of the application's storage:
 // one table, single-table design, every access path a GetItem, a Query on a key
-// or index, or a transaction. The item layout is private to this package.
+// or index, or a transaction — never a Scan. The item layout is private to
+// this package (unexported item structs and key functions below); domain
+// packages see only their own types.
+//
+// Layout (PK / SK):
+//
+//	CLAIM#<id>          #META               the claim; GSI1 = STAGE#<stage>, GSI2 = ASSIGNEE#<user>
+//	CLAIM#<id>          FILE#<at>#<id>      an attachment
+//	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
+//	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING while undelivered
+//	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
+//	                                        customer, serial, series, month)
+//	CUSTOMER#<id>       #PROFILE            customer profile
+//	CONTACT#<contact>   #CONTACT            contact alias -> customer
+//	TRACK#<hash>        #TRACK              tracking token hash -> claim
+//	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL)
+//	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
+//	COUNTER#CLAIM       <year>              claim number counter
+//	CATALOG             CATEGORY#<id> / TYPE#<id>
+//	QR#<id>             #QR                 issued QR code; QRBATCH#<batch> / QR#<id> lists a batch
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.
@@ -8,11 +27,15 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/claimsdesk/backend/shared/apperr"
 )
 
 // Store reads and writes the application's table.
@@ -31,13 +54,97 @@ func New(client *dynamodb.Client, table string) *Store {
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "HEALTH"},
-			"SK": &types.AttributeValueMemberS{Value: "HEALTH"},
-		},
+		Key:       key("HEALTH", "HEALTH"),
 	})
 	if err != nil {
 		return fmt.Errorf("ping table %s: %w", s.table, err)
 	}
 	return nil
 }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: pk},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: fmt.Sprint(v)}
+}
+
+// encoding options: items use the domain types' json tags as attribute names.
+var (
+	encOpts = func(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+	decOpts = func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+)
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	m, err := attributevalue.MarshalMapWithOptions(v, encOpts)
+	if err != nil {
+		return nil, fmt.Errorf("marshal item: %w", err)
+	}
+	return m, nil
+}
+
+func unmarshal(m map[string]types.AttributeValue, v any) error {
+	if err := attributevalue.UnmarshalMapWithOptions(m, v, decOpts); err != nil {
+		return fmt.Errorf("unmarshal item: %w", err)
+	}
+	return nil
+}
+
+// isConditionFailed reports whether err is a failed condition, either of a
+// single write or of the item at index i of a cancelled transaction (i < 0:
+// any item). It is the one place that recognises these errors.
+func isConditionFailed(err error, i int) bool {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return true
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for j, r := range tce.CancellationReasons {
+			if (i < 0 || i == j) && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// failedItems returns the indexes of a cancelled transaction's items whose
+// condition failed, with the old items when they were returned.
+func failedItems(err error) map[int]map[string]types.AttributeValue {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	out := map[int]map[string]types.AttributeValue{}
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			out[i] = r.Item
+		}
+	}
+	return out
+}
+
+// isTransactionConflict reports a transaction cancelled because another one
+// was touching the same items (DynamoDB's TransactionConflict), which is worth
+// a retry.
+func isTransactionConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "TransactionConflict" {
+				return true
+			}
+		}
+	}
+	var tip *types.TransactionInProgressException
+	return errors.As(err, &tip)
+}
+
+func notFound(what string) error { return apperr.Errorf(apperr.NotFound, "%s not found", what) }

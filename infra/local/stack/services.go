@@ -15,11 +15,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/awsemu/s3"
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
 	"github.com/claimsdesk/backend/infra/local/awsemu/sqs"
 	"github.com/claimsdesk/backend/infra/local/runtime"
+	"github.com/claimsdesk/backend/infra/local/template"
 )
 
 // Local credentials: the embedded services accept them, and S3 verifies
@@ -315,4 +318,43 @@ func (s *Services) Close() error {
 	err := s.srv.Shutdown(ctx)
 	s.emb.close()
 	return err
+}
+
+// Provisioned are the project's resources created on a services endpoint.
+type Provisioned struct {
+	Model     *template.Stack
+	Clients   Clients
+	QueueURLs map[string]string // by logical ID
+	AWS       aws.Config
+}
+
+// ProvisionTemplate creates the resources of the template at root on the
+// endpoint (embedded or external) and returns SDK clients for it: storage
+// tests use it to get the real table, bucket and queues without a stack.
+func ProvisionTemplate(ctx context.Context, root, endpoint string) (*Provisioned, error) {
+	cfg := Config{Root: root}
+	cfg.defaults()
+	tmpl, err := template.Load(cfg.Template)
+	if err != nil {
+		return nil, err
+	}
+	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID}
+	model, err := template.Build(tmpl, env, cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	awsCfg, err := sdkConfig(ctx, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	clients := newClients(awsCfg, Endpoints{DynamoDB: endpoint, S3: endpoint, SQS: endpoint, SES: endpoint})
+	urls, err := provision(ctx, clients, model, cfg.Region)
+	if err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
+	}
+	p := &Provisioned{Model: model, Clients: clients, QueueURLs: map[string]string{}, AWS: awsCfg}
+	for _, q := range model.Queues {
+		p.QueueURLs[q.LogicalID] = urls[q.Name]
+	}
+	return p, nil
 }

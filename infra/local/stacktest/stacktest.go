@@ -248,3 +248,22 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(25 * time.Millisecond)
 	}
 }
+
+// Services starts the embedded AWS services in memory with the project's
+// table, bucket, queues and mail identity provisioned from template.yaml,
+// and stops them when the test ends.
+func Services(t testing.TB) *stack.Provisioned {
+	t.Helper()
+	svc, err := stack.StartServices("", "127.0.0.1:0", "eu-central-1", "123456789012", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := stack.ProvisionTemplate(ctx, ModuleRoot(t), svc.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

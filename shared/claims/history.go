@@ -1,0 +1,106 @@
+package claims
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/outbox"
+)
+
+// Event is one entry of a claim's append-only history: who changed what,
+// when, with the values before and after. Entries are hash-chained: each
+// Hash covers the entry and the previous entry's Hash, so editing or
+// removing a stored entry breaks every later link.
+type Event struct {
+	Seq      int            `json:"seq"`
+	Type     string         `json:"type"`
+	Actor    string         `json:"actor"`
+	At       time.Time      `json:"at"`
+	Before   map[string]any `json:"before,omitempty"`
+	After    map[string]any `json:"after,omitempty"`
+	Note     string         `json:"note,omitempty"`
+	PrevHash string         `json:"prevHash"`
+	Hash     string         `json:"hash"`
+}
+
+// History event types written by intake.
+const (
+	EventCreated         = "claim.created"
+	EventAttachmentAdded = "attachment.added"
+)
+
+// Seal links e after prev (the previous entry's Hash, "" for the first) and
+// computes its Hash.
+func (e *Event) Seal(prev string) error {
+	e.PrevHash = prev
+	h, err := e.digest()
+	if err != nil {
+		return err
+	}
+	e.Hash = h
+	return nil
+}
+
+func (e *Event) digest() (string, error) {
+	c := *e
+	c.Hash = ""
+	c.At = c.At.UTC()
+	// encoding/json sorts map keys, which makes the encoding canonical.
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode history event %d: %w", e.Seq, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// VerifyChain checks a history in Seq order: consecutive sequence numbers,
+// each entry linked to the previous one and each Hash matching its content.
+// It returns the Seq of the first broken entry and false, or 0 and true.
+func VerifyChain(events []Event) (int, bool) {
+	prev := ""
+	for i, e := range events {
+		if e.Seq != i+1 || e.PrevHash != prev {
+			return e.Seq, false
+		}
+		h, err := e.digest()
+		if err != nil || h != e.Hash {
+			return e.Seq, false
+		}
+		prev = e.Hash
+	}
+	return 0, true
+}
+
+// Change is one versioned change of a stored claim: its new state (Version
+// already incremented), the history entry sealed onto the chain, and what
+// the change adds (files, outbox events). Storage applies it atomically if
+// the stored version is still PrevVersion.
+type Change struct {
+	Claim       *Claim
+	PrevVersion int
+	Event       Event
+	Files       []Attachment
+	Outbox      []outbox.Event
+}
+
+// Next prepares the history entry of the change that follows history: the
+// next sequence number, sealed after the last entry. It sets the claim's
+// version and update time to match.
+func Next(c *Claim, history []Event, typ, actor string, at time.Time, before, after map[string]any) (Event, error) {
+	prev := ""
+	seq := 1
+	if n := len(history); n > 0 {
+		prev, seq = history[n-1].Hash, history[n-1].Seq+1
+	}
+	e := Event{Seq: seq, Type: typ, Actor: actor, At: at.UTC(), Before: before, After: after}
+	if err := e.Seal(prev); err != nil {
+		return Event{}, err
+	}
+	c.Version = seq
+	c.UpdatedAt = at.UTC()
+	return e, nil
+}

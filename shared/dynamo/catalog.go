@@ -1,0 +1,129 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/claimsdesk/backend/shared/catalog"
+)
+
+const catalogPK = "CATALOG"
+
+type catalogItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Kind string `json:"kind"`
+	Doc  string `json:"doc"`
+}
+
+// Catalog reads the whole catalog with one query.
+func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
+	c := &catalog.Catalog{}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(catalogPK)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog: %w", err)
+		}
+		for _, item := range page.Items {
+			var it catalogItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			switch it.Kind {
+			case "category":
+				var cat catalog.Category
+				if err := json.Unmarshal([]byte(it.Doc), &cat); err != nil {
+					return nil, fmt.Errorf("decode category %s: %w", it.SK, err)
+				}
+				c.Categories = append(c.Categories, cat)
+			case "type":
+				var t catalog.Type
+				if err := json.Unmarshal([]byte(it.Doc), &t); err != nil {
+					return nil, fmt.Errorf("decode type %s: %w", it.SK, err)
+				}
+				c.Types = append(c.Types, t)
+			}
+		}
+	}
+	c.Sort()
+	return c, nil
+}
+
+func catalogEntry(kind, id string, v any) (map[string]types.AttributeValue, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
+	}
+	sk := "CATEGORY#" + id
+	if kind == "type" {
+		sk = "TYPE#" + id
+	}
+	return marshal(catalogItem{PK: catalogPK, SK: sk, Kind: kind, Doc: string(b)})
+}
+
+// PutCategory creates or replaces a category.
+func (s *Store) PutCategory(ctx context.Context, c catalog.Category) error {
+	item, err := catalogEntry("category", c.ID, c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+		return fmt.Errorf("put category %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// PutType creates or replaces a type.
+func (s *Store) PutType(ctx context.Context, t catalog.Type) error {
+	item, err := catalogEntry("type", t.ID, t)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+		return fmt.Errorf("put type %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// SeedCatalog adds the categories and types of c that the table does not have
+// yet; entries an administrator changed are left alone. It returns how many it
+// added.
+func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error) {
+	added := 0
+	add := func(kind, id string, v any) error {
+		item, err := catalogEntry(kind, id, v)
+		if err != nil {
+			return err
+		}
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		switch {
+		case err == nil:
+			added++
+		case isConditionFailed(err, -1):
+		default:
+			return fmt.Errorf("seed %s %s: %w", kind, id, err)
+		}
+		return nil
+	}
+	for _, cat := range c.Categories {
+		if err := add("category", cat.ID, cat); err != nil {
+			return added, err
+		}
+	}
+	for _, t := range c.Types {
+		if err := add("type", t.ID, t); err != nil {
+			return added, err
+		}
+	}
+	return added, nil
+}

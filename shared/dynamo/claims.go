@@ -1,0 +1,656 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/registry"
+)
+
+const (
+	metaSK     = "#META"
+	timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+)
+
+func claimPK(id string) string { return "CLAIM#" + id }
+
+// sortKey orders list entries by creation time, then ID.
+func sortKey(c *claims.Claim) string { return c.CreatedAt.UTC().Format(timeLayout) + "#" + c.ID }
+
+// claimItem is a claim as stored: the claim's fields plus keys.
+type claimItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Kind   string `json:"kind"`
+	GSI1PK string `json:"GSI1PK,omitempty"`
+	GSI1SK string `json:"GSI1SK,omitempty"`
+	GSI2PK string `json:"GSI2PK,omitempty"`
+	GSI2SK string `json:"GSI2SK,omitempty"`
+	claims.Claim
+}
+
+func newClaimItem(c *claims.Claim) claimItem {
+	it := claimItem{PK: claimPK(c.ID), SK: metaSK, Kind: "claim", Claim: *c}
+	it.GSI1PK, it.GSI1SK = "STAGE#"+string(c.Stage), sortKey(c)
+	if c.Assignee != "" {
+		it.GSI2PK, it.GSI2SK = "ASSIGNEE#"+c.Assignee, sortKey(c)
+	}
+	return it
+}
+
+type fileItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Kind string `json:"kind"`
+	claims.Attachment
+	S3Key string `json:"s3Key"`
+}
+
+type eventItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Kind string `json:"kind"`
+	Seq  int    `json:"seq"`
+	// Doc is the event's exact JSON, so its hash verifies after a round trip.
+	Doc string `json:"doc"`
+}
+
+func eventSK(seq int) string { return fmt.Sprintf("EVENT#%06d", seq) }
+
+func newEventItem(claimID string, e claims.Event) (eventItem, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return eventItem{}, fmt.Errorf("encode history event: %w", err)
+	}
+	return eventItem{PK: claimPK(claimID), SK: eventSK(e.Seq), Kind: "event", Seq: e.Seq, Doc: string(b)}, nil
+}
+
+type outboxItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Kind   string `json:"kind"`
+	GSI3PK string `json:"GSI3PK,omitempty"`
+	GSI3SK string `json:"GSI3SK,omitempty"`
+	Doc    string `json:"doc"`
+}
+
+// PendingOutbox is the GSI3 partition of undelivered outbox events.
+const PendingOutbox = "OUTBOX#PENDING"
+
+func newOutboxItem(e outbox.Event) (outboxItem, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return outboxItem{}, fmt.Errorf("encode outbox event: %w", err)
+	}
+	return outboxItem{
+		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Kind: "outbox",
+		GSI3PK: PendingOutbox, GSI3SK: e.At.UTC().Format(timeLayout) + "#" + e.ID, Doc: string(b),
+	}, nil
+}
+
+type indexItem struct {
+	PK      string `json:"PK"`
+	SK      string `json:"SK"`
+	Kind    string `json:"kind"`
+	ClaimID string `json:"claimId"`
+}
+
+// The list index dimensions; their values never change after intake.
+const (
+	DimDealer   = registry.DimDealer
+	DimCategory = registry.DimCategory
+	DimType     = registry.DimType
+	DimCustomer = registry.DimCustomer
+	DimSerial   = registry.DimSerial
+	DimSeries   = registry.DimSeries
+	DimMonth    = registry.DimMonth
+)
+
+func indexPK(dim, value string) string { return "IDX#" + dim + "#" + strings.ToUpper(value) }
+
+func indexItems(c *claims.Claim) []indexItem {
+	dims := [][2]string{
+		{DimCategory, c.CategoryID},
+		{DimType, c.TypeID},
+		{DimCustomer, c.CustomerID},
+		{DimMonth, c.CreatedAt.UTC().Format("2006-01")},
+		{DimDealer, c.DealerID},
+		{DimSerial, c.Product.Serial},
+		{DimSeries, c.Product.Series},
+	}
+	var out []indexItem
+	for _, d := range dims {
+		if d[1] == "" {
+			continue
+		}
+		out = append(out, indexItem{PK: indexPK(d[0], d[1]), SK: sortKey(c), Kind: "index", ClaimID: c.ID})
+	}
+	return out
+}
+
+// NextNumber increments and returns the claim counter of year.
+func (s *Store) NextNumber(ctx context.Context, year int) (int64, error) {
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key("COUNTER#CLAIM", strconv.Itoa(year)),
+		UpdateExpression:          aws.String("ADD n :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("next claim number for %d: %w", year, err)
+	}
+	var v struct {
+		N int64 `json:"n"`
+	}
+	if err := unmarshal(out.Attributes, &v); err != nil {
+		return 0, err
+	}
+	return v.N, nil
+}
+
+// CustomerByContact returns the customer an alias points to, or "".
+func (s *Store) CustomerByContact(ctx context.Context, contact string) (string, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("CONTACT#"+contact, "#CONTACT")})
+	if err != nil {
+		return "", fmt.Errorf("customer by contact: %w", err)
+	}
+	var v struct {
+		CustomerID string `json:"customerId"`
+	}
+	if err := unmarshal(out.Item, &v); err != nil {
+		return "", err
+	}
+	return v.CustomerID, nil
+}
+
+// CreateClaim writes a new claim and everything that comes with it in one
+// transaction. See intake.Store for the errors.
+func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
+	c := nc.Claim
+	var items []types.TransactWriteItem
+	put := func(v any, cond string) (int, error) {
+		m, err := marshal(v)
+		if err != nil {
+			return 0, err
+		}
+		p := &types.Put{TableName: aws.String(s.table), Item: m}
+		if cond != "" {
+			p.ConditionExpression = aws.String(cond)
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
+		return len(items) - 1, nil
+	}
+	metaIdx, err := put(newClaimItem(c), "attribute_not_exists(PK)")
+	if err != nil {
+		return err
+	}
+	for _, a := range nc.Attachments {
+		if _, err := put(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Kind: "file", Attachment: a, S3Key: a.Key}, ""); err != nil {
+			return err
+		}
+	}
+	ev, err := newEventItem(c.ID, nc.Event)
+	if err != nil {
+		return err
+	}
+	if _, err := put(ev, "attribute_not_exists(PK)"); err != nil {
+		return err
+	}
+	for _, e := range nc.Outbox {
+		ob, err := newOutboxItem(e)
+		if err != nil {
+			return err
+		}
+		if _, err := put(ob, ""); err != nil {
+			return err
+		}
+	}
+	for _, ix := range indexItems(c) {
+		if _, err := put(ix, ""); err != nil {
+			return err
+		}
+	}
+	if _, err := put(map[string]string{"PK": "TRACK#" + nc.TrackingHash, "SK": "#TRACK", "kind": "tracking", "claimId": c.ID}, "attribute_not_exists(PK)"); err != nil {
+		return err
+	}
+	for _, alias := range nc.ContactAliases {
+		if _, err := put(map[string]string{"PK": "CONTACT#" + alias, "SK": "#CONTACT", "kind": "contact", "customerId": nc.Customer.ID}, ""); err != nil {
+			return err
+		}
+	}
+	items = append(items, types.TransactWriteItem{Update: s.customerUpdate(nc.Customer)})
+	idemIdx := -1
+	if k := nc.Idempotency; k != nil {
+		idemIdx, err = put(map[string]any{
+			"PK": "IDEM#" + k.Scope + "#" + k.Key, "SK": "#IDEM", "kind": "idempotency",
+			"bodyHash": k.BodyHash, "claimId": c.ID, "ttl": k.Expires.Unix(),
+		}, "attribute_not_exists(PK)")
+		if err != nil {
+			return err
+		}
+		items[idemIdx].Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	rateIdx := map[int]bool{}
+	for _, r := range nc.RateLimits {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:           aws.String(s.table),
+			Key:                 key("RATE#"+r.Key, "#RATE"),
+			UpdateExpression:    aws.String("ADD n :one SET #ttl = :ttl, kind = :kind"),
+			ConditionExpression: aws.String("attribute_not_exists(n) OR n < :limit"),
+			ExpressionAttributeNames: map[string]string{
+				"#ttl": "ttl",
+			},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": num(1), ":ttl": num(r.Expires.Unix()), ":limit": num(int64(r.Limit)), ":kind": str("rate"),
+			},
+		}})
+		rateIdx[len(items)-1] = true
+	}
+	if len(items) > 100 {
+		return apperr.InvalidField("attachments", "too many files for one claim")
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	failed := failedItems(err)
+	if old, ok := failed[idemIdx]; ok && idemIdx >= 0 {
+		var rec struct {
+			BodyHash string `json:"bodyHash"`
+			ClaimID  string `json:"claimId"`
+		}
+		if old != nil {
+			_ = unmarshal(old, &rec)
+		}
+		if rec.ClaimID == "" {
+			// The record exists but was not returned: read it.
+			return s.duplicateFromRecord(ctx, nc.Idempotency)
+		}
+		return &intake.DuplicateError{ClaimID: rec.ClaimID, BodyHash: rec.BodyHash}
+	}
+	for i := range failed {
+		if rateIdx[i] {
+			return apperr.Errorf(apperr.RateLimited, "too many claims from here in the last hour; try again later")
+		}
+	}
+	if _, ok := failed[metaIdx]; ok {
+		return apperr.Errorf(apperr.Conflict, "claim %s already exists", c.ID)
+	}
+	return fmt.Errorf("create claim %s: %w", c.ID, err)
+}
+
+func (s *Store) duplicateFromRecord(ctx context.Context, k *intake.Idempotency) error {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("IDEM#"+k.Scope+"#"+k.Key, "#IDEM"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("read idempotency record: %w", err)
+	}
+	var rec struct {
+		BodyHash string `json:"bodyHash"`
+		ClaimID  string `json:"claimId"`
+	}
+	if err := unmarshal(out.Item, &rec); err != nil {
+		return err
+	}
+	return &intake.DuplicateError{ClaimID: rec.ClaimID, BodyHash: rec.BodyHash}
+}
+
+// customerUpdate upserts the profile: the latest contact details win, the
+// first-seen time and claim count accumulate.
+func (s *Store) customerUpdate(cu intake.Customer) *types.Update {
+	set := []string{"kind = :kind", "#name = :name", "lastSeen = :at", "firstSeen = if_not_exists(firstSeen, :at)", "claims = if_not_exists(claims, :zero) + :one"}
+	vals := map[string]types.AttributeValue{
+		":kind": str("customer"), ":name": str(cu.Claimant.Name), ":at": str(cu.At.UTC().Format(time.RFC3339)),
+		":zero": num(0), ":one": num(1),
+	}
+	for attr, v := range map[string]string{"email": cu.Claimant.Email, "phone": cu.Claimant.Phone, "company": cu.Claimant.Company, "taxId": cu.Claimant.TaxID} {
+		if v != "" {
+			set = append(set, attr+" = :"+attr)
+			vals[":"+attr] = str(v)
+		}
+	}
+	sort.Strings(set)
+	return &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       key("CUSTOMER#"+cu.ID, "#PROFILE"),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
+		ExpressionAttributeNames:  map[string]string{"#name": "name"},
+		ExpressionAttributeValues: vals,
+	}
+}
+
+// GetClaim returns a claim; apperr.NotFound when it does not exist.
+func (s *Store) GetClaim(ctx context.Context, id string) (*claims.Claim, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(claimPK(id), metaSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get claim %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, notFound("claim " + id)
+	}
+	var it claimItem
+	if err := unmarshal(out.Item, &it); err != nil {
+		return nil, err
+	}
+	return &it.Claim, nil
+}
+
+// ClaimDetail returns a claim with its attachments and history in one query;
+// apperr.NotFound when it does not exist.
+func (s *Store) ClaimDetail(ctx context.Context, id string) (*registry.Detail, error) {
+	d := &registry.Detail{}
+	found := false
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(claimPK(id))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("claim detail %s: %w", id, err)
+		}
+		for _, item := range page.Items {
+			kind := ""
+			if v, ok := item["kind"].(*types.AttributeValueMemberS); ok {
+				kind = v.Value
+			}
+			switch kind {
+			case "claim":
+				var it claimItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				d.Claim, found = it.Claim, true
+			case "file":
+				var it fileItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				it.Attachment.Key = it.S3Key
+				d.Attachments = append(d.Attachments, it.Attachment)
+			case "event":
+				var it eventItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				var e claims.Event
+				if err := json.Unmarshal([]byte(it.Doc), &e); err != nil {
+					return nil, fmt.Errorf("decode history event %s: %w", it.SK, err)
+				}
+				d.History = append(d.History, e)
+			}
+		}
+	}
+	if !found {
+		return nil, notFound("claim " + id)
+	}
+	return d, nil
+}
+
+// ClaimIDByTracking returns the claim a tracking token hash belongs to;
+// apperr.NotFound when none does.
+func (s *Store) ClaimIDByTracking(ctx context.Context, hash string) (string, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("TRACK#"+hash, "#TRACK")})
+	if err != nil {
+		return "", fmt.Errorf("claim by tracking token: %w", err)
+	}
+	var v struct {
+		ClaimID string `json:"claimId"`
+	}
+	if err := unmarshal(out.Item, &v); err != nil {
+		return "", err
+	}
+	if v.ClaimID == "" {
+		return "", notFound("claim")
+	}
+	return v.ClaimID, nil
+}
+
+// ListClaims returns a page of claims of one dimension value, newest first.
+func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*registry.ListPage, error) {
+	limit := int32(min(max(spec.Limit, 1), 100))
+	in := &dynamodb.QueryInput{
+		TableName:        aws.String(s.table),
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(limit),
+	}
+	pkAttr, skAttr := "PK", "SK"
+	var pk string
+	switch spec.Dim {
+	case registry.DimStage:
+		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI1"), "GSI1PK", "GSI1SK", "STAGE#"+spec.Value
+	case registry.DimAssignee:
+		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI2"), "GSI2PK", "GSI2SK", "ASSIGNEE#"+spec.Value
+	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth:
+		pk = indexPK(spec.Dim, spec.Value)
+	default:
+		return nil, apperr.InvalidField("filter", "unknown list dimension "+spec.Dim)
+	}
+	cond := pkAttr + " = :pk"
+	vals := map[string]types.AttributeValue{":pk": str(pk)}
+	lo, hi := "", "~"
+	if !spec.From.IsZero() {
+		lo = spec.From.UTC().Format(timeLayout)
+	}
+	if !spec.To.IsZero() {
+		hi = spec.To.UTC().Format(timeLayout) + "~"
+	}
+	if lo != "" || hi != "~" {
+		cond += " AND " + skAttr + " BETWEEN :lo AND :hi"
+		vals[":lo"], vals[":hi"] = str(lo), str(hi)
+	}
+	in.KeyConditionExpression = aws.String(cond)
+	in.ExpressionAttributeValues = vals
+	if spec.Start != "" {
+		start := map[string]types.AttributeValue{pkAttr: str(pk), skAttr: str(spec.Start)}
+		if spec.Dim == registry.DimStage || spec.Dim == registry.DimAssignee {
+			// An index key needs the table key too; SK order ends with the ID.
+			id := spec.Start[strings.LastIndexByte(spec.Start, '#')+1:]
+			start["PK"], start["SK"] = str(claimPK(id)), str(metaSK)
+		} else {
+			start["PK"], start["SK"] = str(pk), str(spec.Start)
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" && spec.Start != "" {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		return nil, fmt.Errorf("list claims by %s: %w", spec.Dim, err)
+	}
+	page := &registry.ListPage{}
+	if len(out.LastEvaluatedKey) > 0 {
+		if v, ok := out.LastEvaluatedKey[skAttr].(*types.AttributeValueMemberS); ok {
+			page.Next = v.Value
+		}
+	}
+	if in.IndexName != nil {
+		for _, item := range out.Items {
+			var it claimItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			page.Claims = append(page.Claims, it.Claim)
+		}
+		return page, nil
+	}
+	ids := make([]string, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it indexItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		ids = append(ids, it.ClaimID)
+	}
+	page.Claims, err = s.claimsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// claimsByID reads claims with BatchGetItem, keeping the order of ids.
+func (s *Store) claimsByID(ctx context.Context, ids []string) ([]claims.Claim, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	got := map[string]claims.Claim{}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(claimPK(id), metaSK)
+	}
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 5 {
+			return nil, fmt.Errorf("batch get claims: unprocessed keys after retries")
+		}
+		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, fmt.Errorf("batch get claims: %w", err)
+		}
+		for _, item := range out.Responses[s.table] {
+			var it claimItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			got[it.ID] = it.Claim
+		}
+		req = out.UnprocessedKeys
+		if len(req) > 0 {
+			time.Sleep(time.Duration(20<<attempt) * time.Millisecond)
+		}
+	}
+	out := make([]claims.Claim, 0, len(ids))
+	for _, id := range ids {
+		if c, ok := got[id]; ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Delivered reports whether an outbox event was delivered.
+func (s *Store) Delivered(ctx context.Context, e outbox.Event) (bool, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: key(claimPK(e.ClaimID), "OUTBOX#"+e.ID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("outbox event %s: %w", e.ID, err)
+	}
+	var it struct {
+		DeliveredAt string `json:"deliveredAt"`
+	}
+	if err := unmarshal(out.Item, &it); err != nil {
+		return false, err
+	}
+	return it.DeliveredAt != "", nil
+}
+
+// MarkDelivered records an outbox event's delivery and takes it off the
+// pending index.
+func (s *Store) MarkDelivered(ctx context.Context, e outbox.Event) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+		UpdateExpression:          aws.String("SET deliveredAt = :at REMOVE GSI3PK, GSI3SK"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(time.Now().UTC().Format(time.RFC3339Nano))},
+	})
+	if err != nil {
+		if isConditionFailed(err, -1) {
+			// Not from our outbox (a relay test message or a purged claim):
+			// nothing to record.
+			return nil
+		}
+		return fmt.Errorf("mark event %s delivered: %w", e.ID, err)
+	}
+	return nil
+}
+
+// ApplyChange writes a versioned change atomically: the claim's new state,
+// its history entry, and the change's files and outbox events. It returns
+// apperr.Conflict (with the current version in Details) when another change
+// won the race.
+func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
+	c := ch.Claim
+	meta, err := marshal(newClaimItem(c))
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:                           aws.String(s.table),
+		Item:                                meta,
+		ConditionExpression:                 aws.String("version = :v"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": num(int64(ch.PrevVersion))},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	ev, err := newEventItem(c.ID, ch.Event)
+	if err != nil {
+		return err
+	}
+	evItem, err := marshal(ev)
+	if err != nil {
+		return err
+	}
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	for _, a := range ch.Files {
+		m, err := marshal(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Kind: "file", Attachment: a, S3Key: a.Key})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	for _, e := range ch.Outbox {
+		ob, err := newOutboxItem(e)
+		if err != nil {
+			return err
+		}
+		m, err := marshal(ob)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	failed := failedItems(err)
+	if old, ok := failed[0]; ok {
+		current := 0
+		if old != nil {
+			var it claimItem
+			if unmarshal(old, &it) == nil {
+				current = it.Version
+			}
+		}
+		if current == 0 {
+			return notFound("claim " + c.ID)
+		}
+		return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s was changed by someone else (version %d); reload and retry", c.ID, current),
+			Details: map[string]any{"currentVersion": current}}
+	}
+	if len(failed) > 0 || isTransactionConflict(err) {
+		return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s was changed concurrently; reload and retry", c.ID)}
+	}
+	return fmt.Errorf("apply change to claim %s: %w", c.ID, err)
+}

@@ -1,0 +1,292 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/qrcode"
+)
+
+// CatalogStore changes the catalog.
+type CatalogStore interface {
+	catalog.Source
+	PutCategory(ctx context.Context, c catalog.Category) error
+	PutType(ctx context.Context, t catalog.Type) error
+}
+
+// QRStore keeps issued QR codes.
+type QRStore interface {
+	PutQRCodes(ctx context.Context, records []qrcode.Record) error
+	QRCode(ctx context.Context, id string) (*qrcode.Record, error)
+	QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, error)
+}
+
+// AdminAPI manages the catalog and issues QR codes.
+type AdminAPI struct {
+	Catalog CatalogStore
+	QR      QRStore
+	Signer  *qrcode.Signer
+	// PublicBaseURL is the site printed in QR codes ("" = the API's own URL).
+	PublicBaseURL string
+	Now           func() time.Time
+}
+
+// Register adds the routes of the AdminFunction.
+func (a *AdminAPI) Register(r *apigw.Router) {
+	r.Handle("GET /v1/admin/catalog", a.getCatalog)
+	r.Handle("PUT /v1/admin/catalog/categories/{id}", a.putCategory)
+	r.Handle("PUT /v1/admin/catalog/types/{id}", a.putType)
+	r.Handle("POST /v1/qr-codes", a.issue)
+	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
+	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage)
+	r.Handle("GET /v1/qr-batches/{batchId}", a.batch)
+	r.Handle("GET /v1/qr-batches/{batchId}/labels", a.labels)
+}
+
+func admin(req *apigw.Request) error { return auth.Require(req.Principal, auth.Admin) }
+
+func (a *AdminAPI) getCatalog(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	cat, err := a.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, cat), nil
+}
+
+func (a *AdminAPI) putCategory(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	var c catalog.Category
+	if err := req.DecodeJSON(&c, 64<<10); err != nil {
+		return nil, err
+	}
+	if c.ID == "" {
+		c.ID = req.Param("id")
+	}
+	if c.ID != req.Param("id") {
+		return nil, apperr.InvalidField("id", "must match the URL")
+	}
+	if err := catalog.ValidateCategory(&c); err != nil {
+		return nil, err
+	}
+	if err := a.Catalog.PutCategory(ctx, c); err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, c), nil
+}
+
+func (a *AdminAPI) putType(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	var t catalog.Type
+	if err := req.DecodeJSON(&t, 256<<10); err != nil {
+		return nil, err
+	}
+	if t.ID == "" {
+		t.ID = req.Param("id")
+	}
+	if t.ID != req.Param("id") {
+		return nil, apperr.InvalidField("id", "must match the URL")
+	}
+	cat, err := a.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := catalog.ValidateType(&t, cat); err != nil {
+		return nil, err
+	}
+	if err := a.Catalog.PutType(ctx, t); err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, t), nil
+}
+
+// IssuedCode is one code in an issue response.
+type IssuedCode struct {
+	qrcode.Record
+	URL      string `json:"url"`
+	ImageURL string `json:"imageUrl"`
+}
+
+// IssueResponse lists the codes of a new batch.
+type IssueResponse struct {
+	BatchID   string       `json:"batchId"`
+	Codes     []IssuedCode `json:"codes"`
+	LabelsURL string       `json:"labelsUrl"`
+}
+
+func (a *AdminAPI) base(req *apigw.Request) string {
+	if a.PublicBaseURL != "" {
+		return strings.TrimRight(a.PublicBaseURL, "/")
+	}
+	return req.BaseURL
+}
+
+func (a *AdminAPI) issued(req *apigw.Request, r qrcode.Record) IssuedCode {
+	return IssuedCode{Record: r, URL: a.base(req) + "/q/" + r.Code, ImageURL: "/v1/qr-codes/" + r.Code + "/image"}
+}
+
+func (a *AdminAPI) issue(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	var body qrcode.IssueRequest
+	if err := req.DecodeJSON(&body, 256<<10); err != nil {
+		return nil, err
+	}
+	records, err := body.Targets()
+	if err != nil {
+		return nil, err
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	batch := "B" + strings.ToUpper(hex.EncodeToString(b[:]))
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	res := IssueResponse{BatchID: batch, LabelsURL: "/v1/qr-batches/" + batch + "/labels"}
+	for i := range records {
+		code, err := a.Signer.New()
+		if err != nil {
+			return nil, err
+		}
+		id, err := a.Signer.Verify(code)
+		if err != nil {
+			return nil, err
+		}
+		records[i].ID, records[i].Code, records[i].BatchID = id, code, batch
+		records[i].IssuedBy, records[i].IssuedAt = req.Principal.UserID, now().UTC()
+	}
+	if err := a.QR.PutQRCodes(ctx, records); err != nil {
+		return nil, err
+	}
+	for _, r := range records {
+		res.Codes = append(res.Codes, a.issued(req, r))
+	}
+	out := apigw.JSON(http.StatusCreated, res)
+	out.Headers["location"] = "/v1/qr-batches/" + batch
+	return out, nil
+}
+
+// record finds a code's record; any code that does not verify is NotFound.
+func (a *AdminAPI) record(ctx context.Context, code string) (*qrcode.Record, error) {
+	id, err := a.Signer.Verify(code)
+	if err != nil {
+		return nil, err
+	}
+	return a.QR.QRCode(ctx, id)
+}
+
+func (a *AdminAPI) qrCode(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	r, err := a.record(ctx, req.Param("code"))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, a.issued(req, *r)), nil
+}
+
+func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	r, err := a.record(ctx, req.Param("code"))
+	if err != nil {
+		return nil, err
+	}
+	url := a.base(req) + "/q/" + r.Code
+	switch format := req.Query.Get("format"); format {
+	case "", "png":
+		size := 512
+		if v := req.Query.Get("size"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, apperr.InvalidField("size", "pixels, 128..2048")
+			}
+			size = n
+		}
+		img, err := qrcode.PNG(url, size)
+		if err != nil {
+			return nil, err
+		}
+		res := apigw.Bytes(http.StatusOK, "image/png", img)
+		res.Headers["content-disposition"] = `inline; filename="` + r.Code + `.png"`
+		return res, nil
+	case "svg":
+		img, err := qrcode.SVG(url)
+		if err != nil {
+			return nil, err
+		}
+		res := apigw.Text(http.StatusOK, "image/svg+xml", string(img))
+		res.Headers["content-disposition"] = `inline; filename="` + r.Code + `.svg"`
+		return res, nil
+	default:
+		return nil, apperr.InvalidField("format", "png or svg")
+	}
+}
+
+func (a *AdminAPI) batch(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	records, err := a.QR.QRBatch(ctx, req.Param("batchId"))
+	if err != nil {
+		return nil, err
+	}
+	res := IssueResponse{BatchID: req.Param("batchId"), LabelsURL: "/v1/qr-batches/" + req.Param("batchId") + "/labels"}
+	for _, r := range records {
+		res.Codes = append(res.Codes, a.issued(req, r))
+	}
+	return apigw.JSON(http.StatusOK, res), nil
+}
+
+func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	records, err := a.QR.QRBatch(ctx, req.Param("batchId"))
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]qrcode.Label, len(records))
+	for i, r := range records {
+		lines := []string{r.Model}
+		if r.ProductName != "" {
+			lines = []string{r.ProductName + " " + r.Model}
+		}
+		if r.Series != "" {
+			lines = append(lines, "Серия "+r.Series)
+		}
+		if r.Serial != "" {
+			lines = append(lines, "S/N "+r.Serial)
+		}
+		lines = append(lines, r.Code)
+		labels[i] = qrcode.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
+	}
+	pdf, err := qrcode.LabelSheet(labels)
+	if err != nil {
+		return nil, err
+	}
+	res := apigw.Bytes(http.StatusOK, "application/pdf", pdf)
+	res.Headers["content-disposition"] = `attachment; filename="qr-labels-` + req.Param("batchId") + `.pdf"`
+	return res, nil
+}

@@ -1,0 +1,336 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/registry"
+)
+
+// MaxClaimBody bounds a claim request body.
+const MaxClaimBody = 256 << 10
+
+// ClaimsAPI is the signed-in API: intake, the registry, uploads, the catalog.
+type ClaimsAPI struct {
+	Intake   *intake.Service
+	Registry *registry.Service
+	Changes  intake.ChangeStore
+	Catalog  catalog.Source
+	Keys     *keys.Keys
+}
+
+// Register adds the routes of the ClaimsFunction.
+func (a *ClaimsAPI) Register(r *apigw.Router) {
+	RegisterMe(r)
+	r.Handle("GET /v1/catalog", a.catalog)
+	r.Handle("POST /v1/uploads", a.upload)
+	r.Handle("POST /v1/claims", a.create)
+	r.Handle("GET /v1/claims", a.list)
+	r.Handle("GET /v1/claims/{id}", a.get)
+	r.Handle("POST /v1/claims/{id}/attachments", a.claimUpload)
+	r.Handle("PUT /v1/claims/{id}/attachments/{uploadId}", a.attach)
+}
+
+// ClaimRequest is the body of POST /v1/claims.
+type ClaimRequest struct {
+	Channel       string                 `json:"channel"`
+	Claimant      claims.Claimant        `json:"claimant"`
+	DealerID      string                 `json:"dealerId"`
+	Product       claims.Product         `json:"product"`
+	Order         claims.Order           `json:"order"`
+	CategoryID    string                 `json:"categoryId"`
+	TypeID        string                 `json:"typeId"`
+	Essence       string                 `json:"essence"`
+	DesiredResult string                 `json:"desiredResult"`
+	DesiredFix    string                 `json:"desiredFix"`
+	Priority      string                 `json:"priority"`
+	Language      string                 `json:"language"`
+	Attachments   []intake.AttachmentRef `json:"attachments"`
+}
+
+// ClaimResponse is a created claim.
+type ClaimResponse struct {
+	Claim       *claims.Claim `json:"claim"`
+	TrackingURL string        `json:"trackingUrl"`
+}
+
+var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+
+func (a *ClaimsAPI) catalog(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if req.Principal == nil {
+		return nil, apperr.Errorf(apperr.Unauthorized, "sign-in required")
+	}
+	cat, err := a.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, cat.Active()), nil
+}
+
+// channelFor decides the channel a principal files through and the dealer the
+// claim belongs to: dealers file for their own dealership only.
+func channelFor(p *auth.Principal, requested, dealerID string) (claims.Channel, string, error) {
+	ch := claims.Channel(requested)
+	switch {
+	case p.Has(auth.Dealer):
+		if p.DealerID == "" {
+			return "", "", apperr.Errorf(apperr.Forbidden, "the account has no dealer")
+		}
+		if dealerID != "" && !strings.EqualFold(dealerID, p.DealerID) {
+			return "", "", apperr.Errorf(apperr.Forbidden, "dealers file claims for their own dealership only")
+		}
+		if ch == "" {
+			ch = claims.ChannelAPI
+		}
+		if ch != claims.ChannelAPI && ch != claims.ChannelDealerForm {
+			return "", "", apperr.InvalidField("channel", "dealers file through api or dealer_form")
+		}
+		return ch, p.DealerID, nil
+	case p.HasAny(auth.Manager, auth.Supervisor):
+		if ch == "" {
+			ch = claims.ChannelPhone
+		}
+		if ch != claims.ChannelPhone && ch != claims.ChannelAPI {
+			return "", "", apperr.InvalidField("channel", "staff register claims through phone or api")
+		}
+		return ch, dealerID, nil
+	case p.Has(auth.Integration):
+		if ch == "" {
+			ch = claims.ChannelAPI
+		}
+		if ch != claims.ChannelAPI {
+			return "", "", apperr.InvalidField("channel", "integrations file through api")
+		}
+		return ch, dealerID, nil
+	}
+	return "", "", apperr.Errorf(apperr.Forbidden, "this role cannot file claims")
+}
+
+func actorOf(p *auth.Principal) intake.Actor {
+	for _, r := range []auth.Role{auth.Supervisor, auth.Manager, auth.Dealer, auth.Integration, auth.Admin} {
+		if p.Has(r) {
+			return intake.Actor{UserID: p.UserID, Role: string(r)}
+		}
+	}
+	return intake.Actor{UserID: p.UserID, Role: "user"}
+}
+
+func userScope(p *auth.Principal) string { return "user:" + p.UserID }
+
+func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	p := req.Principal
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Integration); err != nil {
+		return nil, err
+	}
+	var body ClaimRequest
+	if err := req.DecodeJSON(&body, MaxClaimBody); err != nil {
+		return nil, err
+	}
+	ch, dealer, err := channelFor(p, body.Channel, body.DealerID)
+	if err != nil {
+		return nil, err
+	}
+	prio := catalog.Priority(body.Priority)
+	if prio != "" && !p.HasAny(auth.Manager, auth.Supervisor) {
+		return nil, apperr.InvalidField("priority", "only claims staff set the priority")
+	}
+	sub := intake.Submission{
+		Draft: claims.Draft{
+			Channel: ch, Claimant: body.Claimant, DealerID: dealer, Product: body.Product, Order: body.Order,
+			CategoryID: body.CategoryID, TypeID: body.TypeID, Essence: body.Essence,
+			DesiredResult: claims.DesiredResult(body.DesiredResult), DesiredFix: body.DesiredFix,
+			Priority: prio, Language: body.Language,
+		},
+		Attachments: body.Attachments,
+		Actor:       actorOf(p),
+		UploadScope: userScope(p),
+		BaseURL:     req.BaseURL,
+	}
+	if k := req.Header("idempotency-key"); k != "" {
+		if !idempotencyKeyPattern.MatchString(k) {
+			return nil, apperr.InvalidField("Idempotency-Key", "1-128 characters: letters, digits, _ . : -")
+		}
+		sub.Idempotency = &intake.IdempotencyKey{Scope: "user:" + p.UserID, Key: k, BodyHash: intake.BodyHash(req.Body)}
+	}
+	res, err := a.Intake.Submit(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	if res.Created && p.Has(auth.Manager) && ch == claims.ChannelPhone {
+		// A claim taken on the phone stays with the manager who took it until
+		// assignment rules move it.
+		if err := a.assign(ctx, res.Claim, p.UserID, actorOf(p)); err != nil {
+			return nil, err
+		}
+	}
+	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: res.Claim, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})
+	if !res.Created {
+		out.Status = http.StatusOK
+		out.Headers["idempotent-replayed"] = "true"
+	}
+	out.Headers["location"] = "/v1/claims/" + res.Claim.ID
+	return out, nil
+}
+
+// assign sets the claim's assignee with a history entry.
+func (a *ClaimsAPI) assign(ctx context.Context, c *claims.Claim, userID string, actor intake.Actor) error {
+	d, err := a.Changes.ClaimDetail(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	next := d.Claim
+	prev := next.Version
+	next.Assignee = userID
+	ev, err := claims.Next(&next, d.History, "claim.assigned", actor.String(), time.Now(),
+		map[string]any{"assignee": d.Claim.Assignee}, map[string]any{"assignee": userID, "reason": "registered by phone"})
+	if err != nil {
+		return err
+	}
+	if err := a.Changes.ApplyChange(ctx, &claims.Change{Claim: &next, PrevVersion: prev, Event: ev}); err != nil {
+		return err
+	}
+	*c = next
+	return nil
+}
+
+func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	q := registry.Query{
+		Stage: req.Query.Get("stage"), CategoryID: req.Query.Get("categoryId"), TypeID: req.Query.Get("typeId"),
+		DealerID: req.Query.Get("dealerId"), CustomerID: req.Query.Get("customerId"), Serial: req.Query.Get("serial"),
+		Series: req.Query.Get("series"), Assignee: req.Query.Get("assignee"), Cursor: req.Query.Get("cursor"),
+	}
+	var err error
+	if q.From, err = parseTimeParam("from", req.Query.Get("from"), false); err != nil {
+		return nil, err
+	}
+	if q.To, err = parseTimeParam("to", req.Query.Get("to"), true); err != nil {
+		return nil, err
+	}
+	if v := req.Query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return nil, apperr.InvalidField("limit", "1..100")
+		}
+		q.Limit = n
+	}
+	page, err := a.Registry.List(ctx, req.Principal, q)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, page), nil
+}
+
+// parseTimeParam accepts RFC 3339 or a date; a date as the end of a period
+// means the end of that day.
+func parseTimeParam(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, apperr.InvalidField(name, "a date (2026-11-23) or a time (2026-11-23T10:00:00Z)")
+	}
+	if end {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, nil
+}
+
+func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	v, err := a.Registry.Get(ctx, req.Principal, req.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, v), nil
+}
+
+func (a *ClaimsAPI) upload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	p := req.Principal
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Integration); err != nil {
+		return nil, err
+	}
+	var body intake.UploadRequest
+	if err := req.DecodeJSON(&body, 8<<10); err != nil {
+		return nil, err
+	}
+	body.Scope = userScope(p)
+	t, err := a.Intake.PresignUpload(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusCreated, t), nil
+}
+
+// editable returns the claim when p may add to it: its dealer, its manager,
+// supervisors and integrations; NotFound otherwise.
+func (a *ClaimsAPI) editable(ctx context.Context, p *auth.Principal, id string) (*registry.View, error) {
+	v, err := a.Registry.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func claimScope(id string, p *auth.Principal) string { return "claim:" + id + ":" + p.UserID }
+
+// claimUploadRequest is the body of POST /v1/claims/{id}/attachments.
+type claimUploadRequest struct {
+	Zone        string `json:"zone"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+}
+
+func (a *ClaimsAPI) claimUpload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	v, err := a.editable(ctx, req.Principal, req.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	var body claimUploadRequest
+	if err := req.DecodeJSON(&body, 8<<10); err != nil {
+		return nil, err
+	}
+	t, err := a.Intake.PresignUpload(ctx, intake.UploadRequest{
+		Scope: claimScope(v.Claim.ID, req.Principal), TypeID: v.Claim.TypeID, Zone: body.Zone,
+		FileName: body.FileName, ContentType: body.ContentType, Size: body.Size,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusCreated, t), nil
+}
+
+func (a *ClaimsAPI) attach(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	v, err := a.editable(ctx, req.Principal, req.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Zone string `json:"zone"`
+	}
+	if err := req.DecodeJSON(&body, 1<<10); err != nil {
+		return nil, err
+	}
+	att, err := a.Intake.Attach(ctx, a.Changes, intake.AttachRequest{
+		ClaimID: v.Claim.ID, Zone: body.Zone, UploadID: req.Param("uploadId"),
+		Scope: claimScope(v.Claim.ID, req.Principal), Actor: actorOf(req.Principal),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, att), nil
+}

@@ -1,0 +1,557 @@
+// Package intake accepts claims from every channel (the QR form, the dealer
+// cabinet, the intake API, a manager on the phone): it validates the draft
+// against the catalog, checks the uploaded files, matches or creates the
+// customer profile, numbers the claim and stores it with its first history
+// entry, tracking link, idempotency record, rate-limit counters and outbox
+// event in one transaction, then publishes the event.
+//
+// It declares the interfaces it needs (Store, Files, Publisher) and imports no
+// AWS package.
+package intake
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/outbox"
+)
+
+// Store persists claims. CreateClaim writes everything in NewClaim atomically:
+// it returns a *DuplicateError when the idempotency record exists, an
+// apperr.RateLimited error when a rate-limit counter is exhausted, and
+// apperr.Conflict when the claim number is taken.
+type Store interface {
+	NextNumber(ctx context.Context, year int) (int64, error)
+	// CustomerByContact returns the customer ID an alias (e.g. "phone:+7...")
+	// points to, or "" when there is none.
+	CustomerByContact(ctx context.Context, contact string) (string, error)
+	CreateClaim(ctx context.Context, nc *NewClaim) error
+	// GetClaim returns a claim (for idempotent replays); apperr.NotFound when absent.
+	GetClaim(ctx context.Context, id string) (*claims.Claim, error)
+}
+
+// Files is where uploads go (S3).
+type Files interface {
+	// PresignUpload returns a browser form upload of one file.
+	PresignUpload(ctx context.Context, spec UploadSpec) (*Upload, error)
+	// Stat returns an uploaded object's content type, size and metadata;
+	// apperr.NotFound when there is no object at key.
+	Stat(ctx context.Context, key string) (*Object, error)
+	// Head returns the first bytes of an object (at most n), to check what
+	// the file really is.
+	Head(ctx context.Context, key string, n int) ([]byte, error)
+}
+
+// UploadSpec describes a presigned upload.
+type UploadSpec struct {
+	Key string
+	// ContentType is enforced by the policy; "" lets a plain HTML form (which
+	// cannot set it) upload, and the type is then sniffed on attach.
+	ContentType string
+	MaxBytes    int64
+	Metadata    map[string]string
+	TTL         time.Duration
+	// RedirectURL, when set, is where S3 sends the browser after the upload.
+	RedirectURL string
+}
+
+// Upload is a presigned browser upload.
+type Upload struct {
+	URL    string            `json:"url"`
+	Fields map[string]string `json:"fields"`
+}
+
+// Object is an uploaded file as stored.
+type Object struct {
+	ContentType string
+	Size        int64
+	Metadata    map[string]string
+}
+
+// Publisher sends outbox events to the notification queue after commit.
+type Publisher interface {
+	Publish(ctx context.Context, events []outbox.Event) error
+}
+
+// CatalogSource returns the current catalog.
+type CatalogSource interface {
+	Catalog(ctx context.Context) (*catalog.Catalog, error)
+}
+
+// NewClaim is everything one intake writes.
+type NewClaim struct {
+	Claim          *claims.Claim
+	Attachments    []claims.Attachment
+	Event          claims.Event
+	TrackingHash   string
+	Customer       Customer
+	ContactAliases []string
+	Idempotency    *Idempotency
+	RateLimits     []RateLimit
+	Outbox         []outbox.Event
+}
+
+// Customer is the profile upserted with a claim.
+type Customer struct {
+	ID       string
+	Claimant claims.Claimant
+	At       time.Time
+}
+
+// Idempotency records a request key so a retry returns the same claim.
+type Idempotency struct {
+	Scope, Key, BodyHash string
+	Expires              time.Time
+}
+
+// RateLimit is a counter that must stay at or under Limit within its window.
+type RateLimit struct {
+	Key     string
+	Limit   int
+	Expires time.Time
+}
+
+// DuplicateError reports an idempotency key already used.
+type DuplicateError struct {
+	ClaimID  string
+	BodyHash string
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("idempotency key already used for claim %s", e.ClaimID)
+}
+
+// Actor is who submits.
+type Actor struct {
+	UserID string // "" for the public form
+	Role   string // "public", "dealers", "integrations", "managers", "supervisors"
+}
+
+func (a Actor) String() string {
+	if a.UserID == "" {
+		return "public"
+	}
+	return a.Role + ":" + a.UserID
+}
+
+// AttachmentRef names an upload to attach, in a photo zone.
+type AttachmentRef struct {
+	Zone     string `json:"zone"`
+	UploadID string `json:"uploadId"`
+}
+
+// Submission is one claim to accept.
+type Submission struct {
+	Draft       claims.Draft
+	Attachments []AttachmentRef
+	Actor       Actor
+	// UploadScope is who may attach an upload: uploads are stored under a
+	// prefix derived from it (the form's token, or the signed-in user).
+	UploadScope string
+	Idempotency *IdempotencyKey
+	// RateLimits are counted per clock hour (the public channel limits per
+	// client address and per QR code).
+	RateLimits []RateLimitKey
+	// AllowMissingPhotos accepts a claim whose photo zones are short of files
+	// (the form without JavaScript); the claim lists them as MissingZones.
+	AllowMissingPhotos bool
+	// BaseURL is the public site, for links in messages.
+	BaseURL string
+}
+
+// RateLimitKey is a counter key with its hourly limit.
+type RateLimitKey struct {
+	Key     string
+	PerHour int
+}
+
+// IdempotencyKey is a client's key for a request and the hash of its body.
+type IdempotencyKey struct {
+	Scope, Key, BodyHash string
+}
+
+// Result is an accepted claim.
+type Result struct {
+	Claim         *claims.Claim
+	TrackingToken string
+	// Created is false when an idempotent retry returned an existing claim.
+	Created bool
+}
+
+// Config wires a Service.
+type Config struct {
+	Store     Store
+	Files     Files
+	Catalog   CatalogSource
+	Publisher Publisher
+	Keys      *keys.Keys
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Service accepts claims.
+type Service struct {
+	cfg Config
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg}
+}
+
+// UploadTTL is how long a presigned upload stays valid.
+const UploadTTL = 30 * time.Minute
+
+// UploadRequest asks to upload one file for a claim being filed.
+type UploadRequest struct {
+	Scope       string `json:"-"`
+	TypeID      string `json:"typeId"`
+	Zone        string `json:"zone"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+}
+
+// UploadTicket is a presigned upload.
+type UploadTicket struct {
+	UploadID  string            `json:"uploadId"`
+	URL       string            `json:"url"`
+	Fields    map[string]string `json:"fields"`
+	MaxBytes  int64             `json:"maxBytes"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+}
+
+// PresignUpload checks the file against the type's photo zone and returns a
+// presigned upload. Errors are Invalid (naming the field) or Internal.
+func (s *Service) PresignUpload(ctx context.Context, r UploadRequest) (*UploadTicket, error) {
+	cat, err := s.cfg.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("presign upload: %w", err)
+	}
+	t, ok := cat.Active().Type(r.TypeID)
+	if !ok {
+		return nil, apperr.InvalidField("typeId", "unknown type")
+	}
+	zone, ok := t.Zone(r.Zone)
+	if !ok {
+		return nil, apperr.InvalidField("zone", "this type has no such photo zone")
+	}
+	ct := strings.ToLower(strings.TrimSpace(r.ContentType))
+	if !zone.Accepts(ct) {
+		return nil, &apperr.Error{Code: apperr.UnsupportedMedia, Message: "this file type is not accepted here",
+			Fields: []apperr.FieldError{{Field: "contentType", Message: "one of " + strings.Join(zone.MediaTypes, ", ")}}}
+	}
+	if r.Size <= 0 {
+		return nil, apperr.InvalidField("size", "the file is empty")
+	}
+	if r.Size > zone.MaxBytes {
+		return nil, &apperr.Error{Code: apperr.TooLarge, Message: "the file is too large",
+			Fields: []apperr.FieldError{{Field: "size", Message: fmt.Sprintf("at most %d bytes", zone.MaxBytes)}}}
+	}
+	name := SafeFileName(r.FileName, ct)
+	id, err := newUploadID()
+	if err != nil {
+		return nil, err
+	}
+	up, err := s.cfg.Files.PresignUpload(ctx, UploadSpec{Key: UploadKey(r.Scope, id), ContentType: ct, MaxBytes: zone.MaxBytes,
+		Metadata: map[string]string{"filename": name, "zone": zone.ID}, TTL: UploadTTL})
+	if err != nil {
+		return nil, fmt.Errorf("presign upload: %w", err)
+	}
+	return &UploadTicket{UploadID: id, URL: up.URL, Fields: up.Fields, MaxBytes: zone.MaxBytes, ExpiresAt: s.cfg.Now().Add(UploadTTL).UTC()}, nil
+}
+
+// UploadKey is where an upload of a scope lives: the scope is hashed so keys
+// reveal nothing, and an upload ID is only usable by the scope that got it.
+func UploadKey(scope, uploadID string) string {
+	sum := sha256.Sum256([]byte(scope))
+	return "uploads/" + hex.EncodeToString(sum[:12]) + "/" + uploadID
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+func newUploadID() (string, error) {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("random upload id: %w", err)
+	}
+	return idEncoding.EncodeToString(b[:]), nil
+}
+
+// ValidUploadID reports whether s has the shape of an upload ID.
+func ValidUploadID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	_, err := idEncoding.DecodeString(s)
+	return err == nil
+}
+
+// SafeFileName keeps a file name displayable and harmless: no path, no
+// control characters, at most 100 characters, an extension matching the type.
+func SafeFileName(name, contentType string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?`, r) {
+			return -1
+		}
+		return r
+	}, claims.CleanText(name))
+	if name == "" || name == "." || name == "/" {
+		name = "file"
+	}
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[len(r)-100:])
+	}
+	return name
+}
+
+// Submit accepts a claim. It returns Invalid errors naming every failing
+// field, RateLimited when a limit is reached, Unprocessable when an
+// idempotency key is reused with another body, and the existing claim
+// (Created false) when it is reused with the same body.
+func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
+	now := s.cfg.Now().UTC()
+	d := sub.Draft
+	fields := d.Normalize()
+	cat, err := s.cfg.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("submit claim: %w", err)
+	}
+	fields = append(fields, d.Validate(cat, now)...)
+	var typ *catalog.Type
+	if t, ok := cat.Active().Type(d.TypeID); ok && t.CategoryID == d.CategoryID {
+		typ = t
+	}
+	var attachments []claims.Attachment
+	var missing []string
+	if typ != nil {
+		var af []apperr.FieldError
+		attachments, missing, af = s.checkAttachments(ctx, typ, sub, now)
+		fields = append(fields, af...)
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+
+	customerKey := d.Claimant.CustomerKey()
+	customerID := CustomerID(customerKey)
+	var aliases []string
+	switch {
+	case d.Claimant.Email != "" && d.Claimant.Phone != "":
+		aliases = append(aliases, "phone:"+d.Claimant.Phone)
+	case d.Claimant.Email == "":
+		// A phone-only claimant may be a customer first known by email.
+		known, err := s.cfg.Store.CustomerByContact(ctx, "phone:"+d.Claimant.Phone)
+		if err != nil {
+			return nil, fmt.Errorf("submit claim: %w", err)
+		}
+		if known != "" {
+			customerID = known
+		}
+	}
+
+	n, err := s.cfg.Store.NextNumber(ctx, now.Year())
+	if err != nil {
+		return nil, fmt.Errorf("submit claim: %w", err)
+	}
+	c := &claims.Claim{
+		ID:            claims.Number(now.Year(), n),
+		Channel:       d.Channel,
+		Claimant:      d.Claimant,
+		CustomerID:    customerID,
+		DealerID:      d.DealerID,
+		Product:       d.Product,
+		Order:         d.Order,
+		CategoryID:    d.CategoryID,
+		TypeID:        d.TypeID,
+		Essence:       d.Essence,
+		DesiredResult: d.DesiredResult,
+		DesiredFix:    d.DesiredFix,
+		Priority:      typ.DefaultPriority,
+		Stage:         claims.StageNew,
+		Language:      d.Language,
+		QRCode:        d.QRCode,
+		MissingZones:  missing,
+		CreatedBy:     sub.Actor.String(),
+		CreatedAt:     now,
+		UpdatedAt:     now,
+		Version:       1,
+	}
+	if d.Priority != "" {
+		c.Priority = d.Priority
+	}
+	ev := claims.Event{Seq: 1, Type: claims.EventCreated, Actor: c.CreatedBy, At: now, After: map[string]any{
+		"stage": string(c.Stage), "channel": string(c.Channel), "priority": string(c.Priority),
+		"categoryId": c.CategoryID, "typeId": c.TypeID, "attachments": len(attachments),
+	}}
+	if err := ev.Seal(""); err != nil {
+		return nil, err
+	}
+	received, err := outbox.New(outbox.ClaimReceived, c.ID, c.CreatedBy, now, outbox.Received{
+		Number: c.ID, Channel: string(c.Channel), ClaimantName: c.Claimant.Name, Email: c.Claimant.Email,
+		Language: c.Language, BaseURL: sub.BaseURL, DealerID: c.DealerID, CategoryID: c.CategoryID,
+		TypeID: c.TypeID, ProductModel: c.Product.Model,
+	})
+	if err != nil {
+		return nil, err
+	}
+	token := s.cfg.Keys.TrackingToken(c.ID)
+	nc := &NewClaim{
+		Claim:          c,
+		Attachments:    attachments,
+		Event:          ev,
+		TrackingHash:   keys.TrackingHash(token),
+		Customer:       Customer{ID: customerID, Claimant: d.Claimant, At: now},
+		ContactAliases: aliases,
+		Outbox:         []outbox.Event{received},
+	}
+	for i := range nc.Attachments {
+		nc.Attachments[i].UploadedBy = c.CreatedBy
+	}
+	if k := sub.Idempotency; k != nil {
+		nc.Idempotency = &Idempotency{Scope: k.Scope, Key: k.Key, BodyHash: k.BodyHash, Expires: now.Add(24 * time.Hour)}
+	}
+	hour := now.Truncate(time.Hour)
+	for _, rl := range sub.RateLimits {
+		nc.RateLimits = append(nc.RateLimits, RateLimit{
+			Key: rl.Key + "#" + hour.Format("2006010215"), Limit: rl.PerHour, Expires: hour.Add(2 * time.Hour),
+		})
+	}
+	if err := s.cfg.Store.CreateClaim(ctx, nc); err != nil {
+		var dup *DuplicateError
+		if errors.As(err, &dup) {
+			return s.replay(ctx, dup, sub)
+		}
+		return nil, fmt.Errorf("submit claim: %w", err)
+	}
+	if err := s.cfg.Publisher.Publish(ctx, nc.Outbox); err != nil {
+		// The event is in the outbox; the relay publishes it later.
+		s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
+	}
+	s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments))
+	return &Result{Claim: c, TrackingToken: token, Created: true}, nil
+}
+
+func (s *Service) replay(ctx context.Context, dup *DuplicateError, sub Submission) (*Result, error) {
+	if sub.Idempotency == nil || dup.BodyHash != sub.Idempotency.BodyHash {
+		return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "this Idempotency-Key was already used for a different request",
+			Fields: []apperr.FieldError{{Field: "Idempotency-Key", Message: "reused with a different body"}}}
+	}
+	c, err := s.cfg.Store.GetClaim(ctx, dup.ClaimID)
+	if err != nil {
+		return nil, fmt.Errorf("replay idempotent submission: %w", err)
+	}
+	return &Result{Claim: c, TrackingToken: s.cfg.Keys.TrackingToken(c.ID), Created: false}, nil
+}
+
+// checkAttachments verifies each referenced upload: it exists under the
+// submitter's scope, its zone belongs to the type, its type and size fit the
+// zone; and each zone has between Min and Max files.
+func (s *Service) checkAttachments(ctx context.Context, t *catalog.Type, sub Submission, now time.Time) ([]claims.Attachment, []string, []apperr.FieldError) {
+	var f []apperr.FieldError
+	var out []claims.Attachment
+	counts := map[string]int{}
+	seen := map[string]bool{}
+	for i, ref := range sub.Attachments {
+		field := fmt.Sprintf("attachments[%d]", i)
+		zone, ok := t.Zone(ref.Zone)
+		if !ok {
+			f = append(f, apperr.FieldError{Field: field + ".zone", Message: "this type has no such photo zone"})
+			continue
+		}
+		if !ValidUploadID(ref.UploadID) || seen[ref.UploadID] {
+			f = append(f, apperr.FieldError{Field: field + ".uploadId", Message: "not an upload of this form (or attached twice)"})
+			continue
+		}
+		seen[ref.UploadID] = true
+		a, fe := s.verifyUpload(ctx, zone, UploadKey(sub.UploadScope, ref.UploadID), ref.UploadID, now)
+		if fe != nil {
+			fe.Field = field + fe.Field
+			f = append(f, *fe)
+			continue
+		}
+		counts[zone.ID]++
+		out = append(out, *a)
+	}
+	var missing []string
+	for _, z := range t.PhotoZones {
+		switch n := counts[z.ID]; {
+		case n < z.Min && sub.AllowMissingPhotos:
+			missing = append(missing, z.ID)
+		case n < z.Min:
+			f = append(f, apperr.FieldError{Field: "attachments." + z.ID, Message: fmt.Sprintf("at least %d file(s) required", z.Min)})
+		case n > z.Max:
+			f = append(f, apperr.FieldError{Field: "attachments." + z.ID, Message: fmt.Sprintf("at most %d file(s)", z.Max)})
+		}
+	}
+	return out, missing, f
+}
+
+// CustomerID derives a customer's ID from their contact key, so the same
+// email (or phone) always maps to the same profile without a lookup.
+func CustomerID(contactKey string) string {
+	sum := sha256.Sum256([]byte(contactKey))
+	return "CUS-" + strings.ToUpper(idEncoding.EncodeToString(sum[:8]))
+}
+
+// BodyHash is the idempotency fingerprint of a request body.
+func BodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// verifyUpload checks an uploaded object against its zone: it exists, its
+// size fits, and its content — sniffed from the first bytes, not taken from
+// what the browser declared — is a media type the zone accepts. The field of
+// a returned error is relative (".uploadId", "").
+func (s *Service) verifyUpload(ctx context.Context, zone catalog.PhotoZone, key, uploadID string, now time.Time) (*claims.Attachment, *apperr.FieldError) {
+	obj, err := s.cfg.Files.Stat(ctx, key)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return nil, &apperr.FieldError{Field: ".uploadId", Message: "no such upload (it may have expired or failed)"}
+		}
+		s.cfg.Logger.ErrorContext(ctx, "stat upload", "key", key, "error", err.Error())
+		return nil, &apperr.FieldError{Field: ".uploadId", Message: "the upload could not be checked, try again"}
+	}
+	if obj.Size > zone.MaxBytes || obj.Size == 0 {
+		return nil, &apperr.FieldError{Field: "", Message: fmt.Sprintf("file size must be 1..%d bytes", zone.MaxBytes)}
+	}
+	head, err := s.cfg.Files.Head(ctx, key, SniffLen)
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "read upload", "key", key, "error", err.Error())
+		return nil, &apperr.FieldError{Field: ".uploadId", Message: "the upload could not be checked, try again"}
+	}
+	actual := Sniff(head)
+	declared := strings.ToLower(obj.ContentType)
+	if declared != "" && declared != "binary/octet-stream" && declared != "application/octet-stream" && !SameMedia(declared, actual) {
+		return nil, &apperr.FieldError{Field: "", Message: "the file's content is " + actual + ", not " + declared}
+	}
+	if !zone.Accepts(actual) {
+		return nil, &apperr.FieldError{Field: "", Message: "file type " + actual + " is not accepted in " + zone.ID}
+	}
+	name := obj.Metadata["filename"]
+	if name == "" {
+		name = "file"
+	}
+	return &claims.Attachment{ID: uploadID, Zone: zone.ID, Key: key, FileName: name, ContentType: actual, Size: obj.Size, UploadedAt: now}, nil
+}

@@ -1,0 +1,63 @@
+// Package keys derives the application's secret keys from one master secret
+// (the AppSecret template parameter): separate keys for QR code tags, claim
+// tracking tokens and webhook signatures, so one leaked purpose cannot forge
+// another.
+//
+// It imports only the standard library.
+package keys
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+)
+
+// MinSecret is the shortest master secret accepted.
+const MinSecret = 32
+
+// Keys are the derived keys.
+type Keys struct {
+	QR       []byte
+	Tracking []byte
+	Webhook  []byte
+	Cursor   []byte
+}
+
+// Derive returns the keys derived from secret. It fails when the secret is
+// shorter than MinSecret bytes.
+func Derive(secret string) (*Keys, error) {
+	if len(secret) < MinSecret {
+		return nil, fmt.Errorf("derive keys: the master secret must be at least %d bytes, got %d", MinSecret, len(secret))
+	}
+	d := func(purpose string) []byte {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte("claimsdesk/" + purpose))
+		return m.Sum(nil)
+	}
+	return &Keys{QR: d("qr"), Tracking: d("tracking"), Webhook: d("webhook"), Cursor: d("cursor")}, nil
+}
+
+// TrackingToken is the private token of a claim's tracking link. It is
+// derived, never stored: the table keeps only TrackingHash of it.
+func (k *Keys) TrackingToken(claimID string) string {
+	m := hmac.New(sha256.New, k.Tracking)
+	m.Write([]byte("track:v1:" + claimID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// TrackingHash is what the table stores to find a claim by its token.
+func TrackingHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ValidTrackingToken reports whether s has the shape of a tracking token.
+func ValidTrackingToken(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}

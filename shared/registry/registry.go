@@ -1,0 +1,356 @@
+// Package registry is the claims registry: who may list and open which
+// claims, how a list query maps to one key or index (never a scan), cursor
+// pagination, and a claim's detail view with short-lived file links and its
+// history. Managers see the claims assigned to them, dealers their own,
+// supervisors everything; anything else is "not found".
+//
+// It declares the storage interfaces it needs and imports no AWS package.
+package registry
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/claims"
+)
+
+// The list dimensions: each is served by one key or index.
+const (
+	DimStage    = "stage"    // the claim's GSI1
+	DimAssignee = "assignee" // the claim's GSI2
+	DimDealer   = "dealer"
+	DimCategory = "category"
+	DimType     = "type"
+	DimCustomer = "customer"
+	DimSerial   = "serial"
+	DimSeries   = "series"
+	DimMonth    = "month" // every claim, by creation month
+)
+
+// ListSpec is one page of a list served by a single key or index.
+type ListSpec struct {
+	Dim, Value string
+	// From and To bound the creation time (zero = open).
+	From, To time.Time
+	Limit    int
+	// Start continues after a previous page ("" = first page).
+	Start string
+}
+
+// ListPage is a page of claims, newest first.
+type ListPage struct {
+	Claims []claims.Claim
+	// Next continues the list; "" when there is no more.
+	Next string
+}
+
+// Detail is a claim with its attachments and history.
+type Detail struct {
+	Claim       claims.Claim
+	Attachments []claims.Attachment
+	History     []claims.Event
+}
+
+// Store reads claims.
+type Store interface {
+	ListClaims(ctx context.Context, spec ListSpec) (*ListPage, error)
+	// ClaimDetail returns apperr.NotFound for an unknown claim.
+	ClaimDetail(ctx context.Context, id string) (*Detail, error)
+}
+
+// Links makes short-lived download links.
+type Links interface {
+	DownloadURL(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
+}
+
+// LinkTTL is how long a file link in a detail view works.
+const LinkTTL = 10 * time.Minute
+
+// Service answers registry queries.
+type Service struct {
+	store     Store
+	links     Links
+	cursorKey []byte
+	now       func() time.Time
+}
+
+// New returns a Service; cursorKey signs pagination cursors.
+func New(store Store, links Links, cursorKey []byte) *Service {
+	return &Service{store: store, links: links, cursorKey: cursorKey, now: time.Now}
+}
+
+// Query is a list request.
+type Query struct {
+	Stage, CategoryID, TypeID, DealerID, CustomerID, Serial, Series, Assignee string
+	From, To                                                                  time.Time
+	Cursor                                                                    string
+	Limit                                                                     int
+}
+
+// Page is a page of the registry.
+type Page struct {
+	Claims []claims.Claim `json:"claims"`
+	Next   string         `json:"next,omitempty"`
+}
+
+// SeesAll reports whether a principal may see every claim.
+func SeesAll(p *auth.Principal) bool {
+	return p.HasAny(auth.Supervisor, auth.Admin, auth.Integration)
+}
+
+// CanSee reports whether p may open c.
+func CanSee(p *auth.Principal, c *claims.Claim) bool {
+	switch {
+	case p == nil:
+		return false
+	case SeesAll(p):
+		return true
+	case p.Has(auth.Manager) && c.Assignee == p.UserID:
+		return true
+	case p.Has(auth.Dealer) && p.DealerID != "" && c.DealerID == p.DealerID:
+		return true
+	}
+	return false
+}
+
+// cursor is what a page token carries.
+type cursor struct {
+	Dim   string `json:"d"`
+	Value string `json:"v"`
+	Start string `json:"s,omitempty"`
+	Month string `json:"m,omitempty"`
+}
+
+// oldestMonth bounds a list without filters and period.
+const oldestMonth = "2020-01"
+
+// monthsPerPage bounds the empty months a page walks through.
+const monthsPerPage = 24
+
+// List returns a page of claims p may see, matching q. It returns Forbidden
+// when q asks for another dealer's or manager's claims, Invalid for a bad
+// cursor or period.
+func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, error) {
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
+		return nil, err
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return nil, apperr.InvalidField("to", "must not be before from")
+	}
+	if q.Limit <= 0 {
+		q.Limit = 25
+	}
+	q.Limit = min(q.Limit, 100)
+	switch {
+	case SeesAll(p):
+	case p.Has(auth.Manager):
+		if q.Assignee != "" && q.Assignee != p.UserID {
+			return nil, apperr.Errorf(apperr.Forbidden, "managers list their own claims")
+		}
+		q.Assignee = p.UserID
+	case p.Has(auth.Dealer):
+		if p.DealerID == "" {
+			return nil, apperr.Errorf(apperr.Forbidden, "the account has no dealer")
+		}
+		if q.DealerID != "" && !strings.EqualFold(q.DealerID, p.DealerID) {
+			return nil, apperr.Errorf(apperr.Forbidden, "dealers list their own claims")
+		}
+		q.DealerID = p.DealerID
+	}
+	dim, value := primary(q)
+	var c cursor
+	if q.Cursor != "" {
+		var err error
+		if c, err = s.decodeCursor(q.Cursor); err != nil {
+			return nil, err
+		}
+		if c.Dim != dim || c.Value != value {
+			return nil, apperr.InvalidField("cursor", "the cursor belongs to another query")
+		}
+	} else {
+		c = cursor{Dim: dim, Value: value}
+		if dim == DimMonth {
+			to := s.now()
+			if !q.To.IsZero() {
+				to = q.To
+			}
+			c.Month = to.UTC().Format("2006-01")
+		}
+	}
+	page := &Page{Claims: []claims.Claim{}}
+	for walked := 0; ; walked++ {
+		spec := ListSpec{Dim: c.Dim, Value: c.Value, From: q.From, To: q.To, Limit: q.Limit, Start: c.Start}
+		if c.Dim == DimMonth {
+			spec.Value = c.Month
+		}
+		res, err := s.store.ListClaims(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, cl := range res.Claims {
+			if matches(&cl, q) && CanSee(p, &cl) {
+				page.Claims = append(page.Claims, cl)
+			}
+		}
+		if res.Next != "" {
+			c.Start = res.Next
+			page.Next = s.encodeCursor(c)
+			return page, nil
+		}
+		if c.Dim != DimMonth {
+			return page, nil
+		}
+		prev, ok := previousMonth(c.Month, q.From)
+		if !ok {
+			return page, nil
+		}
+		c.Month, c.Start = prev, ""
+		if len(page.Claims) >= q.Limit || walked >= monthsPerPage {
+			page.Next = s.encodeCursor(c)
+			return page, nil
+		}
+	}
+}
+
+// primary picks the most selective filter with its own key or index.
+func primary(q Query) (string, string) {
+	switch {
+	case q.Assignee != "":
+		return DimAssignee, q.Assignee
+	case q.Serial != "":
+		return DimSerial, q.Serial
+	case q.CustomerID != "":
+		return DimCustomer, q.CustomerID
+	case q.DealerID != "":
+		return DimDealer, q.DealerID
+	case q.Series != "":
+		return DimSeries, q.Series
+	case q.TypeID != "":
+		return DimType, q.TypeID
+	case q.CategoryID != "":
+		return DimCategory, q.CategoryID
+	case q.Stage != "":
+		return DimStage, q.Stage
+	}
+	return DimMonth, ""
+}
+
+// matches applies the filters the chosen index did not.
+func matches(c *claims.Claim, q Query) bool {
+	eq := func(want, got string) bool { return want == "" || strings.EqualFold(want, got) }
+	in := func(t time.Time) bool {
+		return (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || !t.After(q.To))
+	}
+	return eq(q.Stage, string(c.Stage)) && eq(q.CategoryID, c.CategoryID) && eq(q.TypeID, c.TypeID) &&
+		eq(q.DealerID, c.DealerID) && eq(q.CustomerID, c.CustomerID) && eq(q.Serial, c.Product.Serial) &&
+		eq(q.Series, c.Product.Series) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt)
+}
+
+func previousMonth(month string, from time.Time) (string, bool) {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return "", false
+	}
+	prev := t.AddDate(0, -1, 0)
+	floor := oldestMonth
+	if !from.IsZero() {
+		floor = from.UTC().Format("2006-01")
+	}
+	if p := prev.Format("2006-01"); p >= floor {
+		return p, true
+	}
+	return "", false
+}
+
+func (s *Service) encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	m := hmac.New(sha256.New, s.cursorKey)
+	m.Write(b)
+	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
+}
+
+func (s *Service) decodeCursor(token string) (cursor, error) {
+	bad := apperr.InvalidField("cursor", "not a cursor from this API")
+	body, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return cursor{}, bad
+	}
+	b, err1 := base64.RawURLEncoding.DecodeString(body)
+	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil {
+		return cursor{}, bad
+	}
+	m := hmac.New(sha256.New, s.cursorKey)
+	m.Write(b)
+	if !hmac.Equal(mac, m.Sum(nil)[:12]) {
+		return cursor{}, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return cursor{}, bad
+	}
+	return c, nil
+}
+
+// AttachmentView is an attachment with a temporary download link.
+type AttachmentView struct {
+	claims.Attachment
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// View is a claim as the API shows it.
+type View struct {
+	Claim       claims.Claim     `json:"claim"`
+	Attachments []AttachmentView `json:"attachments"`
+	History     []claims.Event   `json:"history"`
+}
+
+// Get returns a claim p may see; apperr.NotFound otherwise (whether or not
+// it exists, so IDs cannot be probed).
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View, error) {
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
+		return nil, err
+	}
+	if !claims.ValidNumber(id) {
+		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
+	}
+	d, err := s.store.ClaimDetail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSee(p, &d.Claim) {
+		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
+	}
+	return s.view(ctx, d)
+}
+
+func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
+	v := &View{Claim: d.Claim, Attachments: []AttachmentView{}, History: d.History}
+	if v.History == nil {
+		v.History = []claims.Event{}
+	}
+	exp := s.now().Add(LinkTTL).UTC()
+	for _, a := range d.Attachments {
+		url, err := s.links.DownloadURL(ctx, a.Key, a.FileName, a.ContentType, LinkTTL)
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", d.Claim.ID, err)
+		}
+		v.Attachments = append(v.Attachments, AttachmentView{Attachment: a, URL: url, ExpiresAt: exp})
+	}
+	return v, nil
+}
+
+// Detail returns a claim's full detail without access checks, for callers
+// that authorised otherwise (the tracking link).
+func (s *Service) Detail(ctx context.Context, id string) (*Detail, error) {
+	return s.store.ClaimDetail(ctx, id)
+}

@@ -1,0 +1,158 @@
+// Package s3files keeps claim attachments in the private S3 bucket: browsers
+// upload straight to it through presigned POST policies (type and size
+// enforced by S3), and get files through short-lived presigned GET links.
+// The functions never stream file bodies.
+//
+// Only this package (and the functions' main packages) may import the S3 SDK.
+package s3files
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/intake"
+)
+
+// ClientOptions configures the S3 client for the endpoint in use: an
+// S3-compatible endpoint set through AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL
+// is addressed path-style (bucket in the path), which every such endpoint
+// supports; AWS itself keeps virtual-hosted style.
+func ClientOptions(o *s3.Options) {
+	if os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+		o.UsePathStyle = true
+	}
+}
+
+// Files stores files in one bucket.
+type Files struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+}
+
+// New returns Files on bucket.
+func New(client *s3.Client, bucket string) *Files {
+	return &Files{client: client, presign: s3.NewPresignClient(client), bucket: bucket}
+}
+
+// PresignUpload returns a presigned POST for one file: S3 refuses a size
+// outside 1..MaxBytes, another key, and (when the spec names one) another
+// content type.
+func (f *Files) PresignUpload(ctx context.Context, spec intake.UploadSpec) (*intake.Upload, error) {
+	conditions := []any{[]any{"content-length-range", 1, spec.MaxBytes}}
+	in := &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(spec.Key)}
+	values := map[string]string{}
+	if spec.ContentType != "" {
+		in.ContentType = aws.String(spec.ContentType)
+		conditions = append(conditions, []any{"eq", "$Content-Type", spec.ContentType})
+		values["Content-Type"] = spec.ContentType
+	}
+	for k, v := range spec.Metadata {
+		name := "x-amz-meta-" + k
+		// Header values must be ASCII: percent-encode file names.
+		v = url.QueryEscape(v)
+		conditions = append(conditions, []any{"eq", "$" + name, v})
+		values[name] = v
+	}
+	if spec.RedirectURL != "" {
+		conditions = append(conditions, []any{"eq", "$success_action_redirect", spec.RedirectURL})
+		values["success_action_redirect"] = spec.RedirectURL
+	}
+	post, err := f.presign.PresignPostObject(ctx, in, func(o *s3.PresignPostOptions) {
+		o.Expires = spec.TTL
+		o.Conditions = conditions
+	})
+	if err != nil {
+		return nil, fmt.Errorf("presign upload %s: %w", spec.Key, err)
+	}
+	fields := map[string]string{}
+	for k, v := range post.Values {
+		fields[k] = v
+	}
+	for k, v := range values {
+		fields[k] = v
+	}
+	return &intake.Upload{URL: post.URL, Fields: fields}, nil
+}
+
+// Head returns up to n leading bytes of an object.
+func (f *Files) Head(ctx context.Context, key string, n int) ([]byte, error) {
+	out, err := f.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key), Range: aws.String(fmt.Sprintf("bytes=0-%d", n-1))})
+	if err != nil {
+		return nil, fmt.Errorf("read head of %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(out.Body, int64(n)))
+	if err != nil {
+		return nil, fmt.Errorf("read head of %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Origin is the scheme and host browsers upload to (for the pages' content
+// security policy).
+func (f *Files) Origin(ctx context.Context) (string, error) {
+	req, err := f.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String("origin")})
+	if err != nil {
+		return "", fmt.Errorf("s3 origin: %w", err)
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return "", fmt.Errorf("s3 origin: %w", err)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// Stat returns an object's content type, size and metadata (decoded);
+// apperr.NotFound when there is none.
+func (f *Files) Stat(ctx context.Context, key string) (*intake.Object, error) {
+	out, err := f.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
+	if err != nil {
+		var nf *types.NotFound
+		var ae smithy.APIError
+		if errors.As(err, &nf) || (errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")) {
+			return nil, apperr.Errorf(apperr.NotFound, "no file %s", key)
+		}
+		return nil, fmt.Errorf("stat %s: %w", key, err)
+	}
+	meta := map[string]string{}
+	for k, v := range out.Metadata {
+		if d, err := url.QueryUnescape(v); err == nil {
+			v = d
+		}
+		meta[strings.ToLower(k)] = v
+	}
+	return &intake.Object{ContentType: aws.ToString(out.ContentType), Size: aws.ToInt64(out.ContentLength), Metadata: meta}, nil
+}
+
+// DownloadURL returns a presigned GET of key valid for ttl that downloads
+// under fileName (inline for images and PDFs, which browsers show safely).
+func (f *Files) DownloadURL(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {
+	disposition := "attachment"
+	if strings.HasPrefix(contentType, "image/") || contentType == "application/pdf" || strings.HasPrefix(contentType, "video/") {
+		disposition = "inline"
+	}
+	in := &s3.GetObjectInput{
+		Bucket:                     aws.String(f.bucket),
+		Key:                        aws.String(key),
+		ResponseContentDisposition: aws.String(fmt.Sprintf("%s; filename*=UTF-8''%s", disposition, url.PathEscape(fileName))),
+		ResponseContentType:        aws.String(contentType),
+	}
+	req, err := f.presign.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("presign download %s: %w", key, err)
+	}
+	return req.URL, nil
+}
