@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction NotifierFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -76,8 +76,12 @@ build-PublicFunction:
 	$(call lambda,PublicFunction,public)
 build-ClaimsFunction:
 	$(call lambda,ClaimsFunction,claims)
+build-AdminFunction:
+	$(call lambda,AdminFunction,admin)
 build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
+build-SeedFunction:
+	$(call lambda,SeedFunction,seed)
 
 deploy: ## sam build && sam deploy with infra/samconfig.toml (needs the SAM CLI and an AWS account)
 	sam build --config-file infra/samconfig.toml

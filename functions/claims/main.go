@@ -1,22 +1,27 @@
 // Command claims is the ClaimsFunction: the signed-in API for dealers,
-// managers, supervisors and integrations.
+// managers, supervisors and integrations (intake, registry, uploads).
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/httpapi"
-	"github.com/claimsdesk/backend/shared/logging"
 )
 
 func main() {
-	logger := logging.New(os.Stdout)
-	router := apigw.NewRouter(logger)
-	httpapi.RegisterMe(router)
-	slog.SetDefault(logger)
+	a, err := app.New(context.Background())
+	if err != nil {
+		slog.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	router := apigw.NewRouter(a.Logger)
+	api := &httpapi.ClaimsAPI{Intake: a.Intake, Registry: a.Registry, Changes: a.Store, Catalog: a.Catalog, Keys: a.Keys}
+	api.Register(router)
 	lambda.Start(router.Serve)
 }

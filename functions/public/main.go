@@ -1,4 +1,5 @@
-// Command public is the PublicFunction: the endpoints that need no sign-in.
+// Command public is the PublicFunction: the pages that need no sign-in (the
+// QR claim form, its uploads, the tracking page) and the health check.
 package main
 
 import (
@@ -7,25 +8,30 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/claimsdesk/backend/shared/apigw"
-	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/httpapi"
-	"github.com/claimsdesk/backend/shared/logging"
 )
 
 func main() {
-	logger := logging.New(os.Stdout)
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	ctx := context.Background()
+	a, err := app.New(ctx)
 	if err != nil {
-		logger.Error("load aws config", "error", err.Error())
+		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
-	router := apigw.NewRouter(logger)
-	httpapi.RegisterHealth(router, store)
-	slog.SetDefault(logger)
+	origin, err := a.Files.Origin(ctx)
+	if err != nil {
+		slog.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	router := apigw.NewRouter(a.Logger)
+	httpapi.RegisterHealth(router, a.Store)
+	site := &httpapi.PublicSite{
+		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,
+		QR: a.Store, Signer: a.Signer, Keys: a.Keys, Files: a.Files, UploadOrigin: origin, Logger: a.Logger,
+	}
+	site.Register(router)
 	lambda.Start(router.Serve)
 }

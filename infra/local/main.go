@@ -279,7 +279,7 @@ func resetCmd(args []string) error {
 		return fmt.Errorf("a stack is running on %s: stop `make run` first", cfg.ServicesAddr)
 	}
 	// Build outputs and the token key survive a reset: they are not state.
-	for _, d := range []string{"dynamodb", "s3", "sqs", "ses", "outbox", "logs", "tmp"} {
+	for _, d := range []string{"dynamodb", "s3", "sqs", "ses", "outbox", "logs", "tmp", "custom-resources.json", "identities.json"} {
 		if err := os.RemoveAll(filepath.Join(".local", d)); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}

@@ -15,10 +15,10 @@ import (
 const catalogPK = "CATALOG"
 
 type catalogItem struct {
-	PK   string `json:"PK"`
-	SK   string `json:"SK"`
-	Kind string `json:"kind"`
-	Doc  string `json:"doc"`
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
+	Doc    string `json:"doc"`
 }
 
 // Catalog reads the whole catalog with one query.
@@ -39,7 +39,7 @@ func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 			if err := unmarshal(item, &it); err != nil {
 				return nil, err
 			}
-			switch it.Kind {
+			switch it.Entity {
 			case "category":
 				var cat catalog.Category
 				if err := json.Unmarshal([]byte(it.Doc), &cat); err != nil {
@@ -68,7 +68,7 @@ func catalogEntry(kind, id string, v any) (map[string]types.AttributeValue, erro
 	if kind == "type" {
 		sk = "TYPE#" + id
 	}
-	return marshal(catalogItem{PK: catalogPK, SK: sk, Kind: kind, Doc: string(b)})
+	return marshal(catalogItem{PK: catalogPK, SK: sk, Entity: kind, Doc: string(b)})
 }
 
 // PutCategory creates or replaces a category.

@@ -36,7 +36,7 @@ func sortKey(c *claims.Claim) string { return c.CreatedAt.UTC().Format(timeLayou
 type claimItem struct {
 	PK     string `json:"PK"`
 	SK     string `json:"SK"`
-	Kind   string `json:"kind"`
+	Entity string `json:"entity"`
 	GSI1PK string `json:"GSI1PK,omitempty"`
 	GSI1SK string `json:"GSI1SK,omitempty"`
 	GSI2PK string `json:"GSI2PK,omitempty"`
@@ -45,7 +45,7 @@ type claimItem struct {
 }
 
 func newClaimItem(c *claims.Claim) claimItem {
-	it := claimItem{PK: claimPK(c.ID), SK: metaSK, Kind: "claim", Claim: *c}
+	it := claimItem{PK: claimPK(c.ID), SK: metaSK, Entity: "claim", Claim: *c}
 	it.GSI1PK, it.GSI1SK = "STAGE#"+string(c.Stage), sortKey(c)
 	if c.Assignee != "" {
 		it.GSI2PK, it.GSI2SK = "ASSIGNEE#"+c.Assignee, sortKey(c)
@@ -54,18 +54,18 @@ func newClaimItem(c *claims.Claim) claimItem {
 }
 
 type fileItem struct {
-	PK   string `json:"PK"`
-	SK   string `json:"SK"`
-	Kind string `json:"kind"`
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
 	claims.Attachment
 	S3Key string `json:"s3Key"`
 }
 
 type eventItem struct {
-	PK   string `json:"PK"`
-	SK   string `json:"SK"`
-	Kind string `json:"kind"`
-	Seq  int    `json:"seq"`
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
+	Seq    int    `json:"seq"`
 	// Doc is the event's exact JSON, so its hash verifies after a round trip.
 	Doc string `json:"doc"`
 }
@@ -77,13 +77,13 @@ func newEventItem(claimID string, e claims.Event) (eventItem, error) {
 	if err != nil {
 		return eventItem{}, fmt.Errorf("encode history event: %w", err)
 	}
-	return eventItem{PK: claimPK(claimID), SK: eventSK(e.Seq), Kind: "event", Seq: e.Seq, Doc: string(b)}, nil
+	return eventItem{PK: claimPK(claimID), SK: eventSK(e.Seq), Entity: "event", Seq: e.Seq, Doc: string(b)}, nil
 }
 
 type outboxItem struct {
 	PK     string `json:"PK"`
 	SK     string `json:"SK"`
-	Kind   string `json:"kind"`
+	Entity string `json:"entity"`
 	GSI3PK string `json:"GSI3PK,omitempty"`
 	GSI3SK string `json:"GSI3SK,omitempty"`
 	Doc    string `json:"doc"`
@@ -98,7 +98,7 @@ func newOutboxItem(e outbox.Event) (outboxItem, error) {
 		return outboxItem{}, fmt.Errorf("encode outbox event: %w", err)
 	}
 	return outboxItem{
-		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Kind: "outbox",
+		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Entity: "outbox",
 		GSI3PK: PendingOutbox, GSI3SK: e.At.UTC().Format(timeLayout) + "#" + e.ID, Doc: string(b),
 	}, nil
 }
@@ -106,7 +106,7 @@ func newOutboxItem(e outbox.Event) (outboxItem, error) {
 type indexItem struct {
 	PK      string `json:"PK"`
 	SK      string `json:"SK"`
-	Kind    string `json:"kind"`
+	Entity  string `json:"entity"`
 	ClaimID string `json:"claimId"`
 }
 
@@ -138,7 +138,7 @@ func indexItems(c *claims.Claim) []indexItem {
 		if d[1] == "" {
 			continue
 		}
-		out = append(out, indexItem{PK: indexPK(d[0], d[1]), SK: sortKey(c), Kind: "index", ClaimID: c.ID})
+		out = append(out, indexItem{PK: indexPK(d[0], d[1]), SK: sortKey(c), Entity: "index", ClaimID: c.ID})
 	}
 	return out
 }
@@ -201,7 +201,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		return err
 	}
 	for _, a := range nc.Attachments {
-		if _, err := put(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Kind: "file", Attachment: a, S3Key: a.Key}, ""); err != nil {
+		if _, err := put(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Entity: "file", Attachment: a, S3Key: a.Key}, ""); err != nil {
 			return err
 		}
 	}
@@ -226,11 +226,11 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 			return err
 		}
 	}
-	if _, err := put(map[string]string{"PK": "TRACK#" + nc.TrackingHash, "SK": "#TRACK", "kind": "tracking", "claimId": c.ID}, "attribute_not_exists(PK)"); err != nil {
+	if _, err := put(map[string]string{"PK": "TRACK#" + nc.TrackingHash, "SK": "#TRACK", "entity": "tracking", "claimId": c.ID}, "attribute_not_exists(PK)"); err != nil {
 		return err
 	}
 	for _, alias := range nc.ContactAliases {
-		if _, err := put(map[string]string{"PK": "CONTACT#" + alias, "SK": "#CONTACT", "kind": "contact", "customerId": nc.Customer.ID}, ""); err != nil {
+		if _, err := put(map[string]string{"PK": "CONTACT#" + alias, "SK": "#CONTACT", "entity": "contact", "customerId": nc.Customer.ID}, ""); err != nil {
 			return err
 		}
 	}
@@ -238,7 +238,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	idemIdx := -1
 	if k := nc.Idempotency; k != nil {
 		idemIdx, err = put(map[string]any{
-			"PK": "IDEM#" + k.Scope + "#" + k.Key, "SK": "#IDEM", "kind": "idempotency",
+			"PK": "IDEM#" + k.Scope + "#" + k.Key, "SK": "#IDEM", "entity": "idempotency",
 			"bodyHash": k.BodyHash, "claimId": c.ID, "ttl": k.Expires.Unix(),
 		}, "attribute_not_exists(PK)")
 		if err != nil {
@@ -251,13 +251,13 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName:           aws.String(s.table),
 			Key:                 key("RATE#"+r.Key, "#RATE"),
-			UpdateExpression:    aws.String("ADD n :one SET #ttl = :ttl, kind = :kind"),
+			UpdateExpression:    aws.String("ADD n :one SET #ttl = :ttl, entity = :entity"),
 			ConditionExpression: aws.String("attribute_not_exists(n) OR n < :limit"),
 			ExpressionAttributeNames: map[string]string{
 				"#ttl": "ttl",
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": num(1), ":ttl": num(r.Expires.Unix()), ":limit": num(int64(r.Limit)), ":kind": str("rate"),
+				":one": num(1), ":ttl": num(r.Expires.Unix()), ":limit": num(int64(r.Limit)), ":entity": str("rate"),
 			},
 		}})
 		rateIdx[len(items)-1] = true
@@ -313,9 +313,9 @@ func (s *Store) duplicateFromRecord(ctx context.Context, k *intake.Idempotency) 
 // customerUpdate upserts the profile: the latest contact details win, the
 // first-seen time and claim count accumulate.
 func (s *Store) customerUpdate(cu intake.Customer) *types.Update {
-	set := []string{"kind = :kind", "#name = :name", "lastSeen = :at", "firstSeen = if_not_exists(firstSeen, :at)", "claims = if_not_exists(claims, :zero) + :one"}
+	set := []string{"entity = :entity", "#name = :name", "lastSeen = :at", "firstSeen = if_not_exists(firstSeen, :at)", "claims = if_not_exists(claims, :zero) + :one"}
 	vals := map[string]types.AttributeValue{
-		":kind": str("customer"), ":name": str(cu.Claimant.Name), ":at": str(cu.At.UTC().Format(time.RFC3339)),
+		":entity": str("customer"), ":name": str(cu.Claimant.Name), ":at": str(cu.At.UTC().Format(time.RFC3339)),
 		":zero": num(0), ":one": num(1),
 	}
 	for attr, v := range map[string]string{"email": cu.Claimant.Email, "phone": cu.Claimant.Phone, "company": cu.Claimant.Company, "taxId": cu.Claimant.TaxID} {
@@ -368,7 +368,7 @@ func (s *Store) ClaimDetail(ctx context.Context, id string) (*registry.Detail, e
 		}
 		for _, item := range page.Items {
 			kind := ""
-			if v, ok := item["kind"].(*types.AttributeValueMemberS); ok {
+			if v, ok := item["entity"].(*types.AttributeValueMemberS); ok {
 				kind = v.Value
 			}
 			switch kind {
@@ -613,7 +613,7 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	for _, a := range ch.Files {
-		m, err := marshal(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Kind: "file", Attachment: a, S3Key: a.Key})
+		m, err := marshal(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Entity: "file", Attachment: a, S3Key: a.Key})
 		if err != nil {
 			return err
 		}

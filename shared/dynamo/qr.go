@@ -13,9 +13,9 @@ import (
 )
 
 type qrItem struct {
-	PK   string `json:"PK"`
-	SK   string `json:"SK"`
-	Kind string `json:"kind"`
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
 	qrcode.Record
 }
 
@@ -25,9 +25,9 @@ func (s *Store) PutQRCodes(ctx context.Context, records []qrcode.Record) error {
 	var writes []types.WriteRequest
 	for i, r := range records {
 		for _, it := range []qrItem{
-			{PK: "QR#" + r.ID, SK: "#QR", Kind: "qr", Record: r},
+			{PK: "QR#" + r.ID, SK: "#QR", Entity: "qr", Record: r},
 			// The position keeps the batch in issue order (label sheets follow it).
-			{PK: "QRBATCH#" + r.BatchID, SK: fmt.Sprintf("QR#%05d", i), Kind: "qrbatch", Record: r},
+			{PK: "QRBATCH#" + r.BatchID, SK: fmt.Sprintf("QR#%05d", i), Entity: "qrbatch", Record: r},
 		} {
 			m, err := marshal(it)
 			if err != nil {

@@ -114,9 +114,14 @@ func (e *embedded) close() {
 type servicesHandler struct {
 	e      *embedded
 	lambda http.Handler
+	cfn    http.Handler
 }
 
 func (h *servicesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfn != nil && strings.HasPrefix(r.URL.Path, cfnResponsePath) {
+		h.cfn.ServeHTTP(w, r)
+		return
+	}
 	var target http.Handler
 	switch serviceOf(r) {
 	case "lambda":
@@ -338,7 +343,11 @@ func ProvisionTemplate(ctx context.Context, root, endpoint string) (*Provisioned
 	if err != nil {
 		return nil, err
 	}
-	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID}
+	params, err := localParameters("", tmpl, nil)
+	if err != nil {
+		return nil, err
+	}
+	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params}
 	model, err := template.Build(tmpl, env, cfg.Root)
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)

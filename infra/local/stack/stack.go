@@ -115,6 +115,8 @@ type Stack struct {
 	mu       sync.Mutex
 	closed   sync.Once
 	closeErr error
+
+	cfnResponses cfnResponses
 }
 
 func (c *Config) defaults() {
@@ -209,7 +211,7 @@ func (s *Stack) start(ctx context.Context) error {
 	if s.emb.ses != nil {
 		s.OutboxDir = s.emb.ses.Outbox()
 	}
-	s.svcSrv = &http.Server{Handler: &servicesHandler{e: s.emb, lambda: lambdaAPI{s}}, ReadHeaderTimeout: 30 * time.Second}
+	s.svcSrv = &http.Server{Handler: &servicesHandler{e: s.emb, lambda: lambdaAPI{s}, cfn: &s.cfnResponses}, ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = s.svcSrv.Serve(svcLn) }()
 
 	s.Endpoints = cfg.Endpoints
@@ -223,7 +225,11 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	s.Clients = newClients(s.AWS, s.Endpoints)
 
-	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: cfg.Parameters, APIEndpoint: s.APIURL}
+	params, err := localParameters(cfg.StateDir, tmpl, cfg.Parameters)
+	if err != nil {
+		return err
+	}
+	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params, APIEndpoint: s.APIURL}
 	draft, err := template.Build(tmpl, env, cfg.Root)
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
@@ -240,6 +246,9 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.startFunctions(ctx); err != nil {
+		return err
+	}
+	if err := s.runCustomResources(ctx); err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())

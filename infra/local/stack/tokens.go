@@ -75,7 +75,11 @@ func IssueToken(cfg Config, req TokenRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	model, err := template.Build(tmpl, template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: cfg.Parameters}, "")
+	params, err := localParameters(cfg.StateDir, tmpl, cfg.Parameters)
+	if err != nil {
+		return "", err
+	}
+	model, err := template.Build(tmpl, template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params}, "")
 	if err != nil {
 		return "", fmt.Errorf("template: %w", err)
 	}

@@ -219,3 +219,19 @@ func asList(v any) []any {
 		return []any{l}
 	}
 }
+
+// SecretParameters lists the NoEcho parameters without a default: values a
+// deployment must supply (secrets). The local stack generates and keeps one.
+func (t *Template) SecretParameters() []string {
+	var out []string
+	for _, name := range sortedKeys(t.Parameters) {
+		def := t.Parameters[name]
+		if _, has := def["Default"]; has {
+			continue
+		}
+		if noEcho := scalarString(def["NoEcho"]); noEcho == "true" {
+			out = append(out, name)
+		}
+	}
+	return out
+}

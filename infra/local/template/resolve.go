@@ -38,9 +38,14 @@ func newResolver(t *Template, env Env) (*resolver, error) {
 		if !ok {
 			d, has := def["Default"]
 			if !has {
-				return nil, fmt.Errorf("parameter %s has no Default and no override", name)
+				return nil, fmt.Errorf("parameter %s has no Default and no override (PARAMETERS=\"%s=...\")", name, name)
 			}
 			val = scalarString(d)
+		}
+		if ml := scalarString(def["MinLength"]); ml != "" {
+			if n, err := strconv.Atoi(ml); err == nil && len(val) < n {
+				return nil, fmt.Errorf("parameter %s: at least %d characters (MinLength)", name, n)
+			}
 		}
 		if allowed := asList(def["AllowedValues"]); len(allowed) > 0 {
 			found := false

@@ -24,9 +24,21 @@ type Stack struct {
 	Queues         []*Queue
 	MailIdentities []string
 	UserPools      []*UserPool
+	// CustomResources are invoked through their function on deploy.
+	CustomResources []*CustomResource
 	// Ignored lists the resources that have no local counterpart (alarms, topics,
 	// log groups, policies), as "LogicalId (Type)".
 	Ignored []string
+}
+
+// CustomResource is a CloudFormation custom resource backed by a function of
+// the template.
+type CustomResource struct {
+	LogicalID string
+	Type      string
+	// Function is the logical ID of the function its ServiceToken names.
+	Function   string
+	Properties map[string]any
 }
 
 // Function is a Lambda function with Globals merged and intrinsics resolved.
@@ -249,7 +261,21 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			})
 		case "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup":
 			// Attached to their pool below.
+		case "AWS::CloudFormation::CustomResource":
+			var cr *CustomResource
+			cr, err = r.customResource(id, res)
+			if cr != nil {
+				s.CustomResources = append(s.CustomResources, cr)
+			}
 		default:
+			if strings.HasPrefix(res.Type, "Custom::") {
+				var cr *CustomResource
+				cr, err = r.customResource(id, res)
+				if cr != nil {
+					s.CustomResources = append(s.CustomResources, cr)
+				}
+				break
+			}
 			s.Ignored = append(s.Ignored, fmt.Sprintf("%s (%s)", id, res.Type))
 		}
 		if err != nil {
@@ -911,4 +937,26 @@ func (r *resolver) queue(id string, props map[string]any) (*Queue, error) {
 		}
 	}
 	return q, nil
+}
+
+func (r *resolver) customResource(id string, res Resource) (*CustomResource, error) {
+	v, err := r.value(res.Properties)
+	if err != nil {
+		return nil, err
+	}
+	props := asMap(v)
+	token := scalarString(props["ServiceToken"])
+	cr := &CustomResource{LogicalID: id, Type: res.Type, Properties: props}
+	for fid, fres := range r.t.Resources {
+		if fres.Type != "AWS::Serverless::Function" && fres.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		if arn, err := r.attr(fid, "Arn"); err == nil && arn == token {
+			cr.Function = fid
+		}
+	}
+	if cr.Function == "" {
+		return nil, fmt.Errorf("ServiceToken %q is not a function of this template (SNS-backed custom resources are not supported locally)", token)
+	}
+	return cr, nil
 }

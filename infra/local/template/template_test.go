@@ -21,8 +21,14 @@ func loadProject(t *testing.T, params map[string]string) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff([]string{"AppSecret"}, tmpl.SecretParameters()); diff != "" {
+		t.Errorf("secret parameters mismatch (-want +got):\n%s", diff)
+	}
 	e := env
-	e.Parameters = params
+	e.Parameters = map[string]string{"AppSecret": strings.Repeat("s", 40)}
+	for k, v := range params {
+		e.Parameters[k] = v
+	}
 	s, err := Build(tmpl, e, root)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
@@ -83,11 +89,20 @@ func TestProjectTemplate(t *testing.T) {
 	if api.CORS == nil || !cmp.Equal(api.CORS.AllowOrigins, []string{"*"}) {
 		t.Errorf("CORS = %+v", api.CORS)
 	}
-	health := s.Function("PublicFunction").HTTPEvents[0]
+	event := func(fn, name string) HTTPEvent {
+		for _, ev := range s.Function(fn).HTTPEvents {
+			if ev.Name == name {
+				return ev
+			}
+		}
+		t.Fatalf("%s has no event %s", fn, name)
+		return HTTPEvent{}
+	}
+	health := event("PublicFunction", "Health")
 	if health.Path != "/health" || health.Method != "GET" || api.RouteAuthorizer(health) != "" {
 		t.Errorf("health route = %+v (authorizer %q)", health, api.RouteAuthorizer(health))
 	}
-	me := s.Function("ClaimsFunction").HTTPEvents[0]
+	me := event("ClaimsFunction", "Me")
 	if api.RouteAuthorizer(me) != "CognitoJwt" {
 		t.Errorf("/v1/me authorizer = %q, want the default CognitoJwt", api.RouteAuthorizer(me))
 	}
@@ -99,6 +114,12 @@ func TestProjectTemplate(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"claimsdesk.example"}, s.MailIdentities); diff != "" {
 		t.Errorf("mail identities mismatch (-want +got):\n%s", diff)
+	}
+	if len(s.CustomResources) != 1 || s.CustomResources[0].Function != "SeedFunction" || s.CustomResources[0].Properties["Version"] == nil {
+		t.Errorf("custom resources = %+v", s.CustomResources)
+	}
+	if got := s.Function("PublicFunction").Env["APP_SECRET"]; got != strings.Repeat("s", 40) {
+		t.Errorf("APP_SECRET = %q, want the parameter value", got)
 	}
 	for _, ig := range s.Ignored {
 		if strings.HasPrefix(ig, "AlarmSubscription ") {

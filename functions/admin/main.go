@@ -1,0 +1,26 @@
+// Command admin is the AdminFunction: catalog management and QR code issue.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/httpapi"
+)
+
+func main() {
+	a, err := app.New(context.Background())
+	if err != nil {
+		slog.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	router := apigw.NewRouter(a.Logger)
+	api := &httpapi.AdminAPI{Catalog: a.Store, QR: a.Store, Signer: a.Signer, PublicBaseURL: a.PublicBaseURL}
+	api.Register(router)
+	lambda.Start(router.Serve)
+}

@@ -1,0 +1,521 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/qrcode"
+	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/webform"
+)
+
+// Public-channel limits, per clock hour.
+const (
+	// PerAddressPerHour bounds claims from one client address.
+	PerAddressPerHour = 10
+	// PerSerialCodePerHour bounds claims through one serial-number code; a
+	// model or series code is printed on many items and gets more.
+	PerSerialCodePerHour = 5
+	PerSharedCodePerHour = 200
+	// MaxFormBody bounds the urlencoded form.
+	MaxFormBody = 64 << 10
+)
+
+// PublicSite serves the pages that need no sign-in: the QR claim form, its
+// uploads, and the tracking page.
+type PublicSite struct {
+	Intake   *intake.Service
+	Registry *registry.Service
+	Tracking TrackingStore
+	Changes  intake.ChangeStore
+	Catalog  catalog.Source
+	QR       QRStore
+	Signer   *qrcode.Signer
+	Keys     *keys.Keys
+	Files    intake.Files
+	// UploadOrigin is the S3 origin browsers post files to.
+	UploadOrigin string
+	Logger       *slog.Logger
+}
+
+// TrackingStore finds a claim by the hash of its tracking token.
+type TrackingStore interface {
+	ClaimIDByTracking(ctx context.Context, hash string) (string, error)
+}
+
+// Register adds the routes of the PublicFunction.
+func (p *PublicSite) Register(r *apigw.Router) {
+	r.Handle("GET /q/{code}", p.form)
+	r.Handle("POST /q/{code}", p.submit)
+	r.Handle("POST /q/{code}/uploads", p.upload)
+	r.Handle("GET /t/{token}", p.tracking)
+	r.Handle("GET /t/{token}/uploaded", p.uploaded)
+	r.ErrorPage = p.errorPage
+}
+
+func lang(req *apigw.Request) string {
+	return webform.DetectLang(req.Header("accept-language"), req.Query.Get("lang"))
+}
+
+func (p *PublicSite) html(status int, render func(*bytes.Buffer) error) (*apigw.Response, error) {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return nil, fmt.Errorf("render page: %w", err)
+	}
+	return apigw.HTML(status, b.String(), p.UploadOrigin), nil
+}
+
+// errorPage renders errors of the HTML routes as pages in the visitor's
+// language; the JSON upload route keeps JSON errors.
+func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) (*apigw.Response, bool) {
+	if strings.HasSuffix(req.RouteKey, "/uploads") {
+		return nil, false
+	}
+	l := lang(req)
+	page := &webform.ErrorPage{Lang: l, Status: status}
+	switch e.Code {
+	case apperr.NotFound:
+		page.Title, page.Message = webform.Message(l, "error.notFound.title"), webform.Message(l, "error.notFound.message")
+	case apperr.RateLimited:
+		page.Title, page.Message = webform.Message(l, "error.rateLimited.title"), webform.Message(l, "error.rateLimited.message")
+	default:
+		page.Title, page.Message = webform.Message(l, "error.generic.title"), webform.Message(l, "error.generic.message")
+	}
+	res, err := p.html(status, func(b *bytes.Buffer) error { return webform.RenderError(b, page) })
+	if err != nil {
+		return nil, false
+	}
+	return res, true
+}
+
+// code verifies a QR code and loads what it was issued for. Forged, unknown
+// and revoked codes are NotFound.
+func (p *PublicSite) code(ctx context.Context, raw string) (string, *qrcode.Record, error) {
+	code, err := p.Signer.Canonical(raw)
+	if err != nil {
+		return "", nil, err
+	}
+	id, err := p.Signer.Verify(code)
+	if err != nil {
+		return "", nil, err
+	}
+	rec, err := p.QR.QRCode(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	if rec.Revoked {
+		return "", nil, apperr.Errorf(apperr.NotFound, "the QR code was withdrawn")
+	}
+	return code, rec, nil
+}
+
+func newFormToken() (string, error) {
+	var b [18]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("form token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+var formTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{24}$`)
+
+func product(rec *qrcode.Record) webform.Product {
+	return webform.Product{
+		Model: rec.Model, Name: rec.ProductName, Series: rec.Series, Serial: rec.Serial,
+		LockSeries: rec.Kind == qrcode.KindSeries || rec.Kind == qrcode.KindSerial,
+		LockSerial: rec.Kind == qrcode.KindSerial,
+	}
+}
+
+func (p *PublicSite) formPage(ctx context.Context, req *apigw.Request, code string, rec *qrcode.Record) (*webform.FormPage, error) {
+	cat, err := p.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &webform.FormPage{
+		Lang: lang(req), Code: code, Action: "/q/" + code, UploadURL: "/q/" + code + "/uploads",
+		Product: product(rec), Catalog: cat.Active(),
+	}, nil
+}
+
+func (p *PublicSite) form(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	code, rec, err := p.code(ctx, req.Param("code"))
+	if err != nil {
+		return nil, err
+	}
+	page, err := p.formPage(ctx, req, code, rec)
+	if err != nil {
+		return nil, err
+	}
+	if page.FormToken, err = newFormToken(); err != nil {
+		return nil, err
+	}
+	if lp := req.Query.Get("lang"); lp != "" {
+		page.Values = map[string]string{"lang": page.Lang}
+	}
+	return p.html(http.StatusOK, func(b *bytes.Buffer) error { return webform.RenderForm(b, page) })
+}
+
+// uploadRequest is the body of POST /q/{code}/uploads.
+type uploadRequest struct {
+	FormToken   string `json:"formToken"`
+	TypeID      string `json:"typeId"`
+	Zone        string `json:"zone"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+}
+
+func (p *PublicSite) upload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if _, _, err := p.code(ctx, req.Param("code")); err != nil {
+		return nil, err
+	}
+	var body uploadRequest
+	if err := req.DecodeJSON(&body, 8<<10); err != nil {
+		return nil, err
+	}
+	if !formTokenPattern.MatchString(body.FormToken) {
+		return nil, apperr.InvalidField("formToken", "the form has expired; reload the page")
+	}
+	t, err := p.Intake.PresignUpload(ctx, intake.UploadRequest{
+		Scope: "form:" + body.FormToken, TypeID: body.TypeID, Zone: body.Zone,
+		FileName: body.FileName, ContentType: body.ContentType, Size: body.Size,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusCreated, t), nil
+}
+
+// formFields maps claim field paths to the form's input names.
+var formFields = map[string]string{
+	"claimant.name": "name", "claimant.email": "email", "claimant.phone": "phone", "claimant.company": "company",
+	"claimant.taxId": "taxId", "product.series": "series", "product.serial": "serial", "product.purchaseDate": "purchaseDate",
+	"product.model": "", "order.reference": "orderReference", "categoryId": "categoryId", "typeId": "typeId",
+	"essence": "essence", "desiredResult": "desiredResult", "desiredFix": "desiredFix",
+}
+
+func formField(path string) string {
+	if f, ok := formFields[path]; ok {
+		return f
+	}
+	if strings.HasPrefix(path, "attachments") {
+		return "attachments"
+	}
+	return ""
+}
+
+func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	code, rec, err := p.code(ctx, req.Param("code"))
+	if err != nil {
+		return nil, err
+	}
+	form, err := req.Form(MaxFormBody)
+	if err != nil {
+		return nil, err
+	}
+	page, err := p.formPage(ctx, req, code, rec)
+	if err != nil {
+		return nil, err
+	}
+	if l := form.Get("lang"); l == "en" || l == "ru" {
+		page.Lang = l
+	}
+	page.Values = map[string]string{}
+	for k := range form {
+		if k != "attachment" && k != "formToken" && k != "website" {
+			page.Values[k] = form.Get(k)
+		}
+	}
+	page.FormToken = form.Get("formToken")
+	refs := attachmentRefs(form["attachment"])
+	for _, r := range refs {
+		page.Attachments = append(page.Attachments, webform.Attachment{Zone: r.Zone, UploadID: r.UploadID})
+	}
+	retry := func(status int, errs map[string]string) (*apigw.Response, error) {
+		page.Errors = errs
+		if !formTokenPattern.MatchString(page.FormToken) {
+			var err error
+			if page.FormToken, err = newFormToken(); err != nil {
+				return nil, err
+			}
+		}
+		return p.html(status, func(b *bytes.Buffer) error { return webform.RenderForm(b, page) })
+	}
+	if form.Get("website") != "" {
+		p.Logger.WarnContext(ctx, "honeypot filled: submission dropped", "sourceIp", req.SourceIP, "code", code)
+		return retry(http.StatusBadRequest, map[string]string{"": webform.Message(page.Lang, "error.rejected")})
+	}
+	if !formTokenPattern.MatchString(page.FormToken) {
+		return retry(http.StatusBadRequest, map[string]string{"": webform.Message(page.Lang, "error.formExpired")})
+	}
+	typeID := form.Get("typeId")
+	categoryID := form.Get("categoryId")
+	if cat, err := p.Catalog.Catalog(ctx); err == nil && categoryID == "" {
+		// Without JavaScript the type select carries the category.
+		if t, ok := cat.Type(typeID); ok {
+			categoryID = t.CategoryID
+		}
+	}
+	d := claims.Draft{
+		Channel:  claims.ChannelQR,
+		Claimant: claims.Claimant{Name: form.Get("name"), Email: form.Get("email"), Phone: form.Get("phone"), Company: form.Get("company"), TaxID: form.Get("taxId")},
+		Product: claims.Product{Model: rec.Model, Name: rec.ProductName, Series: rec.Series, Serial: rec.Serial,
+			PurchaseDate: form.Get("purchaseDate")},
+		Order:      claims.Order{Reference: form.Get("orderReference")},
+		CategoryID: categoryID, TypeID: typeID, Essence: form.Get("essence"),
+		DesiredResult: claims.DesiredResult(form.Get("desiredResult")), DesiredFix: form.Get("desiredFix"),
+		Language: page.Lang, QRCode: code,
+	}
+	if rec.Kind != qrcode.KindSerial {
+		d.Product.Serial = form.Get("serial")
+	}
+	if rec.Kind == qrcode.KindModel {
+		d.Product.Series = form.Get("series")
+	}
+	codeLimit := PerSharedCodePerHour
+	if rec.Kind == qrcode.KindSerial {
+		codeLimit = PerSerialCodePerHour
+	}
+	res, err := p.Intake.Submit(ctx, intake.Submission{
+		Draft: d, Attachments: refs,
+		Actor:       intake.Actor{Role: "public"},
+		UploadScope: "form:" + page.FormToken,
+		Idempotency: &intake.IdempotencyKey{Scope: "form", Key: page.FormToken, BodyHash: formHash(form)},
+		RateLimits: []intake.RateLimitKey{
+			{Key: "ip:" + req.SourceIP, PerHour: PerAddressPerHour},
+			{Key: "qr:" + rec.ID, PerHour: codeLimit},
+		},
+		AllowMissingPhotos: form.Get("js") != "1",
+		BaseURL:            req.BaseURL,
+	})
+	if err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			return nil, err
+		}
+		switch e.Code {
+		case apperr.Invalid:
+			errs := map[string]string{"": webform.Message(page.Lang, "error.fixFields")}
+			for _, f := range e.Fields {
+				name := formField(f.Field)
+				if _, taken := errs[name]; !taken || name == "" {
+					errs[name] = fieldMessage(page.Lang, f.Message)
+				}
+			}
+			if _, ok := errs[""]; !ok {
+				errs[""] = webform.Message(page.Lang, "error.fixFields")
+			}
+			return retry(http.StatusBadRequest, errs)
+		case apperr.Unprocessable:
+			return retry(http.StatusConflict, map[string]string{"": webform.Message(page.Lang, "error.alreadySent")})
+		}
+		return nil, err
+	}
+	result := &webform.ResultPage{
+		Lang: page.Lang, Number: res.Claim.ID, Stage: string(res.Claim.Stage),
+		TrackingURL: req.BaseURL + "/t/" + res.TrackingToken, Email: res.Claim.Claimant.Email,
+	}
+	if result.Uploads, err = p.uploadForms(ctx, req.BaseURL, res.TrackingToken, &res.Claim.MissingZones, res.Claim, page.Lang); err != nil {
+		return nil, err
+	}
+	return p.html(http.StatusOK, func(b *bytes.Buffer) error { return webform.RenderResult(b, result) })
+}
+
+// formHash fingerprints a submission for duplicate-submit detection: the same
+// form sent twice (a double click, a reload) is the same claim.
+func formHash(form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		if k != "js" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		vals := append([]string(nil), form[k]...)
+		sort.Strings(vals)
+		fmt.Fprintf(&b, "%s=%q\n", k, vals)
+	}
+	return intake.BodyHash([]byte(b.String()))
+}
+
+func attachmentRefs(values []string) []intake.AttachmentRef {
+	var out []intake.AttachmentRef
+	for _, v := range values {
+		zone, id, ok := strings.Cut(v, ":")
+		if !ok {
+			zone, id = "", v
+		}
+		out = append(out, intake.AttachmentRef{Zone: zone, UploadID: id})
+	}
+	return out
+}
+
+// uploadForms builds one plain HTML upload form per missing zone: a presigned
+// POST straight to S3 that redirects back to the tracking page.
+func (p *PublicSite) uploadForms(ctx context.Context, baseURL, token string, missing *[]string, c *claims.Claim, lang string) ([]webform.UploadForm, error) {
+	if len(*missing) == 0 {
+		return nil, nil
+	}
+	cat, err := p.Catalog.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := cat.Type(c.TypeID)
+	if !ok {
+		return nil, nil
+	}
+	var out []webform.UploadForm
+	for _, z := range *missing {
+		zone, ok := t.Zone(z)
+		if !ok {
+			continue
+		}
+		var b [15]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		id := strings.ToLower(base32Crockford(b[:]))
+		redirect := fmt.Sprintf("%s/t/%s/uploaded?zone=%s", baseURL, token, url.QueryEscape(zone.ID))
+		up, err := p.Files.PresignUpload(ctx, intake.UploadSpec{
+			Key: intake.UploadKey(trackScope(c.ID), id), MaxBytes: zone.MaxBytes, TTL: 24 * time.Hour,
+			Metadata: map[string]string{"zone": zone.ID}, RedirectURL: redirect,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, webform.UploadForm{
+			ZoneTitle: zone.Title.In(lang), Hint: zone.Hint.In(lang), Accept: strings.Join(zone.MediaTypes, ","),
+			URL: up.URL, Fields: up.Fields,
+		})
+	}
+	return out, nil
+}
+
+func trackScope(claimID string) string { return "track:" + claimID }
+
+const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+
+func base32Crockford(b []byte) string {
+	var out strings.Builder
+	var acc, bits uint
+	for _, c := range b {
+		acc = acc<<8 | uint(c)
+		bits += 8
+		for bits >= 5 {
+			out.WriteByte(crockford[(acc>>(bits-5))&31])
+			bits -= 5
+		}
+	}
+	return out.String()
+}
+
+// tracked resolves a tracking token to its claim; anything else is NotFound.
+func (p *PublicSite) tracked(ctx context.Context, token string) (*registry.Detail, error) {
+	if !keys.ValidTrackingToken(token) {
+		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
+	}
+	id, err := p.Tracking.ClaimIDByTracking(ctx, keys.TrackingHash(token))
+	if err != nil {
+		return nil, err
+	}
+	if p.Keys.TrackingToken(id) != token {
+		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
+	}
+	return p.Registry.Detail(ctx, id)
+}
+
+func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	c := d.Claim
+	l := lang(req)
+	if req.Query.Get("lang") == "" {
+		l = c.Language
+	}
+	page := &webform.TrackingPage{
+		Lang: l, Number: c.ID, Stage: string(c.Stage), CreatedAt: c.CreatedAt, Files: len(d.Attachments),
+		Product: webform.Product{Model: c.Product.Model, Name: c.Product.Name, Series: c.Product.Series, Serial: c.Product.Serial},
+	}
+	if cat, err := p.Catalog.Catalog(ctx); err == nil {
+		if t, ok := cat.Type(c.TypeID); ok {
+			page.TypeName = t.Name.In(l)
+		}
+	}
+	for _, e := range d.History {
+		if entry, ok := publicEntry(e, l); ok {
+			page.History = append(page.History, entry)
+		}
+	}
+	if req.Query.Get("notice") == "uploaded" {
+		page.Notice = webform.Message(l, "tracking.uploaded")
+	}
+	if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
+		return nil, err
+	}
+	res, err := p.html(http.StatusOK, func(b *bytes.Buffer) error { return webform.RenderTracking(b, page) })
+	if err != nil {
+		return nil, err
+	}
+	res.Headers["x-robots-tag"] = "noindex"
+	return res, nil
+}
+
+// publicEntry shows the claimant what happened, without internal details.
+func publicEntry(e claims.Event, lang string) (webform.HistoryEntry, bool) {
+	switch e.Type {
+	case claims.EventCreated:
+		return webform.HistoryEntry{At: e.At, Stage: string(claims.StageNew), Text: webform.Message(lang, "history.created")}, true
+	case claims.EventAttachmentAdded:
+		return webform.HistoryEntry{At: e.At, Text: webform.Message(lang, "history.fileAdded")}, true
+	case "stage.changed":
+		if to, ok := e.After["stage"].(string); ok {
+			return webform.HistoryEntry{At: e.At, Stage: to, Text: webform.StageLabel(lang, to)}, true
+		}
+	}
+	return webform.HistoryEntry{}, false
+}
+
+// uploaded is where S3 sends the browser after a plain-form upload: it
+// registers the file on the claim and returns to the tracking page.
+func (p *PublicSite) uploaded(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	key := req.Query.Get("key")
+	prefix := intake.UploadKey(trackScope(d.Claim.ID), "")
+	if !strings.HasPrefix(key, prefix) {
+		return nil, apperr.InvalidField("key", "not an upload of this claim")
+	}
+	_, err = p.Intake.Attach(ctx, p.Changes, intake.AttachRequest{
+		ClaimID: d.Claim.ID, Zone: req.Query.Get("zone"), UploadID: strings.TrimPrefix(key, prefix),
+		Scope: trackScope(d.Claim.ID), Actor: intake.Actor{Role: "public"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Redirect(http.StatusSeeOther, "/t/"+token+"?notice=uploaded"), nil
+}
