@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,20 +28,11 @@ import (
 // ModuleRoot returns the directory of the project's go.mod.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := moduleRootFrom(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // Option adjusts a test stack's configuration.
@@ -266,4 +258,59 @@ func Services(t testing.TB) *stack.Provisioned {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Main runs a test binary's tests against one stack of the project started
+// before them and stopped after: use it from TestMain when many tests share
+// a stack. The stack is passed to setup, which keeps it for the tests.
+func Main(m *testing.M, setup func(*stack.Stack)) int {
+	root, err := moduleRootFrom(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	state, err := os.MkdirTemp("", "claimsdesk-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(state)
+	out := &lockedBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	s, err := stack.Start(ctx, stack.Config{
+		Root: root, StateDir: state, APIAddr: "127.0.0.1:0", ServicesAddr: "127.0.0.1:0",
+		BuildDir: filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(root)),
+		Console:  out, Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start stack: %v\n%s", err, out.String())
+		return 1
+	}
+	setup(s)
+	code := m.Run()
+	if err := s.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "close stack:", err)
+	}
+	if code != 0 && os.Getenv("STACK_LOGS") != "off" {
+		fmt.Fprintf(os.Stderr, "stack output (tail):\n%s\n", tail(out.String(), 300))
+	}
+	return code
+}
+
+func moduleRootFrom(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+		dir = parent
+	}
 }
