@@ -26,7 +26,8 @@ test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 bench: ## print the performance figures (local stack overhead and cold starts, emulators, application)
 	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
 	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/
+	$(GO) test -run '^$$' -bench 'Intake' -benchtime 300x ./shared/httpapi/
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
 	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance' ./infra/local/conformance/

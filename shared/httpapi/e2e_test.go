@@ -546,3 +546,5 @@ func TestThousandConcurrentClaimsGetDistinctNumbers(t *testing.T) {
 		t.Errorf("%d distinct claims, want %d", len(distinct), n)
 	}
 }
+
+func decodeForFuzz(body []byte, v any) error { return apigw.DecodeJSON(body, v) }

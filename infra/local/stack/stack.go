@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/build"
 	"github.com/claimsdesk/backend/infra/local/cognito"
 	"github.com/claimsdesk/backend/infra/local/events"
@@ -718,4 +719,20 @@ func (h levelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h levelHandler) WithGroup(name string) slog.Handler {
 	return levelHandler{h.min, h.Handler.WithGroup(name)}
+}
+
+// DynamoDBStats returns the embedded DynamoDB's counters (requests per
+// operation, items read, capacity); false when DynamoDB is external.
+func (s *Stack) DynamoDBStats() (dynamodb.Stats, bool) {
+	if s.emb == nil || s.emb.dynamodb == nil {
+		return dynamodb.Stats{}, false
+	}
+	return s.emb.dynamodb.Stats(), true
+}
+
+// ResetDynamoDBStats zeroes the embedded DynamoDB's counters.
+func (s *Stack) ResetDynamoDBStats() {
+	if s.emb != nil && s.emb.dynamodb != nil {
+		s.emb.dynamodb.ResetStats()
+	}
 }

@@ -1,0 +1,128 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/claimsdesk/backend/infra/local/stack"
+	st "github.com/claimsdesk/backend/infra/local/stacktest"
+	"github.com/claimsdesk/backend/shared/httpapi"
+)
+
+var benchSeq atomic.Int64
+
+func benchClaim(t testing.TB, u *user) {
+	i := benchSeq.Add(1)
+	body := claimBody(func(b map[string]any) {
+		b["essence"] = fmt.Sprintf("Нагрузочная рекламация номер %d для замера приёма.", i)
+		b["claimant"] = map[string]any{"name": "Клиент Нагрузки", "email": fmt.Sprintf("load%d@example.com", i), "phone": "+79030000000"}
+	})
+	for attempt := 0; ; attempt++ {
+		r, _ := createClaim(t, u, body, "Idempotency-Key", fmt.Sprintf("bench-%d", i))
+		if r.Status == http.StatusTooManyRequests && attempt < 50 {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if r.Status != 201 {
+			t.Fatalf("intake = %d %s", r.Status, r.Body)
+		}
+		return
+	}
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(float64(len(s)-1)*p)]
+}
+
+// BenchmarkIntake measures POST /v1/claims through the local HTTP API and
+// Lambda runtime on the embedded services: latency one request at a time,
+// throughput with parallel clients, and the DynamoDB requests each intake
+// makes (target: one transaction plus the number counter).
+func BenchmarkIntake(b *testing.B) {
+	// A stack of its own without event sources, so that the DynamoDB
+	// counters see only the intake function (not the notifier's deliveries).
+	s := st.Start(b, st.WithConfig(func(c *stack.Config) { c.NoEventSources = true }))
+	shared := local
+	local = s
+	defer func() { local = shared }()
+	erp := newUser(b, "integrations", "erp-bench", "")
+	for range 20 {
+		benchClaim(b, erp) // warm the functions
+	}
+	local.ResetDynamoDBStats()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		benchClaim(b, erp)
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	stats, _ := local.DynamoDBStats()
+	var ops []string
+	total := int64(0)
+	for op, n := range stats.Requests {
+		if n > 0 {
+			ops = append(ops, fmt.Sprintf("%s %.2f", op, float64(n)/float64(b.N)))
+			total += n
+		}
+	}
+	sort.Strings(ops)
+	perIntake := float64(total) / float64(b.N)
+	b.ReportMetric(float64(pct(lat, .5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(lat, .99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(perIntake, "ddb-requests/intake")
+
+	// Throughput: 8 clients in parallel.
+	const parallel, count = 8, 400
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	t0 := time.Now()
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= count {
+				benchClaim(b, erp)
+			}
+		}()
+	}
+	wg.Wait()
+	rate := float64(count) / time.Since(t0).Seconds()
+	b.ReportMetric(rate, "claims/s")
+	if b.N >= 50 {
+		fmt.Printf("\nIntake (POST /v1/claims through the local HTTP API, embedded services, %d claims)\n", b.N)
+		fmt.Printf("  latency            p50 %6.2f ms   p99 %6.2f ms\n", float64(pct(lat, .5).Microseconds())/1000, float64(pct(lat, .99).Microseconds())/1000)
+		fmt.Printf("  throughput         %6.0f claims/s with %d parallel clients (%d claims)\n", rate, parallel, count)
+		fmt.Printf("  DynamoDB requests  %.2f per intake: %s (target: 1 transaction + 1 counter)\n", perIntake, strings.Join(ops, ", "))
+		fmt.Printf("  write units        %.1f per intake (transactional writes count twice)\n\n", stats.WriteCapacityUnits/float64(b.N))
+	}
+}
+
+// FuzzDecodeClaimRequest feeds arbitrary bodies to the intake decoder: it must
+// never panic and must either decode or answer with a field-naming error.
+func FuzzDecodeClaimRequest(f *testing.F) {
+	f.Add([]byte(`{"claimant":{"name":"A"},"product":{"model":"X"},"essence":"0123456789","desiredResult":"repair"}`))
+	f.Add([]byte(`{"order":{"items":[{"sku":"A","quantity":"2"}]}}`))
+	f.Add([]byte(`{"attachments":[{"zone":1}]}`))
+	f.Add([]byte(`[1,2,3]`))
+	f.Add([]byte(`{"a":` + strings.Repeat("[", 500)))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req httpapi.ClaimRequest
+		err := decodeForFuzz(body, &req)
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "invalid") {
+			t.Fatalf("decoder error is not an Invalid field error: %v", err)
+		}
+	})
+}
