@@ -190,7 +190,8 @@ func JSON(status int, v any) *Response {
 }
 
 // HTML returns an HTML page with a strict content security policy: pages
-// load only their own inline assets and talk only to the listed origins.
+// load only their own inline assets and post and connect only to this site
+// and the listed origins (the upload bucket).
 func HTML(status int, body string, connectOrigins ...string) *Response {
 	connect := "'self'"
 	for _, o := range connectOrigins {
@@ -198,7 +199,7 @@ func HTML(status int, body string, connectOrigins ...string) *Response {
 	}
 	return &Response{Status: status, Headers: map[string]string{
 		"content-type":            "text/html; charset=utf-8",
-		"content-security-policy": "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; connect-src " + connect + "; base-uri 'none'; frame-ancestors 'none'",
+		"content-security-policy": "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action " + connect + "; connect-src " + connect + "; base-uri 'none'; frame-ancestors 'none'",
 		"x-frame-options":         "DENY",
 	}, Body: []byte(body)}
 }

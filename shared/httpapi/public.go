@@ -18,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/qrcode"
@@ -66,6 +67,7 @@ func (p *PublicSite) Register(r *apigw.Router) {
 	r.Handle("POST /q/{code}/uploads", p.upload)
 	r.Handle("GET /t/{token}", p.tracking)
 	r.Handle("GET /t/{token}/uploaded", p.uploaded)
+	r.Handle("GET /samples/{name}", p.sample)
 	r.ErrorPage = p.errorPage
 }
 
@@ -203,24 +205,6 @@ func (p *PublicSite) upload(ctx context.Context, req *apigw.Request) (*apigw.Res
 	return apigw.JSON(http.StatusCreated, t), nil
 }
 
-// formFields maps claim field paths to the form's input names.
-var formFields = map[string]string{
-	"claimant.name": "name", "claimant.email": "email", "claimant.phone": "phone", "claimant.company": "company",
-	"claimant.taxId": "taxId", "product.series": "series", "product.serial": "serial", "product.purchaseDate": "purchaseDate",
-	"product.model": "", "order.reference": "orderReference", "categoryId": "categoryId", "typeId": "typeId",
-	"essence": "essence", "desiredResult": "desiredResult", "desiredFix": "desiredFix",
-}
-
-func formField(path string) string {
-	if f, ok := formFields[path]; ok {
-		return f
-	}
-	if strings.HasPrefix(path, "attachments") {
-		return "attachments"
-	}
-	return ""
-}
-
 func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	code, rec, err := p.code(ctx, req.Param("code"))
 	if err != nil {
@@ -314,9 +298,12 @@ func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Res
 		case apperr.Invalid:
 			errs := map[string]string{"": webform.Message(page.Lang, "error.fixFields")}
 			for _, f := range e.Fields {
-				name := formField(f.Field)
-				if _, taken := errs[name]; !taken || name == "" {
-					errs[name] = fieldMessage(page.Lang, f.Message)
+				name, text := webform.LocalizeFieldError(page.Lang, f.Field, f.Message)
+				if name == "" && strings.HasPrefix(f.Field, "attachments") {
+					name = "attachments"
+				}
+				if _, taken := errs[name]; !taken {
+					errs[name] = text
 				}
 			}
 			if _, ok := errs[""]; !ok {
@@ -518,4 +505,17 @@ func (p *PublicSite) uploaded(ctx context.Context, req *apigw.Request) (*apigw.R
 		return nil, err
 	}
 	return apigw.Redirect(http.StatusSeeOther, "/t/"+token+"?notice=uploaded"), nil
+}
+
+// sample serves the sample documents the catalog links to, as PDF.
+func (p *PublicSite) sample(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	name := strings.TrimSuffix(req.Param("name"), ".pdf")
+	pdf, err := documents.Sample(name, lang(req))
+	if err != nil {
+		return nil, err
+	}
+	res := apigw.Bytes(http.StatusOK, "application/pdf", pdf)
+	res.Headers["content-disposition"] = `inline; filename="` + name + `.pdf"`
+	res.Headers["cache-control"] = "public, max-age=86400"
+	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
+	"github.com/claimsdesk/backend/shared/webform"
 )
 
 type issued struct {
@@ -175,7 +176,7 @@ func TestQRFormValidatesAndKeepsInput(t *testing.T) {
 	if r.Status != 400 {
 		t.Fatalf("invalid form = %d, want 400", r.Status)
 	}
-	for _, want := range []string{"Неверный адрес электронной почты", "Не менее 10 символов", "not-an-email"} {
+	for _, want := range []string{webform.Message("ru", "err.email"), webform.Messagef("ru", "err.too_short", 10), "not-an-email"} {
 		if !bytes.Contains(r.Body, []byte(want)) {
 			t.Errorf("re-rendered form lacks %q", want)
 		}
@@ -256,5 +257,17 @@ func TestTrackingLinks(t *testing.T) {
 		if r := st.Do(t, "GET", local.APIURL+path, "", nil); r.Status != 404 || bytes.Contains(r.Body, []byte(c.Claim.ID)) {
 			t.Errorf("%s = %d", name, r.Status)
 		}
+	}
+}
+
+func TestSampleDocuments(t *testing.T) {
+	for _, path := range []string{"/samples/torg-2.pdf", "/samples/carrier-damage-act.pdf?lang=en"} {
+		r := st.Do(t, "GET", local.APIURL+path, "", nil)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(r.Body, []byte("%PDF-")) {
+			t.Errorf("GET %s = %d %s", path, r.Status, r.Header.Get("Content-Type"))
+		}
+	}
+	if r := st.Do(t, "GET", local.APIURL+"/samples/nope.pdf", "", nil); r.Status != 404 {
+		t.Errorf("unknown sample = %d", r.Status)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -256,7 +257,7 @@ func (s *Service) PresignUpload(ctx context.Context, r UploadRequest) (*UploadTi
 		return nil, apperr.InvalidField("zone", "this type has no such photo zone")
 	}
 	ct := strings.ToLower(strings.TrimSpace(r.ContentType))
-	if !zone.Accepts(ct) {
+	if !zoneAccepts(zone, ct) {
 		return nil, &apperr.Error{Code: apperr.UnsupportedMedia, Message: "this file type is not accepted here",
 			Fields: []apperr.FieldError{{Field: "contentType", Message: "one of " + strings.Join(zone.MediaTypes, ", ")}}}
 	}
@@ -311,18 +312,57 @@ func ValidUploadID(s string) bool {
 func SafeFileName(name, contentType string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?`, r) {
+		// Bidirectional overrides and isolates would let "invoice\u202Efdp.exe"
+		// show as "invoiceexe.pdf".
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?`, r) ||
+			r == 0x061C || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
 			return -1
 		}
 		return r
 	}, claims.CleanText(name))
-	if name == "" || name == "." || name == "/" {
+	if name == "" || name == "." || name == ".." || name == "/" {
 		name = "file"
+	}
+	// A file saved under another type's extension opens in another program
+	// (a PDF saved as .html is rendered as a page).
+	if exts := fileExtensions[strings.ToLower(contentType)]; len(exts) > 0 &&
+		!slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		name += exts[0]
 	}
 	if r := []rune(name); len(r) > 100 {
 		name = string(r[len(r)-100:])
 	}
 	return name
+}
+
+// fileExtensions are the extensions of the media types claims accept, the
+// usual one first.
+var fileExtensions = map[string][]string{
+	"image/jpeg":      {".jpg", ".jpeg", ".jpe", ".jfif"},
+	"image/png":       {".png"},
+	"image/webp":      {".webp"},
+	"image/heic":      {".heic", ".heif"},
+	"image/heif":      {".heif", ".heic"},
+	"video/mp4":       {".mp4", ".m4v"},
+	"video/quicktime": {".mov", ".qt"},
+	"video/webm":      {".webm"},
+	"application/pdf": {".pdf"},
+}
+
+// zoneAccepts reports whether a zone takes a media type, allowing the
+// aliases SameMedia allows: a HEIF photo whose brand is "mif1" is as
+// welcome as one branded "heic".
+func zoneAccepts(zone catalog.PhotoZone, mediaType string) bool {
+	if zone.Accepts(mediaType) {
+		return true
+	}
+	mediaType = strings.ToLower(mediaType)
+	for _, mt := range zone.MediaTypes {
+		if SameMedia(mt, mediaType) {
+			return true
+		}
+	}
+	return false
 }
 
 // Submit accepts a claim. It returns Invalid errors naming every failing
@@ -546,7 +586,7 @@ func (s *Service) verifyUpload(ctx context.Context, zone catalog.PhotoZone, key,
 	if declared != "" && declared != "binary/octet-stream" && declared != "application/octet-stream" && !SameMedia(declared, actual) {
 		return nil, &apperr.FieldError{Field: "", Message: "the file's content is " + actual + ", not " + declared}
 	}
-	if !zone.Accepts(actual) {
+	if !zoneAccepts(zone, actual) {
 		return nil, &apperr.FieldError{Field: "", Message: "file type " + actual + " is not accepted in " + zone.ID}
 	}
 	name := obj.Metadata["filename"]

@@ -23,6 +23,11 @@ func Sniff(head []byte) string {
 			return "image/heic"
 		case brand == "mif1" || brand == "msf1":
 			return "image/heif"
+		case brand == "avif" || brand == "avis":
+			// AVIF is an ISO media file too, but an image, not a video.
+			return "image/avif"
+		case brand == "M4A " || brand == "M4B " || brand == "M4P ":
+			return "audio/mp4"
 		default:
 			return "video/mp4"
 		}

@@ -77,13 +77,13 @@ func funcs(lang string) template.FuncMap {
 		// t returns a text; a missing key fails the render, so tests that
 		// render every page in both languages catch it.
 		"t": func(key string) (string, error) {
-			if s, ok := dict[lang][key]; ok {
+			if s, ok := lookup(lang, key); ok {
 				return s, nil
 			}
 			return "", fmt.Errorf("no %s text %q", lang, key)
 		},
 		"tf": func(key string, args ...any) (string, error) {
-			s, ok := dict[lang][key]
+			s, ok := lookup(lang, key)
 			if !ok {
 				return "", fmt.Errorf("no %s text %q", lang, key)
 			}

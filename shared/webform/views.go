@@ -140,6 +140,7 @@ type formView struct {
 	Config       formConfig
 	Attachments  []Attachment
 	SelectedType string
+	errors       map[string]string // Errors with aliases folded in
 }
 
 // formConfig is the JSON block the script reads: the catalog types with their
@@ -198,8 +199,9 @@ func newFormView(p *FormPage) *formView {
 	if cat == nil {
 		cat = &catalog.Catalog{}
 	}
-	v := &formView{FormPage: p, Lang: lang, F: map[string]*fieldView{}}
+	v := &formView{FormPage: p, Lang: lang, F: map[string]*fieldView{}, errors: normalizeErrors(p.Errors)}
 	val := func(name string) string { return p.Values[name] }
+	typed := hasInput(p.Values)
 	v.SelectedType = val("typeId")
 	selType, _ := cat.Type(v.SelectedType)
 	selCat := val("categoryId")
@@ -211,7 +213,7 @@ func newFormView(p *FormPage) *formView {
 		f := &fieldView{
 			Name: s.name, Kind: s.kind,
 			Label: Message(lang, "field."+s.name), Hint: Message(lang, "hint."+s.name),
-			Value: val(s.name), Error: p.Errors[s.name],
+			Value: val(s.name), Error: v.errors[s.name],
 			Required: s.required, MinLen: s.minLen, MaxLen: s.maxLen, Rows: s.rows,
 			Pattern: s.pattern, Autocomplete: s.autocomplete, Mode: s.mode,
 			Placeholder: s.placeholder, NoSpell: s.noSpell,
@@ -237,7 +239,7 @@ func newFormView(p *FormPage) *formView {
 		case locked:
 			f.Value, f.ReadOnly, f.Required = value, true, false
 			f.Locked = Message(lang, "product.locked")
-		case f.Value == "" && p.Values == nil:
+		case f.Value == "" && !typed:
 			f.Value = value
 		}
 	}
@@ -258,9 +260,9 @@ func newFormView(p *FormPage) *formView {
 		}
 	}
 
-	v.General = p.Errors[""]
+	v.General = v.errors[""]
 	for _, name := range fieldOrder {
-		if msg := p.Errors[name]; msg != "" {
+		if msg := v.errors[name]; msg != "" {
 			v.ErrorList = append(v.ErrorList, errorItem{Target: errorTarget(name), Label: Message(lang, "field."+name), Message: msg})
 			if v.Focus == "" {
 				v.Focus = name
@@ -268,31 +270,83 @@ func newFormView(p *FormPage) *formView {
 		}
 	}
 	var other []string
-	for k, msg := range p.Errors {
+	for k, msg := range v.errors {
 		if k != "" && msg != "" && !slices.Contains(fieldOrder, k) {
 			other = append(other, k)
 		}
 	}
 	sort.Strings(other)
 	for _, k := range other {
-		v.ErrorList = append(v.ErrorList, errorItem{Message: p.Errors[k]})
+		v.ErrorList = append(v.ErrorList, errorItem{Message: v.errors[k]})
 	}
 	v.HasErrors = v.General != "" || len(v.ErrorList) > 0
 	if f := v.F[v.Focus]; f != nil {
 		f.Focus = true
 	}
-	v.TypeError = p.Errors["typeId"]
-	if v.TypeError == "" {
-		v.TypeError = p.Errors["categoryId"]
-	}
+	v.TypeError = v.errors["typeId"]
 
 	for _, a := range p.Attachments {
-		if a.Zone != "" && a.UploadID != "" {
-			v.Attachments = append(v.Attachments, a)
+		if a.Zone == "" || a.UploadID == "" {
+			continue
+		}
+		if a.FileName == "" {
+			// The handler may not know the name: say which zone it was for.
+			a.FileName = a.Zone
+			if selType != nil {
+				if z, ok := selType.Zone(a.Zone); ok {
+					a.FileName = z.Title.In(lang)
+				}
+			}
+		}
+		v.Attachments = append(v.Attachments, a)
+	}
+	v.Config = newFormConfig(lang, p, cat, v.Attachments, !typed)
+	return v
+}
+
+// errorAliases are error keys handlers may use for a field shown under
+// another name: the category is chosen with the type select (the category
+// select needs the script), and upload errors belong to the photo section.
+var errorAliases = map[string]string{
+	"categoryId":  "typeId",
+	"attachment":  "photos",
+	"attachments": "photos",
+}
+
+// normalizeErrors folds aliased error keys into the field that shows them;
+// the field's own message wins.
+func normalizeErrors(errs map[string]string) map[string]string {
+	out := make(map[string]string, len(errs))
+	for k, msg := range errs {
+		if msg == "" {
+			continue
+		}
+		if to, ok := errorAliases[k]; ok {
+			if errs[to] == "" && out[to] == "" {
+				out[to] = msg
+			}
+			continue
+		}
+		out[k] = msg
+	}
+	return out
+}
+
+// hasInput reports whether values hold something the claimant typed or
+// chose, as opposed to only hidden fields such as lang and js.
+func hasInput(values map[string]string) bool {
+	for _, name := range draftFields {
+		if values[name] != "" {
+			return true
 		}
 	}
-	v.Config = newFormConfig(lang, p, cat, v.Attachments)
-	return v
+	return false
+}
+
+// draftFields are the fields the claimant fills in.
+var draftFields = []string{
+	"name", "email", "phone", "company", "taxId", "series", "serial", "purchaseDate", "orderReference",
+	"categoryId", "typeId", "essence", "desiredResult", "desiredFix",
 }
 
 // errorTarget is the element an error summary entry links to.
@@ -308,7 +362,7 @@ func errorTarget(name string) string {
 func (v *formView) FieldFocus(name string) bool { return v.Focus == name }
 
 // ErrorOf returns the error of a field.
-func (v *formView) ErrorOf(name string) string { return v.FormPage.Errors[name] }
+func (v *formView) ErrorOf(name string) string { return v.errors[name] }
 
 func newTypeView(lang string, t *catalog.Type, selected bool) typeView {
 	tv := typeView{ID: t.ID, Name: t.Name.In(lang), Instructions: t.Instructions.In(lang), Selected: selected}
@@ -372,10 +426,10 @@ func acceptAttr(types []string) string {
 	return strings.Join(out, ",")
 }
 
-func newFormConfig(lang string, p *FormPage, cat *catalog.Catalog, atts []Attachment) formConfig {
+func newFormConfig(lang string, p *FormPage, cat *catalog.Catalog, atts []Attachment, restore bool) formConfig {
 	c := formConfig{
 		Code: p.Code, UploadURL: p.UploadURL, TypeID: p.Values["typeId"],
-		Restore:      len(p.Values) == 0,
+		Restore:      restore,
 		MaxRetries:   uploadRetries,
 		BaseRequired: []string{"name", "essence", "typeId", "desiredResult"},
 		TypeFields:   typeFields,
@@ -476,11 +530,19 @@ type trackingView struct {
 	Lang    string
 	Steps   []stepView
 	Uploads []uploadView
+	History []HistoryEntry
 }
 
 func newTrackingView(p *TrackingPage) *trackingView {
 	lang := normLang(p.Lang)
 	v := &trackingView{TrackingPage: p, Lang: lang, Uploads: newUploadViews(lang, p.Uploads)}
+	for _, h := range p.History {
+		// A stage change whose text is the stage's name says it once.
+		if h.Stage != "" && h.Text == StageLabel(lang, h.Stage) {
+			h.Text = ""
+		}
+		v.History = append(v.History, h)
+	}
 	if cur := slices.Index(mainStages, p.Stage); cur >= 0 {
 		for i, s := range mainStages {
 			v.Steps = append(v.Steps, stepView{Label: StageLabel(lang, s), Done: i < cur || p.Stage == "closed", Current: i == cur})

@@ -13,6 +13,9 @@
 // style-src and script-src 'unsafe-inline'; img-src 'self' data: blob:;
 // form-action and connect-src 'self' plus the S3 endpoint).
 //
+// The language link on the pages is the relative URL "?lang=en" (or "ru"):
+// a page's URL must not need any other query parameter.
+//
 // It imports only the standard library and the project's catalog and claims
 // packages: no AWS package, no HTTP framework. Handlers own the transport.
 package webform
@@ -128,11 +131,15 @@ type FormPage struct {
 	Product   Product
 	// Catalog holds the active categories and types only (catalog.Active).
 	Catalog   *catalog.Catalog
-	FormToken string            // one-time token, hidden field "formToken"
-	Values    map[string]string // previous input after a validation error: field name -> value
+	FormToken string // one-time token, hidden field "formToken"
+	// Values is the previous input after a validation error: field name ->
+	// value. Values holding only hidden fields (lang, js) count as no input:
+	// the script then restores the draft kept in the browser tab.
+	Values map[string]string
 	// Errors maps a field name to its message; key "" is a general error shown
-	// at the top, key "photos" an error about the photo zones. Keys that are
-	// not field names are listed at the top.
+	// at the top, key "photos" (or "attachment", "attachments") an error about
+	// the files, key "categoryId" is shown at the type select. Every error is
+	// also listed at the top, keys that are not field names included.
 	Errors      map[string]string
 	Attachments []Attachment // files uploaded in a previous attempt
 	// Today, when set, bounds the purchase date in the browser (the server
@@ -205,7 +212,9 @@ type ErrorPage struct {
 // errNilPage is returned when a Render function gets a nil page.
 var errNilPage = errors.New("nil page")
 
-// RenderForm writes the claim form. It writes nothing when rendering fails.
+// RenderForm writes the claim form. It writes nothing when rendering fails;
+// its errors (a nil page, a failed write) are internal, never shown to the
+// claimant. The same holds for the other Render functions.
 func RenderForm(w io.Writer, p *FormPage) error {
 	if p == nil {
 		return fmt.Errorf("render form page: %w", errNilPage)

@@ -645,7 +645,7 @@ contactCheck();
 // After a failed submit the first field with an error gets the focus.
 var bad = form.querySelector('[aria-invalid="true"]');
 var summary = byId('errors');
-if (bad && bad.offsetParent !== null) {
+if (bad && !bad.disabled) {
 if (d.activeElement !== bad) bad.focus();
 } else if (summary) {
 summary.focus();

@@ -1,0 +1,155 @@
+// Package documents renders the PDF documents of the claims process: for now
+// the sample documents the catalog shows claimants (a carrier's damage act, a
+// TORG-2 act) as blank forms with every field explained.
+//
+// It imports gopdf and the Go fonts (which cover Cyrillic) and no AWS package.
+package documents
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+)
+
+// sample is a blank form: a title, an explanation and its fields.
+type sample struct {
+	title, intro map[string]string
+	fields       []map[string]string
+	note         map[string]string
+}
+
+var samples = map[string]sample{
+	"carrier-damage-act": {
+		title: map[string]string{"ru": "Акт о повреждении груза (образец)", "en": "Damage act (sample)"},
+		intro: map[string]string{
+			"ru": "Составляется при получении груза вместе с представителем перевозчика, до подписания накладной без замечаний.",
+			"en": "Drawn up on receipt of the goods together with the carrier's representative, before the delivery note is signed without remarks.",
+		},
+		fields: []map[string]string{
+			{"ru": "Дата и место составления", "en": "Date and place"},
+			{"ru": "Перевозчик, номер транспортной накладной", "en": "Carrier, waybill number"},
+			{"ru": "Номер заказа и накладной поставщика", "en": "Order and supplier's delivery note numbers"},
+			{"ru": "Описание повреждений упаковки", "en": "Damage to the packaging"},
+			{"ru": "Описание повреждений изделий (модель, серийный номер, количество)", "en": "Damage to the products (model, serial number, quantity)"},
+			{"ru": "Фотографии приложены (да/нет, количество)", "en": "Photos attached (yes/no, how many)"},
+			{"ru": "Подписи получателя и представителя перевозчика", "en": "Signatures of the consignee and the carrier's representative"},
+		},
+		note: map[string]string{"ru": "Приложите скан подписанного акта к рекламации в раздел «Документы».", "en": "Attach a scan of the signed act to the claim under Documents."},
+	},
+	"torg-2": {
+		title: map[string]string{"ru": "Акт ТОРГ-2 об установленном расхождении (образец)", "en": "TORG-2 act of discrepancy (sample)"},
+		intro: map[string]string{
+			"ru": "Унифицированная форма ТОРГ-2 составляется при приёмке, если количество или качество товара не совпадает с сопроводительными документами.",
+			"en": "The unified TORG-2 form records a difference in quantity or quality between the goods received and their documents.",
+		},
+		fields: []map[string]string{
+			{"ru": "Организация-получатель, ИНН, структурное подразделение", "en": "Consignee, tax ID, department"},
+			{"ru": "Поставщик, номер и дата договора, номер заказа", "en": "Supplier, contract number and date, order number"},
+			{"ru": "Номер и дата счёта-фактуры / накладной", "en": "Invoice / delivery note number and date"},
+			{"ru": "Наименование товара, артикул, единица измерения", "en": "Product, SKU, unit"},
+			{"ru": "Количество по документам и фактически принято", "en": "Quantity per documents and actually received"},
+			{"ru": "Расхождение: недостача, излишек, пересорт, брак", "en": "Discrepancy: shortage, surplus, wrong item, defect"},
+			{"ru": "Заключение комиссии, подписи членов комиссии", "en": "The committee's conclusion and signatures"},
+		},
+		note: map[string]string{"ru": "Большинство полей заполняются из заказа и рекламации; после подписания приложите акт к рекламации.", "en": "Most fields come from the order and the claim; attach the signed act to the claim."},
+	},
+}
+
+// Samples lists the sample documents by name.
+func Samples() []string {
+	return []string{"carrier-damage-act", "torg-2"}
+}
+
+// Sample renders the named sample document in lang ("ru" or "en"); NotFound
+// for an unknown name.
+func Sample(name, lang string) ([]byte, error) {
+	s, ok := samples[name]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "no sample document %q", name)
+	}
+	if lang != "en" {
+		lang = "ru"
+	}
+	pdf := &gopdf.GoPdf{}
+	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
+	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
+		return nil, fmt.Errorf("sample %s: font: %w", name, err)
+	}
+	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
+		return nil, fmt.Errorf("sample %s: font: %w", name, err)
+	}
+	pdf.AddPage()
+	w := &writer{pdf: pdf, left: 20, width: 170, y: 20}
+	if err := w.text("bold", 16, s.title[lang], 8); err != nil {
+		return nil, err
+	}
+	w.y += 2
+	if err := w.text("regular", 10, s.intro[lang], 5); err != nil {
+		return nil, err
+	}
+	w.y += 4
+	for i, f := range s.fields {
+		if err := w.text("bold", 10, fmt.Sprintf("%d. %s", i+1, f[lang]), 5); err != nil {
+			return nil, err
+		}
+		pdf.SetLineWidth(0.2)
+		pdf.Line(w.left, w.y+6, w.left+w.width, w.y+6)
+		w.y += 11
+	}
+	w.y += 4
+	if err := w.text("regular", 9, s.note[lang], 4.5); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := pdf.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("sample %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// writer lays out wrapped text top to bottom.
+type writer struct {
+	pdf         *gopdf.GoPdf
+	left, width float64
+	y           float64
+}
+
+func (w *writer) text(font string, size float64, s string, lineHeight float64) error {
+	if err := w.pdf.SetFont(font, "", size); err != nil {
+		return fmt.Errorf("set font: %w", err)
+	}
+	line := ""
+	flush := func() error {
+		w.pdf.SetXY(w.left, w.y)
+		if err := w.pdf.Cell(nil, line); err != nil {
+			return fmt.Errorf("write text: %w", err)
+		}
+		w.y += lineHeight
+		line = ""
+		return nil
+	}
+	for _, word := range strings.Fields(s) {
+		candidate := strings.TrimSpace(line + " " + word)
+		width, err := w.pdf.MeasureTextWidth(candidate)
+		if err != nil {
+			return fmt.Errorf("measure text: %w", err)
+		}
+		if width > w.width && line != "" {
+			if err := flush(); err != nil {
+				return err
+			}
+			candidate = word
+		}
+		line = candidate
+	}
+	if line != "" {
+		return flush()
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package intake_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claimsdesk/backend/infra/seed"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/registry"
+)
+
+// now is the fixed clock of every test: a Saturday morning in March.
+var now = time.Date(2026, 3, 14, 10, 30, 15, 0, time.UTC)
+
+// fakeStore is an in-memory intake.Store that records what intake asks of it.
+type fakeStore struct {
+	mu           sync.Mutex
+	counter      int64
+	years        []int
+	contacts     map[string]string // alias -> customer ID
+	contactCalls []string
+	created      []*intake.NewClaim
+	claims       map[string]*claims.Claim // for GetClaim (replays)
+	createErr    error
+}
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{contacts: map[string]string{}, claims: map[string]*claims.Claim{}}
+}
+
+func (s *fakeStore) NextNumber(_ context.Context, year int) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counter++
+	s.years = append(s.years, year)
+	return s.counter, nil
+}
+
+func (s *fakeStore) CustomerByContact(_ context.Context, contact string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.contactCalls = append(s.contactCalls, contact)
+	return s.contacts[contact], nil
+}
+
+func (s *fakeStore) CreateClaim(_ context.Context, nc *intake.NewClaim) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.createErr != nil {
+		return s.createErr
+	}
+	s.created = append(s.created, nc)
+	c := *nc.Claim
+	s.claims[c.ID] = &c
+	return nil
+}
+
+func (s *fakeStore) GetClaim(_ context.Context, id string) (*claims.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.claims[id]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "claim %s not found", id)
+	}
+	cp := *c
+	return &cp, nil
+}
+
+// storedObject is an upload as the fake bucket keeps it.
+type storedObject struct {
+	obj     intake.Object
+	content []byte
+}
+
+// fakeFiles is an in-memory bucket of uploads.
+type fakeFiles struct {
+	mu        sync.Mutex
+	objects   map[string]storedObject
+	presigned []intake.UploadSpec
+	statErr   error
+}
+
+func newFakeFiles() *fakeFiles { return &fakeFiles{objects: map[string]storedObject{}} }
+
+func (f *fakeFiles) PresignUpload(_ context.Context, spec intake.UploadSpec) (*intake.Upload, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.presigned = append(f.presigned, spec)
+	return &intake.Upload{URL: "https://uploads.example/bucket", Fields: map[string]string{"key": spec.Key}}, nil
+}
+
+func (f *fakeFiles) Stat(_ context.Context, key string) (*intake.Object, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.statErr != nil {
+		return nil, f.statErr
+	}
+	o, ok := f.objects[key]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "no object %s", key)
+	}
+	obj := o.obj
+	return &obj, nil
+}
+
+func (f *fakeFiles) Head(_ context.Context, key string, n int) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, ok := f.objects[key]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "no object %s", key)
+	}
+	return bytes.Clone(o.content[:min(n, len(o.content))]), nil
+}
+
+// put stores an upload of scope; size 0 means the content's length.
+func (f *fakeFiles) put(scope, id, contentType, fileName string, content []byte, size int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if size == 0 {
+		size = int64(len(content))
+	}
+	f.objects[intake.UploadKey(scope, id)] = storedObject{
+		obj:     intake.Object{ContentType: contentType, Size: size, Metadata: map[string]string{"filename": fileName}},
+		content: content,
+	}
+}
+
+// fakePublisher records published batches.
+type fakePublisher struct {
+	mu        sync.Mutex
+	published [][]outbox.Event
+	err       error
+}
+
+func (p *fakePublisher) Publish(_ context.Context, events []outbox.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.published = append(p.published, events)
+	return p.err
+}
+
+// fixedCatalog serves one catalog.
+type fixedCatalog struct{ cat *catalog.Catalog }
+
+func (c fixedCatalog) Catalog(context.Context) (*catalog.Catalog, error) { return c.cat, nil }
+
+// fakeChangeStore is an in-memory intake.ChangeStore of claim details.
+type fakeChangeStore struct {
+	mu       sync.Mutex
+	details  map[string]*registry.Detail
+	applied  []*claims.Change
+	applyErr error
+}
+
+func (s *fakeChangeStore) ClaimDetail(_ context.Context, id string) (*registry.Detail, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.details[id]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "claim %s not found", id)
+	}
+	cp := *d
+	cp.Attachments = append([]claims.Attachment(nil), d.Attachments...)
+	cp.History = append([]claims.Event(nil), d.History...)
+	return &cp, nil
+}
+
+func (s *fakeChangeStore) ApplyChange(_ context.Context, ch *claims.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applyErr != nil {
+		return s.applyErr
+	}
+	s.applied = append(s.applied, ch)
+	return nil
+}
+
+// env is a Service with its fakes.
+type env struct {
+	svc   *intake.Service
+	store *fakeStore
+	files *fakeFiles
+	pub   *fakePublisher
+	keys  *keys.Keys
+	cat   *catalog.Catalog
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	cat, err := seed.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.Derive(strings.Repeat("test-secret-", 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{store: newFakeStore(), files: newFakeFiles(), pub: &fakePublisher{}, keys: k, cat: cat}
+	e.svc = intake.New(intake.Config{
+		Store: e.store, Files: e.files, Catalog: fixedCatalog{cat}, Publisher: e.pub, Keys: k,
+		Now: func() time.Time { return now },
+	})
+	return e
+}
+
+// uploadID returns the n-th well-formed upload ID.
+func uploadID(n int) string { return fmt.Sprintf("%024d", n) }
+
+// File heads by format.
+var (
+	jpegBytes = pad([]byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00})
+	pngBytes  = pad([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+	webpBytes = pad([]byte("RIFF\x24\x00\x00\x00WEBPVP8 "))
+	gifBytes  = pad([]byte("GIF89a\x01\x00\x01\x00"))
+	pdfBytes  = pad([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"))
+	mp4Bytes  = pad([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"))
+	movBytes  = pad([]byte("\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  "))
+	heicBytes = pad([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"))
+	heifBytes = pad([]byte("\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic"))
+	webmBytes = pad([]byte{0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01})
+	zipBytes  = pad([]byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"))
+	peBytes   = pad([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"))
+)
+
+// pad fills a file head to a realistic length with binary noise.
+func pad(head []byte) []byte {
+	out := append([]byte(nil), head...)
+	for i := len(out); i < 600; i++ {
+		out = append(out, byte(i*7+1))
+	}
+	return out
+}
+
+// validDraft is a claim that passes validation for type "cosmetic" (zones
+// product and defect, one photo each at least), written the way people type.
+func validDraft() claims.Draft {
+	return claims.Draft{
+		Channel:       claims.ChannelQR,
+		Claimant:      claims.Claimant{Name: "  Ivan \t Petrov ", Email: " Ivan.Petrov@Example.COM ", Phone: "8 916 123-45-67"},
+		Product:       claims.Product{Model: " KX-200 ", Serial: "SN12345", PurchaseDate: "2025-11-02"},
+		CategoryID:    "defect",
+		TypeID:        "cosmetic",
+		Essence:       "  The lid is\r\nscratched\u200b all over\x00  ",
+		DesiredResult: claims.Repair,
+		Language:      " EN ",
+		QRCode:        "QR7",
+	}
+}
+
+// fieldsOf returns the code and field paths of an application error.
+func fieldsOf(err error) (apperr.Code, []string) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return apperr.CodeOf(err), nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Field)
+	}
+	return e.Code, out
+}
