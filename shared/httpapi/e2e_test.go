@@ -78,9 +78,9 @@ func contains(list []string, want string) bool {
 // claimBody is a valid claim for the staff_conduct type (no photos required).
 func claimBody(mut ...func(map[string]any)) map[string]any {
 	b := map[string]any{
-		"claimant": map[string]any{"name": "Анна Смирнова", "email": "anna@example.com", "phone": "+7 903 111-22-33"},
-		"product":  map[string]any{"model": "TH-2000", "serial": "SN-77", "series": "2026-11"},
-		"order":    map[string]any{"reference": "ORD-1001"},
+		"claimant":   map[string]any{"name": "Анна Смирнова", "email": "anna@example.com", "phone": "+7 903 111-22-33"},
+		"product":    map[string]any{"model": "TH-2000", "serial": "SN-77", "series": "2026-11"},
+		"order":      map[string]any{"reference": "ORD-1001"},
 		"categoryId": "service", "typeId": "staff_conduct",
 		"essence":       "Монтажник нагрубил и ушёл, не закончив работу.",
 		"desiredResult": "other",
@@ -289,7 +289,9 @@ func TestDealersSeeOnlyTheirOwnClaims(t *testing.T) {
 
 func TestIdempotencyKey(t *testing.T) {
 	erp := newUser(t, "integrations", "erp-idem", "")
-	body := claimBody(func(m map[string]any) { m["essence"] = "Повторная отправка из ERP, ключ идемпотентности." })
+	body := claimBody(func(m map[string]any) {
+		m["essence"] = "Повторная отправка из ERP, ключ идемпотентности."
+	})
 	first, c1 := createClaim(t, erp, body, "Idempotency-Key", "erp-order-77")
 	if first.Status != 201 {
 		t.Fatalf("first = %d %s", first.Status, first.Body)
@@ -298,7 +300,9 @@ func TestIdempotencyKey(t *testing.T) {
 	if again.Status != 200 || c2.Claim.ID != c1.Claim.ID || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("replay = %d id %s (want 200, %s, Idempotent-Replayed)", again.Status, c2.Claim.ID, c1.Claim.ID)
 	}
-	other := claimBody(func(m map[string]any) { m["essence"] = "Другой текст с тем же ключом идемпотентности." })
+	other := claimBody(func(m map[string]any) {
+		m["essence"] = "Другой текст с тем же ключом идемпотентности."
+	})
 	conflict, _ := createClaim(t, erp, other, "Idempotency-Key", "erp-order-77")
 	if conflict.Status != 422 || !contains(errorFields(t, conflict), "Idempotency-Key") {
 		t.Errorf("same key, other body = %d %s, want 422 naming Idempotency-Key", conflict.Status, conflict.Body)
@@ -456,7 +460,9 @@ func TestUploadsAreCheckedTwice(t *testing.T) {
 
 func TestConcurrentSubmissionsWithOneKeyMakeOneClaim(t *testing.T) {
 	erp := newUser(t, "integrations", "erp-storm", "")
-	body := claimBody(func(b map[string]any) { b["essence"] = "Двести одинаковых запросов с одним ключом." })
+	body := claimBody(func(b map[string]any) {
+		b["essence"] = "Двести одинаковых запросов с одним ключом."
+	})
 	const n = 200
 	ids := make(chan string, n)
 	statuses := make(chan int, n)
