@@ -1,0 +1,191 @@
+package registry
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/claims"
+)
+
+// fakeStore serves pages from an in-memory list per dimension value and
+// records the specs it was asked for.
+type fakeStore struct {
+	pages map[string][]ListPage // "dim/value" -> pages in order
+	specs []ListSpec
+	calls map[string]int
+}
+
+func (f *fakeStore) ListClaims(_ context.Context, spec ListSpec) (*ListPage, error) {
+	f.specs = append(f.specs, spec)
+	k := spec.Dim + "/" + spec.Value
+	i := f.calls[k]
+	f.calls[k]++
+	pages := f.pages[k]
+	if i >= len(pages) {
+		return &ListPage{}, nil
+	}
+	p := pages[i]
+	return &p, nil
+}
+
+func (f *fakeStore) ClaimDetail(_ context.Context, id string) (*Detail, error) {
+	for _, ps := range f.pages {
+		for _, p := range ps {
+			for _, c := range p.Claims {
+				if c.ID == id {
+					return &Detail{Claim: c}, nil
+				}
+			}
+		}
+	}
+	return nil, apperr.Errorf(apperr.NotFound, "claim not found")
+}
+
+type noLinks struct{}
+
+func (noLinks) DownloadURL(context.Context, string, string, string, time.Duration) (string, error) {
+	return "https://files/x", nil
+}
+
+var (
+	dealerA    = &auth.Principal{UserID: "da", Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-A"}
+	manager1   = &auth.Principal{UserID: "m1", Roles: []auth.Role{auth.Manager}}
+	supervisor = &auth.Principal{UserID: "s1", Roles: []auth.Role{auth.Supervisor}}
+)
+
+func claim(id, dealer, assignee, stage string) claims.Claim {
+	return claims.Claim{ID: id, DealerID: dealer, Assignee: assignee, Stage: claims.Stage(stage), CreatedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func newService(f *fakeStore) *Service {
+	s := New(f, noLinks{}, []byte("cursor-key-for-tests-0123456789ab"))
+	s.now = func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
+	return s
+}
+
+func TestListScopesByRole(t *testing.T) {
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{
+		"dealer/DLR-A": {{Claims: []claims.Claim{claim("RC-2026-000001", "DLR-A", "", "new")}}},
+		"assignee/m1":  {{Claims: []claims.Claim{claim("RC-2026-000002", "DLR-B", "m1", "new")}}},
+		"stage/new":    {{Claims: []claims.Claim{claim("RC-2026-000001", "DLR-A", "", "new"), claim("RC-2026-000002", "DLR-B", "m1", "new")}}},
+	}}
+	s := newService(f)
+	tests := []struct {
+		name    string
+		p       *auth.Principal
+		q       Query
+		wantDim string
+		wantIDs []string
+		wantErr apperr.Code
+	}{
+		{"dealer is scoped to its dealership", dealerA, Query{Stage: "new"}, DimDealer, []string{"RC-2026-000001"}, ""},
+		{"dealer asking for another dealer", dealerA, Query{DealerID: "DLR-B"}, "", nil, apperr.Forbidden},
+		{"manager sees assigned claims", manager1, Query{}, DimAssignee, []string{"RC-2026-000002"}, ""},
+		{"manager asking for another's", manager1, Query{Assignee: "m2"}, "", nil, apperr.Forbidden},
+		{"supervisor filters by stage", supervisor, Query{Stage: "new"}, DimStage, []string{"RC-2026-000001", "RC-2026-000002"}, ""},
+		{"post-filter applies", supervisor, Query{Stage: "new", DealerID: "DLR-B"}, DimDealer, []string{}, ""},
+		{"nobody", nil, Query{}, "", nil, apperr.Unauthorized},
+		{"to before from", supervisor, Query{From: time.Now(), To: time.Now().Add(-time.Hour)}, "", nil, apperr.Invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.specs, f.calls = nil, map[string]int{}
+			page, err := s.List(context.Background(), tt.p, tt.q)
+			if tt.wantErr != "" {
+				if !apperr.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.specs[0].Dim != tt.wantDim {
+				t.Errorf("served by %s, want %s", f.specs[0].Dim, tt.wantDim)
+			}
+			ids := []string{}
+			for _, c := range page.Claims {
+				ids = append(ids, c.ID)
+			}
+			if diff := cmp.Diff(tt.wantIDs, ids); diff != "" {
+				t.Errorf("ids mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func withSerial(c claims.Claim, serial string) claims.Claim {
+	c.Product.Serial = serial
+	return c
+}
+
+func TestCursor(t *testing.T) {
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{
+		"serial/SN-1": {
+			{Claims: []claims.Claim{withSerial(claim("RC-2026-000003", "D", "", "new"), "SN-1")}, Next: "2026-11-01T00:00:00.000000Z#RC-2026-000003"},
+			{Claims: []claims.Claim{withSerial(claim("RC-2026-000002", "D", "", "new"), "SN-1")}},
+		},
+	}}
+	s := newService(f)
+	first, err := s.List(context.Background(), supervisor, Query{Serial: "SN-1", Limit: 1})
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: %v %+v", err, first)
+	}
+	second, err := s.List(context.Background(), supervisor, Query{Serial: "SN-1", Limit: 1, Cursor: first.Next})
+	if err != nil || len(second.Claims) != 1 || second.Claims[0].ID != "RC-2026-000002" || second.Next != "" {
+		t.Fatalf("second page: %v %+v", err, second)
+	}
+	if f.specs[1].Start != "2026-11-01T00:00:00.000000Z#RC-2026-000003" {
+		t.Errorf("second page started at %q", f.specs[1].Start)
+	}
+	tampered := first.Next[:len(first.Next)-2] + "xx"
+	if _, err := s.List(context.Background(), supervisor, Query{Serial: "SN-1", Cursor: tampered}); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("tampered cursor: %v", err)
+	}
+	if _, err := s.List(context.Background(), supervisor, Query{Serial: "SN-2", Cursor: first.Next}); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("cursor of another query: %v", err)
+	}
+}
+
+func TestListWithoutFiltersWalksMonths(t *testing.T) {
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{
+		"month/2026-11": {{Claims: []claims.Claim{claim("RC-2026-000005", "D", "", "new")}}},
+		"month/2026-09": {{Claims: []claims.Claim{claim("RC-2026-000001", "D", "", "new")}}},
+	}}
+	s := newService(f)
+	page, err := s.List(context.Background(), supervisor, Query{From: time.Date(2026, 8, 15, 0, 0, 0, 0, time.UTC), Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var months []string
+	for _, sp := range f.specs {
+		months = append(months, sp.Value)
+	}
+	if diff := cmp.Diff([]string{"2026-11", "2026-10", "2026-09", "2026-08"}, months); diff != "" {
+		t.Errorf("months walked mismatch (-want +got):\n%s", diff)
+	}
+	if len(page.Claims) != 2 || page.Next != "" {
+		t.Errorf("page = %+v", page)
+	}
+}
+
+func TestGetHidesOtherPeoplesClaims(t *testing.T) {
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{"x/y": {{Claims: []claims.Claim{claim("RC-2026-000009", "DLR-B", "m2", "new")}}}}}
+	s := newService(f)
+	for _, p := range []*auth.Principal{dealerA, manager1} {
+		if _, err := s.Get(context.Background(), p, "RC-2026-000009"); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("%s: %v, want NotFound", p.UserID, err)
+		}
+	}
+	if v, err := s.Get(context.Background(), supervisor, "RC-2026-000009"); err != nil || v.Claim.ID != "RC-2026-000009" {
+		t.Errorf("supervisor: %v", err)
+	}
+	if _, err := s.Get(context.Background(), supervisor, "../../etc/passwd"); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("not a number: %v", err)
+	}
+}
