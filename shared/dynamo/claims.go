@@ -244,6 +244,11 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		if err != nil {
 			return err
 		}
+		// An expired record (TTL passed, not yet deleted by DynamoDB, which
+		// can take days) no longer holds its key.
+		items[idemIdx].Put.ConditionExpression = aws.String("attribute_not_exists(PK) OR #ttl < :now")
+		items[idemIdx].Put.ExpressionAttributeNames = map[string]string{"#ttl": "ttl"}
+		items[idemIdx].Put.ExpressionAttributeValues = map[string]types.AttributeValue{":now": num(c.CreatedAt.Unix())}
 		items[idemIdx].Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	rateIdx := map[int]bool{}
@@ -445,24 +450,38 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 	}
 	cond := pkAttr + " = :pk"
 	vals := map[string]types.AttributeValue{":pk": str(pk)}
-	lo, hi := "", "~"
+	// Key conditions may not compare with an empty string, so an open end
+	// is a one-sided comparison rather than BETWEEN "" and ...
+	lo, hi := "", ""
 	if !spec.From.IsZero() {
 		lo = spec.From.UTC().Format(timeLayout)
 	}
 	if !spec.To.IsZero() {
 		hi = spec.To.UTC().Format(timeLayout) + "~"
 	}
-	if lo != "" || hi != "~" {
+	switch {
+	case lo != "" && hi != "":
 		cond += " AND " + skAttr + " BETWEEN :lo AND :hi"
 		vals[":lo"], vals[":hi"] = str(lo), str(hi)
+	case lo != "":
+		cond += " AND " + skAttr + " >= :lo"
+		vals[":lo"] = str(lo)
+	case hi != "":
+		cond += " AND " + skAttr + " <= :hi"
+		vals[":hi"] = str(hi)
 	}
 	in.KeyConditionExpression = aws.String(cond)
 	in.ExpressionAttributeValues = vals
 	if spec.Start != "" {
+		// DynamoDB accepts any start key of the right shape, so a forged one
+		// would silently skip claims or (on an index) point at another item.
+		id, ok := startClaimID(spec.Start)
+		if !ok {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
 		start := map[string]types.AttributeValue{pkAttr: str(pk), skAttr: str(spec.Start)}
 		if spec.Dim == registry.DimStage || spec.Dim == registry.DimAssignee {
 			// An index key needs the table key too; SK order ends with the ID.
-			id := spec.Start[strings.LastIndexByte(spec.Start, '#')+1:]
 			start["PK"], start["SK"] = str(claimPK(id)), str(metaSK)
 		} else {
 			start["PK"], start["SK"] = str(pk), str(spec.Start)
@@ -506,6 +525,19 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 		return nil, err
 	}
 	return page, nil
+}
+
+// startClaimID returns the claim ID of a page start, which must be a list
+// sort key as sortKey writes it: a creation time and a claim number.
+func startClaimID(start string) (string, bool) {
+	at, id, ok := strings.Cut(start, "#")
+	if !ok || !claims.ValidNumber(id) {
+		return "", false
+	}
+	if _, err := time.Parse(timeLayout, at); err != nil {
+		return "", false
+	}
+	return id, true
 }
 
 // claimsByID reads claims with BatchGetItem, keeping the order of ids.

@@ -175,16 +175,20 @@ func TestAttachRefusals(t *testing.T) {
 			wantField: "uploadId",
 		},
 		{
-			name:      "executable declared as a photo",
-			req:       intake.AttachRequest{Zone: "product", UploadID: uploadID(10)},
-			setup:     func(f *fakeFiles, _ *registry.Detail) { f.put(dealerScope, uploadID(10), "image/jpeg", "x.jpg", peBytes, 0) },
+			name: "executable declared as a photo",
+			req:  intake.AttachRequest{Zone: "product", UploadID: uploadID(10)},
+			setup: func(f *fakeFiles, _ *registry.Detail) {
+				f.put(dealerScope, uploadID(10), "image/jpeg", "x.jpg", peBytes, 0)
+			},
 			wantCode:  apperr.Invalid,
 			wantField: "file",
 		},
 		{
-			name:      "too large",
-			req:       intake.AttachRequest{Zone: "product", UploadID: uploadID(10)},
-			setup:     func(f *fakeFiles, _ *registry.Detail) { f.put(dealerScope, uploadID(10), "image/jpeg", "x.jpg", jpegBytes, 20<<20+1) },
+			name: "too large",
+			req:  intake.AttachRequest{Zone: "product", UploadID: uploadID(10)},
+			setup: func(f *fakeFiles, _ *registry.Detail) {
+				f.put(dealerScope, uploadID(10), "image/jpeg", "x.jpg", jpegBytes, 20<<20+1)
+			},
 			wantCode:  apperr.Invalid,
 			wantField: "file",
 		},
