@@ -159,7 +159,9 @@ func TestResponsesCarrySafetyHeaders(t *testing.T) {
 	if csp := res.Headers["content-security-policy"]; !strings.Contains(csp, "form-action 'self' http://127.0.0.1:4566") || !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP = %s", csp)
 	}
-	bin, _ := serve(t, func(context.Context, *Request) (*Response, error) { return Bytes(200, "image/png", []byte{1, 2, 3}), nil }, events.APIGatewayV2HTTPRequest{})
+	bin, _ := serve(t, func(context.Context, *Request) (*Response, error) {
+		return Bytes(200, "image/png", []byte{1, 2, 3}), nil
+	}, events.APIGatewayV2HTTPRequest{})
 	if !bin.IsBase64Encoded || bin.Body != base64.StdEncoding.EncodeToString([]byte{1, 2, 3}) {
 		t.Errorf("binary response = %+v", bin)
 	}
