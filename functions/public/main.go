@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -28,10 +29,21 @@ func main() {
 	}
 	router := apigw.NewRouter(a.Logger)
 	httpapi.RegisterHealth(router, a.Store)
-	site := &httpapi.PublicSite{
+	limits := httpapi.Limits{
+		PerAddress:    envInt("LIMIT_CLAIMS_PER_ADDRESS_HOUR"),
+		PerSerialCode: envInt("LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR"),
+		PerSharedCode: envInt("LIMIT_CLAIMS_PER_SHARED_CODE_HOUR"),
+	}
+	site := &httpapi.PublicSite{Limits: limits,
 		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,
 		QR: a.Store, Signer: a.Signer, Keys: a.Keys, Files: a.Files, UploadOrigin: origin, Logger: a.Logger,
 	}
 	site.Register(router)
 	lambda.Start(router.Serve)
+}
+
+// envInt reads an optional number; 0 when unset or not a number.
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
 }

@@ -26,17 +26,21 @@ import (
 	"github.com/claimsdesk/backend/shared/webform"
 )
 
-// Public-channel limits, per clock hour.
-const (
-	// PerAddressPerHour bounds claims from one client address.
-	PerAddressPerHour = 10
-	// PerSerialCodePerHour bounds claims through one serial-number code; a
-	// model or series code is printed on many items and gets more.
-	PerSerialCodePerHour = 5
-	PerSharedCodePerHour = 200
-	// MaxFormBody bounds the urlencoded form.
-	MaxFormBody = 64 << 10
-)
+// MaxFormBody bounds the urlencoded form.
+const MaxFormBody = 64 << 10
+
+// Limits are the public channel's abuse limits, per clock hour.
+type Limits struct {
+	// PerAddress bounds claims from one client address.
+	PerAddress int
+	// PerSerialCode bounds claims through one serial-number code; a model or
+	// series code is printed on many items and gets PerSharedCode.
+	PerSerialCode int
+	PerSharedCode int
+}
+
+// DefaultLimits are the production limits.
+var DefaultLimits = Limits{PerAddress: 10, PerSerialCode: 5, PerSharedCode: 200}
 
 // PublicSite serves the pages that need no sign-in: the QR claim form, its
 // uploads, and the tracking page.
@@ -52,6 +56,8 @@ type PublicSite struct {
 	Files    intake.Files
 	// UploadOrigin is the S3 origin browsers post files to.
 	UploadOrigin string
+	// Limits are the abuse limits (zero values take DefaultLimits').
+	Limits Limits
 	Logger       *slog.Logger
 }
 
@@ -273,9 +279,10 @@ func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if rec.Kind == qrcode.KindModel {
 		d.Product.Series = form.Get("series")
 	}
-	codeLimit := PerSharedCodePerHour
+	limits := p.limits()
+	codeLimit := limits.PerSharedCode
 	if rec.Kind == qrcode.KindSerial {
-		codeLimit = PerSerialCodePerHour
+		codeLimit = limits.PerSerialCode
 	}
 	res, err := p.Intake.Submit(ctx, intake.Submission{
 		Draft: d, Attachments: refs,
@@ -283,7 +290,7 @@ func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Res
 		UploadScope: "form:" + page.FormToken,
 		Idempotency: &intake.IdempotencyKey{Scope: "form", Key: page.FormToken, BodyHash: formHash(form)},
 		RateLimits: []intake.RateLimitKey{
-			{Key: "ip:" + req.SourceIP, PerHour: PerAddressPerHour},
+			{Key: "ip:" + req.SourceIP, PerHour: limits.PerAddress},
 			{Key: "qr:" + rec.ID, PerHour: codeLimit},
 		},
 		AllowMissingPhotos: form.Get("js") != "1",
@@ -518,4 +525,18 @@ func (p *PublicSite) sample(ctx context.Context, req *apigw.Request) (*apigw.Res
 	res.Headers["content-disposition"] = `inline; filename="` + name + `.pdf"`
 	res.Headers["cache-control"] = "public, max-age=86400"
 	return res, nil
+}
+
+func (p *PublicSite) limits() Limits {
+	l := p.Limits
+	if l.PerAddress <= 0 {
+		l.PerAddress = DefaultLimits.PerAddress
+	}
+	if l.PerSerialCode <= 0 {
+		l.PerSerialCode = DefaultLimits.PerSerialCode
+	}
+	if l.PerSharedCode <= 0 {
+		l.PerSharedCode = DefaultLimits.PerSharedCode
+	}
+	return l
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 	"github.com/claimsdesk/backend/shared/webform"
 )
@@ -269,5 +271,29 @@ func TestSampleDocuments(t *testing.T) {
 	}
 	if r := st.Do(t, "GET", local.APIURL+"/samples/nope.pdf", "", nil); r.Status != 404 {
 		t.Errorf("unknown sample = %d", r.Status)
+	}
+}
+
+func TestQRFormLimitsClaimsPerAddress(t *testing.T) {
+	s := st.Start(t, st.WithConfig(func(c *stack.Config) {
+		c.NoEventSources = true
+		c.EnvVars = map[string]map[string]string{"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "2"}}
+	}))
+	shared := local
+	local = s
+	defer func() { local = shared }()
+	code := issueCodes(t, map[string]any{"kind": "model", "model": "HV-300"}).Codes[0].Code
+	for i := 1; i <= 3; i++ {
+		_, tok := openForm(t, code)
+		v := formValues(tok)
+		v.Set("email", fmt.Sprintf("addr%d@example.com", i))
+		r := postForm(t, code, v)
+		want := 200
+		if i == 3 {
+			want = http.StatusTooManyRequests
+		}
+		if r.Status != want {
+			t.Fatalf("claim %d from one address = %d, want %d", i, r.Status, want)
+		}
 	}
 }

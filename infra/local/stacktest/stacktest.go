@@ -281,6 +281,9 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 		Root: root, StateDir: state, APIAddr: "127.0.0.1:0", ServicesAddr: "127.0.0.1:0",
 		BuildDir: filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(root)),
 		Console:  out, Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// Every test request comes from 127.0.0.1: the per-address limit of
+		// the public form would be shared by all tests.
+		EnvVars: map[string]map[string]string{"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000"}},
 	})
 	cancel()
 	if err != nil {
