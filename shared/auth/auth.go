@@ -72,6 +72,7 @@ func FromClaims(claims map[string]string) *Principal {
 		return nil
 	}
 	p := &Principal{
+		Roles:    []Role{},
 		UserID:   claims["sub"],
 		Username: firstNonEmpty(claims["cognito:username"], claims["username"]),
 		Email:    claims["email"],

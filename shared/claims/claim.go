@@ -279,8 +279,12 @@ func (d *Draft) Normalize() []apperr.FieldError {
 	d.Essence = CleanText(d.Essence)
 	d.DesiredFix = CleanText(d.DesiredFix)
 	d.Language = strings.ToLower(strings.TrimSpace(d.Language))
-	if d.Language != "en" {
+	switch d.Language {
+	case "":
 		d.Language = "ru"
+	case "ru", "en":
+	default:
+		f = append(f, apperr.FieldError{Field: "language", Message: "ru or en"})
 	}
 	return f
 }
@@ -314,7 +318,7 @@ func (d *Draft) Validate(cat *catalog.Catalog, now time.Time) []apperr.FieldErro
 	if d.Claimant.Email == "" && d.Claimant.Phone == "" {
 		add("claimant.email", "an email or a phone is required to reach the claimant")
 	}
-	length("product.model", d.Product.Model, 1, MaxShort, true)
+	length("product.model", d.Product.Model, 1, 64, true)
 	if d.Product.Model != "" && !codePattern.MatchString(d.Product.Model) {
 		add("product.model", "letters, digits, spaces and . / _ - only")
 	}

@@ -278,6 +278,9 @@ func (a *ClaimsAPI) upload(ctx context.Context, req *apigw.Request) (*apigw.Resp
 // editable returns the claim when p may add to it: its dealer, its manager,
 // supervisors and integrations; NotFound otherwise.
 func (a *ClaimsAPI) editable(ctx context.Context, p *auth.Principal, id string) (*registry.View, error) {
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Integration); err != nil {
+		return nil, err
+	}
 	v, err := a.Registry.Get(ctx, p, id)
 	if err != nil {
 		return nil, err

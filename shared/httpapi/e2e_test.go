@@ -17,6 +17,7 @@ import (
 	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/httpapi/openapitest"
 )
 
 // The end-to-end tests share one local stack of the project: the real
@@ -42,13 +43,22 @@ func newUser(t testing.TB, role, id, dealer string) *user {
 	return &user{role: role, id: id, dealer: dealer, token: tok}
 }
 
+// spec checks every API exchange of the tests against openapi.yaml.
+var (
+	spec     *openapitest.Validator
+	specOnce sync.Once
+)
+
 func (u *user) do(t testing.TB, method, path string, body any, headers ...string) *st.Response {
 	t.Helper()
 	tok := ""
 	if u != nil {
 		tok = u.token
 	}
-	return st.Do(t, method, local.APIURL+path, tok, body, headers...)
+	r := st.Do(t, method, local.APIURL+path, tok, body, headers...)
+	specOnce.Do(func() { spec = openapitest.New(t) })
+	spec.Response(t, method, path, r.Status, r.Header, r.Body)
+	return r
 }
 
 // errorFields returns the field names of an API error body.
