@@ -58,7 +58,7 @@ type PublicSite struct {
 	UploadOrigin string
 	// Limits are the abuse limits (zero values take DefaultLimits').
 	Limits Limits
-	Logger       *slog.Logger
+	Logger *slog.Logger
 }
 
 // TrackingStore finds a claim by the hash of its tracking token.
