@@ -124,11 +124,24 @@ type Claim struct {
 	QRCode string `json:"qrCode,omitempty"`
 	// MissingZones lists photo zones still short of files (a claim filed
 	// without JavaScript asks for its photos afterwards).
-	MissingZones []string  `json:"missingZones,omitempty"`
-	CreatedBy    string    `json:"createdBy"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Version      int       `json:"version"`
+	MissingZones []string `json:"missingZones,omitempty"`
+	// PreviousStage is where the claim returns after a pause for the
+	// customer or a rework.
+	PreviousStage  Stage     `json:"previousStage,omitempty"`
+	StageEnteredAt time.Time `json:"stageEnteredAt"`
+	// DueAt is when the current stage should be done (zero when finished).
+	DueAt    time.Time `json:"dueAt,omitzero"`
+	Tasks    []Task    `json:"tasks,omitempty"`
+	Decision *Decision `json:"decision,omitempty"`
+	// Orders are the orders created from this claim (rework, additional).
+	Orders []string `json:"orders,omitempty"`
+	// HistoryHash is the hash of the latest history entry: the head of the
+	// claim's audit chain.
+	HistoryHash string    `json:"historyHash"`
+	CreatedBy   string    `json:"createdBy"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Version     int       `json:"version"`
 }
 
 // NumberPrefix starts every claim number.

@@ -136,7 +136,7 @@ func TestHistoryChain(t *testing.T) {
 	var h []Event
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for i, typ := range []string{EventCreated, "stage.changed", EventAttachmentAdded} {
-		e, err := Next(c, h, typ, "manager:m1", at.Add(time.Duration(i)*time.Minute), nil, map[string]any{"n": i})
+		e, err := Next(c, typ, "manager:m1", at.Add(time.Duration(i)*time.Minute), nil, map[string]any{"n": i})
 		if err != nil {
 			t.Fatal(err)
 		}

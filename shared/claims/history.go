@@ -87,20 +87,16 @@ type Change struct {
 	Outbox      []outbox.Event
 }
 
-// Next prepares the history entry of the change that follows history: the
-// next sequence number, sealed after the last entry. It sets the claim's
-// version and update time to match.
-func Next(c *Claim, history []Event, typ, actor string, at time.Time, before, after map[string]any) (Event, error) {
-	prev := ""
-	seq := 1
-	if n := len(history); n > 0 {
-		prev, seq = history[n-1].Hash, history[n-1].Seq+1
-	}
-	e := Event{Seq: seq, Type: typ, Actor: actor, At: at.UTC(), Before: before, After: after}
-	if err := e.Seal(prev); err != nil {
+// Next prepares the history entry of the claim's next change: the next
+// sequence number, sealed after the claim's history head. It advances the
+// claim's version, history head and update time to match.
+func Next(c *Claim, typ, actor string, at time.Time, before, after map[string]any) (Event, error) {
+	e := Event{Seq: c.Version + 1, Type: typ, Actor: actor, At: at.UTC(), Before: before, After: after}
+	if err := e.Seal(c.HistoryHash); err != nil {
 		return Event{}, err
 	}
-	c.Version = seq
+	c.Version = e.Seq
+	c.HistoryHash = e.Hash
 	c.UpdatedAt = at.UTC()
 	return e, nil
 }

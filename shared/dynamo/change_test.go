@@ -22,7 +22,7 @@ func assignChange(t *testing.T, d *registry.Detail, assignee string, at time.Tim
 	next := d.Claim
 	prev := next.Version
 	next.Stage, next.Assignee = "in_review", assignee
-	ev, err := claims.Next(&next, d.History, "claim.assigned", "managers:"+assignee, at,
+	ev, err := claims.Next(&next, "claim.assigned", "managers:"+assignee, at,
 		map[string]any{"assignee": d.Claim.Assignee}, map[string]any{"assignee": assignee})
 	if err != nil {
 		t.Fatal(err)

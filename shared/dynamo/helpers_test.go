@@ -136,6 +136,7 @@ func newClaim(t *testing.T, n int, o claimOpts) *intake.NewClaim {
 	if err := ev.Seal(""); err != nil {
 		t.Fatal(err)
 	}
+	c.HistoryHash = ev.Hash
 	received, err := outbox.New(outbox.ClaimReceived, c.ID, "public", o.at, outbox.Received{
 		Number: c.ID, Channel: "qr", ClaimantName: claimant.Name, Email: claimant.Email, Language: "ru",
 		BaseURL: "https://claims.example", CategoryID: o.category, TypeID: o.typeID, ProductModel: "KX-200",

@@ -192,7 +192,7 @@ func (a *ClaimsAPI) assign(ctx context.Context, c *claims.Claim, userID string, 
 	next := d.Claim
 	prev := next.Version
 	next.Assignee = userID
-	ev, err := claims.Next(&next, d.History, "claim.assigned", actor.String(), time.Now(),
+	ev, err := claims.Next(&next, "claim.assigned", actor.String(), time.Now(),
 		map[string]any{"assignee": d.Claim.Assignee}, map[string]any{"assignee": userID, "reason": "registered by phone"})
 	if err != nil {
 		return err

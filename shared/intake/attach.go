@@ -80,7 +80,7 @@ func (s *Service) Attach(ctx context.Context, cs ChangeStore, r AttachRequest) (
 	if count+1 >= zone.Min {
 		c.MissingZones = slices.DeleteFunc(slices.Clone(c.MissingZones), func(z string) bool { return z == zone.ID })
 	}
-	ev, err := claims.Next(&c, d.History, claims.EventAttachmentAdded, r.Actor.String(), now, nil,
+	ev, err := claims.Next(&c, claims.EventAttachmentAdded, r.Actor.String(), now, nil,
 		map[string]any{"zone": zone.ID, "fileName": name, "size": a.Size})
 	if err != nil {
 		return nil, err

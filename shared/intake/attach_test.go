@@ -57,6 +57,7 @@ func TestAttachAddsFileWithHistory(t *testing.T) {
 	ch := cs.applied[0]
 	wantClaim := d.Claim
 	wantClaim.Version, wantClaim.UpdatedAt, wantClaim.MissingZones = 2, now, nil
+	wantClaim.HistoryHash = ch.Event.Hash // the change's entry is the new head
 	wantEvent := claims.Event{
 		Seq: 2, Type: claims.EventAttachmentAdded, Actor: "dealers:dealer-1", At: now,
 		After:    map[string]any{"zone": "product", "fileName": "lid.jpg", "size": int64(len(jpegBytes))},
@@ -95,6 +96,7 @@ func TestAttachMissingZones(t *testing.T) {
 			if err := d.History[0].Seal(""); err != nil {
 				t.Fatal(err)
 			}
+			d.Claim.HistoryHash = d.History[0].Hash
 			for i := range tt.existing {
 				d.Attachments = append(d.Attachments, claims.Attachment{ID: uploadID(20 + i), Zone: "defect"})
 			}

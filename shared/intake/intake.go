@@ -28,6 +28,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // Store persists claims. CreateClaim writes everything in NewClaim atomically:
@@ -199,8 +200,10 @@ type Config struct {
 	Catalog   CatalogSource
 	Publisher Publisher
 	Keys      *keys.Keys
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Workflow sets up a new claim's stage (tasks, due time).
+	Workflow *workflow.Config
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service accepts claims.
@@ -212,6 +215,9 @@ type Service struct {
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Workflow == nil {
+		cfg.Workflow = workflow.DefaultConfig()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -447,6 +453,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if err := ev.Seal(""); err != nil {
 		return nil, err
 	}
+	c.HistoryHash = ev.Hash
+	s.cfg.Workflow.Start(c, now)
 	received, err := outbox.New(outbox.ClaimReceived, c.ID, c.CreatedBy, now, outbox.Received{
 		Number: c.ID, Channel: string(c.Channel), ClaimantName: c.Claimant.Name, Email: c.Claimant.Email,
 		Language: c.Language, BaseURL: sub.BaseURL, DealerID: c.DealerID, CategoryID: c.CategoryID,

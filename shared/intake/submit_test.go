@@ -72,6 +72,10 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 		CreatedAt:     now,
 		UpdatedAt:     now,
 		Version:       1,
+		// The workflow starts the claim in "new": due within the stage's hours.
+		StageEnteredAt: now,
+		DueAt:          now.Add(4 * time.Hour),
+		HistoryHash:    nc.Event.Hash,
 	}
 	if diff := cmp.Diff(wantClaim, nc.Claim); diff != "" {
 		t.Errorf("stored claim mismatch (-want +got):\n%s", diff)
