@@ -33,6 +33,11 @@ func Catalog() (*catalog.Catalog, error) {
 			errs = append(errs, fmt.Errorf("type %s: %w", c.Types[i].ID, err))
 		}
 	}
+	for i := range c.RootCauses {
+		if err := catalog.ValidateRootCause(&c.RootCauses[i]); err != nil {
+			errs = append(errs, fmt.Errorf("root cause %s: %w", c.RootCauses[i].ID, err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("seed catalog: %w", err)
 	}

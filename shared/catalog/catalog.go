@@ -147,6 +147,38 @@ var Fields = []string{
 type Catalog struct {
 	Categories []Category `json:"categories"`
 	Types      []Type     `json:"types"`
+	// RootCauses are what a decision can name as the cause.
+	RootCauses []RootCause `json:"rootCauses,omitempty"`
+}
+
+// RootCause is an entry of the root cause catalog.
+type RootCause struct {
+	ID   string `json:"id"`
+	Name Text   `json:"name"`
+	// Group is manufacturing, design, supplier, logistics, installation,
+	// customer or other.
+	Group  string `json:"group"`
+	Active bool   `json:"active"`
+}
+
+// RootCauseGroups are the valid groups.
+var RootCauseGroups = []string{"manufacturing", "design", "supplier", "logistics", "installation", "customer", "other"}
+
+// Manufacturing reports whether the cause is a manufacturing defect (the
+// claim then needs an incident analysis).
+func (r RootCause) Manufacturing() bool { return r.Group == "manufacturing" }
+
+// ValidateRootCause checks a root cause; errors name the field.
+func ValidateRootCause(r *RootCause) error {
+	var f []apperr.FieldError
+	if !idPattern.MatchString(r.ID) {
+		f = append(f, apperr.FieldError{Field: "id", Message: "2-40 characters: lower-case letters, digits, '-' or '_', starting with a letter"})
+	}
+	f = append(f, validateText("name", r.Name, 1, 120, true)...)
+	if !slices.Contains(RootCauseGroups, r.Group) {
+		f = append(f, apperr.FieldError{Field: "group", Message: "one of " + strings.Join(RootCauseGroups, ", ")})
+	}
+	return apperr.Validation(f)
 }
 
 // Category returns the category with id.
@@ -183,6 +215,11 @@ func (c *Catalog) Active() *Catalog {
 			out.Types = append(out.Types, t)
 		}
 	}
+	for _, r := range c.RootCauses {
+		if r.Active {
+			out.RootCauses = append(out.RootCauses, r)
+		}
+	}
 	out.Sort()
 	return out
 }
@@ -193,6 +230,7 @@ func (c *Catalog) Sort() {
 		a, b := c.Categories[i], c.Categories[j]
 		return a.Order < b.Order || a.Order == b.Order && a.ID < b.ID
 	})
+	sort.SliceStable(c.RootCauses, func(i, j int) bool { return c.RootCauses[i].ID < c.RootCauses[j].ID })
 	sort.SliceStable(c.Types, func(i, j int) bool {
 		a, b := c.Types[i], c.Types[j]
 		if a.CategoryID != b.CategoryID {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
 )
 
 // Task is work on a claim: created by a stage on entry (the automation
@@ -77,19 +78,9 @@ type Decision struct {
 	Revision int `json:"revision"`
 }
 
-// RootCause is an entry of the root cause catalog.
-type RootCause struct {
-	ID    string            `json:"id"`
-	Name  map[string]string `json:"name"`
-	Group string            `json:"group"` // manufacturing, design, supplier, logistics, installation, customer, other
-}
-
-// Manufacturing reports whether the cause is a manufacturing defect.
-func (r RootCause) Manufacturing() bool { return r.Group == "manufacturing" }
-
 // ValidateDecision checks a decision against the root cause catalog; errors
 // name the field.
-func ValidateDecision(d *Decision, causes []RootCause) error {
+func ValidateDecision(d *Decision, causes []catalog.RootCause) error {
 	var f []apperr.FieldError
 	add := func(field, msg string) { f = append(f, apperr.FieldError{Field: field, Message: msg}) }
 	if !slices.Contains(FaultParties, d.FaultParty) {
@@ -98,7 +89,7 @@ func ValidateDecision(d *Decision, causes []RootCause) error {
 	if !slices.Contains(Resolutions, d.Resolution) {
 		add("resolution", "one of repair, replace, refund, partial_refund, reject, carrier_claim")
 	}
-	if !slices.ContainsFunc(causes, func(c RootCause) bool { return c.ID == d.RootCause }) {
+	if !slices.ContainsFunc(causes, func(c catalog.RootCause) bool { return c.ID == d.RootCause }) {
 		add("rootCause", "not in the root cause catalog")
 	}
 	if d.WarrantyCase && d.FaultParty != "company" {
@@ -160,4 +151,16 @@ func (c *Claim) TaskIndex(id string) (int, error) {
 // String names a money amount for people: "1234.50 RUB".
 func (m Money) String() string {
 	return fmt.Sprintf("%d.%02d %s", m.Amount/100, m.Amount%100, m.Currency)
+}
+
+// Message is one message of a claim's chat between the claimant (customer or
+// dealer) and the claims manager.
+type Message struct {
+	ID          string       `json:"id"`
+	Author      string       `json:"author"`
+	AuthorRole  string       `json:"authorRole"` // claimant, dealer, manager, supervisor
+	AuthorName  string       `json:"authorName,omitempty"`
+	Body        string       `json:"body"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	At          time.Time    `json:"at"`
 }

@@ -132,7 +132,7 @@ func sortStrings(s []string) {
 }
 
 func TestHistoryChain(t *testing.T) {
-	c := &Claim{ID: "RC-2026-000001", Version: 1}
+	c := &Claim{ID: "RC-2026-000001"}
 	var h []Event
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for i, typ := range []string{EventCreated, "stage.changed", EventAttachmentAdded} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/outbox"
 )
 
@@ -85,6 +86,10 @@ type Change struct {
 	Event       Event
 	Files       []Attachment
 	Outbox      []outbox.Event
+	// Messages are chat messages the change posts.
+	Messages []Message
+	// Orders are orders the change creates (with this claim as source).
+	Orders []orders.Order
 }
 
 // Next prepares the history entry of the claim's next change: the next

@@ -52,6 +52,12 @@ func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 					return nil, fmt.Errorf("decode type %s: %w", it.SK, err)
 				}
 				c.Types = append(c.Types, t)
+			case "rootcause":
+				var r catalog.RootCause
+				if err := json.Unmarshal([]byte(it.Doc), &r); err != nil {
+					return nil, fmt.Errorf("decode root cause %s: %w", it.SK, err)
+				}
+				c.RootCauses = append(c.RootCauses, r)
 			}
 		}
 	}
@@ -64,10 +70,7 @@ func catalogEntry(kind, id string, v any) (map[string]types.AttributeValue, erro
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
-	sk := "CATEGORY#" + id
-	if kind == "type" {
-		sk = "TYPE#" + id
-	}
+	sk := map[string]string{"category": "CATEGORY#", "type": "TYPE#", "rootcause": "ROOTCAUSE#"}[kind] + id
 	return marshal(catalogItem{PK: catalogPK, SK: sk, Entity: kind, Doc: string(b)})
 }
 
@@ -125,5 +128,22 @@ func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error
 			return added, err
 		}
 	}
+	for _, r := range c.RootCauses {
+		if err := add("rootcause", r.ID, r); err != nil {
+			return added, err
+		}
+	}
 	return added, nil
+}
+
+// PutRootCause creates or replaces a root cause.
+func (s *Store) PutRootCause(ctx context.Context, r catalog.RootCause) error {
+	item, err := catalogEntry("rootcause", r.ID, r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+		return fmt.Errorf("put root cause %s: %w", r.ID, err)
+	}
+	return nil
 }

@@ -16,10 +16,12 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 const (
@@ -41,6 +43,9 @@ type claimItem struct {
 	GSI1SK string `json:"GSI1SK,omitempty"`
 	GSI2PK string `json:"GSI2PK,omitempty"`
 	GSI2SK string `json:"GSI2SK,omitempty"`
+	// GSI4 is the worklist: open assigned claims by urgency.
+	GSI4PK string `json:"GSI4PK,omitempty"`
+	GSI4SK string `json:"GSI4SK,omitempty"`
 	claims.Claim
 }
 
@@ -49,8 +54,23 @@ func newClaimItem(c *claims.Claim) claimItem {
 	it.GSI1PK, it.GSI1SK = "STAGE#"+string(c.Stage), sortKey(c)
 	if c.Assignee != "" {
 		it.GSI2PK, it.GSI2SK = "ASSIGNEE#"+c.Assignee, sortKey(c)
+		if !workflow.Terminal(c.Stage) {
+			it.GSI4PK, it.GSI4SK = "WORK#"+c.Assignee, WorklistKey(c)
+		}
 	}
 	return it
+}
+
+// WorklistKey orders a manager's open claims by urgency and importance: the
+// stage's due time moved earlier for higher priorities (critical by a day,
+// high by eight hours, low later by a day); claims waiting for the customer,
+// which have no due time, come last.
+func WorklistKey(c *claims.Claim) string {
+	if c.DueAt.IsZero() {
+		return "9999#" + c.ID
+	}
+	shift := map[catalog.Priority]time.Duration{catalog.Critical: -24 * time.Hour, catalog.High: -8 * time.Hour, catalog.Low: 24 * time.Hour}[c.Priority]
+	return c.DueAt.Add(shift).UTC().Format(timeLayout) + "#" + c.ID
 }
 
 type fileItem struct {
@@ -103,6 +123,13 @@ func newOutboxItem(e outbox.Event) (outboxItem, error) {
 	}, nil
 }
 
+type messageItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
+	claims.Message
+}
+
 type indexItem struct {
 	PK      string `json:"PK"`
 	SK      string `json:"SK"`
@@ -119,6 +146,7 @@ const (
 	DimSerial   = registry.DimSerial
 	DimSeries   = registry.DimSeries
 	DimMonth    = registry.DimMonth
+	DimOrder    = registry.DimOrder
 )
 
 func indexPK(dim, value string) string { return "IDX#" + dim + "#" + strings.ToUpper(value) }
@@ -132,6 +160,7 @@ func indexItems(c *claims.Claim) []indexItem {
 		{DimDealer, c.DealerID},
 		{DimSerial, c.Product.Serial},
 		{DimSeries, c.Product.Series},
+		{DimOrder, c.Order.Reference},
 	}
 	var out []indexItem
 	for _, d := range dims {
@@ -390,6 +419,12 @@ func (s *Store) ClaimDetail(ctx context.Context, id string) (*registry.Detail, e
 				}
 				it.Attachment.Key = it.S3Key
 				d.Attachments = append(d.Attachments, it.Attachment)
+			case "message":
+				var it messageItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				d.Messages = append(d.Messages, it.Message)
 			case "event":
 				var it eventItem
 				if err := unmarshal(item, &it); err != nil {
@@ -443,7 +478,7 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI1"), "GSI1PK", "GSI1SK", "STAGE#"+spec.Value
 	case registry.DimAssignee:
 		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI2"), "GSI2PK", "GSI2SK", "ASSIGNEE#"+spec.Value
-	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth:
+	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth, DimOrder:
 		pk = indexPK(spec.Dim, spec.Value)
 	default:
 		return nil, apperr.InvalidField("filter", "unknown list dimension "+spec.Dim)
@@ -662,9 +697,33 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m}})
 	}
+	for _, msg := range ch.Messages {
+		m, err := marshal(messageItem{PK: claimPK(c.ID), SK: "MSG#" + msg.At.UTC().Format(timeLayout) + "#" + msg.ID, Entity: "message", Message: msg})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	orderIdx := map[int]string{}
+	for _, o := range ch.Orders {
+		m, err := marshal(newOrderItem(o))
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		orderIdx[len(items)-1] = o.Number
+	}
+	if len(items) > 100 {
+		return apperr.Errorf(apperr.Invalid, "the change writes too many items")
+	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
+	}
+	for i := range failedItems(err) {
+		if n, ok := orderIdx[i]; ok {
+			return apperr.Errorf(apperr.Conflict, "order %s already exists", n)
+		}
 	}
 	failed := failedItems(err)
 	if old, ok := failed[0]; ok {

@@ -6,12 +6,15 @@
 //
 // Layout (PK / SK):
 //
-//	CLAIM#<id>          #META               the claim; GSI1 = STAGE#<stage>, GSI2 = ASSIGNEE#<user>
+//	CLAIM#<id>          #META               the claim; GSI1 = STAGE#<stage>, GSI2 = ASSIGNEE#<user>,
+//	                                        GSI4 = WORK#<user> (open claims by urgency)
 //	CLAIM#<id>          FILE#<at>#<id>      an attachment
+//	CLAIM#<id>          MSG#<at>#<id>       a chat message
 //	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING while undelivered
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
-//	                                        customer, serial, series, month)
+//	                                        customer, serial, series, month, source order)
+//	ORDER#<number>      #ORDER              an order (source from the ERP, or created from a claim)
 //	CUSTOMER#<id>       #PROFILE            customer profile
 //	CONTACT#<contact>   #CONTACT            contact alias -> customer
 //	TRACK#<hash>        #TRACK              tracking token hash -> claim

@@ -75,7 +75,12 @@ func (a *ClaimsAPI) catalog(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, cat.Active()), nil
+	out := cat.Active()
+	if !req.Principal.HasAny(auth.Manager, auth.Supervisor, auth.Admin) {
+		// The root causes are the company's internal taxonomy.
+		out.RootCauses = nil
+	}
+	return apigw.JSON(http.StatusOK, out), nil
 }
 
 // channelFor decides the channel a principal files through and the dealer the

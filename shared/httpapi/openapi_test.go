@@ -293,6 +293,10 @@ var schemaChecks = []schemaCheck{
 	{"Document", reflect.TypeFor[catalog.Document](), "both"},
 	{"PhotoZone", reflect.TypeFor[catalog.PhotoZone](), "both"},
 	{"Claim", reflect.TypeFor[claims.Claim](), "response"},
+	{"Task", reflect.TypeFor[claims.Task](), "response"},
+	{"Decision", reflect.TypeFor[claims.Decision](), "response"},
+	{"Money", reflect.TypeFor[claims.Money](), "both"},
+	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
 	{"Claimant", reflect.TypeFor[claims.Claimant](), "both"},
 	{"Product", reflect.TypeFor[claims.Product](), "both"},
 	{"Order", reflect.TypeFor[claims.Order](), "both"},
@@ -347,7 +351,7 @@ var unchecked = map[string]string{
 
 // jsonFields returns the JSON names encoding/json uses for a struct's
 // fields (embedded structs flattened), each with whether it is always
-// written (no omitempty).
+// written (neither omitempty nor omitzero).
 func jsonFields(t reflect.Type) map[string]bool {
 	out := map[string]bool{}
 	for i := range t.NumField() {
@@ -369,7 +373,8 @@ func jsonFields(t reflect.Type) map[string]bool {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = !slices.Contains(strings.Split(opts, ","), "omitempty")
+		o := strings.Split(opts, ",")
+		out[name] = !slices.Contains(o, "omitempty") && !slices.Contains(o, "omitzero")
 	}
 	return out
 }

@@ -158,7 +158,7 @@ func (p *PublicSite) formPage(ctx context.Context, req *apigw.Request, code stri
 	}
 	return &webform.FormPage{
 		Lang: lang(req), Code: code, Action: "/q/" + code, UploadURL: "/q/" + code + "/uploads",
-		Product: product(rec), Catalog: cat.Active(),
+		Product: product(rec), Catalog: publicCatalog(cat),
 	}, nil
 }
 
@@ -539,4 +539,11 @@ func (p *PublicSite) limits() Limits {
 		l.PerSharedCode = DefaultLimits.PerSharedCode
 	}
 	return l
+}
+
+// publicCatalog is the active catalog without the internal root causes.
+func publicCatalog(cat *catalog.Catalog) *catalog.Catalog {
+	out := cat.Active()
+	out.RootCauses = nil
+	return out
 }

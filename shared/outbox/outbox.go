@@ -17,6 +17,18 @@ import (
 const (
 	// ClaimReceived: a claim was filed; the claimant gets a confirmation.
 	ClaimReceived = "claim.received"
+	// StageChanged: the claim moved to another stage.
+	StageChanged = "claim.stage_changed"
+	// Assigned: the claim got a (new) manager.
+	Assigned = "claim.assigned"
+	// DecisionRecorded: the decision was recorded or revised.
+	DecisionRecorded = "claim.decision_recorded"
+	// OrderCreated: a rework or additional order was created from the claim.
+	OrderCreated = "claim.order_created"
+	// MessagePosted: a chat message was posted.
+	MessagePosted = "claim.message_posted"
+	// Updated: the claim's fields were edited.
+	Updated = "claim.updated"
 )
 
 // Event is one domain event.

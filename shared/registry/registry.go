@@ -33,6 +33,7 @@ const (
 	DimSerial   = "serial"
 	DimSeries   = "series"
 	DimMonth    = "month" // every claim, by creation month
+	DimOrder    = "order" // claims against a source order
 )
 
 // ListSpec is one page of a list served by a single key or index.
@@ -57,6 +58,7 @@ type Detail struct {
 	Claim       claims.Claim
 	Attachments []claims.Attachment
 	History     []claims.Event
+	Messages    []claims.Message
 }
 
 // Store reads claims.

@@ -367,7 +367,8 @@ func (c *Config) Move(cl *claims.Claim, a Actor, r Request, now time.Time) (befo
 // earlier visit) and sets the stage's due time.
 func (c *Config) enter(cl *claims.Claim, now time.Time) {
 	for _, tt := range c.Tasks[cl.Stage] {
-		if slices.ContainsFunc(cl.Tasks, func(t claims.Task) bool { return t.ID == string(cl.Stage)+"/"+tt.ID }) {
+		id := string(cl.Stage) + "." + tt.ID
+		if slices.ContainsFunc(cl.Tasks, func(t claims.Task) bool { return t.ID == id }) {
 			continue
 		}
 		owner := cl.Assignee
@@ -375,7 +376,7 @@ func (c *Config) enter(cl *claims.Claim, now time.Time) {
 			owner = "supervisors"
 		}
 		cl.Tasks = append(cl.Tasks, claims.Task{
-			ID: string(cl.Stage) + "/" + tt.ID, Stage: cl.Stage, Title: tt.Title["ru"], TitleEN: tt.Title["en"],
+			ID: id, Stage: cl.Stage, Title: tt.Title["ru"], TitleEN: tt.Title["en"],
 			Required: tt.Required, Owner: owner, Due: now.Add(time.Duration(tt.DueHours) * time.Hour).UTC(), Source: "stage",
 		})
 	}

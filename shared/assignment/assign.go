@@ -1,0 +1,160 @@
+package assignment
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
+)
+
+// Result is who gets a claim and why.
+type Result struct {
+	Assignee string `json:"assignee"`
+	// Reason is for the claim's history: "round robin (defect)",
+	// "substitute for m2 (vacation)".
+	Reason string `json:"reason"`
+	// Chain is the path through the responsibility matrix when a substitute
+	// was taken: the absent manager whose turn it was, then every manager
+	// walked, ending with the assignee. Empty for a direct assignment.
+	Chain []string `json:"chain,omitempty"`
+}
+
+// Eligible returns the IDs of the active managers who handle the claim's
+// category or its product line, sorted by ID: the round-robin pool, present
+// or not.
+func (r *Roster) Eligible(c *claims.Claim) []string {
+	var out []string
+	for i := range r.Managers {
+		if m := &r.Managers[i]; m.Active && m.Handles(c) {
+			out = append(out, m.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TurnKey names the round-robin pool of a claim, for the caller's turn
+// counter: the claim's category, extended by its product line when managers
+// handle that line without handling the category (they join the pool, so it
+// is another pool with its own rotation). Claims with one key draw from one
+// pool, which is what keeps their spread even.
+func (r *Roster) TurnKey(c *claims.Claim) string {
+	line := normalLine(c.Product.Category)
+	if line == "" {
+		return c.CategoryID
+	}
+	probe := claims.Claim{Product: claims.Product{Category: line}}
+	for i := range r.Managers {
+		m := &r.Managers[i]
+		if m.Active && m.Handles(&probe) && !m.Handles(&claims.Claim{CategoryID: c.CategoryID}) {
+			return c.CategoryID + "|" + line
+		}
+	}
+	return c.CategoryID
+}
+
+// Assign picks the manager for a new claim.
+//
+// turn is the claim's number in its pool (TurnKey), from a counter the
+// caller increments atomically, so that concurrent intakes rotate too;
+// exclude lists managers who must not get this claim (the customer's
+// personal manager); today is the current time in the company's time zone.
+//
+// The pool is Eligible(c); the candidate is pool[turn mod n], then the next
+// ones in order:
+//   - an excluded candidate is passed over;
+//   - an overloaded one too: "weighted by open workload" means a manager
+//     whose open claims (Workload) exceed the least-loaded available pool
+//     member's by more than MaxImbalance sits out turns until the others
+//     catch up; with an even intake this never triggers, and a stale count
+//     only delays it;
+//   - an absent candidate's turn goes down the responsibility matrix
+//     (Substitute links), past excluded, inactive and absent people, to the
+//     first manager available; the matrix is the supervisors' explicit
+//     choice, so a substitute neither needs the claim's skills nor is checked
+//     for workload. A chain that ends or loops hands the turn to the next
+//     candidate.
+//
+// An excluded manager is never returned. When nobody can take the claim it
+// returns apperr.Conflict (Details "unassigned": true): the claim stays
+// unassigned and supervisors are to be notified. Assign does not change the
+// roster and is safe for concurrent use.
+func (r *Roster) Assign(c *claims.Claim, turn int64, today time.Time, exclude []string) (Result, error) {
+	pool := r.Eligible(c)
+	label := c.CategoryID
+	if key := r.TurnKey(c); key != c.CategoryID {
+		label = c.CategoryID + ", " + normalLine(c.Product.Category)
+	}
+	if len(pool) == 0 {
+		return Result{}, unassigned(c, "no active claims manager handles category %q or product line %q", c.CategoryID, c.Product.Category)
+	}
+	excluded := make(map[string]bool, len(exclude))
+	for _, id := range exclude {
+		if id != "" {
+			excluded[id] = true
+		}
+	}
+	overloaded := r.overloaded(pool, today, excluded)
+	n := int64(len(pool))
+	start := (turn%n + n) % n
+	for k := range n {
+		id := pool[(start+k)%n]
+		if excluded[id] {
+			continue
+		}
+		m, _ := r.Manager(id)
+		absence, absent := m.AbsentOn(today)
+		if !absent {
+			if overloaded(id) {
+				continue
+			}
+			return Result{Assignee: id, Reason: fmt.Sprintf("round robin (%s)", label)}, nil
+		}
+		chain, sub := r.follow(id, today, excluded)
+		if sub != "" {
+			return Result{
+				Assignee: sub,
+				Reason:   fmt.Sprintf("substitute for %s (%s)", id, absence.Kind),
+				Chain:    append([]string{id}, chain...),
+			}, nil
+		}
+	}
+	return Result{}, unassigned(c, "no claims manager for %s is available (absent without an available substitute, or excluded as the customer's personal manager)", label)
+}
+
+// overloaded returns the workload test of Assign: nobody is overloaded
+// without a Workload, and the baseline is the least-loaded pool member who
+// could take the claim directly (present and not excluded).
+func (r *Roster) overloaded(pool []string, today time.Time, excluded map[string]bool) func(string) bool {
+	if r.Workload == nil {
+		return func(string) bool { return false }
+	}
+	least, found := 0, false
+	for _, id := range pool {
+		if excluded[id] || !r.Available(id, today) {
+			continue
+		}
+		if w := r.Workload[id]; !found || w < least {
+			least, found = w, true
+		}
+	}
+	limit := r.MaxImbalance
+	if limit <= 0 {
+		limit = DefaultMaxImbalance
+	}
+	return func(id string) bool { return r.Workload[id] > least+limit }
+}
+
+func unassigned(c *claims.Claim, format string, args ...any) error {
+	e := apperr.Errorf(apperr.Conflict, format+": the claim stays unassigned and supervisors are notified", args...)
+	e.Details = map[string]any{"unassigned": true, "categoryId": c.CategoryID}
+	return e
+}
+
+// IsUnassigned reports whether err is Assign's "nobody can take the claim".
+func IsUnassigned(err error) bool {
+	e, ok := apperr.As(err)
+	return ok && e.Code == apperr.Conflict && e.Details["unassigned"] == true
+}
