@@ -1,5 +1,6 @@
 // Command claims is the ClaimsFunction: the signed-in API for dealers,
-// managers, supervisors and integrations (intake, registry, uploads).
+// managers, supervisors and integrations (intake, registry, uploads, and
+// the casework: stages, decisions, assignment, tasks, history, worklist).
 package main
 
 import (
@@ -23,5 +24,7 @@ func main() {
 	router := apigw.NewRouter(a.Logger)
 	api := &httpapi.ClaimsAPI{Intake: a.Intake, Registry: a.Registry, Changes: a.Store, Catalog: a.Catalog, Keys: a.Keys}
 	api.Register(router)
+	work := &httpapi.CaseworkAPI{Casework: a.Casework, Registry: a.Registry, Roster: a.Store}
+	work.Register(router)
 	lambda.Start(router.Serve)
 }

@@ -1,5 +1,6 @@
 // Package seed holds the reference data a new installation starts with (the
-// catalog of claim categories and types) and loads it. The SeedFunction
+// catalog of claim categories and types, the roster of claims managers) and
+// loads it. The SeedFunction
 // writes it on deploy through a CloudFormation custom resource, adding only
 // what the table does not have, so administrators' edits survive.
 package seed
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
 )
 
@@ -43,4 +45,30 @@ func Catalog() (*catalog.Catalog, error) {
 	}
 	c.Sort()
 	return &c, nil
+}
+
+//go:embed managers.json
+var managersJSON []byte
+
+// Managers returns the seed roster of claims managers (manager-1 is the
+// local demo manager), validated: every field, every substitute on the
+// roster, every category in the seed catalog.
+func Managers() ([]assignment.Manager, error) {
+	var r assignment.Roster
+	if err := json.Unmarshal(managersJSON, &r); err != nil {
+		return nil, fmt.Errorf("seed managers: %w", err)
+	}
+	c, err := Catalog()
+	if err != nil {
+		return nil, err
+	}
+	categories := make([]string, 0, len(c.Categories))
+	for _, cat := range c.Categories {
+		categories = append(categories, cat.ID)
+	}
+	if err := r.Validate(categories); err != nil {
+		return nil, fmt.Errorf("seed managers: %w", err)
+	}
+	r.Sort()
+	return r.Managers, nil
 }

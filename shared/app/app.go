@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/intake"
@@ -27,6 +28,7 @@ import (
 	"github.com/claimsdesk/backend/shared/s3files"
 	"github.com/claimsdesk/backend/shared/sesmail"
 	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // App holds the wired services of one execution environment.
@@ -39,6 +41,7 @@ type App struct {
 	Publisher *sqsbus.Publisher
 	Intake    *intake.Service
 	Registry  *registry.Service
+	Casework  *casework.Service
 	Signer    *qrcode.Signer
 	Mailer    *sesmail.Sender
 	// PublicBaseURL is the site in QR codes and links ("" = the request's).
@@ -95,5 +98,8 @@ func New(ctx context.Context) (*App, error) {
 		Store: a.Store, Files: a.Files, Catalog: a.Catalog, Publisher: a.Publisher, Keys: k, Logger: logger,
 	})
 	a.Registry = registry.New(a.Store, a.Files, k.Cursor)
+	a.Casework = casework.New(casework.Config{
+		Store: a.Store, Publisher: a.Publisher, Workflow: workflow.DefaultConfig(), Catalog: a.Catalog, Logger: logger,
+	})
 	return a, nil
 }

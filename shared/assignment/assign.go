@@ -3,6 +3,7 @@ package assignment
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -59,8 +60,8 @@ func (r *Roster) TurnKey(c *claims.Claim) string {
 //
 // turn is the claim's number in its pool (TurnKey), from a counter the
 // caller increments atomically, so that concurrent intakes rotate too;
-// exclude lists managers who must not get this claim (the customer's
-// personal manager); today is the current time in the company's time zone.
+// exclude lists managers who must not get this claim, by ID or email (the
+// customer's personal manager); today is the current time in the company's time zone.
 //
 // The pool is Eligible(c); the candidate is pool[turn mod n], then the next
 // ones in order:
@@ -90,12 +91,7 @@ func (r *Roster) Assign(c *claims.Claim, turn int64, today time.Time, exclude []
 	if len(pool) == 0 {
 		return Result{}, unassigned(c, "no active claims manager handles category %q or product line %q", c.CategoryID, c.Product.Category)
 	}
-	excluded := make(map[string]bool, len(exclude))
-	for _, id := range exclude {
-		if id != "" {
-			excluded[id] = true
-		}
-	}
+	excluded := r.excluded(exclude)
 	overloaded := r.overloaded(pool, today, excluded)
 	n := int64(len(pool))
 	start := (turn%n + n) % n
@@ -122,6 +118,26 @@ func (r *Roster) Assign(c *claims.Claim, turn int64, today time.Time, exclude []
 		}
 	}
 	return Result{}, unassigned(c, "no claims manager for %s is available (absent without an available substitute, or excluded as the customer's personal manager)", label)
+}
+
+// excluded resolves Assign's exclude list to roster IDs: an entry names a
+// manager by ID or by email (ignoring case), since the ERP records a
+// customer's sales manager as it knows them.
+func (r *Roster) excluded(exclude []string) map[string]bool {
+	out := make(map[string]bool, len(exclude))
+	for _, x := range exclude {
+		x = strings.TrimSpace(x)
+		if x == "" {
+			continue
+		}
+		out[x] = true
+		for _, m := range r.Managers {
+			if m.Email != "" && strings.EqualFold(m.Email, x) {
+				out[m.ID] = true
+			}
+		}
+	}
+	return out
 }
 
 // overloaded returns the workload test of Assign: nobody is overloaded

@@ -280,6 +280,15 @@ func TestAssign(t *testing.T) {
 			want: Result{Assignee: "m3", Reason: "round robin (defect)"},
 		},
 		{
+			name: "personal manager named by email",
+			managers: []Manager{
+				{ID: "m1", Email: "i.sokolova@claimsdesk.example", Active: true, Categories: []string{"defect"}},
+				{ID: "m2", Active: true, Categories: []string{"defect"}},
+			},
+			claim: defect, turn: 0, exclude: []string{"I.Sokolova@ClaimsDesk.example"},
+			want: Result{Assignee: "m2", Reason: "round robin (defect)"},
+		},
+		{
 			name: "overloaded manager sits out the turn",
 			managers: []Manager{
 				{ID: "m1", Active: true, Categories: []string{"defect"}},

@@ -41,13 +41,13 @@ type Publisher interface {
 
 // Config wires a Service.
 type Config struct {
-	Store      Store
-	Publisher  Publisher
-	Workflow   *workflow.Config
+	Store     Store
+	Publisher Publisher
+	Workflow  *workflow.Config
 	// Catalog gives the root cause catalog for decisions.
 	Catalog catalog.Source
-	Now        func() time.Time
-	Logger     *slog.Logger
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Service changes claims.
@@ -229,4 +229,24 @@ func (s *Service) Transition(ctx context.Context, c Caller, id string, version i
 		}
 		return &Outcome{EventType: "stage.changed", Before: before, After: after, Notify: outbox.StageChanged, Data: data}, nil
 	})
+}
+
+// Allowed returns the claim and the stages the caller may move it to from
+// its stage (conditions such as a recorded decision are checked on the move).
+func (s *Service) Allowed(ctx context.Context, c Caller, id string) (*claims.Claim, []claims.Stage, error) {
+	if !claims.ValidNumber(id) {
+		return nil, nil, apperr.Errorf(apperr.NotFound, "claim not found")
+	}
+	cl, err := s.cfg.Store.GetClaim(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := actor(c, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if workflow.Terminal(cl.Stage) {
+		return cl, nil, nil
+	}
+	return cl, s.cfg.Workflow.Allowed(cl, a), nil
 }

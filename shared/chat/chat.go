@@ -431,7 +431,9 @@ func (s *Service) verify(ctx context.Context, cl *claims.Claim, scope string, re
 	seen := map[string]bool{}
 	for i, ref := range refs {
 		field := fmt.Sprintf("attachments[%d]", i)
-		fail := func(suffix, msg string) { fields = append(fields, apperr.FieldError{Field: field + suffix, Message: msg}) }
+		fail := func(suffix, msg string) {
+			fields = append(fields, apperr.FieldError{Field: field + suffix, Message: msg})
+		}
 		candidates := zones
 		if ref.Zone != "" {
 			z, ok := t.Zone(ref.Zone)
@@ -479,7 +481,7 @@ func (s *Service) verify(ctx context.Context, cl *claims.Claim, scope string, re
 		case largest == 0:
 			fail("", "file type "+actual+" is not accepted in this conversation")
 			continue
-		case zone == nil || obj.Size == 0:
+		case zone == nil || obj.Size <= 0:
 			fail("", fmt.Sprintf("file size must be 1..%d bytes", largest))
 			continue
 		}

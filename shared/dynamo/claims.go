@@ -745,3 +745,42 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	}
 	return fmt.Errorf("apply change to claim %s: %w", c.ID, err)
 }
+
+// Worklist returns a page of a manager's open claims, most urgent first
+// (GSI4, ordered by WorklistKey). start continues after a previous page's
+// last key.
+func (s *Store) Worklist(ctx context.Context, assignee string, limit int, start string) (*registry.ListPage, error) {
+	pk := "WORK#" + assignee
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String("GSI4"),
+		KeyConditionExpression:    aws.String("GSI4PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		Limit:                     aws.Int32(int32(min(max(limit, 1), 100))),
+	}
+	if start != "" {
+		i := strings.LastIndexByte(start, '#')
+		if i < 0 || !claims.ValidNumber(start[i+1:]) {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			"GSI4PK": str(pk), "GSI4SK": str(start), "PK": str(claimPK(start[i+1:])), "SK": str(metaSK),
+		}
+	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("worklist of %s: %w", assignee, err)
+	}
+	page := &registry.ListPage{}
+	for _, item := range out.Items {
+		var it claimItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		page.Claims = append(page.Claims, it.Claim)
+	}
+	if v, ok := out.LastEvaluatedKey["GSI4SK"].(*types.AttributeValueMemberS); ok {
+		page.Next = v.Value
+	}
+	return page, nil
+}

@@ -1,6 +1,19 @@
 package dynamo
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/orders"
 )
 
@@ -15,4 +28,231 @@ func orderPK(number string) string { return "ORDER#" + number }
 
 func newOrderItem(o orders.Order) orderItem {
 	return orderItem{PK: orderPK(o.Number), SK: "#ORDER", Entity: "order", Order: o}
+}
+
+// getOrder reads an order with a consistent read; nil when absent.
+func (s *Store) getOrder(ctx context.Context, number string) (*orders.Order, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: key(orderPK(number), "#ORDER"), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get order %s: %w", number, err)
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var it orderItem
+	if err := unmarshal(out.Item, &it); err != nil {
+		return nil, err
+	}
+	return &it.Order, nil
+}
+
+// Order returns an order; apperr.NotFound when there is none.
+func (s *Store) Order(ctx context.Context, number string) (*orders.Order, error) {
+	o, err := s.getOrder(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, notFound("order " + number)
+	}
+	return o, nil
+}
+
+// OrdersByNumber reads orders with BatchGetItem, in the order of numbers;
+// unknown numbers and repeats are left out.
+func (s *Store) OrdersByNumber(ctx context.Context, numbers []string) ([]orders.Order, error) {
+	var uniq []string
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			uniq = append(uniq, n)
+		}
+	}
+	got := map[string]orders.Order{}
+	for start := 0; start < len(uniq); start += 100 {
+		chunk := uniq[start:min(start+100, len(uniq))]
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, n := range chunk {
+			keys[i] = key(orderPK(n), "#ORDER")
+		}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 5 {
+				return nil, fmt.Errorf("batch get orders: unprocessed keys after retries")
+			}
+			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("batch get orders: %w", err)
+			}
+			for _, item := range out.Responses[s.table] {
+				var it orderItem
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				got[it.Number] = it.Order
+			}
+			req = out.UnprocessedKeys
+			if len(req) > 0 {
+				time.Sleep(time.Duration(20<<attempt) * time.Millisecond)
+			}
+		}
+	}
+	out := make([]orders.Order, 0, len(got))
+	for _, n := range uniq {
+		if o, ok := got[n]; ok {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// upsertAttempts bounds the read-decide-write rounds of one upsert when
+// other writers keep winning.
+const upsertAttempts = 8
+
+// UpsertOrder stores an order the ERP sent, replay-safe: it changes nothing
+// and reports false when the stored order has the same or a newer
+// ERPVersion. A new number becomes a source order; an order created from a
+// claim takes only the ERP's status, items and version (its kind, source
+// claim and customer stay). A source order's salesManager is recorded, in
+// the same transaction, as the personalManager of the customer's profile.
+// Errors: apperr.NotFound for an unknown number of the form of orders
+// created from claims (those are created here, not by the ERP);
+// apperr.Conflict when concurrent writers keep winning.
+func (s *Store) UpsertOrder(ctx context.Context, o orders.Order) (bool, error) {
+	customerID := ""
+	if o.SalesManager != "" {
+		var err error
+		if customerID, err = s.customerOf(ctx, o.Customer); err != nil {
+			return false, err
+		}
+	}
+	for attempt := 0; attempt < upsertAttempts; attempt++ {
+		cur, err := s.getOrder(ctx, o.Number)
+		if err != nil {
+			return false, err
+		}
+		if cur != nil && cur.ERPVersion >= o.ERPVersion {
+			return false, nil
+		}
+		next := o
+		put := &types.Put{TableName: aws.String(s.table)}
+		if cur == nil {
+			if _, _, created := orders.ParseCreated(o.Number); created {
+				return false, apperr.Errorf(apperr.NotFound, "order %s not found: orders created from claims are created in the claims system", o.Number)
+			}
+			next.Kind, next.SourceClaim = orders.Source, ""
+			put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+		} else {
+			next = merge(*cur, o)
+			// The kind check keeps a source upsert read before a concurrent
+			// creation from a claim from turning that order into a source.
+			put.ConditionExpression = aws.String("attribute_exists(PK) AND erpVersion < :v AND kind = :kind")
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(o.ERPVersion), ":kind": str(string(cur.Kind))}
+		}
+		if put.Item, err = marshal(newOrderItem(next)); err != nil {
+			return false, err
+		}
+		items := []types.TransactWriteItem{{Put: put}}
+		if customerID != "" && next.Kind == orders.Source {
+			items = append(items, types.TransactWriteItem{Update: s.personalManagerUpdate(customerID, next)})
+		}
+		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		switch {
+		case err == nil:
+			return true, nil
+		case isConditionFailed(err, 0) || isTransactionConflict(err):
+			// Another writer got there first: read again and decide again.
+			time.Sleep(time.Duration(rand.IntN(10<<attempt)+1) * time.Millisecond)
+		default:
+			return false, fmt.Errorf("upsert order %s: %w", o.Number, err)
+		}
+	}
+	return false, apperr.Errorf(apperr.Conflict, "order %s is being changed concurrently; retry", o.Number)
+}
+
+// merge applies an ERP upsert to a stored order: a source order takes
+// everything but its creation; an order created from a claim takes only the
+// status, items and version.
+func merge(cur, in orders.Order) orders.Order {
+	if cur.Kind != orders.Source {
+		cur.Status, cur.Items, cur.ERPVersion, cur.UpdatedAt = in.Status, in.Items, in.ERPVersion, in.UpdatedAt
+		return cur
+	}
+	in.Kind, in.SourceClaim = orders.Source, ""
+	in.CreatedBy, in.CreatedAt = cur.CreatedBy, cur.CreatedAt
+	return in
+}
+
+// customerOf finds the customer profile of an order's customer the way
+// intake files claims: the email's customer, else the customer a phone alias
+// points to, else the phone's.
+func (s *Store) customerOf(ctx context.Context, c orders.Customer) (string, error) {
+	if c.Email == "" && c.Phone != "" {
+		known, err := s.CustomerByContact(ctx, "phone:"+c.Phone)
+		if err != nil {
+			return "", err
+		}
+		if known != "" {
+			return known, nil
+		}
+	}
+	k := claims.Claimant{Email: c.Email, Phone: c.Phone}.CustomerKey()
+	if k == "" {
+		return "", nil
+	}
+	return intake.CustomerID(k), nil
+}
+
+// personalManagerUpdate records a source order's sales manager on the
+// customer's profile (creating a bare profile for a customer who has not
+// filed a claim yet).
+func (s *Store) personalManagerUpdate(customerID string, o orders.Order) *types.Update {
+	return &types.Update{
+		TableName:        aws.String(s.table),
+		Key:              key("CUSTOMER#"+customerID, "#PROFILE"),
+		UpdateExpression: aws.String("SET personalManager = :m, personalManagerOrder = :n, personalManagerAt = :at, entity = if_not_exists(entity, :entity)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":m": str(o.SalesManager), ":n": str(o.Number), ":at": str(o.UpdatedAt.UTC().Format(time.RFC3339)), ":entity": str("customer"),
+		},
+	}
+}
+
+// SetOrderStatus records the ERP's status of an order, replay-safe: it
+// changes nothing and reports false when the stored order has the same or a
+// newer ERPVersion. Errors: apperr.NotFound for an unknown order.
+func (s *Store) SetOrderStatus(ctx context.Context, number, status string, erpVersion int64) (bool, error) {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(orderPK(number), "#ORDER"),
+		UpdateExpression:         aws.String("SET #status = :s, erpVersion = :v, updatedAt = :at"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND erpVersion < :v"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": str(status), ":v": num(erpVersion), ":at": str(time.Now().UTC().Format(time.RFC3339Nano)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return true, nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if isConditionFailed(err, -1) {
+		if errors.As(err, &ccf) && len(ccf.Item) > 0 {
+			return false, nil
+		}
+		// The old item did not come back: tell a replay from an unknown order.
+		cur, err := s.getOrder(ctx, number)
+		if err != nil {
+			return false, err
+		}
+		if cur == nil {
+			return false, notFound("order " + number)
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("set status of order %s: %w", number, err)
 }

@@ -14,14 +14,19 @@
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING while undelivered
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order)
-//	ORDER#<number>      #ORDER              an order (source from the ERP, or created from a claim)
-//	CUSTOMER#<id>       #PROFILE            customer profile
+//	ORDER#<number>      #ORDER              an order: source (ERP upsert, replay-safe by erpVersion) or
+//	                                        created from a claim (RW-/AD-<claim>-<n>, sourceClaim set)
+//	CUSTOMER#<id>       #PROFILE            customer profile; personalManager = the sales manager of the
+//	                                        customer's latest ERP source order (never their claims' manager),
+//	                                        or as set through the API
 //	CONTACT#<contact>   #CONTACT            contact alias -> customer
 //	TRACK#<hash>        #TRACK              tracking token hash -> claim
 //	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL)
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
 //	COUNTER#CLAIM       <year>              claim number counter
 //	CATALOG             CATEGORY#<id> / TYPE#<id>
+//	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
+//	COUNTER#ASSIGN      <pool key>          round-robin turn counter of an assignment pool
 //	QR#<id>             #QR                 issued QR code; QRBATCH#<batch> / QR#<id> lists a batch
 //
 // It must not be imported by domain packages; they declare the interfaces it

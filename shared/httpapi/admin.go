@@ -21,6 +21,7 @@ type CatalogStore interface {
 	catalog.Source
 	PutCategory(ctx context.Context, c catalog.Category) error
 	PutType(ctx context.Context, t catalog.Type) error
+	PutRootCause(ctx context.Context, r catalog.RootCause) error
 }
 
 // QRStore keeps issued QR codes.
@@ -45,6 +46,7 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("GET /v1/admin/catalog", a.getCatalog)
 	r.Handle("PUT /v1/admin/catalog/categories/{id}", a.putCategory)
 	r.Handle("PUT /v1/admin/catalog/types/{id}", a.putType)
+	r.Handle("PUT /v1/admin/catalog/root-causes/{id}", a.putRootCause)
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
 	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage)
@@ -113,6 +115,29 @@ func (a *AdminAPI) putType(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		return nil, err
 	}
 	return apigw.JSON(http.StatusOK, t), nil
+}
+
+func (a *AdminAPI) putRootCause(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	var r catalog.RootCause
+	if err := req.DecodeJSON(&r, 16<<10); err != nil {
+		return nil, err
+	}
+	if r.ID == "" {
+		r.ID = req.Param("id")
+	}
+	if r.ID != req.Param("id") {
+		return nil, apperr.InvalidField("id", "must match the URL")
+	}
+	if err := catalog.ValidateRootCause(&r); err != nil {
+		return nil, err
+	}
+	if err := a.Catalog.PutRootCause(ctx, r); err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, r), nil
 }
 
 // IssuedCode is one code in an issue response.

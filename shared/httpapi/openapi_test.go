@@ -21,6 +21,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
@@ -116,6 +117,7 @@ func registeredRoutes() map[string][]string {
 	(&PublicSite{}).Register(public)
 	claimsRouter := apigw.NewRouter(logger)
 	(&ClaimsAPI{}).Register(claimsRouter)
+	(&CaseworkAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
 	return map[string][]string{
@@ -232,7 +234,7 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 			case !signedIn[key] && has401:
 				t.Errorf("%s: public route with a 401 response", key)
 			}
-			if signedIn[key] && op.Responses.Status(http.StatusForbidden) == nil && !slices.Contains([]string{"GET /v1/me", "GET /v1/catalog"}, key) {
+			if signedIn[key] && op.Responses.Status(http.StatusForbidden) == nil && !slices.Contains([]string{"GET /v1/me", "GET /v1/catalog", "GET /v1/claims/{id}/transitions"}, key) {
 				t.Errorf("%s: role-checked route without a 403 response", key)
 			}
 			for _, status := range []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable} {
@@ -297,6 +299,18 @@ var schemaChecks = []schemaCheck{
 	{"Decision", reflect.TypeFor[claims.Decision](), "response"},
 	{"Money", reflect.TypeFor[claims.Money](), "both"},
 	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
+	{"RootCauseInput", reflect.TypeFor[catalog.RootCause](), "request"},
+	{"TransitionRequest", reflect.TypeFor[TransitionRequest](), "request"},
+	{"Transitions", reflect.TypeFor[Transitions](), "response"},
+	{"DecisionRequest", reflect.TypeFor[DecisionRequest](), "request"},
+	{"AssignmentRequest", reflect.TypeFor[AssignmentRequest](), "request"},
+	{"EditRequest", reflect.TypeFor[EditRequest](), "request"},
+	{"TaskRequest", reflect.TypeFor[TaskRequest](), "request"},
+	{"CompleteRequest", reflect.TypeFor[CompleteRequest](), "request"},
+	{"History", reflect.TypeFor[History](), "response"},
+	{"Verification", reflect.TypeFor[casework.Verification](), "response"},
+	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
+	{"WorkItem", reflect.TypeFor[registry.WorkItem](), "response"},
 	{"Claimant", reflect.TypeFor[claims.Claimant](), "both"},
 	{"Product", reflect.TypeFor[claims.Product](), "both"},
 	{"Order", reflect.TypeFor[claims.Order](), "both"},
@@ -347,6 +361,7 @@ var unchecked = map[string]string{
 	"DateOrTime":      "",
 	"UploadID":        "",
 	"QRKind":          "",
+	"Version":         "",
 }
 
 // jsonFields returns the JSON names encoding/json uses for a struct's

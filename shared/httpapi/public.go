@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
@@ -24,6 +27,7 @@ import (
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/webform"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // MaxFormBody bounds the urlencoded form.
@@ -54,6 +58,8 @@ type PublicSite struct {
 	Signer   *qrcode.Signer
 	Keys     *keys.Keys
 	Files    intake.Files
+	// Chat is the claim's conversation on the tracking page; nil shows none.
+	Chat *chat.Service
 	// UploadOrigin is the S3 origin browsers post files to.
 	UploadOrigin string
 	// Limits are the abuse limits (zero values take DefaultLimits').
@@ -73,6 +79,8 @@ func (p *PublicSite) Register(r *apigw.Router) {
 	r.Handle("POST /q/{code}/uploads", p.upload)
 	r.Handle("GET /t/{token}", p.tracking)
 	r.Handle("GET /t/{token}/uploaded", p.uploaded)
+	r.Handle("POST /t/{token}/messages", p.postMessage)
+	r.Handle("POST /t/{token}/messages/uploads", p.messageUpload)
 	r.Handle("GET /samples/{name}", p.sample)
 	r.ErrorPage = p.errorPage
 }
@@ -443,11 +451,26 @@ func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	c := d.Claim
 	l := lang(req)
 	if req.Query.Get("lang") == "" {
-		l = c.Language
+		l = d.Claim.Language
 	}
+	page, err := p.trackingPage(ctx, req, token, d, l)
+	if err != nil {
+		return nil, err
+	}
+	switch req.Query.Get("notice") {
+	case "uploaded":
+		page.Notice = webform.Message(l, "tracking.uploaded")
+	case "sent":
+		page.Notice = webform.Message(l, "notice.message_sent")
+	}
+	return p.trackingResponse(http.StatusOK, page)
+}
+
+// trackingPage builds the tracking page of a claim in language l.
+func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token string, d *registry.Detail, l string) (*webform.TrackingPage, error) {
+	c := d.Claim
 	page := &webform.TrackingPage{
 		Lang: l, Number: c.ID, Stage: string(c.Stage), CreatedAt: c.CreatedAt, Files: len(d.Attachments),
 		Product: webform.Product{Model: c.Product.Model, Name: c.Product.Name, Series: c.Product.Series, Serial: c.Product.Serial},
@@ -462,18 +485,176 @@ func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.R
 			page.History = append(page.History, entry)
 		}
 	}
-	if req.Query.Get("notice") == "uploaded" {
-		page.Notice = webform.Message(l, "tracking.uploaded")
-	}
+	var err error
 	if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
 		return nil, err
 	}
-	res, err := p.html(http.StatusOK, func(b *bytes.Buffer) error { return webform.RenderTracking(b, page) })
+	if err := p.fillConversation(ctx, page, token, d); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func (p *PublicSite) trackingResponse(status int, page *webform.TrackingPage) (*apigw.Response, error) {
+	res, err := p.html(status, func(b *bytes.Buffer) error { return webform.RenderTracking(b, page) })
 	if err != nil {
 		return nil, err
 	}
 	res.Headers["x-robots-tag"] = "noindex"
 	return res, nil
+}
+
+// fillConversation adds the claim's messages and the reply form to the
+// tracking page; a finished claim shows its conversation read-only.
+func (p *PublicSite) fillConversation(ctx context.Context, page *webform.TrackingPage, token string, d *registry.Detail) error {
+	if p.Chat == nil {
+		return nil
+	}
+	for _, m := range p.Chat.List(ctx, d) {
+		cm := webform.ChatMessage{At: m.At, Role: m.AuthorRole, AuthorName: m.AuthorName, Body: m.Body}
+		for _, f := range m.Attachments {
+			cm.Files = append(cm.Files, f.FileName)
+		}
+		page.Messages = append(page.Messages, cm)
+	}
+	if workflow.Terminal(d.Claim.Stage) {
+		page.ChatClosed = true
+		return nil
+	}
+	page.ReplyAction = "/t/" + token + "/messages"
+	page.ReplyMaxLen, page.ReplyMaxFiles = chat.MaxBody, chat.MaxAttachments
+	zones, err := p.Chat.Zones(ctx, &d.Claim)
+	if err != nil {
+		return err
+	}
+	var accept []string
+	for _, z := range zones {
+		for _, mt := range z.MediaTypes {
+			if !slices.Contains(accept, mt) {
+				accept = append(accept, mt)
+			}
+		}
+	}
+	if len(accept) > 0 {
+		page.ReplyUploadURL = page.ReplyAction + "/uploads"
+		page.ReplyAccept = strings.Join(accept, ",")
+	}
+	return nil
+}
+
+// postMessage posts the customer's message from the tracking page's reply
+// form, then sends the browser back to the conversation (303); a refused
+// message shows the page again with the error and the typed text.
+func (p *PublicSite) postMessage(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if p.Chat == nil {
+		return nil, apperr.Errorf(apperr.NotFound, "the conversation is not available")
+	}
+	form, err := req.Form(MaxFormBody)
+	if err != nil {
+		return nil, err
+	}
+	l := d.Claim.Language
+	if v := form.Get("lang"); v == webform.LangRU || v == webform.LangEN {
+		l = v
+	}
+	var refs []chat.AttachmentRef
+	for _, r := range attachmentRefs(form["attachment"]) {
+		refs = append(refs, chat.AttachmentRef{Zone: r.Zone, UploadID: r.UploadID})
+	}
+	_, _, err = p.Chat.Post(ctx, casework.Caller{Claimant: true}, d.Claim.ID, 0, chat.Post{
+		Body: form.Get("body"), Attachments: refs, Scope: trackScope(d.Claim.ID),
+	})
+	if err == nil {
+		to := "/t/" + token + "?notice=sent"
+		if l != d.Claim.Language {
+			to += "&lang=" + l
+		}
+		return apigw.Redirect(http.StatusSeeOther, to+"#chat"), nil
+	}
+	e, ok := apperr.As(err)
+	if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {
+		return nil, err
+	}
+	// Read again: a claim that was just closed shows its conversation read-only.
+	if d, err = p.tracked(ctx, token); err != nil {
+		return nil, err
+	}
+	status, msg, keep := http.StatusBadRequest, replyError(l, e.Fields), keptAttachments(refs, e.Fields)
+	if e.Code == apperr.Conflict {
+		status, msg, keep = http.StatusConflict, webform.Message(l, "chat.err.retry"), refs
+		if workflow.Terminal(d.Claim.Stage) {
+			msg = webform.Message(l, "chat.err.closed")
+		}
+	}
+	page, err := p.trackingPage(ctx, req, token, d, l)
+	if err != nil {
+		return nil, err
+	}
+	page.Reply, page.ReplyError = form.Get("body"), msg
+	for _, r := range keep {
+		page.ReplyFiles = append(page.ReplyFiles, webform.Attachment{Zone: r.Zone, UploadID: r.UploadID})
+	}
+	return p.trackingResponse(status, page)
+}
+
+// replyError is the text shown at the reply form for its field errors, in
+// language l.
+func replyError(l string, fields []apperr.FieldError) string {
+	var texts []string
+	for _, f := range fields {
+		if _, text := webform.LocalizeFieldError(l, f.Field, f.Message); !slices.Contains(texts, text) {
+			texts = append(texts, text)
+		}
+	}
+	if len(texts) == 0 {
+		return webform.Message(l, "error.fixFields")
+	}
+	return strings.Join(texts, ". ")
+}
+
+// keptAttachments are the files of a refused reply that were not at fault:
+// the page offers them again.
+func keptAttachments(refs []chat.AttachmentRef, fields []apperr.FieldError) []chat.AttachmentRef {
+	var out []chat.AttachmentRef
+	for i, r := range refs {
+		bad := false
+		for _, f := range fields {
+			prefix := fmt.Sprintf("attachments[%d]", i)
+			if f.Field == "attachments" || f.Field == prefix || strings.HasPrefix(f.Field, prefix+".") {
+				bad = true
+			}
+		}
+		if !bad && intake.ValidUploadID(r.UploadID) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// messageUpload presigns the upload of a file for the customer's next
+// message (the reply form's script asks for it).
+func (p *PublicSite) messageUpload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	d, err := p.tracked(ctx, req.Param("token"))
+	if err != nil {
+		return nil, err
+	}
+	if p.Chat == nil {
+		return nil, apperr.Errorf(apperr.NotFound, "the conversation is not available")
+	}
+	var body MessageUploadRequest
+	if err := req.DecodeJSON(&body, 8<<10); err != nil {
+		return nil, err
+	}
+	t, err := presignMessageFile(ctx, p.Chat, p.Intake, &d.Claim, trackScope(d.Claim.ID), body)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusCreated, t), nil
 }
 
 // publicEntry shows the claimant what happened, without internal details.

@@ -69,7 +69,9 @@ type StatusReport struct {
 // fieldErrors collects validation failures.
 type fieldErrors []apperr.FieldError
 
-func (f *fieldErrors) add(field, msg string) { *f = append(*f, apperr.FieldError{Field: field, Message: msg}) }
+func (f *fieldErrors) add(field, msg string) {
+	*f = append(*f, apperr.FieldError{Field: field, Message: msg})
+}
 
 func (f *fieldErrors) length(field, v string, maxLen int, required bool) {
 	n := utf8.RuneCountInString(v)
@@ -111,7 +113,8 @@ func text(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// validateItems cleans items in place; min is the least number of items.
+// items cleans items in place and checks them; minItems is the least number
+// of items.
 func (f *fieldErrors) items(items []Item, minItems int) {
 	switch {
 	case len(items) < minItems:

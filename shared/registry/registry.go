@@ -66,6 +66,8 @@ type Store interface {
 	ListClaims(ctx context.Context, spec ListSpec) (*ListPage, error)
 	// ClaimDetail returns apperr.NotFound for an unknown claim.
 	ClaimDetail(ctx context.Context, id string) (*Detail, error)
+	// Worklist returns a manager's open claims, most urgent first.
+	Worklist(ctx context.Context, assignee string, limit int, start string) (*ListPage, error)
 }
 
 // Links makes short-lived download links.
@@ -332,7 +334,68 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	if !CanSee(p, &d.Claim) {
 		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
 	}
-	return s.view(ctx, d)
+	v, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if !Staff(p) {
+		redact(v)
+	}
+	return v, nil
+}
+
+// Staff reports whether p works on claims inside the company (and sees the
+// internal fields: tasks, culprits, root causes, the whole history).
+func Staff(p *auth.Principal) bool {
+	return p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration)
+}
+
+// claimantEvents are the history entries a dealer sees, with the values of
+// each they see (nil = the entry without values).
+var claimantEvents = map[string][]string{
+	claims.EventCreated:         nil,
+	claims.EventAttachmentAdded: {"zone", "fileName"},
+	"stage.changed":             {"stage"},
+	"decision.recorded":         {"resolution", "warrantyCase", "instructions"},
+	"decision.revised":          {"resolution", "warrantyCase", "instructions"},
+	"message.posted":            nil,
+	"order.created":             {"number", "kind"},
+}
+
+// redact leaves in a view what the claimant's side (a dealer) may see: no
+// tasks, no culprits or root cause, and only the claimant-facing history
+// entries without internal notes and reasons.
+func redact(v *View) {
+	v.Claim.Tasks = nil
+	if d := v.Claim.Decision; d != nil {
+		v.Claim.Decision = &claims.Decision{
+			WarrantyCase: d.WarrantyCase, FaultParty: d.FaultParty, Resolution: d.Resolution, Cost: d.Cost,
+			Instructions: d.Instructions, DecidedAt: d.DecidedAt, Revision: d.Revision,
+		}
+	}
+	out := []claims.Event{}
+	for _, e := range v.History {
+		keep, ok := claimantEvents[e.Type]
+		if !ok {
+			continue
+		}
+		e.Before, e.After, e.Note = pick(e.Before, keep), pick(e.After, keep), ""
+		out = append(out, e)
+	}
+	v.History = out
+}
+
+func pick(m map[string]any, keys []string) map[string]any {
+	var out map[string]any
+	for _, k := range keys {
+		if val, ok := m[k]; ok {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = val
+		}
+	}
+	return out
 }
 
 func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
@@ -355,4 +418,68 @@ func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
 // that authorised otherwise (the tracking link).
 func (s *Service) Detail(ctx context.Context, id string) (*Detail, error) {
 	return s.store.ClaimDetail(ctx, id)
+}
+
+// WorkItem is a claim on a worklist with its open tasks.
+type WorkItem struct {
+	Claim claims.Claim `json:"claim"`
+	// Overdue is set when the stage's due time has passed.
+	Overdue bool `json:"overdue"`
+	// OpenTasks are the claim's tasks not done yet.
+	OpenTasks []claims.Task `json:"openTasks"`
+}
+
+// Worklist is a page of a manager's open claims.
+type Worklist struct {
+	Assignee string     `json:"assignee"`
+	Items    []WorkItem `json:"items"`
+	Next     string     `json:"next,omitempty"`
+}
+
+// Worklist returns the open claims assigned to a manager, ranked by urgency
+// and importance (the stage's due time, moved earlier for higher
+// priorities). Managers see their own; supervisors and admins anyone's.
+func (s *Service) Worklist(ctx context.Context, p *auth.Principal, assignee, token string, limit int) (*Worklist, error) {
+	if err := auth.Require(p, auth.Manager, auth.Supervisor, auth.Admin); err != nil {
+		return nil, err
+	}
+	if assignee == "" {
+		assignee = p.UserID
+	}
+	if assignee != p.UserID && !p.HasAny(auth.Supervisor, auth.Admin) {
+		return nil, apperr.Errorf(apperr.Forbidden, "managers see their own worklist")
+	}
+	start := ""
+	if token != "" {
+		c, err := s.decodeCursor(token)
+		if err != nil {
+			return nil, err
+		}
+		if c.Dim != "worklist" || c.Value != assignee {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		start = c.Start
+	}
+	if limit == 0 {
+		limit = 50
+	}
+	page, err := s.store.Worklist(ctx, assignee, limit, start)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &Worklist{Assignee: assignee, Items: []WorkItem{}}
+	for _, c := range page.Claims {
+		it := WorkItem{Claim: c, Overdue: !c.DueAt.IsZero() && now.After(c.DueAt), OpenTasks: []claims.Task{}}
+		for _, t := range c.Tasks {
+			if t.Open() {
+				it.OpenTasks = append(it.OpenTasks, t)
+			}
+		}
+		out.Items = append(out.Items, it)
+	}
+	if page.Next != "" {
+		out.Next = s.encodeCursor(cursor{Dim: "worklist", Value: assignee, Start: page.Next})
+	}
+	return out, nil
 }

@@ -20,6 +20,10 @@ type fakeStore struct {
 	calls map[string]int
 }
 
+func (f *fakeStore) Worklist(context.Context, string, int, string) (*ListPage, error) {
+	return &ListPage{}, nil
+}
+
 func (f *fakeStore) ListClaims(_ context.Context, spec ListSpec) (*ListPage, error) {
 	f.specs = append(f.specs, spec)
 	k := spec.Dim + "/" + spec.Value

@@ -1,6 +1,7 @@
 // Package seeding is the CloudFormation custom resource that writes reference
-// data on deploy (the catalog of claim categories and types). It is the only
-// package that sees custom resource events.
+// data on deploy (the catalog of claim categories and types, and the roster
+// of claims managers where one is configured). It is the only package that
+// sees custom resource events.
 package seeding
 
 import (
@@ -10,20 +11,29 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
 )
 
-// CatalogSeeder adds catalog entries that are missing.
-type CatalogSeeder interface {
+// ReferenceStore adds the reference data that is missing, leaving what is
+// there (and may have been edited) alone; each method returns how many
+// entries it added.
+type ReferenceStore interface {
 	SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error)
+	SeedRoster(ctx context.Context, managers []assignment.Manager) (int, error)
 }
 
 // Seeder is the reference-data custom resource: on Create and Update it
-// seeds the catalog; on Delete it keeps the data (the table is retained too).
+// seeds the catalog and the roster; on Delete it keeps the data (the table is
+// retained too).
 type Seeder struct {
 	Catalog func() (*catalog.Catalog, error)
-	Store   CatalogSeeder
-	Logger  *slog.Logger
+	// Roster returns the managers to seed; nil seeds none. The seed roster
+	// is demo data for local stacks: a real installation's managers are
+	// real users, entered through the API.
+	Roster func() ([]assignment.Manager, error)
+	Store  ReferenceStore
+	Logger *slog.Logger
 }
 
 // Handle answers one CloudFormation custom resource request.
@@ -40,6 +50,16 @@ func (s *Seeder) Handle(ctx context.Context, ev cfn.Event) (string, map[string]a
 	if err != nil {
 		return physicalID, nil, fmt.Errorf("seed catalog: %w", err)
 	}
-	s.Logger.InfoContext(ctx, "reference data seeded", "request", string(ev.RequestType), "catalogEntriesAdded", added)
-	return physicalID, map[string]any{"CatalogEntriesAdded": added}, nil
+	managersAdded := 0
+	if s.Roster != nil {
+		managers, err := s.Roster()
+		if err != nil {
+			return physicalID, nil, err
+		}
+		if managersAdded, err = s.Store.SeedRoster(ctx, managers); err != nil {
+			return physicalID, nil, fmt.Errorf("seed roster: %w", err)
+		}
+	}
+	s.Logger.InfoContext(ctx, "reference data seeded", "request", string(ev.RequestType), "catalogEntriesAdded", added, "managersAdded", managersAdded)
+	return physicalID, map[string]any{"CatalogEntriesAdded": added, "ManagersAdded": managersAdded}, nil
 }

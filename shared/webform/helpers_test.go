@@ -86,6 +86,12 @@ func sampleTracking(lang string) *TrackingPage {
 			{At: testTime.Add(50 * time.Hour), Stage: "diagnostics", Text: "Изделие передано\nв сервисный центр"},
 		},
 		Files: 3, Uploads: sampleUploads()[:1], Notice: Message(lang, "notice.file_received"),
+		Messages: []ChatMessage{
+			{At: testTime.Add(27 * time.Hour), Role: "manager", AuthorName: "Ольга", Body: "Пришлите, пожалуйста, фото шильдика.\nОн на задней стенке."},
+			{At: testTime.Add(28*time.Hour + 5*time.Minute), Role: "claimant", AuthorName: "Иван Петров", Body: "Вот фото", Files: []string{"IMG_0001.jpg", "чек.pdf"}},
+		},
+		ReplyAction: "/t/9fK2xLq7Rt/messages", ReplyUploadURL: "/t/9fK2xLq7Rt/messages/uploads",
+		ReplyAccept: "image/jpeg,image/png,application/pdf",
 	}
 }
 

@@ -52,6 +52,18 @@ func writePages(t *testing.T, dir string) []writtenPage {
 		}},
 		{"result", func(lang string, b *bytes.Buffer) error { return RenderResult(b, sampleResult(lang)) }},
 		{"tracking", func(lang string, b *bytes.Buffer) error { return RenderTracking(b, sampleTracking(lang)) }},
+		{"tracking-reply", func(lang string, b *bytes.Buffer) error {
+			p := sampleTracking(lang)
+			p.Stage, p.Notice = "waiting_for_customer", ""
+			p.Reply, p.ReplyError = "Серийный номер SN12345678", Message(lang, "err.file_lost")
+			p.ReplyFiles = []Attachment{{Zone: "plate", UploadID: "kept1", FileName: "шильдик.jpg"}}
+			return RenderTracking(b, p)
+		}},
+		{"tracking-closed", func(lang string, b *bytes.Buffer) error {
+			p := sampleTracking(lang)
+			p.Stage, p.ChatClosed, p.Uploads = "closed", true, nil
+			return RenderTracking(b, p)
+		}},
 		{"error", func(lang string, b *bytes.Buffer) error { return RenderError(b, sampleError(lang)) }},
 	}
 	var out []writtenPage

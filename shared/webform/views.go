@@ -1,6 +1,7 @@
 package webform
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"slices"
@@ -531,11 +532,60 @@ type trackingView struct {
 	Steps   []stepView
 	Uploads []uploadView
 	History []HistoryEntry
+	// The conversation.
+	Messages   []messageView
+	ShowChat   bool
+	CanReply   bool
+	Waiting    bool
+	MaxLen     int
+	MaxFiles   int
+	ReplyFiles []Attachment
+}
+
+// messageView is one ChatMessage as rendered: the customer's own messages
+// on one side, everybody else's on the other.
+type messageView struct {
+	ChatMessage
+	Own  bool
+	Who  string
+	Name string
+}
+
+func newMessageView(lang string, m ChatMessage) messageView {
+	v := messageView{ChatMessage: m, Own: m.Role == "claimant"}
+	switch {
+	case v.Own:
+		v.Who = Message(lang, "chat.you")
+	default:
+		if s, ok := lookup(lang, "chat.role."+m.Role); ok {
+			v.Who = s
+		} else {
+			v.Who = m.Role
+		}
+		v.Name = m.AuthorName
+	}
+	return v
 }
 
 func newTrackingView(p *TrackingPage) *trackingView {
 	lang := normLang(p.Lang)
 	v := &trackingView{TrackingPage: p, Lang: lang, Uploads: newUploadViews(lang, p.Uploads)}
+	for _, m := range p.Messages {
+		v.Messages = append(v.Messages, newMessageView(lang, m))
+	}
+	v.CanReply = p.ReplyAction != "" && !p.ChatClosed
+	v.ShowChat = len(p.Messages) > 0 || v.CanReply || p.ChatClosed
+	v.Waiting = v.CanReply && p.Stage == "waiting_for_customer"
+	v.MaxLen, v.MaxFiles = cmp.Or(p.ReplyMaxLen, 4000), cmp.Or(p.ReplyMaxFiles, 5)
+	for i, a := range p.ReplyFiles {
+		if a.Zone == "" || a.UploadID == "" {
+			continue
+		}
+		if a.FileName == "" {
+			a.FileName = fmt.Sprintf("%s %d", Message(lang, "chat.file"), i+1)
+		}
+		v.ReplyFiles = append(v.ReplyFiles, a)
+	}
 	for _, h := range p.History {
 		// A stage change whose text is the stage's name says it once.
 		if h.Stage != "" && h.Text == StageLabel(lang, h.Stage) {

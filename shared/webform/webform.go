@@ -189,6 +189,45 @@ type TrackingPage struct {
 	Files     int            // how many files are attached
 	Uploads   []UploadForm   // as on ResultPage
 	Notice    string         // e.g. Message(lang, "notice.file_received") after an upload redirect
+
+	// Messages is the claim's conversation with the claims department,
+	// oldest first. The section shows when there are messages, a reply form
+	// or ChatClosed.
+	Messages []ChatMessage
+	// ReplyAction is where the reply form posts, urlencoded: body, lang,
+	// and attachment (repeated, "<zone>:<uploadId>", sent only by the
+	// script). "" shows no form.
+	ReplyAction string
+	// ReplyUploadURL is the JSON endpoint the script asks for a presigned
+	// upload of a file for the reply ({fileName, contentType, size} ->
+	// {uploadId, zone, url, fields}); "" keeps replies to text.
+	ReplyUploadURL string
+	// ReplyAccept is the accept attribute of the reply's file input.
+	ReplyAccept string
+	// ReplyMaxLen and ReplyMaxFiles mirror the server's limits (0 = 4000
+	// characters, 5 files).
+	ReplyMaxLen, ReplyMaxFiles int
+	// ChatClosed marks a finished claim: the conversation is read-only and
+	// no reply form is shown, whatever ReplyAction says.
+	ChatClosed bool
+	// Reply, ReplyError and ReplyFiles are a failed reply's text, the error
+	// to show at it, and the files to send again (FileName may be empty).
+	Reply      string
+	ReplyError string
+	ReplyFiles []Attachment
+}
+
+// ChatMessage is one message of the conversation on the tracking page.
+type ChatMessage struct {
+	At time.Time
+	// Role is the author's role: "claimant" (the customer: their own
+	// messages, shown as "you" on one side), "dealer", "manager" or
+	// "supervisor" (shown on the other side).
+	Role       string
+	AuthorName string
+	Body       string
+	// Files are the names of the message's files.
+	Files []string
 }
 
 // HistoryEntry is one public-safe event of a claim.

@@ -40,7 +40,8 @@ func pageCases(t *testing.T) []pageCase {
 			pageCase{"result", lang, 2, func(b *bytes.Buffer) error { return RenderResult(b, sampleResult(lang)) },
 				[]string{"RC-2026-000123", "https://claims.example.com/t/9fK2xLq7Rt", "ivan@example.ru", Message(lang, "result.save"), StageLabel(lang, "new")}},
 			pageCase{"tracking", lang, 2, func(b *bytes.Buffer) error { return RenderTracking(b, sampleTracking(lang)) },
-				[]string{"RC-2026-000123", StageLabel(lang, "diagnostics"), stageInfo(lang, "diagnostics"), Message(lang, "notice.file_received"), "SN12345678"}},
+				[]string{"RC-2026-000123", StageLabel(lang, "diagnostics"), stageInfo(lang, "diagnostics"), Message(lang, "notice.file_received"), "SN12345678",
+					Message(lang, "chat.title"), Message(lang, "chat.send"), "Пришлите, пожалуйста, фото шильдика."}},
 			pageCase{"error", lang, 1, func(b *bytes.Buffer) error { return RenderError(b, sampleError(lang)) },
 				[]string{Message(lang, "error.not_found.title"), Message(lang, "error.dealer"), "tel:88005553535"}},
 		)

@@ -161,6 +161,21 @@ func xssPlaces() []xssPlace {
 		trackingPlace("history stage", true, func(p *TrackingPage, s string) { p.History[1].Stage = s }),
 		trackingPlace("notice", true, func(p *TrackingPage, s string) { p.Notice = s }),
 		trackingPlace("upload zone title", true, func(p *TrackingPage, s string) { p.Uploads[0].ZoneTitle = s }),
+		trackingPlace("message body", true, func(p *TrackingPage, s string) { p.Messages[0].Body = s }),
+		trackingPlace("message author name", true, func(p *TrackingPage, s string) { p.Messages[0].AuthorName = s }),
+		trackingPlace("message role", true, func(p *TrackingPage, s string) { p.Messages[0].Role = s }),
+		trackingPlace("message file name", true, func(p *TrackingPage, s string) { p.Messages[1].Files = []string{s} }),
+		trackingPlace("reply text", true, func(p *TrackingPage, s string) { p.Reply = s }),
+		trackingPlace("reply error", true, func(p *TrackingPage, s string) { p.ReplyError = s }),
+		trackingPlace("reply file", true, func(p *TrackingPage, s string) {
+			p.ReplyFiles = []Attachment{{Zone: s, UploadID: s, FileName: s}}
+		}),
+		trackingPlace("reply action", false, func(p *TrackingPage, s string) { p.ReplyAction = s }),
+		trackingPlace("reply upload URL", false, func(p *TrackingPage, s string) { p.ReplyUploadURL = s }),
+		trackingPlace("reply accept", true, func(p *TrackingPage, s string) { p.ReplyAccept = s }),
+		trackingPlace("closed conversation", true, func(p *TrackingPage, s string) {
+			p.ChatClosed, p.Messages[1].Body = true, s
+		}),
 
 		errorPlace("title", true, func(p *ErrorPage, s string) { p.Title = s }),
 		errorPlace("message", true, func(p *ErrorPage, s string) { p.Message = s }),

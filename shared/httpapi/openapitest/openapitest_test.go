@@ -250,6 +250,13 @@ func (s *catalogStore) PutType(_ context.Context, t catalog.Type) error {
 	return nil
 }
 
+func (s *catalogStore) PutRootCause(_ context.Context, r catalog.RootCause) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cat.RootCauses = append(s.cat.RootCauses, r)
+	return nil
+}
+
 // qrStore keeps QR records in memory.
 type qrStore struct {
 	mu      sync.Mutex

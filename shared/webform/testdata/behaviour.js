@@ -276,6 +276,66 @@ const tests = {
     assert(submit(w, f));
     assert(f.querySelector('button').disabled);
   },
+
+  async 'tracking page: files for a reply are uploaded first and sent as attachments'() {
+    let n = 0;
+    const server = (x) => {
+      if (x.url.endsWith('/messages/uploads')) {
+        const b = JSON.parse(x.body);
+        if (b.fileName === 'big.mp4') return x.respond(413, { error: { code: 'too_large', message: 'the file is too large' } });
+        return x.respond(201, { uploadId: 'msg' + (++n), zone: b.contentType === 'application/pdf' ? 'documents' : 'product', url: 'https://s3.example/bucket', fields: { key: 'k' + n } });
+      }
+      if (x.hold) return;
+      x.respond(204);
+    };
+    const { w, d, log } = load(page('tracking.ru.html'), server);
+    await wait(10);
+    const reply = d.getElementById('reply'), input = d.getElementById('f-file');
+    assert(!d.getElementById('reply-pick').hidden, 'file picker shown with the script');
+    setFiles(w, input, [file(w, 'IMG_1.HEIC', ''), file(w, 'акт.pdf', 'application/pdf'), file(w, 'big.mp4', 'video/mp4')]);
+    await wait(30);
+    const presigns = log.filter((x) => x.url.endsWith('/messages/uploads')).map((x) => JSON.parse(x.body));
+    assert.deepEqual(presigns.map((b) => b.contentType), ['image/heic', 'application/pdf', 'video/mp4']);
+    const s3 = log.filter((x) => x.url === 'https://s3.example/bucket');
+    assert.equal(s3.length, 2);
+    assert.deepEqual(s3[0].body.parts.map((p) => p[0]), ['key', 'file'], 'the file goes last');
+    const values = () => [...reply.querySelectorAll('input[name=attachment]')].map((i) => i.value);
+    assert.deepEqual(values(), ['product:msg1', 'documents:msg2']);
+    const rows = d.querySelectorAll('#reply-list .file');
+    assert.equal(rows.length, 3);
+    assert(rows[2].className.includes('failed') && rows[2].textContent.includes('слишком большой'), rows[2].textContent);
+    // Removing a file drops its attachment value.
+    rows[0].querySelector('button').click();
+    assert.deepEqual(values(), ['documents:msg2']);
+    // Five files at most per message.
+    setFiles(w, input, [1, 2, 3, 4, 5].map((i) => file(w, i + '.jpg', 'image/jpeg')));
+    await wait(30);
+    assert.equal(values().length, 5);
+    assert(d.getElementById('reply-st').textContent.includes('5'));
+    // No sending while a file is on its way.
+    setFiles(w, input, []);
+    rows[1].querySelector('button').click();
+    const slow = (x) => { if (x.url === 'https://s3.example/bucket') { x.hold = true; return; } server(x); };
+    const r2 = load(page('tracking.ru.html'), slow);
+    await wait(10);
+    setFiles(r2.w, r2.d.getElementById('f-file'), [file(r2.w, 'a.jpg', 'image/jpeg')]);
+    await wait(20);
+    assert(!submit(r2.w, r2.d.getElementById('reply')), 'submit waits for the upload');
+    assert(r2.d.getElementById('reply-st').textContent.includes('Дождитесь'));
+    assert(submit(w, reply), 'submit with the files uploaded');
+    assert(reply.querySelector('button[type=submit]').disabled);
+    assert(!submit(w, reply), 'a second click sends nothing');
+  },
+
+  async 'tracking page: files kept from a refused reply can be removed'() {
+    const { d } = load(page('tracking-reply.ru.html'), okServer);
+    await wait(10);
+    const rows = d.querySelectorAll('#reply-list .file');
+    assert(rows.length === 1 && rows[0].textContent.includes('шильдик.jpg'));
+    rows[0].querySelector('button').click();
+    assert.equal(d.querySelectorAll('#reply input[name=attachment]').length, 0);
+    assert.equal(d.getElementById('f-body').value, 'Серийный номер SN12345678');
+  },
 };
 
 (async () => {

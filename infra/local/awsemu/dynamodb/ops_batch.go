@@ -384,6 +384,7 @@ func (s *Server) transactWriteItems(body []byte) (any, error) {
 		return nil, err
 	}
 	s.addWrite(caps.total())
+	s.addTransaction(len(in.TransactItems))
 	out := &transactWriteOutput{ConsumedCapacity: caps.wire(in.ReturnConsumedCapacity)}
 	if in.ClientRequestToken != nil {
 		s.tokens[*in.ClientRequestToken] = &txnToken{items: in.TransactItems, at: now, out: out}

@@ -45,6 +45,10 @@ type Stats struct {
 	// whether or not the request asked for ReturnConsumedCapacity.
 	ReadCapacityUnits  float64
 	WriteCapacityUnits float64
+	// Transactions and TransactionItems count committed TransactWriteItems
+	// requests and the items they held.
+	Transactions     int64
+	TransactionItems int64
 }
 
 // Server is an in-process DynamoDB endpoint. It is safe for concurrent use;
@@ -191,6 +195,13 @@ func (s *Server) addRead(items int, rcu float64) {
 func (s *Server) addWrite(wcu float64) {
 	s.statsMu.Lock()
 	s.stats.WriteCapacityUnits += wcu
+	s.statsMu.Unlock()
+}
+
+func (s *Server) addTransaction(items int) {
+	s.statsMu.Lock()
+	s.stats.Transactions++
+	s.stats.TransactionItems += int64(items)
 	s.statsMu.Unlock()
 }
 

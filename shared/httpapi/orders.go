@@ -1,0 +1,394 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/casework"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/orders"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/workflow"
+)
+
+// OrdersStore keeps orders (dynamo.Store implements it).
+type OrdersStore interface {
+	// UpsertOrder stores an ERP order; false for a replay or an older version.
+	UpsertOrder(ctx context.Context, o orders.Order) (bool, error)
+	// SetOrderStatus records an ERP status; false for a replay or an older
+	// version, apperr.NotFound for an unknown order.
+	SetOrderStatus(ctx context.Context, number, status string, erpVersion int64) (bool, error)
+	// Order returns apperr.NotFound for an unknown order.
+	Order(ctx context.Context, number string) (*orders.Order, error)
+	// OrdersByNumber leaves unknown numbers out.
+	OrdersByNumber(ctx context.Context, numbers []string) ([]orders.Order, error)
+}
+
+// ClaimsLister lists claims by one index dimension (registry.DimOrder: the
+// claims against a source order).
+type ClaimsLister interface {
+	ListClaims(ctx context.Context, spec registry.ListSpec) (*registry.ListPage, error)
+}
+
+// OrdersAPI is the orders part of the API: the ERP's inbound exchange,
+// orders created from claims and the order view.
+type OrdersAPI struct {
+	Work     *casework.Service
+	Orders   OrdersStore
+	Claims   ClaimsLister
+	Registry *registry.Service
+}
+
+// Register adds the orders routes.
+func (a *OrdersAPI) Register(r *apigw.Router) {
+	r.Handle("PUT /v1/erp/orders/{number}", a.upsert)
+	r.Handle("POST /v1/erp/orders/{number}/status", a.status)
+	r.Handle("POST /v1/claims/{id}/orders", a.create)
+	r.Handle("GET /v1/orders/{number}", a.get)
+}
+
+// Body limits.
+const (
+	maxOrderBody  = 256 << 10
+	maxStatusBody = 4 << 10
+)
+
+// orderContacts are the claims' contact rules, applied to ERP customers.
+var orderContacts = orders.Contacts{Email: claims.NormalizeEmail, Phone: claims.NormalizePhone}
+
+// ERPResult answers the ERP: the stored order and whether the call changed it
+// (false for a replay or an older version).
+type ERPResult struct {
+	Order   *orders.Order `json:"order"`
+	Changed bool          `json:"changed"`
+}
+
+func erpActor(p *auth.Principal) string { return "integrations:" + p.UserID }
+
+// orderNumber is the {number} path parameter; a number that cannot be an
+// order's is NotFound, like an unknown one.
+func orderNumber(req *apigw.Request) (string, error) {
+	n := req.Param("number")
+	if u, err := url.PathUnescape(n); err == nil {
+		n = u
+	}
+	if !orders.ValidNumber(n) {
+		return "", apperr.Errorf(apperr.NotFound, "order not found")
+	}
+	return n, nil
+}
+
+func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+		return nil, err
+	}
+	var body orders.ERPOrder
+	if err := req.DecodeJSON(&body, maxOrderBody); err != nil {
+		return nil, err
+	}
+	number := req.Param("number")
+	if u, err := url.PathUnescape(number); err == nil {
+		number = u
+	}
+	o, err := orders.FromERP(number, body, orderContacts, erpActor(req.Principal), req.Time)
+	if err != nil {
+		return nil, err
+	}
+	didChange, err := a.Orders.UpsertOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := a.Orders.Order(ctx, o.Number)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, ERPResult{Order: stored, Changed: didChange}), nil
+}
+
+func (a *OrdersAPI) status(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+		return nil, err
+	}
+	number, err := orderNumber(req)
+	if err != nil {
+		return nil, err
+	}
+	var body orders.StatusReport
+	if err := req.DecodeJSON(&body, maxStatusBody); err != nil {
+		return nil, err
+	}
+	if err := body.Validate(); err != nil {
+		return nil, err
+	}
+	didChange, err := a.Orders.SetOrderStatus(ctx, number, body.Status, body.ERPVersion)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := a.Orders.Order(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, ERPResult{Order: stored, Changed: didChange}), nil
+}
+
+// CreateOrderRequest is the body of POST /v1/claims/{id}/orders.
+type CreateOrderRequest struct {
+	// Version is the claim version the manager saw (optimistic locking; or
+	// an If-Match header).
+	Version int           `json:"version"`
+	Kind    orders.Kind   `json:"kind"`
+	Items   []orders.Item `json:"items"`
+	Note    string        `json:"note"`
+}
+
+// CreatedOrder answers POST /v1/claims/{id}/orders.
+type CreatedOrder struct {
+	Order *orders.Order `json:"order"`
+	Claim *claims.Claim `json:"claim"`
+}
+
+// orderStages are where a decided claim may get orders; a claim paused from
+// one of them (waiting for the customer, returned for rework) may too.
+var orderStages = []claims.Stage{workflow.Decision, workflow.Implementation, workflow.IncidentAnalysis, workflow.QualityControl}
+
+func (a *OrdersAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	p := req.Principal
+	// Dealers and integrations never create orders; managers other than the
+	// claim's get NotFound from the change path, which hides the claim.
+	if err := auth.Require(p, auth.Manager, auth.Supervisor); err != nil {
+		return nil, err
+	}
+	var body CreateOrderRequest
+	if err := req.DecodeJSON(&body, maxOrderBody); err != nil {
+		return nil, err
+	}
+	version, err := expectedVersion(req, body.Version)
+	if err != nil {
+		return nil, err
+	}
+	r := orders.CreateRequest{Kind: body.Kind, Items: body.Items, Note: body.Note}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	var created orders.Order
+	cl, err := a.Work.Apply(ctx, casework.Caller{Principal: p}, req.Param("id"), version,
+		func(cl *claims.Claim, act workflow.Actor, now time.Time) (*casework.Outcome, error) {
+			if !slices.Contains(act.Roles, workflow.ByAssignee) && !slices.Contains(act.Roles, workflow.BySupervisor) {
+				return nil, apperr.Errorf(apperr.Forbidden, "orders are created by the claim's manager or a supervisor")
+			}
+			if err := orderStage(cl); err != nil {
+				return nil, err
+			}
+			o, err := orders.FromClaim(r, orderOrigin(cl), act.ID, now)
+			if err != nil {
+				return nil, err
+			}
+			before := append([]string{}, cl.Orders...)
+			cl.Orders = append(cl.Orders, o.Number)
+			created = o
+			return &casework.Outcome{
+				EventType: "order.created",
+				Before:    map[string]any{"orders": before},
+				// number and kind are what the claimant's side sees of it.
+				After:  map[string]any{"orders": append([]string{}, cl.Orders...), "number": o.Number, "kind": string(o.Kind), "items": len(o.Items), "note": o.Note},
+				Notify: outbox.OrderCreated,
+				Data: orders.Created{
+					Number: o.Number, Kind: o.Kind, Claim: cl.ID, SourceOrder: cl.Order.Reference, WarrantyCase: cl.Decision.WarrantyCase,
+					Customer: o.Customer, DealerID: o.DealerID, Items: o.Items, Currency: o.Currency, Note: o.Note, CreatedBy: o.CreatedBy,
+				},
+				Orders: []orders.Order{o},
+			}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: cl})
+	out.Headers["location"] = "/v1/orders/" + url.PathEscape(created.Number)
+	out.Headers["etag"] = `"` + strconv.Itoa(cl.Version) + `"`
+	return out, nil
+}
+
+// orderStage returns Conflict unless a decided claim is where orders are
+// created.
+func orderStage(cl *claims.Claim) error {
+	if cl.Decision == nil {
+		return apperr.Errorf(apperr.Conflict, "claim %s has no decision yet: an order is created after the decision", cl.ID)
+	}
+	st := cl.Stage
+	if st == workflow.WaitingForCustomer || st == workflow.ReturnedForRework {
+		st = cl.PreviousStage
+	}
+	if workflow.Terminal(cl.Stage) || !slices.Contains(orderStages, st) {
+		return apperr.Errorf(apperr.Conflict, "claim %s is at %s: orders are created from the decision stage until the claim is closed", cl.ID, cl.Stage)
+	}
+	return nil
+}
+
+// orderOrigin is what the order rules need of a claim.
+func orderOrigin(cl *claims.Claim) orders.Origin {
+	o := orders.Origin{
+		Claim: cl.ID, Orders: cl.Orders, Decided: cl.Decision != nil, DealerID: cl.DealerID,
+		Customer: orders.Customer{Name: cl.Claimant.Name, Email: cl.Claimant.Email, Phone: cl.Claimant.Phone, Company: cl.Claimant.Company, TaxID: cl.Claimant.TaxID},
+	}
+	if cl.Decision != nil {
+		o.WarrantyCase = cl.Decision.WarrantyCase
+	}
+	for _, it := range cl.Order.Items {
+		o.Items = append(o.Items, orders.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Unit: it.Unit})
+	}
+	return o
+}
+
+// ClaimRef is a claim as an order view lists it: enough to recognise it,
+// without the internals GET /v1/claims/{id} shows only to staff.
+type ClaimRef struct {
+	ID            string               `json:"id"`
+	Stage         claims.Stage         `json:"stage"`
+	CategoryID    string               `json:"categoryId"`
+	TypeID        string               `json:"typeId"`
+	DealerID      string               `json:"dealerId,omitempty"`
+	Assignee      string               `json:"assignee,omitempty"`
+	ProductModel  string               `json:"productModel"`
+	Serial        string               `json:"serial,omitempty"`
+	DesiredResult claims.DesiredResult `json:"desiredResult"`
+	// WarrantyCase is set once the decision is recorded.
+	WarrantyCase *bool     `json:"warrantyCase,omitempty"`
+	Orders       []string  `json:"orders,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+func claimRef(c *claims.Claim) ClaimRef {
+	r := ClaimRef{
+		ID: c.ID, Stage: c.Stage, CategoryID: c.CategoryID, TypeID: c.TypeID, DealerID: c.DealerID, Assignee: c.Assignee,
+		ProductModel: c.Product.Model, Serial: c.Product.Serial, DesiredResult: c.DesiredResult, Orders: c.Orders, CreatedAt: c.CreatedAt,
+	}
+	if c.Decision != nil {
+		w := c.Decision.WarrantyCase
+		r.WarrantyCase = &w
+	}
+	return r
+}
+
+// OrderView is an order with its relations: the claim it was created from
+// and the claims against it, as far as the caller may see them.
+type OrderView struct {
+	Order orders.Order `json:"order"`
+	// SourceClaim is the claim a rework or additional order was created from
+	// (absent when the caller may not see it; order.sourceClaim still names it).
+	SourceClaim *ClaimRef `json:"sourceClaim,omitempty"`
+	// Claims are the claims that name the order as their source order.
+	Claims []ClaimRef `json:"claims"`
+	// More is set when there are more claims against the order than listed.
+	More bool `json:"more,omitempty"`
+}
+
+// maxOrderClaims bounds the claims an order view lists.
+const maxOrderClaims = 200
+
+// canSeeOrder: staff and integrations see every order, dealers their
+// dealership's.
+func canSeeOrder(p *auth.Principal, o *orders.Order) bool {
+	switch {
+	case p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration):
+		return true
+	case p.Has(auth.Dealer):
+		return p.DealerID != "" && strings.EqualFold(o.DealerID, p.DealerID)
+	}
+	return false
+}
+
+// orderForCaller hides what only staff see.
+func orderForCaller(p *auth.Principal, o orders.Order) orders.Order {
+	if !p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration) {
+		o.SalesManager = ""
+	}
+	return o
+}
+
+func (a *OrdersAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	p := req.Principal
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
+		return nil, err
+	}
+	number, err := orderNumber(req)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.Orders.Order(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeOrder(p, o) {
+		return nil, apperr.Errorf(apperr.NotFound, "order not found")
+	}
+	v := OrderView{Order: orderForCaller(p, *o), Claims: []ClaimRef{}}
+	if o.SourceClaim != "" {
+		d, err := a.Registry.Detail(ctx, o.SourceClaim)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+		case err != nil:
+			return nil, err
+		case registry.CanSee(p, &d.Claim):
+			ref := claimRef(&d.Claim)
+			v.SourceClaim = &ref
+		}
+	}
+	spec := registry.ListSpec{Dim: registry.DimOrder, Value: o.Number, Limit: 100}
+	for {
+		page, err := a.Claims.ListClaims(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, cl := range page.Claims {
+			if registry.CanSee(p, &cl) {
+				v.Claims = append(v.Claims, claimRef(&cl))
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		if len(v.Claims) >= maxOrderClaims {
+			v.More = true
+			break
+		}
+		spec.Start = page.Next
+	}
+	return apigw.JSON(http.StatusOK, v), nil
+}
+
+// ClaimOrders are a claim's orders: the source order it names and the
+// orders created from it.
+type ClaimOrders struct {
+	SourceOrder *orders.Order  `json:"sourceOrder,omitempty"`
+	Orders      []orders.Order `json:"orders"`
+}
+
+// ClaimOrders reads the orders of a claim the caller already may see, for
+// the claim's detail view (one BatchGetItem). The source order is left out
+// when it is not mirrored from the ERP (yet) or the caller may not see it.
+func (a *OrdersAPI) ClaimOrders(ctx context.Context, p *auth.Principal, cl *claims.Claim) (*ClaimOrders, error) {
+	numbers := append([]string{cl.Order.Reference}, cl.Orders...)
+	got, err := a.Orders.OrdersByNumber(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	out := &ClaimOrders{Orders: []orders.Order{}}
+	for _, o := range got {
+		switch {
+		case o.SourceClaim == cl.ID:
+			out.Orders = append(out.Orders, orderForCaller(p, o))
+		case o.Number == cl.Order.Reference && o.Kind == orders.Source && canSeeOrder(p, &o):
+			out.SourceOrder = new(orderForCaller(p, o))
+		}
+	}
+	return out, nil
+}
