@@ -18,7 +18,7 @@ LOCAL := .local/bin/claims-local
 
 run: ## run the whole stack locally (HTTP API :3000, AWS services :4566); prints `ready`
 	@$(GO) build -o $(LOCAL) ./infra/local
-	@exec $(LOCAL) run
+	@PARAMETERS="DemoData=true $(PARAMETERS)" exec $(LOCAL) run
 
 test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 	$(GO) test ./...
@@ -26,7 +26,8 @@ test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 bench: ## print the performance figures (local stack overhead and cold starts, emulators, application)
 	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
 	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench 'Intake' -benchtime 300x ./shared/httpapi/
+	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/
+	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -22,5 +23,7 @@ func main() {
 	router := apigw.NewRouter(a.Logger)
 	api := &httpapi.AdminAPI{Catalog: a.Store, QR: a.Store, Signer: a.Signer, PublicBaseURL: a.PublicBaseURL}
 	api.Register(router)
+	roster := &httpapi.RosterAPI{Store: a.Store, Categories: a.Catalog, Now: func() time.Time { return time.Now().In(a.Location) }}
+	roster.Register(router)
 	lambda.Start(router.Serve)
 }

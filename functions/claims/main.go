@@ -26,5 +26,9 @@ func main() {
 	api.Register(router)
 	work := &httpapi.CaseworkAPI{Casework: a.Casework, Registry: a.Registry, Roster: a.Store}
 	work.Register(router)
+	ords := &httpapi.OrdersAPI{Work: a.Casework, Orders: a.Store, Claims: a.Store, Registry: a.Registry}
+	ords.Register(router)
+	msgs := &httpapi.MessagesAPI{Chat: a.Chat, Intake: a.Intake, Links: a.Files}
+	msgs.Register(router)
 	lambda.Start(router.Serve)
 }

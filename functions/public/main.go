@@ -37,6 +37,7 @@ func main() {
 	site := &httpapi.PublicSite{Limits: limits,
 		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,
 		QR: a.Store, Signer: a.Signer, Keys: a.Keys, Files: a.Files, UploadOrigin: origin, Logger: a.Logger,
+		Chat: a.Chat,
 	}
 	site.Register(router)
 	lambda.Start(router.Serve)

@@ -1,5 +1,6 @@
 // Command seed is the SeedFunction: the CloudFormation custom resource that
-// writes the reference data (the claim catalog) on deploy. It adds only what
+// writes the reference data (the claim catalog, and the demo roster of
+// claims managers when the stack's DemoData parameter is true) on deploy. It adds only what
 // the table lacks, so administrators' edits survive redeploys.
 package main
 
@@ -22,6 +23,6 @@ func main() {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	seeder := &seeding.Seeder{Catalog: seed.Catalog, Store: a.Store, Logger: a.Logger}
+	seeder := &seeding.Seeder{Catalog: seed.Catalog, Roster: seed.Managers, Store: a.Store, Logger: a.Logger}
 	lambda.Start(cfn.LambdaWrap(seeder.Handle))
 }

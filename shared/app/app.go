@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
+	// The functions' runtime image may lack a zoneinfo database.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,8 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
@@ -42,8 +48,13 @@ type App struct {
 	Intake    *intake.Service
 	Registry  *registry.Service
 	Casework  *casework.Service
+	Chat      *chat.Service
 	Signer    *qrcode.Signer
 	Mailer    *sesmail.Sender
+	// Roster is the cached manager roster new claims are assigned from.
+	Roster *cache.Value[*assignment.Roster]
+	// Location is the company's time zone.
+	Location *time.Location
 	// PublicBaseURL is the site in QR codes and links ("" = the request's).
 	PublicBaseURL string
 }
@@ -55,6 +66,19 @@ func env(name string) (string, error) {
 		return "", fmt.Errorf("environment variable %s is not set", name)
 	}
 	return v, nil
+}
+
+// seconds reads an optional duration in seconds (def when unset).
+func seconds(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: %q is not a number of seconds", name, v)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 // New builds the App from the environment. It fails when a variable is
@@ -82,9 +106,22 @@ func New(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Logger: logger, Keys: k, Signer: signer, PublicBaseURL: os.Getenv("PUBLIC_BASE_URL")}
+	loc, err := time.LoadLocation(os.Getenv("COMPANY_TIME_ZONE"))
+	if err != nil {
+		return nil, fmt.Errorf("COMPANY_TIME_ZONE: %w", err)
+	}
+	rosterTTL, err := seconds("ROSTER_CACHE_SECONDS", 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	catalogTTL, err := seconds("CATALOG_CACHE_SECONDS", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Logger: logger, Keys: k, Signer: signer, PublicBaseURL: os.Getenv("PUBLIC_BASE_URL"), Location: loc}
 	a.Store = dynamo.New(dynamodb.NewFromConfig(cfg), table)
-	a.Catalog = &catalog.Cached{Source: a.Store, TTL: time.Minute}
+	a.Catalog = &catalog.Cached{Source: a.Store, TTL: catalogTTL}
+	a.Roster = assignment.Cached(a.Store, rosterTTL)
 	if bucket := os.Getenv("BUCKET_NAME"); bucket != "" {
 		a.Files = s3files.New(s3.NewFromConfig(cfg, s3files.ClientOptions), bucket)
 	}
@@ -96,10 +133,12 @@ func New(ctx context.Context) (*App, error) {
 	}
 	a.Intake = intake.New(intake.Config{
 		Store: a.Store, Files: a.Files, Catalog: a.Catalog, Publisher: a.Publisher, Keys: k, Logger: logger,
+		Roster: a.Roster, Location: loc,
 	})
 	a.Registry = registry.New(a.Store, a.Files, k.Cursor)
 	a.Casework = casework.New(casework.Config{
 		Store: a.Store, Publisher: a.Publisher, Workflow: workflow.DefaultConfig(), Catalog: a.Catalog, Logger: logger,
 	})
+	a.Chat = &chat.Service{Work: a.Casework, Files: a.Files, Catalog: a.Catalog, Details: a.Store, Logger: logger}
 	return a, nil
 }

@@ -1,12 +1,14 @@
 package assignment
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/claims"
 )
 
@@ -173,4 +175,53 @@ func unassigned(c *claims.Claim, format string, args ...any) error {
 func IsUnassigned(err error) bool {
 	e, ok := apperr.As(err)
 	return ok && e.Code == apperr.Conflict && e.Details["unassigned"] == true
+}
+
+// PersonalKey is how a customer's personal manager is stored and compared:
+// a roster ID as given, an email (the ERP's way of naming its sales
+// managers) in lower case.
+func PersonalKey(v string) string {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "@") {
+		return strings.ToLower(v)
+	}
+	return v
+}
+
+// Keys returns the personal-manager keys that name a manager: their ID and,
+// when they have one, their email.
+func (r *Roster) Keys(id string) []string {
+	out := []string{PersonalKey(id)}
+	if m, ok := r.Manager(id); ok && m.Email != "" {
+		out = append(out, PersonalKey(m.Email))
+	}
+	return out
+}
+
+// Source reads the roster and the managers' open workload.
+type Source interface {
+	Roster(ctx context.Context) (*Roster, error)
+	OpenWorkload(ctx context.Context, managerIDs []string) (map[string]int, error)
+}
+
+// Cached keeps the roster with its managers' open workload for ttl in the
+// execution environment: intake reads it on every claim, it changes rarely,
+// and a workload a little stale only delays the rebalancing.
+func Cached(src Source, ttl time.Duration) *cache.Value[*Roster] {
+	return &cache.Value[*Roster]{TTL: ttl, Load: func(ctx context.Context) (*Roster, error) {
+		r, err := src.Roster(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load roster: %w", err)
+		}
+		ids := make([]string, 0, len(r.Managers))
+		for _, m := range r.Managers {
+			if m.Active {
+				ids = append(ids, m.ID)
+			}
+		}
+		if r.Workload, err = src.OpenWorkload(ctx, ids); err != nil {
+			return nil, fmt.Errorf("load workload: %w", err)
+		}
+		return r, nil
+	}}
 }

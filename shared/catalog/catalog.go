@@ -3,7 +3,7 @@
 // minimum counts and accepted media types), required fields and default
 // priority. Claimants are shown it when filing; intake validates against it.
 //
-// It imports only the standard library and package apperr.
+// It imports only the standard library and packages apperr and cache.
 package catalog
 
 import (
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cache"
 )
 
 // Text is a translated string: language code ("ru", "en") -> text.
@@ -363,36 +364,32 @@ type Cached struct {
 	TTL    time.Duration
 	Now    func() time.Time
 
-	mu      sync.Mutex
-	cat     *Catalog
-	fetched time.Time
+	once sync.Once
+	v    cache.Value[*Catalog]
 }
 
-// Catalog returns the cached catalog, refreshing it when older than TTL.
+// Catalog returns the cached catalog, refreshing it when older than TTL (a
+// failed refresh keeps the previous copy).
 func (c *Cached) Catalog(ctx context.Context) (*Catalog, error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cat != nil && now().Sub(c.fetched) < c.TTL {
-		return c.cat, nil
-	}
-	cat, err := c.Source.Catalog(ctx)
-	if err != nil {
-		if c.cat != nil {
-			return c.cat, nil
+	c.init()
+	return c.v.Get(ctx)
+}
+
+func (c *Cached) init() {
+	c.once.Do(func() {
+		c.v.TTL, c.v.Now = c.TTL, c.Now
+		c.v.Load = func(ctx context.Context) (*Catalog, error) {
+			cat, err := c.Source.Catalog(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("load catalog: %w", err)
+			}
+			return cat, nil
 		}
-		return nil, fmt.Errorf("load catalog: %w", err)
-	}
-	c.cat, c.fetched = cat, now()
-	return cat, nil
+	})
 }
 
 // Invalidate drops the cached copy (after an administrator's change).
 func (c *Cached) Invalidate() {
-	c.mu.Lock()
-	c.cat = nil
-	c.mu.Unlock()
+	c.init()
+	c.v.Invalidate()
 }

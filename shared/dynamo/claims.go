@@ -172,25 +172,43 @@ func indexItems(c *claims.Claim) []indexItem {
 	return out
 }
 
-// NextNumber increments and returns the claim counter of year.
-func (s *Store) NextNumber(ctx context.Context, year int) (int64, error) {
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// NextNumber takes the next claim number of a year and, when pool is not
+// empty, the next round-robin turn of that assignment pool, in one atomic
+// UpdateItem on the year's counter item (concurrent intakes get distinct
+// numbers and turns; the turns restart with the year, which only shifts
+// where the rotation starts).
+func (s *Store) NextNumber(ctx context.Context, year int, pool string) (number, turn int64, err error) {
+	in := &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       key("COUNTER#CLAIM", strconv.Itoa(year)),
 		UpdateExpression:          aws.String("ADD n :one"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
 		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
+	}
+	if pool != "" {
+		in.UpdateExpression = aws.String("ADD n :one, #turn :one")
+		in.ExpressionAttributeNames = map[string]string{"#turn": "turn#" + pool}
+	}
+	out, err := s.client.UpdateItem(ctx, in)
 	if err != nil {
-		return 0, fmt.Errorf("next claim number for %d: %w", year, err)
+		return 0, 0, fmt.Errorf("next claim number for %d: %w", year, err)
 	}
-	var v struct {
-		N int64 `json:"n"`
+	read := func(attr string) (int64, error) {
+		v, ok := out.Attributes[attr].(*types.AttributeValueMemberN)
+		if !ok {
+			return 0, fmt.Errorf("next claim number for %d: no %s returned", year, attr)
+		}
+		return strconv.ParseInt(v.Value, 10, 64)
 	}
-	if err := unmarshal(out.Attributes, &v); err != nil {
-		return 0, err
+	if number, err = read("n"); err != nil {
+		return 0, 0, err
 	}
-	return v.N, nil
+	if pool != "" {
+		if turn, err = read("turn#" + pool); err != nil {
+			return 0, 0, err
+		}
+	}
+	return number, turn, nil
 }
 
 // CustomerByContact returns the customer an alias points to, or "".
@@ -264,6 +282,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		}
 	}
 	items = append(items, types.TransactWriteItem{Update: s.customerUpdate(nc.Customer)})
+	customerIdx := len(items) - 1
 	idemIdx := -1
 	if k := nc.Idempotency; k != nil {
 		idemIdx, err = put(map[string]any{
@@ -326,6 +345,15 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	if _, ok := failed[metaIdx]; ok {
 		return apperr.Errorf(apperr.Conflict, "claim %s already exists", c.ID)
 	}
+	if old, ok := failed[customerIdx]; ok {
+		var p struct {
+			PersonalManager string `json:"personalManager"`
+		}
+		if old != nil {
+			_ = unmarshal(old, &p)
+		}
+		return &intake.PersonalManagerError{Manager: p.PersonalManager}
+	}
 	return fmt.Errorf("create claim %s: %w", c.ID, err)
 }
 
@@ -359,13 +387,24 @@ func (s *Store) customerUpdate(cu intake.Customer) *types.Update {
 		}
 	}
 	sort.Strings(set)
-	return &types.Update{
+	u := &types.Update{
 		TableName:                 aws.String(s.table),
 		Key:                       key("CUSTOMER#"+cu.ID, "#PROFILE"),
 		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
 		ExpressionAttributeNames:  map[string]string{"#name": "name"},
 		ExpressionAttributeValues: vals,
 	}
+	if len(cu.NotManagedBy) > 0 {
+		// The claim's manager must not be the customer's personal manager.
+		names := make([]string, len(cu.NotManagedBy))
+		for i, m := range cu.NotManagedBy {
+			names[i] = fmt.Sprintf(":pm%d", i)
+			vals[names[i]] = str(m)
+		}
+		u.ConditionExpression = aws.String("attribute_not_exists(personalManager) OR NOT (personalManager IN (" + strings.Join(names, ", ") + "))")
+		u.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	return u
 }
 
 // GetClaim returns a claim; apperr.NotFound when it does not exist.

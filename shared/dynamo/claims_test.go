@@ -172,25 +172,53 @@ func TestNextNumberConcurrent(t *testing.T) {
 	db := newDB(t)
 	const n = 100
 	got := make([]int64, n)
+	turns := make([]int64, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { got[i], errs[i] = db.store.NextNumber(context.Background(), 2026) })
+		pool := []string{"defect", "transport|heaters"}[i%2]
+		wg.Go(func() {
+			var turn int64
+			got[i], turn, errs[i] = db.store.NextNumber(context.Background(), 2026, pool)
+			turns[i] = turn
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("NextNumber: %v", err)
 	}
-	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
-	want := make([]int64, n)
-	for i := range want {
-		want[i] = int64(i + 1)
+	sorted := func(v []int64) []int64 {
+		v = append([]int64(nil), v...)
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		return v
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	seq := func(k int) []int64 {
+		out := make([]int64, k)
+		for i := range out {
+			out[i] = int64(i + 1)
+		}
+		return out
+	}
+	if diff := cmp.Diff(seq(n), sorted(got)); diff != "" {
 		t.Errorf("numbers mismatch (-want +got):\n%s", diff)
 	}
-	if first, err := db.store.NextNumber(context.Background(), 2027); err != nil || first != 1 {
-		t.Errorf("first number of 2027 = %d, %v; want 1", first, err)
+	// Each pool's turns count separately, without gaps or repeats.
+	var even, odd []int64
+	for i, turn := range turns {
+		if i%2 == 0 {
+			even = append(even, turn)
+		} else {
+			odd = append(odd, turn)
+		}
+	}
+	if diff := cmp.Diff(seq(n/2), sorted(even)); diff != "" {
+		t.Errorf("turns of pool defect (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(seq(n/2), sorted(odd)); diff != "" {
+		t.Errorf("turns of pool transport|heaters (-want +got):\n%s", diff)
+	}
+	if first, turn, err := db.store.NextNumber(context.Background(), 2027, ""); err != nil || first != 1 || turn != 0 {
+		t.Errorf("first number of 2027 = %d (turn %d), %v; want 1 and no turn", first, turn, err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -216,7 +217,7 @@ func (s *Store) personalManagerUpdate(customerID string, o orders.Order) *types.
 		Key:              key("CUSTOMER#"+customerID, "#PROFILE"),
 		UpdateExpression: aws.String("SET personalManager = :m, personalManagerOrder = :n, personalManagerAt = :at, entity = if_not_exists(entity, :entity)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":m": str(o.SalesManager), ":n": str(o.Number), ":at": str(o.UpdatedAt.UTC().Format(time.RFC3339)), ":entity": str("customer"),
+			":m": str(assignment.PersonalKey(o.SalesManager)), ":n": str(o.Number), ":at": str(o.UpdatedAt.UTC().Format(time.RFC3339)), ":entity": str("customer"),
 		},
 	}
 }

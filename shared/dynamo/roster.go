@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -15,8 +14,7 @@ import (
 )
 
 const (
-	rosterPK        = "ROSTER"
-	assignCounterPK = "COUNTER#ASSIGN"
+	rosterPK = "ROSTER"
 )
 
 func managerSK(id string) string { return "MANAGER#" + id }
@@ -231,7 +229,7 @@ func (s *Store) SetPersonalManager(ctx context.Context, customerID, managerID st
 	}
 	if managerID != "" {
 		in.UpdateExpression = aws.String("SET personalManager = :m")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":m": str(managerID)}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":m": str(assignment.PersonalKey(managerID))}
 	}
 	_, err := s.client.UpdateItem(ctx, in)
 	switch {
@@ -241,31 +239,6 @@ func (s *Store) SetPersonalManager(ctx context.Context, customerID, managerID st
 		return fmt.Errorf("set personal manager of %s: %w", customerID, err)
 	}
 	return nil
-}
-
-// NextAssignmentTurn atomically increments the round-robin counter of an
-// assignment pool (assignment.Roster.TurnKey) and returns the new value,
-// starting at 1: concurrent intakes each get their own turn.
-func (s *Store) NextAssignmentTurn(ctx context.Context, poolKey string) (int64, error) {
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(assignCounterPK, poolKey),
-		UpdateExpression:          aws.String("ADD turn :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("next assignment turn %s: %w", poolKey, err)
-	}
-	v, ok := out.Attributes["turn"].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0, fmt.Errorf("next assignment turn %s: no counter returned", poolKey)
-	}
-	n, err := strconv.ParseInt(v.Value, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("next assignment turn %s: %w", poolKey, err)
-	}
-	return n, nil
 }
 
 // OpenWorkload counts the open claims of each manager on the worklist index

@@ -222,43 +222,6 @@ func TestRosterPersonalManager(t *testing.T) {
 	}
 }
 
-func TestRosterNextAssignmentTurn(t *testing.T) {
-	db := newDB(t)
-	ctx := context.Background()
-	for want := int64(1); want <= 3; want++ {
-		if got, err := db.store.NextAssignmentTurn(ctx, "defect"); err != nil || got != want {
-			t.Fatalf("NextAssignmentTurn(defect) = %d, %v; want %d", got, err, want)
-		}
-	}
-	// Pools count separately, and concurrent intakes get distinct turns.
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		turns []int64
-	)
-	for range 20 {
-		wg.Go(func() {
-			n, err := db.store.NextAssignmentTurn(ctx, "transport|heaters")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			turns = append(turns, n)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	slices.Sort(turns)
-	want := make([]int64, 20)
-	for i := range want {
-		want[i] = int64(i + 1)
-	}
-	if diff := cmp.Diff(want, turns); diff != "" {
-		t.Errorf("concurrent turns mismatch (-want +got):\n%s", diff)
-	}
-}
-
 func TestRosterOpenWorkload(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()

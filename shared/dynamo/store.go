@@ -23,10 +23,10 @@
 //	TRACK#<hash>        #TRACK              tracking token hash -> claim
 //	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL)
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
-//	COUNTER#CLAIM       <year>              claim number counter
-//	CATALOG             CATEGORY#<id> / TYPE#<id>
+//	COUNTER#CLAIM       <year>              claim number counter (n) and the round-robin turn of each
+//	                                        assignment pool (turn#<pool key>)
+//	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id>
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
-//	COUNTER#ASSIGN      <pool key>          round-robin turn counter of an assignment pool
 //	QR#<id>             #QR                 issued QR code; QRBATCH#<batch> / QR#<id> lists a batch
 //
 // It must not be imported by domain packages; they declare the interfaces it

@@ -31,7 +31,7 @@ func TestMissingTableIsInternal(t *testing.T) {
 	d := &registry.Detail{Claim: *nc.Claim, History: []claims.Event{nc.Event}}
 	calls := map[string]func() error{
 		"Ping":              func() error { return s.Ping(ctx) },
-		"NextNumber":        func() error { _, err := s.NextNumber(ctx, 2026); return err },
+		"NextNumber":        func() error { _, _, err := s.NextNumber(ctx, 2026, "defect"); return err },
 		"CustomerByContact": func() error { _, err := s.CustomerByContact(ctx, "phone:+79161234567"); return err },
 		"CreateClaim":       func() error { return s.CreateClaim(ctx, nc) },
 		"GetClaim":          func() error { _, err := s.GetClaim(ctx, nc.Claim.ID); return err },

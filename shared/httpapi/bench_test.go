@@ -49,7 +49,10 @@ func pct(d []time.Duration, p float64) time.Duration {
 func BenchmarkIntake(b *testing.B) {
 	// A stack of its own without event sources, so that the DynamoDB
 	// counters see only the intake function (not the notifier's deliveries).
-	s := st.Start(b, st.WithConfig(func(c *stack.Config) { c.NoEventSources = true }))
+	s := st.Start(b, st.WithConfig(func(c *stack.Config) {
+		c.NoEventSources = true
+		c.Parameters = map[string]string{"DemoData": "true"} // claims are assigned from the demo roster
+	}))
 	shared := local
 	local = s
 	defer func() { local = shared }()
@@ -104,6 +107,70 @@ func BenchmarkIntake(b *testing.B) {
 		fmt.Printf("  throughput         %6.0f claims/s with %d parallel clients (%d claims)\n", rate, parallel, count)
 		fmt.Printf("  DynamoDB requests  %.2f per intake: %s (target: 1 transaction + 1 counter)\n", perIntake, strings.Join(ops, ", "))
 		fmt.Printf("  write units        %.1f per intake (transactional writes count twice)\n\n", stats.WriteCapacityUnits/float64(b.N))
+	}
+}
+
+// BenchmarkTransition measures a stage transition (POST
+// /v1/claims/{id}/transitions) through the local HTTP API: latency, and what
+// it costs in DynamoDB (target: one GetItem and one transaction of at most
+// three items: the claim, its history entry, the outbox event).
+func BenchmarkTransition(b *testing.B) {
+	s := st.Start(b, st.WithConfig(func(c *stack.Config) {
+		c.NoEventSources = true
+		c.Parameters = map[string]string{"DemoData": "true"}
+	}))
+	shared := local
+	local = s
+	defer func() { local = shared }()
+	sup := newUser(b, "supervisors", "supervisor-bench", "")
+	r, created := createClaim(b, sup, claimBody())
+	if r.Status != 201 {
+		b.Fatalf("intake = %d %s", r.Status, r.Body)
+	}
+	mgr := newUser(b, "managers", created.Claim.Assignee, "")
+	c := readClaim(b, mgr, created.Claim.ID)
+	move(b, mgr, &c, "information_check", "", 200)
+	// Pause for the customer and resume, over and over.
+	toggle := func() {
+		if c.Stage == "waiting_for_customer" {
+			move(b, mgr, &c, "$previous", "", 200)
+		} else {
+			move(b, mgr, &c, "waiting_for_customer", "Нужны фото", 200)
+		}
+	}
+	for range 20 {
+		toggle() // warm the function
+	}
+	local.ResetDynamoDBStats()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		toggle()
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	stats, _ := local.DynamoDBStats()
+	var ops []string
+	total := int64(0)
+	for op, n := range stats.Requests {
+		if n > 0 {
+			ops = append(ops, fmt.Sprintf("%s %.2f", op, float64(n)/float64(b.N)))
+			total += n
+		}
+	}
+	sort.Strings(ops)
+	items := float64(stats.TransactionItems) / float64(max(stats.Transactions, 1))
+	b.ReportMetric(float64(pct(lat, .5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(total)/float64(b.N), "ddb-requests/op")
+	b.ReportMetric(items, "items/transaction")
+	b.ReportMetric(stats.WriteCapacityUnits/float64(b.N), "WCU/op")
+	if b.N >= 50 {
+		fmt.Printf("\nStage transition (POST /v1/claims/{id}/transitions through the local HTTP API, %d transitions)\n", b.N)
+		fmt.Printf("  latency            p50 %6.2f ms   p99 %6.2f ms\n", float64(pct(lat, .5).Microseconds())/1000, float64(pct(lat, .99).Microseconds())/1000)
+		fmt.Printf("  DynamoDB requests  %.2f per transition: %s\n", float64(total)/float64(b.N), strings.Join(ops, ", "))
+		fmt.Printf("  transaction        %.2f items (target ≤ 3: claim, history entry, outbox event)\n", items)
+		fmt.Printf("  write units        %.1f per transition (transactional writes count twice; the claim item and its GSI copies)\n\n", stats.WriteCapacityUnits/float64(b.N))
 	}
 }
 

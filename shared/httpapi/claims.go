@@ -172,13 +172,6 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	if res.Created && p.Has(auth.Manager) && ch == claims.ChannelPhone {
-		// A claim taken on the phone stays with the manager who took it until
-		// assignment rules move it.
-		if err := a.assign(ctx, res.Claim, p.UserID, actorOf(p)); err != nil {
-			return nil, err
-		}
-	}
 	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: res.Claim, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})
 	if !res.Created {
 		out.Status = http.StatusOK
@@ -186,27 +179,6 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	}
 	out.Headers["location"] = "/v1/claims/" + res.Claim.ID
 	return out, nil
-}
-
-// assign sets the claim's assignee with a history entry.
-func (a *ClaimsAPI) assign(ctx context.Context, c *claims.Claim, userID string, actor intake.Actor) error {
-	d, err := a.Changes.ClaimDetail(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	next := d.Claim
-	prev := next.Version
-	next.Assignee = userID
-	ev, err := claims.Next(&next, "claim.assigned", actor.String(), time.Now(),
-		map[string]any{"assignee": d.Claim.Assignee}, map[string]any{"assignee": userID, "reason": "registered by phone"})
-	if err != nil {
-		return err
-	}
-	if err := a.Changes.ApplyChange(ctx, &claims.Change{Claim: &next, PrevVersion: prev, Event: ev}); err != nil {
-		return err
-	}
-	*c = next
-	return nil
 }
 
 func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

@@ -20,12 +20,15 @@ import (
 	"github.com/claimsdesk/backend/infra/seed"
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 )
@@ -118,8 +121,11 @@ func registeredRoutes() map[string][]string {
 	claimsRouter := apigw.NewRouter(logger)
 	(&ClaimsAPI{}).Register(claimsRouter)
 	(&CaseworkAPI{}).Register(claimsRouter)
+	(&OrdersAPI{}).Register(claimsRouter)
+	(&MessagesAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
+	(&RosterAPI{}).Register(admin)
 	return map[string][]string{
 		"PublicFunction": public.RouteKeys(),
 		"ClaimsFunction": claimsRouter.RouteKeys(),
@@ -234,7 +240,9 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 			case !signedIn[key] && has401:
 				t.Errorf("%s: public route with a 401 response", key)
 			}
-			if signedIn[key] && op.Responses.Status(http.StatusForbidden) == nil && !slices.Contains([]string{"GET /v1/me", "GET /v1/catalog", "GET /v1/claims/{id}/transitions"}, key) {
+			if signedIn[key] && op.Responses.Status(http.StatusForbidden) == nil && !slices.Contains([]string{"GET /v1/me", "GET /v1/catalog", "GET /v1/claims/{id}/transitions",
+				// The conversation refuses non-participants with 404, never 403.
+				"GET /v1/claims/{id}/messages", "POST /v1/claims/{id}/messages", "POST /v1/claims/{id}/messages/uploads"}, key) {
 				t.Errorf("%s: role-checked route without a 403 response", key)
 			}
 			for _, status := range []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable} {
@@ -254,9 +262,11 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 }
 
 // redirectsOnSuccess are the routes whose success is a redirect: S3 sends
-// the browser to them after an upload, and they send it on.
+// the browser to them after an upload, and they send it on; the tracking
+// page's reply form posts and is sent back to the conversation.
 var redirectsOnSuccess = map[string]string{
-	"GET /t/{token}/uploaded": "303",
+	"GET /t/{token}/uploaded":  "303",
+	"POST /t/{token}/messages": "303",
 }
 
 // hasSuccess reports whether op documents a 2xx response, or the redirect
@@ -330,6 +340,32 @@ var schemaChecks = []schemaCheck{
 	{"IssueRequest", reflect.TypeFor[qrcode.IssueRequest](), "request"},
 	{"QRCode", reflect.TypeFor[IssuedCode](), "response"},
 	{"IssueResponse", reflect.TypeFor[IssueResponse](), "response"},
+	{"Message", reflect.TypeFor[MessageView](), "response"},
+	{"MessageAttachment", reflect.TypeFor[MessageAttachment](), "response"},
+	{"MessageAttachmentRef", reflect.TypeFor[chat.AttachmentRef](), "request"},
+	{"MessagesResponse", reflect.TypeFor[MessagesResponse](), "response"},
+	{"MessageRequest", reflect.TypeFor[MessageRequest](), "request"},
+	{"MessagePosted", reflect.TypeFor[MessagePosted](), "response"},
+	{"MessageUploadRequest", reflect.TypeFor[MessageUploadRequest](), "request"},
+	{"MessageUploadTicket", reflect.TypeFor[MessageUploadTicket](), "response"},
+	{"Absence", reflect.TypeFor[assignment.Absence](), "both"},
+	{"Manager", reflect.TypeFor[assignment.Manager](), "response"},
+	{"ManagerView", reflect.TypeFor[ManagerView](), "response"},
+	{"ManagerInput", reflect.TypeFor[ManagerView](), "request"},
+	{"ManagerList", reflect.TypeFor[ManagerList](), "response"},
+	{"AbsencesRequest", reflect.TypeFor[AbsencesRequest](), "request"},
+	{"PersonalManagerRequest", reflect.TypeFor[PersonalManagerRequest](), "request"},
+	{"PersonalManagerResponse", reflect.TypeFor[PersonalManagerResponse](), "response"},
+	{"OrderCustomer", reflect.TypeFor[orders.Customer](), "both"},
+	{"OrderLine", reflect.TypeFor[orders.Item](), "both"},
+	{"OrderRecord", reflect.TypeFor[orders.Order](), "response"},
+	{"ERPOrder", reflect.TypeFor[orders.ERPOrder](), "request"},
+	{"StatusReport", reflect.TypeFor[orders.StatusReport](), "request"},
+	{"ERPResult", reflect.TypeFor[ERPResult](), "response"},
+	{"CreateOrderRequest", reflect.TypeFor[CreateOrderRequest](), "request"},
+	{"CreatedOrder", reflect.TypeFor[CreatedOrder](), "response"},
+	{"ClaimRef", reflect.TypeFor[ClaimRef](), "response"},
+	{"OrderView", reflect.TypeFor[OrderView](), "response"},
 }
 
 // unchecked are the object schemas without a Go type to compare with.
@@ -337,6 +373,7 @@ var unchecked = map[string]string{
 	"Health":          "a map literal in RegisterHealth",
 	"GatewayError":    "written by API Gateway, not by Go",
 	"ClaimForm":       "an urlencoded form read field by field",
+	"MessageForm":     "an urlencoded form read field by field",
 	"AttachRequest":   "an anonymous struct in ClaimsAPI.attach",
 	"InvalidError":    "Error with its code fixed",
 	"Name":            "catalog.Text, a map",
@@ -362,11 +399,15 @@ var unchecked = map[string]string{
 	"UploadID":        "",
 	"QRKind":          "",
 	"Version":         "",
+	"ManagerID":       "",
+	"AbsenceKind":     "",
+	"OrderNumber":     "",
+	"OrderKind":       "",
 }
 
 // jsonFields returns the JSON names encoding/json uses for a struct's
-// fields (embedded structs flattened), each with whether it is always
-// written (neither omitempty nor omitzero).
+// fields (embedded structs and pointers to structs flattened), each with
+// whether it is always written (neither omitempty nor omitzero).
 func jsonFields(t reflect.Type) map[string]bool {
 	out := map[string]bool{}
 	for i := range t.NumField() {
@@ -376,8 +417,8 @@ func jsonFields(t reflect.Type) map[string]bool {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			for k, v := range jsonFields(f.Type) {
+		if et := embedded(f); et != nil && name == "" {
+			for k, v := range jsonFields(et) {
 				out[k] = v
 			}
 			continue
@@ -394,14 +435,30 @@ func jsonFields(t reflect.Type) map[string]bool {
 	return out
 }
 
+// embedded returns the struct type encoding/json flattens an embedded
+// field into (a struct, or a pointer to one), or nil.
+func embedded(f reflect.StructField) reflect.Type {
+	if !f.Anonymous {
+		return nil
+	}
+	t := f.Type
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	return t
+}
+
 // fieldType returns the type of the struct field encoding/json names
 // jsonName, looking into embedded structs.
 func fieldType(t reflect.Type, jsonName string) (reflect.Type, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			if ft, ok := fieldType(f.Type, jsonName); ok {
+		if et := embedded(f); et != nil && name == "" {
+			if ft, ok := fieldType(et, jsonName); ok {
 				return ft, true
 			}
 			continue
@@ -578,6 +635,8 @@ func TestOpenAPIEnumsMatchGo(t *testing.T) {
 		{"DesiredResult", schemaEnum("DesiredResult"), strs(convert(claims.DesiredResults)...)},
 		{"RequiredField", schemaEnum("RequiredField"), strs(slices.Clone(catalog.Fields)...)},
 		{"Channel", schemaEnum("Channel"), strs(string(claims.ChannelQR), string(claims.ChannelDealerForm), string(claims.ChannelAPI), string(claims.ChannelPhone))},
+		{"AbsenceKind", schemaEnum("AbsenceKind"), strs(convert(assignment.AbsenceKinds)...)},
+		{"OrderKind", schemaEnum("OrderKind"), strs(string(orders.Source), string(orders.Rework), string(orders.Additional))},
 		{"QRKind", schemaEnum("QRKind"), strs(qrcode.KindModel, qrcode.KindSeries, qrcode.KindSerial)},
 		{"Role", schemaEnum("Role"), strs(string(auth.Dealer), string(auth.Manager), string(auth.Supervisor), string(auth.Admin), string(auth.Integration))},
 		{"ErrorCode", schemaEnum("ErrorCode"), strs(string(apperr.Invalid), string(apperr.Unprocessable), string(apperr.NotFound), string(apperr.Conflict),

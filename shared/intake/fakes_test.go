@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,18 +33,25 @@ type fakeStore struct {
 	created      []*intake.NewClaim
 	claims       map[string]*claims.Claim // for GetClaim (replays)
 	createErr    error
+	turns        map[string]int64  // assignment pool -> last turn
+	personal     map[string]string // customer ID -> personal manager key
+	pmRefusals   int               // CreateClaim calls refused for the personal manager
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{contacts: map[string]string{}, claims: map[string]*claims.Claim{}}
+	return &fakeStore{contacts: map[string]string{}, claims: map[string]*claims.Claim{}, turns: map[string]int64{}, personal: map[string]string{}}
 }
 
-func (s *fakeStore) NextNumber(_ context.Context, year int) (int64, error) {
+func (s *fakeStore) NextNumber(_ context.Context, year int, pool string) (int64, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counter++
 	s.years = append(s.years, year)
-	return s.counter, nil
+	if pool == "" {
+		return s.counter, 0, nil
+	}
+	s.turns[pool]++
+	return s.counter, s.turns[pool], nil
 }
 
 func (s *fakeStore) CustomerByContact(_ context.Context, contact string) (string, error) {
@@ -58,6 +66,10 @@ func (s *fakeStore) CreateClaim(_ context.Context, nc *intake.NewClaim) error {
 	defer s.mu.Unlock()
 	if s.createErr != nil {
 		return s.createErr
+	}
+	if pm := s.personal[nc.Customer.ID]; pm != "" && slices.Contains(nc.Customer.NotManagedBy, pm) {
+		s.pmRefusals++
+		return &intake.PersonalManagerError{Manager: pm}
 	}
 	s.created = append(s.created, nc)
 	c := *nc.Claim
@@ -188,15 +200,19 @@ func (s *fakeChangeStore) ApplyChange(_ context.Context, ch *claims.Change) erro
 
 // env is a Service with its fakes.
 type env struct {
-	svc   *intake.Service
-	store *fakeStore
-	files *fakeFiles
-	pub   *fakePublisher
-	keys  *keys.Keys
-	cat   *catalog.Catalog
+	svc    *intake.Service
+	store  *fakeStore
+	files  *fakeFiles
+	pub    *fakePublisher
+	keys   *keys.Keys
+	cat    *catalog.Catalog
+	roster intake.Roster
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with claims assigned from roster (nil: unassigned).
+func newEnvWith(t *testing.T, roster intake.Roster) *env {
 	t.Helper()
 	cat, err := seed.Catalog()
 	if err != nil {
@@ -206,12 +222,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: newFakeStore(), files: newFakeFiles(), pub: &fakePublisher{}, keys: k, cat: cat}
-	e.svc = intake.New(intake.Config{
-		Store: e.store, Files: e.files, Catalog: fixedCatalog{cat}, Publisher: e.pub, Keys: k,
-		Now: func() time.Time { return now },
-	})
+	e := &env{store: newFakeStore(), files: newFakeFiles(), pub: &fakePublisher{}, keys: k, cat: cat, roster: roster}
+	e.setLocation(time.UTC, now)
 	return e
+}
+
+// setLocation rebuilds the service with the company's time zone and clock.
+func (e *env) setLocation(loc *time.Location, at time.Time) {
+	e.svc = intake.New(intake.Config{
+		Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys,
+		Roster: e.roster, Location: loc, Now: func() time.Time { return at },
+	})
 }
 
 // uploadID returns the n-th well-formed upload ID.

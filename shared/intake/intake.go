@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/keys"
@@ -36,7 +37,9 @@ import (
 // apperr.RateLimited error when a rate-limit counter is exhausted, and
 // apperr.Conflict when the claim number is taken.
 type Store interface {
-	NextNumber(ctx context.Context, year int) (int64, error)
+	// NextNumber takes the year's next claim number and, for a non-empty
+	// pool, that assignment pool's next round-robin turn, atomically.
+	NextNumber(ctx context.Context, year int, pool string) (number, turn int64, err error)
 	// CustomerByContact returns the customer ID an alias (e.g. "phone:+7...")
 	// points to, or "" when there is none.
 	CustomerByContact(ctx context.Context, contact string) (string, error)
@@ -111,6 +114,22 @@ type Customer struct {
 	ID       string
 	Claimant claims.Claimant
 	At       time.Time
+	// NotManagedBy are the personal-manager keys of the claim's assignee
+	// (assignment.Roster.Keys): storing the claim fails with a
+	// PersonalManagerError when the customer's personal manager is one of
+	// them, checked in the same transaction, so that a personal manager
+	// recorded a moment ago is respected too.
+	NotManagedBy []string
+}
+
+// PersonalManagerError is CreateClaim's answer when the claim's assignee is
+// the customer's personal manager.
+type PersonalManagerError struct {
+	Manager string
+}
+
+func (e *PersonalManagerError) Error() string {
+	return "the assignee " + e.Manager + " is the customer's personal manager"
 }
 
 // Idempotency records a request key so a retry returns the same claim.
@@ -202,8 +221,17 @@ type Config struct {
 	Keys      *keys.Keys
 	// Workflow sets up a new claim's stage (tasks, due time).
 	Workflow *workflow.Config
+	// Roster assigns new claims (nil: claims stay unassigned).
+	Roster Roster
+	// Location is the company's time zone: absences are calendar days there.
+	Location *time.Location
 	Now      func() time.Time
 	Logger   *slog.Logger
+}
+
+// Roster gives the current roster of claims managers (cached by the caller).
+type Roster interface {
+	Get(ctx context.Context) (*assignment.Roster, error)
 }
 
 // Service accepts claims.
@@ -221,6 +249,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	return &Service{cfg: cfg}
 }
@@ -416,12 +447,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		}
 	}
 
-	n, err := s.cfg.Store.NextNumber(ctx, now.Year())
-	if err != nil {
-		return nil, fmt.Errorf("submit claim: %w", err)
-	}
+	roster := s.roster(ctx)
 	c := &claims.Claim{
-		ID:            claims.Number(now.Year(), n),
 		Channel:       d.Channel,
 		Claimant:      d.Claimant,
 		CustomerID:    customerID,
@@ -446,31 +473,121 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if d.Priority != "" {
 		c.Priority = d.Priority
 	}
-	ev := claims.Event{Seq: 1, Type: claims.EventCreated, Actor: c.CreatedBy, At: now, After: map[string]any{
+	pool := ""
+	if roster != nil {
+		pool = roster.TurnKey(c)
+	}
+	n, turn, err := s.cfg.Store.NextNumber(ctx, now.Year(), pool)
+	if err != nil {
+		return nil, fmt.Errorf("submit claim: %w", err)
+	}
+	c.ID = claims.Number(now.Year(), n)
+	token := s.cfg.Keys.TrackingToken(c.ID)
+	p := pending{sub: sub, attachments: attachments, customerID: customerID, aliases: aliases, token: token, turn: turn, now: now}
+	var exclude []string
+	for attempt := 0; ; attempt++ {
+		nc, err := s.prepare(c, roster, exclude, p)
+		if err != nil {
+			return nil, err
+		}
+		err = s.cfg.Store.CreateClaim(ctx, nc)
+		var dup *DuplicateError
+		var pm *PersonalManagerError
+		switch {
+		case errors.As(err, &dup):
+			return s.replay(ctx, dup, sub)
+		case errors.As(err, &pm) && attempt < 3:
+			// The customer's personal manager (perhaps recorded a moment
+			// ago) came up: the turn passes to the next manager.
+			exclude = append(exclude, pm.Manager)
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("submit claim: %w", err)
+		}
+		c = nc.Claim
+		if err := s.cfg.Publisher.Publish(ctx, nc.Outbox); err != nil {
+			// The event is in the outbox; the relay publishes it later.
+			s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
+		}
+		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee)
+		return &Result{Claim: c, TrackingToken: token, Created: true}, nil
+	}
+}
+
+// roster returns the current roster, or nil (claims stay unassigned) when
+// there is none or it cannot be read: a claim is never refused for that.
+func (s *Service) roster(ctx context.Context) *assignment.Roster {
+	if s.cfg.Roster == nil {
+		return nil
+	}
+	r, err := s.cfg.Roster.Get(ctx)
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "roster unavailable: the claim stays unassigned", "error", err.Error())
+		return nil
+	}
+	return r
+}
+
+// pending is what Submit found out about a claim before storing it.
+type pending struct {
+	sub         Submission
+	attachments []claims.Attachment
+	customerID  string
+	aliases     []string
+	token       string
+	// turn is the claim's round-robin turn in its assignment pool.
+	turn int64
+	now  time.Time
+}
+
+// prepare assigns a copy of the new claim (skipping the managers in
+// exclude) and builds everything storing it writes: the first history entry
+// (with the assignment and its reason), the stage's tasks, the outbox event.
+func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude []string, p pending) (*NewClaim, error) {
+	c := *base
+	sub, attachments, now := p.sub, p.attachments, p.now
+	after := map[string]any{
 		"stage": string(c.Stage), "channel": string(c.Channel), "priority": string(c.Priority),
 		"categoryId": c.CategoryID, "typeId": c.TypeID, "attachments": len(attachments),
-	}}
+	}
+	var notManagedBy []string
+	if roster != nil {
+		res, err := roster.Assign(&c, p.turn, now.In(s.cfg.Location), exclude)
+		switch {
+		case err == nil:
+			c.Assignee = res.Assignee
+			after["assignee"], after["assignment"] = res.Assignee, res.Reason
+			if len(res.Chain) > 0 {
+				after["substituteChain"] = res.Chain
+			}
+			notManagedBy = roster.Keys(res.Assignee)
+		case assignment.IsUnassigned(err):
+			after["assignment"] = err.Error()
+		default:
+			return nil, err
+		}
+	}
+	ev := claims.Event{Seq: 1, Type: claims.EventCreated, Actor: c.CreatedBy, At: now, After: after}
 	if err := ev.Seal(""); err != nil {
 		return nil, err
 	}
 	c.HistoryHash = ev.Hash
-	s.cfg.Workflow.Start(c, now)
+	s.cfg.Workflow.Start(&c, now)
 	received, err := outbox.New(outbox.ClaimReceived, c.ID, c.CreatedBy, now, outbox.Received{
 		Number: c.ID, Channel: string(c.Channel), ClaimantName: c.Claimant.Name, Email: c.Claimant.Email,
 		Language: c.Language, BaseURL: sub.BaseURL, DealerID: c.DealerID, CategoryID: c.CategoryID,
-		TypeID: c.TypeID, ProductModel: c.Product.Model,
+		TypeID: c.TypeID, ProductModel: c.Product.Model, Assignee: c.Assignee,
 	})
 	if err != nil {
 		return nil, err
 	}
-	token := s.cfg.Keys.TrackingToken(c.ID)
 	nc := &NewClaim{
-		Claim:          c,
-		Attachments:    attachments,
+		Claim:          &c,
+		Attachments:    append([]claims.Attachment(nil), attachments...),
 		Event:          ev,
-		TrackingHash:   keys.TrackingHash(token),
-		Customer:       Customer{ID: customerID, Claimant: d.Claimant, At: now},
-		ContactAliases: aliases,
+		TrackingHash:   keys.TrackingHash(p.token),
+		Customer:       Customer{ID: p.customerID, Claimant: c.Claimant, At: now, NotManagedBy: notManagedBy},
+		ContactAliases: p.aliases,
 		Outbox:         []outbox.Event{received},
 	}
 	for i := range nc.Attachments {
@@ -485,19 +602,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 			Key: rl.Key + "#" + hour.Format("2006010215"), Limit: rl.PerHour, Expires: hour.Add(2 * time.Hour),
 		})
 	}
-	if err := s.cfg.Store.CreateClaim(ctx, nc); err != nil {
-		var dup *DuplicateError
-		if errors.As(err, &dup) {
-			return s.replay(ctx, dup, sub)
-		}
-		return nil, fmt.Errorf("submit claim: %w", err)
-	}
-	if err := s.cfg.Publisher.Publish(ctx, nc.Outbox); err != nil {
-		// The event is in the outbox; the relay publishes it later.
-		s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
-	}
-	s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments))
-	return &Result{Claim: c, TrackingToken: token, Created: true}, nil
+	return nc, nil
 }
 
 func (s *Service) replay(ctx context.Context, dup *DuplicateError, sub Submission) (*Result, error) {

@@ -70,4 +70,7 @@ type Received struct {
 	CategoryID   string `json:"categoryId"`
 	TypeID       string `json:"typeId"`
 	ProductModel string `json:"productModel"`
+	// Assignee is the manager the claim went to ("" when nobody could take
+	// it: supervisors are to assign it).
+	Assignee string `json:"assignee,omitempty"`
 }

@@ -28,9 +28,9 @@ type ReferenceStore interface {
 // retained too).
 type Seeder struct {
 	Catalog func() (*catalog.Catalog, error)
-	// Roster returns the managers to seed; nil seeds none. The seed roster
-	// is demo data for local stacks: a real installation's managers are
-	// real users, entered through the API.
+	// Roster returns the demo managers, seeded only when the resource's
+	// DemoData property is "true": a real installation's managers are real
+	// users, entered through the API.
 	Roster func() ([]assignment.Manager, error)
 	Store  ReferenceStore
 	Logger *slog.Logger
@@ -51,7 +51,7 @@ func (s *Seeder) Handle(ctx context.Context, ev cfn.Event) (string, map[string]a
 		return physicalID, nil, fmt.Errorf("seed catalog: %w", err)
 	}
 	managersAdded := 0
-	if s.Roster != nil {
+	if s.Roster != nil && fmt.Sprint(ev.ResourceProperties["DemoData"]) == "true" {
 		managers, err := s.Roster()
 		if err != nil {
 			return physicalID, nil, err

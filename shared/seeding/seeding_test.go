@@ -67,7 +67,7 @@ func TestSeederSeedsCatalogAndRoster(t *testing.T) {
 	s := &Seeder{Catalog: seed.Catalog, Roster: seed.Managers, Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx := context.Background()
 
-	id, data, err := s.Handle(ctx, cfn.Event{RequestType: cfn.RequestCreate})
+	id, data, err := s.Handle(ctx, cfn.Event{RequestType: cfn.RequestCreate, ResourceProperties: demo})
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -84,7 +84,7 @@ func TestSeederSeedsCatalogAndRoster(t *testing.T) {
 	edited.Active = false
 	store.managers["manager-3"] = edited
 	delete(store.managers, "manager-5")
-	_, data, err = s.Handle(ctx, cfn.Event{RequestType: cfn.RequestUpdate})
+	_, data, err = s.Handle(ctx, cfn.Event{RequestType: cfn.RequestUpdate, ResourceProperties: demo})
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -100,6 +100,24 @@ func TestSeederSeedsCatalogAndRoster(t *testing.T) {
 	s.Store = store
 	if _, data, err := s.Handle(ctx, cfn.Event{RequestType: cfn.RequestDelete}); err != nil || data != nil || len(store.managers)+len(store.catalog) != 0 {
 		t.Errorf("Delete = %v, %v; seeded %d entries", data, err, len(store.managers)+len(store.catalog))
+	}
+}
+
+// demo are the custom resource's properties of a stack with DemoData.
+var demo = map[string]any{"DemoData": "true"}
+
+func TestSeederSkipsTheDemoRosterByDefault(t *testing.T) {
+	store := newFakeStore()
+	store.fail = errors.New("SeedRoster must not be called")
+	s := &Seeder{Catalog: seed.Catalog, Roster: seed.Managers, Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, props := range []map[string]any{nil, {"DemoData": "false"}} {
+		_, data, err := s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestCreate, ResourceProperties: props})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data["ManagersAdded"] != 0 || len(store.managers) != 0 {
+			t.Errorf("DemoData %v: seeded %v managers", props, data["ManagersAdded"])
+		}
 	}
 }
 
@@ -131,7 +149,7 @@ func TestSeederFailures(t *testing.T) {
 			store := newFakeStore()
 			store.fail = tt.store
 			s := &Seeder{Catalog: seed.Catalog, Roster: tt.roster, Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-			if _, _, err := s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestCreate}); !errors.Is(err, broken) {
+			if _, _, err := s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestCreate, ResourceProperties: demo}); !errors.Is(err, broken) {
 				t.Errorf("Handle error = %v, want %v", err, broken)
 			}
 		})

@@ -283,7 +283,13 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 		Console:  out, Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		// Every test request comes from 127.0.0.1: the per-address limit of
 		// the public form would be shared by all tests.
-		EnvVars: map[string]map[string]string{"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000"}},
+		// Tests change the manager roster and the catalog and expect the
+		// next claim to see the change: no reference-data caches.
+		Parameters: map[string]string{"DemoData": "true"},
+		EnvVars: map[string]map[string]string{
+			"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000"},
+			"Parameters":     {"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0"},
+		},
 	})
 	cancel()
 	if err != nil {
