@@ -33,6 +33,9 @@ func main() {
 		PerAddress:    envInt("LIMIT_CLAIMS_PER_ADDRESS_HOUR"),
 		PerSerialCode: envInt("LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR"),
 		PerSharedCode: envInt("LIMIT_CLAIMS_PER_SHARED_CODE_HOUR"),
+
+		MessagesPerAddress: envInt("LIMIT_MESSAGES_PER_ADDRESS_HOUR"),
+		MessagesPerClaim:   envInt("LIMIT_MESSAGES_PER_CLAIM_HOUR"),
 	}
 	site := &httpapi.PublicSite{Limits: limits,
 		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,

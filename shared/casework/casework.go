@@ -135,9 +135,10 @@ type Outcome struct {
 	Notify string
 	Data   any
 	// Extra writes.
-	Files    []claims.Attachment
-	Messages []claims.Message
-	Orders   []orders.Order
+	Files      []claims.Attachment
+	Messages   []claims.Message
+	Orders     []orders.Order
+	RateLimits []claims.RateLimit
 }
 
 // change is the one path of every change: see the package comment. version
@@ -175,7 +176,7 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 	if err != nil {
 		return nil, err
 	}
-	ch := &claims.Change{Claim: &next, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders}
+	ch := &claims.Change{Claim: &next, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders, RateLimits: out.RateLimits}
 	if out.Notify != "" {
 		e, err := outbox.New(out.Notify, id, a.ID, now, out.Data)
 		if err != nil {

@@ -100,6 +100,9 @@ type Post struct {
 	// Scope is the upload scope the attachments were presigned for; empty
 	// means the caller's (TrackScope for the claimant, UserScope otherwise).
 	Scope string
+	// RateLimits bound how often this side may post (the tracking page's
+	// per-address and per-claim limits); counted with the message.
+	RateLimits []claims.RateLimit
 }
 
 // Posted is the data of the outbox event of a message (outbox.MessagePosted):
@@ -281,7 +284,8 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 			Data: Posted{Number: cl.ID, MessageID: msg.ID, AuthorRole: role, AuthorName: name, Length: length,
 				Attachments: len(msg.Attachments), Stage: string(cl.Stage), Assignee: cl.Assignee, DealerID: cl.DealerID,
 				Email: cl.Claimant.Email, Language: cl.Language},
-			Messages: []claims.Message{msg},
+			Messages:   []claims.Message{msg},
+			RateLimits: p.RateLimits,
 		}, nil
 	})
 	if err != nil {

@@ -90,6 +90,24 @@ type Change struct {
 	Messages []Message
 	// Orders are orders the change creates (with this claim as source).
 	Orders []orders.Order
+	// RateLimits are counters the change must keep within their limits
+	// (the public side's messages); exhausted, the change is refused.
+	RateLimits []RateLimit
+}
+
+// RateLimit is a counter a write must keep at or under Limit until Expires,
+// checked and counted in the write's own transaction.
+type RateLimit struct {
+	Key     string
+	Limit   int
+	Expires time.Time
+}
+
+// HourlyLimit is the counter of key for the clock hour of now, allowing
+// perHour writes (kept until the hour after next).
+func HourlyLimit(key string, perHour int, now time.Time) RateLimit {
+	hour := now.UTC().Truncate(time.Hour)
+	return RateLimit{Key: key + "#" + hour.Format("2006010215"), Limit: perHour, Expires: hour.Add(2 * time.Hour)}
 }
 
 // Next prepares the history entry of the claim's next change: the next

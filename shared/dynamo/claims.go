@@ -301,18 +301,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	}
 	rateIdx := map[int]bool{}
 	for _, r := range nc.RateLimits {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:           aws.String(s.table),
-			Key:                 key("RATE#"+r.Key, "#RATE"),
-			UpdateExpression:    aws.String("ADD n :one SET #ttl = :ttl, entity = :entity"),
-			ConditionExpression: aws.String("attribute_not_exists(n) OR n < :limit"),
-			ExpressionAttributeNames: map[string]string{
-				"#ttl": "ttl",
-			},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": num(1), ":ttl": num(r.Expires.Unix()), ":limit": num(int64(r.Limit)), ":entity": str("rate"),
-			},
-		}})
+		items = append(items, s.rateLimitUpdate(r))
 		rateIdx[len(items)-1] = true
 	}
 	if len(items) > 100 {
@@ -355,6 +344,21 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		return &intake.PersonalManagerError{Manager: p.PersonalManager}
 	}
 	return fmt.Errorf("create claim %s: %w", c.ID, err)
+}
+
+// rateLimitUpdate counts one write against a rate limit; it fails its
+// transaction when the counter has reached the limit.
+func (s *Store) rateLimitUpdate(r claims.RateLimit) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                aws.String(s.table),
+		Key:                      key("RATE#"+r.Key, "#RATE"),
+		UpdateExpression:         aws.String("ADD n :one SET #ttl = :ttl, entity = :entity"),
+		ConditionExpression:      aws.String("attribute_not_exists(n) OR n < :limit"),
+		ExpressionAttributeNames: map[string]string{"#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num(1), ":ttl": num(r.Expires.Unix()), ":limit": num(int64(r.Limit)), ":entity": str("rate"),
+		},
+	}}
 }
 
 func (s *Store) duplicateFromRecord(ctx context.Context, k *intake.Idempotency) error {
@@ -752,12 +756,22 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		orderIdx[len(items)-1] = o.Number
 	}
+	rateIdx := map[int]bool{}
+	for _, r := range ch.RateLimits {
+		items = append(items, s.rateLimitUpdate(r))
+		rateIdx[len(items)-1] = true
+	}
 	if len(items) > 100 {
 		return apperr.Errorf(apperr.Invalid, "the change writes too many items")
 	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
+	}
+	for i := range failedItems(err) {
+		if rateIdx[i] {
+			return apperr.Errorf(apperr.RateLimited, "too many messages from here in the last hour; try again later")
+		}
 	}
 	for i := range failedItems(err) {
 		if n, ok := orderIdx[i]; ok {

@@ -286,7 +286,7 @@ func (a *ClaimsAPI) claimUpload(ctx context.Context, req *apigw.Request) (*apigw
 	}
 	t, err := a.Intake.PresignUpload(ctx, intake.UploadRequest{
 		Scope: claimScope(v.Claim.ID, req.Principal), TypeID: v.Claim.TypeID, Zone: body.Zone,
-		FileName: body.FileName, ContentType: body.ContentType, Size: body.Size,
+		FileName: body.FileName, ContentType: body.ContentType, Size: body.Size, Filed: true,
 	})
 	if err != nil {
 		return nil, err

@@ -158,7 +158,7 @@ func presignMessageFile(ctx context.Context, c *chat.Service, in *intake.Service
 		return nil, err
 	}
 	t, err := in.PresignUpload(ctx, intake.UploadRequest{
-		Scope: scope, TypeID: cl.TypeID, Zone: zone, FileName: r.FileName, ContentType: r.ContentType, Size: r.Size,
+		Scope: scope, TypeID: cl.TypeID, Zone: zone, FileName: r.FileName, ContentType: r.ContentType, Size: r.Size, Filed: true,
 	})
 	if err != nil {
 		return nil, err

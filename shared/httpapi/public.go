@@ -41,10 +41,14 @@ type Limits struct {
 	// series code is printed on many items and gets PerSharedCode.
 	PerSerialCode int
 	PerSharedCode int
+	// MessagesPerAddress and MessagesPerClaim bound the messages posted
+	// through tracking links: from one client address, and to one claim.
+	MessagesPerAddress int
+	MessagesPerClaim   int
 }
 
 // DefaultLimits are the production limits.
-var DefaultLimits = Limits{PerAddress: 10, PerSerialCode: 5, PerSharedCode: 200}
+var DefaultLimits = Limits{PerAddress: 10, PerSerialCode: 5, PerSharedCode: 200, MessagesPerAddress: 60, MessagesPerClaim: 30}
 
 // PublicSite serves the pages that need no sign-in: the QR claim form, its
 // uploads, and the tracking page.
@@ -398,7 +402,7 @@ func (p *PublicSite) uploadForms(ctx context.Context, baseURL, token string, mis
 		id := strings.ToLower(base32Crockford(b[:]))
 		redirect := fmt.Sprintf("%s/t/%s/uploaded?zone=%s", baseURL, token, url.QueryEscape(zone.ID))
 		up, err := p.Files.PresignUpload(ctx, intake.UploadSpec{
-			Key: intake.UploadKey(trackScope(c.ID), id), MaxBytes: zone.MaxBytes, TTL: 24 * time.Hour,
+			Key: intake.UploadKey(chat.TrackScope(c.ID), id), MaxBytes: zone.MaxBytes, TTL: 24 * time.Hour,
 			Metadata: map[string]string{"zone": zone.ID}, RedirectURL: redirect,
 		})
 		if err != nil {
@@ -411,8 +415,6 @@ func (p *PublicSite) uploadForms(ctx context.Context, baseURL, token string, mis
 	}
 	return out, nil
 }
-
-func trackScope(claimID string) string { return "track:" + claimID }
 
 const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -566,8 +568,13 @@ func (p *PublicSite) postMessage(ctx context.Context, req *apigw.Request) (*apig
 	for _, r := range attachmentRefs(form["attachment"]) {
 		refs = append(refs, chat.AttachmentRef{Zone: r.Zone, UploadID: r.UploadID})
 	}
+	limits, now := p.limits(), time.Now()
 	_, _, err = p.Chat.Post(ctx, casework.Caller{Claimant: true}, d.Claim.ID, 0, chat.Post{
-		Body: form.Get("body"), Attachments: refs, Scope: trackScope(d.Claim.ID),
+		Body: form.Get("body"), Attachments: refs, Scope: chat.TrackScope(d.Claim.ID),
+		RateLimits: []claims.RateLimit{
+			claims.HourlyLimit("msg-ip:"+req.SourceIP, limits.MessagesPerAddress, now),
+			claims.HourlyLimit("msg-claim:"+d.Claim.ID, limits.MessagesPerClaim, now),
+		},
 	})
 	if err == nil {
 		to := "/t/" + token + "?notice=sent"
@@ -650,7 +657,7 @@ func (p *PublicSite) messageUpload(ctx context.Context, req *apigw.Request) (*ap
 	if err := req.DecodeJSON(&body, 8<<10); err != nil {
 		return nil, err
 	}
-	t, err := presignMessageFile(ctx, p.Chat, p.Intake, &d.Claim, trackScope(d.Claim.ID), body)
+	t, err := presignMessageFile(ctx, p.Chat, p.Intake, &d.Claim, chat.TrackScope(d.Claim.ID), body)
 	if err != nil {
 		return nil, err
 	}
@@ -681,13 +688,13 @@ func (p *PublicSite) uploaded(ctx context.Context, req *apigw.Request) (*apigw.R
 		return nil, err
 	}
 	key := req.Query.Get("key")
-	prefix := intake.UploadKey(trackScope(d.Claim.ID), "")
+	prefix := intake.UploadKey(chat.TrackScope(d.Claim.ID), "")
 	if !strings.HasPrefix(key, prefix) {
 		return nil, apperr.InvalidField("key", "not an upload of this claim")
 	}
 	_, err = p.Intake.Attach(ctx, p.Changes, intake.AttachRequest{
 		ClaimID: d.Claim.ID, Zone: req.Query.Get("zone"), UploadID: strings.TrimPrefix(key, prefix),
-		Scope: trackScope(d.Claim.ID), Actor: intake.Actor{Role: "public"},
+		Scope: chat.TrackScope(d.Claim.ID), Actor: intake.Actor{Role: "public"},
 	})
 	if err != nil {
 		return nil, err
@@ -718,6 +725,12 @@ func (p *PublicSite) limits() Limits {
 	}
 	if l.PerSharedCode <= 0 {
 		l.PerSharedCode = DefaultLimits.PerSharedCode
+	}
+	if l.MessagesPerAddress <= 0 {
+		l.MessagesPerAddress = DefaultLimits.MessagesPerAddress
+	}
+	if l.MessagesPerClaim <= 0 {
+		l.MessagesPerClaim = DefaultLimits.MessagesPerClaim
 	}
 	return l
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 
@@ -70,10 +71,13 @@ type AbsencesRequest struct {
 	Absences []assignment.Absence `json:"absences"`
 }
 
+// customerIDPattern is the shape of a customer ID (intake.CustomerID).
+var customerIDPattern = regexp.MustCompile(`^CUS-[0-9A-Z]{13}$`)
+
 // PersonalManagerRequest is the body of PUT
 // /v1/customers/{id}/personal-manager; an empty managerId removes it.
 type PersonalManagerRequest struct {
-	ManagerID string `json:"managerId"`
+	ManagerID *string `json:"managerId"`
 }
 
 // PersonalManagerResponse confirms a customer's personal manager.
@@ -269,19 +273,26 @@ func (a *RosterAPI) putAbsences(ctx context.Context, req *apigw.Request) (*apigw
 // not be on the claims roster (it is usually a sales manager); the ID is
 // only checked for shape.
 func (a *RosterAPI) putPersonalManager(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Supervisor, auth.Integration); err != nil {
+	if err := auth.Require(req.Principal, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
+	}
+	customer := req.Param("id")
+	if !customerIDPattern.MatchString(customer) {
+		return nil, apperr.Errorf(apperr.NotFound, "customer not found")
 	}
 	var body PersonalManagerRequest
 	if err := req.DecodeJSON(&body, 4<<10); err != nil {
 		return nil, err
 	}
-	if body.ManagerID != "" && !assignment.ValidID(body.ManagerID) {
+	if body.ManagerID == nil {
+		return nil, apperr.InvalidField("managerId", `required: the manager's user ID or email ("" removes it)`)
+	}
+	manager := assignment.PersonalKey(*body.ManagerID)
+	if manager != "" && !assignment.ValidID(manager) {
 		return nil, apperr.InvalidField("managerId", "a user ID or email address")
 	}
-	customer := req.Param("id")
-	if err := a.Store.SetPersonalManager(ctx, customer, body.ManagerID); err != nil {
+	if err := a.Store.SetPersonalManager(ctx, customer, manager); err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, PersonalManagerResponse{CustomerID: customer, ManagerID: body.ManagerID}), nil
+	return apigw.JSON(http.StatusOK, PersonalManagerResponse{CustomerID: customer, ManagerID: manager}), nil
 }

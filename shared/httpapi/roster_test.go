@@ -102,7 +102,7 @@ func newRosterFixture() (*apigw.Router, *fakeRosterStore) {
 	m1.Absences = []assignment.Absence{{From: "2026-03-09", To: "2026-03-15", Kind: assignment.Vacation}}
 	store := &fakeRosterStore{
 		managers: map[string]assignment.Manager{"m1": m1, "m2": rosterTestManager("m2", "m3", "defect", "transport"), "m3": rosterTestManager("m3", "", "transport")},
-		personal: map[string]string{"CUS-1": ""},
+		personal: map[string]string{"CUS-0000000000001": ""},
 	}
 	cat := &catalog.Catalog{Categories: []catalog.Category{{ID: "defect", Active: true}, {ID: "transport", Active: true}}}
 	r := apigw.NewRouter(slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -209,11 +209,11 @@ func TestRosterRoles(t *testing.T) {
 		{"absences: dealer", rosterDealer, "PUT /v1/managers/{id}/absences", "m1", absences, http.StatusForbidden},
 		{"absences: supervisor", rosterSupervisor, "PUT /v1/managers/{id}/absences", "m1", absences, http.StatusOK},
 		{"absences: admin", rosterAdmin, "PUT /v1/managers/{id}/absences", "m1", absences, http.StatusOK},
-		{"personal manager: supervisor", rosterSupervisor, "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"sales-7"}, http.StatusOK},
-		{"personal manager: integration", rosterERP, "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"sales-7"}, http.StatusOK},
-		{"personal manager: admin", rosterAdmin, "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"sales-7"}, http.StatusForbidden},
-		{"personal manager: manager", rosterManager1, "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"m1"}, http.StatusForbidden},
-		{"personal manager: anonymous", rosterAnonymous, "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"m1"}, http.StatusUnauthorized},
+		{"personal manager: supervisor", rosterSupervisor, "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("sales-7")}, http.StatusOK},
+		{"personal manager: integration", rosterERP, "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("sales-7")}, http.StatusOK},
+		{"personal manager: admin", rosterAdmin, "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("sales-7")}, http.StatusOK},
+		{"personal manager: manager", rosterManager1, "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("m1")}, http.StatusForbidden},
+		{"personal manager: anonymous", rosterAnonymous, "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("m1")}, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,7 +229,7 @@ func TestRosterRoles(t *testing.T) {
 			}
 			if tt.want >= 400 {
 				after, _ := store.Roster(context.Background())
-				if diff := cmp.Diff(before, after); diff != "" || store.personal["CUS-1"] != "" {
+				if diff := cmp.Diff(before, after); diff != "" || store.personal["CUS-0000000000001"] != "" {
 					t.Errorf("a refused request changed the store (-before +after):\n%s", diff)
 				}
 			}
@@ -258,7 +258,7 @@ func TestRosterValidation(t *testing.T) {
 			{From: "tomorrow", To: "2026-05-09", Kind: "trip"},
 		}}, []string{"absences[1].to", "absences[2].from", "absences[2].kind"}},
 		{"absences missing", "PUT /v1/managers/{id}/absences", "m1", `{}`, []string{"absences"}},
-		{"personal manager id", "PUT /v1/customers/{id}/personal-manager", "CUS-1", PersonalManagerRequest{"not an id"}, []string{"managerId"}},
+		{"personal manager id", "PUT /v1/customers/{id}/personal-manager", "CUS-0000000000001", PersonalManagerRequest{new("not an id")}, []string{"managerId"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,7 +290,7 @@ func TestRosterNotFound(t *testing.T) {
 		{"get", rosterSupervisor, "GET /v1/managers/{id}", "m9", nil},
 		{"get self, not on the roster", rosterCaller{"m9", "managers"}, "GET /v1/managers/{id}", "m9", nil},
 		{"absences", rosterSupervisor, "PUT /v1/managers/{id}/absences", "m9", AbsencesRequest{Absences: []assignment.Absence{}}},
-		{"personal manager of an unknown customer", rosterERP, "PUT /v1/customers/{id}/personal-manager", "CUS-9", PersonalManagerRequest{"m1"}},
+		{"personal manager of an unknown customer", rosterERP, "PUT /v1/customers/{id}/personal-manager", "CUS-9", PersonalManagerRequest{new("m1")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,16 +408,21 @@ func TestRosterPutAbsencesAndPersonalManager(t *testing.T) {
 		t.Errorf("the profile changed with the calendar: %+v", store.managers["m2"])
 	}
 
-	res = callRoster(t, r, rosterERP, "PUT /v1/customers/{id}/personal-manager", map[string]string{"id": "CUS-1"}, PersonalManagerRequest{"m2"})
-	if res.status != http.StatusOK || store.personal["CUS-1"] != "m2" {
-		t.Fatalf("set: status %d, stored %q: %s", res.status, store.personal["CUS-1"], res.body)
+	res = callRoster(t, r, rosterERP, "PUT /v1/customers/{id}/personal-manager", map[string]string{"id": "CUS-0000000000001"}, PersonalManagerRequest{new("m2")})
+	if res.status != http.StatusOK || store.personal["CUS-0000000000001"] != "m2" {
+		t.Fatalf("set: status %d, stored %q: %s", res.status, store.personal["CUS-0000000000001"], res.body)
 	}
 	var pm PersonalManagerResponse
-	if err := json.Unmarshal(res.body, &pm); err != nil || pm != (PersonalManagerResponse{"CUS-1", "m2"}) {
+	if err := json.Unmarshal(res.body, &pm); err != nil || pm != (PersonalManagerResponse{"CUS-0000000000001", "m2"}) {
 		t.Errorf("response %s (%v)", res.body, err)
 	}
-	res = callRoster(t, r, rosterSupervisor, "PUT /v1/customers/{id}/personal-manager", map[string]string{"id": "CUS-1"}, PersonalManagerRequest{})
-	if res.status != http.StatusOK || store.personal["CUS-1"] != "" {
-		t.Errorf("clear: status %d, stored %q", res.status, store.personal["CUS-1"])
+	res = callRoster(t, r, rosterSupervisor, "PUT /v1/customers/{id}/personal-manager", map[string]string{"id": "CUS-0000000000001"}, PersonalManagerRequest{new("")})
+	if res.status != http.StatusOK || store.personal["CUS-0000000000001"] != "" {
+		t.Errorf("clear: status %d, stored %q", res.status, store.personal["CUS-0000000000001"])
+	}
+	// A body without managerId is refused rather than read as "remove".
+	res = callRoster(t, r, rosterSupervisor, "PUT /v1/customers/{id}/personal-manager", map[string]string{"id": "CUS-0000000000001"}, PersonalManagerRequest{})
+	if res.status != http.StatusBadRequest {
+		t.Errorf("no managerId: status %d, want 400", res.status)
 	}
 }

@@ -688,3 +688,33 @@ func TestParallelTransitionsKeepTheChain(t *testing.T) {
 		t.Errorf("verify after removing the last entry = %+v, want invalid at %d", v, final.Version-1)
 	}
 }
+
+// TestTrackingMessagesAreRateLimited: whoever holds a tracking link may post
+// 30 messages an hour to its claim; the 31st gets the "too many" page and
+// is not stored.
+func TestTrackingMessagesAreRateLimited(t *testing.T) {
+	erp := newUser(t, "integrations", "erp-chat-limit", "")
+	r, c := createClaim(t, erp, claimBody(func(b map[string]any) {
+		b["essence"] = "Проверка ограничения числа сообщений по ссылке."
+	}))
+	if r.Status != 201 {
+		t.Fatalf("intake = %d %s", r.Status, r.Body)
+	}
+	for i := 1; i <= 31; i++ {
+		res := postReply(t, c.TrackingURL, fmt.Sprintf("Сообщение номер %d", i))
+		want := http.StatusSeeOther
+		if i == 31 {
+			want = http.StatusTooManyRequests
+		}
+		if res.StatusCode != want {
+			t.Fatalf("message %d = %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	var msgs struct {
+		Messages []json.RawMessage `json:"messages"`
+	}
+	newUser(t, "supervisors", "supervisor-chat-limit", "").do(t, "GET", "/v1/claims/"+c.Claim.ID+"/messages", nil).JSON(t, &msgs)
+	if len(msgs.Messages) != 30 {
+		t.Errorf("%d messages stored, want 30", len(msgs.Messages))
+	}
+}

@@ -139,11 +139,7 @@ type Idempotency struct {
 }
 
 // RateLimit is a counter that must stay at or under Limit within its window.
-type RateLimit struct {
-	Key     string
-	Limit   int
-	Expires time.Time
-}
+type RateLimit = claims.RateLimit
 
 // DuplicateError reports an idempotency key already used.
 type DuplicateError struct {
@@ -259,9 +255,13 @@ func New(cfg Config) *Service {
 // UploadTTL is how long a presigned upload stays valid.
 const UploadTTL = 30 * time.Minute
 
-// UploadRequest asks to upload one file for a claim being filed.
+// UploadRequest asks to upload one file for a claim being filed (or
+// added to a filed claim).
 type UploadRequest struct {
-	Scope       string `json:"-"`
+	Scope string `json:"-"`
+	// Filed is set for a file of a claim already filed: its type counts even
+	// if it was retired from the catalog since.
+	Filed       bool   `json:"-"`
 	TypeID      string `json:"typeId"`
 	Zone        string `json:"zone"`
 	FileName    string `json:"fileName"`
@@ -285,7 +285,10 @@ func (s *Service) PresignUpload(ctx context.Context, r UploadRequest) (*UploadTi
 	if err != nil {
 		return nil, fmt.Errorf("presign upload: %w", err)
 	}
-	t, ok := cat.Active().Type(r.TypeID)
+	if !r.Filed {
+		cat = cat.Active()
+	}
+	t, ok := cat.Type(r.TypeID)
 	if !ok {
 		return nil, apperr.InvalidField("typeId", "unknown type")
 	}
@@ -596,11 +599,8 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 	if k := sub.Idempotency; k != nil {
 		nc.Idempotency = &Idempotency{Scope: k.Scope, Key: k.Key, BodyHash: k.BodyHash, Expires: now.Add(24 * time.Hour)}
 	}
-	hour := now.Truncate(time.Hour)
 	for _, rl := range sub.RateLimits {
-		nc.RateLimits = append(nc.RateLimits, RateLimit{
-			Key: rl.Key + "#" + hour.Format("2006010215"), Limit: rl.PerHour, Expires: hour.Add(2 * time.Hour),
-		})
+		nc.RateLimits = append(nc.RateLimits, claims.HourlyLimit(rl.Key, rl.PerHour, now))
 	}
 	return nc, nil
 }

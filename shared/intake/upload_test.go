@@ -275,3 +275,36 @@ func TestSubmitAcceptsHEIFBrandedPhoto(t *testing.T) {
 		t.Errorf("stored attachment %+v, want image/heif in defect", got)
 	}
 }
+
+// TestPresignUploadForARetiredType: a filed claim keeps getting files (its
+// chat, late photos) after its type leaves the catalog; a new claim does not.
+func TestPresignUploadForARetiredType(t *testing.T) {
+	e := newEnv(t)
+	for i := range e.cat.Types {
+		if e.cat.Types[i].ID == "cosmetic" {
+			e.cat.Types[i].Active = false
+		}
+	}
+	req := intake.UploadRequest{Scope: "claim:RC-2026-000001:u", TypeID: "cosmetic", Zone: "defect", FileName: "a.jpg", ContentType: "image/jpeg", Size: 1000}
+	if _, err := e.svc.PresignUpload(context.Background(), req); !hasField(err, "typeId") {
+		t.Errorf("new claim of a retired type: %v, want an error naming typeId", err)
+	}
+	req.Filed = true
+	if _, err := e.svc.PresignUpload(context.Background(), req); err != nil {
+		t.Errorf("filed claim of a retired type: %v", err)
+	}
+}
+
+// hasField reports whether err is an apperr error naming field.
+func hasField(err error, field string) bool {
+	e, ok := apperr.As(err)
+	if !ok {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}

@@ -287,7 +287,7 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 		// next claim to see the change: no reference-data caches.
 		Parameters: map[string]string{"DemoData": "true"},
 		EnvVars: map[string]map[string]string{
-			"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000"},
+			"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"},
 			"Parameters":     {"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0"},
 		},
 	})
