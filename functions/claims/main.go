@@ -22,11 +22,11 @@ func main() {
 		os.Exit(1)
 	}
 	router := apigw.NewRouter(a.Logger)
-	api := &httpapi.ClaimsAPI{Intake: a.Intake, Registry: a.Registry, Changes: a.Store, Catalog: a.Catalog, Keys: a.Keys}
+	ords := &httpapi.OrdersAPI{Work: a.Casework, Orders: a.Store, Claims: a.Store, Registry: a.Registry}
+	api := &httpapi.ClaimsAPI{Intake: a.Intake, Registry: a.Registry, Changes: a.Store, Catalog: a.Catalog, Keys: a.Keys, Orders: ords}
 	api.Register(router)
 	work := &httpapi.CaseworkAPI{Casework: a.Casework, Registry: a.Registry, Roster: a.Store}
 	work.Register(router)
-	ords := &httpapi.OrdersAPI{Work: a.Casework, Orders: a.Store, Claims: a.Store, Registry: a.Registry}
 	ords.Register(router)
 	msgs := &httpapi.MessagesAPI{Chat: a.Chat, Intake: a.Intake, Links: a.Files}
 	msgs.Register(router)

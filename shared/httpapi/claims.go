@@ -15,6 +15,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
 )
 
@@ -28,6 +29,17 @@ type ClaimsAPI struct {
 	Changes  intake.ChangeStore
 	Catalog  catalog.Source
 	Keys     *keys.Keys
+	// Orders, when set, adds the claim's orders to its detail view.
+	Orders *OrdersAPI
+}
+
+// ClaimDetail is the answer of GET /v1/claims/{id}: the claim with its
+// files and history, the source order it names (when mirrored from the ERP)
+// and the orders created from it.
+type ClaimDetail struct {
+	*registry.View
+	SourceOrder *orders.Order  `json:"sourceOrder,omitempty"`
+	Orders      []orders.Order `json:"orders"`
 }
 
 // Register adds the routes of the ClaimsFunction.
@@ -232,7 +244,15 @@ func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Respons
 	if err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, v), nil
+	out := ClaimDetail{View: v, Orders: []orders.Order{}}
+	if a.Orders != nil {
+		co, err := a.Orders.ClaimOrders(ctx, req.Principal, &v.Claim)
+		if err != nil {
+			return nil, err
+		}
+		out.SourceOrder, out.Orders = co.SourceOrder, co.Orders
+	}
+	return apigw.JSON(http.StatusOK, out), nil
 }
 
 func (a *ClaimsAPI) upload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

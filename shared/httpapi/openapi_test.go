@@ -329,7 +329,7 @@ var schemaChecks = []schemaCheck{
 	{"AttachmentView", reflect.TypeFor[registry.AttachmentView](), "response"},
 	{"Event", reflect.TypeFor[claims.Event](), "response"},
 	{"ClaimPage", reflect.TypeFor[registry.Page](), "response"},
-	{"ClaimView", reflect.TypeFor[registry.View](), "response"},
+	{"ClaimView", reflect.TypeFor[ClaimDetail](), "response"},
 	{"ClaimRequest", reflect.TypeFor[ClaimRequest](), "request"},
 	{"ClaimResponse", reflect.TypeFor[ClaimResponse](), "response"},
 	{"AttachmentRef", reflect.TypeFor[intake.AttachmentRef](), "request"},

@@ -315,6 +315,40 @@ func TestClaimLifecycle(t *testing.T) {
 	if r := erp.do(t, "POST", "/v1/erp/orders/"+made.Order.Number+"/status", map[string]any{"status": "in_production", "erpVersion": 1}); r.Status != 200 {
 		t.Errorf("ERP status report = %d %s", r.Status, r.Body)
 	}
+	// The ERP mirrors the source order: the claim shows it, and the order
+	// lists the claim against it.
+	if r := erp.do(t, "PUT", "/v1/erp/orders/ORD-WF-1", map[string]any{
+		"customer": map[string]any{"name": "Анна Смирнова", "email": "anna@example.com"}, "dealerId": "DLR-WF",
+		"items": []map[string]any{{"sku": "TH-2000", "quantity": 2}}, "status": "delivered", "erpVersion": 3,
+	}); r.Status != 200 {
+		t.Fatalf("ERP source order = %d %s", r.Status, r.Body)
+	}
+	var detail struct {
+		SourceOrder *struct {
+			Number string `json:"number"`
+		} `json:"sourceOrder"`
+		Orders []struct {
+			Number string `json:"number"`
+			Status string `json:"status"`
+		} `json:"orders"`
+	}
+	mgr.do(t, "GET", claimPath, nil).JSON(t, &detail)
+	if detail.SourceOrder == nil || detail.SourceOrder.Number != "ORD-WF-1" || len(detail.Orders) != 1 ||
+		detail.Orders[0].Number != made.Order.Number || detail.Orders[0].Status != "in_production" {
+		t.Errorf("claim detail orders: source %+v, created %+v", detail.SourceOrder, detail.Orders)
+	}
+	var source struct {
+		Claims []struct {
+			ID string `json:"id"`
+		} `json:"claims"`
+	}
+	dealer.do(t, "GET", "/v1/orders/ORD-WF-1", nil).JSON(t, &source)
+	if len(source.Claims) != 1 || source.Claims[0].ID != id {
+		t.Errorf("source order's claims = %+v, want %s", source.Claims, id)
+	}
+	if r := otherDealer.do(t, "GET", "/v1/orders/ORD-WF-1", nil); r.Status != 404 {
+		t.Errorf("another dealer's order = %d, want 404", r.Status)
+	}
 
 	move(t, mgr, &c, "implementation", "", 200)
 	finishTasks(t, mgr, &c)
