@@ -129,8 +129,11 @@ type Claim struct {
 	// customer or a rework.
 	PreviousStage  Stage     `json:"previousStage,omitempty"`
 	StageEnteredAt time.Time `json:"stageEnteredAt"`
-	// DueAt is when the current stage should be done (zero when finished).
-	DueAt    time.Time `json:"dueAt,omitzero"`
+	// DueAt is when the current stage should be done (zero when finished or
+	// paused): the SLA's stage clock, also in SLA.
+	DueAt time.Time `json:"dueAt,omitzero"`
+	// SLA is the claim's service-level state (nil before a policy applies).
+	SLA      *SLA      `json:"sla,omitempty"`
 	Tasks    []Task    `json:"tasks,omitempty"`
 	Decision *Decision `json:"decision,omitempty"`
 	// Orders are the orders created from this claim (rework, additional).

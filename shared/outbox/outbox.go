@@ -29,6 +29,12 @@ const (
 	MessagePosted = "claim.message_posted"
 	// Updated: the claim's fields were edited.
 	Updated = "claim.updated"
+	// SLAWarning: a clock of the claim is close to its due time (the
+	// assignee is warned).
+	SLAWarning = "claim.sla_warning"
+	// Escalated: a clock of the claim ran out; its escalation level rose
+	// (the supervisors are notified).
+	Escalated = "claim.escalated"
 )
 
 // Event is one domain event.
@@ -73,4 +79,17 @@ type Received struct {
 	// Assignee is the manager the claim went to ("" when nobody could take
 	// it: supervisors are to assign it).
 	Assignee string `json:"assignee,omitempty"`
+}
+
+// SLAData is the data of SLAWarning and Escalated events.
+type SLAData struct {
+	Number string `json:"number"`
+	// Clock is "firstResponse", "stage:<stage>", "resolution" or "statutory".
+	Clock string    `json:"clock"`
+	Due   time.Time `json:"due"`
+	// Level is the claim's escalation level after the event.
+	Level    int    `json:"level"`
+	Assignee string `json:"assignee,omitempty"`
+	Stage    string `json:"stage"`
+	Priority string `json:"priority"`
 }

@@ -99,9 +99,6 @@ type TaskTemplate struct {
 type Config struct {
 	Transitions []Transition                    `json:"transitions"`
 	Tasks       map[claims.Stage][]TaskTemplate `json:"tasks"`
-	// StageHours is how long a stage may take (until SLA policies say
-	// otherwise); the due time of a claim in the stage.
-	StageHours map[claims.Stage]int `json:"stageHours"`
 }
 
 // open returns the stages from which the claimant may withdraw and a
@@ -150,10 +147,6 @@ func DefaultConfig() *Config {
 			QualityControl: {
 				{ID: "satisfaction", Title: catalog.Text{"ru": "Узнать у клиента, доволен ли он результатом", "en": "Ask the customer whether they are satisfied"}, Required: true, Owner: ByAssignee, DueHours: 16},
 			},
-		},
-		StageHours: map[claims.Stage]int{
-			New: 4, InformationCheck: 8, Diagnostics: 24, Decision: 16, Implementation: 40,
-			IncidentAnalysis: 40, QualityControl: 16, ReturnedForRework: 16,
 		},
 	}
 	// Pausing for the customer and sending back for rework happen from any
@@ -364,7 +357,7 @@ func (c *Config) Move(cl *claims.Claim, a Actor, r Request, now time.Time) (befo
 }
 
 // enter creates the stage's tasks (unless the claim already has them from an
-// earlier visit) and sets the stage's due time.
+// earlier visit); the stage's due time is the SLA's (package sla).
 func (c *Config) enter(cl *claims.Claim, now time.Time) {
 	for _, tt := range c.Tasks[cl.Stage] {
 		id := string(cl.Stage) + "." + tt.ID
@@ -380,13 +373,9 @@ func (c *Config) enter(cl *claims.Claim, now time.Time) {
 			Required: tt.Required, Owner: owner, Due: now.Add(time.Duration(tt.DueHours) * time.Hour).UTC(), Source: "stage",
 		})
 	}
-	cl.DueAt = time.Time{}
-	if h, ok := c.StageHours[cl.Stage]; ok && !Terminal(cl.Stage) {
-		cl.DueAt = now.Add(time.Duration(h) * time.Hour).UTC()
-	}
 }
 
-// Start prepares a claim just taken in: the new stage's tasks and due time.
+// Start prepares a claim just taken in: the new stage's tasks.
 func (c *Config) Start(cl *claims.Claim, now time.Time) {
 	cl.StageEnteredAt = now.UTC()
 	c.enter(cl, now)

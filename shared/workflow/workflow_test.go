@@ -112,9 +112,6 @@ func TestValidateFindsBrokenConfigs(t *testing.T) {
 func TestHappyPathThroughEveryStage(t *testing.T) {
 	c := DefaultConfig()
 	cl := newClaim(c)
-	if cl.DueAt != t0.Add(4*time.Hour) {
-		t.Errorf("new claim due %v, want 4 hours after intake", cl.DueAt)
-	}
 	mustMove(t, c, cl, manager, InformationCheck)
 	if got := openRequired(cl, InformationCheck); !cmp.Equal(got, []string{"information_check.check-completeness"}) {
 		t.Fatalf("information check tasks = %v", got)
@@ -147,9 +144,6 @@ func TestHappyPathThroughEveryStage(t *testing.T) {
 		t.Fatalf("manager closing: %v, want Forbidden", err)
 	}
 	mustMove(t, c, cl, supervisor, Closed)
-	if !cl.DueAt.IsZero() {
-		t.Errorf("closed claim still due %v", cl.DueAt)
-	}
 	if err := move(t, c, cl, supervisor, Withdrawn, ""); code(err) != apperr.Conflict {
 		t.Errorf("moving a closed claim: %v, want Conflict", err)
 	}
@@ -200,8 +194,8 @@ func TestPauseAndResume(t *testing.T) {
 	if err := move(t, c, cl, manager, WaitingForCustomer, "need the receipt"); err != nil {
 		t.Fatal(err)
 	}
-	if cl.PreviousStage != InformationCheck || !cl.DueAt.IsZero() {
-		t.Errorf("paused: previous %q, due %v; want information_check and no due time", cl.PreviousStage, cl.DueAt)
+	if cl.PreviousStage != InformationCheck {
+		t.Errorf("paused: previous %q, want information_check", cl.PreviousStage)
 	}
 	// A customer's reply resumes the claim (the system acts for them).
 	mustMove(t, c, cl, system, InformationCheck)
