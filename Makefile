@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction RelayFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -82,6 +82,8 @@ build-AdminFunction:
 	$(call lambda,AdminFunction,admin)
 build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
+build-RelayFunction:
+	$(call lambda,RelayFunction,relay)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

@@ -25,5 +25,10 @@ func main() {
 	api.Register(router)
 	roster := &httpapi.RosterAPI{Store: a.Store, Categories: a.Catalog, Now: func() time.Time { return time.Now().In(a.Location) }}
 	roster.Register(router)
+	ops := &httpapi.OpsAPI{}
+	if a.DeadLetters != nil {
+		ops.DeadLetters = a.DeadLetters
+	}
+	ops.Register(router)
 	lambda.Start(router.Serve)
 }

@@ -45,6 +45,9 @@ type App struct {
 	Keys      *keys.Keys
 	Catalog   *catalog.Cached
 	Publisher *sqsbus.Publisher
+	// DeadLetters is the notifications' dead-letter queue (functions that
+	// manage it only).
+	DeadLetters *sqsbus.DeadLetters
 	Intake    *intake.Service
 	Registry  *registry.Service
 	Casework  *casework.Service
@@ -125,8 +128,12 @@ func New(ctx context.Context) (*App, error) {
 	if bucket := os.Getenv("BUCKET_NAME"); bucket != "" {
 		a.Files = s3files.New(s3.NewFromConfig(cfg, s3files.ClientOptions), bucket)
 	}
+	sqsClient := sqs.NewFromConfig(cfg)
 	if queue := os.Getenv("NOTIFICATIONS_QUEUE_URL"); queue != "" {
-		a.Publisher = sqsbus.NewPublisher(sqs.NewFromConfig(cfg), queue)
+		a.Publisher = sqsbus.NewPublisher(sqsClient, queue)
+	}
+	if url, arn := os.Getenv("DEAD_LETTER_QUEUE_URL"), os.Getenv("DEAD_LETTER_QUEUE_ARN"); url != "" && arn != "" {
+		a.DeadLetters = sqsbus.NewDeadLetters(sqsClient, url, arn)
 	}
 	if from := os.Getenv("MAIL_FROM"); from != "" {
 		a.Mailer = sesmail.New(sesv2.NewFromConfig(cfg), from)

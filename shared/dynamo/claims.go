@@ -837,3 +837,39 @@ func (s *Store) Worklist(ctx context.Context, assignee string, limit int, start 
 	}
 	return page, nil
 }
+
+// PendingEvents returns up to limit outbox events written before before that
+// the notifier has not received, oldest first (GSI3; normally empty).
+func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) ([]outbox.Event, error) {
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String("GSI3"),
+		KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :before"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(PendingOutbox), ":before": str(before.UTC().Format(timeLayout)),
+		},
+		Limit: aws.Int32(int32(min(max(limit, 1), 1000))),
+	})
+	var out []outbox.Event
+	for p.HasMorePages() && len(out) < limit {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("pending outbox events: %w", err)
+		}
+		for _, item := range page.Items {
+			var it outboxItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			var e outbox.Event
+			if err := json.Unmarshal([]byte(it.Doc), &e); err != nil {
+				return nil, fmt.Errorf("decode outbox event %s: %w", it.SK, err)
+			}
+			out = append(out, e)
+		}
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
 // loadSpec parses and validates the embedded OpenAPI document.
@@ -126,6 +127,7 @@ func registeredRoutes() map[string][]string {
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
 	(&RosterAPI{}).Register(admin)
+	(&OpsAPI{}).Register(admin)
 	return map[string][]string{
 		"PublicFunction": public.RouteKeys(),
 		"ClaimsFunction": claimsRouter.RouteKeys(),
@@ -306,6 +308,7 @@ var schemaChecks = []schemaCheck{
 	{"PhotoZone", reflect.TypeFor[catalog.PhotoZone](), "both"},
 	{"Claim", reflect.TypeFor[claims.Claim](), "response"},
 	{"Task", reflect.TypeFor[claims.Task](), "response"},
+	{"SLA", reflect.TypeFor[claims.SLA](), "response"},
 	{"Decision", reflect.TypeFor[claims.Decision](), "response"},
 	{"Money", reflect.TypeFor[claims.Money](), "both"},
 	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
@@ -320,6 +323,8 @@ var schemaChecks = []schemaCheck{
 	{"History", reflect.TypeFor[History](), "response"},
 	{"Verification", reflect.TypeFor[casework.Verification](), "response"},
 	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
+	{"DeadLetterStatus", reflect.TypeFor[sqsbus.DeadLetterStatus](), "response"},
+	{"MoveTask", reflect.TypeFor[sqsbus.MoveTask](), "response"},
 	{"WorkItem", reflect.TypeFor[registry.WorkItem](), "response"},
 	{"Claimant", reflect.TypeFor[claims.Claimant](), "both"},
 	{"Product", reflect.TypeFor[claims.Product](), "both"},

@@ -1,0 +1,70 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Pending lists events that never reached their consumer.
+type Pending interface {
+	// PendingEvents returns up to limit events written before before that the
+	// notifier has not received yet, oldest first.
+	PendingEvents(ctx context.Context, before time.Time, limit int) ([]Event, error)
+}
+
+// Sender publishes events (the queue).
+type Sender interface {
+	Publish(ctx context.Context, events []Event) error
+}
+
+// Relay re-publishes events a crash, a timeout or a queue outage kept from
+// being published after their commit: the transactional outbox's safety net.
+// Consumers are idempotent by event ID, so an event published twice (the
+// original send was merely slow) is delivered once.
+type Relay struct {
+	Pending Pending
+	Sender  Sender
+	// Grace is how old a pending event must be before the relay sends it
+	// again (the normal publish right after the commit takes milliseconds).
+	Grace time.Duration
+	// Max bounds the events one run re-publishes.
+	Max    int
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// RelayResult is what one run did.
+type RelayResult struct {
+	Republished int `json:"republished"`
+}
+
+// Run re-publishes the pending events older than Grace.
+func (r *Relay) Run(ctx context.Context) (RelayResult, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	grace, limit := r.Grace, r.Max
+	if grace <= 0 {
+		grace = time.Minute
+	}
+	if limit <= 0 {
+		limit = 1000
+	}
+	events, err := r.Pending.PendingEvents(ctx, now().Add(-grace), limit)
+	if err != nil {
+		return RelayResult{}, fmt.Errorf("relay: %w", err)
+	}
+	if len(events) == 0 {
+		return RelayResult{}, nil
+	}
+	if err := r.Sender.Publish(ctx, events); err != nil {
+		return RelayResult{}, fmt.Errorf("relay %d events: %w", len(events), err)
+	}
+	for _, e := range events {
+		r.Logger.WarnContext(ctx, "outbox event re-published", "eventId", e.ID, "eventType", e.Type, "claimId", e.ClaimID, "at", e.At)
+	}
+	return RelayResult{Republished: len(events)}, nil
+}
