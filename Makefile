@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction RelayFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction RelayFunction SlaFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -28,6 +28,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
 	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
+	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
@@ -84,6 +85,8 @@ build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
 build-RelayFunction:
 	$(call lambda,RelayFunction,relay)
+build-SlaFunction:
+	$(call lambda,SlaFunction,sla)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

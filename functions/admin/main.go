@@ -30,5 +30,9 @@ func main() {
 		ops.DeadLetters = a.DeadLetters
 	}
 	ops.Register(router)
+	slaAdmin := &httpapi.SLAAdminAPI{Docs: a.Store, Catalog: a.Catalog}
+	slaAdmin.Register(router)
+	webhooks := &httpapi.WebhooksAPI{Store: a.Store, Key: a.Keys.Webhook}
+	webhooks.Register(router)
 	lambda.Start(router.Serve)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/notify"
 )
 
 func main() {
@@ -30,5 +31,7 @@ func main() {
 	ords.Register(router)
 	msgs := &httpapi.MessagesAPI{Chat: a.Chat, Intake: a.Intake, Links: a.Files}
 	msgs.Register(router)
+	notes := &httpapi.NotificationsAPI{Inbox: &notify.Inbox{Store: a.Store, CursorKey: a.Keys.Cursor}}
+	notes.Register(router)
 	lambda.Start(router.Serve)
 }

@@ -1,5 +1,6 @@
 // Command notifier is the NotifierFunction: it consumes the notifications
-// queue and delivers each event or mail command (mail through SES).
+// queue and delivers each event (mail through SES, webhooks, in-app notes)
+// or mail command, backing failed messages off before their retry.
 package main
 
 import (
@@ -10,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
-	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
@@ -20,6 +20,11 @@ func main() {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	notifier := notify.New(a.Mailer, a.Store, a.Keys, a.Logger)
-	lambda.Start(sqsbus.BatchHandler(notifier.Deliver, a.Logger))
+	notifier, backoff, err := a.Notifier()
+	if err != nil {
+		slog.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	consumer := &sqsbus.Consumer{Handle: notifier.Deliver, Backoff: backoff, Logger: a.Logger}
+	lambda.Start(consumer.HandleBatch)
 }

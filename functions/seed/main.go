@@ -23,6 +23,6 @@ func main() {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	seeder := &seeding.Seeder{Catalog: seed.Catalog, Roster: seed.Managers, Store: a.Store, Logger: a.Logger}
+	seeder := &seeding.Seeder{Catalog: seed.Catalog, Roster: seed.Managers, Config: seed.ConfigDocs, Store: a.Store, Logger: a.Logger}
 	lambda.Start(cfn.LambdaWrap(seeder.Handle))
 }

@@ -1,8 +1,9 @@
 // Package seed holds the reference data a new installation starts with (the
-// catalog of claim categories and types, the roster of claims managers) and
-// loads it. The SeedFunction
-// writes it on deploy through a CloudFormation custom resource, adding only
-// what the table does not have, so administrators' edits survive.
+// catalog of claim categories and types, the roster of claims managers, the
+// working calendar and the SLA policies) and loads it, validated. The
+// SeedFunction writes the catalog and the roster on deploy through a
+// CloudFormation custom resource, adding only what the table does not have,
+// so administrators' edits survive.
 package seed
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/sla"
 )
 
 //go:embed catalog.json
@@ -71,4 +73,51 @@ func Managers() ([]assignment.Manager, error) {
 	}
 	r.Sort()
 	return r.Managers, nil
+}
+
+//go:embed calendar.json
+var calendarJSON []byte
+
+// Calendar returns the seed working calendar (Europe/Moscow, 09:00-18:00,
+// Russia's production calendar for 2025 and 2026 and a preliminary 2027),
+// validated.
+func Calendar() (*sla.Calendar, error) {
+	c, err := sla.ParseCalendar(calendarJSON)
+	if err != nil {
+		return nil, fmt.Errorf("seed calendar: %w", err)
+	}
+	return c, nil
+}
+
+//go:embed sla.json
+var slaJSON []byte
+
+// SLAConfig returns the seed SLA policies and statutory terms, validated,
+// also against the seed catalog: every category and type a policy names
+// exists, and a type sits in the category named with it.
+func SLAConfig() (*sla.Config, error) {
+	c, err := sla.ParseConfig(slaJSON)
+	if err != nil {
+		return nil, fmt.Errorf("seed SLA config: %w", err)
+	}
+	cat, err := Catalog()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckCatalog(cat); err != nil {
+		return nil, fmt.Errorf("seed SLA config: %w", err)
+	}
+	return c, nil
+}
+
+// ConfigDocs returns the SLA's reference documents as stored (by name:
+// sla.CalendarDoc, sla.PoliciesDoc), after validating both.
+func ConfigDocs() (map[string][]byte, error) {
+	if _, err := Calendar(); err != nil {
+		return nil, err
+	}
+	if _, err := SLAConfig(); err != nil {
+		return nil, err
+	}
+	return map[string][]byte{sla.CalendarDoc: calendarJSON, sla.PoliciesDoc: slaJSON}, nil
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/s3files"
 	"github.com/claimsdesk/backend/shared/sesmail"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -48,12 +49,17 @@ type App struct {
 	// DeadLetters is the notifications' dead-letter queue (functions that
 	// manage it only).
 	DeadLetters *sqsbus.DeadLetters
-	Intake    *intake.Service
-	Registry  *registry.Service
-	Casework  *casework.Service
-	Chat      *chat.Service
-	Signer    *qrcode.Signer
-	Mailer    *sesmail.Sender
+	// SQS is the SQS client (the notifier changes its messages'
+	// visibility for backoff).
+	SQS      *sqs.Client
+	Intake   *intake.Service
+	Registry *registry.Service
+	Casework *casework.Service
+	Chat     *chat.Service
+	Signer   *qrcode.Signer
+	Mailer   *sesmail.Sender
+	// SLA is the cached SLA engine (policies and working calendar).
+	SLA *cache.Value[*sla.Engine]
 	// Roster is the cached manager roster new claims are assigned from.
 	Roster *cache.Value[*assignment.Roster]
 	// Location is the company's time zone.
@@ -129,6 +135,7 @@ func New(ctx context.Context) (*App, error) {
 		a.Files = s3files.New(s3.NewFromConfig(cfg, s3files.ClientOptions), bucket)
 	}
 	sqsClient := sqs.NewFromConfig(cfg)
+	a.SQS = sqsClient
 	if queue := os.Getenv("NOTIFICATIONS_QUEUE_URL"); queue != "" {
 		a.Publisher = sqsbus.NewPublisher(sqsClient, queue)
 	}
@@ -138,13 +145,14 @@ func New(ctx context.Context) (*App, error) {
 	if from := os.Getenv("MAIL_FROM"); from != "" {
 		a.Mailer = sesmail.New(sesv2.NewFromConfig(cfg), from)
 	}
+	a.SLA = &cache.Value[*sla.Engine]{TTL: catalogTTL, Load: func(ctx context.Context) (*sla.Engine, error) { return sla.Load(ctx, a.Store) }}
 	a.Intake = intake.New(intake.Config{
 		Store: a.Store, Files: a.Files, Catalog: a.Catalog, Publisher: a.Publisher, Keys: k, Logger: logger,
-		Roster: a.Roster, Location: loc,
+		Roster: a.Roster, Location: loc, SLA: a.SLA,
 	})
 	a.Registry = registry.New(a.Store, a.Files, k.Cursor)
 	a.Casework = casework.New(casework.Config{
-		Store: a.Store, Publisher: a.Publisher, Workflow: workflow.DefaultConfig(), Catalog: a.Catalog, Logger: logger,
+		Store: a.Store, Publisher: a.Publisher, Workflow: workflow.DefaultConfig(), Catalog: a.Catalog, SLA: a.SLA, Logger: logger,
 	})
 	a.Chat = &chat.Service{Work: a.Casework, Files: a.Files, Catalog: a.Catalog, Details: a.Store, Logger: logger}
 	return a, nil

@@ -225,3 +225,11 @@ func Cached(src Source, ttl time.Duration) *cache.Value[*Roster] {
 		return r, nil
 	}}
 }
+
+// StandIn returns who takes id's claims today: the first manager available
+// down id's substitute chain who is not excluded (IDs or emails, as Assign
+// takes them); "" when the chain leads to nobody.
+func (r *Roster) StandIn(id string, today time.Time, exclude []string) string {
+	_, sub := r.follow(id, today, r.excluded(exclude))
+	return sub
+}

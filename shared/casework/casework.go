@@ -12,6 +12,7 @@ package casework
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -46,9 +48,15 @@ type Config struct {
 	Workflow  *workflow.Config
 	// Catalog gives the root cause catalog for decisions.
 	Catalog catalog.Source
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// SLA keeps the claims' service-level clocks (nil: none are kept).
+	SLA    sla.Source
+	Now    func() time.Time
+	Logger *slog.Logger
 }
+
+// ErrNoChange is what an Edit returns when there is nothing to write: the
+// change path then returns the claim as it is.
+var ErrNoChange = errors.New("nothing to change")
 
 // Service changes claims.
 type Service struct {
@@ -134,11 +142,19 @@ type Outcome struct {
 	// Notify is published as an outbox event of this type (with Data) when set.
 	Notify string
 	Data   any
+	// Also are further outbox events of the change.
+	Also []Note
 	// Extra writes.
 	Files      []claims.Attachment
 	Messages   []claims.Message
 	Orders     []orders.Order
 	RateLimits []claims.RateLimit
+}
+
+// Note is an outbox event of a change: its type and data.
+type Note struct {
+	Type string
+	Data any
 }
 
 // change is the one path of every change: see the package comment. version
@@ -151,6 +167,24 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 	if err != nil {
 		return nil, err
 	}
+	return s.changeFrom(ctx, c, cur, version, edit)
+}
+
+// ApplyTo runs a system change on a claim the caller already read (from an
+// index, which may lag): it skips the read, and when the claim changed
+// meanwhile it reads it again and runs the edit once more on the current
+// state.
+func (s *Service) ApplyTo(ctx context.Context, c Caller, cur *claims.Claim, edit Edit) (*claims.Claim, error) {
+	cl, err := s.changeFrom(ctx, c, cur, cur.Version, edit)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict && e.Details["currentVersion"] != nil {
+		return s.change(ctx, c, cur.ID, 0, edit)
+	}
+	return cl, err
+}
+
+// changeFrom is change on a claim already read.
+func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, version int, edit Edit) (*claims.Claim, error) {
+	id := cur.ID
 	a, err := actor(c, cur)
 	if err != nil {
 		return nil, err
@@ -167,8 +201,15 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 		d := *cur.Decision
 		next.Decision = &d
 	}
+	if cur.SLA != nil {
+		l := *cur.SLA
+		next.SLA = &l
+	}
 	now := s.cfg.Now().UTC()
 	out, err := edit(&next, a, now)
+	if errors.Is(err, ErrNoChange) {
+		return cur, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -177,8 +218,12 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 		return nil, err
 	}
 	ch := &claims.Change{Claim: &next, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders, RateLimits: out.RateLimits}
+	notes := out.Also
 	if out.Notify != "" {
-		e, err := outbox.New(out.Notify, id, a.ID, now, out.Data)
+		notes = append([]Note{{Type: out.Notify, Data: out.Data}}, notes...)
+	}
+	for _, n := range notes {
+		e, err := outbox.New(n.Type, id, a.ID, now, n.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -211,22 +256,39 @@ type StageChanged struct {
 	Email    string `json:"email,omitempty"`
 	Language string `json:"language"`
 	Assignee string `json:"assignee,omitempty"`
-	// Instructions carry the decision's instructions when the claim closes.
+	// Instructions carry the decision's instructions when the claim enters
+	// implementation or closes.
 	Instructions string `json:"instructions,omitempty"`
+	// ClaimantName, Resolution and WarrantyCase are for the claimant's mail
+	// (the decision's resolution and kind, set with Instructions).
+	ClaimantName string `json:"claimantName,omitempty"`
+	Resolution   string `json:"resolution,omitempty"`
+	WarrantyCase bool   `json:"warrantyCase,omitempty"`
+}
+
+// Engine returns the current SLA engine, or nil when none is kept or it
+// cannot be loaded (the change then goes through without clocks, logged).
+func (s *Service) Engine(ctx context.Context) *sla.Engine {
+	return sla.Current(ctx, s.cfg.SLA, s.cfg.Logger)
 }
 
 // Transition moves a claim to another stage. See workflow.Config.Move for the
 // errors; NotFound when the caller cannot see the claim.
 func (s *Service) Transition(ctx context.Context, c Caller, id string, version int, r workflow.Request) (*claims.Claim, error) {
+	engine := s.Engine(ctx)
 	return s.change(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
 		from := cl.Stage
 		before, after, err := s.cfg.Workflow.Move(cl, a, r, now)
 		if err != nil {
 			return nil, err
 		}
-		data := StageChanged{From: string(from), To: string(cl.Stage), Reason: r.Reason, Number: cl.ID, Email: cl.Claimant.Email, Language: cl.Language, Assignee: cl.Assignee}
-		if workflow.Terminal(cl.Stage) && cl.Decision != nil {
-			data.Instructions = cl.Decision.Instructions
+		if engine != nil {
+			engine.Moved(cl, from, now)
+		}
+		data := StageChanged{From: string(from), To: string(cl.Stage), Reason: r.Reason, Number: cl.ID, Email: cl.Claimant.Email, Language: cl.Language, Assignee: cl.Assignee,
+			ClaimantName: cl.Claimant.Name}
+		if (workflow.Terminal(cl.Stage) || cl.Stage == workflow.Implementation) && cl.Decision != nil {
+			data.Instructions, data.Resolution, data.WarrantyCase = cl.Decision.Instructions, string(cl.Decision.Resolution), cl.Decision.WarrantyCase
 		}
 		return &Outcome{EventType: "stage.changed", Before: before, After: after, Notify: outbox.StageChanged, Data: data}, nil
 	})

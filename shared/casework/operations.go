@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
@@ -89,9 +90,12 @@ func (s *Service) Decide(ctx context.Context, c Caller, id string, version int, 
 	})
 }
 
-// Roster tells whether a user is an active claims manager.
+// Roster knows the claims managers and the customers' personal managers.
 type Roster interface {
-	ActiveManager(ctx context.Context, userID string) (bool, error)
+	// ManagerByID returns apperr.NotFound for a user not on the roster.
+	ManagerByID(ctx context.Context, id string) (*assignment.Manager, error)
+	// PersonalManager returns the customer's personal manager key ("" for none).
+	PersonalManager(ctx context.Context, customerID string) (string, error)
 }
 
 // AssignedData is the outbox data of an assignment.
@@ -103,8 +107,9 @@ type AssignedData struct {
 }
 
 // Reassign gives a claim to another manager: supervisors only, with a reason;
-// open tasks of the previous manager move along. Errors: Forbidden, Invalid
-// (unknown manager, no reason), Conflict.
+// open tasks of the previous manager move along. The customer's personal
+// manager cannot take the customer's claim. Errors: Forbidden, Invalid
+// (unknown or inactive manager, the personal manager, no reason), Conflict.
 func (s *Service) Reassign(ctx context.Context, c Caller, roster Roster, id string, version int, assignee, reason string) (*claims.Claim, error) {
 	if c.Principal == nil || !c.Principal.Has(auth.Supervisor) {
 		return nil, apperr.Errorf(apperr.Forbidden, "supervisors reassign claims")
@@ -113,16 +118,26 @@ func (s *Service) Reassign(ctx context.Context, c Caller, roster Roster, id stri
 	if reason == "" {
 		return nil, apperr.InvalidField("reason", "a reassignment needs a reason")
 	}
-	ok, err := roster.ActiveManager(ctx, assignee)
+	m, err := roster.ManagerByID(ctx, assignee)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
+		return nil, apperr.InvalidField("assignee", "not a claims manager")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reassign: %w", err)
 	}
-	if !ok {
+	if !m.Active {
 		return nil, apperr.InvalidField("assignee", "not an active claims manager")
 	}
 	return s.change(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
 		if workflow.Terminal(cl.Stage) {
 			return nil, apperr.Errorf(apperr.Conflict, "the claim is %s", cl.Stage)
+		}
+		pm, err := roster.PersonalManager(ctx, cl.CustomerID)
+		if err != nil {
+			return nil, fmt.Errorf("reassign: %w", err)
+		}
+		if pm != "" && (pm == assignment.PersonalKey(m.ID) || pm == assignment.PersonalKey(m.Email)) {
+			return nil, apperr.InvalidField("assignee", "the customer's personal manager does not handle the customer's claims")
 		}
 		if cl.Assignee == assignee {
 			return nil, apperr.Errorf(apperr.Conflict, "the claim is already assigned to %s", assignee)

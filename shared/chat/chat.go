@@ -257,6 +257,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 	name := strings.Join(strings.Fields(claims.CleanText(p.AuthorName)), " ")
 
 	var msg claims.Message
+	engine := s.Work.Engine(ctx)
 	cl, err := s.Work.Apply(ctx, c, claimID, version, func(cl *claims.Claim, a workflow.Actor, at time.Time) (*casework.Outcome, error) {
 		role, err := authorRole(c, a)
 		if err != nil {
@@ -275,6 +276,10 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 		for _, f := range files {
 			f.UploadedAt, f.UploadedBy = at, a.ID
 			msg.Attachments = append(msg.Attachments, f)
+		}
+		if engine != nil && (role == RoleManager || role == RoleSupervisor) {
+			// A word from the claims department is a response.
+			engine.Responded(cl, at)
 		}
 		length := utf8.RuneCountInString(body)
 		return &casework.Outcome{

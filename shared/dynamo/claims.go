@@ -46,8 +46,14 @@ type claimItem struct {
 	// GSI4 is the worklist: open assigned claims by urgency.
 	GSI4PK string `json:"GSI4PK,omitempty"`
 	GSI4SK string `json:"GSI4SK,omitempty"`
+	// GSI5 holds the claims the SLA check must look at, by when.
+	GSI5PK string `json:"GSI5PK,omitempty"`
+	GSI5SK string `json:"GSI5SK,omitempty"`
 	claims.Claim
 }
+
+// SLADue is the GSI5 partition of claims with an SLA check to come.
+const SLADue = "SLA#DUE"
 
 func newClaimItem(c *claims.Claim) claimItem {
 	it := claimItem{PK: claimPK(c.ID), SK: metaSK, Entity: "claim", Claim: *c}
@@ -57,6 +63,9 @@ func newClaimItem(c *claims.Claim) claimItem {
 		if !workflow.Terminal(c.Stage) {
 			it.GSI4PK, it.GSI4SK = "WORK#"+c.Assignee, WorklistKey(c)
 		}
+	}
+	if c.SLA != nil && !c.SLA.NextCheck.IsZero() && !workflow.Terminal(c.Stage) {
+		it.GSI5PK, it.GSI5SK = SLADue, c.SLA.NextCheck.UTC().Format(timeLayout)+"#"+c.ID
 	}
 	return it
 }
@@ -658,44 +667,6 @@ func (s *Store) claimsByID(ctx context.Context, ids []string) ([]claims.Claim, e
 	return out, nil
 }
 
-// Delivered reports whether an outbox event was delivered.
-func (s *Store) Delivered(ctx context.Context, e outbox.Event) (bool, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: key(claimPK(e.ClaimID), "OUTBOX#"+e.ID), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return false, fmt.Errorf("outbox event %s: %w", e.ID, err)
-	}
-	var it struct {
-		DeliveredAt string `json:"deliveredAt"`
-	}
-	if err := unmarshal(out.Item, &it); err != nil {
-		return false, err
-	}
-	return it.DeliveredAt != "", nil
-}
-
-// MarkDelivered records an outbox event's delivery and takes it off the
-// pending index.
-func (s *Store) MarkDelivered(ctx context.Context, e outbox.Event) error {
-	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
-		UpdateExpression:          aws.String("SET deliveredAt = :at REMOVE GSI3PK, GSI3SK"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(time.Now().UTC().Format(time.RFC3339Nano))},
-	})
-	if err != nil {
-		if isConditionFailed(err, -1) {
-			// Not from our outbox (a relay test message or a purged claim):
-			// nothing to record.
-			return nil
-		}
-		return fmt.Errorf("mark event %s delivered: %w", e.ID, err)
-	}
-	return nil
-}
-
 // ApplyChange writes a versioned change atomically: the claim's new state,
 // its history entry, and the change's files and outbox events. It returns
 // apperr.Conflict (with the current version in Details) when another change
@@ -872,4 +843,43 @@ func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) 
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// DueClaims returns a page of the claims whose SLA check is due by until,
+// earliest first (GSI5: only those claims are read, never the table). start
+// continues after a previous page ("" = first page); next is "" on the last.
+func (s *Store) DueClaims(ctx context.Context, until time.Time, limit int, start string) (due []claims.Claim, next string, err error) {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String("GSI5"),
+		KeyConditionExpression: aws.String("GSI5PK = :pk AND GSI5SK <= :until"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(SLADue), ":until": str(until.UTC().Format(timeLayout) + "~"),
+		},
+		Limit: aws.Int32(int32(min(max(limit, 1), 500))),
+	}
+	if start != "" {
+		i := strings.LastIndexByte(start, '#')
+		if i < 0 || !claims.ValidNumber(start[i+1:]) {
+			return nil, "", apperr.InvalidField("start", "not a key of the due index")
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			"GSI5PK": str(SLADue), "GSI5SK": str(start), "PK": str(claimPK(start[i+1:])), "SK": str(metaSK),
+		}
+	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("due claims: %w", err)
+	}
+	for _, item := range out.Items {
+		var it claimItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", err
+		}
+		due = append(due, it.Claim)
+	}
+	if v, ok := out.LastEvaluatedKey["GSI5SK"].(*types.AttributeValueMemberS); ok {
+		next = v.Value
+	}
+	return due, next, nil
 }

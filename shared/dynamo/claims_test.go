@@ -222,42 +222,38 @@ func TestNextNumberConcurrent(t *testing.T) {
 	}
 }
 
-func TestOutboxDelivery(t *testing.T) {
+func TestOutboxReceived(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
 	nc := newClaim(t, 1, claimOpts{})
 	db.create(t, nc)
 	ev := nc.Outbox[0]
 
-	delivered, err := db.store.Delivered(ctx, ev)
-	if err != nil || delivered {
-		t.Fatalf("Delivered before MarkDelivered = %v, %v; want false", delivered, err)
-	}
 	if pending := db.pendingOutbox(t); !cmp.Equal([]string{ev.ID}, pending) {
 		t.Errorf("pending outbox = %v, want [%s]", pending, ev.ID)
 	}
-	if err := db.store.MarkDelivered(ctx, ev); err != nil {
-		t.Fatalf("MarkDelivered: %v", err)
-	}
-	delivered, err = db.store.Delivered(ctx, ev)
-	if err != nil || !delivered {
-		t.Errorf("Delivered after MarkDelivered = %v, %v; want true", delivered, err)
+	if err := db.store.MarkReceived(ctx, ev); err != nil {
+		t.Fatalf("MarkReceived: %v", err)
 	}
 	if pending := db.pendingOutbox(t); len(pending) != 0 {
-		t.Errorf("pending outbox after delivery = %v, want none", pending)
+		t.Errorf("pending outbox after the notifier received the event = %v, want none", pending)
+	}
+	if it := db.item(t, "CLAIM#"+nc.Claim.ID, "OUTBOX#"+ev.ID); it == nil || it["receivedAt"] == nil {
+		t.Errorf("outbox item after MarkReceived = %v, want it kept with receivedAt", it)
+	}
+	// A redelivery marks nothing again.
+	if err := db.store.MarkReceived(ctx, ev); err != nil {
+		t.Errorf("MarkReceived again: %v", err)
 	}
 
 	// An event that is not ours (a purged claim) is acknowledged without a trace.
 	stray := outbox.Event{ID: "stray", ClaimID: "RC-2026-000999"}
 	before := db.itemCount(t)
-	if err := db.store.MarkDelivered(ctx, stray); err != nil {
-		t.Errorf("MarkDelivered of an unknown event: %v", err)
+	if err := db.store.MarkReceived(ctx, stray); err != nil {
+		t.Errorf("MarkReceived of an unknown event: %v", err)
 	}
 	if after := db.itemCount(t); after != before {
-		t.Errorf("MarkDelivered of an unknown event changed the item count from %d to %d", before, after)
-	}
-	if delivered, err := db.store.Delivered(ctx, stray); err != nil || delivered {
-		t.Errorf("Delivered(unknown) = %v, %v; want false", delivered, err)
+		t.Errorf("MarkReceived of an unknown event changed the item count from %d to %d", before, after)
 	}
 }
 

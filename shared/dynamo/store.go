@@ -7,11 +7,12 @@
 // Layout (PK / SK):
 //
 //	CLAIM#<id>          #META               the claim; GSI1 = STAGE#<stage>, GSI2 = ASSIGNEE#<user>,
-//	                                        GSI4 = WORK#<user> (open claims by urgency)
+//	                                        GSI4 = WORK#<user> (open claims by urgency), GSI5 = SLA#DUE
+//	                                        (open claims by their next SLA check)
 //	CLAIM#<id>          FILE#<at>#<id>      an attachment
 //	CLAIM#<id>          MSG#<at>#<id>       a chat message
 //	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
-//	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING while undelivered
+//	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order)
 //	ORDER#<number>      #ORDER              an order: source (ERP upsert, replay-safe by erpVersion) or
@@ -27,7 +28,12 @@
 //	                                        assignment pool (turn#<pool key>)
 //	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id>
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
+//	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
 //	QR#<id>             #QR                 issued QR code; QRBATCH#<batch> / QR#<id> lists a batch
+//	DELIVERY#<event id> <delivery key>      one delivery of an event made (mail:claimant, webhook:<id>, ...; TTL 30 days)
+//	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
+//	                                        GSI1 = UNREAD#<recipient> while unread
+//	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

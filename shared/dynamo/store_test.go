@@ -8,9 +8,11 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/webhook"
 )
 
 func TestPing(t *testing.T) {
@@ -45,16 +47,28 @@ func TestMissingTableIsInternal(t *testing.T) {
 			_, err := s.ListClaims(ctx, registry.ListSpec{Dim: registry.DimDealer, Value: "D-100", Limit: 5})
 			return err
 		},
-		"ApplyChange":   func() error { return s.ApplyChange(ctx, assignChange(t, d, "mgr-1", base)) },
-		"Delivered":     func() error { _, err := s.Delivered(ctx, nc.Outbox[0]); return err },
-		"MarkDelivered": func() error { return s.MarkDelivered(ctx, outbox.Event{ID: "e", ClaimID: nc.Claim.ID}) },
-		"Catalog":       func() error { _, err := s.Catalog(ctx); return err },
-		"PutCategory":   func() error { return s.PutCategory(ctx, mustSeed(t).Categories[0]) },
-		"PutType":       func() error { return s.PutType(ctx, mustSeed(t).Types[0]) },
-		"SeedCatalog":   func() error { _, err := s.SeedCatalog(ctx, mustSeed(t)); return err },
-		"PutQRCodes":    func() error { return s.PutQRCodes(ctx, []qrcode.Record{{ID: "Q1", BatchID: "B"}}) },
-		"QRCode":        func() error { _, err := s.QRCode(ctx, "Q1"); return err },
-		"QRBatch":       func() error { _, err := s.QRBatch(ctx, "B"); return err },
+		"ApplyChange":      func() error { return s.ApplyChange(ctx, assignChange(t, d, "mgr-1", base)) },
+		"MarkReceived":     func() error { return s.MarkReceived(ctx, outbox.Event{ID: "e", ClaimID: nc.Claim.ID}) },
+		"DoneDeliveries":   func() error { _, err := s.DoneDeliveries(ctx, "e"); return err },
+		"MarkDeliveryDone": func() error { return s.MarkDeliveryDone(ctx, "e", "mail:claimant", base) },
+		"PutNote": func() error {
+			return s.PutNote(ctx, notify.Note{ID: notify.NoteID(base, "e", "user:u"), Recipient: "user:u", At: base})
+		},
+		"Notes": func() error { _, err := s.Notes(ctx, notify.NoteQuery{Recipient: "user:u", Limit: 5}); return err },
+		"MarkNoteRead": func() error {
+			_, err := s.MarkNoteRead(ctx, "user:u", notify.NoteID(base, "e", "user:u"), base)
+			return err
+		},
+		"WebhookTargets":   func() error { _, err := s.WebhookTargets(ctx); return err },
+		"WebhookTarget":    func() error { _, err := s.WebhookTarget(ctx, "crm"); return err },
+		"PutWebhookTarget": func() error { _, err := s.PutWebhookTarget(ctx, webhook.Target{ID: "crm"}); return err },
+		"Catalog":          func() error { _, err := s.Catalog(ctx); return err },
+		"PutCategory":      func() error { return s.PutCategory(ctx, mustSeed(t).Categories[0]) },
+		"PutType":          func() error { return s.PutType(ctx, mustSeed(t).Types[0]) },
+		"SeedCatalog":      func() error { _, err := s.SeedCatalog(ctx, mustSeed(t)); return err },
+		"PutQRCodes":       func() error { return s.PutQRCodes(ctx, []qrcode.Record{{ID: "Q1", BatchID: "B"}}) },
+		"QRCode":           func() error { _, err := s.QRCode(ctx, "Q1"); return err },
+		"QRBatch":          func() error { _, err := s.QRBatch(ctx, "B"); return err },
 	}
 	for name, call := range calls {
 		if got := apperr.CodeOf(call()); got != apperr.Internal {

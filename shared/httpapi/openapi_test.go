@@ -28,10 +28,13 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/webhook"
 )
 
 // loadSpec parses and validates the embedded OpenAPI document.
@@ -124,10 +127,13 @@ func registeredRoutes() map[string][]string {
 	(&CaseworkAPI{}).Register(claimsRouter)
 	(&OrdersAPI{}).Register(claimsRouter)
 	(&MessagesAPI{}).Register(claimsRouter)
+	(&NotificationsAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
 	(&RosterAPI{}).Register(admin)
 	(&OpsAPI{}).Register(admin)
+	(&SLAAdminAPI{}).Register(admin)
+	(&WebhooksAPI{}).Register(admin)
 	return map[string][]string{
 		"PublicFunction": public.RouteKeys(),
 		"ClaimsFunction": claimsRouter.RouteKeys(),
@@ -325,6 +331,11 @@ var schemaChecks = []schemaCheck{
 	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
 	{"DeadLetterStatus", reflect.TypeFor[sqsbus.DeadLetterStatus](), "response"},
 	{"MoveTask", reflect.TypeFor[sqsbus.MoveTask](), "response"},
+	{"SLAConfig", reflect.TypeFor[sla.Config](), "both"},
+	{"SLAPolicy", reflect.TypeFor[sla.Policy](), "both"},
+	{"WorkingCalendar", reflect.TypeFor[sla.Calendar](), "both"},
+	{"WorkingHours", reflect.TypeFor[sla.WorkingHours](), "both"},
+	{"CalendarYear", reflect.TypeFor[sla.Year](), "both"},
 	{"WorkItem", reflect.TypeFor[registry.WorkItem](), "response"},
 	{"Claimant", reflect.TypeFor[claims.Claimant](), "both"},
 	{"Product", reflect.TypeFor[claims.Product](), "both"},
@@ -371,43 +382,52 @@ var schemaChecks = []schemaCheck{
 	{"CreatedOrder", reflect.TypeFor[CreatedOrder](), "response"},
 	{"ClaimRef", reflect.TypeFor[ClaimRef](), "response"},
 	{"OrderView", reflect.TypeFor[OrderView](), "response"},
+	{"Notification", reflect.TypeFor[notify.Note](), "response"},
+	{"NotificationPage", reflect.TypeFor[notify.InboxPage](), "response"},
+	{"WebhookTarget", reflect.TypeFor[webhook.Target](), "response"},
+	{"WebhookTargetInput", reflect.TypeFor[WebhookTargetInput](), "request"},
+	{"WebhookTargetCreated", reflect.TypeFor[WebhookTargetCreated](), "response"},
+	{"WebhookTargetList", reflect.TypeFor[WebhookTargetList](), "response"},
 }
 
 // unchecked are the object schemas without a Go type to compare with.
 var unchecked = map[string]string{
-	"Health":          "a map literal in RegisterHealth",
-	"GatewayError":    "written by API Gateway, not by Go",
-	"ClaimForm":       "an urlencoded form read field by field",
-	"MessageForm":     "an urlencoded form read field by field",
-	"AttachRequest":   "an anonymous struct in ClaimsAPI.attach",
-	"InvalidError":    "Error with its code fixed",
-	"Name":            "catalog.Text, a map",
-	"Description":     "catalog.Text, a map",
-	"Instructions":    "catalog.Text, a map",
-	"Hint":            "catalog.Text, a map",
-	"DocumentTitle":   "catalog.Text, a map",
-	"ErrorCode":       "",
-	"HTMLPage":        "",
-	"Role":            "",
-	"CatalogID":       "",
-	"Priority":        "",
-	"MediaType":       "",
-	"UploadMediaType": "",
-	"RequiredField":   "",
-	"ClaimNumber":     "",
-	"Channel":         "",
-	"DesiredResult":   "",
-	"Stage":           "",
-	"Language":        "",
-	"SerialNumber":    "",
-	"DateOrTime":      "",
-	"UploadID":        "",
-	"QRKind":          "",
-	"Version":         "",
-	"ManagerID":       "",
-	"AbsenceKind":     "",
-	"OrderNumber":     "",
-	"OrderKind":       "",
+	"Health":              "a map literal in RegisterHealth",
+	"GatewayError":        "written by API Gateway, not by Go",
+	"ClaimForm":           "an urlencoded form read field by field",
+	"MessageForm":         "an urlencoded form read field by field",
+	"AttachRequest":       "an anonymous struct in ClaimsAPI.attach",
+	"InvalidError":        "Error with its code fixed",
+	"Name":                "catalog.Text, a map",
+	"Description":         "catalog.Text, a map",
+	"Instructions":        "catalog.Text, a map",
+	"Hint":                "catalog.Text, a map",
+	"DocumentTitle":       "catalog.Text, a map",
+	"ErrorCode":           "",
+	"HTMLPage":            "",
+	"Role":                "",
+	"CatalogID":           "",
+	"Priority":            "",
+	"MediaType":           "",
+	"UploadMediaType":     "",
+	"RequiredField":       "",
+	"ClaimNumber":         "",
+	"Channel":             "",
+	"DesiredResult":       "",
+	"Stage":               "",
+	"Language":            "",
+	"SerialNumber":        "",
+	"DateOrTime":          "",
+	"UploadID":            "",
+	"QRKind":              "",
+	"Version":             "",
+	"ManagerID":           "",
+	"AbsenceKind":         "",
+	"OrderNumber":         "",
+	"OrderKind":           "",
+	"EventType":           "",
+	"WebhookID":           "",
+	"WebhookSubscription": "",
 }
 
 // jsonFields returns the JSON names encoding/json uses for a struct's
@@ -647,6 +667,8 @@ func TestOpenAPIEnumsMatchGo(t *testing.T) {
 		{"ErrorCode", schemaEnum("ErrorCode"), strs(string(apperr.Invalid), string(apperr.Unprocessable), string(apperr.NotFound), string(apperr.Conflict),
 			string(apperr.Forbidden), string(apperr.Unauthorized), string(apperr.TooLarge), string(apperr.UnsupportedMedia), string(apperr.RateLimited), string(apperr.Internal))},
 		{"/samples/{name}", sampleEnum, strs(samples...)},
+		{"EventType", schemaEnum("EventType"), strs(slices.Clone(webhook.EventTypes)...)},
+		{"WebhookSubscription", schemaEnum("WebhookSubscription"), strs(append(slices.Clone(webhook.EventTypes), webhook.AllEvents)...)},
 	}
 	for _, tc := range tests {
 		if diff := cmp.Diff(tc.want, tc.got); diff != "" {

@@ -29,6 +29,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -219,6 +220,8 @@ type Config struct {
 	Workflow *workflow.Config
 	// Roster assigns new claims (nil: claims stay unassigned).
 	Roster Roster
+	// SLA starts the claims' service-level clocks (nil: none are kept).
+	SLA sla.Source
 	// Location is the company's time zone: absences are calendar days there.
 	Location *time.Location
 	Now      func() time.Time
@@ -451,6 +454,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	}
 
 	roster := s.roster(ctx)
+	engine := sla.Current(ctx, s.cfg.SLA, s.cfg.Logger)
 	c := &claims.Claim{
 		Channel:       d.Channel,
 		Claimant:      d.Claimant,
@@ -486,7 +490,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	}
 	c.ID = claims.Number(now.Year(), n)
 	token := s.cfg.Keys.TrackingToken(c.ID)
-	p := pending{sub: sub, attachments: attachments, customerID: customerID, aliases: aliases, token: token, turn: turn, now: now}
+	p := pending{sub: sub, attachments: attachments, customerID: customerID, aliases: aliases, token: token, turn: turn, now: now, engine: engine}
 	var exclude []string
 	for attempt := 0; ; attempt++ {
 		nc, err := s.prepare(c, roster, exclude, p)
@@ -541,6 +545,8 @@ type pending struct {
 	// turn is the claim's round-robin turn in its assignment pool.
 	turn int64
 	now  time.Time
+	// engine starts the claim's SLA clocks (nil: none).
+	engine *sla.Engine
 }
 
 // prepare assigns a copy of the new claim (skipping the managers in
@@ -576,6 +582,9 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 	}
 	c.HistoryHash = ev.Hash
 	s.cfg.Workflow.Start(&c, now)
+	if p.engine != nil {
+		p.engine.Start(&c, now)
+	}
 	received, err := outbox.New(outbox.ClaimReceived, c.ID, c.CreatedBy, now, outbox.Received{
 		Number: c.ID, Channel: string(c.Channel), ClaimantName: c.Claimant.Name, Email: c.Claimant.Email,
 		Language: c.Language, BaseURL: sub.BaseURL, DealerID: c.DealerID, CategoryID: c.CategoryID,

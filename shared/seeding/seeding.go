@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/cfn"
 
@@ -21,6 +23,8 @@ import (
 type ReferenceStore interface {
 	SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error)
 	SeedRoster(ctx context.Context, managers []assignment.Manager) (int, error)
+	// SeedConfigDoc writes a reference document unless one is there.
+	SeedConfigDoc(ctx context.Context, name string, doc []byte) (bool, error)
 }
 
 // Seeder is the reference-data custom resource: on Create and Update it
@@ -32,6 +36,9 @@ type Seeder struct {
 	// DemoData property is "true": a real installation's managers are real
 	// users, entered through the API.
 	Roster func() ([]assignment.Manager, error)
+	// Config returns the reference documents by name (the SLA policies and
+	// the working calendar); nil seeds none.
+	Config func() (map[string][]byte, error)
 	Store  ReferenceStore
 	Logger *slog.Logger
 }
@@ -60,6 +67,23 @@ func (s *Seeder) Handle(ctx context.Context, ev cfn.Event) (string, map[string]a
 			return physicalID, nil, fmt.Errorf("seed roster: %w", err)
 		}
 	}
-	s.Logger.InfoContext(ctx, "reference data seeded", "request", string(ev.RequestType), "catalogEntriesAdded", added, "managersAdded", managersAdded)
-	return physicalID, map[string]any{"CatalogEntriesAdded": added, "ManagersAdded": managersAdded}, nil
+	docsAdded := 0
+	if s.Config != nil {
+		docs, err := s.Config()
+		if err != nil {
+			return physicalID, nil, err
+		}
+		for _, name := range slices.Sorted(maps.Keys(docs)) {
+			wrote, err := s.Store.SeedConfigDoc(ctx, name, docs[name])
+			if err != nil {
+				return physicalID, nil, fmt.Errorf("seed %s: %w", name, err)
+			}
+			if wrote {
+				docsAdded++
+			}
+		}
+	}
+	s.Logger.InfoContext(ctx, "reference data seeded", "request", string(ev.RequestType), "catalogEntriesAdded", added,
+		"managersAdded", managersAdded, "documentsAdded", docsAdded)
+	return physicalID, map[string]any{"CatalogEntriesAdded": added, "ManagersAdded": managersAdded, "DocumentsAdded": docsAdded}, nil
 }

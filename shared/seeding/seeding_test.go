@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -19,7 +21,16 @@ import (
 type fakeStore struct {
 	catalog  map[string]bool
 	managers map[string]assignment.Manager
+	docs     map[string][]byte
 	fail     error
+}
+
+func (f *fakeStore) SeedConfigDoc(_ context.Context, name string, doc []byte) (bool, error) {
+	if _, ok := f.docs[name]; ok {
+		return false, nil
+	}
+	f.docs[name] = doc
+	return true, nil
 }
 
 func (f *fakeStore) SeedCatalog(_ context.Context, c *catalog.Catalog) (int, error) {
@@ -51,7 +62,7 @@ func (f *fakeStore) SeedRoster(_ context.Context, managers []assignment.Manager)
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{catalog: map[string]bool{}, managers: map[string]assignment.Manager{}}
+	return &fakeStore{catalog: map[string]bool{}, managers: map[string]assignment.Manager{}, docs: map[string][]byte{}}
 }
 
 func TestSeederSeedsCatalogAndRoster(t *testing.T) {
@@ -71,7 +82,7 @@ func TestSeederSeedsCatalogAndRoster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	want := map[string]any{"CatalogEntriesAdded": len(cat.Categories) + len(cat.Types), "ManagersAdded": len(managers)}
+	want := map[string]any{"CatalogEntriesAdded": len(cat.Categories) + len(cat.Types), "ManagersAdded": len(managers), "DocumentsAdded": 0}
 	if diff := cmp.Diff(want, data); diff != "" || id != "claimsdesk-reference-data" {
 		t.Errorf("Create = %q, data mismatch (-want +got):\n%s", id, diff)
 	}
@@ -88,7 +99,7 @@ func TestSeederSeedsCatalogAndRoster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if diff := cmp.Diff(map[string]any{"CatalogEntriesAdded": 0, "ManagersAdded": 1}, data); diff != "" {
+	if diff := cmp.Diff(map[string]any{"CatalogEntriesAdded": 0, "ManagersAdded": 1, "DocumentsAdded": 0}, data); diff != "" {
 		t.Errorf("Update data mismatch (-want +got):\n%s", diff)
 	}
 	if store.managers["manager-3"].Active || len(store.managers) != len(managers) {
@@ -153,5 +164,26 @@ func TestSeederFailures(t *testing.T) {
 				t.Errorf("Handle error = %v, want %v", err, broken)
 			}
 		})
+	}
+}
+
+func TestSeederWritesTheSLADocumentsOnce(t *testing.T) {
+	store := newFakeStore()
+	s := &Seeder{Catalog: seed.Catalog, Config: seed.ConfigDocs, Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	_, data, err := s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data["DocumentsAdded"] != 2 || len(store.docs["calendar"]) == 0 || len(store.docs["sla"]) == 0 {
+		t.Fatalf("first seed: %v, documents %v", data, slices.Sorted(maps.Keys(store.docs)))
+	}
+	// An administrator's edit survives the next deploy.
+	store.docs["sla"] = []byte(`{"edited":true}`)
+	_, data, err = s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestUpdate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data["DocumentsAdded"] != 0 || string(store.docs["sla"]) != `{"edited":true}` {
+		t.Errorf("second seed: %v, sla %s", data, store.docs["sla"])
 	}
 }

@@ -1,6 +1,8 @@
 // Package sqsbus is the SQS edge: it turns an SQS batch event into calls of a
-// per-message function and reports the failed ones back to Lambda
-// (ReportBatchItemFailures), so only those return to the queue.
+// per-message function, reports the failed ones back to Lambda
+// (ReportBatchItemFailures) so only those return to the queue, and spaces
+// their retries out by changing their visibility (exponential backoff by
+// receive count).
 //
 // Only this package (and the functions' main packages) may import the SQS
 // event types or the SQS SDK.
@@ -9,8 +11,15 @@ package sqsbus
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/claimsdesk/backend/shared/apperr"
 )
 
 // MessageFunc handles one message body; an error leaves the message on the
@@ -18,17 +27,115 @@ import (
 type MessageFunc func(ctx context.Context, body []byte) error
 
 // BatchHandler returns a Lambda handler for an SQS event source mapping with
-// FunctionResponseTypes: [ReportBatchItemFailures].
+// FunctionResponseTypes: [ReportBatchItemFailures]; failed messages return
+// after the queue's visibility timeout.
 func BatchHandler(fn MessageFunc, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		var res events.SQSEventResponse
-		for _, rec := range ev.Records {
-			if err := fn(ctx, []byte(rec.Body)); err != nil {
-				logger.WarnContext(ctx, "message failed", "messageId", rec.MessageId,
-					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "error", err.Error())
-				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
-			}
-		}
-		return res, nil
+	return (&Consumer{Handle: fn, Logger: logger}).HandleBatch
+}
+
+// VisibilityChanger is the part of the SQS client the backoff uses.
+type VisibilityChanger interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// Backoff spaces out the retries of failed messages: the n-th receive that
+// fails hides the message for Base·2^(n-1), at most Max. A message that can
+// never succeed (an apperr.Invalid error: it is malformed) is hidden for Max
+// every time, so it reaches the dead-letter queue after the queue's
+// maxReceiveCount without being retried quickly.
+type Backoff struct {
+	Client   VisibilityChanger
+	QueueURL string
+	// Base is the first delay (default 30 s); Max caps every delay (default
+	// 15 minutes; SQS allows up to 12 hours).
+	Base, Max time.Duration
+}
+
+// Delay is how long a message that failed with err on its receiveCount-th
+// receive waits before the next attempt.
+func (b *Backoff) Delay(receiveCount int, err error) time.Duration {
+	base, ceiling := b.Base, b.Max
+	if base <= 0 {
+		base = 30 * time.Second
 	}
+	if ceiling <= 0 {
+		ceiling = 15 * time.Minute
+	}
+	ceiling = min(ceiling, 12*time.Hour)
+	if apperr.Is(err, apperr.Invalid) {
+		return ceiling
+	}
+	d := base
+	for i := 1; i < receiveCount && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+// hide sets the message's visibility timeout to the delay.
+func (b *Backoff) hide(ctx context.Context, receiptHandle string, d time.Duration) error {
+	_, err := b.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(b.QueueURL), ReceiptHandle: aws.String(receiptHandle),
+		VisibilityTimeout: int32(d / time.Second),
+	})
+	return err
+}
+
+// Consumer handles the messages of SQS batch events.
+type Consumer struct {
+	Handle MessageFunc
+	// Backoff spaces out retries (nil: failed messages return after the
+	// queue's visibility timeout).
+	Backoff *Backoff
+	// Parallel bounds the messages handled at once (default 10: a whole
+	// batch, so one slow message does not hold up the others).
+	Parallel int
+	Logger   *slog.Logger
+}
+
+// HandleBatch handles an SQS event and reports the failed messages.
+func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	logger := c.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	parallel := c.Parallel
+	if parallel <= 0 {
+		parallel = 10
+	}
+	failed := make([]bool, len(ev.Records))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, rec := range ev.Records {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := c.Handle(ctx, []byte(rec.Body))
+			if err == nil {
+				return
+			}
+			failed[i] = true
+			count, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+			count = max(count, 1)
+			attrs := []any{"messageId", rec.MessageId, "receiveCount", count, "error", err.Error()}
+			if c.Backoff != nil && rec.ReceiptHandle != "" {
+				delay := c.Backoff.Delay(count, err)
+				attrs = append(attrs, "retryIn", delay.String())
+				if herr := c.Backoff.hide(ctx, rec.ReceiptHandle, delay); herr != nil {
+					attrs = append(attrs, "backoffError", herr.Error())
+				}
+			}
+			logger.WarnContext(ctx, "message failed", attrs...)
+		}()
+	}
+	wg.Wait()
+	var res events.SQSEventResponse
+	for i, rec := range ev.Records {
+		if failed[i] {
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		}
+	}
+	return res, nil
 }

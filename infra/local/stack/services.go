@@ -316,6 +316,12 @@ func StartServices(dir, addr, region, account string, logger *slog.Logger) (*Ser
 	return s, nil
 }
 
+// DynamoDBStats returns the embedded DynamoDB's counters.
+func (s *Services) DynamoDBStats() (dynamodb.Stats, bool) { return s.emb.dynamoStats() }
+
+// ResetDynamoDBStats zeroes the embedded DynamoDB's counters.
+func (s *Services) ResetDynamoDBStats() { s.emb.resetDynamoStats() }
+
 // Close stops the endpoint and flushes state.
 func (s *Services) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -723,16 +723,20 @@ func (h levelHandler) WithGroup(name string) slog.Handler {
 
 // DynamoDBStats returns the embedded DynamoDB's counters (requests per
 // operation, items read, capacity); false when DynamoDB is external.
-func (s *Stack) DynamoDBStats() (dynamodb.Stats, bool) {
-	if s.emb == nil || s.emb.dynamodb == nil {
-		return dynamodb.Stats{}, false
-	}
-	return s.emb.dynamodb.Stats(), true
-}
+func (s *Stack) DynamoDBStats() (dynamodb.Stats, bool) { return s.emb.dynamoStats() }
 
 // ResetDynamoDBStats zeroes the embedded DynamoDB's counters.
-func (s *Stack) ResetDynamoDBStats() {
-	if s.emb != nil && s.emb.dynamodb != nil {
-		s.emb.dynamodb.ResetStats()
+func (s *Stack) ResetDynamoDBStats() { s.emb.resetDynamoStats() }
+
+func (e *embedded) dynamoStats() (dynamodb.Stats, bool) {
+	if e == nil || e.dynamodb == nil {
+		return dynamodb.Stats{}, false
+	}
+	return e.dynamodb.Stats(), true
+}
+
+func (e *embedded) resetDynamoStats() {
+	if e != nil && e.dynamodb != nil {
+		e.dynamodb.ResetStats()
 	}
 }

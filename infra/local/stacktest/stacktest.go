@@ -246,6 +246,13 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 // and stops them when the test ends.
 func Services(t testing.TB) *stack.Provisioned {
 	t.Helper()
+	_, p := EmbeddedServices(t)
+	return p
+}
+
+// EmbeddedServices is Services with the endpoint itself (for its counters).
+func EmbeddedServices(t testing.TB) (*stack.Services, *stack.Provisioned) {
+	t.Helper()
 	svc, err := stack.StartServices("", "127.0.0.1:0", "eu-central-1", "123456789012", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +264,7 @@ func Services(t testing.TB) *stack.Provisioned {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return svc, p
 }
 
 // Main runs a test binary's tests against one stack of the project started
@@ -285,10 +292,14 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 		// the public form would be shared by all tests.
 		// Tests change the manager roster and the catalog and expect the
 		// next claim to see the change: no reference-data caches.
-		Parameters: map[string]string{"DemoData": "true"},
+		// Failed notifications retry after 1 s, 2 s, 4 s, ... and webhook
+		// calls give up after 2 s, so retry tests take seconds; new webhook
+		// targets are seen at once.
+		Parameters: map[string]string{"DemoData": "true", "SupervisorsEmail": "supervisors@claimsdesk.example"},
 		EnvVars: map[string]map[string]string{
 			"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"},
-			"Parameters":     {"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0"},
+			"Parameters": {"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0",
+				"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2", "WEBHOOK_CACHE_SECONDS": "0"},
 		},
 	})
 	cancel()

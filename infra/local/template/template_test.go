@@ -49,7 +49,7 @@ func TestProjectTemplate(t *testing.T) {
 			t.Errorf("NotifierFunction env %s = %q, want %q", k, notifier.Env[k], v)
 		}
 	}
-	if notifier.Runtime != "provided.al2023" || notifier.Handler != "bootstrap" || notifier.MemoryMB != 256 || notifier.Timeout != 10*time.Second {
+	if notifier.Runtime != "provided.al2023" || notifier.Handler != "bootstrap" || notifier.MemoryMB != 256 || notifier.Timeout != 30*time.Second {
 		t.Errorf("globals not merged: %+v", notifier)
 	}
 	if diff := cmp.Diff([]string{"arm64"}, notifier.Architectures); diff != "" {

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/notify"
+	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/webhook"
+)
+
+// Notifier wires the NotifierFunction's channels (mail through SES,
+// webhooks, in-app notes) and the backoff of its queue's failed messages
+// from the environment: MAIL_FROM (required), SUPERVISORS_EMAIL,
+// PUBLIC_BASE_URL, NOTIFY_RETRY_BASE_SECONDS (default 30),
+// WEBHOOK_TIMEOUT_SECONDS (default 10), WEBHOOK_CACHE_SECONDS (default 30),
+// ROSTER_CACHE_SECONDS (default 30) and NOTIFICATIONS_QUEUE_URL.
+func (a *App) Notifier() (*notify.Notifier, *sqsbus.Backoff, error) {
+	if a.Mailer == nil {
+		return nil, nil, fmt.Errorf("environment variable MAIL_FROM is not set")
+	}
+	queue, err := env("NOTIFICATIONS_QUEUE_URL")
+	if err != nil {
+		return nil, nil, err
+	}
+	retryBase, err := seconds("NOTIFY_RETRY_BASE_SECONDS", 30*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	webhookTimeout, err := seconds("WEBHOOK_TIMEOUT_SECONDS", 10*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	targetsTTL, err := seconds("WEBHOOK_CACHE_SECONDS", 30*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	rosterTTL, err := seconds("ROSTER_CACHE_SECONDS", 30*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	if retryBase <= 0 {
+		retryBase = time.Second
+	}
+	n := notify.New(notify.Config{
+		Mailer: a.Mailer, Deliveries: a.Store, Roster: a.Store, Targets: a.Store, Notes: a.Store, Claims: a.Store,
+		Poster:           &webhook.Client{Key: a.Keys.Webhook, Timeout: webhookTimeout},
+		Keys:             a.Keys,
+		SupervisorsEmail: os.Getenv("SUPERVISORS_EMAIL"),
+		PublicBaseURL:    a.PublicBaseURL,
+		Location:         a.Location,
+		RosterTTL:        rosterTTL, TargetsTTL: targetsTTL,
+		Logger: a.Logger,
+	})
+	backoff := &sqsbus.Backoff{Client: a.SQS, QueueURL: queue, Base: retryBase, Max: 15 * time.Minute}
+	return n, backoff, nil
+}

@@ -1,0 +1,292 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/notify"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/webhook"
+)
+
+// How long the notifier's records live (DynamoDB's TTL removes them).
+const (
+	// DeliveryTTL outlives every redelivery of an event: the queue keeps a
+	// message 4 days, the dead-letter queue 14, and a redrive re-sends it.
+	DeliveryTTL = 30 * 24 * time.Hour
+	// NoteTTL is how long in-app notes stay in their inbox.
+	NoteTTL = 90 * 24 * time.Hour
+)
+
+// MarkReceived takes an outbox event off the pending index (GSI3): it has
+// reached the notifier. An event that is not pending (received before, or
+// not from this table's outbox) is left alone.
+func (s *Store) MarkReceived(ctx context.Context, e outbox.Event) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+		UpdateExpression:          aws.String("SET receivedAt = :at REMOVE GSI3PK, GSI3SK"),
+		ConditionExpression:       aws.String("attribute_exists(GSI3PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(time.Now().UTC().Format(time.RFC3339Nano))},
+	})
+	if err != nil && !isConditionFailed(err, -1) {
+		return fmt.Errorf("mark event %s received: %w", e.ID, err)
+	}
+	return nil
+}
+
+func deliveryPK(eventID string) string { return "DELIVERY#" + eventID }
+
+// DoneDeliveries returns the keys of an event's deliveries already made, with
+// one (consistent) query of the event's delivery items.
+func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deliveryPK(eventID))},
+		ProjectionExpression:      aws.String("SK"),
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("deliveries of event %s: %w", eventID, err)
+		}
+		for _, item := range page.Items {
+			if v, ok := item["SK"].(*types.AttributeValueMemberS); ok {
+				out[v.Value] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// MarkDeliveryDone records that one delivery of an event was made.
+func (s *Store) MarkDeliveryDone(ctx context.Context, eventID, deliveryKey string, at time.Time) error {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"),
+			"at": str(at.UTC().Format(time.RFC3339Nano)), "ttl": num(at.Add(DeliveryTTL).Unix()),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("mark delivery %s of event %s done: %w", deliveryKey, eventID, err)
+	}
+	return nil
+}
+
+// noteItem is an in-app note: INBOX#<recipient> / NOTE#<at>#<id>; unread
+// notes are also on GSI1 under UNREAD#<recipient> (a sparse index: reading
+// a note takes it off).
+type noteItem struct {
+	PK        string `json:"PK"`
+	SK        string `json:"SK"`
+	Entity    string `json:"entity"`
+	GSI1PK    string `json:"GSI1PK,omitempty"`
+	GSI1SK    string `json:"GSI1SK,omitempty"`
+	TTL       int64  `json:"ttl"`
+	ID        string `json:"id"`
+	Recipient string `json:"recipient"`
+	ClaimID   string `json:"claimId"`
+	EventType string `json:"eventType"`
+	EventID   string `json:"eventId"`
+	Title     string `json:"title"`
+	Text      string `json:"text"`
+	TitleEN   string `json:"titleEn"`
+	TextEN    string `json:"textEn"`
+	At        string `json:"at"`
+	Read      bool   `json:"read"`
+	ReadAt    string `json:"readAt,omitempty"`
+}
+
+func inboxPK(recipient string) string { return "INBOX#" + recipient }
+
+func unreadPK(recipient string) string { return "UNREAD#" + recipient }
+
+func noteSK(at time.Time, id string) string { return "NOTE#" + at.UTC().Format(timeLayout) + "#" + id }
+
+func (it *noteItem) note() notify.Note {
+	n := notify.Note{ID: it.ID, Recipient: it.Recipient, ClaimID: it.ClaimID, EventType: it.EventType, EventID: it.EventID,
+		Title: it.Title, Text: it.Text, TitleEN: it.TitleEN, TextEN: it.TextEN, Read: it.Read}
+	n.At, _ = time.Parse(time.RFC3339Nano, it.At)
+	if it.ReadAt != "" {
+		n.ReadAt, _ = time.Parse(time.RFC3339Nano, it.ReadAt)
+	}
+	return n
+}
+
+// PutNote writes a note into its recipient's inbox unless the inbox has it
+// already (a redelivered event keeps the stored note, read or not).
+func (s *Store) PutNote(ctx context.Context, n notify.Note) error {
+	at, ok := notify.NoteTime(n.ID)
+	if !ok {
+		return fmt.Errorf("put note: %q is not a note ID", n.ID)
+	}
+	sk := noteSK(at, n.ID)
+	it := noteItem{
+		PK: inboxPK(n.Recipient), SK: sk, Entity: "note", TTL: n.At.Add(NoteTTL).Unix(),
+		ID: n.ID, Recipient: n.Recipient, ClaimID: n.ClaimID, EventType: n.EventType, EventID: n.EventID,
+		Title: n.Title, Text: n.Text, TitleEN: n.TitleEN, TextEN: n.TextEN, At: n.At.UTC().Format(time.RFC3339Nano), Read: n.Read,
+	}
+	if n.Read {
+		it.ReadAt = n.ReadAt.UTC().Format(time.RFC3339Nano)
+	} else {
+		it.GSI1PK, it.GSI1SK = unreadPK(n.Recipient), sk
+	}
+	m, err := marshal(it)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if err != nil && !isConditionFailed(err, -1) {
+		return fmt.Errorf("put note %s for %s: %w", n.ID, n.Recipient, err)
+	}
+	return nil
+}
+
+// Notes returns a page of an inbox, newest first: all its notes, or its
+// unread ones from the sparse GSI1 (one query either way).
+func (s *Store) Notes(ctx context.Context, q notify.NoteQuery) (*notify.NotePage, error) {
+	in := &dynamodb.QueryInput{
+		TableName:        aws.String(s.table),
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(min(max(q.Limit, 1), 100))),
+	}
+	pkAttr, skAttr, pk := "PK", "SK", inboxPK(q.Recipient)
+	if q.Unread {
+		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI1"), "GSI1PK", "GSI1SK", unreadPK(q.Recipient)
+	}
+	// An inbox partition (and its unread partition) holds notes only.
+	vals := map[string]types.AttributeValue{":pk": str(pk)}
+	cond := pkAttr + " = :pk"
+	if q.Before != "" {
+		at, ok := notify.NoteTime(q.Before)
+		if !ok {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		cond += " AND " + skAttr + " < :before"
+		vals[":before"] = str(noteSK(at, q.Before))
+	}
+	in.KeyConditionExpression = aws.String(cond)
+	in.ExpressionAttributeValues = vals
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("notes of %s: %w", q.Recipient, err)
+	}
+	page := &notify.NotePage{More: len(out.LastEvaluatedKey) > 0}
+	for _, item := range out.Items {
+		var it noteItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		page.Notes = append(page.Notes, it.note())
+	}
+	return page, nil
+}
+
+// MarkNoteRead marks a note of an inbox read (keeping the first reading
+// time) and takes it off the unread index; apperr.NotFound when the inbox
+// has no such note.
+func (s *Store) MarkNoteRead(ctx context.Context, recipient, id string, at time.Time) (*notify.Note, error) {
+	t, ok := notify.NoteTime(id)
+	if !ok {
+		return nil, notFound("notification")
+	}
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(inboxPK(recipient), noteSK(t, id)),
+		UpdateExpression:          aws.String("SET #read = :true, readAt = if_not_exists(readAt, :at) REMOVE GSI1PK, GSI1SK"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames:  map[string]string{"#read": "read"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":at": str(at.UTC().Format(time.RFC3339Nano))},
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err, -1) {
+		return nil, notFound("notification")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mark note %s of %s read: %w", id, recipient, err)
+	}
+	var it noteItem
+	if err := unmarshal(out.Attributes, &it); err != nil {
+		return nil, err
+	}
+	n := it.note()
+	return &n, nil
+}
+
+// targetItem is a webhook target: WEBHOOK / TARGET#<id>.
+type targetItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Entity string `json:"entity"`
+	webhook.Target
+}
+
+const webhookPK = "WEBHOOK"
+
+func targetSK(id string) string { return "TARGET#" + id }
+
+// WebhookTargets returns every webhook target, by ID, with one query.
+func (s *Store) WebhookTargets(ctx context.Context) ([]webhook.Target, error) {
+	out := []webhook.Target{}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(webhookPK), ":sk": str("TARGET#")},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("webhook targets: %w", err)
+		}
+		for _, item := range page.Items {
+			var it targetItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.Target)
+		}
+	}
+	return out, nil
+}
+
+// WebhookTarget returns one target; apperr.NotFound when there is none.
+func (s *Store) WebhookTarget(ctx context.Context, id string) (*webhook.Target, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(webhookPK, targetSK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("webhook target %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, notFound("webhook target " + id)
+	}
+	var it targetItem
+	if err := unmarshal(out.Item, &it); err != nil {
+		return nil, err
+	}
+	return &it.Target, nil
+}
+
+// PutWebhookTarget creates or replaces a target and reports whether it is
+// new.
+func (s *Store) PutWebhookTarget(ctx context.Context, t webhook.Target) (bool, error) {
+	m, err := marshal(targetItem{PK: webhookPK, SK: targetSK(t.ID), Entity: "webhook", Target: t})
+	if err != nil {
+		return false, err
+	}
+	out, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: m, ReturnValues: types.ReturnValueAllOld})
+	if err != nil {
+		return false, fmt.Errorf("put webhook target %s: %w", t.ID, err)
+	}
+	return len(out.Attributes) == 0, nil
+}

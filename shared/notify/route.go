@@ -1,0 +1,355 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/casework"
+	"github.com/claimsdesk/backend/shared/chat"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/webhook"
+	"github.com/claimsdesk/backend/shared/workflow"
+)
+
+// The keys of the deliveries an event can cause.
+const (
+	KeyClaimantMail    = "mail:claimant"
+	KeySupervisorsMail = "mail:supervisors"
+	KeySupervisorsNote = "note:" + SupervisorsInbox
+)
+
+// KeyManagerMail is the key of the mail to a manager.
+func KeyManagerMail(id string) string { return "mail:manager:" + id }
+
+// KeyNote is the key of the note to an inbox.
+func KeyNote(recipient string) string { return "note:" + recipient }
+
+// KeyWebhook is the key of the delivery to a webhook target.
+func KeyWebhook(targetID string) string { return "webhook:" + targetID }
+
+// claimantStages are the stages whose entry the claimant is told about.
+var claimantStages = map[string]string{
+	string(workflow.WaitingForCustomer): kindWaiting,
+	string(workflow.Implementation):     kindImplementation,
+	string(workflow.Closed):             kindClosed,
+	string(workflow.Rejected):           kindRejected,
+	string(workflow.Withdrawn):          kindWithdrawn,
+}
+
+// Plan returns the deliveries event e causes, each once:
+//
+//	claim.received        claimant mail (with the tracking link); the assignee's mail and note,
+//	                      or, when nobody took the claim, the supervisors' mail and note
+//	claim.stage_changed   claimant mail on entering waiting_for_customer, implementation,
+//	                      closed, rejected, withdrawn
+//	claim.assigned        the new assignee's mail and note
+//	claim.message_posted  from the claims department: claimant mail; from the claimant or
+//	                      dealer: the assignee's mail and note (the supervisors' without one)
+//	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
+//	claim.escalated       the supervisors' mail and note
+//	every type            a webhook to each active target subscribed to it
+//
+// Claimant mail needs the claimant's email; supervisors' mail the configured
+// address; a manager's mail their email on the roster. It returns an Invalid
+// error for event data that cannot be read, and other errors when the
+// roster, the targets or the claim could not be read.
+func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error) {
+	var p plan
+	var err error
+	switch e.Type {
+	case outbox.ClaimReceived:
+		err = n.planReceived(ctx, e, &p)
+	case outbox.StageChanged:
+		err = n.planStageChanged(e, &p)
+	case outbox.Assigned:
+		var d casework.AssignedData
+		if err = decode(e, &d); err == nil {
+			data := mailData{Number: number(d.Number, e), Reason: d.Reason}
+			if prev, perr := n.manager(ctx, d.Previous); perr == nil && prev != nil {
+				data.Previous = prev.Name
+			} else if d.Previous != "" {
+				data.Previous = d.Previous
+			}
+			err = n.toManager(ctx, e, d.Assignee, kindReassigned, data, &p)
+		}
+	case outbox.MessagePosted:
+		err = n.planMessage(ctx, e, &p)
+	case outbox.SLAWarning:
+		var d outbox.SLAData
+		if err = decode(e, &d); err == nil {
+			data := n.slaData(d, e, n.cfg.StaffLanguage)
+			if d.Assignee != "" {
+				err = n.toManager(ctx, e, d.Assignee, kindSLAWarning, data, &p)
+			} else {
+				err = n.toSupervisors(e, kindSLAWarning, data, &p)
+			}
+		}
+	case outbox.Escalated:
+		var d outbox.SLAData
+		if err = decode(e, &d); err == nil {
+			data := n.slaData(d, e, n.cfg.StaffLanguage)
+			if m, merr := n.manager(ctx, d.Assignee); merr == nil && m != nil {
+				data.Manager = m.Name
+			} else if d.Assignee != "" {
+				data.Manager = d.Assignee
+			}
+			err = n.toSupervisors(e, kindEscalated, data, &p)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := n.planWebhooks(ctx, e, &p); err != nil {
+		return nil, err
+	}
+	return p.list, nil
+}
+
+// plan collects deliveries, each key once.
+type plan struct {
+	list []Delivery
+	seen map[string]bool
+}
+
+func (p *plan) add(d Delivery) {
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	if p.seen[d.Key] {
+		return
+	}
+	p.seen[d.Key] = true
+	p.list = append(p.list, d)
+}
+
+func decode(e outbox.Event, v any) error {
+	if len(e.Data) == 0 {
+		return apperr.InvalidField("data", "a "+e.Type+" event needs data")
+	}
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return apperr.InvalidField("data", "not "+e.Type+" data: "+err.Error())
+	}
+	return nil
+}
+
+// number is the claim number of the event's data, else its claim ID.
+func number(n string, e outbox.Event) string {
+	if n != "" {
+		return n
+	}
+	return e.ClaimID
+}
+
+// trackingLink is the claimant's link to the claim on base ("" without one).
+func (n *Notifier) trackingLink(base, claimID string) string {
+	if base == "" {
+		base = n.cfg.PublicBaseURL
+	}
+	if base == "" || n.cfg.Keys == nil {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/t/" + n.cfg.Keys.TrackingToken(claimID)
+}
+
+func (n *Notifier) planReceived(ctx context.Context, e outbox.Event, p *plan) error {
+	var d outbox.Received
+	if err := decode(e, &d); err != nil {
+		return err
+	}
+	num := number(d.Number, e)
+	if d.Email != "" {
+		data := mailData{Name: d.ClaimantName, Number: num, Model: d.ProductModel, Link: n.trackingLink(d.BaseURL, e.ClaimID)}
+		if err := n.toClaimant(kindReceived, d.Language, d.Email, data, p); err != nil {
+			return err
+		}
+	}
+	staff := mailData{Number: num, Model: d.ProductModel, Claimant: d.ClaimantName}
+	if d.Assignee != "" {
+		return n.toManager(ctx, e, d.Assignee, kindAssignedNew, staff, p)
+	}
+	return n.toSupervisors(e, kindUnassigned, staff, p)
+}
+
+func (n *Notifier) planStageChanged(e outbox.Event, p *plan) error {
+	var d casework.StageChanged
+	if err := decode(e, &d); err != nil {
+		return err
+	}
+	kind, ok := claimantStages[d.To]
+	if !ok || d.Email == "" {
+		return nil
+	}
+	lang := language(d.Language)
+	data := mailData{
+		Name: d.ClaimantName, Number: number(d.Number, e), Link: n.trackingLink("", e.ClaimID),
+		Stage: named(stageNames, lang, d.To), Reason: d.Reason, Instructions: d.Instructions, Warranty: d.WarrantyCase,
+	}
+	if d.Resolution != "" {
+		data.Decision = named(resolutionNames, lang, d.Resolution)
+	}
+	return n.toClaimant(kind, lang, d.Email, data, p)
+}
+
+func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) error {
+	var d chat.Posted
+	if err := decode(e, &d); err != nil {
+		return err
+	}
+	num := number(d.Number, e)
+	switch d.AuthorRole {
+	case chat.RoleManager, chat.RoleSupervisor:
+		if d.Email == "" {
+			return nil
+		}
+		data := mailData{Number: num, Link: n.trackingLink("", e.ClaimID)}
+		return n.toClaimant(kindNewMessage, d.Language, d.Email, data, p)
+	case chat.RoleClaimant, chat.RoleDealer:
+		data := mailData{Number: num, Author: named(authorNames, n.cfg.StaffLanguage, d.AuthorRole), AuthorName: d.AuthorName}
+		if d.Assignee != "" {
+			return n.toManager(ctx, e, d.Assignee, kindMessageIn, data, p)
+		}
+		return n.toSupervisors(e, kindMessageIn, data, p)
+	}
+	return nil
+}
+
+func (n *Notifier) slaData(d outbox.SLAData, e outbox.Event, lang string) mailData {
+	data := mailData{
+		Number: number(d.Number, e), Clock: clockName(lang, d.Clock), Due: formatTime(lang, d.Due, n.cfg.Location),
+		Level: d.Level,
+	}
+	if d.Stage != "" {
+		data.Stage = named(stageNames, lang, d.Stage)
+	}
+	return data
+}
+
+// toClaimant adds the claimant's mail.
+func (n *Notifier) toClaimant(kind, lang, email string, data mailData, p *plan) error {
+	m, err := renderMail(kind, lang, data, email)
+	if err != nil {
+		return err
+	}
+	p.add(Delivery{Key: KeyClaimantMail, Mail: &m})
+	return nil
+}
+
+// toManager adds the manager's mail (when the roster has their email) and
+// note.
+func (n *Notifier) toManager(ctx context.Context, e outbox.Event, id, kind string, data mailData, p *plan) error {
+	if id == "" {
+		return nil
+	}
+	m, err := n.manager(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.Email != "" {
+		data.Name = m.Name
+		mail, err := renderMail(kind, n.cfg.StaffLanguage, data, m.Email)
+		if err != nil {
+			return err
+		}
+		p.add(Delivery{Key: KeyManagerMail(id), Mail: &mail})
+		data.Name = ""
+	}
+	return n.note(e, UserInbox(id), kind, data, p)
+}
+
+// toSupervisors adds the supervisors' mail (when an address is configured)
+// and the note in their role inbox.
+func (n *Notifier) toSupervisors(e outbox.Event, kind string, data mailData, p *plan) error {
+	if n.cfg.SupervisorsEmail != "" {
+		m, err := renderMail(kind, n.cfg.StaffLanguage, data, n.cfg.SupervisorsEmail)
+		if err != nil {
+			return err
+		}
+		p.add(Delivery{Key: KeySupervisorsMail, Mail: &m})
+	}
+	return n.note(e, SupervisorsInbox, kind, data, p)
+}
+
+// note adds the in-app note of kind for recipient.
+func (n *Notifier) note(e outbox.Event, recipient, kind string, data mailData, p *plan) error {
+	if n.cfg.Notes == nil {
+		return nil
+	}
+	title, text, titleEN, textEN, err := renderNote(kind, data)
+	if err != nil {
+		return err
+	}
+	at := e.At
+	if at.IsZero() {
+		at = n.cfg.Now()
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	p.add(Delivery{Key: KeyNote(recipient), Note: &Note{
+		ID: NoteID(at, e.ID, recipient), Recipient: recipient, ClaimID: e.ClaimID, EventType: e.Type, EventID: e.ID,
+		Title: title, Text: text, TitleEN: titleEN, TextEN: textEN, At: at,
+	}})
+	return nil
+}
+
+// planWebhooks adds a delivery to each target that wants the event.
+func (n *Notifier) planWebhooks(ctx context.Context, e outbox.Event, p *plan) error {
+	if n.targets == nil {
+		return nil
+	}
+	targets, err := n.targets.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("webhook targets: %w", err)
+	}
+	dealer, known := "", false
+	for _, t := range targets {
+		if t.DealerID != "" {
+			// Read the claim's dealer only for a target that would take
+			// the event from its dealer.
+			if !t.Wants(e.Type, t.DealerID) {
+				continue
+			}
+			if !known {
+				if dealer, err = n.dealerOf(ctx, e); err != nil {
+					return err
+				}
+				known = true
+			}
+		}
+		if !t.Wants(e.Type, dealer) {
+			continue
+		}
+		d, err := webhook.NewDelivery(e, t)
+		if err != nil {
+			return err
+		}
+		p.add(Delivery{Key: KeyWebhook(t.ID), Webhook: &WebhookDelivery{Target: t, Delivery: d}})
+	}
+	return nil
+}
+
+// dealerOf returns the dealer of the event's claim ("" for none): from the
+// data of the events that carry it, else from the claim.
+func (n *Notifier) dealerOf(ctx context.Context, e outbox.Event) (string, error) {
+	switch e.Type {
+	case outbox.ClaimReceived, outbox.MessagePosted:
+		var d struct {
+			DealerID string `json:"dealerId"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		return d.DealerID, nil
+	}
+	if n.cfg.Claims == nil {
+		return "", nil
+	}
+	c, err := n.cfg.Claims.GetClaim(ctx, e.ClaimID)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("dealer of claim %s: %w", e.ClaimID, err)
+	}
+	return c.DealerID, nil
+}

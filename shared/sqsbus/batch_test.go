@@ -1,0 +1,119 @@
+package sqsbus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/sqsbus"
+)
+
+func TestBackoffDelay(t *testing.T) {
+	b := &sqsbus.Backoff{Base: 30 * time.Second, Max: 15 * time.Minute}
+	retry := errors.New("SES throttled")
+	tests := []struct {
+		count int
+		err   error
+		want  time.Duration
+	}{
+		{0, retry, 30 * time.Second},
+		{1, retry, 30 * time.Second},
+		{2, retry, time.Minute},
+		{3, retry, 2 * time.Minute},
+		{4, retry, 4 * time.Minute},
+		{5, retry, 8 * time.Minute},
+		{6, retry, 15 * time.Minute},
+		{60, retry, 15 * time.Minute},
+		// Malformed messages never succeed: no quick retries.
+		{1, apperr.InvalidField("event", "not an outbox event"), 15 * time.Minute},
+		{1, fmt.Errorf("event e1: %w", apperr.InvalidField("data", "bad")), 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		if got := b.Delay(tt.count, tt.err); got != tt.want {
+			t.Errorf("Delay(%d, %v) = %s, want %s", tt.count, tt.err, got, tt.want)
+		}
+	}
+	if got := (&sqsbus.Backoff{}).Delay(2, retry); got != time.Minute {
+		t.Errorf("default backoff at receive 2 = %s, want 1m", got)
+	}
+	if got := (&sqsbus.Backoff{Base: time.Second}).Delay(3, retry); got != 4*time.Second {
+		t.Errorf("1 s backoff at receive 3 = %s, want 4s", got)
+	}
+}
+
+// visibility records ChangeMessageVisibility calls.
+type visibility struct {
+	mu    sync.Mutex
+	calls map[string]int32
+	queue string
+	fail  bool
+}
+
+func (v *visibility) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.fail {
+		return nil, errors.New("receipt handle expired")
+	}
+	v.queue = aws.ToString(in.QueueUrl)
+	v.calls[aws.ToString(in.ReceiptHandle)] = in.VisibilityTimeout
+	return &sqs.ChangeMessageVisibilityOutput{}, nil
+}
+
+func TestConsumerReportsFailuresAndBacksOff(t *testing.T) {
+	vis := &visibility{calls: map[string]int32{}}
+	handle := func(_ context.Context, body []byte) error {
+		switch string(body) {
+		case "ok":
+			return nil
+		case "malformed":
+			return apperr.InvalidField("message", "not JSON")
+		}
+		return errors.New("webhook crm answered 500")
+	}
+	c := &sqsbus.Consumer{Handle: handle, Backoff: &sqsbus.Backoff{Client: vis, QueueURL: "https://sqs/q", Base: 30 * time.Second}}
+	rec := func(id, body, count string) events.SQSMessage {
+		return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: body, Attributes: map[string]string{"ApproximateReceiveCount": count}}
+	}
+	res, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		rec("a", "ok", "1"), rec("b", "fail", "1"), rec("c", "fail", "3"), rec("d", "malformed", "1"), rec("e", "ok", "4"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range res.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	sort.Strings(failed)
+	if diff := cmp.Diff([]string{"b", "c", "d"}, failed); diff != "" {
+		t.Errorf("failed messages mismatch (-want +got):\n%s", diff)
+	}
+	want := map[string]int32{"rh-b": 30, "rh-c": 120, "rh-d": 900}
+	if diff := cmp.Diff(want, vis.calls); diff != "" || vis.queue != "https://sqs/q" {
+		t.Errorf("visibility changes mismatch (-want +got):\n%s (queue %s)", diff, vis.queue)
+	}
+
+	// When the visibility cannot be changed the message still fails (it
+	// returns after the queue's visibility timeout).
+	vis.fail = true
+	res, _ = c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("f", "fail", "2")}})
+	if len(res.BatchItemFailures) != 1 {
+		t.Errorf("failures = %v, want f", res.BatchItemFailures)
+	}
+	// Without a backoff: failures reported, nothing else.
+	res, _ = sqsbus.BatchHandler(handle, nil)(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("g", "fail", "1"), rec("h", "ok", "1")}})
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "g" {
+		t.Errorf("failures = %v, want g", res.BatchItemFailures)
+	}
+}
