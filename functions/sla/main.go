@@ -13,8 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/slacheck"
 )
 

@@ -104,4 +104,3 @@ func (a *SLAAdminAPI) putCalendar(ctx context.Context, req *apigw.Request) (*api
 		return c, nil
 	})
 }
-

@@ -183,7 +183,6 @@ func slaData(t *testing.T, ev outbox.Event) outbox.SLAData {
 	return d
 }
 
-
 // TestCheckWarnsThenEscalatesAcrossTheWeekend: a claim filed on Friday at
 // 16:00 has 4 business hours to leave "new" (the seed default): two hours on
 // Friday, two on Monday. Nothing happens over the weekend; the assignee is
