@@ -1,4 +1,6 @@
-// Command admin is the AdminFunction: catalog management and QR code issue.
+// Command admin is the AdminFunction: the catalog and root causes, the
+// manager roster, webhook targets, SLA policies and the working calendar,
+// QR codes, and the notifications' dead letters.
 package main
 
 import (

@@ -173,6 +173,11 @@ func eventTypes(notes []noteView) []string {
 	return out
 }
 
+// deliveryWait bounds the wait for a notification: generous, as the
+// notifier may still be working through the mail of earlier tests (a
+// thousand claims) while other packages' tests load the machine.
+const deliveryWait = 45 * time.Second
+
 // settle lets deliveries still under way arrive before counting.
 func settle() { time.Sleep(1500 * time.Millisecond) }
 
@@ -206,7 +211,7 @@ func TestNotificationsOfAClaimsLife(t *testing.T) {
 		Email string `json:"email"`
 	}
 	sup.do(t, "GET", "/v1/managers/"+first.id, nil).JSON(t, &firstProfile)
-	st.Eventually(t, 10*time.Second, "the confirmation and the manager's mail", func() bool {
+	st.Eventually(t, deliveryWait, "the confirmation and the manager's mail", func() bool {
 		return len(mailsAbout(local.OutboxDir, customer, id)) == 1 && len(mailsAbout(local.OutboxDir, firstProfile.Email, id)) == 1
 	})
 	if m := mailAbout(local.OutboxDir, customer, id); m.Subject != "Your claim "+id+" has been registered" ||
@@ -225,7 +230,7 @@ func TestNotificationsOfAClaimsLife(t *testing.T) {
 	finishTasks(t, mgr, &c)
 	move(t, mgr, &c, "diagnostics", "", 200)
 	move(t, mgr, &c, "waiting_for_customer", "Please send a photo of the rating plate.", 200)
-	st.Eventually(t, 10*time.Second, "the request to the customer", func() bool {
+	st.Eventually(t, deliveryWait, "the request to the customer", func() bool {
 		return mailAbout(local.OutboxDir, customer, id+": we need information") != nil
 	})
 	if m := mailAbout(local.OutboxDir, customer, id+": we need information"); !strings.Contains(m.Text, "Please send a photo of the rating plate.") || !strings.Contains(m.Text, "/t/") {
@@ -266,8 +271,9 @@ func TestNotificationsOfAClaimsLife(t *testing.T) {
 	// the reassignment and the customer's message.
 	wantFirst := []string{"Новая рекламация " + id + " назначена вам"}
 	wantSecond := []string{"Рекламация " + id + " передана вам", "Рекламация " + id + ": новое сообщение (Клиент)"}
-	st.Eventually(t, 15*time.Second, "every mail of the claim", func() bool {
-		return len(mailsAbout(local.OutboxDir, customer, id)) >= len(wantCustomer) && len(mailsAbout(local.OutboxDir, "notify-m2@claimsdesk.example", id)) >= len(wantSecond)
+	st.Eventually(t, deliveryWait, "every mail of the claim", func() bool {
+		return len(mailsAbout(local.OutboxDir, customer, id)) >= len(wantCustomer) && len(mailsAbout(local.OutboxDir, "notify-m2@claimsdesk.example", id)) >= len(wantSecond) &&
+			len(hook.got(id)) >= 12
 	})
 	settle()
 	for _, tt := range []struct {
@@ -379,7 +385,7 @@ func TestSupervisorsNotes(t *testing.T) {
 	}
 	id := created.Claim.ID
 	sup1, sup2 := newUser(t, "supervisors", "sup-notify-1", ""), newUser(t, "supervisors", "sup-notify-2", "")
-	st.Eventually(t, 10*time.Second, "the supervisors' mail and note", func() bool {
+	st.Eventually(t, deliveryWait, "the supervisors' mail and note", func() bool {
 		return len(mailsAbout(local.OutboxDir, "supervisors@claimsdesk.example", id)) == 1 && len(notesAbout(t, sup1, id, "")) == 1
 	})
 	if m := mailAbout(local.OutboxDir, "supervisors@claimsdesk.example", id); m.Subject != "Рекламация "+id+" ждёт назначения" {
@@ -527,7 +533,7 @@ func testRetried(t *testing.T, hook *hookReceiver, dealerID, email string) {
 		t.Fatalf("intake = %d %s", r.Status, r.Body)
 	}
 	id := created.Claim.ID
-	st.Eventually(t, 20*time.Second, "the delivery accepted after a retry", func() bool { return len(hook.got(id)) >= 2 })
+	st.Eventually(t, deliveryWait, "the delivery accepted after a retry", func() bool { return len(hook.got(id)) >= 2 })
 	settle()
 	calls := hook.got(id)
 	if len(calls) != 2 || calls[0].delivery != calls[1].delivery || !calls[0].signed || !calls[1].signed {
@@ -568,7 +574,7 @@ func TestMailRefusedBySESIsRetried(t *testing.T) {
 	// Without a roster nobody takes the claim: the supervisors' note comes
 	// with the first attempt, whose mail SES refuses.
 	sup := token("supervisors", "sup-ses", "")
-	st.Eventually(t, 10*time.Second, "the supervisors' note", func() bool {
+	st.Eventually(t, deliveryWait, "the supervisors' note", func() bool {
 		var page struct {
 			Notes []noteView `json:"notes"`
 		}
@@ -582,7 +588,7 @@ func TestMailRefusedBySESIsRetried(t *testing.T) {
 	if _, err := s.Clients.SES.CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("unverified.example")}); err != nil {
 		t.Fatal(err)
 	}
-	st.Eventually(t, 20*time.Second, "the confirmation after the domain is verified", func() bool {
+	st.Eventually(t, deliveryWait, "the confirmation after the domain is verified", func() bool {
 		return len(mailsAbout(s.OutboxDir, "ses-refused@example.com", id)) > 0
 	})
 	settle()

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claimsdesk/backend/infra/seed"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/sla"
 )
 
 // staticRoster serves a fixed roster (or an error).
@@ -124,5 +126,42 @@ func TestSubmitAbsenceIsADayInTheCompanysZone(t *testing.T) {
 	e.setLocation(msk, time.Date(2026, 3, 31, 22, 30, 0, 0, time.UTC))
 	if c := submitted(t, e, "client@example.com"); c.Assignee != "m2" {
 		t.Errorf("assignee = %q, want m2 (back from vacation in Moscow time)", c.Assignee)
+	}
+}
+
+// engineSource serves a fixed SLA engine.
+type engineSource struct{ e *sla.Engine }
+
+func (s engineSource) Get(context.Context) (*sla.Engine, error) { return s.e, nil }
+
+// TestSubmitStartsTheSLAClocks: a claim filed on a Saturday morning (the
+// test clock) gets the seed default policy, its first business hours on
+// Monday, and the statutory term for a repair.
+func TestSubmitStartsTheSLAClocks(t *testing.T) {
+	cal, err := seed.Calendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := seed.SLAConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, nil)
+	e.sla = engineSource{&sla.Engine{Calendar: cal, Config: cfg}}
+	e.setLocation(time.UTC, now)
+	c := submitted(t, e, "clock@example.com")
+	msk, _ := time.LoadLocation("Europe/Moscow")
+	if c.SLA == nil || c.SLA.Policy == "" {
+		t.Fatalf("claim SLA = %+v", c.SLA)
+	}
+	// Saturday 14 March 2026: the stage's 4 business hours are Monday 09:00-13:00.
+	if want := time.Date(2026, 3, 16, 13, 0, 0, 0, msk); !c.DueAt.Equal(want) {
+		t.Errorf("stage due %v, want %v", c.DueAt.In(msk), want)
+	}
+	if c.SLA.StatutoryDue.IsZero() || c.SLA.StatutoryDue.Sub(c.CreatedAt) < 45*24*time.Hour {
+		t.Errorf("statutory due %v for a repair, want 45 days on", c.SLA.StatutoryDue)
+	}
+	if !c.SLA.NextCheck.After(now) {
+		t.Errorf("next check %v", c.SLA.NextCheck)
 	}
 }

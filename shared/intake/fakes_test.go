@@ -18,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/sla"
 )
 
 // now is the fixed clock of every test: a Saturday morning in March.
@@ -207,6 +208,7 @@ type env struct {
 	keys   *keys.Keys
 	cat    *catalog.Catalog
 	roster intake.Roster
+	sla    sla.Source
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -231,7 +233,7 @@ func newEnvWith(t *testing.T, roster intake.Roster) *env {
 func (e *env) setLocation(loc *time.Location, at time.Time) {
 	e.svc = intake.New(intake.Config{
 		Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys,
-		Roster: e.roster, Location: loc, Now: func() time.Time { return at },
+		Roster: e.roster, SLA: e.sla, Location: loc, Now: func() time.Time { return at },
 	})
 }
 

@@ -74,7 +74,6 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 		Version:       1,
 		// The workflow starts the claim in "new": due within the stage's hours.
 		StageEnteredAt: now,
-		DueAt:          now.Add(4 * time.Hour),
 		HistoryHash:    nc.Event.Hash,
 	}
 	if diff := cmp.Diff(wantClaim, nc.Claim); diff != "" {

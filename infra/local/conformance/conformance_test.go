@@ -233,6 +233,14 @@ func startMoto(t *testing.T, bin string) string {
 // `.<Op>(ctx, &<service>.<Op>Input{`.
 var sdkCall = regexp.MustCompile(`\.(\w+)\(ctx, &(dynamodb|s3|sqs|sesv2)\.(\w+)Input\{`)
 
+// notInMoto are operations production code calls that moto (5.2.1) does not
+// implement, so the scenarios cannot compare them; each names where the
+// embedded service's behaviour is checked against the AWS documentation.
+var notInMoto = map[string]string{
+	"sqs.StartMessageMoveTask": "DLQ redrive: infra/local/awsemu/sqs/redrive_test.go and the redrive end-to-end test",
+	"sqs.ListMessageMoveTasks": "DLQ redrive status: infra/local/awsemu/sqs/redrive_test.go",
+}
+
 // checkCoverage fails when production code (functions/, shared/) or the local
 // stack's provisioning calls an operation the scenarios do not exercise.
 func checkCoverage(t *testing.T, tr *transcript) {
@@ -255,6 +263,9 @@ func checkCoverage(t *testing.T, tr *transcript) {
 		}
 		for _, m := range sdkCall.FindAllStringSubmatch(string(data), -1) {
 			op := service[m[2]] + "." + m[3]
+			if _, ok := notInMoto[op]; ok {
+				continue
+			}
 			if !tr.ops[op] {
 				t.Errorf("%s calls %s, which the conformance scenarios do not exercise", f, op)
 			}
