@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -21,6 +22,10 @@ func main() {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	relay := &outbox.Relay{Pending: a.Store, Sender: a.Publisher, Grace: time.Minute, Logger: a.Logger}
+	grace := time.Minute
+	if n, err := strconv.Atoi(os.Getenv("RELAY_GRACE_SECONDS")); err == nil && n > 0 {
+		grace = time.Duration(n) * time.Second
+	}
+	relay := &outbox.Relay{Pending: a.Store, Sender: a.Publisher, Grace: grace, Logger: a.Logger}
 	lambda.Start(func(ctx context.Context) (outbox.RelayResult, error) { return relay.Run(ctx) })
 }

@@ -262,10 +262,31 @@ func (n *Notifier) deliverEvent(ctx context.Context, e outbox.Event) error {
 		log.InfoContext(ctx, "event already delivered", "deliveries", len(plan))
 		return nil
 	}
-	errs := make([]error, len(todo))
+	// Mail and notes first, webhooks after: a webhook target that hangs
+	// (and a process that dies meanwhile) then finds the mail already sent
+	// and recorded, so a retry does not send it again. Only a crash in the
+	// instant between SES accepting a mail and its record repeats it.
+	var local, remote []Delivery
+	for _, d := range todo {
+		if d.Webhook != nil {
+			remote = append(remote, d)
+		} else {
+			local = append(local, d)
+		}
+	}
+	errs := append(n.performAll(ctx, log, e, local), n.performAll(ctx, log, e, remote)...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// performAll makes deliveries, Parallel at a time.
+func (n *Notifier) performAll(ctx context.Context, log *slog.Logger, e outbox.Event, ds []Delivery) []error {
+	errs := make([]error, len(ds))
 	sem := make(chan struct{}, n.cfg.Parallel)
 	var wg sync.WaitGroup
-	for i, d := range todo {
+	for i, d := range ds {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -275,10 +296,7 @@ func (n *Notifier) deliverEvent(ctx context.Context, e outbox.Event) error {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("event %s: %w", e.ID, err)
-	}
-	return nil
+	return errs
 }
 
 // perform makes one delivery and records it.

@@ -364,6 +364,23 @@ func (p *Pool) reapIdle() {
 	}
 }
 
+// Kill kills every process of the function with SIGKILL, as a crash or an
+// out-of-memory kill would in Lambda: invocations in flight fail with
+// Runtime.ExitError and the next ones start fresh processes. It returns how
+// many processes it killed (fault tests use it).
+func (p *Pool) Kill() int {
+	p.mu.Lock()
+	ws := make([]*worker, 0, len(p.all))
+	for w := range p.all {
+		ws = append(ws, w)
+	}
+	p.mu.Unlock()
+	for _, w := range ws {
+		killProcessGroup(w.cmd)
+	}
+	return len(ws)
+}
+
 // Processes returns how many processes the pool currently runs.
 func (p *Pool) Processes() int {
 	p.mu.Lock()

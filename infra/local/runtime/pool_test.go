@@ -434,3 +434,32 @@ func TestJSONPlatformLines(t *testing.T) {
 		t.Errorf("SystemLogLevel WARN still printed platform lines:\n%s", qout.String())
 	}
 }
+
+// TestKillFailsTheInvocationInFlight: killing the function's processes
+// mid-invocation fails that invocation as a crash, and the next one runs
+// in a new process.
+func TestKillFailsTheInvocationInFlight(t *testing.T) {
+	p, _ := newPool(t, nil)
+	warm := decode[fixtureResponse](t, invoke(t, p, `{"op":"echo"}`).Payload)
+	done := make(chan *Result, 1)
+	go func() { done <- invoke(t, p, `{"op":"sleep","ms":3000}`) }()
+	for p.Stats().Invocations < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := p.Kill(); n != 1 {
+		t.Errorf("Kill killed %d processes, want 1", n)
+	}
+	select {
+	case res := <-done:
+		if res.FunctionError != "Unhandled" || res.ErrorType != "Runtime.ExitError" {
+			t.Errorf("killed invocation = %q/%q (%s), want Unhandled/Runtime.ExitError", res.FunctionError, res.ErrorType, res.Payload)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the killed invocation did not end")
+	}
+	after := invoke(t, p, `{"op":"echo"}`)
+	if after.FunctionError != "" || decode[fixtureResponse](t, after.Payload).PID == warm.PID {
+		t.Errorf("after the kill: %s (pid %d, before %d)", after.Payload, decode[fixtureResponse](t, after.Payload).PID, warm.PID)
+	}
+}

@@ -241,6 +241,40 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
+// WithTestSettings sets what every test stack of the project overrides:
+//   - every test request comes from 127.0.0.1, so the per-address limits of
+//     the public form and the tracking chat would be shared by all tests;
+//   - tests change the roster and the catalog and expect the next claim to
+//     see the change: no reference-data caches;
+//   - failed notifications retry after 1 s, 2 s, 4 s, ..., webhook calls give
+//     up after 2 s and new webhook targets are seen at once, so retry tests
+//     take seconds; the outbox relay re-sends events pending for a second;
+//   - the demo roster and a supervisors' address.
+func WithTestSettings() Option {
+	return func(c *stack.Config) {
+		if c.Parameters == nil {
+			c.Parameters = map[string]string{}
+		}
+		c.Parameters["DemoData"] = "true"
+		c.Parameters["SupervisorsEmail"] = "supervisors@claimsdesk.example"
+		if c.EnvVars == nil {
+			c.EnvVars = map[string]map[string]string{}
+		}
+		set := func(scope string, kv map[string]string) {
+			if c.EnvVars[scope] == nil {
+				c.EnvVars[scope] = map[string]string{}
+			}
+			for k, v := range kv {
+				c.EnvVars[scope][k] = v
+			}
+		}
+		set("PublicFunction", map[string]string{"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"})
+		set("RelayFunction", map[string]string{"RELAY_GRACE_SECONDS": "1"})
+		set("Parameters", map[string]string{"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0",
+			"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2", "WEBHOOK_CACHE_SECONDS": "0"})
+	}
+}
+
 // Services starts the embedded AWS services in memory with the project's
 // table, bucket, queues and mail identity provisioned from template.yaml,
 // and stops them when the test ends.
@@ -284,24 +318,13 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 	defer os.RemoveAll(state)
 	out := &lockedBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	s, err := stack.Start(ctx, stack.Config{
+	cfg := stack.Config{
 		Root: root, StateDir: state, APIAddr: "127.0.0.1:0", ServicesAddr: "127.0.0.1:0",
 		BuildDir: filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(root)),
 		Console:  out, Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		// Every test request comes from 127.0.0.1: the per-address limit of
-		// the public form would be shared by all tests.
-		// Tests change the manager roster and the catalog and expect the
-		// next claim to see the change: no reference-data caches.
-		// Failed notifications retry after 1 s, 2 s, 4 s, ... and webhook
-		// calls give up after 2 s, so retry tests take seconds; new webhook
-		// targets are seen at once.
-		Parameters: map[string]string{"DemoData": "true", "SupervisorsEmail": "supervisors@claimsdesk.example"},
-		EnvVars: map[string]map[string]string{
-			"PublicFunction": {"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"},
-			"Parameters": {"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0",
-				"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2", "WEBHOOK_CACHE_SECONDS": "0"},
-		},
-	})
+	}
+	WithTestSettings()(&cfg)
+	s, err := stack.Start(ctx, cfg)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "start stack: %v\n%s", err, out.String())

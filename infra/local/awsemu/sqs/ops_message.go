@@ -341,10 +341,12 @@ func opReceiveMessage(s *Server, r request, in *receiveMessageInput) (any, error
 				if in.MaxNumberOfMessages != nil {
 					max = int(*in.MaxNumberOfMessages)
 				}
-				vt = int64(q.cfg.Visibility)
-				if in.VisibilityTimeout != nil {
-					vt = *in.VisibilityTimeout
-				}
+			}
+			// A message takes the queue's visibility timeout as it is when the
+			// message is received (a long poll may span a change of it).
+			vt = int64(q.cfg.Visibility)
+			if in.VisibilityTimeout != nil {
+				vt = *in.VisibilityTimeout
 			}
 			now := s.nowMillis()
 			got := s.receiveLocked(q, max, vt, now)
