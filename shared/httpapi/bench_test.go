@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -10,9 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
 	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
+	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
 var benchSeq atomic.Int64
@@ -172,6 +181,70 @@ func BenchmarkTransition(b *testing.B) {
 		fmt.Printf("  transaction        %.2f items (target ≤ 3: claim, history entry, outbox event)\n", items)
 		fmt.Printf("  write units        %.1f per transition (transactional writes count twice; the claim item and its GSI copies)\n\n", stats.WriteCapacityUnits/float64(b.N))
 	}
+}
+
+// BenchmarkNotifier measures the notifier's throughput on the local stack:
+// claim.received events put on the notifications queue in bulk, each
+// delivered as the claimant's confirmation, the assignee's mail and note
+// (three deliveries, each recorded for idempotency), until the queue is
+// empty.
+func BenchmarkNotifier(b *testing.B) {
+	s := st.Start(b, st.WithTestSettings())
+	ctx := context.Background()
+	q, err := s.Clients.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("claims-NotificationsQueue")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const perRun = 500
+	pub := sqsbus.NewPublisher(s.Clients.SQS, aws.ToString(q.QueueUrl))
+	empty := func() bool {
+		out, err := s.Clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+	}
+	seq := 0
+	run := func(n int) time.Duration {
+		events := make([]outbox.Event, n)
+		for i := range events {
+			seq++
+			id := claims.Number(2026, int64(900000+seq))
+			e, err := outbox.New(outbox.ClaimReceived, id, "public", time.Now(), outbox.Received{
+				Number: id, Channel: "qr", ClaimantName: "Клиент Нагрузки", Email: fmt.Sprintf("load%d@example.com", seq), Language: "ru",
+				BaseURL: s.APIURL, CategoryID: "service", TypeID: "staff_conduct", ProductModel: "TH-2000", Assignee: "manager-1",
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			events[i] = e
+		}
+		t0 := time.Now()
+		if err := pub.Publish(ctx, events); err != nil {
+			b.Fatal(err)
+		}
+		for !empty() {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return time.Since(t0)
+	}
+	run(50) // warm the function
+	var total time.Duration
+	b.ResetTimer()
+	for range b.N {
+		total += run(perRun)
+	}
+	b.StopTimer()
+	rate := float64(perRun*b.N) / total.Seconds()
+	b.ReportMetric(rate, "msgs/s")
+	mails, _ := ses.ReadOutbox(s.OutboxDir)
+	want := 2 * (50 + perRun*b.N)
+	if len(mails) != want {
+		b.Errorf("%d mails in the outbox, want %d (two per event, once)", len(mails), want)
+	}
+	fmt.Printf("\nNotifier (claim.received events through SQS on the local stack, %d per run, batches of 10)\n", perRun)
+	fmt.Printf("  throughput         %.0f messages/s (%.0f deliveries/s: claimant mail, manager mail, in-app note)\n\n", rate, 3*rate)
 }
 
 // FuzzDecodeClaimRequest feeds arbitrary bodies to the intake decoder: it must
