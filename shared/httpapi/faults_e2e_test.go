@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -229,5 +230,58 @@ func TestNotifierCrashMidBatch(t *testing.T) {
 	}
 	if stats := s.Pool("NotifierFunction").Stats(); stats.Crashes == 0 {
 		t.Errorf("the notifier pool saw no crash: %+v", stats)
+	}
+}
+
+// TestConfirmationWithinTwoSeconds: on a stack of its own (no other test's
+// mail ahead in the queue), the claimant's confirmation is in the outbox
+// within two seconds of filing.
+func TestConfirmationWithinTwoSeconds(t *testing.T) {
+	s := st.Start(t, st.WithTestSettings())
+	shared := local
+	local = s
+	t.Cleanup(func() { local = shared })
+	erp := newUser(t, "integrations", "erp-latency", "")
+	file := func(email string) (string, time.Time) {
+		r, created := createClaim(t, erp, claimBody(func(b map[string]any) {
+			b["claimant"] = map[string]any{"name": "Клиент", "email": email}
+		}))
+		if r.Status != 201 {
+			t.Fatalf("intake = %d %s", r.Status, r.Body)
+		}
+		return created.Claim.ID, time.Now()
+	}
+	// The first claim starts the notifier's process (a cold start).
+	id, _ := file("latency-warm@example.com")
+	st.Eventually(t, deliveryWait, "the first confirmation", func() bool {
+		return len(mailsAbout(s.OutboxDir, "latency-warm@example.com", id)) == 1
+	})
+	for i := range 3 {
+		email := "latency" + string(rune('a'+i)) + "@example.com"
+		id, filed := file(email)
+		st.Eventually(t, 2*time.Second, "the confirmation of "+id+" within 2 s", func() bool {
+			return len(mailsAbout(s.OutboxDir, email, id)) == 1
+		})
+		t.Logf("confirmation of %s in the outbox %v after filing", id, time.Since(filed).Round(time.Millisecond))
+	}
+}
+
+// TestScheduledJobsRun invokes the scheduled functions as their schedules
+// do (the SLA check, the daily absence job, the outbox relay) and checks
+// they run on the stack and answer what they did; a bad job name is refused.
+func TestScheduledJobsRun(t *testing.T) {
+	for _, tt := range []struct{ fn, input, want string }{
+		{"SlaFunction", `{"job":"check"}`, `"read"`},
+		{"SlaFunction", `{"job":"absences"}`, `"reassigned"`},
+		{"RelayFunction", `{}`, `"republished"`},
+	} {
+		res, err := local.Invoke(context.Background(), tt.fn, []byte(tt.input))
+		if err != nil || res.FunctionError != "" || !strings.Contains(string(res.Payload), tt.want) {
+			t.Errorf("%s %s = %v %s", tt.fn, tt.input, err, res.Payload)
+		}
+	}
+	res, err := local.Invoke(context.Background(), "SlaFunction", []byte(`{"job":"everything"}`))
+	if err != nil || res.FunctionError == "" || !strings.Contains(string(res.Payload), "job") {
+		t.Errorf("unknown job: %v %s", err, res.Payload)
 	}
 }

@@ -92,9 +92,12 @@ func (c *Checker) roster(ctx context.Context) *assignment.Roster {
 func (c *Checker) Check(ctx context.Context) (Result, error) {
 	started := time.Now()
 	now := c.now()
-	engine := sla.Current(ctx, c.SLA, c.Logger)
-	if engine == nil {
+	if c.SLA == nil {
 		return Result{}, errors.New("sla check: no SLA configuration")
+	}
+	engine, err := c.SLA.Get(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("sla check: %w", err)
 	}
 	roster := c.roster(ctx)
 	var res Result
