@@ -883,3 +883,22 @@ func (s *Store) DueClaims(ctx context.Context, until time.Time, limit int, start
 	}
 	return due, next, nil
 }
+
+// Postpone moves pending outbox events' place on the pending index (GSI3) to
+// until; events received meanwhile are left alone.
+func (s *Store) Postpone(ctx context.Context, events []outbox.Event, until time.Time) error {
+	var errs []error
+	for _, e := range events {
+		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 aws.String(s.table),
+			Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+			UpdateExpression:          aws.String("SET GSI3SK = :sk ADD relays :one"),
+			ConditionExpression:       aws.String("attribute_exists(GSI3PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str(until.UTC().Format(timeLayout) + "#" + e.ID), ":one": num(1)},
+		})
+		if err != nil && !isConditionFailed(err, -1) {
+			errs = append(errs, fmt.Errorf("postpone event %s: %w", e.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}

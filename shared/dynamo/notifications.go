@@ -44,14 +44,16 @@ func (s *Store) MarkReceived(ctx context.Context, e outbox.Event) error {
 func deliveryPK(eventID string) string { return "DELIVERY#" + eventID }
 
 // DoneDeliveries returns the keys of an event's deliveries already made, with
-// one (consistent) query of the event's delivery items.
+// one (consistent) query of the event's delivery items (those being made,
+// status "sending", are not done).
 func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error) {
 	out := map[string]bool{}
 	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deliveryPK(eventID))},
-		ProjectionExpression:      aws.String("SK"),
+		ProjectionExpression:      aws.String("SK, #status"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -60,6 +62,9 @@ func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]
 			return nil, fmt.Errorf("deliveries of event %s: %w", eventID, err)
 		}
 		for _, item := range page.Items {
+			if st, ok := item["status"].(*types.AttributeValueMemberS); ok && st.Value == deliverySending {
+				continue
+			}
 			if v, ok := item["SK"].(*types.AttributeValueMemberS); ok {
 				out[v.Value] = true
 			}
@@ -68,12 +73,53 @@ func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]
 	return out, nil
 }
 
+// deliverySending is the status of a delivery an attempt holds.
+const deliverySending = "sending"
+
+// ClaimDelivery takes an event's delivery until the given time, unless it
+// was made or another attempt holds it (its lease not yet run out).
+func (s *Store) ClaimDelivery(ctx context.Context, eventID, deliveryKey string, now, until time.Time) (bool, error) {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"),
+			"status": str(deliverySending), "leaseUntil": num(until.UnixMilli()), "ttl": num(now.Add(DeliveryTTL).Unix()),
+		},
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR (#status = :sending AND leaseUntil < :now)"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(deliverySending), ":now": num(now.UnixMilli())},
+	})
+	switch {
+	case isConditionFailed(err, -1):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("claim delivery %s of event %s: %w", deliveryKey, eventID, err)
+	}
+	return true, nil
+}
+
+// ReleaseDelivery drops an attempt's claim on a delivery that failed (a
+// made delivery is left alone).
+func (s *Store) ReleaseDelivery(ctx context.Context, eventID, deliveryKey string) error {
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(deliveryPK(eventID), deliveryKey),
+		ConditionExpression:       aws.String("#status = :sending"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(deliverySending)},
+	})
+	if err != nil && !isConditionFailed(err, -1) {
+		return fmt.Errorf("release delivery %s of event %s: %w", deliveryKey, eventID, err)
+	}
+	return nil
+}
+
 // MarkDeliveryDone records that one delivery of an event was made.
 func (s *Store) MarkDeliveryDone(ctx context.Context, eventID, deliveryKey string, at time.Time) error {
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"),
+			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"), "status": str("done"),
 			"at": str(at.UTC().Format(time.RFC3339Nano)), "ttl": num(at.Add(DeliveryTTL).Unix()),
 		},
 	})

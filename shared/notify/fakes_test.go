@@ -58,6 +58,7 @@ type deliveries struct {
 	received []string
 	queries  int
 	failMark bool
+	leases   map[string]time.Time
 }
 
 func (d *deliveries) MarkReceived(_ context.Context, e outbox.Event) error {
@@ -76,6 +77,29 @@ func (d *deliveries) DoneDeliveries(_ context.Context, eventID string) (map[stri
 		out[k] = true
 	}
 	return out, nil
+}
+
+func (d *deliveries) ClaimDelivery(_ context.Context, eventID, key string, now, until time.Time) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done[eventID][key] {
+		return false, nil
+	}
+	if d.leases == nil {
+		d.leases = map[string]time.Time{}
+	}
+	if held, ok := d.leases[eventID+"/"+key]; ok && held.After(now) {
+		return false, nil
+	}
+	d.leases[eventID+"/"+key] = until
+	return true, nil
+}
+
+func (d *deliveries) ReleaseDelivery(_ context.Context, eventID, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.leases, eventID+"/"+key)
+	return nil
 }
 
 func (d *deliveries) MarkDeliveryDone(_ context.Context, eventID, key string, _ time.Time) error {

@@ -68,6 +68,13 @@ type Deliveries interface {
 	// DoneDeliveries returns the keys of the event's deliveries already
 	// made.
 	DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error)
+	// ClaimDelivery takes a delivery for until: false when it is made or
+	// another attempt holds it (the same event received twice at once, as
+	// after a relay). A claim whose holder died expires at until.
+	ClaimDelivery(ctx context.Context, eventID, key string, now, until time.Time) (bool, error)
+	// ReleaseDelivery gives up a claim whose delivery failed, so that the
+	// retry need not wait for it to expire.
+	ReleaseDelivery(ctx context.Context, eventID, key string) error
 	// MarkDeliveryDone records one delivery of the event as made.
 	MarkDeliveryDone(ctx context.Context, eventID, key string, at time.Time) error
 }
@@ -128,6 +135,9 @@ type Config struct {
 	RosterTTL, TargetsTTL time.Duration
 	// Parallel bounds the deliveries of one event made at once (default 4).
 	Parallel int
+	// Lease is how long an attempt holds a delivery it is making (default
+	// 15 s: longer than a webhook call may take).
+	Lease time.Duration
 	Now      func() time.Time
 	Logger   *slog.Logger
 }
@@ -155,6 +165,9 @@ func New(cfg Config) *Notifier {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 15 * time.Second
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
@@ -299,26 +312,36 @@ func (n *Notifier) performAll(ctx context.Context, log *slog.Logger, e outbox.Ev
 	return errs
 }
 
-// perform makes one delivery and records it.
+// ErrBusy is a delivery another attempt is making (or just made): the
+// message is retried and then finds it done.
+var ErrBusy = errors.New("another attempt is making this delivery")
+
+// perform takes one delivery, makes it and records it.
 func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event, d Delivery) error {
 	log = log.With("delivery", d.Key)
+	now := n.cfg.Now().UTC()
+	ok, err := n.cfg.Deliveries.ClaimDelivery(ctx, e.ID, d.Key, now, now.Add(n.cfg.Lease))
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Key, err)
+	}
+	if !ok {
+		log.InfoContext(ctx, "delivery held by another attempt")
+		return fmt.Errorf("%s: %w", d.Key, ErrBusy)
+	}
 	switch {
 	case d.Mail != nil:
 		id, err := n.cfg.Mailer.Send(ctx, *d.Mail)
 		if err != nil {
-			log.WarnContext(ctx, "delivery failed", "error", err.Error())
-			return fmt.Errorf("%s: %w", d.Key, err)
+			return n.failed(ctx, log, e, d, err)
 		}
 		log = log.With("messageId", id)
 	case d.Webhook != nil:
 		if err := n.cfg.Poster.Post(ctx, d.Webhook.Target, d.Webhook.Delivery); err != nil {
-			log.WarnContext(ctx, "delivery failed", "error", err.Error())
-			return fmt.Errorf("%s: %w", d.Key, err)
+			return n.failed(ctx, log, e, d, err)
 		}
 	case d.Note != nil:
 		if err := n.cfg.Notes.PutNote(ctx, *d.Note); err != nil {
-			log.WarnContext(ctx, "delivery failed", "error", err.Error())
-			return fmt.Errorf("%s: %w", d.Key, err)
+			return n.failed(ctx, log, e, d, err)
 		}
 	}
 	if err := n.cfg.Deliveries.MarkDeliveryDone(ctx, e.ID, d.Key, n.cfg.Now().UTC()); err != nil {
@@ -329,6 +352,15 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event
 	}
 	log.InfoContext(ctx, "delivered", "channel", d.Channel())
 	return nil
+}
+
+// failed releases a failed delivery's claim and returns its error.
+func (n *Notifier) failed(ctx context.Context, log *slog.Logger, e outbox.Event, d Delivery, err error) error {
+	log.WarnContext(ctx, "delivery failed", "error", err.Error())
+	if rerr := n.cfg.Deliveries.ReleaseDelivery(ctx, e.ID, d.Key); rerr != nil {
+		log.WarnContext(ctx, "releasing the failed delivery failed; it waits for its lease", "error", rerr.Error())
+	}
+	return fmt.Errorf("%s: %w", d.Key, err)
 }
 
 // manager returns a manager of the roster (nil when not on it), kept for

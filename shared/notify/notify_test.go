@@ -3,7 +3,9 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,5 +325,37 @@ func TestRecordingFailureRetries(t *testing.T) {
 	e := event(t, outbox.StageChanged, stage("closed", "anna@example.com"))
 	if err := f.n.Deliver(context.Background(), body(t, e)); err == nil {
 		t.Fatal("Deliver succeeded though the delivery was not recorded")
+	}
+}
+
+// TestTheSameEventTwiceAtOnceDeliversOnce: an event received twice at the
+// same time (the relay re-sent it while the first copy was being handled)
+// is delivered once; the copy that finds a delivery taken fails, to be
+// retried, and then finds it done.
+func TestTheSameEventTwiceAtOnceDeliversOnce(t *testing.T) {
+	f := newFixture(t)
+	e := event(t, outbox.ClaimReceived, received("twice@example.com", "m-1"))
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = f.n.Deliver(context.Background(), body(t, e)) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, notify.ErrBusy) {
+			t.Errorf("concurrent copy: %v, want success or ErrBusy", err)
+		}
+	}
+	// The retries of the busy copies.
+	for range errs {
+		if err := f.n.Deliver(context.Background(), body(t, e)); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+	}
+	if got := f.mail.to("twice@example.com"); len(got) != 1 {
+		t.Errorf("the claimant got %d mails, want 1", len(got))
+	}
+	if got := f.mail.to("irina@claimsdesk.example"); len(got) != 1 {
+		t.Errorf("the manager got %d mails, want 1", len(got))
 	}
 }

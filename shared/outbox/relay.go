@@ -12,6 +12,9 @@ type Pending interface {
 	// PendingEvents returns up to limit events written before before that the
 	// notifier has not received yet, oldest first.
 	PendingEvents(ctx context.Context, before time.Time, limit int) ([]Event, error)
+	// Postpone moves still-pending events' place on the list to until, so
+	// that a queue merely slow to drain is not flooded with copies.
+	Postpone(ctx context.Context, events []Event, until time.Time) error
 }
 
 // Sender publishes events (the queue).
@@ -62,6 +65,11 @@ func (r *Relay) Run(ctx context.Context) (RelayResult, error) {
 	}
 	if err := r.Sender.Publish(ctx, events); err != nil {
 		return RelayResult{}, fmt.Errorf("relay %d events: %w", len(events), err)
+	}
+	// Sent again; if the notifier still has not received them in five grace
+	// periods (a backlog, not a loss), they go once more.
+	if err := r.Pending.Postpone(ctx, events, now().Add(5*grace)); err != nil {
+		r.Logger.WarnContext(ctx, "postponing re-published events failed; the next run sends them again", "error", err.Error())
 	}
 	for _, e := range events {
 		r.Logger.WarnContext(ctx, "outbox event re-published", "eventId", e.ID, "eventType", e.Type, "claimId", e.ClaimID, "at", e.At)
