@@ -137,9 +137,9 @@ type Config struct {
 	Parallel int
 	// Lease is how long an attempt holds a delivery it is making (default
 	// 15 s: longer than a webhook call may take).
-	Lease time.Duration
-	Now      func() time.Time
-	Logger   *slog.Logger
+	Lease  time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Notifier delivers messages.
