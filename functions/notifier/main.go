@@ -9,8 +9,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/awsenv"
+	"github.com/claimsdesk/backend/shared/sesmail"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
@@ -20,7 +23,15 @@ func main() {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	notifier, backoff, err := a.Notifier()
+	from := os.Getenv("MAIL_FROM")
+	if from == "" {
+		slog.Error("function init failed", "error", "environment variable MAIL_FROM is not set")
+		os.Exit(1)
+	}
+	// Only the notifier sends mail: the SES client is built here, so that
+	// the other functions do not load it.
+	ses := sesv2.NewFromConfig(a.AWS, func(o *sesv2.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SESv2") })
+	notifier, backoff, err := a.Notifier(sesmail.New(ses, from))
 	if err != nil {
 		slog.Error("function init failed", "error", err.Error())
 		os.Exit(1)

@@ -14,13 +14,13 @@ import (
 	// The functions' runtime image may lack a zoneinfo database.
 	_ "time/tzdata"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/awsenv"
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
@@ -32,7 +32,6 @@ import (
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/s3files"
-	"github.com/claimsdesk/backend/shared/sesmail"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -57,7 +56,9 @@ type App struct {
 	Casework *casework.Service
 	Chat     *chat.Service
 	Signer   *qrcode.Signer
-	Mailer   *sesmail.Sender
+	// AWS is the SDK configuration the clients are built from (functions
+	// that need another client, such as the notifier's SES, build it).
+	AWS aws.Config
 	// SLA is the cached SLA engine (policies and working calendar).
 	SLA *cache.Value[*sla.Engine]
 	// Roster is the cached manager roster new claims are assigned from.
@@ -95,9 +96,9 @@ func seconds(name string, def time.Duration) (time.Duration, error) {
 func New(ctx context.Context) (*App, error) {
 	logger := logging.New(os.Stdout)
 	slog.SetDefault(logger)
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsenv.Load()
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, fmt.Errorf("aws config: %w", err)
 	}
 	table, err := env("TABLE_NAME")
 	if err != nil {
@@ -127,23 +128,20 @@ func New(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Logger: logger, Keys: k, Signer: signer, PublicBaseURL: os.Getenv("PUBLIC_BASE_URL"), Location: loc}
-	a.Store = dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	a := &App{Logger: logger, AWS: cfg, Keys: k, Signer: signer, PublicBaseURL: os.Getenv("PUBLIC_BASE_URL"), Location: loc}
+	a.Store = dynamo.New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("DynamoDB") }), table)
 	a.Catalog = &catalog.Cached{Source: a.Store, TTL: catalogTTL}
 	a.Roster = assignment.Cached(a.Store, rosterTTL)
 	if bucket := os.Getenv("BUCKET_NAME"); bucket != "" {
-		a.Files = s3files.New(s3.NewFromConfig(cfg, s3files.ClientOptions), bucket)
+		a.Files = s3files.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("S3") }, s3files.ClientOptions), bucket)
 	}
-	sqsClient := sqs.NewFromConfig(cfg)
+	sqsClient := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SQS") })
 	a.SQS = sqsClient
 	if queue := os.Getenv("NOTIFICATIONS_QUEUE_URL"); queue != "" {
 		a.Publisher = sqsbus.NewPublisher(sqsClient, queue)
 	}
 	if url, arn := os.Getenv("DEAD_LETTER_QUEUE_URL"), os.Getenv("DEAD_LETTER_QUEUE_ARN"); url != "" && arn != "" {
 		a.DeadLetters = sqsbus.NewDeadLetters(sqsClient, url, arn)
-	}
-	if from := os.Getenv("MAIL_FROM"); from != "" {
-		a.Mailer = sesmail.New(sesv2.NewFromConfig(cfg), from)
 	}
 	a.SLA = &cache.Value[*sla.Engine]{TTL: catalogTTL, Load: func(ctx context.Context) (*sla.Engine, error) { return sla.Load(ctx, a.Store) }}
 	a.Intake = intake.New(intake.Config{

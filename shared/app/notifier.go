@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -12,14 +11,11 @@ import (
 
 // Notifier wires the NotifierFunction's channels (mail through SES,
 // webhooks, in-app notes) and the backoff of its queue's failed messages
-// from the environment: MAIL_FROM (required), SUPERVISORS_EMAIL,
+// from the environment, with mailer sending the mail: SUPERVISORS_EMAIL,
 // PUBLIC_BASE_URL, NOTIFY_RETRY_BASE_SECONDS (default 30),
 // WEBHOOK_TIMEOUT_SECONDS (default 10), WEBHOOK_CACHE_SECONDS (default 30),
 // ROSTER_CACHE_SECONDS (default 30) and NOTIFICATIONS_QUEUE_URL.
-func (a *App) Notifier() (*notify.Notifier, *sqsbus.Backoff, error) {
-	if a.Mailer == nil {
-		return nil, nil, fmt.Errorf("environment variable MAIL_FROM is not set")
-	}
+func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff, error) {
 	queue, err := env("NOTIFICATIONS_QUEUE_URL")
 	if err != nil {
 		return nil, nil, err
@@ -44,7 +40,7 @@ func (a *App) Notifier() (*notify.Notifier, *sqsbus.Backoff, error) {
 		retryBase = time.Second
 	}
 	n := notify.New(notify.Config{
-		Mailer: a.Mailer, Deliveries: a.Store, Roster: a.Store, Targets: a.Store, Notes: a.Store, Claims: a.Store,
+		Mailer: mailer, Deliveries: a.Store, Roster: a.Store, Targets: a.Store, Notes: a.Store, Claims: a.Store,
 		Poster:           &webhook.Client{Key: a.Keys.Webhook, Timeout: webhookTimeout},
 		Keys:             a.Keys,
 		SupervisorsEmail: os.Getenv("SUPERVISORS_EMAIL"),

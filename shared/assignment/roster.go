@@ -11,7 +11,6 @@ package assignment
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // DateLayout is how absence dates are written: a calendar day, YYYY-MM-DD.
@@ -113,7 +113,7 @@ const (
 	MaxSkills      = 100
 )
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$`)
+var idPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$`)
 
 // ValidID reports whether s can be a manager ID (a user ID: a Cognito
 // subject, or a name such as "manager-1" locally).

@@ -9,7 +9,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cache"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // Text is a translated string: language code ("ru", "en") -> text.
@@ -252,7 +252,7 @@ func (c *Catalog) TypesOf(categoryID string) []Type {
 	return out
 }
 
-var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,39}$`)
+var idPattern = lazyre.New(`^[a-z][a-z0-9_-]{1,39}$`)
 
 // knownMediaTypes are the media types a photo zone may accept: photos, videos
 // and scanned documents that browsers and phones produce.

@@ -10,7 +10,6 @@ package claims
 import (
 	"fmt"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // Channel is where a claim came from.
@@ -155,7 +155,7 @@ func Number(year int, n int64) string {
 	return fmt.Sprintf("%s-%04d-%06d", NumberPrefix, year, n)
 }
 
-var numberPattern = regexp.MustCompile(`^RC-\d{4}-\d{6,}$`)
+var numberPattern = lazyre.New(`^RC-\d{4}-\d{6,}$`)
 
 // ValidNumber reports whether s looks like a claim number.
 func ValidNumber(s string) bool { return numberPattern.MatchString(s) }
@@ -239,8 +239,9 @@ func cleanLine(s string) string {
 }
 
 var (
-	serialPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
-	codePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$`)
+	serialPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
+	codePattern   = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$`)
+	taxIDPattern  = lazyre.New(`^\d{10}(\d{2})?$`)
 )
 
 // Draft is a claim as submitted, before it has a number.
@@ -328,7 +329,7 @@ func (d *Draft) Validate(cat *catalog.Catalog, now time.Time) []apperr.FieldErro
 	}
 	length("claimant.name", d.Claimant.Name, 2, MaxName, true)
 	length("claimant.company", d.Claimant.Company, 0, MaxName, false)
-	if d.Claimant.TaxID != "" && !regexp.MustCompile(`^\d{10}(\d{2})?$`).MatchString(d.Claimant.TaxID) {
+	if d.Claimant.TaxID != "" && !taxIDPattern.MatchString(d.Claimant.TaxID) {
 		add("claimant.taxId", "an INN has 10 or 12 digits")
 	}
 	if d.Claimant.Email == "" && d.Claimant.Phone == "" {

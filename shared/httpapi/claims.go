@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
 )
@@ -77,7 +77,7 @@ type ClaimResponse struct {
 	TrackingURL string        `json:"trackingUrl"`
 }
 
-var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+var idempotencyKeyPattern = lazyre.New(`^[A-Za-z0-9_.:-]{1,128}$`)
 
 func (a *ClaimsAPI) catalog(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	if req.Principal == nil {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/webform"
@@ -153,7 +153,7 @@ func newFormToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-var formTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{24}$`)
+var formTokenPattern = lazyre.New(`^[A-Za-z0-9_-]{24}$`)
 
 func product(rec *qrcode.Record) webform.Product {
 	return webform.Product{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // RosterStore keeps the roster of claims managers and customers' personal
@@ -72,7 +72,7 @@ type AbsencesRequest struct {
 }
 
 // customerIDPattern is the shape of a customer ID (intake.CustomerID).
-var customerIDPattern = regexp.MustCompile(`^CUS-[0-9A-Z]{13}$`)
+var customerIDPattern = lazyre.New(`^CUS-[0-9A-Z]{13}$`)
 
 // PersonalManagerRequest is the body of PUT
 // /v1/customers/{id}/personal-manager; an empty managerId removes it.

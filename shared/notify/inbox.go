@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // SupervisorsInbox is the role inbox every supervisor reads.
@@ -50,7 +50,7 @@ func NoteID(at time.Time, eventID, recipient string) string {
 	return fmt.Sprintf("%012x-%s", at.UnixMilli(), hex.EncodeToString(sum[:8]))
 }
 
-var noteIDPattern = regexp.MustCompile(`^[0-9a-f]{12}-[0-9a-f]{16}$`)
+var noteIDPattern = lazyre.New(`^[0-9a-f]{12}-[0-9a-f]{16}$`)
 
 // NoteTime returns the time a note ID carries; ok is false for anything
 // that is not a note ID.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -514,12 +515,11 @@ type parsedNote struct {
 	title, text *texttemplate.Template
 }
 
-var (
-	parsedMails = map[string]map[string]parsedMail{}
-	parsedNotes = map[string]map[string]parsedNote{}
-)
-
-func init() {
+// parsed are the templates, parsed on first use: every function imports
+// this package (through dynamo), only the notifier renders.
+var parsed = sync.OnceValue(func() parsedTemplates {
+	p := parsedTemplates{mails: map[string]map[string]parsedMail{}, notes: map[string]map[string]parsedNote{}}
+	parsedMails, parsedNotes := p.mails, p.notes
 	for kind, langs := range mailTemplates {
 		parsedMails[kind] = map[string]parsedMail{}
 		for lang, t := range langs {
@@ -541,6 +541,12 @@ func init() {
 			}
 		}
 	}
+	return p
+})
+
+type parsedTemplates struct {
+	mails map[string]map[string]parsedMail
+	notes map[string]map[string]parsedNote
 }
 
 // language returns a supported mail language: "en" or, for anything else,
@@ -554,7 +560,7 @@ func language(lang string) string {
 
 // renderMail renders a kind of mail in a language for to.
 func renderMail(kind, lang string, data mailData, to string) (Mail, error) {
-	t, ok := parsedMails[kind][language(lang)]
+	t, ok := parsed().mails[kind][language(lang)]
 	if !ok {
 		return Mail{}, fmt.Errorf("no %s mail template", kind)
 	}
@@ -580,7 +586,7 @@ func renderMail(kind, lang string, data mailData, to string) (Mail, error) {
 // renderNote renders the Russian and English title and text of a note.
 func renderNote(kind string, data mailData) (title, text, titleEN, textEN string, err error) {
 	render := func(lang string) (string, string, error) {
-		t, ok := parsedNotes[kind][lang]
+		t, ok := parsed().notes[kind][lang]
 		if !ok {
 			return "", "", fmt.Errorf("no %s note template", kind)
 		}

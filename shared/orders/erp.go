@@ -2,13 +2,13 @@ package orders
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // Limits of an order.
@@ -23,17 +23,36 @@ const (
 	maxReference = 128
 )
 
-// numberPattern is an order number as it travels in a URL path: letters
-// (1C numbers often carry Cyrillic prefixes), digits and . _ - only.
-var numberPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$`)
+// ValidNumber reports whether s can be an order number as it travels in a
+// URL path: up to 64 letters (1C numbers often carry Cyrillic prefixes),
+// digits and . _ -, starting with a letter or digit.
+func ValidNumber(s string) bool { return validCode(s, "._-", maxCode) }
 
-// ValidNumber reports whether s can be an order number.
-func ValidNumber(s string) bool { return numberPattern.MatchString(s) }
+// validSKU reports whether s is an article code: letters, digits and
+// " ./_:@-", starting with a letter or digit.
+func validSKU(s string) bool { return validCode(s, " ./_:@-", 0) }
+
+// validCode reports whether s is letters and digits (any script) with the
+// punctuation allowed after the first character, at most max characters
+// (0: any number). A hand-written scan: Unicode-class regular expressions
+// cost milliseconds of every cold start to compile.
+func validCode(s, punct string, max int) bool {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+		case n > 0 && strings.ContainsRune(punct, r):
+		default:
+			return false
+		}
+		n++
+	}
+	return n > 0 && (max == 0 || n <= max)
+}
 
 var (
-	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
-	taxIDPattern    = regexp.MustCompile(`^\d{10}(\d{2})?$`)
-	codePattern     = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ./_:@-]*$`)
+	currencyPattern = lazyre.New(`^[A-Z]{3}$`)
+	taxIDPattern    = lazyre.New(`^\d{10}(\d{2})?$`)
 )
 
 // Contacts normalises a customer's email and phone. The claims package owns
@@ -128,7 +147,7 @@ func (f *fieldErrors) items(items []Item, minItems int) {
 		p := fmt.Sprintf("items[%d]", i)
 		it.SKU, it.Name, it.Unit = line(it.SKU), line(it.Name), line(it.Unit)
 		f.length(p+".sku", it.SKU, maxCode, true)
-		if it.SKU != "" && !codePattern.MatchString(it.SKU) {
+		if it.SKU != "" && !validSKU(it.SKU) {
 			f.add(p+".sku", "letters, digits, spaces and . / _ : @ - only")
 		}
 		f.length(p+".name", it.Name, MaxText, false)

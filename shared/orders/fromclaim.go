@@ -2,12 +2,12 @@ package orders
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // Prefix is the number prefix of orders of kind k created from claims ("" for
@@ -28,7 +28,7 @@ func NumberFor(k Kind, claim string, n int) string {
 	return fmt.Sprintf("%s-%s-%d", Prefix(k), claim, n)
 }
 
-var createdPattern = regexp.MustCompile(`^(RW|AD)-(RC-\d{4}-\d{6,})-([1-9]\d*)$`)
+var createdPattern = lazyre.New(`^(RW|AD)-(RC-\d{4}-\d{6,})-([1-9]\d*)$`)
 
 // ParseCreated reports whether number is the number of an order created
 // from a claim, and returns its kind and source claim.

@@ -2,12 +2,12 @@ package qrcode
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
 // What a code is issued for.
@@ -47,8 +47,8 @@ type IssueRequest struct {
 }
 
 var (
-	modelPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$`)
-	serialPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
+	modelPattern  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$`)
+	serialPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
 )
 
 // Targets validates r and returns one record per code to issue (without the

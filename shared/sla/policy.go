@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -124,7 +124,7 @@ func ParseConfig(b []byte) (*Config, error) {
 	return &c, nil
 }
 
-var policyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+var policyIDPattern = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // WorkingStages returns the stages a policy may give a stage clock: every
 // stage that is neither final nor a pause for the customer.

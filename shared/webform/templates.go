@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/catalog"
@@ -19,20 +20,29 @@ var pageNames = []string{"form", "result", "tracking", "error"}
 
 // pages holds the parsed templates: language -> page -> template. Each
 // language has its own set so that the templates call {{t "key"}} with the
-// language already bound.
-var pages = parseAll()
+// language already bound. They are parsed on the first render: functions
+// that never render a page (every one but the PublicFunction imports this
+// package) do not pay for it in their cold start.
+var pages = sync.OnceValue(parseAll)
 
-// style and scripts are the inline assets, minified once at start-up.
-var (
-	style   = template.CSS(minify(mustRead("assets/style.css"), "/*"))
-	scripts = map[string]template.JS{
-		"form": template.JS(minify(mustRead("assets/form.js"), "//")),
-		"page": template.JS(minify(mustRead("assets/page.js"), "//")),
-		// head runs first: it marks the document as able to upload, so the
-		// stylesheet hides the no-JavaScript texts before the first paint.
-		"head": template.JS(minify(mustRead("assets/head.js"), "//")),
+// assets are the inline stylesheet and scripts, minified once.
+type assets struct {
+	style   template.CSS
+	scripts map[string]template.JS
+}
+
+var inline = sync.OnceValue(func() assets {
+	return assets{
+		style: template.CSS(minify(mustRead("assets/style.css"), "/*")),
+		scripts: map[string]template.JS{
+			"form": template.JS(minify(mustRead("assets/form.js"), "//")),
+			"page": template.JS(minify(mustRead("assets/page.js"), "//")),
+			// head runs first: it marks the document as able to upload, so the
+			// stylesheet hides the no-JavaScript texts before the first paint.
+			"head": template.JS(minify(mustRead("assets/head.js"), "//")),
+		},
 	}
-)
+})
 
 func mustRead(name string) string {
 	b, err := files.ReadFile(name)
@@ -96,8 +106,8 @@ func funcs(lang string) template.FuncMap {
 		"datetime":  func(t time.Time) string { return formatDateTime(lang, t) },
 		"iso":       func(t time.Time) string { return t.Format(time.RFC3339) },
 		"size":      func(n int64) string { return formatSize(lang, n) },
-		"css":       func() template.CSS { return style },
-		"script":    func(name string) template.JS { return scripts[name] },
+		"css":       func() template.CSS { return inline().style },
+		"script":    func(name string) template.JS { return inline().scripts[name] },
 	}
 }
 

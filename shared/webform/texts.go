@@ -2,7 +2,7 @@ package webform
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"strconv"
 )
 
@@ -96,18 +96,18 @@ var validationKeys = map[string]string{
 	"required for this type of claim":                                "err.required_for_type",
 }
 
-var lengthMessage = regexp.MustCompile(`^at (least|most) (\d+) characters$`)
+var lengthMessage = lazyre.New(`^at (least|most) (\d+) characters$`)
 
 // fileMessages recognises the attachment errors of package intake.
 var fileMessages = []struct {
-	pattern *regexp.Regexp
+	pattern *lazyre.Regexp
 	key     string
 }{
-	{regexp.MustCompile(`^at least (\d+) file\(s\) required$`), "err.files_min"},
-	{regexp.MustCompile(`^at most (\d+) file\(s\)$`), "err.files_max"},
-	{regexp.MustCompile(`^no such upload`), "err.file_lost"},
-	{regexp.MustCompile(`^(file type .* is not accepted|the file's content is)`), "err.file_type"},
-	{regexp.MustCompile(`^file size must be`), "err.file_size"},
+	{lazyre.New(`^at least (\d+) file\(s\) required$`), "err.files_min"},
+	{lazyre.New(`^at most (\d+) file\(s\)$`), "err.files_max"},
+	{lazyre.New(`^no such upload`), "err.file_lost"},
+	{lazyre.New(`^(file type .* is not accepted|the file's content is)`), "err.file_type"},
+	{lazyre.New(`^file size must be`), "err.file_size"},
 }
 
 // LocalizeFieldError turns a field error of package claims (field path and

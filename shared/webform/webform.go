@@ -290,7 +290,7 @@ func RenderError(w io.Writer, p *ErrorPage) error {
 // render executes a page into a buffer first, so that a failing template
 // never leaves half a page on the wire.
 func render(w io.Writer, lang, page string, data any) error {
-	t := pages[normLang(lang)][page]
+	t := pages()[normLang(lang)][page]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s page: %w", page, err)

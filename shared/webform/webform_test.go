@@ -130,10 +130,10 @@ func TestFormFieldNames(t *testing.T) {
 			t.Errorf("no element named %q", name)
 		}
 	}
-	if !strings.Contains(string(scripts["form"]), "js.name = 'js'") {
+	if !strings.Contains(string(inline().scripts["form"]), "js.name = 'js'") {
 		t.Error("the script does not add the js=1 field")
 	}
-	if !strings.Contains(string(scripts["form"]), "inp.name = 'attachment'") {
+	if !strings.Contains(string(inline().scripts["form"]), "inp.name = 'attachment'") {
 		t.Error("the script does not add attachment fields")
 	}
 	form := find(tags, "id", "claim")
@@ -394,7 +394,7 @@ func TestHoneypot(t *testing.T) {
 	if !strings.Contains(wrap, `class="hp"`) || !strings.Contains(wrap, `aria-hidden="true"`) {
 		t.Errorf("honeypot wrapper %q is not class=hp aria-hidden=true", wrap)
 	}
-	if !regexp.MustCompile(`\.hp\{position:absolute!important;left:-10000px;[^}]*overflow:hidden\}`).MatchString(string(style)) {
+	if !regexp.MustCompile(`\.hp\{position:absolute!important;left:-10000px;[^}]*overflow:hidden\}`).MatchString(string(inline().style)) {
 		t.Error("the stylesheet does not move .hp off-screen")
 	}
 }
@@ -471,7 +471,7 @@ func TestFormConfig(t *testing.T) {
 			t.Errorf("%s: uploadURL %q, maxRetries %d, restore %v", lang, cfg.UploadURL, cfg.MaxRetries, cfg.Restore)
 		}
 		// Every text the script uses is in the config.
-		for _, key := range regexp.MustCompile(`\bT\.(\w+)`).FindAllStringSubmatch(string(scripts["form"]), -1) {
+		for _, key := range regexp.MustCompile(`\bT\.(\w+)`).FindAllStringSubmatch(string(inline().scripts["form"]), -1) {
 			if cfg.Text[key[1]] == "" {
 				t.Errorf("%s: the script uses T.%s, not in the config", lang, key[1])
 			}
@@ -625,16 +625,16 @@ func escapeQuotes(s string) string {
 }
 
 func TestScriptsAreInert(t *testing.T) {
-	for name, js := range scripts {
+	for name, js := range inline().scripts {
 		if strings.Contains(strings.ToLower(string(js)), "</script") || strings.Contains(string(js), "<!--") {
 			t.Errorf("script %s contains </script or <!--", name)
 		}
 	}
-	if strings.Contains(strings.ToLower(string(style)), "</style") {
+	if strings.Contains(strings.ToLower(string(inline().style)), "</style") {
 		t.Error("stylesheet contains </style")
 	}
-	if !strings.HasPrefix(string(style), "*,*::before,*::after{box-sizing:border-box}") {
-		t.Errorf("minified stylesheet lost its first rule: %.60s", style)
+	if !strings.HasPrefix(string(inline().style), "*,*::before,*::after{box-sizing:border-box}") {
+		t.Errorf("minified stylesheet lost its first rule: %.60s", inline().style)
 	}
 }
 
@@ -650,7 +650,7 @@ func TestScriptsParse(t *testing.T) {
 		t.Skip("node not installed")
 	}
 	dir := t.TempDir()
-	for name, js := range scripts {
+	for name, js := range inline().scripts {
 		path := filepath.Join(dir, name+".js")
 		if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
 			t.Fatal(err)

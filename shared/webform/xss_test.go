@@ -250,7 +250,7 @@ func checkInert(t *testing.T, place xssPlace, i int, payload, html string) {
 	}
 }
 
-func scriptsByName(name string) string { return string(scripts[name]) }
+func scriptsByName(name string) string { return string(inline().scripts[name]) }
 
 // jsonText is a string as it appears inside the JSON block.
 func jsonText(s string) string {

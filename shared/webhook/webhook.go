@@ -30,7 +30,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +37,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/outbox"
 )
 
@@ -72,10 +72,10 @@ const (
 	MaxDescription = 500
 )
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var idPattern = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // dealerPattern is the shape of a dealer ID (as in tokens' custom:dealer_id).
-var dealerPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var dealerPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // ValidID reports whether s can be a target ID: 1-64 lower-case letters,
 // digits, '-' and '_', starting with a letter or digit.
