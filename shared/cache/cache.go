@@ -6,6 +6,7 @@ package cache
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -52,4 +53,26 @@ func (c *Value[T]) Invalidate() {
 	c.mu.Lock()
 	c.ok = false
 	c.mu.Unlock()
+}
+
+// Getter gives a current value: a Value, or anything else that loads one.
+type Getter[T any] interface {
+	Get(ctx context.Context) (T, error)
+}
+
+// OrZero returns g's value, or the zero value when there is no g or it
+// fails, logging what is missing and what the caller does without it. It is
+// for reference data a request can go on without (a claim is never refused
+// for want of the roster or the SLA configuration).
+func OrZero[T any](ctx context.Context, g Getter[T], logger *slog.Logger, without string) T {
+	var zero T
+	if g == nil {
+		return zero
+	}
+	v, err := g.Get(ctx)
+	if err != nil {
+		logger.ErrorContext(ctx, "reference data unavailable: "+without, "error", err.Error())
+		return zero
+	}
+	return v
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -76,9 +77,6 @@ func New(cfg Config) *Service {
 	}
 	return &Service{cfg: cfg}
 }
-
-// Workflow returns the process the service enforces.
-func (s *Service) Workflow() *workflow.Config { return s.cfg.Workflow }
 
 // Caller is who asks for a change: a signed-in principal, or the claimant
 // through a tracking link (Principal nil, Claimant true), or the system.
@@ -269,7 +267,7 @@ type StageChanged struct {
 // Engine returns the current SLA engine, or nil when none is kept or it
 // cannot be loaded (the change then goes through without clocks, logged).
 func (s *Service) Engine(ctx context.Context) *sla.Engine {
-	return sla.Current(ctx, s.cfg.SLA, s.cfg.Logger)
+	return cache.OrZero(ctx, s.cfg.SLA, s.cfg.Logger, "SLA clocks not updated")
 }
 
 // Transition moves a claim to another stage. See workflow.Config.Move for the

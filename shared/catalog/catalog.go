@@ -202,6 +202,14 @@ func (c *Catalog) Type(id string) (*Type, bool) {
 	return nil, false
 }
 
+// ForClaimants is the active catalog without the root causes, the
+// company's internal taxonomy: what customers and dealers see.
+func (c *Catalog) ForClaimants() *Catalog {
+	out := c.Active()
+	out.RootCauses = nil
+	return out
+}
+
 // Active returns a catalog holding only active categories and their active
 // types, sorted for display.
 func (c *Catalog) Active() *Catalog {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
 	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
@@ -51,44 +52,62 @@ func pct(d []time.Duration, p float64) time.Duration {
 	return s[int(float64(len(s)-1)*p)]
 }
 
-// BenchmarkIntake measures POST /v1/claims through the local HTTP API and
-// Lambda runtime on the embedded services: latency one request at a time,
-// throughput with parallel clients, and the DynamoDB requests each intake
-// makes (target: one transaction plus the number counter).
-func BenchmarkIntake(b *testing.B) {
-	// A stack of its own without event sources, so that the DynamoDB
-	// counters see only the intake function (not the notifier's deliveries).
+// ownStack starts a stack of its own for a benchmark, without event
+// sources (so the DynamoDB counters see only the function measured) and with
+// the demo roster, and makes it the tests' stack until the benchmark ends.
+func ownStack(b *testing.B) {
 	s := st.Start(b, st.WithConfig(func(c *stack.Config) {
 		c.NoEventSources = true
 		c.Parameters = map[string]string{"DemoData": "true"} // claims are assigned from the demo roster
 	}))
 	shared := local
 	local = s
-	defer func() { local = shared }()
-	erp := newUser(b, "integrations", "erp-bench", "")
-	for range 20 {
-		benchClaim(b, erp) // warm the functions
-	}
+	b.Cleanup(func() { local = shared })
+}
+
+// timed runs op b.N times after the DynamoDB counters are reset and returns
+// each run's latency.
+func timed(b *testing.B, op func()) []time.Duration {
 	local.ResetDynamoDBStats()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		benchClaim(b, erp)
+		op()
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	stats, _ := local.DynamoDBStats()
+	return lat
+}
+
+// requests returns the DynamoDB requests per operation of n operations:
+// the total, and each kind as "Op 1.00".
+func requests(stats dynamodb.Stats, n int) (float64, []string) {
 	var ops []string
 	total := int64(0)
-	for op, n := range stats.Requests {
-		if n > 0 {
-			ops = append(ops, fmt.Sprintf("%s %.2f", op, float64(n)/float64(b.N)))
-			total += n
+	for op, count := range stats.Requests {
+		if count > 0 {
+			ops = append(ops, fmt.Sprintf("%s %.2f", op, float64(count)/float64(n)))
+			total += count
 		}
 	}
 	sort.Strings(ops)
-	perIntake := float64(total) / float64(b.N)
+	return float64(total) / float64(n), ops
+}
+
+// BenchmarkIntake measures POST /v1/claims through the local HTTP API and
+// Lambda runtime on the embedded services: latency one request at a time,
+// throughput with parallel clients, and the DynamoDB requests each intake
+// makes (target: one transaction plus the number counter).
+func BenchmarkIntake(b *testing.B) {
+	ownStack(b)
+	erp := newUser(b, "integrations", "erp-bench", "")
+	for range 20 {
+		benchClaim(b, erp) // warm the functions
+	}
+	lat := timed(b, func() { benchClaim(b, erp) })
+	stats, _ := local.DynamoDBStats()
+	perIntake, ops := requests(stats, b.N)
 	b.ReportMetric(float64(pct(lat, .5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(pct(lat, .99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(perIntake, "ddb-requests/intake")
@@ -124,13 +143,7 @@ func BenchmarkIntake(b *testing.B) {
 // it costs in DynamoDB (target: one GetItem and one transaction of at most
 // three items: the claim, its history entry, the outbox event).
 func BenchmarkTransition(b *testing.B) {
-	s := st.Start(b, st.WithConfig(func(c *stack.Config) {
-		c.NoEventSources = true
-		c.Parameters = map[string]string{"DemoData": "true"}
-	}))
-	shared := local
-	local = s
-	defer func() { local = shared }()
+	ownStack(b)
 	sup := newUser(b, "supervisors", "supervisor-bench", "")
 	r, created := createClaim(b, sup, claimBody())
 	if r.Status != 201 {
@@ -150,34 +163,18 @@ func BenchmarkTransition(b *testing.B) {
 	for range 20 {
 		toggle() // warm the function
 	}
-	local.ResetDynamoDBStats()
-	lat := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for range b.N {
-		t0 := time.Now()
-		toggle()
-		lat = append(lat, time.Since(t0))
-	}
-	b.StopTimer()
+	lat := timed(b, toggle)
 	stats, _ := local.DynamoDBStats()
-	var ops []string
-	total := int64(0)
-	for op, n := range stats.Requests {
-		if n > 0 {
-			ops = append(ops, fmt.Sprintf("%s %.2f", op, float64(n)/float64(b.N)))
-			total += n
-		}
-	}
-	sort.Strings(ops)
+	perOp, ops := requests(stats, b.N)
 	items := float64(stats.TransactionItems) / float64(max(stats.Transactions, 1))
 	b.ReportMetric(float64(pct(lat, .5).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(total)/float64(b.N), "ddb-requests/op")
+	b.ReportMetric(perOp, "ddb-requests/op")
 	b.ReportMetric(items, "items/transaction")
 	b.ReportMetric(stats.WriteCapacityUnits/float64(b.N), "WCU/op")
 	if b.N >= 50 {
 		fmt.Printf("\nStage transition (POST /v1/claims/{id}/transitions through the local HTTP API, %d transitions)\n", b.N)
 		fmt.Printf("  latency            p50 %6.2f ms   p99 %6.2f ms\n", float64(pct(lat, .5).Microseconds())/1000, float64(pct(lat, .99).Microseconds())/1000)
-		fmt.Printf("  DynamoDB requests  %.2f per transition: %s\n", float64(total)/float64(b.N), strings.Join(ops, ", "))
+		fmt.Printf("  DynamoDB requests  %.2f per transition: %s\n", perOp, strings.Join(ops, ", "))
 		fmt.Printf("  transaction        %.2f items (target ≤ 3: claim, history entry, outbox event)\n", items)
 		fmt.Printf("  write units        %.1f per transition (transactional writes count twice; the claim item and its GSI copies)\n\n", stats.WriteCapacityUnits/float64(b.N))
 	}

@@ -302,32 +302,32 @@ type History struct {
 }
 
 func (a *CaseworkAPI) history(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	v, err := a.Registry.Get(ctx, req.Principal, req.Param("id"))
+	d, err := a.Registry.Visible(ctx, req.Principal, req.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, History{ClaimID: v.Claim.ID, Version: v.Claim.Version, Head: v.Claim.HistoryHash, Events: v.History}), nil
+	events := d.History
+	if events == nil {
+		events = []claims.Event{}
+	}
+	return apigw.JSON(http.StatusOK, History{ClaimID: d.Claim.ID, Version: d.Claim.Version, Head: d.Claim.HistoryHash, Events: events}), nil
 }
 
 func (a *CaseworkAPI) verify(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	if err := auth.Require(req.Principal, auth.Manager, auth.Supervisor, auth.Admin); err != nil {
 		return nil, err
 	}
-	v, err := a.Registry.Get(ctx, req.Principal, req.Param("id"))
+	d, err := a.Registry.Visible(ctx, req.Principal, req.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, casework.Verify(&v.Claim, v.History)), nil
+	return apigw.JSON(http.StatusOK, casework.Verify(&d.Claim, d.History)), nil
 }
 
 func (a *CaseworkAPI) worklist(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	limit := 0
-	if s := req.Query.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return nil, apperr.InvalidField("limit", "1..100")
-		}
-		limit = n
+	limit, err := limitParam(req)
+	if err != nil {
+		return nil, err
 	}
 	w, err := a.Registry.Worklist(ctx, req.Principal, req.Query.Get("assignee"), req.Query.Get("cursor"), limit)
 	if err != nil {

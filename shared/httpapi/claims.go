@@ -87,12 +87,10 @@ func (a *ClaimsAPI) catalog(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if err != nil {
 		return nil, err
 	}
-	out := cat.Active()
 	if !req.Principal.HasAny(auth.Manager, auth.Supervisor, auth.Admin) {
-		// The root causes are the company's internal taxonomy.
-		out.RootCauses = nil
+		return apigw.JSON(http.StatusOK, cat.ForClaimants()), nil
 	}
-	return apigw.JSON(http.StatusOK, out), nil
+	return apigw.JSON(http.StatusOK, cat.Active()), nil
 }
 
 // channelFor decides the channel a principal files through and the dealer the
@@ -206,18 +204,27 @@ func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Respon
 	if q.To, err = parseTimeParam("to", req.Query.Get("to"), true); err != nil {
 		return nil, err
 	}
-	if v := req.Query.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return nil, apperr.InvalidField("limit", "1..100")
-		}
-		q.Limit = n
+	if q.Limit, err = limitParam(req); err != nil {
+		return nil, err
 	}
 	page, err := a.Registry.List(ctx, req.Principal, q)
 	if err != nil {
 		return nil, err
 	}
 	return apigw.JSON(http.StatusOK, page), nil
+}
+
+// limitParam reads a page size, 1..100 (0 when absent: the list's default).
+func limitParam(req *apigw.Request) (int, error) {
+	v := req.Query.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100 {
+		return 0, apperr.InvalidField("limit", "1..100")
+	}
+	return n, nil
 }
 
 // parseTimeParam accepts RFC 3339 or a date; a date as the end of a period
@@ -274,15 +281,11 @@ func (a *ClaimsAPI) upload(ctx context.Context, req *apigw.Request) (*apigw.Resp
 
 // editable returns the claim when p may add to it: its dealer, its manager,
 // supervisors and integrations; NotFound otherwise.
-func (a *ClaimsAPI) editable(ctx context.Context, p *auth.Principal, id string) (*registry.View, error) {
+func (a *ClaimsAPI) editable(ctx context.Context, p *auth.Principal, id string) (*registry.Detail, error) {
 	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Integration); err != nil {
 		return nil, err
 	}
-	v, err := a.Registry.Get(ctx, p, id)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return a.Registry.Visible(ctx, p, id)
 }
 
 func claimScope(id string, p *auth.Principal) string { return "claim:" + id + ":" + p.UserID }

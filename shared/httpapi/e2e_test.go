@@ -132,28 +132,7 @@ func createClaim(t testing.TB, u *user, body any, headers ...string) (*st.Respon
 // claimCount is the number of claims a supervisor sees in the registry.
 func claimCount(t testing.TB) int {
 	t.Helper()
-	sup := newUser(t, "supervisors", "supervisor-count", "")
-	n, cursor := 0, ""
-	for {
-		path := "/v1/claims?limit=100"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		r := sup.do(t, "GET", path, nil)
-		if r.Status != 200 {
-			t.Fatalf("list claims: %d %s", r.Status, r.Body)
-		}
-		var page struct {
-			Claims []json.RawMessage `json:"claims"`
-			Next   string            `json:"next"`
-		}
-		r.JSON(t, &page)
-		n += len(page.Claims)
-		if page.Next == "" {
-			return n
-		}
-		cursor = page.Next
-	}
+	return listCount(t, newUser(t, "supervisors", "supervisor-count", ""), "")
 }
 
 func TestIntakeRefusesBadInput(t *testing.T) {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -32,13 +31,11 @@ func (a *NotificationsAPI) list(ctx context.Context, req *apigw.Request) (*apigw
 	default:
 		return nil, apperr.InvalidField("unread", "true or false")
 	}
-	if v := req.Query.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return nil, apperr.InvalidField("limit", "1..100")
-		}
-		q.Limit = n
+	limit, err := limitParam(req)
+	if err != nil {
+		return nil, err
 	}
+	q.Limit = limit
 	page, err := a.Inbox.List(ctx, req.Principal, q)
 	if err != nil {
 		return nil, err

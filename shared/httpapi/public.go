@@ -170,7 +170,7 @@ func (p *PublicSite) formPage(ctx context.Context, req *apigw.Request, code stri
 	}
 	return &webform.FormPage{
 		Lang: lang(req), Code: code, Action: "/q/" + code, UploadURL: "/q/" + code + "/uploads",
-		Product: product(rec), Catalog: publicCatalog(cat),
+		Product: product(rec), Catalog: cat.ForClaimants(),
 	}, nil
 }
 
@@ -733,11 +733,4 @@ func (p *PublicSite) limits() Limits {
 		l.MessagesPerClaim = DefaultLimits.MessagesPerClaim
 	}
 	return l
-}
-
-// publicCatalog is the active catalog without the internal root causes.
-func publicCatalog(cat *catalog.Catalog) *catalog.Catalog {
-	out := cat.Active()
-	out.RootCauses = nil
-	return out
 }

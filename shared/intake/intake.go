@@ -25,6 +25,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/keys"
@@ -229,9 +230,7 @@ type Config struct {
 }
 
 // Roster gives the current roster of claims managers (cached by the caller).
-type Roster interface {
-	Get(ctx context.Context) (*assignment.Roster, error)
-}
+type Roster = cache.Getter[*assignment.Roster]
 
 // Service accepts claims.
 type Service struct {
@@ -453,8 +452,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		}
 	}
 
-	roster := s.roster(ctx)
-	engine := sla.Current(ctx, s.cfg.SLA, s.cfg.Logger)
+	roster := cache.OrZero(ctx, s.cfg.Roster, s.cfg.Logger, "the claim stays unassigned")
+	engine := cache.OrZero(ctx, s.cfg.SLA, s.cfg.Logger, "the claim gets no SLA clocks")
 	c := &claims.Claim{
 		Channel:       d.Channel,
 		Claimant:      d.Claimant,
@@ -519,20 +518,6 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee)
 		return &Result{Claim: c, TrackingToken: token, Created: true}, nil
 	}
-}
-
-// roster returns the current roster, or nil (claims stay unassigned) when
-// there is none or it cannot be read: a claim is never refused for that.
-func (s *Service) roster(ctx context.Context) *assignment.Roster {
-	if s.cfg.Roster == nil {
-		return nil
-	}
-	r, err := s.cfg.Roster.Get(ctx)
-	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "roster unavailable: the claim stays unassigned", "error", err.Error())
-		return nil
-	}
-	return r
 }
 
 // pending is what Submit found out about a claim before storing it.

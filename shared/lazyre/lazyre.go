@@ -31,6 +31,3 @@ func (r *Regexp) MatchString(s string) bool { return r.get().MatchString(s) }
 
 // FindStringSubmatch returns the leftmost match and its submatches.
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.get().FindStringSubmatch(s) }
-
-// String returns the expression.
-func (r *Regexp) String() string { return r.expr }

@@ -321,6 +321,16 @@ type View struct {
 // Get returns a claim p may see; apperr.NotFound otherwise (whether or not
 // it exists, so IDs cannot be probed).
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View, error) {
+	d, err := s.Visible(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, d)
+}
+
+// Visible returns a claim's detail as p may see it (redacted for the
+// claimant's side) without download links; apperr.NotFound as Get.
+func (s *Service) Visible(ctx context.Context, p *auth.Principal, id string) (*Detail, error) {
 	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
 	}
@@ -334,14 +344,10 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	if !CanSee(p, &d.Claim) {
 		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
 	}
-	v, err := s.view(ctx, d)
-	if err != nil {
-		return nil, err
-	}
 	if !Staff(p) {
-		redact(v)
+		redact(d)
 	}
-	return v, nil
+	return d, nil
 }
 
 // Staff reports whether p works on claims inside the company (and sees the
@@ -365,7 +371,7 @@ var claimantEvents = map[string][]string{
 // redact leaves in a view what the claimant's side (a dealer) may see: no
 // tasks, no culprits or root cause, and only the claimant-facing history
 // entries without internal notes and reasons.
-func redact(v *View) {
+func redact(v *Detail) {
 	v.Claim.Tasks = nil
 	if d := v.Claim.Decision; d != nil {
 		v.Claim.Decision = &claims.Decision{

@@ -3,29 +3,13 @@ package sla
 import (
 	"context"
 	"fmt"
-	"log/slog"
+
+	"github.com/claimsdesk/backend/shared/cache"
 )
 
 // Source gives the current engine: the policies and the calendar as the
 // administrators last set them (cached by the caller).
-type Source interface {
-	Get(ctx context.Context) (*Engine, error)
-}
-
-// Current returns src's engine, or nil when there is no source or it fails:
-// a claim is never refused or left unchanged for want of its clocks (the
-// failure is logged, and the SLA check catches up).
-func Current(ctx context.Context, src Source, logger *slog.Logger) *Engine {
-	if src == nil {
-		return nil
-	}
-	e, err := src.Get(ctx)
-	if err != nil {
-		logger.ErrorContext(ctx, "SLA configuration unavailable: clocks not updated", "error", err.Error())
-		return nil
-	}
-	return e
-}
+type Source = cache.Getter[*Engine]
 
 // Documents are the names of the SLA's reference documents in storage.
 const (

@@ -18,6 +18,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/outbox"
@@ -37,9 +38,7 @@ type Store interface {
 }
 
 // RosterSource gives the current roster (cached by the caller).
-type RosterSource interface {
-	Get(ctx context.Context) (*assignment.Roster, error)
-}
+type RosterSource = cache.Getter[*assignment.Roster]
 
 // Checker runs the jobs.
 type Checker struct {
@@ -74,18 +73,6 @@ func (c *Checker) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (c *Checker) roster(ctx context.Context) *assignment.Roster {
-	if c.Roster == nil {
-		return nil
-	}
-	r, err := c.Roster.Get(ctx)
-	if err != nil {
-		c.Logger.ErrorContext(ctx, "roster unavailable: no reassignment this run", "error", err.Error())
-		return nil
-	}
-	return r
-}
-
 // Check looks at every claim whose next SLA check has come. A claim that
 // fails is logged and left for the next run (its check time does not move);
 // the others go on.
@@ -99,7 +86,7 @@ func (c *Checker) Check(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("sla check: %w", err)
 	}
-	roster := c.roster(ctx)
+	roster := cache.OrZero(ctx, c.Roster, c.Logger, "no reassignment this run")
 	var res Result
 	start := ""
 	for {
@@ -232,7 +219,7 @@ func (c *Checker) loc() *time.Location {
 // personal manager, or who have nobody available, stay and are counted.
 func (c *Checker) MoveAbsent(ctx context.Context) (Result, error) {
 	started := time.Now()
-	roster := c.roster(ctx)
+	roster := cache.OrZero(ctx, c.Roster, c.Logger, "no absence moves this run")
 	if roster == nil {
 		return Result{}, errors.New("absence job: no roster")
 	}

@@ -26,13 +26,6 @@ import (
 // queue for another attempt.
 type MessageFunc func(ctx context.Context, body []byte) error
 
-// BatchHandler returns a Lambda handler for an SQS event source mapping with
-// FunctionResponseTypes: [ReportBatchItemFailures]; failed messages return
-// after the queue's visibility timeout.
-func BatchHandler(fn MessageFunc, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	return (&Consumer{Handle: fn, Logger: logger}).HandleBatch
-}
-
 // VisibilityChanger is the part of the SQS client the backoff uses.
 type VisibilityChanger interface {
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)

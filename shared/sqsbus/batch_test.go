@@ -112,7 +112,7 @@ func TestConsumerReportsFailuresAndBacksOff(t *testing.T) {
 		t.Errorf("failures = %v, want f", res.BatchItemFailures)
 	}
 	// Without a backoff: failures reported, nothing else.
-	res, _ = sqsbus.BatchHandler(handle, nil)(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("g", "fail", "1"), rec("h", "ok", "1")}})
+	res, _ = (&sqsbus.Consumer{Handle: handle}).HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("g", "fail", "1"), rec("h", "ok", "1")}})
 	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "g" {
 		t.Errorf("failures = %v, want g", res.BatchItemFailures)
 	}
