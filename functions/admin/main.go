@@ -14,6 +14,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/webhook"
 )
 
 func main() {
@@ -34,7 +35,12 @@ func main() {
 	ops.Register(router)
 	slaAdmin := &httpapi.SLAAdminAPI{Docs: a.Store, Catalog: a.Catalog}
 	slaAdmin.Register(router)
-	webhooks := &httpapi.WebhooksAPI{Store: a.Store, Key: a.Keys.Webhook}
+	internal, err := webhook.ParseInternal(os.Getenv("WEBHOOK_INTERNAL_HOSTS"))
+	if err != nil {
+		slog.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	webhooks := &httpapi.WebhooksAPI{Store: a.Store, Key: a.Keys.Webhook, Guard: &webhook.Guard{Internal: internal}}
 	webhooks.Register(router)
 	lambda.Start(router.Serve)
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -124,6 +123,11 @@ func run(args []string) error {
 		return err
 	}
 	printBanner(s, time.Since(started))
+	if forget, err := announce(cfg, s); err == nil {
+		defer forget()
+	} else {
+		fmt.Fprintln(os.Stderr, "warning:", err)
+	}
 	fmt.Println("ready")
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping...")
@@ -189,6 +193,14 @@ func tokenCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The running stack's parameter overrides, so its tokens match.
+	if r := findRunning(cfg); r != nil {
+		for k, v := range r.Parameters {
+			if _, set := cfg.Parameters[k]; !set {
+				cfg.Parameters[k] = v
+			}
+		}
+	}
 	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: *role, User: *user, DealerID: *dealer, Email: *email, TTL: *ttl})
 	if err != nil {
 		return err
@@ -221,15 +233,14 @@ func invokeCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	// A running stack answers on its services port; otherwise start just this
-	// function with the services, invoke once and stop.
-	url := "http://" + cfg.ServicesAddr
-	if conn, err := net.DialTimeout("tcp", cfg.ServicesAddr, 300*time.Millisecond); err == nil {
-		conn.Close()
-		fmt.Fprintf(os.Stderr, "invoking %s on the running stack (%s)\n", *fn, url)
-		return invokeHTTP(url, *fn, payload)
+	// A running stack (whatever its ports) takes the invoke on its services
+	// endpoint; otherwise start just this function with the services,
+	// invoke once and stop.
+	if r := findRunning(cfg); r != nil {
+		fmt.Fprintf(os.Stderr, "invoking %s on the running stack (%s)\n", *fn, r.ServicesURL)
+		return invokeHTTP(r.ServicesURL, *fn, payload)
 	}
-	fmt.Fprintf(os.Stderr, "no running stack on %s: starting %s alone\n", cfg.ServicesAddr, *fn)
+	fmt.Fprintf(os.Stderr, "no running stack: starting %s alone\n", *fn)
 	cfg.NoAPI, cfg.NoEventSources = true, true
 	cfg.Functions = []string{*fn}
 	cfg.Console = os.Stderr
@@ -274,9 +285,8 @@ func resetCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	if conn, err := net.DialTimeout("tcp", cfg.ServicesAddr, 300*time.Millisecond); err == nil {
-		conn.Close()
-		return fmt.Errorf("a stack is running on %s: stop `make run` first", cfg.ServicesAddr)
+	if r := findRunning(cfg); r != nil {
+		return fmt.Errorf("a stack is running on %s: stop `make run` first", r.ServicesURL)
 	}
 	// Build outputs and the token key survive a reset: they are not state.
 	for _, d := range []string{"dynamodb", "s3", "sqs", "ses", "outbox", "logs", "tmp", "custom-resources.json", "identities.json"} {

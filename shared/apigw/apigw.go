@@ -224,7 +224,7 @@ type Handler func(ctx context.Context, req *Request) (*Response, error)
 
 // Router dispatches events to handlers by route key ("GET /v1/claims/{id}").
 type Router struct {
-	routes map[string]Handler
+	routes map[string]route
 	logger *slog.Logger
 	// ErrorPage, when set, renders errors of routes whose key it accepts (the
 	// public HTML pages) instead of the JSON error body.
@@ -233,17 +233,28 @@ type Router struct {
 
 // NewRouter returns an empty router logging to logger.
 func NewRouter(logger *slog.Logger) *Router {
-	return &Router{routes: map[string]Handler{}, logger: logger}
+	return &Router{routes: map[string]route{}, logger: logger}
+}
+
+// route is a registered handler with the query parameters it accepts.
+type route struct {
+	h      Handler
+	params []Param
 }
 
 // Handle registers h for routeKey, which must match the template's event
-// (method and path, or "$default").
-func (rt *Router) Handle(routeKey string, h Handler) {
+// (method and path, or "$default"), with the query parameters the route
+// accepts: any other parameter, or a declared one whose value fails its
+// check, is refused with 400 before h runs (see CheckQuery).
+func (rt *Router) Handle(routeKey string, h Handler, params ...Param) {
 	if _, dup := rt.routes[routeKey]; dup {
 		panic("apigw: route registered twice: " + routeKey)
 	}
-	rt.routes[routeKey] = h
+	rt.routes[routeKey] = route{h: h, params: params}
 }
+
+// Params returns the query parameters a route accepts.
+func (rt *Router) Params(routeKey string) []Param { return rt.routes[routeKey].params }
 
 // RouteKeys lists the registered route keys, sorted.
 func (rt *Router) RouteKeys() []string {
@@ -303,11 +314,14 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	req, err := NewRequest(ev)
 	var res *Response
 	if err == nil {
-		h, ok := rt.routes[ev.RouteKey]
-		if !ok {
+		rte, ok := rt.routes[ev.RouteKey]
+		switch {
+		case !ok:
 			err = apperr.Errorf(apperr.NotFound, "no such route: %s", ev.RouteKey)
-		} else {
-			res, err = h(ctx, req)
+		default:
+			if err = CheckQuery(req.Query, rte.params); err == nil {
+				res, err = rte.h(ctx, req)
+			}
 		}
 	}
 	if err != nil {
@@ -348,6 +362,9 @@ func NewRequest(ev events.APIGatewayV2HTTPRequest) (*Request, error) {
 			return nil, apperr.InvalidField("body", "not valid base64")
 		}
 		body = b
+	}
+	if len(ev.RawQueryString) > MaxQuery {
+		return nil, apperr.InvalidField("query", fmt.Sprintf("the query string is longer than %d bytes", MaxQuery))
 	}
 	query, err := url.ParseQuery(ev.RawQueryString)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // from the environment, with mailer sending the mail: SUPERVISORS_EMAIL,
 // PUBLIC_BASE_URL, NOTIFY_RETRY_BASE_SECONDS (default 30),
 // WEBHOOK_TIMEOUT_SECONDS (default 10), WEBHOOK_CACHE_SECONDS (default 30),
+// WEBHOOK_INTERNAL_HOSTS (hosts inside the network webhooks may reach),
 // ROSTER_CACHE_SECONDS (default 30) and NOTIFICATIONS_QUEUE_URL.
 func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff, error) {
 	queue, err := env("NOTIFICATIONS_QUEUE_URL")
@@ -36,12 +37,16 @@ func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff,
 	if err != nil {
 		return nil, nil, err
 	}
+	internal, err := webhook.ParseInternal(os.Getenv("WEBHOOK_INTERNAL_HOSTS"))
+	if err != nil {
+		return nil, nil, err
+	}
 	if retryBase <= 0 {
 		retryBase = time.Second
 	}
 	n := notify.New(notify.Config{
 		Mailer: mailer, Deliveries: a.Store, Roster: a.Store, Targets: a.Store, Notes: a.Store, Claims: a.Store,
-		Poster:           &webhook.Client{Key: a.Keys.Webhook, Timeout: webhookTimeout},
+		Poster:           &webhook.Client{Key: a.Keys.Webhook, Timeout: webhookTimeout, Guard: &webhook.Guard{Internal: internal}},
 		Keys:             a.Keys,
 		SupervisorsEmail: os.Getenv("SUPERVISORS_EMAIL"),
 		PublicBaseURL:    a.PublicBaseURL,

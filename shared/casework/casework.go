@@ -215,7 +215,7 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 	if err != nil {
 		return nil, err
 	}
-	ch := &claims.Change{Claim: &next, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders, RateLimits: out.RateLimits}
+	ch := &claims.Change{Claim: &next, Before: cur, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders, RateLimits: out.RateLimits}
 	notes := out.Also
 	if out.Notify != "" {
 		notes = append([]Note{{Type: out.Notify, Data: out.Data}}, notes...)

@@ -81,7 +81,11 @@ func VerifyChain(events []Event) (int, bool) {
 // the change adds (files, outbox events). Storage applies it atomically if
 // the stored version is still PrevVersion.
 type Change struct {
-	Claim       *Claim
+	Claim *Claim
+	// Before is the claim as the change found it (nil when the caller did
+	// not read it): storage moves what depends on the old state, such as
+	// the list entries of a revised decision.
+	Before      *Claim
 	PrevVersion int
 	Event       Event
 	Files       []Attachment

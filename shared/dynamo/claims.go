@@ -158,6 +158,44 @@ const (
 	DimOrder    = registry.DimOrder
 )
 
+// decisionIndexWrites moves a claim's decision list entries (registry
+// DecisionDims) from the decision before a change to the one after: a
+// Delete for each entry that no longer holds, a Put for each new one. A
+// change that does not say what it found (before nil) cannot have
+// changed the decision: casework makes every decision.
+func (s *Store) decisionIndexWrites(before, after *claims.Claim) ([]types.TransactWriteItem, error) {
+	if before == nil {
+		return nil, nil
+	}
+	old, cur := registry.DecisionDims(before.Decision), registry.DecisionDims(after.Decision)
+	pks := func(dims [][2]string) map[string]bool {
+		m := map[string]bool{}
+		for _, d := range dims {
+			m[indexPK(d[0], d[1])] = true
+		}
+		return m
+	}
+	was, is := pks(old), pks(cur)
+	var out []types.TransactWriteItem
+	for _, d := range cur {
+		pk := indexPK(d[0], d[1])
+		if was[pk] {
+			continue
+		}
+		m, err := marshal(indexItem{PK: pk, SK: sortKey(after), Entity: "index", ClaimID: after.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m}})
+	}
+	for _, d := range old {
+		if pk := indexPK(d[0], d[1]); !is[pk] {
+			out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, sortKey(after))}})
+		}
+	}
+	return out, nil
+}
+
 func indexPK(dim, value string) string { return "IDX#" + dim + "#" + strings.ToUpper(value) }
 
 func indexItems(c *claims.Claim) []indexItem {
@@ -530,7 +568,8 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI1"), "GSI1PK", "GSI1SK", "STAGE#"+spec.Value
 	case registry.DimAssignee:
 		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI2"), "GSI2PK", "GSI2SK", "ASSIGNEE#"+spec.Value
-	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth, DimOrder:
+	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth, DimOrder,
+		registry.DimWarranty, registry.DimResolution, registry.DimRootCause, registry.DimFaultParty, registry.DimCulprit:
 		pk = indexPK(spec.Dim, spec.Value)
 	default:
 		return nil, apperr.InvalidField("filter", "unknown list dimension "+spec.Dim)
@@ -727,6 +766,11 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		orderIdx[len(items)-1] = o.Number
 	}
+	idx, err := s.decisionIndexWrites(ch.Before, c)
+	if err != nil {
+		return err
+	}
+	items = append(items, idx...)
 	rateIdx := map[int]bool{}
 	for _, r := range ch.RateLimits {
 		items = append(items, s.rateLimitUpdate(r))

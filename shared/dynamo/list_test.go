@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/registry"
 )
@@ -189,4 +190,69 @@ func fieldsOf(err error) (apperr.Code, []string) {
 		out = append(out, f.Field)
 	}
 	return e.Code, out
+}
+
+// decide applies a decision change to a claim (as casework does: with the
+// claim as found).
+func decide(t *testing.T, db *testDB, id string, d claims.Decision, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := db.store.GetClaim(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cur
+	next.Decision = &d
+	ev, err := claims.Next(&next, "decision.recorded", "managers:mgr-1", at, nil, map[string]any{"resolution": string(d.Resolution)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.store.ApplyChange(ctx, &claims.Change{Claim: &next, Before: cur, PrevVersion: cur.Version, Event: ev}); err != nil {
+		t.Fatalf("decide %s: %v", id, err)
+	}
+}
+
+// TestListClaimsByDecision: the decision's dimensions are listed from their
+// own index entries, which follow a revised decision (the old values no
+// longer list the claim) and leave undecided claims out.
+func TestListClaimsByDecision(t *testing.T) {
+	db := newDB(t)
+	var ids []string
+	for i := range 4 {
+		nc := newClaim(t, 700+i, claimOpts{at: base.Add(time.Duration(i) * time.Hour)})
+		db.create(t, nc)
+		ids = append(ids, nc.Claim.ID)
+	}
+	warranty := claims.Decision{WarrantyCase: true, FaultParty: "company", CulpritDepartment: "Цех №2", RootCause: "weld_defect",
+		Resolution: claims.ResolutionRepair, Instructions: "Привезите изделие в сервис."}
+	customer := claims.Decision{WarrantyCase: false, FaultParty: "customer", Resolution: claims.ResolutionReject,
+		Instructions: "Изделие установлено с нарушением инструкции."}
+	decide(t, db, ids[0], warranty, base.Add(10*time.Hour))
+	decide(t, db, ids[1], warranty, base.Add(10*time.Hour))
+	decide(t, db, ids[2], customer, base.Add(10*time.Hour))
+	// Revised: the claim leaves the warranty lists and joins the customer's.
+	decide(t, db, ids[1], customer, base.Add(11*time.Hour))
+
+	tests := []struct {
+		dim, value string
+		want       []string
+	}{
+		{registry.DimWarranty, "true", []string{ids[0]}},
+		{registry.DimWarranty, "false", []string{ids[2], ids[1]}},
+		{registry.DimResolution, "repair", []string{ids[0]}},
+		{registry.DimResolution, "reject", []string{ids[2], ids[1]}},
+		{registry.DimRootCause, "weld_defect", []string{ids[0]}},
+		{registry.DimFaultParty, "company", []string{ids[0]}},
+		{registry.DimFaultParty, "customer", []string{ids[2], ids[1]}},
+		{registry.DimCulprit, "цех №2", []string{ids[0]}}, // case-insensitive
+		{registry.DimCulprit, "Нет такого", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dim+"="+tt.value, func(t *testing.T) {
+			got := listAll(t, db, registry.ListSpec{Dim: tt.dim, Value: tt.value, Limit: 10})
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("list mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -14,7 +14,9 @@
 //	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
-//	                                        customer, serial, series, month, source order)
+//	                                        customer, serial, series, month, source order) and of the
+//	                                        decision's (warranty, resolution, root cause, fault party,
+//	                                        culprit department: moved in the decision's transaction)
 //	ORDER#<number>      #ORDER              an order: source (ERP upsert, replay-safe by erpVersion) or
 //	                                        created from a claim (RW-/AD-<claim>-<n>, sourceClaim set)
 //	CUSTOMER#<id>       #PROFILE            customer profile; personalManager = the sales manager of the

@@ -49,7 +49,7 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("PUT /v1/admin/catalog/root-causes/{id}", a.putRootCause)
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
-	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage)
+	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrcode.MinPNGSize, qrcode.MaxPNGSize))
 	r.Handle("GET /v1/qr-batches/{batchId}", a.batch)
 	r.Handle("GET /v1/qr-batches/{batchId}/labels", a.labels)
 }
@@ -243,11 +243,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	case "", "png":
 		size := 512
 		if v := req.Query.Get("size"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, apperr.InvalidField("size", "pixels, 128..2048")
-			}
-			size = n
+			size, _ = strconv.Atoi(v) // checked by the route's IntParam
 		}
 		img, err := qrcode.PNG(url, size)
 		if err != nil {

@@ -27,7 +27,7 @@ type CaseworkAPI struct {
 
 // Register adds the routes of the ClaimsFunction that change claims.
 func (a *CaseworkAPI) Register(r *apigw.Router) {
-	r.Handle("GET /v1/worklist", a.worklist)
+	r.Handle("GET /v1/worklist", a.worklist, userIDParam("assignee"), limitParam, cursorParam)
 	r.Handle("PATCH /v1/claims/{id}", a.edit)
 	r.Handle("GET /v1/claims/{id}/transitions", a.allowed)
 	r.Handle("POST /v1/claims/{id}/transitions", a.transition)
@@ -325,11 +325,7 @@ func (a *CaseworkAPI) verify(ctx context.Context, req *apigw.Request) (*apigw.Re
 }
 
 func (a *CaseworkAPI) worklist(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	limit, err := limitParam(req)
-	if err != nil {
-		return nil, err
-	}
-	w, err := a.Registry.Worklist(ctx, req.Principal, req.Query.Get("assignee"), req.Query.Get("cursor"), limit)
+	w, err := a.Registry.Worklist(ctx, req.Principal, req.Query.Get("assignee"), req.Query.Get("cursor"), pageLimit(req))
 	if err != nil {
 		return nil, err
 	}

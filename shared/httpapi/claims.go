@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -48,7 +47,7 @@ func (a *ClaimsAPI) Register(r *apigw.Router) {
 	r.Handle("GET /v1/catalog", a.catalog)
 	r.Handle("POST /v1/uploads", a.upload)
 	r.Handle("POST /v1/claims", a.create)
-	r.Handle("GET /v1/claims", a.list)
+	r.Handle("GET /v1/claims", a.list, registryParams()...)
 	r.Handle("GET /v1/claims/{id}", a.get)
 	r.Handle("POST /v1/claims/{id}/attachments", a.claimUpload)
 	r.Handle("PUT /v1/claims/{id}/attachments/{uploadId}", a.attach)
@@ -192,21 +191,22 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 }
 
 func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	get := req.Query.Get
 	q := registry.Query{
-		Stage: req.Query.Get("stage"), CategoryID: req.Query.Get("categoryId"), TypeID: req.Query.Get("typeId"),
-		DealerID: req.Query.Get("dealerId"), CustomerID: req.Query.Get("customerId"), Serial: req.Query.Get("serial"),
-		Series: req.Query.Get("series"), Assignee: req.Query.Get("assignee"), Cursor: req.Query.Get("cursor"),
+		Stage: get("stage"), CategoryID: get("categoryId"), TypeID: get("typeId"),
+		DealerID: get("dealerId"), CustomerID: get("customerId"), Serial: get("serial"),
+		Series: get("series"), Assignee: get("assignee"), Cursor: get("cursor"),
+		Resolution: get("resolution"), RootCause: get("rootCause"), FaultParty: get("faultParty"),
+		CulpritDepartment: claims.CleanText(get("culpritDepartment")),
+		Limit:             pageLimit(req),
 	}
-	var err error
-	if q.From, err = parseTimeParam("from", req.Query.Get("from"), false); err != nil {
-		return nil, err
+	if v := get("warrantyCase"); v != "" {
+		w := v == "true"
+		q.WarrantyCase = &w
 	}
-	if q.To, err = parseTimeParam("to", req.Query.Get("to"), true); err != nil {
-		return nil, err
-	}
-	if q.Limit, err = limitParam(req); err != nil {
-		return nil, err
-	}
+	// The router checked the values (registryParams).
+	q.From, _ = apigw.ParseTime(get("from"), false)
+	q.To, _ = apigw.ParseTime(get("to"), true)
 	page, err := a.Registry.List(ctx, req.Principal, q)
 	if err != nil {
 		return nil, err
@@ -214,36 +214,11 @@ func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Respon
 	return apigw.JSON(http.StatusOK, page), nil
 }
 
-// limitParam reads a page size, 1..100 (0 when absent: the list's default).
-func limitParam(req *apigw.Request) (int, error) {
-	v := req.Query.Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 100 {
-		return 0, apperr.InvalidField("limit", "1..100")
-	}
-	return n, nil
-}
-
-// parseTimeParam accepts RFC 3339 or a date; a date as the end of a period
-// means the end of that day.
-func parseTimeParam(name, v string, end bool) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		return time.Time{}, apperr.InvalidField(name, "a date (2026-11-23) or a time (2026-11-23T10:00:00Z)")
-	}
-	if end {
-		t = t.Add(24*time.Hour - time.Nanosecond)
-	}
-	return t, nil
+// pageLimit reads the page size the router checked (limitParam); 0 when
+// absent: the list's default.
+func pageLimit(req *apigw.Request) int {
+	n, _ := strconv.Atoi(req.Query.Get("limit"))
+	return n
 }
 
 func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

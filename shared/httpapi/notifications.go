@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/claimsdesk/backend/shared/apigw"
-	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/notify"
 )
 
@@ -18,24 +17,12 @@ type NotificationsAPI struct {
 
 // Register adds the notification routes of the ClaimsFunction.
 func (a *NotificationsAPI) Register(r *apigw.Router) {
-	r.Handle("GET /v1/notifications", a.list)
+	r.Handle("GET /v1/notifications", a.list, apigw.BoolParam("unread"), limitParam, cursorParam)
 	r.Handle("POST /v1/notifications/{id}/read", a.read)
 }
 
 func (a *NotificationsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	q := notify.InboxQuery{Cursor: req.Query.Get("cursor")}
-	switch v := req.Query.Get("unread"); v {
-	case "", "false":
-	case "true":
-		q.Unread = true
-	default:
-		return nil, apperr.InvalidField("unread", "true or false")
-	}
-	limit, err := limitParam(req)
-	if err != nil {
-		return nil, err
-	}
-	q.Limit = limit
+	q := notify.InboxQuery{Cursor: req.Query.Get("cursor"), Unread: req.Query.Get("unread") == "true", Limit: pageLimit(req)}
 	page, err := a.Inbox.List(ctx, req.Principal, q)
 	if err != nil {
 		return nil, err

@@ -118,6 +118,17 @@ func templateRoutes(t *testing.T) map[string]map[string]bool {
 // registeredRoutes lists the route keys each function's router gets, wired
 // as in functions/<name>/main.go. Registering uses none of the dependencies.
 func registeredRoutes() map[string][]string {
+	out := map[string][]string{}
+	for fn, r := range functionRouters() {
+		out[fn] = r.RouteKeys()
+	}
+	return out
+}
+
+// functionRouters returns each function's router, wired as in
+// functions/<name>/main.go but without dependencies (registering uses
+// none).
+func functionRouters() map[string]*apigw.Router {
 	logger := slog.New(slog.DiscardHandler)
 	public := apigw.NewRouter(logger)
 	RegisterHealth(public, nil)
@@ -134,11 +145,7 @@ func registeredRoutes() map[string][]string {
 	(&OpsAPI{}).Register(admin)
 	(&SLAAdminAPI{}).Register(admin)
 	(&WebhooksAPI{}).Register(admin)
-	return map[string][]string{
-		"PublicFunction": public.RouteKeys(),
-		"ClaimsFunction": claimsRouter.RouteKeys(),
-		"AdminFunction":  admin.RouteKeys(),
-	}
+	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin}
 }
 
 // missing returns the keys of have that want lacks, sorted.
@@ -418,6 +425,9 @@ var unchecked = map[string]string{
 	"Language":            "",
 	"SerialNumber":        "",
 	"DateOrTime":          "",
+	"Cursor":              "",
+	"UserID":              "",
+	"DealerID":            "",
 	"UploadID":            "",
 	"QRKind":              "",
 	"Version":             "",

@@ -78,14 +78,16 @@ type TrackingStore interface {
 
 // Register adds the routes of the PublicFunction.
 func (p *PublicSite) Register(r *apigw.Router) {
-	r.Handle("GET /q/{code}", p.form)
+	r.Handle("GET /q/{code}", p.form, append([]apigw.Param{langParam}, marketingParams...)...)
 	r.Handle("POST /q/{code}", p.submit)
 	r.Handle("POST /q/{code}/uploads", p.upload)
-	r.Handle("GET /t/{token}", p.tracking)
-	r.Handle("GET /t/{token}/uploaded", p.uploaded)
+	r.Handle("GET /t/{token}", p.tracking, append([]apigw.Param{langParam, apigw.EnumParam("notice", "uploaded", "sent")}, marketingParams...)...)
+	r.Handle("GET /t/{token}/uploaded", p.uploaded, langParam,
+		// S3 adds bucket, key and etag to the redirect after an upload.
+		apigw.TextParam("key", 200).Req(), catalogIDParam("zone").Req(), apigw.TextParam("bucket", 63), apigw.TextParam("etag", 100))
 	r.Handle("POST /t/{token}/messages", p.postMessage)
 	r.Handle("POST /t/{token}/messages/uploads", p.messageUpload)
-	r.Handle("GET /samples/{name}", p.sample)
+	r.Handle("GET /samples/{name}", p.sample, langParam)
 	r.ErrorPage = p.errorPage
 }
 
@@ -114,6 +116,12 @@ func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) 
 		page.Title, page.Message = webform.Message(l, "error.notFound.title"), webform.Message(l, "error.notFound.message")
 	case apperr.RateLimited:
 		page.Title, page.Message = webform.Message(l, "error.rateLimited.title"), webform.Message(l, "error.rateLimited.message")
+	case apperr.Invalid:
+		page.Title, page.Message = webform.Message(l, "error.bad_request.title"), webform.Message(l, "error.bad_request.message")
+		if apigw.InQuery(e) && len(e.Fields) > 0 {
+			// A query parameter the page does not take: name it.
+			page.Message = webform.Messagef(l, "error.bad_param", e.Fields[0].Field)
+		}
 	default:
 		page.Title, page.Message = webform.Message(l, "error.generic.title"), webform.Message(l, "error.generic.message")
 	}

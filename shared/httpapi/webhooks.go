@@ -27,7 +27,10 @@ type WebhooksAPI struct {
 	Store WebhookStore
 	// Key derives each target's signing secret (keys.Keys.Webhook).
 	Key []byte
-	Now func() time.Time
+	// Guard refuses targets inside the network (nil: every such target
+	// is refused).
+	Guard *webhook.Guard
+	Now   func() time.Time
 }
 
 // Register adds the webhook routes of the AdminFunction.
@@ -111,6 +114,13 @@ func (a *WebhooksAPI) put(ctx context.Context, req *apigw.Request) (*apigw.Respo
 		Description: in.Description, UpdatedAt: now().UTC(), UpdatedBy: req.Principal.UserID}
 	if err := t.Validate(); err != nil {
 		return nil, err
+	}
+	guard := a.Guard
+	if guard == nil {
+		guard = &webhook.Guard{}
+	}
+	if msg := guard.CheckTarget(ctx, t.URL); msg != "" {
+		return nil, apperr.InvalidField("url", msg)
 	}
 	created, err := a.Store.PutWebhookTarget(ctx, t)
 	if err != nil {

@@ -26,6 +26,9 @@ func (r *Regexp) get() *regexp.Regexp {
 	return r.re
 }
 
+// String returns the expression.
+func (r *Regexp) String() string { return r.expr }
+
 // MatchString reports whether s contains a match.
 func (r *Regexp) MatchString(s string) bool { return r.get().MatchString(s) }
 

@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +35,32 @@ const (
 	DimSeries   = "series"
 	DimMonth    = "month" // every claim, by creation month
 	DimOrder    = "order" // claims against a source order
+	// The decision's dimensions: their index entries follow the decision
+	// (written when it is recorded, moved when it is revised).
+	DimWarranty   = "warranty"   // "true" or "false"
+	DimResolution = "resolution" // claims.Resolution
+	DimRootCause  = "rootcause"  // a root cause of the catalog
+	DimFaultParty = "fault"      // claims.FaultParties
+	DimCulprit    = "culprit"    // the culprit department
 )
+
+// DecisionDims returns the decision's list dimensions and their values (none
+// for an undecided claim, none for an empty value).
+func DecisionDims(d *claims.Decision) [][2]string {
+	if d == nil {
+		return nil
+	}
+	out := [][2]string{{DimWarranty, strconv.FormatBool(d.WarrantyCase)}}
+	for _, dv := range [][2]string{
+		{DimResolution, string(d.Resolution)}, {DimRootCause, d.RootCause},
+		{DimFaultParty, d.FaultParty}, {DimCulprit, d.CulpritDepartment},
+	} {
+		if dv[1] != "" {
+			out = append(out, dv)
+		}
+	}
+	return out
+}
 
 // ListSpec is one page of a list served by a single key or index.
 type ListSpec struct {
@@ -94,9 +120,14 @@ func New(store Store, links Links, cursorKey []byte) *Service {
 // Query is a list request.
 type Query struct {
 	Stage, CategoryID, TypeID, DealerID, CustomerID, Serial, Series, Assignee string
-	From, To                                                                  time.Time
-	Cursor                                                                    string
-	Limit                                                                     int
+	// The decision filters: WarrantyCase (nil = either), Resolution,
+	// RootCause, FaultParty, CulpritDepartment. Root cause and culprit
+	// department are internal: only staff filter by them.
+	WarrantyCase                                         *bool
+	Resolution, RootCause, FaultParty, CulpritDepartment string
+	From, To                                             time.Time
+	Cursor                                               string
+	Limit                                                int
 }
 
 // Page is a page of the registry.
@@ -163,6 +194,16 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 	case p.Has(auth.Dealer):
 		if p.DealerID == "" {
 			return nil, apperr.Errorf(apperr.Forbidden, "the account has no dealer")
+		}
+		// A filter on an internal field would reveal it by which claims
+		// it returns.
+		if q.RootCause != "" {
+			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "dealers cannot filter by internal fields",
+				Fields: []apperr.FieldError{{Field: "rootCause", Message: "staff only"}}}
+		}
+		if q.CulpritDepartment != "" {
+			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "dealers cannot filter by internal fields",
+				Fields: []apperr.FieldError{{Field: "culpritDepartment", Message: "staff only"}}}
 		}
 		if q.DealerID != "" && !strings.EqualFold(q.DealerID, p.DealerID) {
 			return nil, apperr.Errorf(apperr.Forbidden, "dealers list their own claims")
@@ -235,12 +276,22 @@ func primary(q Query) (string, string) {
 		return DimCustomer, q.CustomerID
 	case q.DealerID != "":
 		return DimDealer, q.DealerID
+	case q.RootCause != "":
+		return DimRootCause, q.RootCause
+	case q.CulpritDepartment != "":
+		return DimCulprit, q.CulpritDepartment
 	case q.Series != "":
 		return DimSeries, q.Series
 	case q.TypeID != "":
 		return DimType, q.TypeID
+	case q.Resolution != "":
+		return DimResolution, q.Resolution
+	case q.FaultParty != "":
+		return DimFaultParty, q.FaultParty
 	case q.CategoryID != "":
 		return DimCategory, q.CategoryID
+	case q.WarrantyCase != nil:
+		return DimWarranty, strconv.FormatBool(*q.WarrantyCase)
 	case q.Stage != "":
 		return DimStage, q.Stage
 	}
@@ -255,7 +306,21 @@ func matches(c *claims.Claim, q Query) bool {
 	}
 	return eq(q.Stage, string(c.Stage)) && eq(q.CategoryID, c.CategoryID) && eq(q.TypeID, c.TypeID) &&
 		eq(q.DealerID, c.DealerID) && eq(q.CustomerID, c.CustomerID) && eq(q.Serial, c.Product.Serial) &&
-		eq(q.Series, c.Product.Series) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt)
+		eq(q.Series, c.Product.Series) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt) && decided(c.Decision, q)
+}
+
+// decided applies the decision filters: a claim without a decision matches
+// none of them.
+func decided(d *claims.Decision, q Query) bool {
+	if q.WarrantyCase == nil && q.Resolution == "" && q.RootCause == "" && q.FaultParty == "" && q.CulpritDepartment == "" {
+		return true
+	}
+	if d == nil {
+		return false
+	}
+	eq := func(want, got string) bool { return want == "" || strings.EqualFold(want, got) }
+	return (q.WarrantyCase == nil || *q.WarrantyCase == d.WarrantyCase) && eq(q.Resolution, string(d.Resolution)) &&
+		eq(q.RootCause, d.RootCause) && eq(q.FaultParty, d.FaultParty) && eq(q.CulpritDepartment, d.CulpritDepartment)
 }
 
 func previousMonth(month string, from time.Time) (string, bool) {

@@ -193,3 +193,75 @@ func TestGetHidesOtherPeoplesClaims(t *testing.T) {
 		t.Errorf("not a number: %v", err)
 	}
 }
+
+func decidedClaim(id, dealer string, d *claims.Decision) claims.Claim {
+	c := claim(id, dealer, "m1", "implementation")
+	c.Decision = d
+	return c
+}
+
+// TestListByDecision: the decision filters pick their index when they are
+// the most selective filter, narrow other lists, leave undecided claims out,
+// and internal ones (root cause, culprit department) are staff only.
+func TestListByDecision(t *testing.T) {
+	warranty := &claims.Decision{WarrantyCase: true, FaultParty: "company", RootCause: "weld", CulpritDepartment: "Цех 2", Resolution: claims.ResolutionRepair}
+	refused := &claims.Decision{FaultParty: "customer", Resolution: claims.ResolutionReject}
+	a := decidedClaim("RC-2026-000001", "DLR-A", warranty)
+	b := decidedClaim("RC-2026-000002", "DLR-A", refused)
+	c := claim("RC-2026-000003", "DLR-A", "m1", "new")
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{
+		"dealer/DLR-A":         {{Claims: []claims.Claim{a, b, c}}},
+		"rootcause/weld":       {{Claims: []claims.Claim{a}}},
+		"culprit/цех 2":        {{Claims: []claims.Claim{a}}},
+		"resolution/reject":    {{Claims: []claims.Claim{b}}},
+		"warranty/true":        {{Claims: []claims.Claim{a}}},
+		"fault/customer":       {{Claims: []claims.Claim{b}}},
+		"stage/implementation": {{Claims: []claims.Claim{a, b}}},
+	}}
+	s := newService(f)
+	yes, no := true, false
+	tests := []struct {
+		name    string
+		p       *auth.Principal
+		q       Query
+		wantDim string
+		wantIDs []string
+		wantErr apperr.Code
+	}{
+		{"root cause", supervisor, Query{RootCause: "weld"}, DimRootCause, []string{a.ID}, ""},
+		{"culprit department", supervisor, Query{CulpritDepartment: "цех 2"}, DimCulprit, []string{a.ID}, ""},
+		{"resolution", supervisor, Query{Resolution: "reject"}, DimResolution, []string{b.ID}, ""},
+		{"warranty case", supervisor, Query{WarrantyCase: &yes}, DimWarranty, []string{a.ID}, ""},
+		{"fault party", supervisor, Query{FaultParty: "customer"}, DimFaultParty, []string{b.ID}, ""},
+		{"a decision filter narrows a stage list", supervisor, Query{Stage: "implementation", FaultParty: "company"}, DimFaultParty, []string{}, ""},
+		{"dealer: not a warranty case, undecided left out", dealerA, Query{WarrantyCase: &no}, DimDealer, []string{b.ID}, ""},
+		{"dealer: resolution", dealerA, Query{Resolution: "repair"}, DimDealer, []string{a.ID}, ""},
+		{"dealer: root cause is internal", dealerA, Query{RootCause: "weld"}, "", nil, apperr.Forbidden},
+		{"dealer: culprit department is internal", dealerA, Query{CulpritDepartment: "Цех 2"}, "", nil, apperr.Forbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.specs, f.calls = nil, map[string]int{}
+			page, err := s.List(context.Background(), tt.p, tt.q)
+			if tt.wantErr != "" {
+				if !apperr.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.specs[0].Dim != tt.wantDim {
+				t.Errorf("served by %s, want %s", f.specs[0].Dim, tt.wantDim)
+			}
+			ids := []string{}
+			for _, c := range page.Claims {
+				ids = append(ids, c.ID)
+			}
+			if diff := cmp.Diff(tt.wantIDs, ids); diff != "" {
+				t.Errorf("ids mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

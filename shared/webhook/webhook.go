@@ -28,11 +28,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -263,10 +265,40 @@ type Client struct {
 	Key []byte
 	// Timeout bounds one attempt, connection included (default 10 s).
 	Timeout time.Duration
-	// Transport is the HTTP transport (default http.DefaultTransport).
+	// Transport is the HTTP transport (default: a transport that dials
+	// through Guard, or http.DefaultTransport without one).
 	Transport http.RoundTripper
+	// Guard refuses connections to addresses inside the network (nil:
+	// none refused).
+	Guard     *Guard
 	Now       func() time.Time
 	UserAgent string
+
+	once    sync.Once
+	guarded http.RoundTripper
+}
+
+// transport returns the transport deliveries go through.
+func (c *Client) transport() http.RoundTripper {
+	if c.Transport != nil || c.Guard == nil {
+		return c.Transport
+	}
+	c.once.Do(func() {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Deliveries go straight to the target: a proxy's address would
+		// be the one dialled and checked.
+		t.Proxy = nil
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr
+			}
+			d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.Guard.Control(host)}
+			return d.DialContext(ctx, network, addr)
+		}
+		c.guarded = t
+	})
+	return c.guarded
 }
 
 // Post sends d to t, signed with t's secret. It returns nil on a 2xx answer
@@ -299,7 +331,7 @@ func (c *Client) Post(ctx context.Context, t Target, d Delivery) error {
 	}
 	req.Header.Set("User-Agent", ua)
 	client := &http.Client{
-		Transport:     c.Transport,
+		Transport:     c.transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	res, err := client.Do(req)

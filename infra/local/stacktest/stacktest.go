@@ -257,6 +257,8 @@ func WithTestSettings() Option {
 		}
 		c.Parameters["DemoData"] = "true"
 		c.Parameters["SupervisorsEmail"] = "supervisors@claimsdesk.example"
+		// The tests' webhook receivers listen on loopback.
+		c.Parameters["WebhookInternalHosts"] = "127.0.0.1"
 		if c.EnvVars == nil {
 			c.EnvVars = map[string]map[string]string{}
 		}
