@@ -219,3 +219,31 @@ func TestWebhookTargetsInsideTheNetworkAreRefused(t *testing.T) {
 		t.Errorf("a listed internal host = %d %s, want 201", r.Status, r.Body)
 	}
 }
+
+// TestReferenceDocumentsRefuseWrongTypes: the SLA policies and the working
+// calendar are decoded strictly: a wrong type or an unknown field is a 400
+// naming it, never a 500, and the stored document is unchanged.
+func TestReferenceDocumentsRefuseWrongTypes(t *testing.T) {
+	admin := newUser(t, "admins", "admin-docs", "")
+	before := admin.do(t, "GET", "/v1/admin/calendar", nil)
+	for _, tt := range []struct {
+		path  string
+		body  any
+		field string
+	}{
+		{"/v1/admin/calendar", map[string]any{"timeZone": 5}, "timeZone"},
+		{"/v1/admin/calendar", map[string]any{"workingHours": "09-18"}, "workingHours"},
+		{"/v1/admin/calendar", map[string]any{"holidays": []string{"2027-01-01"}}, "holidays"},
+		{"/v1/admin/calendar", []int{1, 2}, "body"},
+		{"/v1/admin/sla", map[string]any{"policies": "all"}, "policies"},
+		{"/v1/admin/sla", map[string]any{"statutoryDays": []int{10}}, "statutoryDays"},
+	} {
+		r := admin.do(t, "PUT", tt.path, tt.body)
+		if r.Status != 400 || !contains(errorFields(t, r), tt.field) {
+			t.Errorf("PUT %s %v = %d %s, want 400 naming %s", tt.path, tt.body, r.Status, r.Body, tt.field)
+		}
+	}
+	if after := admin.do(t, "GET", "/v1/admin/calendar", nil); string(after.Body) != string(before.Body) {
+		t.Errorf("a refused calendar changed the stored one")
+	}
+}

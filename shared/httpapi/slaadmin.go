@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/claimsdesk/backend/shared/apigw"
@@ -46,28 +47,27 @@ func (a *SLAAdminAPI) get(ctx context.Context, req *apigw.Request, name string) 
 	return &apigw.Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/json"}, Body: doc}, nil
 }
 
-// put validates a document with parse and stores it as the caller sent it
-// (re-encoded compactly), answering with the parsed form.
-func (a *SLAAdminAPI) put(ctx context.Context, req *apigw.Request, name string, parse func([]byte) (any, error)) (*apigw.Response, error) {
+// put decodes a document strictly into doc (unknown fields and wrong types
+// are 400 naming the field), checks it with check and stores it
+// re-encoded compactly, answering with it.
+func (a *SLAAdminAPI) put(ctx context.Context, req *apigw.Request, name string, doc any, check func() error) (*apigw.Response, error) {
 	if err := admin(req); err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	if err := req.DecodeJSON(&raw, maxDocBody); err != nil {
+	if err := req.DecodeJSON(doc, maxDocBody); err != nil {
 		return nil, err
 	}
-	v, err := parse(raw)
+	if err := check(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(doc)
 	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	if err := a.Docs.PutConfigDoc(ctx, name, b); err != nil {
 		return nil, err
 	}
-	doc, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.Docs.PutConfigDoc(ctx, name, doc); err != nil {
-		return nil, err
-	}
-	return apigw.JSON(http.StatusOK, v), nil
+	return apigw.JSON(http.StatusOK, doc), nil
 }
 
 func (a *SLAAdminAPI) getPolicies(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
@@ -75,19 +75,16 @@ func (a *SLAAdminAPI) getPolicies(ctx context.Context, req *apigw.Request) (*api
 }
 
 func (a *SLAAdminAPI) putPolicies(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	return a.put(ctx, req, sla.PoliciesDoc, func(b []byte) (any, error) {
-		c, err := sla.ParseConfig(b)
-		if err != nil {
-			return nil, err
+	var c sla.Config
+	return a.put(ctx, req, sla.PoliciesDoc, &c, func() error {
+		if err := c.Validate(); err != nil {
+			return err
 		}
 		cat, err := a.Catalog.Catalog(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := c.CheckCatalog(cat); err != nil {
-			return nil, err
-		}
-		return c, nil
+		return c.CheckCatalog(cat)
 	})
 }
 
@@ -96,11 +93,6 @@ func (a *SLAAdminAPI) getCalendar(ctx context.Context, req *apigw.Request) (*api
 }
 
 func (a *SLAAdminAPI) putCalendar(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	return a.put(ctx, req, sla.CalendarDoc, func(b []byte) (any, error) {
-		c, err := sla.ParseCalendar(b)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	})
+	var c sla.Calendar
+	return a.put(ctx, req, sla.CalendarDoc, &c, c.Validate)
 }
