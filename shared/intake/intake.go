@@ -353,11 +353,12 @@ func ValidUploadID(s string) bool {
 // control characters, at most 100 characters, an extension matching the type.
 func SafeFileName(name, contentType string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	// CleanText drops the bidirectional controls that would let
+	// "invoice\u202Efdp.exe" show as "invoiceexe.pdf", and other invisible
+	// characters; a file name keeps no line breaks, tabs or shell and path
+	// punctuation either.
 	name = strings.Map(func(r rune) rune {
-		// Bidirectional overrides and isolates would let "invoice\u202Efdp.exe"
-		// show as "invoiceexe.pdf".
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?`, r) ||
-			r == 0x061C || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+		if r < 0x20 || strings.ContainsRune(`"<>|:*?`, r) {
 			return -1
 		}
 		return r

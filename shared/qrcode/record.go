@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -58,8 +59,8 @@ func (r *IssueRequest) Targets() ([]Record, error) {
 	add := func(field, msg string) { f = append(f, apperr.FieldError{Field: field, Message: msg}) }
 	r.Model = strings.TrimSpace(r.Model)
 	r.Series = strings.TrimSpace(r.Series)
-	r.ProductName = strings.TrimSpace(r.ProductName)
-	r.Note = strings.TrimSpace(r.Note)
+	r.ProductName = cleantext.Line(r.ProductName)
+	r.Note = cleantext.Text(r.Note)
 	if !modelPattern.MatchString(r.Model) {
 		add("model", "1-64 letters, digits, spaces and . / _ -")
 	}

@@ -15,8 +15,8 @@
 // and X-ClaimsDesk-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." +
 // body)>. A 2xx answer is success; anything else is a failure to retry.
 //
-// It imports only the standard library and the application's error and
-// event packages; it must not import AWS packages.
+// It imports only the standard library and the application's error, event
+// and text-cleaning packages; it must not import AWS packages.
 package webhook
 
 import (
@@ -37,6 +37,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/outbox"
 )
@@ -142,14 +143,13 @@ func (t *Target) Validate() error {
 		events = []string{AllEvents}
 	}
 	t.Events = events
-	t.Description = strings.TrimSpace(t.Description)
-	if utf8.RuneCountInString(t.Description) > MaxDescription || strings.ContainsFunc(t.Description, isControl) {
-		add("description", fmt.Sprintf("at most %d characters, no control characters", MaxDescription))
+	// Control, invisible and bidirectional characters are dropped.
+	t.Description = cleantext.Text(t.Description)
+	if utf8.RuneCountInString(t.Description) > MaxDescription {
+		add("description", fmt.Sprintf("at most %d characters", MaxDescription))
 	}
 	return apperr.Validation(f)
 }
-
-func isControl(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }
 
 // checkURL returns what is wrong with a target URL, or "".
 func checkURL(raw string) string {
