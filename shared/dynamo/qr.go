@@ -33,6 +33,11 @@ func (s *Store) PutQRCodes(ctx context.Context, records []qrcode.Record) error {
 			if err != nil {
 				return err
 			}
+			if r.RevokedAt.IsZero() {
+				// No zero time: revocation keeps the first time it writes
+				// (if_not_exists).
+				delete(m, "revokedAt")
+			}
 			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: m}})
 		}
 	}
