@@ -22,7 +22,9 @@
 //	                                        or as set through the API
 //	CONTACT#<contact>   #CONTACT            contact alias -> customer
 //	TRACK#<hash>        #TRACK              tracking token hash -> claim
-//	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL)
+//	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL): held by one attempt (owner, lease) before
+//	                                        the claim is numbered, then the claim it made (claimId); a released
+//	                                        hold keeps the number it took for the next attempt
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
 //	COUNTER#CLAIM       <year>              claim number counter (n) and the round-robin turn of each
 //	                                        assignment pool (turn#<pool key>)

@@ -159,6 +159,11 @@ func checkURL(raw string) string {
 	if len(raw) > MaxURL {
 		return fmt.Sprintf("at most %d characters", MaxURL)
 	}
+	if raw != cleantext.Line(raw) || strings.ContainsRune(raw, ' ') {
+		// A URL is not cleaned (that would change where it points): one
+		// with spaces, control or bidirectional characters is refused.
+		return "no spaces, control or bidirectional characters"
+	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
