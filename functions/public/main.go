@@ -40,7 +40,7 @@ func main() {
 	site := &httpapi.PublicSite{Limits: limits,
 		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,
 		QR: a.Store, Signer: a.Signer, Keys: a.Keys, Files: a.Files, UploadOrigin: origin, Logger: a.Logger,
-		Chat: a.Chat,
+		Chat: a.Chat, Roster: a.Roster, Location: a.Location,
 	}
 	site.Register(router)
 	lambda.Start(router.Serve)

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -271,6 +272,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Invalid:          http.StatusBadRequest,
 	apperr.Unprocessable:    http.StatusUnprocessableEntity,
 	apperr.NotFound:         http.StatusNotFound,
+	apperr.Gone:             http.StatusGone,
 	apperr.Conflict:         http.StatusConflict,
 	apperr.Forbidden:        http.StatusForbidden,
 	apperr.Unauthorized:     http.StatusUnauthorized,
@@ -345,12 +347,16 @@ func (rt *Router) errorResponse(ctx context.Context, req *Request, ev events.API
 		rt.logger.InfoContext(ctx, "request refused", "route", ev.RouteKey, "apiRequestId", reqID, "code", string(e.Code), "error", e.Error())
 	}
 	status := statusOf[e.Code]
+	res := errorResponse(status, e.Code, e.Message, e.Fields, e.Details, reqID)
 	if rt.ErrorPage != nil && req != nil {
-		if res, ok := rt.ErrorPage(req, status, e); ok {
-			return res
+		if page, ok := rt.ErrorPage(req, status, e); ok {
+			res = page
 		}
 	}
-	return errorResponse(status, e.Code, e.Message, e.Fields, e.Details, reqID)
+	if e.RetryAfter > 0 {
+		res.Headers["retry-after"] = strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))
+	}
+	return res
 }
 
 // NewRequest converts a payload 2.0 event into a Request.

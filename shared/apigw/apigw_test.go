@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
@@ -57,7 +58,7 @@ func TestDecodeJSONNamesTheField(t *testing.T) {
 }
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	for _, c := range []apperr.Code{apperr.Invalid, apperr.Unprocessable, apperr.NotFound, apperr.Conflict, apperr.Forbidden,
+	for _, c := range []apperr.Code{apperr.Invalid, apperr.Unprocessable, apperr.NotFound, apperr.Conflict, apperr.Gone, apperr.Forbidden,
 		apperr.Unauthorized, apperr.TooLarge, apperr.UnsupportedMedia, apperr.RateLimited, apperr.Internal} {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("code %s has no HTTP status", c)
@@ -92,12 +93,22 @@ func TestRouterMapsErrors(t *testing.T) {
 		{"not found", apperr.Errorf(apperr.NotFound, "claim not found"), 404, apperr.NotFound, "claim not found"},
 		{"wrapped conflict", errors.Join(errors.New("ctx"), &apperr.Error{Code: apperr.Conflict, Message: "changed"}), 409, apperr.Conflict, "changed"},
 		{"unknown errors do not leak", errors.New("dynamodb: table claims-Table: secret detail"), 500, apperr.Internal, "internal error"},
+		{"gone", apperr.Errorf(apperr.Gone, "QR code X was withdrawn"), 410, apperr.Gone, "QR code X was withdrawn"},
+		{"retry later", &apperr.Error{Code: apperr.Conflict, Message: "in progress", RetryAfter: 1200 * time.Millisecond}, 409, apperr.Conflict, "in progress"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, body := serve(t, func(context.Context, *Request) (*Response, error) { return nil, tt.err }, events.APIGatewayV2HTTPRequest{})
 			if res.StatusCode != tt.status || body.Error.Code != tt.code || body.Error.Message != tt.msg || body.RequestID != "req-1" {
 				t.Errorf("got %d %+v", res.StatusCode, body)
+			}
+			// Retry-After in whole seconds, rounded up; none without a retry time.
+			want := ""
+			if e, _ := apperr.As(tt.err); e != nil && e.RetryAfter > 0 {
+				want = "2"
+			}
+			if got := res.Headers["retry-after"]; got != want {
+				t.Errorf("retry-after = %q, want %q", got, want)
 			}
 			if strings.Contains(res.Body, "secret detail") {
 				t.Errorf("internal error text reached the client: %s", res.Body)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Code classifies an error for callers and for the HTTP status mapping.
@@ -28,6 +29,8 @@ const (
 	Conflict Code = "conflict"
 	// Forbidden: the caller is known but may not do this.
 	Forbidden Code = "forbidden"
+	// Gone: the thing existed but was withdrawn for good (a revoked QR code).
+	Gone Code = "gone"
 	// Unauthorized: the caller is not signed in.
 	Unauthorized Code = "unauthorized"
 	// TooLarge: the request body or an upload exceeds its limit.
@@ -54,6 +57,9 @@ type Error struct {
 	// Details carries machine-readable extras for the client, such as the
 	// current version on a conflict.
 	Details map[string]any
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (a Retry-After header).
+	RetryAfter time.Duration
 }
 
 // Error implements error.

@@ -3,7 +3,8 @@
 // minimum counts and accepted media types), required fields and default
 // priority. Claimants are shown it when filing; intake validates against it.
 //
-// It imports only the standard library and packages apperr and cache.
+// It imports only the standard library and packages apperr, cache, cleantext
+// and lazyre.
 package catalog
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cache"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -169,12 +171,14 @@ var RootCauseGroups = []string{"manufacturing", "design", "supplier", "logistics
 // claim then needs an incident analysis).
 func (r RootCause) Manufacturing() bool { return r.Group == "manufacturing" }
 
-// ValidateRootCause checks a root cause; errors name the field.
+// ValidateRootCause cleans a root cause's name (package cleantext) and checks
+// the root cause; errors name the field.
 func ValidateRootCause(r *RootCause) error {
 	var f []apperr.FieldError
 	if !idPattern.MatchString(r.ID) {
 		f = append(f, apperr.FieldError{Field: "id", Message: "2-40 characters: lower-case letters, digits, '-' or '_', starting with a letter"})
 	}
+	r.Name.clean(true)
 	f = append(f, validateText("name", r.Name, 1, 120, true)...)
 	if !slices.Contains(RootCauseGroups, r.Group) {
 		f = append(f, apperr.FieldError{Field: "group", Message: "one of " + strings.Join(RootCauseGroups, ", ")})
@@ -274,19 +278,22 @@ var knownMediaTypes = []string{
 // not without bound).
 const MaxUploadBytes = 200 << 20
 
-// ValidateCategory checks a category; errors name the field.
+// ValidateCategory cleans a category's texts (package cleantext) and checks
+// the category; errors name the field.
 func ValidateCategory(c *Category) error {
 	var f []apperr.FieldError
 	if !idPattern.MatchString(c.ID) {
 		f = append(f, apperr.FieldError{Field: "id", Message: "2-40 characters: lower-case letters, digits, '-' or '_', starting with a letter"})
 	}
+	c.Name.clean(true)
+	c.Description.clean(false)
 	f = append(f, validateText("name", c.Name, 1, 120, true)...)
 	f = append(f, validateText("description", c.Description, 0, 2000, false)...)
 	return apperr.Validation(f)
 }
 
-// ValidateType checks a type against the catalog it will join; errors name
-// the field.
+// ValidateType cleans a type's texts (package cleantext) and checks the type
+// against the catalog it will join; errors name the field.
 func ValidateType(t *Type, c *Catalog) error {
 	var f []apperr.FieldError
 	add := func(field, msg string) { f = append(f, apperr.FieldError{Field: field, Message: msg}) }
@@ -296,9 +303,12 @@ func ValidateType(t *Type, c *Catalog) error {
 	if _, ok := c.Category(t.CategoryID); !ok {
 		add("categoryId", fmt.Sprintf("unknown category %q", t.CategoryID))
 	}
+	t.Name.clean(true)
+	t.Instructions.clean(false)
 	f = append(f, validateText("name", t.Name, 1, 120, true)...)
 	f = append(f, validateText("instructions", t.Instructions, 0, 5000, false)...)
 	for i, d := range t.SampleDocuments {
+		d.Title.clean(true)
 		f = append(f, validateText(fmt.Sprintf("sampleDocuments[%d].title", i), d.Title, 1, 200, true)...)
 		if !strings.HasPrefix(d.URL, "https://") && !strings.HasPrefix(d.URL, "/") {
 			add(fmt.Sprintf("sampleDocuments[%d].url", i), "must be an https:// URL or a path on this site")
@@ -313,6 +323,8 @@ func ValidateType(t *Type, c *Catalog) error {
 			add(p+".id", "duplicate zone "+z.ID)
 		}
 		seen[z.ID] = true
+		z.Title.clean(true)
+		z.Hint.clean(false)
 		f = append(f, validateText(p+".title", z.Title, 1, 120, true)...)
 		if z.Min < 0 || z.Min > 20 {
 			add(p+".min", "0..20")
@@ -341,6 +353,18 @@ func ValidateType(t *Type, c *Catalog) error {
 		add("defaultPriority", "one of low, normal, high, critical")
 	}
 	return apperr.Validation(f)
+}
+
+// clean applies package cleantext to every translation in place: Line for
+// names and titles, Text for descriptions, instructions and hints.
+func (t Text) clean(line bool) {
+	for lang, v := range t {
+		if line {
+			t[lang] = cleantext.Line(v)
+		} else {
+			t[lang] = cleantext.Text(v)
+		}
+	}
 }
 
 func validateText(field string, t Text, minLen, maxLen int, requireRu bool) []apperr.FieldError {

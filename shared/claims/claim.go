@@ -13,11 +13,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -216,27 +216,15 @@ func NormalizePhone(s string) (string, bool) {
 	return "+" + d, true
 }
 
-// CleanText trims s, normalises line breaks and drops control characters
-// (keeping newlines and tabs). Markup is kept as text: every place that shows
+// CleanText trims s, normalises line breaks and drops control, invisible and
+// bidirectional formatting characters (keeping newlines and tabs): the one
+// rule of package cleantext. Markup is kept as text: every place that shows
 // it escapes it.
-func CleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || r == utf8.RuneError || (r >= 0x200B && r <= 0x200F) || r == 0x2028 || r == 0x2029 || r == 0xFEFF {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
+func CleanText(s string) string { return cleantext.Text(s) }
 
-// cleanLine is CleanText for single-line fields: newlines become spaces.
-func cleanLine(s string) string {
-	return strings.Join(strings.Fields(CleanText(s)), " ")
-}
+// cleanLine is CleanText for single-line fields: runs of white space,
+// newlines included, become one space.
+func cleanLine(s string) string { return cleantext.Line(s) }
 
 var (
 	serialPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)

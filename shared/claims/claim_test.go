@@ -63,6 +63,33 @@ func TestCleanText(t *testing.T) {
 	}
 }
 
+// TestNormalizeDropsBidiControls: every text field of a draft loses its
+// bidirectional controls.
+func TestNormalizeDropsBidiControls(t *testing.T) {
+	laced := func(s string) string { return "\u202E" + s + "\u2066\u2069\u200F\u061C" }
+	d := Draft{
+		Claimant: Claimant{Name: laced("Иван"), Company: laced("ООО Тепло"), TaxID: laced("7701234567"), Email: "ivan@example.com"},
+		DealerID: laced("DLR-1"),
+		Product: Product{Model: laced("TH-2000"), Name: laced("Обогреватель"), Category: laced("heaters"), Series: laced("S-1"),
+			Serial: laced("SN-1"), PurchaseDate: laced("2026-01-10")},
+		Order:   Order{Reference: laced("O-1"), Items: []OrderItem{{SKU: laced("A-1"), Name: laced("Лампа"), Unit: laced("шт"), Quantity: 1}}},
+		Essence: laced("Гудит при включении."), DesiredFix: laced("Заменить"),
+	}
+	if f := d.Normalize(); len(f) != 0 {
+		t.Fatalf("Normalize: %v", f)
+	}
+	want := Draft{
+		Claimant: Claimant{Name: "Иван", Company: "ООО Тепло", TaxID: "7701234567", Email: "ivan@example.com"},
+		DealerID: "DLR-1",
+		Product:  Product{Model: "TH-2000", Name: "Обогреватель", Category: "heaters", Series: "S-1", Serial: "SN-1", PurchaseDate: "2026-01-10"},
+		Order:    Order{Reference: "O-1", Items: []OrderItem{{SKU: "A-1", Name: "Лампа", Unit: "шт", Quantity: 1}}},
+		Essence:  "Гудит при включении.", DesiredFix: "Заменить", Language: "ru",
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("normalised draft mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func testCatalog() *catalog.Catalog {
 	return &catalog.Catalog{
 		Categories: []catalog.Category{{ID: "defect", Name: catalog.Text{"ru": "Брак"}, Active: true}, {ID: "old", Name: catalog.Text{"ru": "Старое"}, Active: false}},

@@ -332,24 +332,14 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	customerIdx := len(items) - 1
 	idemIdx := -1
 	if k := nc.Idempotency; k != nil {
-		idemIdx, err = put(map[string]any{
-			"PK": "IDEM#" + k.Scope + "#" + k.Key, "SK": "#IDEM", "entity": "idempotency",
-			"bodyHash": k.BodyHash, "claimId": c.ID, "ttl": k.Expires.Unix(),
-		}, "attribute_not_exists(PK)")
+		// The key's record, done, while this attempt still holds the key.
+		idemIdx, err = put(idempotencyItem{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency",
+			BodyHash: k.BodyHash, ClaimID: c.ID, TTL: k.Expires.Unix()}, "#owner = :owner AND attribute_not_exists(claimId)")
 		if err != nil {
 			return err
 		}
-		// An expired record (TTL passed, not yet deleted by DynamoDB, which
-		// can take days) no longer holds its key.
-		items[idemIdx].Put.ConditionExpression = aws.String("attribute_not_exists(PK) OR #ttl < :now")
-		items[idemIdx].Put.ExpressionAttributeNames = map[string]string{"#ttl": "ttl"}
-		items[idemIdx].Put.ExpressionAttributeValues = map[string]types.AttributeValue{":now": num(c.CreatedAt.Unix())}
-		items[idemIdx].Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	rateIdx := map[int]bool{}
-	for _, r := range nc.RateLimits {
-		items = append(items, s.rateLimitUpdate(r))
-		rateIdx[len(items)-1] = true
+		items[idemIdx].Put.ExpressionAttributeNames = map[string]string{"#owner": "owner"}
+		items[idemIdx].Put.ExpressionAttributeValues = map[string]types.AttributeValue{":owner": str(k.Owner)}
 	}
 	if len(items) > 100 {
 		return apperr.InvalidField("attachments", "too many files for one claim")
@@ -359,27 +349,11 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		return nil
 	}
 	failed := failedItems(err)
-	if old, ok := failed[idemIdx]; ok && idemIdx >= 0 {
-		var rec struct {
-			BodyHash string `json:"bodyHash"`
-			ClaimID  string `json:"claimId"`
-		}
-		if old != nil {
-			_ = unmarshal(old, &rec)
-		}
-		if rec.ClaimID == "" {
-			// The record exists but was not returned: read it.
-			return s.duplicateFromRecord(ctx, nc.Idempotency)
-		}
-		return &intake.DuplicateError{ClaimID: rec.ClaimID, BodyHash: rec.BodyHash}
-	}
-	for i := range failed {
-		if rateIdx[i] {
-			return apperr.Errorf(apperr.RateLimited, "too many claims from here in the last hour; try again later")
-		}
-	}
 	if _, ok := failed[metaIdx]; ok {
-		return apperr.Errorf(apperr.Conflict, "claim %s already exists", c.ID)
+		return fmt.Errorf("create claim %s: %w", c.ID, intake.ErrNumberTaken)
+	}
+	if _, ok := failed[idemIdx]; ok && idemIdx >= 0 {
+		return fmt.Errorf("create claim %s: %w", c.ID, intake.ErrReservationLost)
 	}
 	if old, ok := failed[customerIdx]; ok {
 		var p struct {
@@ -389,6 +363,9 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 			_ = unmarshal(old, &p)
 		}
 		return &intake.PersonalManagerError{Manager: p.PersonalManager}
+	}
+	if isTransient(err) {
+		return fmt.Errorf("create claim %s: %w: %w", c.ID, intake.ErrTransient, err)
 	}
 	return fmt.Errorf("create claim %s: %w", c.ID, err)
 }
@@ -408,19 +385,167 @@ func (s *Store) rateLimitUpdate(r claims.RateLimit) types.TransactWriteItem {
 	}}
 }
 
-func (s *Store) duplicateFromRecord(ctx context.Context, k *intake.Idempotency) error {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("IDEM#"+k.Scope+"#"+k.Key, "#IDEM"), ConsistentRead: aws.Bool(true)})
+// idempotencyItem is an idempotency key's record: held by Owner until
+// Lease (Unix milliseconds; 0 once released, with the Number and Turn the
+// attempt took) while ClaimID is empty, then the claim the key made.
+type idempotencyItem struct {
+	PK       string `json:"PK"`
+	SK       string `json:"SK"`
+	Entity   string `json:"entity"`
+	BodyHash string `json:"bodyHash"`
+	ClaimID  string `json:"claimId,omitempty"`
+	Owner    string `json:"owner,omitempty"`
+	Lease    int64  `json:"lease,omitempty"`
+	Number   string `json:"number,omitempty"`
+	Turn     int64  `json:"turn,omitempty"`
+	TTL      int64  `json:"ttl"`
+}
+
+const idemSK = "#IDEM"
+
+func idemPK(scope, key string) string { return "IDEM#" + scope + "#" + key }
+
+func (it *idempotencyItem) record() *intake.IdempotencyRecord {
+	rec := &intake.IdempotencyRecord{BodyHash: it.BodyHash, ClaimID: it.ClaimID, Owner: it.Owner, Number: it.Number, Turn: it.Turn}
+	if it.Lease > 0 {
+		rec.LeaseUntil = time.UnixMilli(it.Lease).UTC()
+	}
+	return rec
+}
+
+// Reserve holds an idempotency key for an attempt and counts the rate
+// limits, in one conditional write (a transaction when there are several
+// items). See intake.Store for the errors.
+func (s *Store) Reserve(ctx context.Context, r *intake.Reservation) error {
+	var items []types.TransactWriteItem
+	idemIdx := -1
+	if k := r.Key; k != nil {
+		m, err := marshal(idempotencyItem{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency", BodyHash: k.BodyHash,
+			Owner: k.Owner, Lease: r.LeaseUntil.UnixMilli(), Number: r.Number, Turn: r.Turn, TTL: k.Expires.Unix()})
+		if err != nil {
+			return err
+		}
+		p := &types.Put{TableName: aws.String(s.table), Item: m, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
+		if r.Replaces == "" {
+			// An expired record (TTL passed, not yet deleted by DynamoDB,
+			// which can take days) no longer holds its key.
+			p.ConditionExpression = aws.String("attribute_not_exists(PK) OR #ttl < :now")
+			p.ExpressionAttributeNames = map[string]string{"#ttl": "ttl"}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":now": num(r.Now.Unix())}
+		} else {
+			// The lapsed or released holder, unchanged since it was read.
+			p.ConditionExpression = aws.String("#owner = :old AND attribute_not_exists(claimId)")
+			p.ExpressionAttributeNames = map[string]string{"#owner": "owner"}
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{":old": str(r.Replaces)}
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
+		idemIdx = 0
+	}
+	rateIdx := map[int]bool{}
+	for _, rl := range r.RateLimits {
+		items = append(items, s.rateLimitUpdate(rl))
+		rateIdx[len(items)-1] = true
+	}
+	var err error
+	failed := map[int]map[string]types.AttributeValue{}
+	switch {
+	case len(items) == 0:
+		return nil
+	case len(items) == 1 && items[0].Put != nil:
+		// One item: a plain conditional write costs half a transaction.
+		p := items[0].Put
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
+			ExpressionAttributeNames: p.ExpressionAttributeNames, ExpressionAttributeValues: p.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			failed[0] = ccf.Item
+		}
+	case len(items) == 1:
+		u := items[0].Update
+		_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+			ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+		if isConditionFailed(err, -1) {
+			failed[0] = nil
+		}
+	default:
+		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		failed = failedItems(err)
+	}
+	if err == nil {
+		return nil
+	}
+	// The key first: a replay over the limit is still the same claim.
+	if old, ok := failed[idemIdx]; ok && idemIdx >= 0 {
+		var it idempotencyItem
+		if old != nil {
+			if err := unmarshal(old, &it); err != nil {
+				return err
+			}
+		}
+		if it.PK == "" {
+			// The record exists but was not returned: read it.
+			rec, err := s.IdempotencyRecord(ctx, r.Key.Scope, r.Key.Key)
+			if err != nil {
+				return err
+			}
+			if rec == nil {
+				return fmt.Errorf("reserve idempotency key %s: %w", r.Key.Key, intake.ErrTransient)
+			}
+			return &intake.KeyHeldError{Record: *rec}
+		}
+		return &intake.KeyHeldError{Record: *it.record()}
+	}
+	for i := range failed {
+		if rateIdx[i] {
+			return apperr.Errorf(apperr.RateLimited, "too many claims from here in the last hour; try again later")
+		}
+	}
+	return fmt.Errorf("reserve idempotency key and rate limits: %w", err)
+}
+
+// IdempotencyRecord returns the record of a key (read consistently), or nil.
+func (s *Store) IdempotencyRecord(ctx context.Context, scope, idemKey string) (*intake.IdempotencyRecord, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(idemPK(scope, idemKey), idemSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return fmt.Errorf("read idempotency record: %w", err)
+		return nil, fmt.Errorf("read idempotency record: %w", err)
 	}
-	var rec struct {
-		BodyHash string `json:"bodyHash"`
-		ClaimID  string `json:"claimId"`
+	if out.Item == nil {
+		return nil, nil
 	}
-	if err := unmarshal(out.Item, &rec); err != nil {
-		return err
+	var it idempotencyItem
+	if err := unmarshal(out.Item, &it); err != nil {
+		return nil, err
 	}
-	return &intake.DuplicateError{ClaimID: rec.ClaimID, BodyHash: rec.BodyHash}
+	return it.record(), nil
+}
+
+// Release gives up a reservation (lease 0), keeping the number and turn it
+// took for the next attempt; nothing happens when r no longer holds the key.
+func (s *Store) Release(ctx context.Context, r *intake.Reservation, number string, turn int64) error {
+	k := r.Key
+	expr := "SET lease = :zero"
+	vals := map[string]types.AttributeValue{":zero": num(0), ":owner": str(k.Owner)}
+	if number != "" {
+		expr += ", #number = :number, turn = :turn"
+		vals[":number"], vals[":turn"] = str(number), num(turn)
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(idemPK(k.Scope, k.Key), idemSK),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("#owner = :owner AND attribute_not_exists(claimId)"),
+		ExpressionAttributeNames:  map[string]string{"#owner": "owner"},
+		ExpressionAttributeValues: vals,
+	}
+	if number != "" {
+		in.ExpressionAttributeNames["#number"] = "number"
+	}
+	_, err := s.client.UpdateItem(ctx, in)
+	if err != nil && !isConditionFailed(err, -1) {
+		return fmt.Errorf("release idempotency key %s: %w", k.Key, err)
+	}
+	return nil
 }
 
 // customerUpdate upserts the profile: the latest contact details win, the

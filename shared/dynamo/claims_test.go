@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -100,61 +101,155 @@ func TestCreateClaimCustomerProfileAccumulates(t *testing.T) {
 	}
 }
 
-func TestCreateClaimIdempotency(t *testing.T) {
-	db := newDB(t)
-	ctx := context.Background()
-	idem := func(hash string) *intake.Idempotency {
-		return &intake.Idempotency{Scope: "form", Key: "token-1", BodyHash: hash, Expires: base.Add(24 * time.Hour)}
+// reservation is an attempt at key by owner, leased for a minute.
+func reservation(key, hash, owner string) *intake.Reservation {
+	return &intake.Reservation{
+		Key:        &intake.Idempotency{Scope: "form", Key: key, BodyHash: hash, Owner: owner, Expires: base.Add(24 * time.Hour)},
+		LeaseUntil: base.Add(time.Minute), Now: base,
 	}
-	first := newClaim(t, 1, claimOpts{attachments: 1, idem: idem("hash-1")})
-	db.create(t, first)
-	before := db.itemCount(t)
-
-	for _, hash := range []string{"hash-1", "hash-2"} {
-		retry := newClaim(t, 2, claimOpts{attachments: 1, idem: idem(hash)})
-		err := db.store.CreateClaim(ctx, retry)
-		var dup *intake.DuplicateError
-		if !errors.As(err, &dup) {
-			t.Fatalf("second CreateClaim with body %s: error %v, want *intake.DuplicateError", hash, err)
-		}
-		if diff := cmp.Diff(&intake.DuplicateError{ClaimID: first.Claim.ID, BodyHash: "hash-1"}, dup); diff != "" {
-			t.Errorf("duplicate error mismatch (-want +got):\n%s", diff)
-		}
-		if after := db.itemCount(t); after != before {
-			t.Errorf("a duplicate changed the item count from %d to %d", before, after)
-		}
-		if _, err := db.store.GetClaim(ctx, retry.Claim.ID); apperr.CodeOf(err) != apperr.NotFound {
-			t.Errorf("GetClaim of the duplicate %s: %v, want not found", retry.Claim.ID, err)
-		}
-	}
-	// Another scope may use the same key.
-	other := newClaim(t, 3, claimOpts{idem: &intake.Idempotency{Scope: "user:u-1", Key: "token-1", BodyHash: "hash-1"}})
-	db.create(t, other)
 }
 
-func TestCreateClaimRateLimits(t *testing.T) {
+func TestReserveIdempotencyKey(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
-	limit := func(key string) []intake.RateLimit {
-		return []intake.RateLimit{{Key: key, Limit: 2, Expires: base.Add(2 * time.Hour)}, {Key: "qr:QR7#2026030108", Limit: 10, Expires: base.Add(2 * time.Hour)}}
+	first := reservation("token-1", "hash-1", "attempt-1")
+	if err := db.store.Reserve(ctx, first); err != nil {
+		t.Fatalf("Reserve of a fresh key: %v", err)
 	}
-	db.create(t, newClaim(t, 1, claimOpts{limits: limit("ip:203.0.113.9#2026030108")}),
-		newClaim(t, 2, claimOpts{limits: limit("ip:203.0.113.9#2026030108")}))
-	before := db.itemCount(t)
+	held := func(r *intake.Reservation) *intake.IdempotencyRecord {
+		t.Helper()
+		err := db.store.Reserve(ctx, r)
+		var h *intake.KeyHeldError
+		if !errors.As(err, &h) {
+			t.Fatalf("Reserve of a held key: %v, want a KeyHeldError", err)
+		}
+		return &h.Record
+	}
+	// Another attempt with the key sees the holder and its lease.
+	want := &intake.IdempotencyRecord{BodyHash: "hash-1", Owner: "attempt-1", LeaseUntil: base.Add(time.Minute)}
+	if diff := cmp.Diff(want, held(reservation("token-1", "hash-2", "attempt-2"))); diff != "" {
+		t.Errorf("held record mismatch (-want +got):\n%s", diff)
+	}
+	// Only the holder stores its claim under the key.
+	thief := newClaim(t, 9, claimOpts{idem: reservation("token-1", "hash-1", "attempt-2").Key})
+	if err := db.store.CreateClaim(ctx, thief); !errors.Is(err, intake.ErrReservationLost) {
+		t.Errorf("CreateClaim by an attempt not holding the key: %v, want ErrReservationLost", err)
+	}
+	if _, err := db.store.GetClaim(ctx, thief.Claim.ID); apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("the refused claim was stored: %v", err)
+	}
+	nc := newClaim(t, 1, claimOpts{attachments: 1, idem: first.Key})
+	db.create(t, nc)
+	// Now the key names the claim, for every later attempt.
+	want = &intake.IdempotencyRecord{BodyHash: "hash-1", ClaimID: nc.Claim.ID}
+	if diff := cmp.Diff(want, held(reservation("token-1", "hash-1", "attempt-3"))); diff != "" {
+		t.Errorf("used record mismatch (-want +got):\n%s", diff)
+	}
+	got, err := db.store.IdempotencyRecord(ctx, "form", "token-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("IdempotencyRecord mismatch (-want +got):\n%s", diff)
+	}
+	if got, err := db.store.IdempotencyRecord(ctx, "form", "never"); err != nil || got != nil {
+		t.Errorf("IdempotencyRecord of an unused key = %+v, %v; want nil", got, err)
+	}
+	// Another scope may use the same key.
+	other := reservation("token-1", "hash-1", "attempt-4")
+	other.Key.Scope = "user:u-1"
+	if err := db.store.Reserve(ctx, other); err != nil {
+		t.Errorf("Reserve of the key in another scope: %v", err)
+	}
+}
 
-	third := newClaim(t, 3, claimOpts{limits: limit("ip:203.0.113.9#2026030108")})
-	err := db.store.CreateClaim(ctx, third)
-	if got := apperr.CodeOf(err); got != apperr.RateLimited {
-		t.Fatalf("third CreateClaim: %v (code %q), want %q", err, got, apperr.RateLimited)
+func TestReleaseKeepsTheNumberForTheNextAttempt(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	first := reservation("token-1", "hash-1", "attempt-1")
+	if err := db.store.Reserve(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.store.Release(ctx, first, "RC-2026-000042", 7); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	got, err := db.store.IdempotencyRecord(ctx, "form", "token-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &intake.IdempotencyRecord{BodyHash: "hash-1", Owner: "attempt-1", Number: "RC-2026-000042", Turn: 7}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("released record mismatch (-want +got):\n%s", diff)
+	}
+	// A release by an attempt that lost the key changes nothing.
+	if err := db.store.Release(ctx, reservation("token-1", "hash-1", "attempt-x"), "RC-2026-000099", 1); err != nil {
+		t.Errorf("Release by a non-holder: %v", err)
+	}
+	// Taking over needs the holder that was read; the number stays.
+	stale := reservation("token-1", "hash-1", "attempt-3")
+	stale.Replaces = "attempt-x"
+	var h *intake.KeyHeldError
+	if err := db.store.Reserve(ctx, stale); !errors.As(err, &h) {
+		t.Errorf("takeover naming another holder: %v, want a KeyHeldError", err)
+	}
+	next := reservation("token-1", "hash-1", "attempt-2")
+	next.Replaces, next.Number, next.Turn = "attempt-1", "RC-2026-000042", 7
+	if err := db.store.Reserve(ctx, next); err != nil {
+		t.Fatalf("takeover of a released key: %v", err)
+	}
+	got, err = db.store.IdempotencyRecord(ctx, "form", "token-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &intake.IdempotencyRecord{BodyHash: "hash-1", Owner: "attempt-2", LeaseUntil: base.Add(time.Minute), Number: "RC-2026-000042", Turn: 7}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("taken-over record mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestReserveRateLimits(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	limits := func(hour string) []intake.RateLimit {
+		return []intake.RateLimit{{Key: "ip:203.0.113.9#" + hour, Limit: 2, Expires: base.Add(2 * time.Hour)}, {Key: "qr:QR7#" + hour, Limit: 10, Expires: base.Add(2 * time.Hour)}}
+	}
+	for i := range 2 {
+		r := reservation(fmt.Sprintf("token-%d", i), "hash", "attempt")
+		r.RateLimits = limits("2026030108")
+		if err := db.store.Reserve(ctx, r); err != nil {
+			t.Fatalf("reservation %d within the limit: %v", i, err)
+		}
+	}
+	before := db.itemCount(t)
+	third := reservation("token-3", "hash", "attempt")
+	third.RateLimits = limits("2026030108")
+	if err := db.store.Reserve(ctx, third); apperr.CodeOf(err) != apperr.RateLimited {
+		t.Fatalf("third reservation: %v (code %q), want %q", err, apperr.CodeOf(err), apperr.RateLimited)
 	}
 	if after := db.itemCount(t); after != before {
-		t.Errorf("a rate-limited claim changed the item count from %d to %d", before, after)
+		t.Errorf("a refused reservation changed the item count from %d to %d", before, after)
 	}
-	if _, err := db.store.GetClaim(ctx, third.Claim.ID); apperr.CodeOf(err) != apperr.NotFound {
-		t.Errorf("GetClaim of the refused claim: %v, want not found", err)
+	if rec, _ := db.store.IdempotencyRecord(ctx, "form", "token-3"); rec != nil {
+		t.Errorf("a refused reservation holds its key: %+v", rec)
+	}
+	// A retry of a counted submission is its key's, not "too many claims".
+	again := reservation("token-0", "hash", "attempt-9")
+	again.RateLimits = limits("2026030108")
+	var h *intake.KeyHeldError
+	if err := db.store.Reserve(ctx, again); !errors.As(err, &h) {
+		t.Errorf("retry over the limit: %v, want a KeyHeldError", err)
+	}
+	// Rate limits alone (no key): one conditional update.
+	alone := &intake.Reservation{RateLimits: limits("2026030108")[:1], Now: base}
+	if err := db.store.Reserve(ctx, alone); apperr.CodeOf(err) != apperr.RateLimited {
+		t.Errorf("rate limit alone over the limit: %v", err)
 	}
 	// The next hour's counter (another key) is fresh.
-	db.create(t, newClaim(t, 4, claimOpts{limits: limit("ip:203.0.113.9#2026030109")}))
+	next := reservation("token-4", "hash", "attempt")
+	next.RateLimits = limits("2026030109")
+	if err := db.store.Reserve(ctx, next); err != nil {
+		t.Errorf("reservation in the next hour: %v", err)
+	}
 }
 
 func TestCreateClaimNumberTaken(t *testing.T) {
@@ -162,9 +257,8 @@ func TestCreateClaimNumberTaken(t *testing.T) {
 	db.create(t, newClaim(t, 1, claimOpts{}))
 	again := newClaim(t, 1, claimOpts{email: "anna@example.com"})
 	again.TrackingHash = "other"
-	err := db.store.CreateClaim(context.Background(), again)
-	if got := apperr.CodeOf(err); got != apperr.Conflict {
-		t.Errorf("CreateClaim of a taken number: %v (code %q), want %q", err, got, apperr.Conflict)
+	if err := db.store.CreateClaim(context.Background(), again); !errors.Is(err, intake.ErrNumberTaken) {
+		t.Errorf("CreateClaim of a taken number: %v, want ErrNumberTaken", err)
 	}
 }
 
@@ -254,24 +348,5 @@ func TestOutboxReceived(t *testing.T) {
 	}
 	if after := db.itemCount(t); after != before {
 		t.Errorf("MarkReceived of an unknown event changed the item count from %d to %d", before, after)
-	}
-}
-
-func TestCreateClaimRetryOverRateLimitReplays(t *testing.T) {
-	// A client whose claim used up the hour's limit retries with the same
-	// key: it gets its claim back, not "too many claims".
-	db := newDB(t)
-	opts := func() claimOpts {
-		return claimOpts{
-			idem:   &intake.Idempotency{Scope: "user:u-1", Key: "k-1", BodyHash: "hash-1", Expires: base.Add(24 * time.Hour)},
-			limits: []intake.RateLimit{{Key: "ip:203.0.113.9#2026030108", Limit: 1, Expires: base.Add(2 * time.Hour)}},
-		}
-	}
-	first := newClaim(t, 1, opts())
-	db.create(t, first)
-	err := db.store.CreateClaim(context.Background(), newClaim(t, 2, opts()))
-	var dup *intake.DuplicateError
-	if !errors.As(err, &dup) || dup.ClaimID != first.Claim.ID {
-		t.Errorf("retry over the limit: %v, want a DuplicateError for %s", err, first.Claim.ID)
 	}
 }

@@ -75,7 +75,6 @@ type claimOpts struct {
 	series, stage, assignee                        string
 	attachments                                    int
 	idem                                           *intake.Idempotency
-	limits                                         []intake.RateLimit
 }
 
 // newClaim builds everything intake writes for claim n, as intake.Submit
@@ -147,7 +146,7 @@ func newClaim(t *testing.T, n int, o claimOpts) *intake.NewClaim {
 	nc := &intake.NewClaim{
 		Claim: c, Attachments: files, Event: ev, TrackingHash: keys.TrackingHash("token-" + c.ID),
 		Customer:    intake.Customer{ID: customerID, Claimant: claimant, At: o.at},
-		Idempotency: o.idem, RateLimits: o.limits, Outbox: []outbox.Event{received},
+		Idempotency: o.idem, Outbox: []outbox.Event{received},
 	}
 	if o.email != "" && o.phone != "" {
 		nc.ContactAliases = []string{"phone:" + o.phone}

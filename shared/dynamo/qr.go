@@ -33,6 +33,11 @@ func (s *Store) PutQRCodes(ctx context.Context, records []qrcode.Record) error {
 			if err != nil {
 				return err
 			}
+			if r.RevokedAt.IsZero() {
+				// No zero time: revocation keeps the first time it writes
+				// (if_not_exists).
+				delete(m, "revokedAt")
+			}
 			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: m}})
 		}
 	}
@@ -57,7 +62,8 @@ func (s *Store) PutQRCodes(ctx context.Context, records []qrcode.Record) error {
 
 // QRCode returns the record of a code ID; apperr.NotFound when none.
 func (s *Store) QRCode(ctx context.Context, id string) (*qrcode.Record, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("QR#"+id, "#QR")})
+	// Consistent: a code revoked a moment ago no longer opens the form.
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key("QR#"+id, "#QR"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("get qr code %s: %w", id, err)
 	}
@@ -79,6 +85,7 @@ func (s *Store) QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, e
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("QRBATCH#" + batchID)},
+		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -97,4 +104,91 @@ func (s *Store) QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, e
 		return nil, notFound("QR batch")
 	}
 	return out, nil
+}
+
+// revokeUpdate marks one stored copy of a code revoked; a copy revoked
+// before keeps its first time, author and reason.
+func (s *Store) revokeUpdate(pk, sk string, rev qrcode.Revocation) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                aws.String(s.table),
+		Key:                      key(pk, sk),
+		UpdateExpression:         aws.String("SET #rv = :t, #at = if_not_exists(#at, :at), #by = if_not_exists(#by, :by), #why = if_not_exists(#why, :why)"),
+		ConditionExpression:      aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames: map[string]string{"#rv": "revoked", "#at": "revokedAt", "#by": "revokedBy", "#why": "reason"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":t": &types.AttributeValueMemberBOOL{Value: true}, ":at": str(rev.At.UTC().Format(time.RFC3339Nano)),
+			":by": str(rev.By), ":why": str(rev.Reason),
+		},
+	}}
+}
+
+// batchKeys returns the sort keys of a batch's copies of codes by code ID.
+func (s *Store) batchKeys(ctx context.Context, batchID string) (map[string]string, error) {
+	out := map[string]string{}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ProjectionExpression:      aws.String("SK, id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("QRBATCH#" + batchID)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("qr batch %s: %w", batchID, err)
+		}
+		for _, item := range page.Items {
+			var it struct {
+				SK string `json:"SK"`
+				ID string `json:"id"`
+			}
+			if err := unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out[it.ID] = it.SK
+		}
+	}
+	return out, nil
+}
+
+// RevokeQRCodes marks codes revoked, both their records and their batch's
+// copies (what label sheets print from), 50 codes to a transaction. A code
+// revoked before keeps its first revocation. It returns apperr.NotFound when
+// a code does not exist.
+func (s *Store) RevokeQRCodes(ctx context.Context, codes []qrcode.Record, rev qrcode.Revocation) error {
+	sks := map[string]map[string]string{}
+	var items []types.TransactWriteItem
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		items = items[:0]
+		if isConditionFailed(err, -1) {
+			return notFound("QR code")
+		}
+		if err != nil {
+			return fmt.Errorf("revoke qr codes: %w", err)
+		}
+		return nil
+	}
+	for _, r := range codes {
+		if sks[r.BatchID] == nil {
+			keys, err := s.batchKeys(ctx, r.BatchID)
+			if err != nil {
+				return err
+			}
+			sks[r.BatchID] = keys
+		}
+		items = append(items, s.revokeUpdate("QR#"+r.ID, "#QR", rev))
+		if sk, ok := sks[r.BatchID][r.ID]; ok {
+			items = append(items, s.revokeUpdate("QRBATCH#"+r.BatchID, sk, rev))
+		}
+		if len(items) >= 99 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }

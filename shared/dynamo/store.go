@@ -24,14 +24,17 @@
 //	                                        or as set through the API
 //	CONTACT#<contact>   #CONTACT            contact alias -> customer
 //	TRACK#<hash>        #TRACK              tracking token hash -> claim
-//	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL)
+//	IDEM#<scope>#<key>  #IDEM               idempotency record (TTL): held by one attempt (owner, lease) before
+//	                                        the claim is numbered, then the claim it made (claimId); a released
+//	                                        hold keeps the number it took for the next attempt
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
 //	COUNTER#CLAIM       <year>              claim number counter (n) and the round-robin turn of each
 //	                                        assignment pool (turn#<pool key>)
 //	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id>
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
 //	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
-//	QR#<id>             #QR                 issued QR code; QRBATCH#<batch> / QR#<id> lists a batch
+//	QR#<id>             #QR                 issued QR code (revoked, revokedAt, reason once withdrawn);
+//	                                        QRBATCH#<batch> / QR#<position> lists a batch (same record)
 //	DELIVERY#<event id> <delivery key>      one delivery of an event made (mail:claimant, webhook:<id>, ...; TTL 30 days)
 //	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
 //	                                        GSI1 = UNREAD#<recipient> while unread
@@ -50,6 +53,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 )
@@ -161,6 +165,39 @@ func isTransactionConflict(err error) bool {
 	}
 	var tip *types.TransactionInProgressException
 	return errors.As(err, &tip)
+}
+
+// isTransient reports a failure that may pass if the same write is tried
+// again: a transaction conflict, throttling (after the SDK's own retries), a
+// service error, or no answer at all (the SDK's retries spent on a network
+// failure). Refusals (conditions, validation, access) are not transient.
+func isTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if isTransactionConflict(err) {
+		return true
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+				return true
+			}
+		}
+		return false
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+			"InternalServerError", "ServiceUnavailable", "LimitExceededException":
+			return true
+		}
+		return false
+	}
+	return true
 }
 
 func notFound(what string) error { return apperr.Errorf(apperr.NotFound, "%s not found", what) }

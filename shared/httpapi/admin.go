@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type QRStore interface {
 	PutQRCodes(ctx context.Context, records []qrcode.Record) error
 	QRCode(ctx context.Context, id string) (*qrcode.Record, error)
 	QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, error)
+	// RevokeQRCodes marks codes revoked (a code revoked before keeps its
+	// first revocation); apperr.NotFound when one does not exist.
+	RevokeQRCodes(ctx context.Context, codes []qrcode.Record, rev qrcode.Revocation) error
 }
 
 // AdminAPI manages the catalog and issues QR codes.
@@ -50,8 +54,17 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
 	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrcode.MinPNGSize, qrcode.MaxPNGSize))
+	r.Handle("POST /v1/qr-codes/{code}/revocation", a.revokeCode)
 	r.Handle("GET /v1/qr-batches/{batchId}", a.batch)
 	r.Handle("GET /v1/qr-batches/{batchId}/labels", a.labels)
+	r.Handle("POST /v1/qr-batches/{batchId}/revocation", a.revokeBatch)
+}
+
+func (a *AdminAPI) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 func admin(req *apigw.Request) error { return auth.Require(req.Principal, auth.Admin) }
@@ -182,10 +195,7 @@ func (a *AdminAPI) issue(ctx context.Context, req *apigw.Request) (*apigw.Respon
 		return nil, err
 	}
 	batch := "B" + strings.ToUpper(hex.EncodeToString(b[:]))
-	now := time.Now
-	if a.Now != nil {
-		now = a.Now
-	}
+	now := a.now
 	res := IssueResponse{BatchID: batch, LabelsURL: "/v1/qr-batches/" + batch + "/labels"}
 	for i := range records {
 		code, err := a.Signer.New()
@@ -288,6 +298,12 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 	if err != nil {
 		return nil, err
 	}
+	// A withdrawn code must not be printed again: the sheet leaves it out.
+	records = slices.DeleteFunc(records, func(r qrcode.Record) bool { return r.Revoked })
+	if len(records) == 0 {
+		return nil, &apperr.Error{Code: apperr.Gone, Message: "every code of batch " + req.Param("batchId") + " was withdrawn: there is nothing to print",
+			Fields: []apperr.FieldError{{Field: "batchId", Message: "every code withdrawn"}}}
+	}
 	labels := make([]qrcode.Label, len(records))
 	for i, r := range records {
 		lines := []string{r.Model}
@@ -310,4 +326,59 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 	res := apigw.Bytes(http.StatusOK, "application/pdf", pdf)
 	res.Headers["content-disposition"] = `attachment; filename="qr-labels-` + req.Param("batchId") + `.pdf"`
 	return res, nil
+}
+
+// revocation reads and checks the body of a revocation by the caller.
+func (a *AdminAPI) revocation(req *apigw.Request) (qrcode.Revocation, error) {
+	var rev qrcode.Revocation
+	if err := req.DecodeJSON(&rev, 4<<10); err != nil {
+		return rev, err
+	}
+	if err := rev.Validate(); err != nil {
+		return rev, err
+	}
+	rev.By, rev.At = req.Principal.UserID, a.now().UTC()
+	return rev, nil
+}
+
+// revokeCode withdraws one code: its form then answers 410 "withdrawn".
+// Revoking a revoked code changes nothing and answers the same.
+func (a *AdminAPI) revokeCode(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	r, err := a.record(ctx, req.Param("code"))
+	if err != nil {
+		return nil, err
+	}
+	rev, err := a.revocation(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.QR.RevokeQRCodes(ctx, []qrcode.Record{*r}, rev); err != nil {
+		return nil, err
+	}
+	if r, err = a.QR.QRCode(ctx, r.ID); err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, a.issued(req, *r)), nil
+}
+
+// revokeBatch withdraws every code of a batch (a recalled label sheet).
+func (a *AdminAPI) revokeBatch(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	records, err := a.QR.QRBatch(ctx, req.Param("batchId"))
+	if err != nil {
+		return nil, err
+	}
+	rev, err := a.revocation(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.QR.RevokeQRCodes(ctx, records, rev); err != nil {
+		return nil, err
+	}
+	return a.batch(ctx, req)
 }

@@ -27,14 +27,21 @@ import (
 
 var benchSeq atomic.Int64
 
-func benchClaim(t testing.TB, u *user) {
+func benchClaim(t testing.TB, u *user) { benchClaimKeyed(t, u, true) }
+
+// benchClaimKeyed files a claim, with or without an Idempotency-Key.
+func benchClaimKeyed(t testing.TB, u *user, keyed bool) {
 	i := benchSeq.Add(1)
 	body := claimBody(func(b map[string]any) {
 		b["essence"] = fmt.Sprintf("Нагрузочная рекламация номер %d для замера приёма.", i)
 		b["claimant"] = map[string]any{"name": "Клиент Нагрузки", "email": fmt.Sprintf("load%d@example.com", i), "phone": "+79030000000"}
 	})
+	var headers []string
+	if keyed {
+		headers = []string{"Idempotency-Key", fmt.Sprintf("bench-%d", i)}
+	}
 	for attempt := 0; ; attempt++ {
-		r, _ := createClaim(t, u, body, "Idempotency-Key", fmt.Sprintf("bench-%d", i))
+		r, _ := createClaim(t, u, body, headers...)
 		if r.Status == http.StatusTooManyRequests && attempt < 50 {
 			time.Sleep(10 * time.Millisecond)
 			continue
@@ -98,7 +105,10 @@ func requests(stats dynamodb.Stats, n int) (float64, []string) {
 // BenchmarkIntake measures POST /v1/claims through the local HTTP API and
 // Lambda runtime on the embedded services: latency one request at a time,
 // throughput with parallel clients, and the DynamoDB requests each intake
-// makes (target: one transaction plus the number counter).
+// makes (target: one transaction plus the number counter, and one
+// conditional write holding the Idempotency-Key before the number is taken
+// when there is one). It also counts the requests of an intake without a key
+// and of a QR-form claim (key and two rate limits).
 func BenchmarkIntake(b *testing.B) {
 	ownStack(b)
 	erp := newUser(b, "integrations", "erp-bench", "")
@@ -108,9 +118,33 @@ func BenchmarkIntake(b *testing.B) {
 	lat := timed(b, func() { benchClaim(b, erp) })
 	stats, _ := local.DynamoDBStats()
 	perIntake, ops := requests(stats, b.N)
+
+	// Without an Idempotency-Key, and through the QR form.
+	const sample = 50
+	local.ResetDynamoDBStats()
+	for range sample {
+		benchClaimKeyed(b, erp, false)
+	}
+	plain, _ := local.DynamoDBStats()
+	perPlain, plainOps := requests(plain, sample)
+	code := issueCodes(b, map[string]any{"kind": "model", "model": "BENCH-1"}).Codes[0].Code
+	// The stack's own limit: 10 claims an hour from one address.
+	const forms = 8
+	local.ResetDynamoDBStats()
+	for i := range forms {
+		v := formValues(fmt.Sprintf("bench%019d", i))
+		v.Set("email", fmt.Sprintf("form%d@example.com", i))
+		if r := postForm(b, code, v); r.Status != http.StatusOK {
+			b.Fatalf("QR form = %d", r.Status)
+		}
+	}
+	form, _ := local.DynamoDBStats()
+	perForm, formOps := requests(form, forms)
 	b.ReportMetric(float64(pct(lat, .5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(pct(lat, .99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(perIntake, "ddb-requests/intake")
+	b.ReportMetric(perPlain, "ddb-requests/intake-without-key")
+	b.ReportMetric(perForm, "ddb-requests/qr-form-claim")
 
 	// Throughput: 8 clients in parallel.
 	const parallel, count = 8, 400
@@ -133,7 +167,9 @@ func BenchmarkIntake(b *testing.B) {
 		fmt.Printf("\nIntake (POST /v1/claims through the local HTTP API, embedded services, %d claims)\n", b.N)
 		fmt.Printf("  latency            p50 %6.2f ms   p99 %6.2f ms\n", float64(pct(lat, .5).Microseconds())/1000, float64(pct(lat, .99).Microseconds())/1000)
 		fmt.Printf("  throughput         %6.0f claims/s with %d parallel clients (%d claims)\n", rate, parallel, count)
-		fmt.Printf("  DynamoDB requests  %.2f per intake: %s (target: 1 transaction + 1 counter)\n", perIntake, strings.Join(ops, ", "))
+		fmt.Printf("  DynamoDB requests  %.2f per intake with an Idempotency-Key: %s (target: 1 key hold + 1 counter + 1 transaction)\n", perIntake, strings.Join(ops, ", "))
+		fmt.Printf("                     %.2f per intake without a key: %s (target: 1 counter + 1 transaction)\n", perPlain, strings.Join(plainOps, ", "))
+		fmt.Printf("                     %.2f per QR-form claim: %s (key and rate limits: 1 transaction before the counter)\n", perForm, strings.Join(formOps, ", "))
 		fmt.Printf("  write units        %.1f per intake (transactional writes count twice)\n\n", stats.WriteCapacityUnits/float64(b.N))
 	}
 }

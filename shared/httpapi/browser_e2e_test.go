@@ -186,6 +186,7 @@ return { samePage: window.stillTheSamePage === true, tooShort: e.validity.tooSho
 	var view struct {
 		Claim struct {
 			Channel      string   `json:"channel"`
+			Assignee     string   `json:"assignee"`
 			QRCode       string   `json:"qrCode"`
 			TypeID       string   `json:"typeId"`
 			Essence      string   `json:"essence"`
@@ -262,6 +263,16 @@ return { samePage: window.stillTheSamePage === true, tooShort: e.validity.tooSho
 	}
 	if page := st.Do(t, "GET", link, "", nil); page.Status != 200 || !bytes.Contains(page.Body, []byte(number)) {
 		t.Errorf("the mail's tracking link = %d, shows the number: %v", page.Status, bytes.Contains(page.Body, []byte(number)))
+	}
+
+	// 4. The tracking page as the claimant's browser shows it: the company's
+	// time zone by name, the manager by name.
+	b.do(t, "open the tracking page", chromedp.Navigate(trackURL), chromedp.WaitVisible(chromedp.CSS("dl.facts")))
+	text := eval[string](t, b, "the tracking page's text", `document.querySelector('main').innerText`)
+	for _, want := range []string{number, "(Москва, UTC+3)", "Ваш менеджер", demoManagers[c.Assignee]} {
+		if want == "" || !strings.Contains(text, want) {
+			t.Errorf("the tracking page does not show %q (assignee %q):\n%s", want, c.Assignee, text)
+		}
 	}
 	t.Logf("claim %s filed through the browser in %s", number, time.Since(start).Round(time.Millisecond))
 }

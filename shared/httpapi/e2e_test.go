@@ -449,11 +449,15 @@ func TestUploadsAreCheckedTwice(t *testing.T) {
 	}
 }
 
+// TestConcurrentSubmissionsWithOneKeyMakeOneClaim sends one request 200
+// times at once with one Idempotency-Key: one claim, one number taken (the
+// claims before and after it get the numbers around it).
 func TestConcurrentSubmissionsWithOneKeyMakeOneClaim(t *testing.T) {
 	erp := newUser(t, "integrations", "erp-storm", "")
 	body := claimBody(func(b map[string]any) {
 		b["essence"] = "Двести одинаковых запросов с одним ключом."
 	})
+	before := fileClaim(t, erp, claimBody(), "Idempotency-Key", "storm-before")
 	const n = 200
 	ids := make(chan string, n)
 	statuses := make(chan int, n)
@@ -464,7 +468,8 @@ func TestConcurrentSubmissionsWithOneKeyMakeOneClaim(t *testing.T) {
 			defer wg.Done()
 			for attempt := 0; ; attempt++ {
 				r, c := createClaim(t, erp, body, "Idempotency-Key", "storm-1")
-				if r.Status == 429 && attempt < 20 {
+				// 409: another attempt with the key is still at work.
+				if (r.Status == 429 || r.Status == 409) && attempt < 20 {
 					time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
 					continue
 				}
@@ -492,10 +497,18 @@ func TestConcurrentSubmissionsWithOneKeyMakeOneClaim(t *testing.T) {
 		}
 	}
 	if len(distinct) != 1 || created != 1 {
-		t.Errorf("%d distinct claims, %d answered 201; want exactly one claim", len(distinct), created)
+		t.Fatalf("%d distinct claims, %d answered 201; want exactly one claim", len(distinct), created)
+	}
+	after := fileClaim(t, erp, claimBody(), "Idempotency-Key", "storm-after")
+	for id := range distinct {
+		if n := numberOf(t, id); n != numberOf(t, before.Claim.ID)+1 || numberOf(t, after.Claim.ID) != n+1 {
+			t.Errorf("claims %s, %s (the storm's), %s: want consecutive numbers (the storm took one)", before.Claim.ID, id, after.Claim.ID)
+		}
 	}
 }
 
+// TestThousandConcurrentClaimsGetDistinctNumbers files 1000 distinct claims
+// in parallel: they get 1000 consecutive numbers.
 func TestThousandConcurrentClaimsGetDistinctNumbers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1000 claims")
@@ -541,6 +554,16 @@ func TestThousandConcurrentClaimsGetDistinctNumbers(t *testing.T) {
 	}
 	if len(distinct) != n {
 		t.Errorf("%d distinct claims, want %d", len(distinct), n)
+	}
+	numbers := make([]int, 0, n)
+	for id := range distinct {
+		numbers = append(numbers, numberOf(t, id))
+	}
+	sort.Ints(numbers)
+	for i, got := range numbers {
+		if want := numbers[0] + i; got != want {
+			t.Fatalf("numbers %d..%d have a gap: %d follows %d", numbers[0], numbers[len(numbers)-1], got, numbers[i-1])
+		}
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/chat"
@@ -64,6 +66,10 @@ type PublicSite struct {
 	Files    intake.Files
 	// Chat is the claim's conversation on the tracking page; nil shows none.
 	Chat *chat.Service
+	// Roster names the claims managers on the tracking page (nil: no names).
+	Roster intake.Roster
+	// Location is the company's time zone, the tracking page's times' (nil: UTC).
+	Location *time.Location
 	// UploadOrigin is the S3 origin browsers post files to.
 	UploadOrigin string
 	// Limits are the abuse limits (zero values take DefaultLimits').
@@ -122,6 +128,8 @@ func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) 
 			// A query parameter the page does not take: name it.
 			page.Message = webform.Messagef(l, "error.bad_param", e.Fields[0].Field)
 		}
+	case apperr.Gone:
+		page.Title, page.Message = webform.Message(l, "error.withdrawn.title"), webform.Message(l, "error.withdrawn.message")
 	default:
 		page.Title, page.Message = webform.Message(l, "error.generic.title"), webform.Message(l, "error.generic.message")
 	}
@@ -132,8 +140,8 @@ func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) 
 	return res, true
 }
 
-// code verifies a QR code and loads what it was issued for. Forged, unknown
-// and revoked codes are NotFound.
+// code verifies a QR code and loads what it was issued for. Forged and
+// unknown codes are NotFound; a revoked code is Gone, naming the code.
 func (p *PublicSite) code(ctx context.Context, raw string) (string, *qrcode.Record, error) {
 	code, err := p.Signer.Canonical(raw)
 	if err != nil {
@@ -148,7 +156,8 @@ func (p *PublicSite) code(ctx context.Context, raw string) (string, *qrcode.Reco
 		return "", nil, err
 	}
 	if rec.Revoked {
-		return "", nil, apperr.Errorf(apperr.NotFound, "the QR code was withdrawn")
+		return "", nil, &apperr.Error{Code: apperr.Gone, Message: "QR code " + code + " was withdrawn: claims are no longer filed through it",
+			Fields: []apperr.FieldError{{Field: "code", Message: "withdrawn"}}}
 	}
 	return code, rec, nil
 }
@@ -478,13 +487,19 @@ func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.R
 	return p.trackingResponse(http.StatusOK, page)
 }
 
-// trackingPage builds the tracking page of a claim in language l.
+// trackingPage builds the tracking page of a claim in language l: only
+// what the claimant may see (the public history, the question asked while
+// the claim waits for them, the decision once final without its culprit or
+// root cause, the manager's display name), its times in the company's zone.
 func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token string, d *registry.Detail, l string) (*webform.TrackingPage, error) {
 	c := d.Claim
 	page := &webform.TrackingPage{
 		Lang: l, Number: c.ID, Stage: string(c.Stage), CreatedAt: c.CreatedAt, Files: len(d.Attachments),
-		Product: webform.Product{Model: c.Product.Model, Name: c.Product.Name, Series: c.Product.Series, Serial: c.Product.Serial},
+		Product:  webform.Product{Model: c.Product.Model, Name: c.Product.Name, Series: c.Product.Series, Serial: c.Product.Serial},
+		Location: p.Location, Question: question(d), Decision: publicDecision(&c),
 	}
+	roster := cache.OrZero(ctx, p.Roster, p.Logger, "the tracking page names no manager")
+	page.Manager = displayName(roster, c.Assignee)
 	if cat, err := p.Catalog.Catalog(ctx); err == nil {
 		if t, ok := cat.Type(c.TypeID); ok {
 			page.TypeName = t.Name.In(l)
@@ -499,10 +514,59 @@ func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token
 	if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
 		return nil, err
 	}
-	if err := p.fillConversation(ctx, page, token, d); err != nil {
+	if err := p.fillConversation(ctx, page, token, d, roster); err != nil {
 		return nil, err
 	}
 	return page, nil
+}
+
+// displayName is the roster's name of a claims manager ("" for anyone else,
+// or without a roster): the customer never sees a staff user ID.
+func displayName(r *assignment.Roster, userID string) string {
+	if r == nil || userID == "" {
+		return ""
+	}
+	if m, ok := r.Manager(userID); ok {
+		return m.Name
+	}
+	return ""
+}
+
+// question is what the claims department asked the customer when the claim
+// last went to waiting_for_customer: the transition's reason (which the
+// mail to the customer quotes too); "" when the claim is not waiting.
+func question(d *registry.Detail) string {
+	if d.Claim.Stage != workflow.WaitingForCustomer {
+		return ""
+	}
+	for i := len(d.History) - 1; i >= 0; i-- {
+		e := d.History[i]
+		if to, _ := e.After["stage"].(string); e.Type == "stage.changed" && to == string(workflow.WaitingForCustomer) {
+			reason, _ := e.After["reason"].(string)
+			return reason
+		}
+	}
+	return ""
+}
+
+// decidedStages are where a claim's decision is final and the claimant is
+// told of it (the mail goes when the claim enters implementation).
+var decidedStages = []claims.Stage{workflow.Implementation, workflow.IncidentAnalysis, workflow.QualityControl, workflow.Closed, workflow.Rejected, workflow.Withdrawn}
+
+// publicDecision is the part of a claim's decision its claimant may see
+// (resolution, warranty case, instructions: never the culprit, the party at
+// fault or the root cause), once the claim has left the decision stage;
+// nil before.
+func publicDecision(c *claims.Claim) *webform.Decision {
+	stage := c.Stage
+	if stage == workflow.WaitingForCustomer {
+		stage = c.PreviousStage
+	}
+	if c.Decision == nil || !slices.Contains(decidedStages, stage) {
+		return nil
+	}
+	return &webform.Decision{Resolution: string(c.Decision.Resolution), WarrantyCase: c.Decision.WarrantyCase,
+		Instructions: c.Decision.Instructions, DecidedAt: c.Decision.DecidedAt}
 }
 
 func (p *PublicSite) trackingResponse(status int, page *webform.TrackingPage) (*apigw.Response, error) {
@@ -515,13 +579,18 @@ func (p *PublicSite) trackingResponse(status int, page *webform.TrackingPage) (*
 }
 
 // fillConversation adds the claim's messages and the reply form to the
-// tracking page; a finished claim shows its conversation read-only.
-func (p *PublicSite) fillConversation(ctx context.Context, page *webform.TrackingPage, token string, d *registry.Detail) error {
+// tracking page; a finished claim shows its conversation read-only. The
+// claims department's messages carry the author's display name from the
+// roster, never their user ID.
+func (p *PublicSite) fillConversation(ctx context.Context, page *webform.TrackingPage, token string, d *registry.Detail, roster *assignment.Roster) error {
 	if p.Chat == nil {
 		return nil
 	}
 	for _, m := range p.Chat.List(ctx, d) {
 		cm := webform.ChatMessage{At: m.At, Role: m.AuthorRole, AuthorName: m.AuthorName, Body: m.Body}
+		if m.AuthorRole == chat.RoleManager || m.AuthorRole == chat.RoleSupervisor {
+			cm.AuthorName = displayName(roster, m.Author)
+		}
 		for _, f := range m.Attachments {
 			cm.Files = append(cm.Files, f.FileName)
 		}

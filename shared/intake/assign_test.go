@@ -37,7 +37,7 @@ func submitted(t *testing.T, e *env, email string) *claims.Claim {
 	t.Helper()
 	sub := validSubmission(e)
 	sub.Draft.Claimant.Email = email
-	sub.Idempotency = nil
+	sub.Idempotency, sub.RateLimits = nil, nil
 	res, err := e.svc.Submit(context.Background(), sub)
 	if err != nil {
 		t.Fatalf("Submit: %v", err)

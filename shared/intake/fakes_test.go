@@ -24,7 +24,9 @@ import (
 // now is the fixed clock of every test: a Saturday morning in March.
 var now = time.Date(2026, 3, 14, 10, 30, 15, 0, time.UTC)
 
-// fakeStore is an in-memory intake.Store that records what intake asks of it.
+// fakeStore is an in-memory intake.Store that records what intake asks of
+// it, with the semantics of the DynamoDB one: keys held by their owner,
+// rate-limit counters refusing at their limit, claims stored once.
 type fakeStore struct {
 	mu           sync.Mutex
 	counter      int64
@@ -33,14 +35,83 @@ type fakeStore struct {
 	contactCalls []string
 	created      []*intake.NewClaim
 	claims       map[string]*claims.Claim // for GetClaim (replays)
-	createErr    error
+	// createErrs are returned by the next CreateClaim calls, one each (nil
+	// entries let a call through); createErr by every call after them.
+	createErrs []error
+	createErr  error
+	// createLost stores the claim but loses the answer (a timeout) once.
+	createLost   bool
+	createCalls  int
 	turns        map[string]int64  // assignment pool -> last turn
 	personal     map[string]string // customer ID -> personal manager key
 	pmRefusals   int               // CreateClaim calls refused for the personal manager
+	keys         map[string]*intake.IdempotencyRecord
+	rates        map[string]int
+	reservations []intake.Reservation
+	releases     []string // "<owner> <number> <turn>"
+	// onRead runs (unlocked) before each IdempotencyRecord read.
+	onRead func()
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{contacts: map[string]string{}, claims: map[string]*claims.Claim{}, turns: map[string]int64{}, personal: map[string]string{}}
+	return &fakeStore{contacts: map[string]string{}, claims: map[string]*claims.Claim{}, turns: map[string]int64{}, personal: map[string]string{},
+		keys: map[string]*intake.IdempotencyRecord{}, rates: map[string]int{}}
+}
+
+func (s *fakeStore) Reserve(_ context.Context, r *intake.Reservation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reservations = append(s.reservations, *r)
+	if k := r.Key; k != nil {
+		rec, ok := s.keys[k.Scope+"#"+k.Key]
+		if ok && (r.Replaces == "" || rec.Owner != r.Replaces || rec.ClaimID != "") {
+			return &intake.KeyHeldError{Record: *rec}
+		}
+		if !ok && r.Replaces != "" {
+			return fmt.Errorf("takeover of an absent key")
+		}
+	}
+	for _, rl := range r.RateLimits {
+		if s.rates[rl.Key] >= rl.Limit {
+			return apperr.Errorf(apperr.RateLimited, "too many claims")
+		}
+	}
+	for _, rl := range r.RateLimits {
+		s.rates[rl.Key]++
+	}
+	if k := r.Key; k != nil {
+		s.keys[k.Scope+"#"+k.Key] = &intake.IdempotencyRecord{BodyHash: k.BodyHash, Owner: k.Owner, LeaseUntil: r.LeaseUntil, Number: r.Number, Turn: r.Turn}
+	}
+	return nil
+}
+
+func (s *fakeStore) IdempotencyRecord(_ context.Context, scope, key string) (*intake.IdempotencyRecord, error) {
+	if s.onRead != nil {
+		s.onRead()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.keys[scope+"#"+key]
+	if !ok {
+		return nil, nil
+	}
+	cp := *rec
+	return &cp, nil
+}
+
+func (s *fakeStore) Release(_ context.Context, r *intake.Reservation, number string, turn int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releases = append(s.releases, fmt.Sprintf("%s %s %d", r.Key.Owner, number, turn))
+	rec := s.keys[r.Key.Scope+"#"+r.Key.Key]
+	if rec == nil || rec.Owner != r.Key.Owner || rec.ClaimID != "" {
+		return nil
+	}
+	rec.LeaseUntil = time.Time{}
+	if number != "" {
+		rec.Number, rec.Turn = number, turn
+	}
+	return nil
 }
 
 func (s *fakeStore) NextNumber(_ context.Context, year int, pool string) (int64, int64, error) {
@@ -65,16 +136,38 @@ func (s *fakeStore) CustomerByContact(_ context.Context, contact string) (string
 func (s *fakeStore) CreateClaim(_ context.Context, nc *intake.NewClaim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.createErr != nil {
+	s.createCalls++
+	if len(s.createErrs) > 0 {
+		err := s.createErrs[0]
+		s.createErrs = s.createErrs[1:]
+		if err != nil {
+			return err
+		}
+	} else if s.createErr != nil {
 		return s.createErr
 	}
 	if pm := s.personal[nc.Customer.ID]; pm != "" && slices.Contains(nc.Customer.NotManagedBy, pm) {
 		s.pmRefusals++
 		return &intake.PersonalManagerError{Manager: pm}
 	}
+	if _, taken := s.claims[nc.Claim.ID]; taken {
+		return fmt.Errorf("transaction cancelled: %w", intake.ErrNumberTaken)
+	}
+	var rec *intake.IdempotencyRecord
+	if k := nc.Idempotency; k != nil {
+		rec = s.keys[k.Scope+"#"+k.Key]
+		if rec == nil || rec.Owner != k.Owner || rec.ClaimID != "" {
+			return fmt.Errorf("transaction cancelled: %w", intake.ErrReservationLost)
+		}
+		*rec = intake.IdempotencyRecord{BodyHash: k.BodyHash, ClaimID: nc.Claim.ID}
+	}
 	s.created = append(s.created, nc)
 	c := *nc.Claim
 	s.claims[c.ID] = &c
+	if s.createLost {
+		s.createLost = false
+		return fmt.Errorf("no answer: %w", intake.ErrTransient)
+	}
 	return nil
 }
 
@@ -209,6 +302,7 @@ type env struct {
 	cat    *catalog.Catalog
 	roster intake.Roster
 	sla    sla.Source
+	clock  *fakeClock
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -230,11 +324,34 @@ func newEnvWith(t *testing.T, roster intake.Roster) *env {
 }
 
 // setLocation rebuilds the service with the company's time zone and clock.
+// The clock stands still but for the service's pauses, which move it.
 func (e *env) setLocation(loc *time.Location, at time.Time) {
+	e.clock = &fakeClock{at: at}
 	e.svc = intake.New(intake.Config{
 		Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys,
-		Roster: e.roster, SLA: e.sla, Location: loc, Now: func() time.Time { return at },
+		Roster: e.roster, SLA: e.sla, Location: loc, Now: e.clock.now, Sleep: e.clock.sleep,
 	})
+}
+
+// fakeClock is a clock that moves only when the service pauses.
+type fakeClock struct {
+	mu     sync.Mutex
+	at     time.Time
+	pauses []time.Duration
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
+}
+
+func (c *fakeClock) sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = c.at.Add(d)
+	c.pauses = append(c.pauses, d)
+	return nil
 }
 
 // uploadID returns the n-th well-formed upload ID.

@@ -1,9 +1,17 @@
 // Package intake accepts claims from every channel (the QR form, the dealer
 // cabinet, the intake API, a manager on the phone): it validates the draft
-// against the catalog, checks the uploaded files, matches or creates the
+// against the catalog, checks the uploaded files, holds the request's
+// idempotency key and counts its rate limits, matches or creates the
 // customer profile, numbers the claim and stores it with its first history
-// entry, tracking link, idempotency record, rate-limit counters and outbox
-// event in one transaction, then publishes the event.
+// entry, tracking link, idempotency record and outbox event in one
+// transaction, then publishes the event.
+//
+// A claim number is taken only for a claim that will be stored: every check
+// that can refuse a submission (validation, the rate limits, an idempotent
+// replay, a key reused with another body, a concurrent attempt with the same
+// key) comes first, and whatever can still fail afterwards (a transaction
+// conflict, throttling, the personal-manager guard) is retried with the same
+// number. See Submit for what can still leave a gap.
 //
 // It declares the interfaces it needs (Store, Files, Publisher) and imports no
 // AWS package.
@@ -34,21 +42,51 @@ import (
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
-// Store persists claims. CreateClaim writes everything in NewClaim atomically:
-// it returns a *DuplicateError when the idempotency record exists, an
-// apperr.RateLimited error when a rate-limit counter is exhausted, and
-// apperr.Conflict when the claim number is taken.
+// Store persists claims.
 type Store interface {
+	// Reserve holds an idempotency key for one attempt (a fresh key, or
+	// one whose holder's lease lapsed when Replaces names that holder) and
+	// counts the rate limits, atomically, before the claim is numbered. It
+	// returns a *KeyHeldError with the key's record when the key is held
+	// or used (nothing is counted then), and apperr.RateLimited when a
+	// counter is at its limit (nothing is written).
+	Reserve(ctx context.Context, r *Reservation) error
+	// IdempotencyRecord returns the record of a key, nil when there is none.
+	IdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
+	// Release gives up a reservation whose claim could not be stored,
+	// recording the number (and turn) it took, if any, for the next
+	// attempt with the key; it does nothing when the reservation is not
+	// the key's holder any more.
+	Release(ctx context.Context, r *Reservation, number string, turn int64) error
 	// NextNumber takes the year's next claim number and, for a non-empty
 	// pool, that assignment pool's next round-robin turn, atomically.
 	NextNumber(ctx context.Context, year int, pool string) (number, turn int64, err error)
 	// CustomerByContact returns the customer ID an alias (e.g. "phone:+7...")
 	// points to, or "" when there is none.
 	CustomerByContact(ctx context.Context, contact string) (string, error)
+	// CreateClaim writes everything in NewClaim atomically, the idempotency
+	// record only while nc.Idempotency's owner holds it. It returns a
+	// *PersonalManagerError when the assignee is the customer's personal
+	// manager, an error wrapping ErrNumberTaken when the claim's number is
+	// stored already, one wrapping ErrReservationLost when the key has
+	// another holder, and one wrapping ErrTransient for a failure worth
+	// retrying as it is (a transaction conflict, throttling, a service
+	// error).
 	CreateClaim(ctx context.Context, nc *NewClaim) error
 	// GetClaim returns a claim (for idempotent replays); apperr.NotFound when absent.
 	GetClaim(ctx context.Context, id string) (*claims.Claim, error)
 }
+
+// The errors of Store.CreateClaim that Submit acts on.
+var (
+	// ErrNumberTaken: a claim with the number exists (a lost answer to an
+	// earlier attempt of this claim, or a counter behind the table).
+	ErrNumberTaken = errors.New("the claim number is taken")
+	// ErrReservationLost: the idempotency key has another holder.
+	ErrReservationLost = errors.New("the idempotency key has another holder")
+	// ErrTransient: the write may succeed if tried again as it is.
+	ErrTransient = errors.New("transient storage failure")
+)
 
 // Files is where uploads go (S3).
 type Files interface {
@@ -68,9 +106,13 @@ type UploadSpec struct {
 	// ContentType is enforced by the policy; "" lets a plain HTML form (which
 	// cannot set it) upload, and the type is then sniffed on attach.
 	ContentType string
-	MaxBytes    int64
-	Metadata    map[string]string
-	TTL         time.Duration
+	// MinBytes and MaxBytes bound the object's size (S3's
+	// content-length-range; MinBytes 0 counts as 1): a file whose size was
+	// declared gets exactly that size, a plain HTML form (which cannot
+	// declare it) the zone's range.
+	MinBytes, MaxBytes int64
+	Metadata           map[string]string
+	TTL                time.Duration
 	// RedirectURL, when set, is where S3 sends the browser after the upload.
 	RedirectURL string
 }
@@ -98,7 +140,8 @@ type CatalogSource interface {
 	Catalog(ctx context.Context) (*catalog.Catalog, error)
 }
 
-// NewClaim is everything one intake writes.
+// NewClaim is everything one intake writes (its rate limits were counted
+// when its idempotency key was reserved).
 type NewClaim struct {
 	Claim          *claims.Claim
 	Attachments    []claims.Attachment
@@ -107,7 +150,6 @@ type NewClaim struct {
 	Customer       Customer
 	ContactAliases []string
 	Idempotency    *Idempotency
-	RateLimits     []RateLimit
 	Outbox         []outbox.Event
 }
 
@@ -135,23 +177,15 @@ func (e *PersonalManagerError) Error() string {
 }
 
 // Idempotency records a request key so a retry returns the same claim.
+// Owner is the attempt that holds the key (Reservation.Owner).
 type Idempotency struct {
 	Scope, Key, BodyHash string
+	Owner                string
 	Expires              time.Time
 }
 
 // RateLimit is a counter that must stay at or under Limit within its window.
 type RateLimit = claims.RateLimit
-
-// DuplicateError reports an idempotency key already used.
-type DuplicateError struct {
-	ClaimID  string
-	BodyHash string
-}
-
-func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("idempotency key already used for claim %s", e.ClaimID)
-}
 
 // Actor is who submits.
 type Actor struct {
@@ -226,7 +260,10 @@ type Config struct {
 	// Location is the company's time zone: absences are calendar days there.
 	Location *time.Location
 	Now      func() time.Time
-	Logger   *slog.Logger
+	// Sleep waits d or until ctx ends (nil: a timer); tests move a fake
+	// clock instead.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Logger *slog.Logger
 }
 
 // Roster gives the current roster of claims managers (cached by the caller).
@@ -251,6 +288,9 @@ func New(cfg Config) *Service {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
 	return &Service{cfg: cfg}
 }
 
@@ -273,15 +313,17 @@ type UploadRequest struct {
 
 // UploadTicket is a presigned upload.
 type UploadTicket struct {
-	UploadID  string            `json:"uploadId"`
-	URL       string            `json:"url"`
-	Fields    map[string]string `json:"fields"`
-	MaxBytes  int64             `json:"maxBytes"`
-	ExpiresAt time.Time         `json:"expiresAt"`
+	UploadID string            `json:"uploadId"`
+	URL      string            `json:"url"`
+	Fields   map[string]string `json:"fields"`
+	// MaxBytes is the size S3 accepts: exactly the declared size.
+	MaxBytes  int64     `json:"maxBytes"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // PresignUpload checks the file against the type's photo zone and returns a
-// presigned upload. Errors are Invalid (naming the field) or Internal.
+// presigned upload of exactly the declared size. Errors are Invalid (naming
+// the field), UnsupportedMedia, TooLarge or Internal.
 func (s *Service) PresignUpload(ctx context.Context, r UploadRequest) (*UploadTicket, error) {
 	cat, err := s.cfg.Catalog.Catalog(ctx)
 	if err != nil {
@@ -315,12 +357,16 @@ func (s *Service) PresignUpload(ctx context.Context, r UploadRequest) (*UploadTi
 	if err != nil {
 		return nil, err
 	}
-	up, err := s.cfg.Files.PresignUpload(ctx, UploadSpec{Key: UploadKey(r.Scope, id), ContentType: ct, MaxBytes: zone.MaxBytes,
+	// The policy admits exactly the declared size, not the zone's maximum:
+	// the browser sends File.size and an API client has its file in hand, so
+	// the file that arrives is the one that was checked here, and a ticket
+	// cannot carry another (larger, or truncated) object.
+	up, err := s.cfg.Files.PresignUpload(ctx, UploadSpec{Key: UploadKey(r.Scope, id), ContentType: ct, MinBytes: r.Size, MaxBytes: r.Size,
 		Metadata: map[string]string{"filename": name, "zone": zone.ID}, TTL: UploadTTL})
 	if err != nil {
 		return nil, fmt.Errorf("presign upload: %w", err)
 	}
-	return &UploadTicket{UploadID: id, URL: up.URL, Fields: up.Fields, MaxBytes: zone.MaxBytes, ExpiresAt: s.cfg.Now().Add(UploadTTL).UTC()}, nil
+	return &UploadTicket{UploadID: id, URL: up.URL, Fields: up.Fields, MaxBytes: r.Size, ExpiresAt: s.cfg.Now().Add(UploadTTL).UTC()}, nil
 }
 
 // UploadKey is where an upload of a scope lives: the scope is hashed so keys
@@ -353,11 +399,12 @@ func ValidUploadID(s string) bool {
 // control characters, at most 100 characters, an extension matching the type.
 func SafeFileName(name, contentType string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	// CleanText drops the bidirectional controls that would let
+	// "invoice\u202Efdp.exe" show as "invoiceexe.pdf", and other invisible
+	// characters; a file name keeps no line breaks, tabs or shell and path
+	// punctuation either.
 	name = strings.Map(func(r rune) rune {
-		// Bidirectional overrides and isolates would let "invoice\u202Efdp.exe"
-		// show as "invoiceexe.pdf".
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?`, r) ||
-			r == 0x061C || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+		if r < 0x20 || strings.ContainsRune(`"<>|:*?`, r) {
 			return -1
 		}
 		return r
@@ -409,8 +456,21 @@ func zoneAccepts(zone catalog.PhotoZone, mediaType string) bool {
 
 // Submit accepts a claim. It returns Invalid errors naming every failing
 // field, RateLimited when a limit is reached, Unprocessable when an
-// idempotency key is reused with another body, and the existing claim
-// (Created false) when it is reused with the same body.
+// idempotency key is reused with another body, the existing claim (Created
+// false) when it is reused with the same body (waiting for a concurrent
+// attempt with the key to finish, or Conflict with a retry time when it
+// takes too long), and the claim it stored otherwise.
+//
+// The number is taken only once nothing can refuse the claim any more, and
+// every failure after it is retried with the same number, so numbers stay
+// contiguous. A gap is still possible when the process dies (or DynamoDB
+// stays unavailable) between the counter update and the claim's
+// transaction: the counter is an atomic ADD on its own item, and
+// DynamoDB's transactions cannot return the value they write, so the
+// number cannot be taken inside the claim's transaction (a read-then-
+// conditional-write counter would, but serialises every intake on one
+// item). With an Idempotency-Key a number that could not be used is kept
+// on the key's record and used by the client's retry.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	now := s.cfg.Now().UTC()
 	d := sub.Draft
@@ -435,6 +495,27 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, err
 	}
 
+	// The key and the rate limits before the number: a replay, a refusal
+	// or a concurrent attempt takes none.
+	r, replay, err := s.reserve(ctx, sub, now)
+	if err != nil || replay != nil {
+		return replay, err
+	}
+	res, number, turn, err := s.store(ctx, sub, d, typ, attachments, missing, r, now)
+	if err != nil && r.Key != nil {
+		// The client's retry with the key takes over and reuses the number.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if rerr := s.cfg.Store.Release(rctx, r, number, turn); rerr != nil {
+			s.cfg.Logger.WarnContext(ctx, "release idempotency key", "key", r.Key.Key, "claimId", number, "error", rerr.Error())
+		}
+		cancel()
+	}
+	return res, err
+}
+
+// store numbers and stores a claim that passed every check; the number
+// (and turn) it took are returned with a failure.
+func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation, now time.Time) (*Result, string, int64, error) {
 	customerKey := d.Claimant.CustomerKey()
 	customerID := CustomerID(customerKey)
 	var aliases []string
@@ -445,7 +526,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		// A phone-only claimant may be a customer first known by email.
 		known, err := s.cfg.Store.CustomerByContact(ctx, "phone:"+d.Claimant.Phone)
 		if err != nil {
-			return nil, fmt.Errorf("submit claim: %w", err)
+			return nil, r.Number, r.Turn, fmt.Errorf("submit claim: %w", err)
 		}
 		if known != "" {
 			customerID = known
@@ -483,32 +564,56 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	if roster != nil {
 		pool = roster.TurnKey(c)
 	}
-	n, turn, err := s.cfg.Store.NextNumber(ctx, now.Year(), pool)
-	if err != nil {
-		return nil, fmt.Errorf("submit claim: %w", err)
-	}
-	c.ID = claims.Number(now.Year(), n)
-	token := s.cfg.Keys.TrackingToken(c.ID)
-	p := pending{sub: sub, attachments: attachments, customerID: customerID, aliases: aliases, token: token, turn: turn, now: now, engine: engine}
+	// A number an earlier attempt with the key took but could not use.
+	c.ID = r.Number
+	turn := r.Turn
+	p := pending{sub: sub, attachments: attachments, customerID: customerID, aliases: aliases, now: now, engine: engine, key: r.Key}
 	var exclude []string
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
+		if c.ID == "" {
+			n, t, err := s.cfg.Store.NextNumber(ctx, now.Year(), pool)
+			if err != nil {
+				return nil, "", 0, fmt.Errorf("submit claim: %w", err)
+			}
+			c.ID, turn = claims.Number(now.Year(), n), t
+		}
+		p.token, p.turn = s.cfg.Keys.TrackingToken(c.ID), turn
 		nc, err := s.prepare(c, roster, exclude, p)
 		if err != nil {
-			return nil, err
+			return nil, c.ID, turn, err
 		}
 		err = s.cfg.Store.CreateClaim(ctx, nc)
-		var dup *DuplicateError
 		var pm *PersonalManagerError
 		switch {
-		case errors.As(err, &dup):
-			return s.replay(ctx, dup, sub)
-		case errors.As(err, &pm) && attempt < 3:
+		case err == nil:
+		case errors.As(err, &pm) && len(exclude) < 3:
 			// The customer's personal manager (perhaps recorded a moment
 			// ago) came up: the turn passes to the next manager.
 			exclude = append(exclude, pm.Manager)
 			continue
-		case err != nil:
-			return nil, fmt.Errorf("submit claim: %w", err)
+		case errors.Is(err, ErrNumberTaken) && attempt < maxStoreAttempts:
+			if s.storedBefore(ctx, nc) {
+				// An earlier attempt was stored; its answer was lost.
+				break
+			}
+			// The counter is behind the stored claims (a restored table):
+			// the next number.
+			s.cfg.Logger.WarnContext(ctx, "claim number already taken; taking the next", "claimId", c.ID)
+			c.ID = ""
+			continue
+		case errors.Is(err, ErrTransient) && attempt < maxStoreAttempts:
+			// The same number again, after a pause.
+			if werr := s.cfg.Sleep(ctx, retryPause(attempt)); werr != nil {
+				return nil, c.ID, turn, fmt.Errorf("submit claim %s: %w", c.ID, err)
+			}
+			continue
+		case errors.Is(err, ErrReservationLost):
+			// Our lease lapsed and another attempt with the key holds it:
+			// that one numbers and stores the claim.
+			return nil, "", 0, &apperr.Error{Code: apperr.Conflict, Message: "another request with this Idempotency-Key is being processed; retry shortly",
+				RetryAfter: time.Second}
+		default:
+			return nil, c.ID, turn, fmt.Errorf("submit claim %s: %w", c.ID, err)
 		}
 		c = nc.Claim
 		if err := s.cfg.Publisher.Publish(ctx, nc.Outbox); err != nil {
@@ -516,8 +621,25 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 			s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
 		}
 		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee)
-		return &Result{Claim: c, TrackingToken: token, Created: true}, nil
+		return &Result{Claim: c, TrackingToken: p.token, Created: true}, "", 0, nil
 	}
+}
+
+// maxStoreAttempts bounds the attempts to store one claim.
+const maxStoreAttempts = 6
+
+// retryPause is the pause before the next attempt to store a claim:
+// 50 ms, 100 ms, ... at most 800 ms.
+func retryPause(attempt int) time.Duration {
+	return min(50*time.Millisecond<<(attempt-1), 800*time.Millisecond)
+}
+
+// storedBefore reports whether the claim stored under nc's number is nc's
+// own (an earlier attempt whose answer was lost): its first history entry,
+// sealed over the same content and time, is the same.
+func (s *Service) storedBefore(ctx context.Context, nc *NewClaim) bool {
+	c, err := s.cfg.Store.GetClaim(ctx, nc.Claim.ID)
+	return err == nil && c.Version == 1 && c.HistoryHash == nc.Event.Hash
 }
 
 // pending is what Submit found out about a claim before storing it.
@@ -527,6 +649,8 @@ type pending struct {
 	customerID  string
 	aliases     []string
 	token       string
+	// key is the reserved idempotency key (nil: none).
+	key *Idempotency
 	// turn is the claim's round-robin turn in its assignment pool.
 	turn int64
 	now  time.Time
@@ -590,25 +714,11 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 	for i := range nc.Attachments {
 		nc.Attachments[i].UploadedBy = c.CreatedBy
 	}
-	if k := sub.Idempotency; k != nil {
-		nc.Idempotency = &Idempotency{Scope: k.Scope, Key: k.Key, BodyHash: k.BodyHash, Expires: now.Add(24 * time.Hour)}
-	}
-	for _, rl := range sub.RateLimits {
-		nc.RateLimits = append(nc.RateLimits, claims.HourlyLimit(rl.Key, rl.PerHour, now))
+	if p.key != nil {
+		k := *p.key
+		nc.Idempotency = &k
 	}
 	return nc, nil
-}
-
-func (s *Service) replay(ctx context.Context, dup *DuplicateError, sub Submission) (*Result, error) {
-	if sub.Idempotency == nil || dup.BodyHash != sub.Idempotency.BodyHash {
-		return nil, &apperr.Error{Code: apperr.Unprocessable, Message: "this Idempotency-Key was already used for a different request",
-			Fields: []apperr.FieldError{{Field: "Idempotency-Key", Message: "reused with a different body"}}}
-	}
-	c, err := s.cfg.Store.GetClaim(ctx, dup.ClaimID)
-	if err != nil {
-		return nil, fmt.Errorf("replay idempotent submission: %w", err)
-	}
-	return &Result{Claim: c, TrackingToken: s.cfg.Keys.TrackingToken(c.ID), Created: false}, nil
 }
 
 // checkAttachments verifies each referenced upload: it exists under the

@@ -127,8 +127,14 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 	if len(e.store.contactCalls) != 0 {
 		t.Errorf("CustomerByContact called %v for a claimant with an email", e.store.contactCalls)
 	}
-	wantIdem := &intake.Idempotency{Scope: "form", Key: "token-1", BodyHash: "hash-1", Expires: now.Add(24 * time.Hour)}
-	if diff := cmp.Diff(wantIdem, nc.Idempotency); diff != "" {
+	// The key was reserved, with the rate limits, before the number; the
+	// claim is stored under the reserving attempt.
+	if len(e.store.reservations) != 1 {
+		t.Fatalf("%d reservations, want 1", len(e.store.reservations))
+	}
+	r := e.store.reservations[0]
+	wantIdem := &intake.Idempotency{Scope: "form", Key: "token-1", BodyHash: "hash-1", Owner: r.Key.Owner, Expires: now.Add(24 * time.Hour)}
+	if diff := cmp.Diff(wantIdem, nc.Idempotency); diff != "" || r.Key.Owner == "" {
 		t.Errorf("idempotency mismatch (-want +got):\n%s", diff)
 	}
 	hour := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
@@ -136,8 +142,11 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 		{Key: "ip:203.0.113.9#2026031410", Limit: 5, Expires: hour.Add(2 * time.Hour)},
 		{Key: "qr:QR7#2026031410", Limit: 20, Expires: hour.Add(2 * time.Hour)},
 	}
-	if diff := cmp.Diff(wantLimits, nc.RateLimits); diff != "" {
+	if diff := cmp.Diff(wantLimits, r.RateLimits); diff != "" {
 		t.Errorf("rate limits mismatch (-want +got):\n%s", diff)
+	}
+	if !r.LeaseUntil.After(now) {
+		t.Errorf("lease until %v, want after %v", r.LeaseUntil, now)
 	}
 
 	if len(nc.Outbox) != 1 {
@@ -233,9 +242,9 @@ func TestSubmitStoreErrorsAreReturned(t *testing.T) {
 		err  error
 		want apperr.Code
 	}{
-		{"rate limited", apperr.Errorf(apperr.RateLimited, "too many"), apperr.RateLimited},
-		{"number taken", apperr.Errorf(apperr.Conflict, "claim exists"), apperr.Conflict},
+		{"refused by the table", apperr.Errorf(apperr.Invalid, "too many files"), apperr.Invalid},
 		{"table down", errors.New("connection reset"), apperr.Internal},
+		{"transient for good", fmt.Errorf("throttled: %w", intake.ErrTransient), apperr.Internal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -595,65 +604,6 @@ func TestSubmitAllowMissingPhotos(t *testing.T) {
 	code, fields := fieldsOf(err)
 	if diff := cmp.Diff([]string{"attachments[0]"}, fields); code != apperr.Invalid || diff != "" {
 		t.Errorf("Submit of an executable with AllowMissingPhotos: code %q, fields mismatch (-want +got):\n%s", code, diff)
-	}
-}
-
-func TestSubmitIdempotentReplay(t *testing.T) {
-	stored := &claims.Claim{ID: "RC-2026-000007", Stage: claims.StageNew, Version: 3, CustomerID: "CUS-X", CreatedAt: now.Add(-time.Hour)}
-	tests := []struct {
-		name     string
-		hash     string
-		wantCode apperr.Code
-		wantErr  []string
-	}{
-		{"same body returns the stored claim", "hash-1", "", nil},
-		{"another body is refused", "hash-2", apperr.Unprocessable, []string{"Idempotency-Key"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.store.claims[stored.ID] = stored
-			e.store.createErr = fmt.Errorf("transaction: %w", &intake.DuplicateError{ClaimID: stored.ID, BodyHash: "hash-1"})
-			sub := validSubmission(e)
-			sub.Idempotency.BodyHash = tt.hash
-			res, err := e.svc.Submit(context.Background(), sub)
-			if len(e.pub.published) != 0 {
-				t.Errorf("a replay published %d batches, want none", len(e.pub.published))
-			}
-			if tt.wantCode != "" {
-				code, fields := fieldsOf(err)
-				if code != tt.wantCode {
-					t.Fatalf("Submit error = %v (code %q), want %q", err, code, tt.wantCode)
-				}
-				if diff := cmp.Diff(tt.wantErr, fields); diff != "" {
-					t.Errorf("fields mismatch (-want +got):\n%s", diff)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Submit replay: %v", err)
-			}
-			want := &intake.Result{Claim: stored, TrackingToken: e.keys.TrackingToken(stored.ID), Created: false}
-			if diff := cmp.Diff(want, res); diff != "" {
-				t.Errorf("replay result mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestSubmitReplayOfVanishedClaim(t *testing.T) {
-	e := newEnv(t)
-	e.store.createErr = &intake.DuplicateError{ClaimID: "RC-2026-000099", BodyHash: "hash-1"}
-	_, err := e.svc.Submit(context.Background(), validSubmission(e))
-	if got := apperr.CodeOf(err); got != apperr.NotFound {
-		t.Errorf("Submit replay of a missing claim: code %q (%v), want %q", got, err, apperr.NotFound)
-	}
-}
-
-func TestDuplicateErrorMessage(t *testing.T) {
-	err := &intake.DuplicateError{ClaimID: "RC-2026-000001", BodyHash: "h"}
-	if got, want := err.Error(), "idempotency key already used for claim RC-2026-000001"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
 

@@ -26,11 +26,13 @@ func TestPresignUpload(t *testing.T) {
 	if !intake.ValidUploadID(ticket.UploadID) {
 		t.Errorf("upload ID %q does not have the shape ValidUploadID accepts", ticket.UploadID)
 	}
-	const maxBytes = 20 << 20 // the seed's photo zones
+	// The policy admits exactly the declared size, not the zone's 20 MiB.
+	const size = 2 << 20
 	wantSpec := []intake.UploadSpec{{
 		Key:         intake.UploadKey("user:dealer-1", ticket.UploadID),
 		ContentType: "image/jpeg",
-		MaxBytes:    maxBytes,
+		MinBytes:    size,
+		MaxBytes:    size,
 		Metadata:    map[string]string{"filename": "lid.jpg", "zone": "product"},
 		TTL:         intake.UploadTTL,
 	}}
@@ -40,7 +42,7 @@ func TestPresignUpload(t *testing.T) {
 	wantTicket := &intake.UploadTicket{
 		UploadID: ticket.UploadID, URL: "https://uploads.example/bucket",
 		Fields:   map[string]string{"key": intake.UploadKey("user:dealer-1", ticket.UploadID)},
-		MaxBytes: maxBytes, ExpiresAt: now.Add(intake.UploadTTL),
+		MaxBytes: size, ExpiresAt: now.Add(intake.UploadTTL),
 	}
 	if diff := cmp.Diff(wantTicket, ticket); diff != "" {
 		t.Errorf("ticket mismatch (-want +got):\n%s", diff)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -102,35 +103,12 @@ func (f *fieldErrors) length(field, v string, maxLen int, required bool) {
 	}
 }
 
-// line trims a single-line field, drops control and zero-width characters
-// and collapses runs of white space.
-func line(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t' || r == '\r':
-			return ' '
-		case unicode.IsControl(r), r == utf8.RuneError, r >= 0x200B && r <= 0x200F, r == 0x2028, r == 0x2029, r == 0xFEFF:
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+// line cleans a single-line field (package cleantext: control, invisible
+// and bidirectional characters dropped, white space collapsed).
+func line(s string) string { return cleantext.Line(s) }
 
-// text trims a multi-line field and drops control characters but newlines.
-func text(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case unicode.IsControl(r), r == utf8.RuneError, r >= 0x200B && r <= 0x200F, r == 0x2028, r == 0x2029, r == 0xFEFF:
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
+// text cleans a multi-line field (package cleantext).
+func text(s string) string { return cleantext.Text(s) }
 
 // items cleans items in place and checks them; minItems is the least number
 // of items.

@@ -7,8 +7,8 @@
 // claims (RW-<claim>-<n>, AD-<claim>-<n>) and holds the rules for creating
 // them (a decision first; rework only in a warranty case).
 //
-// It imports only the standard library and package apperr (not claims,
-// which imports it: contact normalisers are passed in).
+// It imports only the standard library and packages apperr, cleantext and
+// lazyre (not claims, which imports it: contact normalisers are passed in).
 package orders
 
 import (

@@ -7,9 +7,9 @@
 // the URL) is the caller's job. The signature lets the HTTP edge turn away
 // guessed or mistyped codes without a database read.
 //
-// It imports only the standard library, package apperr and the pure-Go
-// rendering libraries (go-qrcode, gopdf, x/image fonts); it must not import
-// any AWS package.
+// It imports only the standard library, packages apperr, cleantext and
+// lazyre, and the pure-Go rendering libraries (go-qrcode, gopdf, x/image
+// fonts); it must not import any AWS package.
 package qrcode
 
 import (

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -33,7 +34,33 @@ type Record struct {
 	Note        string    `json:"note,omitempty"`
 	IssuedBy    string    `json:"issuedBy"`
 	IssuedAt    time.Time `json:"issuedAt"`
-	Revoked     bool      `json:"revoked"`
+	// Revoked codes no longer open the claim form (it answers "withdrawn");
+	// RevokedAt, RevokedBy and Reason say when, by whom and why.
+	Revoked   bool      `json:"revoked"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+	RevokedBy string    `json:"revokedBy,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// MaxReason bounds a revocation's reason, in characters.
+const MaxReason = 500
+
+// Revocation withdraws codes: the first revocation of a code is kept
+// (revoking again changes nothing).
+type Revocation struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"-"`
+	At     time.Time `json:"-"`
+}
+
+// Validate cleans the reason (package cleantext) and checks it: 3 to
+// MaxReason characters. It returns apperr.Invalid naming "reason".
+func (r *Revocation) Validate() error {
+	r.Reason = cleantext.Text(r.Reason)
+	if n := utf8.RuneCountInString(r.Reason); n < 3 || n > MaxReason {
+		return apperr.InvalidField("reason", fmt.Sprintf("why the code is withdrawn, 3..%d characters", MaxReason))
+	}
+	return nil
 }
 
 // IssueRequest asks for codes: one for a model or a series, or one per serial.
@@ -58,8 +85,8 @@ func (r *IssueRequest) Targets() ([]Record, error) {
 	add := func(field, msg string) { f = append(f, apperr.FieldError{Field: field, Message: msg}) }
 	r.Model = strings.TrimSpace(r.Model)
 	r.Series = strings.TrimSpace(r.Series)
-	r.ProductName = strings.TrimSpace(r.ProductName)
-	r.Note = strings.TrimSpace(r.Note)
+	r.ProductName = cleantext.Line(r.ProductName)
+	r.Note = cleantext.Text(r.Note)
 	if !modelPattern.MatchString(r.Model) {
 		add("model", "1-64 letters, digits, spaces and . / _ -")
 	}

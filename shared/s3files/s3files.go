@@ -48,10 +48,10 @@ func New(client *s3.Client, bucket string) *Files {
 }
 
 // PresignUpload returns a presigned POST for one file: S3 refuses a size
-// outside 1..MaxBytes, another key, and (when the spec names one) another
-// content type.
+// outside MinBytes..MaxBytes (EntityTooSmall, EntityTooLarge; MinBytes is at
+// least 1), another key, and (when the spec names one) another content type.
 func (f *Files) PresignUpload(ctx context.Context, spec intake.UploadSpec) (*intake.Upload, error) {
-	conditions := []any{[]any{"content-length-range", 1, spec.MaxBytes}}
+	conditions := []any{[]any{"content-length-range", max(spec.MinBytes, 1), spec.MaxBytes}}
 	in := &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(spec.Key)}
 	values := map[string]string{}
 	if spec.ContentType != "" {

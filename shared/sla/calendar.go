@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
 )
 
 // ShortDayCut is how much earlier a short (pre-holiday) day ends: one hour,
@@ -143,6 +144,7 @@ func (c *Calendar) Validate() error {
 	listed := map[int]bool{}
 	days := map[int64]dayKind{}
 	for i, y := range c.Years {
+		c.Years[i].Note = claims.CleanText(y.Note)
 		p := fmt.Sprintf("years[%d]", i)
 		if y.Year < 1970 || y.Year > 9999 {
 			add(p+".year", "a year from 1970 to 9999")

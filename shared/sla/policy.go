@@ -150,6 +150,7 @@ func (c *Config) Validate() error {
 	var f []apperr.FieldError
 	add := func(field, msg string) { f = append(f, apperr.FieldError{Field: field, Message: msg}) }
 
+	c.Note = claims.CleanText(c.Note)
 	if c.StatutoryDays == nil {
 		c.StatutoryDays = DefaultStatutoryDays()
 	}
@@ -172,6 +173,7 @@ func (c *Config) Validate() error {
 	hoursOK := func(h float64) bool { return h > 0 && h <= MaxHours && !math.IsNaN(h) }
 	for i := range c.Policies {
 		p := &c.Policies[i]
+		p.Note = claims.CleanText(p.Note)
 		field := fmt.Sprintf("policies[%d]", i)
 		if !policyIDPattern.MatchString(p.ID) {
 			add(field+".id", "1-64 characters: lower-case letters, digits, '.', '_' or '-'")

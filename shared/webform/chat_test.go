@@ -46,12 +46,12 @@ func TestTrackingConversation(t *testing.T) {
 		want []string
 	}{
 		{LangRU, []string{
-			"them|Менеджер по рекламациям Ольга 15.03.2026, 12:30 Пришлите, пожалуйста, фото шильдика. Он на задней стенке.",
-			"own|Вы 15.03.2026, 13:35 Вот фото IMG_0001.jpg чек.pdf",
+			"them|Менеджер по рекламациям Ольга 15.03.2026, 12:30 (MSK, UTC&#43;3) Пришлите, пожалуйста, фото шильдика. Он на задней стенке.",
+			"own|Вы 15.03.2026, 13:35 (MSK, UTC&#43;3) Вот фото IMG_0001.jpg чек.pdf",
 		}},
 		{LangEN, []string{
-			"them|Claims manager Ольга 15 Mar 2026, 12:30 Пришлите, пожалуйста, фото шильдика. Он на задней стенке.",
-			"own|You 15 Mar 2026, 13:35 Вот фото IMG_0001.jpg чек.pdf",
+			"them|Claims manager Ольга 15 Mar 2026, 12:30 (MSK, UTC&#43;3) Пришлите, пожалуйста, фото шильдика. Он на задней стенке.",
+			"own|You 15 Mar 2026, 13:35 (MSK, UTC&#43;3) Вот фото IMG_0001.jpg чек.pdf",
 		}},
 	}
 	for _, tc := range tests {
@@ -187,7 +187,7 @@ func TestTrackingConversationRoleLabels(t *testing.T) {
 	}
 	p := sampleTracking(LangRU)
 	p.Messages = []ChatMessage{{At: testTime, Role: "dealer", AuthorName: "ООО Тепло", Body: "Добавил акт"}, {At: testTime, Role: "supervisor", Body: "Решение принято"}}
-	want := []string{"them|Дилер ООО Тепло 14.03.2026, 09:30 Добавил акт", "them|Руководитель отдела рекламаций 14.03.2026, 09:30 Решение принято"}
+	want := []string{"them|Дилер ООО Тепло 14.03.2026, 09:30 (MSK, UTC&#43;3) Добавил акт", "them|Руководитель отдела рекламаций 14.03.2026, 09:30 (MSK, UTC&#43;3) Решение принято"}
 	if diff := cmp.Diff(want, messageItems(t, renderTracking(t, p))); diff != "" {
 		t.Errorf("labels mismatch (-want +got):\n%s", diff)
 	}

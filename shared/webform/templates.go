@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -105,6 +106,7 @@ func funcs(lang string) template.FuncMap {
 		"date":      func(t time.Time) string { return formatDate(lang, t) },
 		"datetime":  func(t time.Time) string { return formatDateTime(lang, t) },
 		"iso":       func(t time.Time) string { return t.Format(time.RFC3339) },
+		"zone":      func(t time.Time) string { return ZoneLabel(lang, t) },
 		"size":      func(n int64) string { return formatSize(lang, n) },
 		"css":       func() template.CSS { return inline().style },
 		"script":    func(name string) template.JS { return inline().scripts[name] },
@@ -129,6 +131,67 @@ func formatDateTime(lang string, t time.Time) string {
 		return t.Format("2 Jan 2006, 15:04")
 	}
 	return t.Format("02.01.2006, 15:04")
+}
+
+// zoneCities names the time zones of Russia's regions (and the company's
+// likely neighbours) in Russian and English; other zones go by their IANA
+// name.
+var zoneCities = map[string][2]string{
+	"Europe/Kaliningrad": {"Калининград", "Kaliningrad"},
+	"Europe/Moscow":      {"Москва", "Moscow"},
+	"Europe/Simferopol":  {"Симферополь", "Simferopol"},
+	"Europe/Volgograd":   {"Волгоград", "Volgograd"},
+	"Europe/Kirov":       {"Киров", "Kirov"},
+	"Europe/Samara":      {"Самара", "Samara"},
+	"Europe/Ulyanovsk":   {"Ульяновск", "Ulyanovsk"},
+	"Europe/Saratov":     {"Саратов", "Saratov"},
+	"Europe/Astrakhan":   {"Астрахань", "Astrakhan"},
+	"Asia/Yekaterinburg": {"Екатеринбург", "Yekaterinburg"},
+	"Asia/Omsk":          {"Омск", "Omsk"},
+	"Asia/Novosibirsk":   {"Новосибирск", "Novosibirsk"},
+	"Asia/Barnaul":       {"Барнаул", "Barnaul"},
+	"Asia/Tomsk":         {"Томск", "Tomsk"},
+	"Asia/Novokuznetsk":  {"Новокузнецк", "Novokuznetsk"},
+	"Asia/Krasnoyarsk":   {"Красноярск", "Krasnoyarsk"},
+	"Asia/Irkutsk":       {"Иркутск", "Irkutsk"},
+	"Asia/Chita":         {"Чита", "Chita"},
+	"Asia/Yakutsk":       {"Якутск", "Yakutsk"},
+	"Asia/Vladivostok":   {"Владивосток", "Vladivostok"},
+	"Asia/Sakhalin":      {"Сахалин", "Sakhalin"},
+	"Asia/Magadan":       {"Магадан", "Magadan"},
+	"Asia/Kamchatka":     {"Камчатка", "Kamchatka"},
+	"Europe/Minsk":       {"Минск", "Minsk"},
+	"Asia/Almaty":        {"Алматы", "Almaty"},
+}
+
+// ZoneLabel names the time zone of t as the pages show it after a time:
+// "(Москва, UTC+3)" in Russian, "(Moscow, UTC+3)" in English; a zone
+// without a name here shows its IANA name ("(Europe/Berlin, UTC+1)"), UTC
+// shows "(UTC)".
+func ZoneLabel(lang string, t time.Time) string {
+	_, offset := t.Zone()
+	utc := "UTC"
+	if offset != 0 {
+		sign := "+"
+		if offset < 0 {
+			sign, offset = "-", -offset
+		}
+		utc += sign + strconv.Itoa(offset/3600)
+		if m := offset % 3600 / 60; m != 0 {
+			utc += fmt.Sprintf(":%02d", m)
+		}
+	}
+	name := t.Location().String()
+	if names, ok := zoneCities[name]; ok {
+		name = names[0]
+		if normLang(lang) == LangEN {
+			name = names[1]
+		}
+	}
+	if name == "UTC" || name == "" || name == "Local" {
+		return "(" + utc + ")"
+	}
+	return "(" + name + ", " + utc + ")"
 }
 
 // formatSize writes a byte count as "10 MB" / "10 МБ", with one decimal below

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
@@ -525,13 +526,17 @@ type stepView struct {
 	Done, Current bool
 }
 
-// trackingView is what tracking.html renders.
+// trackingView is what tracking.html renders: the page with its times in
+// the company's time zone.
 type trackingView struct {
 	*TrackingPage
-	Lang    string
-	Steps   []stepView
-	Uploads []uploadView
-	History []HistoryEntry
+	Lang      string
+	CreatedAt time.Time
+	Question  string
+	Decision  *decisionView
+	Steps     []stepView
+	Uploads   []uploadView
+	History   []HistoryEntry
 	// The conversation.
 	Messages   []messageView
 	ShowChat   bool
@@ -540,6 +545,12 @@ type trackingView struct {
 	MaxLen     int
 	MaxFiles   int
 	ReplyFiles []Attachment
+}
+
+// decisionView is a Decision as rendered, its resolution named.
+type decisionView struct {
+	Decision
+	Resolution string
 }
 
 // messageView is one ChatMessage as rendered: the customer's own messages
@@ -570,8 +581,26 @@ func newMessageView(lang string, m ChatMessage) messageView {
 func newTrackingView(p *TrackingPage) *trackingView {
 	lang := normLang(p.Lang)
 	v := &trackingView{TrackingPage: p, Lang: lang, Uploads: newUploadViews(lang, p.Uploads)}
+	local := func(t time.Time) time.Time {
+		if p.Location == nil || t.IsZero() {
+			return t
+		}
+		return t.In(p.Location)
+	}
+	v.CreatedAt = local(p.CreatedAt)
 	for _, m := range p.Messages {
+		m.At = local(m.At)
 		v.Messages = append(v.Messages, newMessageView(lang, m))
+	}
+	if p.Stage == "waiting_for_customer" {
+		v.Question = p.Question
+	}
+	if d := p.Decision; d != nil {
+		v.Decision = &decisionView{Decision: *d, Resolution: Message(lang, "decision.resolution."+d.Resolution)}
+		v.Decision.DecidedAt = local(d.DecidedAt)
+		if v.Decision.Resolution == "decision.resolution."+d.Resolution {
+			v.Decision.Resolution = d.Resolution
+		}
 	}
 	v.CanReply = p.ReplyAction != "" && !p.ChatClosed
 	v.ShowChat = len(p.Messages) > 0 || v.CanReply || p.ChatClosed
@@ -587,6 +616,7 @@ func newTrackingView(p *TrackingPage) *trackingView {
 		v.ReplyFiles = append(v.ReplyFiles, a)
 	}
 	for _, h := range p.History {
+		h.At = local(h.At)
 		// A stage change whose text is the stage's name says it once.
 		if h.Stage != "" && h.Text == StageLabel(lang, h.Stage) {
 			h.Text = ""

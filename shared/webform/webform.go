@@ -177,18 +177,31 @@ type UploadForm struct {
 	MaxBytes int64
 }
 
-// TrackingPage is the private page behind the tracking link.
+// TrackingPage is the private page behind the tracking link. It shows only
+// what the claimant may see: handlers never put internal fields (the
+// culprit, the root cause, staff user IDs) into it.
 type TrackingPage struct {
-	Lang      string
-	Number    string
-	Stage     string
+	Lang   string
+	Number string
+	Stage  string
+	// Location is the company's time zone: every time on the page is shown
+	// there, with the zone's name and UTC offset (nil: each time's own).
+	Location  *time.Location
 	Product   Product
 	TypeName  string
-	CreatedAt time.Time      // shown in its own location
+	CreatedAt time.Time
 	History   []HistoryEntry // public-safe entries, oldest first
 	Files     int            // how many files are attached
 	Uploads   []UploadForm   // as on ResultPage
 	Notice    string         // e.g. Message(lang, "notice.file_received") after an upload redirect
+	// Manager is the display name of the claim's manager ("" shows none).
+	Manager string
+	// Question is what the claims department asked while the claim waits
+	// for the customer (shown with Stage waiting_for_customer only).
+	Question string
+	// Decision is the decision as the claimant may see it, once it is
+	// final (nil shows none).
+	Decision *Decision
 
 	// Messages is the claim's conversation with the claims department,
 	// oldest first. The section shows when there are messages, a reply form
@@ -215,6 +228,17 @@ type TrackingPage struct {
 	Reply      string
 	ReplyError string
 	ReplyFiles []Attachment
+}
+
+// Decision is what the claimant is told of a claim's decision: the
+// resolution (a claims.Resolution value: repair, replace, refund,
+// partial_refund, reject, carrier_claim), whether it is a warranty case, and
+// the instructions for the customer. Never the culprit or the root cause.
+type Decision struct {
+	Resolution   string
+	WarrantyCase bool
+	Instructions string
+	DecidedAt    time.Time
 }
 
 // ChatMessage is one message of the conversation on the tracking page.

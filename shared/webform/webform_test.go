@@ -547,7 +547,7 @@ func TestTrackingPage(t *testing.T) {
 	p := sampleTracking(LangEN)
 	html := mustRender(t, func(b *bytes.Buffer) error { return RenderTracking(b, p) })
 	for _, s := range []string{
-		`<time datetime="2026-03-14T09:30:00&#43;03:00">14 Mar 2026</time>`,
+		`<time datetime="2026-03-14T09:30:00&#43;03:00">14 Mar 2026, 09:30</time> <span class="tz">(MSK, UTC&#43;3)</span>`,
 		`<li class="cur" aria-current="step">Diagnostics</li>`,
 		`<li class="done">Information check</li>`,
 		`<p class="notice" role="status">File received. Thank you!</p>`,

@@ -15,8 +15,8 @@
 // and X-ClaimsDesk-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." +
 // body)>. A 2xx answer is success; anything else is a failure to retry.
 //
-// It imports only the standard library and the application's error and
-// event packages; it must not import AWS packages.
+// It imports only the standard library and the application's error, event
+// and text-cleaning packages; it must not import AWS packages.
 package webhook
 
 import (
@@ -39,6 +39,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/cleantext"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/outbox"
 )
@@ -144,14 +145,13 @@ func (t *Target) Validate() error {
 		events = []string{AllEvents}
 	}
 	t.Events = events
-	t.Description = strings.TrimSpace(t.Description)
-	if utf8.RuneCountInString(t.Description) > MaxDescription || strings.ContainsFunc(t.Description, isControl) {
-		add("description", fmt.Sprintf("at most %d characters, no control characters", MaxDescription))
+	// Control, invisible and bidirectional characters are dropped.
+	t.Description = cleantext.Text(t.Description)
+	if utf8.RuneCountInString(t.Description) > MaxDescription {
+		add("description", fmt.Sprintf("at most %d characters", MaxDescription))
 	}
 	return apperr.Validation(f)
 }
-
-func isControl(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }
 
 // checkURL returns what is wrong with a target URL, or "".
 func checkURL(raw string) string {
@@ -160,6 +160,11 @@ func checkURL(raw string) string {
 	}
 	if len(raw) > MaxURL {
 		return fmt.Sprintf("at most %d characters", MaxURL)
+	}
+	if raw != cleantext.Line(raw) || strings.ContainsRune(raw, ' ') {
+		// A URL is not cleaned (that would change where it points): one
+		// with spaces, control or bidirectional characters is refused.
+		return "no spaces, control or bidirectional characters"
 	}
 	u, err := url.Parse(raw)
 	switch {

@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 		{"credentials", func(t *webhook.Target) { t.URL = "https://user:pw@example.com/x" }, []string{"url"}},
 		{"bad port", func(t *webhook.Target) { t.URL = "https://example.com:99999/x" }, []string{"url"}},
 		{"too long", func(t *webhook.Target) { t.URL = "https://example.com/" + strings.Repeat("a", 2000) }, []string{"url"}},
+		{"bidirectional override in the URL", func(t *webhook.Target) { t.URL = "https://example.com/\u202Eexe.koob" }, []string{"url"}},
+		{"space in the URL", func(t *webhook.Target) { t.URL = "https://example.com/a b" }, []string{"url"}},
 		{"no events", func(t *webhook.Target) { t.Events = nil }, []string{"events"}},
 		{"unknown event", func(t *webhook.Target) { t.Events = []string{outbox.StageChanged, "claim.deleted"} }, []string{"events[1]"}},
 		{"internal event for a dealer", func(t *webhook.Target) { t.DealerID = "DLR-7"; t.Events = []string{outbox.Escalated} }, []string{"events[0]"}},
@@ -76,8 +78,9 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	tg := webhook.Target{ID: "crm", URL: " https://crm.example/hook ", Events: []string{outbox.StageChanged, "*", outbox.StageChanged}}
-	if err := tg.Validate(); err != nil || tg.URL != "https://crm.example/hook" || !cmp.Equal(tg.Events, []string{"*"}) {
+	tg := webhook.Target{ID: "crm", URL: " https://crm.example/hook ", Events: []string{outbox.StageChanged, "*", outbox.StageChanged},
+		Description: " CRM\u202E \u2066sales\u2069\x00 "}
+	if err := tg.Validate(); err != nil || tg.URL != "https://crm.example/hook" || !cmp.Equal(tg.Events, []string{"*"}) || tg.Description != "CRM sales" {
 		t.Errorf("cleaned target = %+v, %v", tg, err)
 	}
 }

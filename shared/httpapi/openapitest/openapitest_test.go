@@ -281,6 +281,19 @@ func (s *qrStore) QRCode(_ context.Context, id string) (*qrcode.Record, error) {
 	return nil, apperr.Errorf(apperr.NotFound, "QR code not found")
 }
 
+func (s *qrStore) RevokeQRCodes(_ context.Context, codes []qrcode.Record, rev qrcode.Revocation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range codes {
+		for i := range s.records {
+			if r := &s.records[i]; r.ID == c.ID && !r.Revoked {
+				r.Revoked, r.RevokedAt, r.RevokedBy, r.Reason = true, rev.At, rev.By, rev.Reason
+			}
+		}
+	}
+	return nil
+}
+
 func (s *qrStore) QRBatch(_ context.Context, batchID string) ([]qrcode.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
