@@ -17,6 +17,7 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -211,7 +212,8 @@ func (a *OrdersAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: cl})
+	shown := visibility.Claim(visibility.Of(p), *cl)
+	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: &shown})
 	out.Headers["location"] = "/v1/orders/" + url.PathEscape(created.Number)
 	out.Headers["etag"] = `"` + strconv.Itoa(cl.Version) + `"`
 	return out, nil
@@ -294,24 +296,19 @@ type OrderView struct {
 // maxOrderClaims bounds the claims an order view lists.
 const maxOrderClaims = 200
 
-// canSeeOrder: staff and integrations see every order, dealers their
-// dealership's.
+// canSeeOrder: staff and the company's integrations see every order,
+// dealers (and a dealer's own system) their dealership's.
 func canSeeOrder(p *auth.Principal, o *orders.Order) bool {
-	switch {
-	case p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration):
+	if visibility.Of(p).Internal() {
 		return true
-	case p.Has(auth.Dealer):
-		return p.DealerID != "" && strings.EqualFold(o.DealerID, p.DealerID)
 	}
-	return false
+	d := visibility.DealerScope(p)
+	return d != "" && strings.EqualFold(o.DealerID, d)
 }
 
-// orderForCaller hides what only staff see.
+// orderForCaller shows an order as the caller may see it (visibility).
 func orderForCaller(p *auth.Principal, o orders.Order) orders.Order {
-	if !p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration) {
-		o.SalesManager = ""
-	}
-	return o
+	return visibility.Order(visibility.Of(p), o)
 }
 
 func (a *OrdersAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

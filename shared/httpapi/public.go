@@ -26,6 +26,7 @@ import (
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webform"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -432,7 +433,8 @@ func base32Crockford(b []byte) string {
 	return out.String()
 }
 
-// tracked resolves a tracking token to its claim; anything else is NotFound.
+// tracked resolves a tracking token to its claim, as the claimant may see it
+// (visibility); anything else is NotFound.
 func (p *PublicSite) tracked(ctx context.Context, token string) (*registry.Detail, error) {
 	if !keys.ValidTrackingToken(token) {
 		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
@@ -444,7 +446,12 @@ func (p *PublicSite) tracked(ctx context.Context, token string) (*registry.Detai
 	if p.Keys.TrackingToken(id) != token {
 		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
 	}
-	return p.Registry.Detail(ctx, id)
+	d, err := p.Registry.Detail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	registry.Redact(visibility.Claimant, d)
+	return d, nil
 }
 
 func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
