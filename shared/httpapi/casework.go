@@ -110,12 +110,16 @@ func (a *CaseworkAPI) transition(ctx context.Context, req *apigw.Request) (*apig
 	return changed(req.Principal, cl), nil
 }
 
-// Transitions is the answer of GET /v1/claims/{id}/transitions: where the
-// caller may move the claim from its stage.
+// Transitions is the answer of GET /v1/claims/{id}/transitions: the moves
+// out of the claim's stage as the caller sees them now. Allowed would
+// succeed (those in ReasonRequired with a reason); Blocked would fail, each
+// with the reason it would get.
 type Transitions struct {
-	Stage   claims.Stage   `json:"stage"`
-	Version int            `json:"version"`
-	Allowed []claims.Stage `json:"allowed"`
+	Stage          claims.Stage       `json:"stage"`
+	Version        int                `json:"version"`
+	Allowed        []claims.Stage     `json:"allowed"`
+	ReasonRequired []claims.Stage     `json:"reasonRequired"`
+	Blocked        []workflow.Blocked `json:"blocked"`
 }
 
 func (a *CaseworkAPI) allowed(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
@@ -123,14 +127,12 @@ func (a *CaseworkAPI) allowed(ctx context.Context, req *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	cl, to, err := a.Casework.Allowed(ctx, c, req.Param("id"))
+	cl, opts, err := a.Casework.Moves(ctx, c, req.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	if to == nil {
-		to = []claims.Stage{}
-	}
-	return apigw.JSON(http.StatusOK, Transitions{Stage: cl.Stage, Version: cl.Version, Allowed: to}), nil
+	return apigw.JSON(http.StatusOK, Transitions{Stage: cl.Stage, Version: cl.Version, Allowed: opts.Allowed,
+		ReasonRequired: opts.ReasonRequired, Blocked: opts.Blocked}), nil
 }
 
 // DecisionRequest is the body of PUT /v1/claims/{id}/decision.

@@ -18,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/visibility"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // MaxClaimBody bounds a claim request body.
@@ -312,6 +313,10 @@ type claimUploadRequest struct {
 func (a *ClaimsAPI) claimUpload(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	v, err := a.editable(ctx, req.Principal, req.Param("id"))
 	if err != nil {
+		return nil, err
+	}
+	// No file goes to a finished claim: do not invite one.
+	if err := workflow.Finished(&v.Claim); err != nil {
 		return nil, err
 	}
 	var body claimUploadRequest

@@ -495,8 +495,10 @@ func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token
 		}
 	}
 	var err error
-	if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
-		return nil, err
+	if !workflow.Terminal(c.Stage) { // a finished claim takes no more files
+		if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.fillConversation(ctx, page, token, d); err != nil {
 		return nil, err
