@@ -405,9 +405,10 @@ type Worklist struct {
 	Next     string     `json:"next,omitempty"`
 }
 
-// Worklist returns the open claims assigned to a manager, ranked by urgency
-// and importance (the stage's due time, moved earlier for higher
-// priorities). Managers see their own; supervisors and admins anyone's.
+// Worklist returns the open claims assigned to a manager, most urgent
+// first by the rule of sla.CompareUrgency (breached and escalated first,
+// then due time, then priority), one index query per page. Managers see
+// their own; supervisors and admins anyone's.
 func (s *Service) Worklist(ctx context.Context, p *auth.Principal, assignee, token string, limit int) (*Worklist, error) {
 	if err := auth.Require(p, auth.Manager, auth.Supervisor, auth.Admin); err != nil {
 		return nil, err
