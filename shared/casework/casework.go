@@ -262,12 +262,15 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 	if err != nil {
 		return nil, err
 	}
-	if !move {
-		// Before the version: a stale caller learns at once that the claim
-		// is finished.
-		if err := workflow.Finished(cur); err != nil {
-			return nil, err
-		}
+	// Before the version: a stale caller learns at once that the claim is
+	// finished. A move is the workflow's to allow (a reopening, when the
+	// process has one).
+	locked := workflow.Finished(cur)
+	if move {
+		locked = s.cfg.Workflow.Locked(cur)
+	}
+	if locked != nil {
+		return nil, locked
 	}
 	if version != 0 && version != cur.Version {
 		return nil, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s is at version %d, not %d: reload and retry", id, cur.Version, version),

@@ -276,6 +276,16 @@ type Request struct {
 	Note   string
 }
 
+// Locked returns Finished's Conflict for a finished claim the process has
+// no move out of (every finished claim by default), nil otherwise: what a
+// move of the claim gets before anything else is checked.
+func (c *Config) Locked(cl *claims.Claim) error {
+	if Terminal(cl.Stage) && !c.leaves(cl.Stage) {
+		return Finished(cl)
+	}
+	return nil
+}
+
 // leaves reports whether the process has a move out of stage s (a finished
 // stage has none unless the configuration adds one, e.g. a reopening).
 func (c *Config) leaves(s claims.Stage) bool {
@@ -343,8 +353,8 @@ func (c *Config) Move(cl *claims.Claim, a Actor, r Request, now time.Time) (befo
 // tasks are open; Forbidden when the move is not the actor's; Invalid naming
 // "reason" when the move needs a reason the request lacks.
 func (c *Config) check(cl *claims.Claim, a Actor, r Request) (*Transition, error) {
-	if Terminal(cl.Stage) && !c.leaves(cl.Stage) {
-		return nil, Finished(cl)
+	if err := c.Locked(cl); err != nil {
+		return nil, err
 	}
 	candidates := c.find(cl, r.To)
 	if len(candidates) == 0 {
@@ -424,7 +434,7 @@ func (c *Config) Options(cl *claims.Claim, a Actor) Options {
 			targets = append(targets, to)
 		}
 	}
-	if Terminal(cl.Stage) && !c.leaves(cl.Stage) {
+	if c.Locked(cl) != nil {
 		return out
 	}
 	for _, to := range targets {
