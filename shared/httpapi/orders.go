@@ -75,6 +75,20 @@ type ERPResult struct {
 
 func erpActor(p *auth.Principal) string { return "integrations:" + p.UserID }
 
+// requireCompanySystem returns Unauthorized or Forbidden unless p is the
+// company's own integration (the ERP): an integrations account that
+// carries a dealer is that dealer's system, which sees the dealer's claims
+// and writes none of the company's records.
+func requireCompanySystem(p *auth.Principal, roles ...auth.Role) error {
+	if err := auth.Require(p, roles...); err != nil {
+		return err
+	}
+	if p.Has(auth.Integration) && visibility.DealerScope(p) != "" {
+		return apperr.Errorf(apperr.Forbidden, "a dealer's system does not write the company's records")
+	}
+	return nil
+}
+
 // orderNumber is the {number} path parameter; a number that cannot be an
 // order's is NotFound, like an unknown one.
 func orderNumber(req *apigw.Request) (string, error) {
@@ -89,7 +103,7 @@ func orderNumber(req *apigw.Request) (string, error) {
 }
 
 func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+	if err := requireCompanySystem(req.Principal, auth.Integration); err != nil {
 		return nil, err
 	}
 	var body orders.ERPOrder
@@ -116,7 +130,7 @@ func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Resp
 }
 
 func (a *OrdersAPI) status(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+	if err := requireCompanySystem(req.Principal, auth.Integration); err != nil {
 		return nil, err
 	}
 	number, err := orderNumber(req)

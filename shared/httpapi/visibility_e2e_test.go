@@ -515,3 +515,62 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// TestDealerSystemActsAsItsDealer: an integrations account that carries a
+// dealer is that dealer's own system: it files claims for its dealer only,
+// sees only its dealer's claims, and writes none of the company's records
+// (ERP orders and statuses, customers' personal managers), which the
+// company's own integration does.
+func TestDealerSystemActsAsItsDealer(t *testing.T) {
+	system := newUser(t, "integrations", "dealer-sys-scope", "DLR-SYS")
+	erp := newUser(t, "integrations", "erp-sys-scope", "")
+	other := newUser(t, "dealers", "dealer-sys-other", "DLR-SYS-OTHER")
+	r, mine := createClaim(t, system, claimBody(func(b map[string]any) {
+		b["essence"] = "Заявка из системы дилера: только для своего дилера."
+	}))
+	if r.Status != 201 || mine.Claim.DealerID != "DLR-SYS" {
+		t.Fatalf("the dealer's system files = %d %s, want 201 for DLR-SYS", r.Status, r.Body)
+	}
+	if r := system.do(t, "POST", "/v1/claims", claimBody(func(b map[string]any) { b["dealerId"] = "DLR-SYS-OTHER" })); r.Status != 403 {
+		t.Errorf("filing for another dealer = %d %s, want 403", r.Status, r.Body)
+	}
+	_, theirs := createClaim(t, other, claimBody(func(b map[string]any) { b["channel"] = "dealer_form" }))
+	if r := system.do(t, "GET", "/v1/claims/"+theirs.Claim.ID, nil); r.Status != 404 {
+		t.Errorf("another dealer's claim = %d, want 404", r.Status)
+	}
+	if r := system.do(t, "GET", "/v1/claims?dealerId=DLR-SYS-OTHER", nil); r.Status != 403 {
+		t.Errorf("listing another dealer's claims = %d, want 403", r.Status)
+	}
+	var page struct {
+		Claims []struct {
+			ID       string `json:"id"`
+			DealerID string `json:"dealerId"`
+		} `json:"claims"`
+	}
+	system.do(t, "GET", "/v1/claims", nil).JSON(t, &page)
+	if len(page.Claims) == 0 {
+		t.Error("the dealer's system lists none of its claims")
+	}
+	for _, c := range page.Claims {
+		if c.DealerID != "DLR-SYS" {
+			t.Errorf("the dealer's system lists %s of dealer %q", c.ID, c.DealerID)
+		}
+	}
+	order := map[string]any{"customer": map[string]any{"name": "Пётр", "email": "petr@example.com"}, "dealerId": "DLR-SYS",
+		"salesManager": "sales-1", "items": []map[string]any{{"sku": "TH-2000", "quantity": 1}}, "status": "new", "erpVersion": 1}
+	for _, tt := range []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{"PUT", "/v1/erp/orders/ORD-SYS-1", order},
+		{"POST", "/v1/erp/orders/ORD-SYS-1/status", map[string]any{"status": "shipped", "erpVersion": 2}},
+		{"PUT", "/v1/customers/" + mine.Claim.CustomerID + "/personal-manager", map[string]any{"managerId": "sales-1"}},
+	} {
+		if r := system.do(t, tt.method, tt.path, tt.body); r.Status != 403 {
+			t.Errorf("the dealer's system: %s %s = %d %s, want 403", tt.method, tt.path, r.Status, r.Body)
+		}
+	}
+	if r := erp.do(t, "PUT", "/v1/erp/orders/ORD-SYS-1", order); r.Status != 200 {
+		t.Errorf("the company's ERP: PUT order = %d %s, want 200", r.Status, r.Body)
+	}
+}

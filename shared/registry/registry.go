@@ -355,6 +355,10 @@ func (s *Service) Visible(ctx context.Context, p *auth.Principal, id string) (*D
 	return d, nil
 }
 
+// Staff reports whether p sees a claim's internals (staff, and the
+// company's own integrations): visibility.Of(p).Internal().
+func Staff(p *auth.Principal) bool { return visibility.Of(p).Internal() }
+
 // Redact leaves in a detail what the audience sees of it (package
 // visibility): the claim, its history, its files and its messages.
 func Redact(a visibility.Audience, d *Detail) {
