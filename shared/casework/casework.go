@@ -217,10 +217,15 @@ func unrace(cl *claims.Claim, err error) (*claims.Claim, error) {
 // backoff (Config.Retry). Errors are Apply's; a Conflict of a lost race only
 // when the claim kept changing under every try.
 func (s *Service) ApplyCurrent(ctx context.Context, c Caller, id string, edit Edit) (*claims.Claim, error) {
+	return s.current(ctx, c, id, edit, false)
+}
+
+// current is ApplyCurrent, for a move too.
+func (s *Service) current(ctx context.Context, c Caller, id string, edit Edit, move bool) (*claims.Claim, error) {
 	r := s.cfg.Retry
 	wait := max(r.Base, time.Microsecond)
 	for attempt := 1; ; attempt++ {
-		cl, err := s.changeOf(ctx, c, id, 0, edit, false)
+		cl, err := s.changeOf(ctx, c, id, 0, edit, move)
 		if _, lost := err.(raced); !lost {
 			return cl, err
 		}
@@ -361,10 +366,12 @@ func (s *Service) Engine(ctx context.Context) *sla.Engine {
 }
 
 // Transition moves a claim to another stage. See workflow.Config.Move for the
-// errors; NotFound when the caller cannot see the claim.
+// errors; NotFound when the caller cannot see the claim. Without a version
+// (the system's moves: a customer's answer resumes a waiting claim) a lost
+// race is retried on the current claim, as ApplyCurrent does.
 func (s *Service) Transition(ctx context.Context, c Caller, id string, version int, r workflow.Request) (*claims.Claim, error) {
 	engine := s.Engine(ctx)
-	return unrace(s.changeOf(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
+	edit := func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
 		from := cl.Stage
 		before, after, err := s.cfg.Workflow.Move(cl, a, r, now)
 		if err != nil {
@@ -379,7 +386,11 @@ func (s *Service) Transition(ctx context.Context, c Caller, id string, version i
 			data.Instructions, data.Resolution, data.WarrantyCase = cl.Decision.Instructions, string(cl.Decision.Resolution), cl.Decision.WarrantyCase
 		}
 		return &Outcome{EventType: "stage.changed", Before: before, After: after, Notify: outbox.StageChanged, Data: data}, nil
-	}, true))
+	}
+	if version == 0 {
+		return s.current(ctx, c, id, edit, true)
+	}
+	return unrace(s.changeOf(ctx, c, id, version, edit, true))
 }
 
 // Moves returns the claim and the moves out of its stage as the caller sees

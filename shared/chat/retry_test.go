@@ -72,3 +72,41 @@ func TestParallelMessagesAllLand(t *testing.T) {
 		t.Errorf("the chain breaks at %d", seq)
 	}
 }
+
+// TestParallelAnswersResumeOnce: answers posted at once on a claim waiting
+// for the customer are all stored, and the claim goes back to its stage
+// once, whichever answer resumes it.
+func TestParallelAnswersResumeOnce(t *testing.T) {
+	e, id := newEnv(t, workflow.WaitingForCustomer)
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			caller := customer
+			if i%2 == 1 {
+				caller = as(dealer)
+			}
+			_, _, errs[i] = e.Chat.Post(ctx, caller, id, 0, chat.Post{Body: "Ответ"})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("answer %d: %v", i, err)
+		}
+	}
+	resumes := 0
+	for _, ev := range e.Store.History(id) {
+		if ev.Type == "stage.changed" {
+			resumes++
+		}
+	}
+	cl, err := e.Store.GetClaim(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.Stage != workflow.Diagnostics || resumes != 1 || len(e.Store.Messages(id)) != n {
+		t.Errorf("stage %s after %d resumes with %d messages, want diagnostics after 1 with %d", cl.Stage, resumes, len(e.Store.Messages(id)), n)
+	}
+}
