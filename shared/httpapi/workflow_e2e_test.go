@@ -448,16 +448,18 @@ func TestClaimLifecycle(t *testing.T) {
 // their own.
 func TestWorklistRanksByUrgency(t *testing.T) {
 	sup := newUser(t, "supervisors", "supervisor-wl", "")
-	mgr := newUser(t, "managers", "manager-wl", "")
-	// A manager of their own for this test, so other tests' claims stay out.
-	r := sup.do(t, "PUT", "/v1/managers/manager-wl", map[string]any{
-		"name": "Менеджер Ворклиста", "email": "wl@claimsdesk.example", "categories": []string{"service"}, "active": true,
+	// A manager of its own for this run, so that other tests' claims, and
+	// those of an earlier run on the same stack (-count), stay out.
+	manager := fmt.Sprintf("manager-wl-%d", time.Now().UnixNano()%1_000_000_000)
+	mgr := newUser(t, "managers", manager, "")
+	r := sup.do(t, "PUT", "/v1/managers/"+manager, map[string]any{
+		"name": "Менеджер Ворклиста", "email": manager + "@claimsdesk.example", "categories": []string{"service"}, "active": true,
 	})
 	if r.Status != 200 && r.Status != 201 {
 		t.Fatalf("add manager = %d %s", r.Status, r.Body)
 	}
-	defer sup.do(t, "PUT", "/v1/managers/manager-wl", map[string]any{
-		"name": "Менеджер Ворклиста", "email": "wl@claimsdesk.example", "categories": []string{"service"}, "active": false,
+	defer sup.do(t, "PUT", "/v1/managers/"+manager, map[string]any{
+		"name": "Менеджер Ворклиста", "email": manager + "@claimsdesk.example", "categories": []string{"service"}, "active": false,
 	})
 	var ids []string
 	prio := map[string]string{}
@@ -469,10 +471,10 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("intake = %d %s", r.Status, r.Body)
 		}
-		if c.Claim.Assignee != "manager-wl" {
+		if c.Claim.Assignee != manager {
 			// Another service manager's turn: give it to ours.
 			cl := readClaim(t, sup, c.Claim.ID)
-			step(t, sup, "POST", "/v1/claims/"+cl.ID+"/assignment", map[string]any{"version": cl.Version, "assignee": "manager-wl", "reason": "тест очереди"}, 200)
+			step(t, sup, "POST", "/v1/claims/"+cl.ID+"/assignment", map[string]any{"version": cl.Version, "assignee": manager, "reason": "тест очереди"}, 200)
 		}
 		ids = append(ids, c.Claim.ID)
 		prio[c.Claim.ID] = p
@@ -524,7 +526,7 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 	if r := mgr.do(t, "GET", "/v1/worklist?assignee=manager-1", nil); r.Status != 403 {
 		t.Errorf("manager reading another's worklist = %d, want 403", r.Status)
 	}
-	if r := sup.do(t, "GET", "/v1/worklist?assignee=manager-wl", nil); r.Status != 200 {
+	if r := sup.do(t, "GET", "/v1/worklist?assignee="+manager, nil); r.Status != 200 {
 		t.Errorf("supervisor reading a worklist = %d", r.Status)
 	}
 	if r := newUser(t, "dealers", "d-wl", "DLR-WL").do(t, "GET", "/v1/worklist", nil); r.Status != 403 {
