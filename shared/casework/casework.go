@@ -5,7 +5,11 @@
 // caller and the expected version, apply the change, seal a history entry on
 // the claim's hash chain, and store claim, entry and outbox event in one
 // transaction guarded by the version (optimistic locking: the loser of a race
-// gets Conflict with the current version).
+// gets Conflict with the current version). A finished claim (closed,
+// rejected, withdrawn) takes no change on this path except the moves the
+// workflow defines out of its stage (workflow.Finished). Changes that do not
+// take the caller's version (a chat message) are retried on a lost race
+// (ApplyCurrent).
 //
 // It declares the storage interface it needs and imports no AWS package.
 package casework
@@ -15,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -50,10 +55,25 @@ type Config struct {
 	// Catalog gives the root cause catalog for decisions.
 	Catalog catalog.Source
 	// SLA keeps the claims' service-level clocks (nil: none are kept).
-	SLA    sla.Source
+	SLA sla.Source
+	// Retry bounds the retries of ApplyCurrent (zero: DefaultRetry).
+	Retry  Retry
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// Retry is how ApplyCurrent retries a change that lost a race: at most
+// Attempts tries, waiting a random time up to Base before the second,
+// doubled after each lost race up to Cap, so that parallel writers spread
+// out.
+type Retry struct {
+	Attempts  int
+	Base, Cap time.Duration
+}
+
+// DefaultRetry lets 30 and more parallel writers on one claim all land
+// within a few seconds.
+var DefaultRetry = Retry{Attempts: 40, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond}
 
 // ErrNoChange is what an Edit returns when there is nothing to write: the
 // change path then returns the claim as it is.
@@ -74,6 +94,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Retry.Attempts <= 0 {
+		cfg.Retry = DefaultRetry
 	}
 	return &Service{cfg: cfg}
 }
@@ -158,6 +181,12 @@ type Note struct {
 // change is the one path of every change: see the package comment. version
 // is the version the caller saw (0 = whatever is current, for the system).
 func (s *Service) change(ctx context.Context, c Caller, id string, version int, edit Edit) (*claims.Claim, error) {
+	return unrace(s.changeOf(ctx, c, id, version, edit, false))
+}
+
+// changeOf reads the claim and runs changeFrom; a move (a transition) is
+// left to the workflow to refuse on a finished claim.
+func (s *Service) changeOf(ctx context.Context, c Caller, id string, version int, edit Edit, move bool) (*claims.Claim, error) {
 	if !claims.ValidNumber(id) {
 		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
 	}
@@ -165,7 +194,57 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 	if err != nil {
 		return nil, err
 	}
-	return s.changeFrom(ctx, c, cur, version, edit)
+	return s.changeFrom(ctx, c, cur, version, edit, move)
+}
+
+// raced is the error of a change that lost a race in storage (another change
+// was written first): worth another try on the current state when the
+// caller's version does not matter. It never leaves the package.
+type raced struct{ error }
+
+// unrace returns storage's own error for a lost race.
+func unrace(cl *claims.Claim, err error) (*claims.Claim, error) {
+	if r, ok := err.(raced); ok {
+		return nil, r.error
+	}
+	return cl, err
+}
+
+// ApplyCurrent runs a change that does not take the caller's version (a
+// chat message, the customer's reply) on the current state of the claim;
+// when another change wins the race to storage it reads the claim again and
+// runs the edit once more on a fresh copy, up to a bound, with jittered
+// backoff (Config.Retry). Errors are Apply's; a Conflict of a lost race only
+// when the claim kept changing under every try.
+func (s *Service) ApplyCurrent(ctx context.Context, c Caller, id string, edit Edit) (*claims.Claim, error) {
+	return s.current(ctx, c, id, edit, false)
+}
+
+// current is ApplyCurrent, for a move too.
+func (s *Service) current(ctx context.Context, c Caller, id string, edit Edit, move bool) (*claims.Claim, error) {
+	r := s.cfg.Retry
+	wait := max(r.Base, time.Microsecond)
+	for attempt := 1; ; attempt++ {
+		cl, err := s.changeOf(ctx, c, id, 0, edit, move)
+		if _, lost := err.(raced); !lost {
+			return cl, err
+		}
+		if attempt >= r.Attempts {
+			s.cfg.Logger.WarnContext(ctx, "change kept losing races", "claimId", id, "attempts", attempt)
+			return unrace(cl, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("change of claim %s after %d lost races: %w", id, attempt, err)
+		}
+		t := time.NewTimer(rand.N(wait) + wait/10)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("change of claim %s after %d lost races: %w", id, attempt, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, max(r.Cap, r.Base))
+	}
 }
 
 // ApplyTo runs a system change on a claim the caller already read (from an
@@ -173,19 +252,30 @@ func (s *Service) change(ctx context.Context, c Caller, id string, version int, 
 // meanwhile it reads it again and runs the edit once more on the current
 // state.
 func (s *Service) ApplyTo(ctx context.Context, c Caller, cur *claims.Claim, edit Edit) (*claims.Claim, error) {
-	cl, err := s.changeFrom(ctx, c, cur, cur.Version, edit)
-	if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict && e.Details["currentVersion"] != nil {
+	cl, err := s.changeFrom(ctx, c, cur, cur.Version, edit, false)
+	if _, ok := err.(raced); ok {
 		return s.change(ctx, c, cur.ID, 0, edit)
 	}
 	return cl, err
 }
 
-// changeFrom is change on a claim already read.
-func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, version int, edit Edit) (*claims.Claim, error) {
+// changeFrom is change on a claim already read. A Conflict from storage (a
+// lost race) comes back as raced.
+func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, version int, edit Edit, move bool) (*claims.Claim, error) {
 	id := cur.ID
 	a, err := actor(c, cur)
 	if err != nil {
 		return nil, err
+	}
+	// Before the version: a stale caller learns at once that the claim is
+	// finished. A move is the workflow's to allow (a reopening, when the
+	// process has one).
+	locked := workflow.Finished(cur)
+	if move {
+		locked = s.cfg.Workflow.Locked(cur)
+	}
+	if locked != nil {
+		return nil, locked
 	}
 	if version != 0 && version != cur.Version {
 		return nil, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s is at version %d, not %d: reload and retry", id, cur.Version, version),
@@ -228,6 +318,11 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 		ch.Outbox = append(ch.Outbox, e)
 	}
 	if err := s.cfg.Store.ApplyChange(ctx, ch); err != nil {
+		if apperr.Is(err, apperr.Conflict) && len(out.Orders) == 0 {
+			// Orders the change creates may conflict by number: that is
+			// not a race to try again.
+			return nil, raced{err}
+		}
 		return nil, err
 	}
 	if len(ch.Outbox) > 0 && s.cfg.Publisher != nil {
@@ -271,10 +366,12 @@ func (s *Service) Engine(ctx context.Context) *sla.Engine {
 }
 
 // Transition moves a claim to another stage. See workflow.Config.Move for the
-// errors; NotFound when the caller cannot see the claim.
+// errors; NotFound when the caller cannot see the claim. Without a version
+// (the system's moves: a customer's answer resumes a waiting claim) a lost
+// race is retried on the current claim, as ApplyCurrent does.
 func (s *Service) Transition(ctx context.Context, c Caller, id string, version int, r workflow.Request) (*claims.Claim, error) {
 	engine := s.Engine(ctx)
-	return s.change(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
+	edit := func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
 		from := cl.Stage
 		before, after, err := s.cfg.Workflow.Move(cl, a, r, now)
 		if err != nil {
@@ -289,25 +386,39 @@ func (s *Service) Transition(ctx context.Context, c Caller, id string, version i
 			data.Instructions, data.Resolution, data.WarrantyCase = cl.Decision.Instructions, string(cl.Decision.Resolution), cl.Decision.WarrantyCase
 		}
 		return &Outcome{EventType: "stage.changed", Before: before, After: after, Notify: outbox.StageChanged, Data: data}, nil
-	})
+	}
+	if version == 0 {
+		return s.current(ctx, c, id, edit, true)
+	}
+	return unrace(s.changeOf(ctx, c, id, version, edit, true))
 }
 
-// Allowed returns the claim and the stages the caller may move it to from
-// its stage (conditions such as a recorded decision are checked on the move).
-func (s *Service) Allowed(ctx context.Context, c Caller, id string) (*claims.Claim, []claims.Stage, error) {
+// Moves returns the claim and the moves out of its stage as the caller sees
+// them now (workflow.Config.Options: allowed ones would succeed, blocked
+// ones carry the error they would get). Callers on the claimant's side (a
+// dealer) see only the moves that are theirs to make. NotFound when the
+// caller cannot see the claim.
+func (s *Service) Moves(ctx context.Context, c Caller, id string) (*claims.Claim, workflow.Options, error) {
 	if !claims.ValidNumber(id) {
-		return nil, nil, apperr.Errorf(apperr.NotFound, "claim not found")
+		return nil, workflow.Options{}, apperr.Errorf(apperr.NotFound, "claim not found")
 	}
 	cl, err := s.cfg.Store.GetClaim(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, workflow.Options{}, err
 	}
 	a, err := actor(c, cl)
 	if err != nil {
-		return nil, nil, err
+		return nil, workflow.Options{}, err
 	}
-	if workflow.Terminal(cl.Stage) {
-		return cl, nil, nil
+	opts := s.cfg.Workflow.Options(cl, a)
+	if !has(a, workflow.ByAssignee) && !has(a, workflow.BySupervisor) {
+		kept := []workflow.Blocked{}
+		for _, b := range opts.Blocked {
+			if b.Code != string(apperr.Forbidden) {
+				kept = append(kept, b)
+			}
+		}
+		opts.Blocked = kept
 	}
-	return cl, s.cfg.Workflow.Allowed(cl, a), nil
+	return cl, opts, nil
 }

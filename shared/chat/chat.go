@@ -206,7 +206,10 @@ func (s *Service) List(_ context.Context, d *registry.Detail) []claims.Message {
 // Errors: Unauthorized (no principal), NotFound (unknown claim, not a
 // participant), Invalid naming the fields ("body", "attachments",
 // "attachments[i].zone", "attachments[i].uploadId", "attachments[i]"),
-// Conflict (the claim is finished, or the version moved on).
+// Conflict (the claim is finished: its conversation is read-only; or the
+// version the author gave moved on). Without a version, a message that
+// loses a race with another change is posted again on the current claim
+// (casework.ApplyCurrent), so parallel messages are all stored.
 func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, version int, p Post) (*claims.Message, *claims.Claim, error) {
 	if c.System {
 		return nil, nil, apperr.Errorf(apperr.Forbidden, "the system does not post messages")
@@ -258,7 +261,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 
 	var msg claims.Message
 	engine := s.Work.Engine(ctx)
-	cl, err := s.Work.Apply(ctx, c, claimID, version, func(cl *claims.Claim, a workflow.Actor, at time.Time) (*casework.Outcome, error) {
+	edit := func(cl *claims.Claim, a workflow.Actor, at time.Time) (*casework.Outcome, error) {
 		role, err := authorRole(c, a)
 		if err != nil {
 			return nil, err
@@ -292,7 +295,15 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 			Messages:   []claims.Message{msg},
 			RateLimits: p.RateLimits,
 		}, nil
-	})
+	}
+	var cl *claims.Claim
+	if version == 0 {
+		// No version to honour: a lost race is retried on the current
+		// claim, so parallel messages are all stored.
+		cl, err = s.Work.ApplyCurrent(ctx, c, claimID, edit)
+	} else {
+		cl, err = s.Work.Apply(ctx, c, claimID, version, edit)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

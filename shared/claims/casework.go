@@ -63,15 +63,15 @@ type Decision struct {
 	CulpritDepartment string `json:"culpritDepartment,omitempty"`
 	CulpritEmployee   string `json:"culpritEmployee,omitempty"`
 	// RootCause is an entry of the root cause catalog.
-	RootCause  string     `json:"rootCause"`
+	RootCause  string     `json:"rootCause,omitempty"`
 	Resolution Resolution `json:"resolution"`
 	Cost       Money      `json:"cost"`
 	// Instructions tell the customer what happens next.
 	Instructions string `json:"instructions"`
 	// IncidentAnalysisRequired is set when the root cause is a manufacturing
 	// defect: the claim then goes through incident analysis.
-	IncidentAnalysisRequired bool      `json:"incidentAnalysisRequired"`
-	DecidedBy                string    `json:"decidedBy"`
+	IncidentAnalysisRequired bool      `json:"incidentAnalysisRequired,omitempty"`
+	DecidedBy                string    `json:"decidedBy,omitempty"`
 	DecidedAt                time.Time `json:"decidedAt"`
 	// Revision counts changes after the first recording (supervisors only,
 	// with a reason).

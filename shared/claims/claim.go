@@ -140,7 +140,7 @@ type Claim struct {
 	Orders []string `json:"orders,omitempty"`
 	// HistoryHash is the hash of the latest history entry: the head of the
 	// claim's audit chain.
-	HistoryHash string    `json:"historyHash"`
+	HistoryHash string    `json:"historyHash,omitempty"`
 	CreatedBy   string    `json:"createdBy"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`

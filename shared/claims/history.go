@@ -16,6 +16,23 @@ import (
 // Hash covers the entry and the previous entry's Hash, so editing or
 // removing a stored entry breaks every later link.
 type Event struct {
+	Seq    int            `json:"seq"`
+	Type   string         `json:"type"`
+	Actor  string         `json:"actor"`
+	At     time.Time      `json:"at"`
+	Before map[string]any `json:"before,omitempty"`
+	After  map[string]any `json:"after,omitempty"`
+	Note   string         `json:"note,omitempty"`
+	// PrevHash and Hash are left out of the views that do not show the
+	// chain (visibility); the digest always covers PrevHash (sealedEvent).
+	PrevHash string `json:"prevHash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
+}
+
+// sealedEvent is the encoding a Hash covers: Event's fields with PrevHash and
+// Hash always written, as the chain was first sealed. Event's own encoding
+// may leave them out; the digest must not change with it.
+type sealedEvent struct {
 	Seq      int            `json:"seq"`
 	Type     string         `json:"type"`
 	Actor    string         `json:"actor"`
@@ -46,7 +63,7 @@ func (e *Event) Seal(prev string) error {
 }
 
 func (e *Event) digest() (string, error) {
-	c := *e
+	c := sealedEvent(*e)
 	c.Hash = ""
 	c.At = c.At.UTC()
 	// encoding/json sorts map keys, which makes the encoding canonical.

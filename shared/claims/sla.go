@@ -8,7 +8,7 @@ import "time"
 // check reads it without recomputing.
 type SLA struct {
 	// Policy is the ID of the SLA policy the claim falls under.
-	Policy string `json:"policy"`
+	Policy string `json:"policy,omitempty"`
 	// FirstResponseDue is when the claim should have its first response (leave
 	// the new stage or get a staff message), in business hours.
 	FirstResponseDue time.Time `json:"firstResponseDue,omitzero"`
@@ -29,7 +29,7 @@ type SLA struct {
 	Warned   []string `json:"warned,omitempty"`
 	Breached []string `json:"breached,omitempty"`
 	// Level is the escalation level: 0, raised by each breach.
-	Level int `json:"level"`
+	Level int `json:"level,omitempty"`
 	// NextCheck is when the SLA check should look at the claim next (zero
 	// when nothing is left to watch: a finished or paused claim).
 	NextCheck time.Time `json:"nextCheck,omitzero"`

@@ -16,11 +16,11 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -70,16 +70,15 @@ func newClaimItem(c *claims.Claim) claimItem {
 	return it
 }
 
-// WorklistKey orders a manager's open claims by urgency and importance: the
-// stage's due time moved earlier for higher priorities (critical by a day,
-// high by eight hours, low later by a day); claims waiting for the customer,
-// which have no due time, come last.
+// WorklistKey is a claim's sort key on its manager's worklist (GSI4): the
+// ranking rule's key (sla.UrgencyKey: breached and escalated claims first,
+// then by due time, then by priority) and the claim's ID. Every change
+// rewrites the claim's item, so the key follows every change that moves
+// it (the SLA check's breaches, transitions, priority edits). Keys written
+// before the rule (the due time moved by the priority, "9999" without one)
+// keep their place by due time until their claim next changes.
 func WorklistKey(c *claims.Claim) string {
-	if c.DueAt.IsZero() {
-		return "9999#" + c.ID
-	}
-	shift := map[catalog.Priority]time.Duration{catalog.Critical: -24 * time.Hour, catalog.High: -8 * time.Hour, catalog.Low: 24 * time.Hour}[c.Priority]
-	return c.DueAt.Add(shift).UTC().Format(timeLayout) + "#" + c.ID
+	return sla.UrgencyKey(c) + "#" + c.ID
 }
 
 type fileItem struct {

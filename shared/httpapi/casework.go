@@ -13,6 +13,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -58,9 +59,11 @@ func expectedVersion(req *apigw.Request, body int) (int, error) {
 	return 0, apperr.InvalidField("version", "required: the version of the claim you saw (or an If-Match header)")
 }
 
-// changed answers a change with the claim and its version as the ETag.
-func changed(c *claims.Claim) *apigw.Response {
-	out := apigw.JSON(http.StatusOK, c)
+// changed answers a change with the claim as the caller may see it and its
+// version as the ETag.
+func changed(p *auth.Principal, c *claims.Claim) *apigw.Response {
+	shown := visibility.Claim(visibility.Of(p), *c)
+	out := apigw.JSON(http.StatusOK, &shown)
 	out.Headers["etag"] = `"` + strconv.Itoa(c.Version) + `"`
 	return out
 }
@@ -104,15 +107,19 @@ func (a *CaseworkAPI) transition(ctx context.Context, req *apigw.Request) (*apig
 	if err != nil {
 		return nil, err
 	}
-	return changed(cl), nil
+	return changed(req.Principal, cl), nil
 }
 
-// Transitions is the answer of GET /v1/claims/{id}/transitions: where the
-// caller may move the claim from its stage.
+// Transitions is the answer of GET /v1/claims/{id}/transitions: the moves
+// out of the claim's stage as the caller sees them now. Allowed would
+// succeed (those in ReasonRequired with a reason); Blocked would fail, each
+// with the reason it would get.
 type Transitions struct {
-	Stage   claims.Stage   `json:"stage"`
-	Version int            `json:"version"`
-	Allowed []claims.Stage `json:"allowed"`
+	Stage          claims.Stage       `json:"stage"`
+	Version        int                `json:"version"`
+	Allowed        []claims.Stage     `json:"allowed"`
+	ReasonRequired []claims.Stage     `json:"reasonRequired"`
+	Blocked        []workflow.Blocked `json:"blocked"`
 }
 
 func (a *CaseworkAPI) allowed(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
@@ -120,14 +127,12 @@ func (a *CaseworkAPI) allowed(ctx context.Context, req *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	cl, to, err := a.Casework.Allowed(ctx, c, req.Param("id"))
+	cl, opts, err := a.Casework.Moves(ctx, c, req.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	if to == nil {
-		to = []claims.Stage{}
-	}
-	return apigw.JSON(http.StatusOK, Transitions{Stage: cl.Stage, Version: cl.Version, Allowed: to}), nil
+	return apigw.JSON(http.StatusOK, Transitions{Stage: cl.Stage, Version: cl.Version, Allowed: opts.Allowed,
+		ReasonRequired: opts.ReasonRequired, Blocked: opts.Blocked}), nil
 }
 
 // DecisionRequest is the body of PUT /v1/claims/{id}/decision.
@@ -170,7 +175,7 @@ func (a *CaseworkAPI) decide(ctx context.Context, req *apigw.Request) (*apigw.Re
 	if err != nil {
 		return nil, err
 	}
-	return changed(cl), nil
+	return changed(req.Principal, cl), nil
 }
 
 // AssignmentRequest is the body of POST /v1/claims/{id}/assignment.
@@ -203,7 +208,7 @@ func (a *CaseworkAPI) reassign(ctx context.Context, req *apigw.Request) (*apigw.
 	if err != nil {
 		return nil, err
 	}
-	return changed(cl), nil
+	return changed(req.Principal, cl), nil
 }
 
 // EditRequest is the body of PATCH /v1/claims/{id}.
@@ -229,7 +234,7 @@ func (a *CaseworkAPI) edit(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	return changed(cl), nil
+	return changed(req.Principal, cl), nil
 }
 
 // TaskRequest is the body of POST /v1/claims/{id}/tasks: a task for the
@@ -259,7 +264,7 @@ func (a *CaseworkAPI) addTask(ctx context.Context, req *apigw.Request) (*apigw.R
 	if err != nil {
 		return nil, err
 	}
-	out := changed(cl)
+	out := changed(req.Principal, cl)
 	out.Status = http.StatusCreated
 	return out, nil
 }
@@ -290,15 +295,16 @@ func (a *CaseworkAPI) completeTask(ctx context.Context, req *apigw.Request) (*ap
 	if err != nil {
 		return nil, err
 	}
-	return changed(cl), nil
+	return changed(req.Principal, cl), nil
 }
 
 // History is the answer of GET /v1/claims/{id}/history.
 type History struct {
-	ClaimID string         `json:"claimId"`
-	Version int            `json:"version"`
-	Head    string         `json:"head"`
-	Events  []claims.Event `json:"events"`
+	ClaimID string `json:"claimId"`
+	Version int    `json:"version"`
+	// Head is the chain's head; left out for those who do not see the chain.
+	Head   string         `json:"head,omitempty"`
+	Events []claims.Event `json:"events"`
 }
 
 func (a *CaseworkAPI) history(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

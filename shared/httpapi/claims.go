@@ -16,6 +16,8 @@ import (
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // MaxClaimBody bounds a claim request body.
@@ -126,6 +128,13 @@ func channelFor(p *auth.Principal, requested, dealerID string) (claims.Channel, 
 		if ch != claims.ChannelAPI {
 			return "", "", apperr.InvalidField("channel", "integrations file through api")
 		}
+		// A dealer's own system files for its dealership only.
+		if own := visibility.DealerScope(p); own != "" {
+			if dealerID != "" && !strings.EqualFold(dealerID, own) {
+				return "", "", apperr.Errorf(apperr.Forbidden, "this integration files claims for dealer %s only", own)
+			}
+			dealerID = own
+		}
 		return ch, dealerID, nil
 	}
 	return "", "", apperr.Errorf(apperr.Forbidden, "this role cannot file claims")
@@ -181,7 +190,8 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: res.Claim, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})
+	shown := visibility.Claim(visibility.Of(p), *res.Claim)
+	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: &shown, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})
 	if !res.Created {
 		out.Status = http.StatusOK
 		out.Headers["idempotent-replayed"] = "true"
@@ -227,6 +237,8 @@ func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Respons
 		return nil, err
 	}
 	out := ClaimDetail{View: v, Orders: []orders.Order{}}
+	// v is already as the caller may see it (registry); ClaimOrders applies
+	// the same rule to the orders.
 	if a.Orders != nil {
 		co, err := a.Orders.ClaimOrders(ctx, req.Principal, &v.Claim)
 		if err != nil {
@@ -278,6 +290,10 @@ func (a *ClaimsAPI) claimUpload(ctx context.Context, req *apigw.Request) (*apigw
 	if err != nil {
 		return nil, err
 	}
+	// No file goes to a finished claim: do not invite one.
+	if err := workflow.Finished(&v.Claim); err != nil {
+		return nil, err
+	}
 	var body claimUploadRequest
 	if err := req.DecodeJSON(&body, 8<<10); err != nil {
 		return nil, err
@@ -310,5 +326,5 @@ func (a *ClaimsAPI) attach(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	return apigw.JSON(http.StatusOK, att), nil
+	return apigw.JSON(http.StatusOK, visibility.Attachment(visibility.Of(req.Principal), *att)), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 )
 
 // MaxMessageBody bounds the body of POST /v1/claims/{id}/messages: 4000
@@ -100,8 +101,9 @@ func (a *MessagesAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		return nil, err
 	}
 	out := MessagesResponse{ClaimID: d.Claim.ID, Version: d.Claim.Version, Stage: string(d.Claim.Stage), Messages: []MessageView{}}
+	aud := visibility.Of(req.Principal)
 	for _, m := range a.Chat.List(ctx, d) {
-		v, err := a.view(ctx, d.Claim.ID, m)
+		v, err := a.view(ctx, aud, d.Claim.ID, m)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +128,7 @@ func (a *MessagesAPI) post(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	v, err := a.view(ctx, cl.ID, *msg)
+	v, err := a.view(ctx, visibility.Of(p), cl.ID, *msg)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +168,14 @@ func presignMessageFile(ctx context.Context, c *chat.Service, in *intake.Service
 	return &MessageUploadTicket{UploadTicket: t, Zone: zone}, nil
 }
 
-// view adds download links to a message's files.
-func (a *MessagesAPI) view(ctx context.Context, claimID string, m claims.Message) (MessageView, error) {
-	v := MessageView{Message: m, Attachments: []MessageAttachment{}}
+// view shows a message as the audience may see it (visibility), with
+// download links to its files.
+func (a *MessagesAPI) view(ctx context.Context, aud visibility.Audience, claimID string, m claims.Message) (MessageView, error) {
+	v := MessageView{Message: visibility.Message(aud, m), Attachments: []MessageAttachment{}}
 	exp := time.Now().Add(registry.LinkTTL).UTC()
 	for _, f := range m.Attachments {
-		out := MessageAttachment{Attachment: f}
+		// The file's key comes from the message as stored (its author).
+		out := MessageAttachment{Attachment: visibility.Attachment(aud, f)}
 		if key := chat.AttachmentKey(claimID, &m, &f); a.Links != nil && key != "" {
 			url, err := a.Links.DownloadURL(ctx, key, f.FileName, f.ContentType, registry.LinkTTL)
 			if err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 	"github.com/claimsdesk/backend/shared/webhook"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // loadSpec parses and validates the embedded OpenAPI document.
@@ -328,6 +329,7 @@ var schemaChecks = []schemaCheck{
 	{"RootCauseInput", reflect.TypeFor[catalog.RootCause](), "request"},
 	{"TransitionRequest", reflect.TypeFor[TransitionRequest](), "request"},
 	{"Transitions", reflect.TypeFor[Transitions](), "response"},
+	{"BlockedMove", reflect.TypeFor[workflow.Blocked](), "response"},
 	{"DecisionRequest", reflect.TypeFor[DecisionRequest](), "request"},
 	{"AssignmentRequest", reflect.TypeFor[AssignmentRequest](), "request"},
 	{"EditRequest", reflect.TypeFor[EditRequest](), "request"},

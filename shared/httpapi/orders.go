@@ -17,6 +17,7 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -74,6 +75,20 @@ type ERPResult struct {
 
 func erpActor(p *auth.Principal) string { return "integrations:" + p.UserID }
 
+// requireCompanySystem returns Unauthorized or Forbidden unless p is the
+// company's own integration (the ERP): an integrations account that
+// carries a dealer is that dealer's system, which sees the dealer's claims
+// and writes none of the company's records.
+func requireCompanySystem(p *auth.Principal, roles ...auth.Role) error {
+	if err := auth.Require(p, roles...); err != nil {
+		return err
+	}
+	if p.Has(auth.Integration) && visibility.DealerScope(p) != "" {
+		return apperr.Errorf(apperr.Forbidden, "a dealer's system does not write the company's records")
+	}
+	return nil
+}
+
 // orderNumber is the {number} path parameter; a number that cannot be an
 // order's is NotFound, like an unknown one.
 func orderNumber(req *apigw.Request) (string, error) {
@@ -88,7 +103,7 @@ func orderNumber(req *apigw.Request) (string, error) {
 }
 
 func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+	if err := requireCompanySystem(req.Principal, auth.Integration); err != nil {
 		return nil, err
 	}
 	var body orders.ERPOrder
@@ -115,7 +130,7 @@ func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Resp
 }
 
 func (a *OrdersAPI) status(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Integration); err != nil {
+	if err := requireCompanySystem(req.Principal, auth.Integration); err != nil {
 		return nil, err
 	}
 	number, err := orderNumber(req)
@@ -211,7 +226,8 @@ func (a *OrdersAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: cl})
+	shown := visibility.Claim(visibility.Of(p), *cl)
+	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: &shown})
 	out.Headers["location"] = "/v1/orders/" + url.PathEscape(created.Number)
 	out.Headers["etag"] = `"` + strconv.Itoa(cl.Version) + `"`
 	return out, nil
@@ -294,24 +310,19 @@ type OrderView struct {
 // maxOrderClaims bounds the claims an order view lists.
 const maxOrderClaims = 200
 
-// canSeeOrder: staff and integrations see every order, dealers their
-// dealership's.
+// canSeeOrder: staff and the company's integrations see every order,
+// dealers (and a dealer's own system) their dealership's.
 func canSeeOrder(p *auth.Principal, o *orders.Order) bool {
-	switch {
-	case p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration):
+	if visibility.Of(p).Internal() {
 		return true
-	case p.Has(auth.Dealer):
-		return p.DealerID != "" && strings.EqualFold(o.DealerID, p.DealerID)
 	}
-	return false
+	d := visibility.DealerScope(p)
+	return d != "" && strings.EqualFold(o.DealerID, d)
 }
 
-// orderForCaller hides what only staff see.
+// orderForCaller shows an order as the caller may see it (visibility).
 func orderForCaller(p *auth.Principal, o orders.Order) orders.Order {
-	if !p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration) {
-		o.SalesManager = ""
-	}
-	return o
+	return visibility.Order(visibility.Of(p), o)
 }
 
 func (a *OrdersAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {

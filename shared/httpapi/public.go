@@ -28,6 +28,7 @@ import (
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webform"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -449,7 +450,8 @@ func base32Crockford(b []byte) string {
 	return out.String()
 }
 
-// tracked resolves a tracking token to its claim; anything else is NotFound.
+// tracked resolves a tracking token to its claim, as the claimant may see it
+// (visibility); anything else is NotFound.
 func (p *PublicSite) tracked(ctx context.Context, token string) (*registry.Detail, error) {
 	if !keys.ValidTrackingToken(token) {
 		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
@@ -461,7 +463,12 @@ func (p *PublicSite) tracked(ctx context.Context, token string) (*registry.Detai
 	if p.Keys.TrackingToken(id) != token {
 		return nil, apperr.Errorf(apperr.NotFound, "no such tracking link")
 	}
-	return p.Registry.Detail(ctx, id)
+	d, err := p.Registry.Detail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	registry.Redact(visibility.Claimant, d)
+	return d, nil
 }
 
 func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
@@ -511,8 +518,10 @@ func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token
 		}
 	}
 	var err error
-	if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
-		return nil, err
+	if !workflow.Terminal(c.Stage) { // a finished claim takes no more files
+		if page.Uploads, err = p.uploadForms(ctx, req.BaseURL, token, &c.MissingZones, &c, l); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.fillConversation(ctx, page, token, d, roster); err != nil {
 		return nil, err

@@ -273,7 +273,7 @@ func (a *RosterAPI) putAbsences(ctx context.Context, req *apigw.Request) (*apigw
 // not be on the claims roster (it is usually a sales manager); the ID is
 // only checked for shape.
 func (a *RosterAPI) putPersonalManager(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	if err := auth.Require(req.Principal, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
+	if err := requireCompanySystem(req.Principal, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
 	}
 	customer := req.Param("id")

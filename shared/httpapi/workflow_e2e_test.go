@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/sla"
 )
 
 // wclaim is the part of a claim the workflow tests read.
@@ -42,6 +45,10 @@ type wclaim struct {
 		Revision                 int    `json:"revision"`
 	} `json:"decision"`
 	Orders []string `json:"orders"`
+	SLA    *struct {
+		Level    int      `json:"level"`
+		Breached []string `json:"breached"`
+	} `json:"sla"`
 }
 
 // errCode returns an error body's code and details.
@@ -423,7 +430,9 @@ func TestClaimLifecycle(t *testing.T) {
 		t.Error("the dealer sees no history")
 	}
 	for _, e := range dealerHist.Events {
-		if e.Type == "task.completed" || e.Type == "plan.task_added" || e.After["reason"] != nil || e.After["rootCause"] != nil {
+		// What the customer was asked is theirs; other reasons stay inside.
+		asked := e.After["stage"] == "waiting_for_customer"
+		if e.Type == "task.completed" || e.Type == "plan.task_added" || (e.After["reason"] != nil && !asked) || e.After["rootCause"] != nil {
 			t.Errorf("dealer's history shows %s %v", e.Type, e.After)
 		}
 	}
@@ -432,21 +441,25 @@ func TestClaimLifecycle(t *testing.T) {
 	}
 }
 
-// TestWorklistRanksByUrgency checks the worklist: the manager's open claims,
-// critical before normal before low, finished ones gone; managers see only
+// TestWorklistRanksByUrgency checks the worklist: the manager's open claims
+// in the order of the ranking rule (sla.CompareUrgency: breached and
+// escalated first, then due time, then priority), finished ones gone, a
+// claim the SLA check finds breached moved to the front; managers see only
 // their own.
 func TestWorklistRanksByUrgency(t *testing.T) {
 	sup := newUser(t, "supervisors", "supervisor-wl", "")
-	mgr := newUser(t, "managers", "manager-wl", "")
-	// A manager of their own for this test, so other tests' claims stay out.
-	r := sup.do(t, "PUT", "/v1/managers/manager-wl", map[string]any{
-		"name": "Менеджер Ворклиста", "email": "wl@claimsdesk.example", "categories": []string{"service"}, "active": true,
+	// A manager of its own for this run, so that other tests' claims, and
+	// those of an earlier run on the same stack (-count), stay out.
+	manager := fmt.Sprintf("manager-wl-%d", time.Now().UnixNano()%1_000_000_000)
+	mgr := newUser(t, "managers", manager, "")
+	r := sup.do(t, "PUT", "/v1/managers/"+manager, map[string]any{
+		"name": "Менеджер Ворклиста", "email": manager + "@claimsdesk.example", "categories": []string{"service"}, "active": true,
 	})
 	if r.Status != 200 && r.Status != 201 {
 		t.Fatalf("add manager = %d %s", r.Status, r.Body)
 	}
-	defer sup.do(t, "PUT", "/v1/managers/manager-wl", map[string]any{
-		"name": "Менеджер Ворклиста", "email": "wl@claimsdesk.example", "categories": []string{"service"}, "active": false,
+	defer sup.do(t, "PUT", "/v1/managers/"+manager, map[string]any{
+		"name": "Менеджер Ворклиста", "email": manager + "@claimsdesk.example", "categories": []string{"service"}, "active": false,
 	})
 	var ids []string
 	prio := map[string]string{}
@@ -458,10 +471,10 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("intake = %d %s", r.Status, r.Body)
 		}
-		if c.Claim.Assignee != "manager-wl" {
+		if c.Claim.Assignee != manager {
 			// Another service manager's turn: give it to ours.
 			cl := readClaim(t, sup, c.Claim.ID)
-			step(t, sup, "POST", "/v1/claims/"+cl.ID+"/assignment", map[string]any{"version": cl.Version, "assignee": "manager-wl", "reason": "тест очереди"}, 200)
+			step(t, sup, "POST", "/v1/claims/"+cl.ID+"/assignment", map[string]any{"version": cl.Version, "assignee": manager, "reason": "тест очереди"}, 200)
 		}
 		ids = append(ids, c.Claim.ID)
 		prio[c.Claim.ID] = p
@@ -469,17 +482,31 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 	var wl struct {
 		Assignee string `json:"assignee"`
 		Items    []struct {
-			Claim     wclaim `json:"claim"`
-			OpenTasks []any  `json:"openTasks"`
+			Claim     claims.Claim `json:"claim"`
+			OpenTasks []any        `json:"openTasks"`
 		} `json:"items"`
 	}
-	mgr.do(t, "GET", "/v1/worklist", nil).JSON(t, &wl)
-	var order []string
-	for _, it := range wl.Items {
-		order = append(order, prio[it.Claim.ID])
+	// ranked returns the worklist's claim IDs and whether they are in the
+	// rule's order.
+	ranked := func() ([]string, bool) {
+		mgr.do(t, "GET", "/v1/worklist", nil).JSON(t, &wl)
+		var ids []string
+		var cs []*claims.Claim
+		for i := range wl.Items {
+			ids = append(ids, wl.Items[i].Claim.ID)
+			cs = append(cs, &wl.Items[i].Claim)
+		}
+		return ids, slices.IsSortedFunc(cs, sla.CompareUrgency)
 	}
-	if strings.Join(order, ",") != "critical,high,normal,low" {
-		t.Errorf("worklist order by priority = %v, want critical,high,normal,low", order)
+	all, ok := ranked()
+	var order []string
+	for _, id := range all {
+		order = append(order, prio[id])
+	}
+	// Filed together, the critical claim is due in an hour, the high one in
+	// two, the others in four (the SLA policies by priority).
+	if len(order) != 4 || order[0] != "critical" || order[1] != "high" || !ok {
+		t.Errorf("worklist order by priority = %v (ranked by the rule: %v), want critical, high, then normal and low by due time", order, ok)
 	}
 	// Paging.
 	var page1, page2 struct {
@@ -493,13 +520,13 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 		t.Fatalf("first page: %d items, next %q", len(page1.Items), page1.Next)
 	}
 	mgr.do(t, "GET", "/v1/worklist?limit=3&cursor="+url.QueryEscape(page1.Next), nil).JSON(t, &page2)
-	if len(page2.Items) != 1 || prio[page2.Items[0].Claim.ID] != "low" {
-		t.Errorf("second page = %+v", page2.Items)
+	if len(page2.Items) != 1 || page2.Items[0].Claim.ID != all[3] {
+		t.Errorf("second page = %+v, want %s", page2.Items, all[3])
 	}
 	if r := mgr.do(t, "GET", "/v1/worklist?assignee=manager-1", nil); r.Status != 403 {
 		t.Errorf("manager reading another's worklist = %d, want 403", r.Status)
 	}
-	if r := sup.do(t, "GET", "/v1/worklist?assignee=manager-wl", nil); r.Status != 200 {
+	if r := sup.do(t, "GET", "/v1/worklist?assignee="+manager, nil); r.Status != 200 {
 		t.Errorf("supervisor reading a worklist = %d", r.Status)
 	}
 	if r := newUser(t, "dealers", "d-wl", "DLR-WL").do(t, "GET", "/v1/worklist", nil); r.Status != 403 {
@@ -518,7 +545,40 @@ func TestWorklistRanksByUrgency(t *testing.T) {
 		}
 	}
 	if len(wl.Items) != 3 {
-		t.Errorf("worklist has %d claims after a withdrawal, want 3", len(wl.Items))
+		t.Fatalf("worklist has %d claims after a withdrawal, want 3", len(wl.Items))
+	}
+
+	// The last claim's first response falls due (as if an hour had passed:
+	// its due time and next check are moved back in the table); the SLA
+	// check records the breach, and the claim moves to the front.
+	last := wl.Items[2].Claim.ID
+	past := time.Now().Add(-time.Hour).UTC()
+	ctx := context.Background()
+	_, err := local.Clients.DynamoDB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String("claims-Table"),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "CLAIM#" + last}, "SK": &types.AttributeValueMemberS{Value: "#META"},
+		},
+		UpdateExpression: aws.String("SET sla.firstResponseDue = :p, sla.nextCheck = :p, GSI5PK = :pk, GSI5SK = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p":  &types.AttributeValueMemberS{Value: past.Format(time.RFC3339Nano)},
+			":pk": &types.AttributeValueMemberS{Value: "SLA#DUE"},
+			":sk": &types.AttributeValueMemberS{Value: past.Format("2006-01-02T15:04:05.000000Z07:00") + "#" + last},
+		},
+	})
+	if err != nil {
+		t.Fatalf("move the first response of %s back: %v", last, err)
+	}
+	res, err := local.Invoke(ctx, "SlaFunction", []byte(`{"job":"check"}`))
+	if err != nil || res.FunctionError != "" {
+		t.Fatalf("SLA check: %v %s", err, res.Payload)
+	}
+	after, ok := ranked()
+	if len(after) != 3 || after[0] != last || !ok {
+		t.Errorf("worklist after %s breached = %v (ranked by the rule: %v), want it first", last, after, ok)
+	}
+	if got := readClaim(t, sup, last); got.SLA == nil || got.SLA.Level < 1 {
+		t.Errorf("breached claim's SLA = %+v, want escalation level 1", got.SLA)
 	}
 }
 

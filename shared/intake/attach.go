@@ -9,6 +9,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // ChangeStore reads a claim with its history and applies versioned changes.
@@ -29,8 +30,9 @@ type AttachRequest struct {
 
 // Attach verifies an upload and adds it to the claim with a history entry.
 // Callers check that the actor may change the claim. Errors: NotFound,
-// Invalid (naming the field), Conflict when the zone is full or a concurrent
-// change won.
+// Invalid (naming the field), Conflict when the claim is finished (closed,
+// rejected, withdrawn: a file already attached is still answered), the zone
+// is full or a concurrent change won.
 func (s *Service) Attach(ctx context.Context, cs ChangeStore, r AttachRequest) (*claims.Attachment, error) {
 	d, err := cs.ClaimDetail(ctx, r.ClaimID)
 	if err != nil {
@@ -60,6 +62,9 @@ func (s *Service) Attach(ctx context.Context, cs ChangeStore, r AttachRequest) (
 		if a.Zone == zone.ID {
 			count++
 		}
+	}
+	if err := workflow.Finished(&d.Claim); err != nil {
+		return nil, err
 	}
 	if count >= zone.Max {
 		return nil, apperr.Errorf(apperr.Conflict, "the zone %s already has its %d files", zone.ID, zone.Max)

@@ -11,6 +11,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webhook"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -186,7 +187,8 @@ func (n *Notifier) planStageChanged(e outbox.Event, p *plan) error {
 	lang := language(d.Language)
 	data := mailData{
 		Name: d.ClaimantName, Number: number(d.Number, e), Link: n.trackingLink("", e.ClaimID),
-		Stage: named(stageNames, lang, d.To), Reason: d.Reason, Instructions: d.Instructions, Warranty: d.WarrantyCase,
+		Stage: named(stageNames, lang, d.To), Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
+		Instructions: d.Instructions, Warranty: d.WarrantyCase,
 	}
 	if d.Resolution != "" {
 		data.Decision = named(resolutionNames, lang, d.Resolution)
@@ -321,7 +323,17 @@ func (n *Notifier) planWebhooks(ctx context.Context, e outbox.Event, p *plan) er
 		if !t.Wants(e.Type, dealer) {
 			continue
 		}
-		d, err := webhook.NewDelivery(e, t)
+		shown := e
+		if t.DealerID != "" {
+			// A dealer's own system gets what the dealer sees of the event.
+			var ok bool
+			if shown, ok, err = visibility.Event(visibility.Dealer, e); err != nil {
+				return apperr.InvalidField("data", err.Error())
+			} else if !ok {
+				continue
+			}
+		}
+		d, err := webhook.NewDelivery(shown, t)
 		if err != nil {
 			return err
 		}

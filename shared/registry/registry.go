@@ -1,8 +1,11 @@
 // Package registry is the claims registry: who may list and open which
 // claims, how a list query maps to one key or index (never a scan), cursor
 // pagination, and a claim's detail view with short-lived file links and its
-// history. Managers see the claims assigned to them, dealers their own,
-// supervisors everything; anything else is "not found".
+// history. Managers see the claims assigned to them, dealers (and a
+// dealer's own system) their own, supervisors, admins and the company's
+// integrations everything; anything else is "not found". What each of them
+// sees of a claim is package visibility's rule, applied here to every list
+// and view.
 //
 // It declares the storage interfaces it needs and imports no AWS package.
 package registry
@@ -21,6 +24,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/visibility"
 )
 
 // The list dimensions: each is served by one key or index.
@@ -136,9 +140,11 @@ type Page struct {
 	Next   string         `json:"next,omitempty"`
 }
 
-// SeesAll reports whether a principal may see every claim.
+// SeesAll reports whether a principal may see every claim: supervisors,
+// admins and the company's integrations (an integrations account that
+// carries a dealer is that dealer's system and sees the dealer's claims).
 func SeesAll(p *auth.Principal) bool {
-	return p.HasAny(auth.Supervisor, auth.Admin, auth.Integration)
+	return p.HasAny(auth.Supervisor, auth.Admin) || (p.Has(auth.Integration) && visibility.DealerScope(p) == "")
 }
 
 // CanSee reports whether p may open c.
@@ -150,10 +156,9 @@ func CanSee(p *auth.Principal, c *claims.Claim) bool {
 		return true
 	case p.Has(auth.Manager) && c.Assignee == p.UserID:
 		return true
-	case p.Has(auth.Dealer) && p.DealerID != "" && c.DealerID == p.DealerID:
-		return true
 	}
-	return false
+	d := visibility.DealerScope(p)
+	return d != "" && c.DealerID == d
 }
 
 // cursor is what a page token carries.
@@ -191,8 +196,9 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 			return nil, apperr.Errorf(apperr.Forbidden, "managers list their own claims")
 		}
 		q.Assignee = p.UserID
-	case p.Has(auth.Dealer):
-		if p.DealerID == "" {
+	default:
+		dealer := visibility.DealerScope(p)
+		if dealer == "" {
 			return nil, apperr.Errorf(apperr.Forbidden, "the account has no dealer")
 		}
 		// A filter on an internal field would reveal it by which claims
@@ -205,10 +211,10 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "dealers cannot filter by internal fields",
 				Fields: []apperr.FieldError{{Field: "culpritDepartment", Message: "staff only"}}}
 		}
-		if q.DealerID != "" && !strings.EqualFold(q.DealerID, p.DealerID) {
+		if q.DealerID != "" && !strings.EqualFold(q.DealerID, dealer) {
 			return nil, apperr.Errorf(apperr.Forbidden, "dealers list their own claims")
 		}
-		q.DealerID = p.DealerID
+		q.DealerID = dealer
 	}
 	dim, value := primary(q)
 	var c cursor
@@ -230,6 +236,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 			c.Month = to.UTC().Format("2006-01")
 		}
 	}
+	aud := visibility.Of(p)
 	page := &Page{Claims: []claims.Claim{}}
 	for walked := 0; ; walked++ {
 		spec := ListSpec{Dim: c.Dim, Value: c.Value, From: q.From, To: q.To, Limit: q.Limit, Start: c.Start}
@@ -242,7 +249,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 		}
 		for _, cl := range res.Claims {
 			if matches(&cl, q) && CanSee(p, &cl) {
-				page.Claims = append(page.Claims, cl)
+				page.Claims = append(page.Claims, visibility.Claim(aud, cl))
 			}
 		}
 		if res.Next != "" {
@@ -393,8 +400,8 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	return s.view(ctx, d)
 }
 
-// Visible returns a claim's detail as p may see it (redacted for the
-// claimant's side) without download links; apperr.NotFound as Get.
+// Visible returns a claim's detail as p may see it (visibility's rule for
+// p's audience) without download links; apperr.NotFound as Get.
 func (s *Service) Visible(ctx context.Context, p *auth.Principal, id string) (*Detail, error) {
 	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
@@ -409,64 +416,24 @@ func (s *Service) Visible(ctx context.Context, p *auth.Principal, id string) (*D
 	if !CanSee(p, &d.Claim) {
 		return nil, apperr.Errorf(apperr.NotFound, "claim not found")
 	}
-	if !Staff(p) {
-		redact(d)
-	}
+	Redact(visibility.Of(p), d)
 	return d, nil
 }
 
-// Staff reports whether p works on claims inside the company (and sees the
-// internal fields: tasks, culprits, root causes, the whole history).
-func Staff(p *auth.Principal) bool {
-	return p.HasAny(auth.Manager, auth.Supervisor, auth.Admin, auth.Integration)
-}
+// Staff reports whether p sees a claim's internals (staff, and the
+// company's own integrations): visibility.Of(p).Internal().
+func Staff(p *auth.Principal) bool { return visibility.Of(p).Internal() }
 
-// claimantEvents are the history entries a dealer sees, with the values of
-// each they see (nil = the entry without values).
-var claimantEvents = map[string][]string{
-	claims.EventCreated:         nil,
-	claims.EventAttachmentAdded: {"zone", "fileName"},
-	"stage.changed":             {"stage"},
-	"decision.recorded":         {"resolution", "warrantyCase", "instructions"},
-	"decision.revised":          {"resolution", "warrantyCase", "instructions"},
-	"message.posted":            nil,
-	"order.created":             {"number", "kind"},
-}
-
-// redact leaves in a view what the claimant's side (a dealer) may see: no
-// tasks, no culprits or root cause, and only the claimant-facing history
-// entries without internal notes and reasons.
-func redact(v *Detail) {
-	v.Claim.Tasks = nil
-	if d := v.Claim.Decision; d != nil {
-		v.Claim.Decision = &claims.Decision{
-			WarrantyCase: d.WarrantyCase, FaultParty: d.FaultParty, Resolution: d.Resolution, Cost: d.Cost,
-			Instructions: d.Instructions, DecidedAt: d.DecidedAt, Revision: d.Revision,
-		}
+// Redact leaves in a detail what the audience sees of it (package
+// visibility): the claim, its history, its files and its messages.
+func Redact(a visibility.Audience, d *Detail) {
+	if a.Internal() {
+		return
 	}
-	out := []claims.Event{}
-	for _, e := range v.History {
-		keep, ok := claimantEvents[e.Type]
-		if !ok {
-			continue
-		}
-		e.Before, e.After, e.Note = pick(e.Before, keep), pick(e.After, keep), ""
-		out = append(out, e)
-	}
-	v.History = out
-}
-
-func pick(m map[string]any, keys []string) map[string]any {
-	var out map[string]any
-	for _, k := range keys {
-		if val, ok := m[k]; ok {
-			if out == nil {
-				out = map[string]any{}
-			}
-			out[k] = val
-		}
-	}
-	return out
+	d.Claim = visibility.Claim(a, d.Claim)
+	d.History = visibility.History(a, d.History)
+	d.Attachments = visibility.Attachments(a, d.Attachments)
+	d.Messages = visibility.Messages(a, d.Messages)
 }
 
 func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
@@ -507,9 +474,10 @@ type Worklist struct {
 	Next     string     `json:"next,omitempty"`
 }
 
-// Worklist returns the open claims assigned to a manager, ranked by urgency
-// and importance (the stage's due time, moved earlier for higher
-// priorities). Managers see their own; supervisors and admins anyone's.
+// Worklist returns the open claims assigned to a manager, most urgent
+// first by the rule of sla.CompareUrgency (breached and escalated first,
+// then due time, then priority), one index query per page. Managers see
+// their own; supervisors and admins anyone's.
 func (s *Service) Worklist(ctx context.Context, p *auth.Principal, assignee, token string, limit int) (*Worklist, error) {
 	if err := auth.Require(p, auth.Manager, auth.Supervisor, auth.Admin); err != nil {
 		return nil, err

@@ -265,3 +265,67 @@ func TestListByDecision(t *testing.T) {
 		})
 	}
 }
+
+// TestListShowsEachAudienceItsView: the list goes through the visibility
+// rule as the detail does (it used to carry the whole decision and the
+// tasks to dealers); an integrations account that carries a dealer is that
+// dealer's system, scoped and redacted like the dealer.
+func TestListShowsEachAudienceItsView(t *testing.T) {
+	decided := claim("RC-2026-000011", "DLR-A", "m1", "implementation")
+	decided.Tasks = []claims.Task{{ID: "plan.1", Title: "internal", Owner: "m1"}}
+	decided.Decision = &claims.Decision{WarrantyCase: true, FaultParty: "company", CulpritEmployee: "Иванов", CulpritDepartment: "ОТК",
+		RootCause: "assembly_error", Resolution: claims.ResolutionRepair, DecidedBy: "supervisors:s1", Instructions: "Починим"}
+	other := claim("RC-2026-000012", "DLR-B", "m2", "new")
+	f := &fakeStore{calls: map[string]int{}, pages: map[string][]ListPage{
+		"dealer/DLR-A":  {{Claims: []claims.Claim{decided}}},
+		"stage/new":     {{Claims: []claims.Claim{other}}},
+		"assignee/m1":   {{Claims: []claims.Claim{decided}}},
+		"month/2026-11": {{Claims: []claims.Claim{decided, other}}},
+		"dealer/DLR-B":  {{Claims: []claims.Claim{other}}},
+	}}
+	s := newService(f)
+	dealerSystem := &auth.Principal{UserID: "sys-a", Roles: []auth.Role{auth.Integration}, DealerID: "DLR-A"}
+	erp := &auth.Principal{UserID: "erp", Roles: []auth.Role{auth.Integration}}
+	for _, tt := range []struct {
+		name     string
+		p        *auth.Principal
+		q        Query
+		ids      []string
+		internal bool
+	}{
+		{"dealer", dealerA, Query{}, []string{"RC-2026-000011"}, false},
+		{"dealer's system", dealerSystem, Query{Stage: "implementation"}, []string{"RC-2026-000011"}, false},
+		{"manager", manager1, Query{}, []string{"RC-2026-000011"}, true},
+		{"company ERP", erp, Query{}, []string{"RC-2026-000011", "RC-2026-000012"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f.calls = map[string]int{}
+			page, err := s.List(context.Background(), tt.p, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range page.Claims {
+				ids = append(ids, c.ID)
+			}
+			if diff := cmp.Diff(tt.ids, ids); diff != "" {
+				t.Fatalf("ids mismatch (-want +got):\n%s", diff)
+			}
+			c := page.Claims[0]
+			if c.Decision == nil || c.Decision.Resolution != claims.ResolutionRepair {
+				t.Fatalf("decision %+v", c.Decision)
+			}
+			internal := len(c.Tasks) > 0 || c.Decision.CulpritEmployee != "" || c.Decision.CulpritDepartment != "" ||
+				c.Decision.RootCause != "" || c.Decision.DecidedBy != ""
+			if internal != tt.internal {
+				t.Errorf("internal fields shown = %v, want %v: tasks %v decision %+v", internal, tt.internal, c.Tasks, c.Decision)
+			}
+		})
+	}
+	if _, err := s.List(context.Background(), dealerSystem, Query{DealerID: "DLR-B"}); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("dealer's system listing another dealer: %v, want Forbidden", err)
+	}
+	if _, err := s.Get(context.Background(), dealerSystem, "RC-2026-000012"); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("dealer's system opening another dealer's claim: %v, want NotFound", err)
+	}
+}

@@ -43,6 +43,19 @@ var Stages = []claims.Stage{New, InformationCheck, Diagnostics, Decision, Implem
 // Terminal reports whether a claim in stage s is finished.
 func Terminal(s claims.Stage) bool { return s == Closed || s == Rejected || s == Withdrawn }
 
+// Finished returns nil for a claim that is not finished, and for a finished
+// one (closed, rejected, withdrawn) the Conflict every change of it gets
+// (files, edits, tasks, the decision, the assignment, messages, orders):
+// a finished claim takes only the moves the process defines out of its
+// stage (Config.Move), none by default.
+func Finished(cl *claims.Claim) error {
+	if !Terminal(cl.Stage) {
+		return nil
+	}
+	return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s is %s: a finished claim takes no more changes", cl.ID, cl.Stage),
+		Details: map[string]any{"stage": string(cl.Stage)}}
+}
+
 // Paused reports whether the claim's clock stops in stage s (the customer
 // owes an answer).
 func Paused(s claims.Stage) bool { return s == WaitingForCustomer }
@@ -263,6 +276,22 @@ type Request struct {
 	Note   string
 }
 
+// Locked returns Finished's Conflict for a finished claim the process has
+// no move out of (every finished claim by default), nil otherwise: what a
+// move of the claim gets before anything else is checked.
+func (c *Config) Locked(cl *claims.Claim) error {
+	if Terminal(cl.Stage) && !c.leaves(cl.Stage) {
+		return Finished(cl)
+	}
+	return nil
+}
+
+// leaves reports whether the process has a move out of stage s (a finished
+// stage has none unless the configuration adds one, e.g. a reopening).
+func (c *Config) leaves(s claims.Stage) bool {
+	return slices.ContainsFunc(c.Transitions, func(t Transition) bool { return t.From == s })
+}
+
 // find returns the transitions from the claim's stage to the target (several
 // may lead there, with different conditions).
 func (c *Config) find(cl *claims.Claim, to claims.Stage) []Transition {
@@ -294,46 +323,8 @@ func (c *Config) Move(cl *claims.Claim, a Actor, r Request, now time.Time) (befo
 	if !slices.Contains(Stages, r.To) {
 		return nil, nil, apperr.InvalidField("to", fmt.Sprintf("unknown stage %q", r.To))
 	}
-	if Terminal(cl.Stage) {
-		return nil, nil, apperr.Errorf(apperr.Conflict, "the claim is %s: it cannot change stage", cl.Stage)
-	}
-	candidates := c.find(cl, r.To)
-	if len(candidates) == 0 {
-		return nil, nil, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("a claim cannot go from %s to %s", cl.Stage, r.To),
-			Details: map[string]any{"allowed": c.Allowed(cl, Actor{Roles: []string{ByAssignee, BySupervisor, ByClaimant, BySystem}})}}
-	}
-	var allowedBy []Transition
-	for _, t := range candidates {
-		if a.can(t) {
-			allowedBy = append(allowedBy, t)
-		}
-	}
-	if len(allowedBy) == 0 {
-		return nil, nil, apperr.Errorf(apperr.Forbidden, "moving this claim from %s to %s is for the %s", cl.Stage, r.To, strings.Join(candidates[0].By, " or "))
-	}
-	var unmet []string
-	var chosen *Transition
-	for i := range allowedBy {
-		t := allowedBy[i]
-		missing := c.unmet(cl, t, r)
-		if len(missing) == 0 {
-			chosen = &t
-			break
-		}
-		unmet = append(unmet, missing...)
-	}
-	if chosen == nil {
-		if slices.Contains(unmet, NeedsReason) {
-			return nil, nil, apperr.InvalidField("reason", "this move needs a reason")
-		}
-		return nil, nil, &apperr.Error{Code: apperr.Conflict, Message: "the claim is not ready for " + string(r.To) + ": " + describe(unmet),
-			Details: map[string]any{"unmet": unmet}}
-	}
-	if !chosen.KeepsTasks {
-		if open := openRequired(cl, cl.Stage); len(open) > 0 {
-			return nil, nil, &apperr.Error{Code: apperr.Conflict, Message: "required tasks of " + string(cl.Stage) + " are still open: " + strings.Join(open, ", "),
-				Details: map[string]any{"openTasks": open}}
-		}
+	if _, err := c.check(cl, a, r); err != nil {
+		return nil, nil, err
 	}
 	before = map[string]any{"stage": string(cl.Stage)}
 	after = map[string]any{"stage": string(r.To)}
@@ -354,6 +345,116 @@ func (c *Config) Move(cl *claims.Claim, a Actor, r Request, now time.Time) (befo
 	cl.StageEnteredAt = now.UTC()
 	c.enter(cl, now)
 	return before, after, nil
+}
+
+// check returns the transition a move of cl to r.To (a known stage) takes
+// for the actor, or the error Move returns: Conflict when the claim is
+// finished, the process has no such move, a condition is unmet or required
+// tasks are open; Forbidden when the move is not the actor's; Invalid naming
+// "reason" when the move needs a reason the request lacks.
+func (c *Config) check(cl *claims.Claim, a Actor, r Request) (*Transition, error) {
+	if err := c.Locked(cl); err != nil {
+		return nil, err
+	}
+	candidates := c.find(cl, r.To)
+	if len(candidates) == 0 {
+		return nil, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("a claim cannot go from %s to %s", cl.Stage, r.To),
+			Details: map[string]any{"allowed": c.Allowed(cl, Actor{Roles: []string{ByAssignee, BySupervisor, ByClaimant, BySystem}})}}
+	}
+	var allowedBy []Transition
+	for _, t := range candidates {
+		if a.can(t) {
+			allowedBy = append(allowedBy, t)
+		}
+	}
+	if len(allowedBy) == 0 {
+		return nil, apperr.Errorf(apperr.Forbidden, "moving this claim from %s to %s is for the %s", cl.Stage, r.To, strings.Join(candidates[0].By, " or "))
+	}
+	var unmet []string
+	var chosen *Transition
+	for i := range allowedBy {
+		t := allowedBy[i]
+		missing := c.unmet(cl, t, r)
+		if len(missing) == 0 {
+			chosen = &t
+			break
+		}
+		unmet = append(unmet, missing...)
+	}
+	if chosen == nil {
+		if slices.Contains(unmet, NeedsReason) {
+			return nil, apperr.InvalidField("reason", "this move needs a reason")
+		}
+		return nil, &apperr.Error{Code: apperr.Conflict, Message: "the claim is not ready for " + string(r.To) + ": " + describe(unmet),
+			Details: map[string]any{"unmet": unmet}}
+	}
+	if !chosen.KeepsTasks {
+		if open := openRequired(cl, cl.Stage); len(open) > 0 {
+			return nil, &apperr.Error{Code: apperr.Conflict, Message: "required tasks of " + string(cl.Stage) + " are still open: " + strings.Join(open, ", "),
+				Details: map[string]any{"openTasks": open}}
+		}
+	}
+	return chosen, nil
+}
+
+// Blocked is a move out of the claim's stage that would not succeed now,
+// with the error it would get: Code (forbidden: not the actor's move;
+// conflict: the claim is not ready) and Reason (the error's message), and
+// the unmet conditions or open required tasks behind it.
+type Blocked struct {
+	To        claims.Stage `json:"to"`
+	Code      string       `json:"code"`
+	Reason    string       `json:"reason"`
+	Unmet     []string     `json:"unmet,omitempty"`
+	OpenTasks []string     `json:"openTasks,omitempty"`
+}
+
+// Options are the moves out of a claim's stage as one actor sees them now.
+type Options struct {
+	// Allowed would succeed now (those in ReasonRequired with a reason).
+	Allowed []claims.Stage
+	// ReasonRequired are the allowed moves whose request needs a reason.
+	ReasonRequired []claims.Stage
+	// Blocked would fail, each with its reason.
+	Blocked []Blocked
+}
+
+// Options lists every move the process has out of the claim's stage, each
+// either allowed for the actor now or blocked with the error Move would
+// return (the same check). A finished claim has none.
+func (c *Config) Options(cl *claims.Claim, a Actor) Options {
+	out := Options{Allowed: []claims.Stage{}, ReasonRequired: []claims.Stage{}, Blocked: []Blocked{}}
+	var targets []claims.Stage
+	for _, t := range c.Transitions {
+		to := t.To
+		if to == Previous {
+			to = cl.PreviousStage
+		}
+		if t.From == cl.Stage && to != "" && !slices.Contains(targets, to) {
+			targets = append(targets, to)
+		}
+	}
+	if c.Locked(cl) != nil {
+		return out
+	}
+	for _, to := range targets {
+		_, err := c.check(cl, a, Request{To: to, Reason: "reason"})
+		if err == nil {
+			out.Allowed = append(out.Allowed, to)
+			if _, err := c.check(cl, a, Request{To: to}); apperr.Is(err, apperr.Invalid) {
+				out.ReasonRequired = append(out.ReasonRequired, to)
+			}
+			continue
+		}
+		b := Blocked{To: to, Code: string(apperr.Internal), Reason: err.Error()}
+		if e, ok := apperr.As(err); ok {
+			b.Code, b.Reason = string(e.Code), e.Message
+			b.Unmet, _ = e.Details["unmet"].([]string)
+			b.OpenTasks, _ = e.Details["openTasks"].([]string)
+		}
+		out.Blocked = append(out.Blocked, b)
+	}
+	return out
 }
 
 // enter creates the stage's tasks (unless the claim already has them from an
