@@ -552,7 +552,7 @@ func TestMailRefusedBySESIsRetried(t *testing.T) {
 		c.Parameters = map[string]string{"SupervisorsEmail": ""}
 		c.EnvVars = map[string]map[string]string{
 			"NotifierFunction": {"MAIL_FROM": "claims@unverified.example"},
-			"Parameters":       {"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_CACHE_SECONDS": "0", "ROSTER_CACHE_SECONDS": "0"},
+			"Parameters":       {"NOTIFY_RETRY_BASE_SECONDS": "1", "ROSTER_CACHE_SECONDS": "0"},
 		}
 	}))
 	token := func(role, id, dealer string) string {
