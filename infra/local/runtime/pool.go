@@ -141,9 +141,9 @@ func New(cfg Config) (*Pool, error) {
 		cfg.TempDir = os.TempDir()
 	}
 	p := &Pool{
-		cfg:     cfg,
-		slots:   make(chan struct{}, cfg.Concurrency),
-		binary:  cfg.Binary,
+		cfg:      cfg,
+		slots:    make(chan struct{}, cfg.Concurrency),
+		binary:   cfg.Binary,
 		all:      map[*worker]struct{}{},
 		stopped:  make(chan struct{}),
 		draining: make(chan struct{}),

@@ -119,9 +119,9 @@ type Stack struct {
 	// abort, closed when a stop cannot wait, cancels the pollers' receives.
 	abort     chan struct{}
 	abortOnce sync.Once
-	mu       sync.Mutex
-	closed   sync.Once
-	closeErr error
+	mu        sync.Mutex
+	closed    sync.Once
+	closeErr  error
 
 	cfnResponses cfnResponses
 }
