@@ -87,8 +87,10 @@ type record struct {
 
 // deliveries is an in-memory notify.Deliveries with the store's lease rules.
 type deliveries struct {
-	mu       sync.Mutex
-	recs     map[string]*record
+	mu   sync.Mutex
+	recs map[string]*record
+	// onClaim, when set, is called (in its own goroutine) after each claim.
+	onClaim  func(l notify.Lease)
 	received []string
 	queries  int
 	failMark bool
@@ -123,6 +125,9 @@ func (d *deliveries) ClaimDelivery(_ context.Context, l notify.Lease, now time.T
 		d.recs = map[string]*record{}
 	}
 	k := recKey(l.EventID, l.Key)
+	if d.onClaim != nil {
+		go d.onClaim(l)
+	}
 	r := d.recs[k]
 	switch {
 	case r == nil || r.status == "failed":
@@ -181,6 +186,13 @@ func (d *deliveries) hold(eventID, key string, until time.Time) {
 		d.recs = map[string]*record{}
 	}
 	d.recs[recKey(eventID, key)] = &record{status: "sending", attempt: "dead-attempt", until: until}
+}
+
+// finish records a held delivery made by its holder.
+func (d *deliveries) finish(eventID, key string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.recs[recKey(eventID, key)].status = "done"
 }
 
 // get returns a copy of one delivery's record.
@@ -345,6 +357,9 @@ func newFixtureWith(t *testing.T, change func(*notify.Config), tg ...webhook.Tar
 		Claims: claimStore{"RC-2026-000001": {ID: "RC-2026-000001", DealerID: "DLR-1"}, "RC-2026-000002": {ID: "RC-2026-000002"}},
 		Keys:   k, SupervisorsEmail: "supervisors@claimsdesk.example", PublicBaseURL: "https://claims.example.com",
 		Location: loc, Now: f.clock.Now,
+		// A held delivery fails its message at once (tests that watch it
+		// set their own).
+		BusyWait: time.Nanosecond,
 	}
 	change(&cfg)
 	f.n = notify.New(cfg)

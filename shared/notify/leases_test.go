@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,5 +188,23 @@ func TestNewWebhookTargetGetsTheNextEvent(t *testing.T) {
 	}
 	if len(f.poster.posted) != 1 || !strings.HasPrefix(f.poster.posted[0].ID, second.ID) {
 		t.Errorf("posted %+v, want the second event to the new target", f.poster.posted)
+	}
+}
+
+// TestCopyWatchesTheHolderThatFinishes: a copy of an event that finds a
+// delivery held by a live attempt watches it for a moment; when the holder
+// records it, the copy succeeds without making it again.
+func TestCopyWatchesTheHolderThatFinishes(t *testing.T) {
+	f := newFixtureWith(t, func(c *notify.Config) { c.BusyWait = 30 * time.Second })
+	e := event(t, outbox.StageChanged, stage("closed", "copy@example.com"))
+	f.deliveries.hold(e.ID, notify.KeyClaimantMail, f.clock.Now().Add(time.Minute))
+	// The holder ends once the copy has found it busy.
+	var once sync.Once
+	f.deliveries.onClaim = func(notify.Lease) { once.Do(func() { f.deliveries.finish(e.ID, notify.KeyClaimantMail) }) }
+	if err := f.n.Deliver(context.Background(), body(t, e)); err != nil {
+		t.Fatalf("Deliver = %v, want the holder's delivery found done", err)
+	}
+	if got := f.mail.to("copy@example.com"); len(got) != 0 {
+		t.Errorf("the copy sent %d mails, want none (the holder made it)", len(got))
 	}
 }

@@ -227,6 +227,11 @@ type Config struct {
 	// it (default 2 s): a delivery must end that long before the lease and
 	// the invocation's deadline.
 	Reserve time.Duration
+	// BusyWait is how long a delivery another attempt holds is watched
+	// before the message gives up and waits for the holder's lease (default
+	// 3 s): the same event received twice at once (a relay's copy) is
+	// usually made by the other copy within milliseconds.
+	BusyWait time.Duration
 	// NewAttempt returns a fresh attempt ID (default: 16 random hex digits).
 	NewAttempt func() string
 	Now        func() time.Time
@@ -272,6 +277,9 @@ func New(cfg Config) *Notifier {
 	}
 	if cfg.NewAttempt == nil {
 		cfg.NewAttempt = newAttemptID
+	}
+	if cfg.BusyWait == 0 {
+		cfg.BusyWait = 3 * time.Second
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
@@ -462,12 +470,11 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event
 	if !deadline.After(started) {
 		return fmt.Errorf("%s: %w", d.Key, ErrNoTime)
 	}
-	now := n.cfg.Now().UTC()
-	lease := Lease{EventID: e.ID, Key: d.Key, Attempt: n.cfg.NewAttempt(), Until: now.Add(n.cfg.Lease)}
-	c, err := n.cfg.Deliveries.ClaimDelivery(ctx, lease, now)
+	lease, c, err := n.claim(ctx, e, d, deadline)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Key, err)
 	}
+	now := n.cfg.Now().UTC()
 	switch {
 	case c.Done:
 		log.InfoContext(ctx, "delivery made by another attempt")
@@ -514,6 +521,33 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event
 	}
 	log.InfoContext(ctx, "delivered", attrs...)
 	return nil
+}
+
+// claim takes a delivery; one another attempt holds is watched for up to
+// BusyWait (within the delivery's deadline), as its holder usually ends in
+// a moment.
+func (n *Notifier) claim(ctx context.Context, e outbox.Event, d Delivery, deadline time.Time) (Lease, Claim, error) {
+	attempt := n.cfg.NewAttempt()
+	watchUntil := time.Now().Add(n.cfg.BusyWait)
+	pause := 50 * time.Millisecond
+	for {
+		now := n.cfg.Now().UTC()
+		lease := Lease{EventID: e.ID, Key: d.Key, Attempt: attempt, Until: now.Add(n.cfg.Lease)}
+		c, err := n.cfg.Deliveries.ClaimDelivery(ctx, lease, now)
+		if err != nil || c.Taken || c.Done {
+			return lease, c, err
+		}
+		next := time.Now().Add(pause)
+		if next.After(watchUntil) || next.After(deadline) {
+			return lease, c, nil
+		}
+		select {
+		case <-ctx.Done():
+			return lease, c, nil
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // failed gives up a failed delivery's lease and returns its error. A mail
