@@ -675,9 +675,18 @@ func TestNewWebhookTargetGetsTheNextEvent(t *testing.T) {
 		t.Fatalf("intake = %d %s", r.Status, r.Body)
 	}
 	st.Eventually(t, deliveryWait, "the new claim at the new target", func() bool {
-		calls := hook.got(created.Claim.ID)
-		return len(calls) == 1 && calls[0].status == http.StatusOK && calls[0].signed
+		for _, c := range hook.got(created.Claim.ID) {
+			if c.status == http.StatusOK && c.signed {
+				return true
+			}
+		}
+		return false
 	})
+	for _, c := range hook.got(created.Claim.ID) {
+		if c.event != "claim.received" || !strings.HasSuffix(c.delivery, ".dlr-fresh") {
+			t.Errorf("call %+v, want the claim.received delivery to dlr-fresh", c)
+		}
+	}
 	if calls := hook.got(warm.Claim.ID); len(calls) != 0 {
 		t.Errorf("the target got the claim filed before it was registered: %+v", calls)
 	}
