@@ -30,7 +30,7 @@ func main() {
 	}
 	// Only the notifier sends mail: the SES client is built here, so that
 	// the other functions do not load it.
-	ses := sesv2.NewFromConfig(a.AWS, func(o *sesv2.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SESv2") })
+	ses := sesv2.NewFromConfig(a.AWS, func(o *sesv2.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SESv2") }, sesmail.Options)
 	notifier, backoff, err := a.Notifier(sesmail.New(ses, from))
 	if err != nil {
 		slog.Error("function init failed", "error", err.Error())

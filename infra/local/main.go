@@ -115,8 +115,14 @@ func run(args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Watch = *watch
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-signals
+		cancel()
+	}()
 	started := time.Now()
 	s, err := stack.Start(ctx, cfg)
 	if err != nil {
@@ -130,8 +136,22 @@ func run(args []string) error {
 	}
 	fmt.Println("ready")
 	<-ctx.Done()
-	fmt.Fprintln(os.Stderr, "stopping...")
-	return s.Close()
+	// A graceful stop: the event sources first, then no new invocation,
+	// and those in flight finish (each within its function's timeout). A
+	// second Ctrl-C stops at once.
+	limit := s.StopTimeout()
+	fmt.Fprintf(os.Stderr, "stopping: event sources stopped, waiting for invocations in flight (at most %s; Ctrl-C again to stop now)...\n", limit)
+	stopCtx, stopNow := context.WithTimeout(context.Background(), limit)
+	defer stopNow()
+	go func() {
+		select {
+		case <-signals:
+			fmt.Fprintln(os.Stderr, "stopping now")
+			stopNow()
+		case <-stopCtx.Done():
+		}
+	}()
+	return s.Shutdown(stopCtx)
 }
 
 func printBanner(s *stack.Stack, took time.Duration) {

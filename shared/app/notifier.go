@@ -13,9 +13,11 @@ import (
 // webhooks, in-app notes) and the backoff of its queue's failed messages
 // from the environment, with mailer sending the mail: SUPERVISORS_EMAIL,
 // PUBLIC_BASE_URL, NOTIFY_RETRY_BASE_SECONDS (default 30),
-// WEBHOOK_TIMEOUT_SECONDS (default 10), WEBHOOK_CACHE_SECONDS (default 30),
+// WEBHOOK_TIMEOUT_SECONDS (default 10), ROSTER_CACHE_SECONDS (default 30),
 // WEBHOOK_INTERNAL_HOSTS (hosts inside the network webhooks may reach),
-// ROSTER_CACHE_SECONDS (default 30) and NOTIFICATIONS_QUEUE_URL.
+// NOTIFICATIONS_QUEUE_URL and FUNCTION_TIMEOUT_SECONDS, the function's
+// timeout as the template sets it (its deliveries' leases outlast it;
+// default 900, Lambda's longest).
 func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff, error) {
 	queue, err := env("NOTIFICATIONS_QUEUE_URL")
 	if err != nil {
@@ -29,7 +31,7 @@ func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff,
 	if err != nil {
 		return nil, nil, err
 	}
-	targetsTTL, err := seconds("WEBHOOK_CACHE_SECONDS", 30*time.Second)
+	timeout, err := seconds("FUNCTION_TIMEOUT_SECONDS", 15*time.Minute)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,8 +53,9 @@ func (a *App) Notifier(mailer notify.Mailer) (*notify.Notifier, *sqsbus.Backoff,
 		SupervisorsEmail: os.Getenv("SUPERVISORS_EMAIL"),
 		PublicBaseURL:    a.PublicBaseURL,
 		Location:         a.Location,
-		RosterTTL:        rosterTTL, TargetsTTL: targetsTTL,
-		Logger: a.Logger,
+		RosterTTL:        rosterTTL,
+		Lease:            notify.LeaseFor(max(timeout, time.Second)),
+		Logger:           a.Logger,
 	})
 	backoff := &sqsbus.Backoff{Client: a.SQS, QueueURL: queue, Base: retryBase, Max: 15 * time.Minute}
 	return n, backoff, nil

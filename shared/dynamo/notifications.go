@@ -2,10 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -43,9 +45,17 @@ func (s *Store) MarkReceived(ctx context.Context, e outbox.Event) error {
 
 func deliveryPK(eventID string) string { return "DELIVERY#" + eventID }
 
+// The states of a delivery item: held by an attempt (or left by a dead
+// one), given up after a failure that made nothing, made.
+const (
+	deliverySending = "sending"
+	deliveryFailed  = "failed"
+	deliveryDone    = "done"
+)
+
 // DoneDeliveries returns the keys of an event's deliveries already made, with
 // one (consistent) query of the event's delivery items (those being made,
-// status "sending", are not done).
+// status "sending", or given up, "failed", are not done).
 func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error) {
 	out := map[string]bool{}
 	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
@@ -62,7 +72,7 @@ func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]
 			return nil, fmt.Errorf("deliveries of event %s: %w", eventID, err)
 		}
 		for _, item := range page.Items {
-			if st, ok := item["status"].(*types.AttributeValueMemberS); ok && st.Value == deliverySending {
+			if st, ok := item["status"].(*types.AttributeValueMemberS); !ok || st.Value != deliveryDone {
 				continue
 			}
 			if v, ok := item["SK"].(*types.AttributeValueMemberS); ok {
@@ -73,60 +83,166 @@ func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]
 	return out, nil
 }
 
-// deliverySending is the status of a delivery an attempt holds.
-const deliverySending = "sending"
-
-// ClaimDelivery takes an event's delivery until the given time, unless it
-// was made or another attempt holds it (its lease not yet run out).
-func (s *Store) ClaimDelivery(ctx context.Context, eventID, deliveryKey string, now, until time.Time) (bool, error) {
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+// ClaimDelivery takes an event's delivery for the lease's attempt until the
+// lease's end: a new delivery, or one given up after a failure, with one
+// conditional write; one left "sending" by an attempt whose lease ran out
+// (it died, or gave it up not knowing its outcome) with a second, which
+// counts the repeat on the item (repeats, repeatedAt). A delivery made or
+// held by a live attempt is not taken (the second write's failure returns
+// the item, so no read is needed to say which).
+func (s *Store) ClaimDelivery(ctx context.Context, l notify.Lease, now time.Time) (notify.Claim, error) {
+	names := map[string]string{"#status": "status", "#ttl": "ttl"}
+	vals := map[string]types.AttributeValue{
+		":sending": str(deliverySending), ":attempt": str(l.Attempt), ":until": num(l.Until.UnixMilli()),
+		":ttl": num(now.Add(DeliveryTTL).Unix()), ":entity": str("delivery"), ":one": num(1), ":failed": str(deliveryFailed),
+	}
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"),
-			"status": str(deliverySending), "leaseUntil": num(until.UnixMilli()), "ttl": num(now.Add(DeliveryTTL).Unix()),
-		},
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR (#status = :sending AND leaseUntil < :now)"),
+		Key:       key(deliveryPK(l.EventID), l.Key),
+		UpdateExpression: aws.String("SET #status = :sending, attempt = :attempt, leaseUntil = :until, entity = :entity, " +
+			"#ttl = if_not_exists(#ttl, :ttl) ADD claims :one"),
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #status = :failed"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals,
+	})
+	if err == nil {
+		return notify.Claim{Taken: true}, nil
+	}
+	if !isConditionFailed(err, -1) {
+		return notify.Claim{}, fmt.Errorf("claim delivery %s of event %s: %w", l.Key, l.EventID, err)
+	}
+	second := map[string]types.AttributeValue{
+		":sending": str(deliverySending), ":attempt": str(l.Attempt), ":until": num(l.Until.UnixMilli()),
+		":now": num(now.UnixMilli()), ":at": str(now.UTC().Format(time.RFC3339Nano)), ":one": num(1),
+	}
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key:       key(deliveryPK(l.EventID), l.Key),
+		UpdateExpression: aws.String("SET attempt = :attempt, leaseUntil = :until, repeatedAt = :at " +
+			"ADD repeats :one, claims :one"),
+		ConditionExpression:                 aws.String("#status = :sending AND leaseUntil < :now"),
+		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeValues:           second,
+		ReturnValues:                        types.ReturnValueAllOld,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		prev, _ := out.Attributes["attempt"].(*types.AttributeValueMemberS)
+		c := notify.Claim{Taken: true, Repeat: true}
+		if prev != nil {
+			c.Previous = prev.Value
+		}
+		return c, nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return notify.Claim{}, fmt.Errorf("take over delivery %s of event %s: %w", l.Key, l.EventID, err)
+	}
+	var held struct {
+		Status     string `dynamodbav:"status"`
+		LeaseUntil int64  `dynamodbav:"leaseUntil"`
+	}
+	_ = attributevalue.UnmarshalMap(ccf.Item, &held)
+	if held.Status == deliveryDone {
+		return notify.Claim{Done: true}, nil
+	}
+	return notify.Claim{HeldUntil: time.UnixMilli(held.LeaseUntil).UTC()}, nil
+}
+
+// ReleaseDelivery gives up the attempt's lease on a delivery that failed:
+// NotMade marks it "failed" (the next attempt takes it as a first); Unknown
+// leaves it "sending" with its lease run out, so that the next attempt
+// takes it over as a counted repeat. notify.ErrLeaseLost when the lease is
+// not the attempt's.
+func (s *Store) ReleaseDelivery(ctx context.Context, l notify.Lease, outcome notify.Outcome) error {
+	update := "SET #status = :failed REMOVE leaseUntil"
+	vals := map[string]types.AttributeValue{":sending": str(deliverySending), ":attempt": str(l.Attempt), ":failed": str(deliveryFailed)}
+	if outcome == notify.Unknown {
+		update = "SET leaseUntil = :zero, unknownAt = :at"
+		vals = map[string]types.AttributeValue{":sending": str(deliverySending), ":attempt": str(l.Attempt), ":zero": num(0),
+			":at": str(time.Now().UTC().Format(time.RFC3339Nano))}
+	}
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(deliveryPK(l.EventID), l.Key),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("#status = :sending AND attempt = :attempt"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(deliverySending), ":now": num(now.UnixMilli())},
+		ExpressionAttributeValues: vals,
 	})
 	switch {
 	case isConditionFailed(err, -1):
-		return false, nil
+		return fmt.Errorf("release delivery %s of event %s: %w", l.Key, l.EventID, notify.ErrLeaseLost)
 	case err != nil:
-		return false, fmt.Errorf("claim delivery %s of event %s: %w", deliveryKey, eventID, err)
-	}
-	return true, nil
-}
-
-// ReleaseDelivery drops an attempt's claim on a delivery that failed (a
-// made delivery is left alone).
-func (s *Store) ReleaseDelivery(ctx context.Context, eventID, deliveryKey string) error {
-	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(deliveryPK(eventID), deliveryKey),
-		ConditionExpression:       aws.String("#status = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(deliverySending)},
-	})
-	if err != nil && !isConditionFailed(err, -1) {
-		return fmt.Errorf("release delivery %s of event %s: %w", deliveryKey, eventID, err)
+		return fmt.Errorf("release delivery %s of event %s: %w", l.Key, l.EventID, err)
 	}
 	return nil
 }
 
-// MarkDeliveryDone records that one delivery of an event was made.
-func (s *Store) MarkDeliveryDone(ctx context.Context, eventID, deliveryKey string, at time.Time) error {
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"PK": str(deliveryPK(eventID)), "SK": str(deliveryKey), "entity": str("delivery"), "status": str("done"),
-			"at": str(at.UTC().Format(time.RFC3339Nano)), "ttl": num(at.Add(DeliveryTTL).Unix()),
+// MarkDeliveryDone records that the attempt made one delivery of an event;
+// notify.ErrLeaseLost when the lease is not the attempt's.
+func (s *Store) MarkDeliveryDone(ctx context.Context, l notify.Lease, at time.Time) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(deliveryPK(l.EventID), l.Key),
+		UpdateExpression:         aws.String("SET #status = :done, #at = :at, #ttl = :ttl REMOVE leaseUntil"),
+		ConditionExpression:      aws.String("#status = :sending AND attempt = :attempt"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#at": "at", "#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sending": str(deliverySending), ":attempt": str(l.Attempt), ":done": str(deliveryDone),
+			":at": str(at.UTC().Format(time.RFC3339Nano)), ":ttl": num(at.Add(DeliveryTTL).Unix()),
 		},
 	})
-	if err != nil {
-		return fmt.Errorf("mark delivery %s of event %s done: %w", deliveryKey, eventID, err)
+	switch {
+	case isConditionFailed(err, -1):
+		return fmt.Errorf("mark delivery %s of event %s done: %w", l.Key, l.EventID, notify.ErrLeaseLost)
+	case err != nil:
+		return fmt.Errorf("mark delivery %s of event %s done: %w", l.Key, l.EventID, err)
 	}
 	return nil
+}
+
+// DeliveryRecord is what the table keeps of one delivery of an event.
+type DeliveryRecord struct {
+	EventID string `dynamodbav:"-"`
+	Key     string `dynamodbav:"SK"`
+	// Status is "sending" (held, or left by a dead attempt), "failed"
+	// (given up, nothing made) or "done".
+	Status  string `dynamodbav:"status"`
+	Attempt string `dynamodbav:"attempt"`
+	// Claims counts the attempts that took the delivery; Repeats those
+	// that took it over not knowing whether it had been made (a mail may
+	// then have gone out twice).
+	Claims  int `dynamodbav:"claims"`
+	Repeats int `dynamodbav:"repeats"`
+}
+
+// DeliveryRecords returns the records of an event's deliveries, by key, with
+// one consistent query: what fault tests and the fault benchmark read to
+// tell a counted repeat from a duplicate.
+func (s *Store) DeliveryRecords(ctx context.Context, eventID string) (map[string]DeliveryRecord, error) {
+	out := map[string]DeliveryRecord{}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deliveryPK(eventID))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("delivery records of event %s: %w", eventID, err)
+		}
+		for _, item := range page.Items {
+			var r DeliveryRecord
+			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+				return nil, fmt.Errorf("delivery record of event %s: %w", eventID, err)
+			}
+			r.EventID = eventID
+			out[r.Key] = r
+		}
+	}
+	return out, nil
 }
 
 // noteItem is an in-app note: INBOX#<recipient> / NOTE#<at>#<id>; unread
@@ -283,13 +399,17 @@ const webhookPK = "WEBHOOK"
 
 func targetSK(id string) string { return "TARGET#" + id }
 
-// WebhookTargets returns every webhook target, by ID, with one query.
+// WebhookTargets returns every webhook target, by ID, with one consistent
+// query.
 func (s *Store) WebhookTargets(ctx context.Context) ([]webhook.Target, error) {
 	out := []webhook.Target{}
 	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(webhookPK), ":sk": str("TARGET#")},
+		// The notifier reads the targets for every event: a target put a
+		// moment ago must be seen.
+		ConsistentRead: aws.Bool(true),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

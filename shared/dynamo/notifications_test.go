@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
@@ -20,13 +22,22 @@ func TestDeliveries(t *testing.T) {
 	if err != nil || len(done) != 0 {
 		t.Fatalf("DoneDeliveries of a new event = %v, %v; want none", done, err)
 	}
-	for _, k := range []string{"mail:claimant", "webhook:crm", "mail:claimant"} {
-		if err := db.store.MarkDeliveryDone(ctx, "ev-1", k, base); err != nil {
-			t.Fatalf("MarkDeliveryDone %s: %v", k, err)
+	deliver := func(event, key string) {
+		t.Helper()
+		l := notify.Lease{EventID: event, Key: key, Attempt: "a-" + key, Until: base.Add(time.Minute)}
+		if c, err := db.store.ClaimDelivery(ctx, l, base); err != nil || !c.Taken {
+			t.Fatalf("ClaimDelivery %s/%s = %+v, %v", event, key, c, err)
+		}
+		if err := db.store.MarkDeliveryDone(ctx, l, base); err != nil {
+			t.Fatalf("MarkDeliveryDone %s/%s: %v", event, key, err)
 		}
 	}
-	if err := db.store.MarkDeliveryDone(ctx, "ev-2", "note:user:m-1", base); err != nil {
-		t.Fatal(err)
+	deliver("ev-1", "mail:claimant")
+	deliver("ev-1", "webhook:crm")
+	deliver("ev-2", "note:user:m-1")
+	// One being made is not done.
+	if c, err := db.store.ClaimDelivery(ctx, notify.Lease{EventID: "ev-1", Key: "note:user:m-1", Attempt: "x", Until: base.Add(time.Minute)}, base); err != nil || !c.Taken {
+		t.Fatalf("ClaimDelivery = %+v, %v", c, err)
 	}
 	done, err = db.store.DoneDeliveries(ctx, "ev-1")
 	if err != nil {
@@ -41,6 +52,75 @@ func TestDeliveries(t *testing.T) {
 	}
 	if err := unmarshalItem(it, &rec); err != nil || rec.TTL != base.Add(dynamoDeliveryTTL).Unix() {
 		t.Errorf("delivery item ttl = %d (%v), want %d", rec.TTL, err, base.Add(dynamoDeliveryTTL).Unix())
+	}
+}
+
+// TestDeliveryLeases: a delivery is taken by one attempt at a time; only
+// the holder records it or gives it up; a lease that ran out while its
+// delivery was being made is taken over as a counted repeat; a delivery
+// given up as not made is taken again as a first.
+func TestDeliveryLeases(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	const ev, k = "ev-lease", "mail:claimant"
+	lease := func(attempt string, until time.Time) notify.Lease {
+		return notify.Lease{EventID: ev, Key: k, Attempt: attempt, Until: until}
+	}
+	a1 := lease("a1", base.Add(time.Minute))
+	if c, err := db.store.ClaimDelivery(ctx, a1, base); err != nil || c != (notify.Claim{Taken: true}) {
+		t.Fatalf("first claim = %+v, %v", c, err)
+	}
+	// Another attempt while the lease runs: held, and until when.
+	a2 := lease("a2", base.Add(3*time.Minute))
+	if c, err := db.store.ClaimDelivery(ctx, a2, base.Add(30*time.Second)); err != nil || c.Taken || !c.HeldUntil.Equal(a1.Until) {
+		t.Fatalf("claim during a1's lease = %+v, %v; want held until %v", c, err, a1.Until)
+	}
+	// a1 died: after its lease a2 takes over, not knowing whether a1 sent.
+	c, err := db.store.ClaimDelivery(ctx, a2, base.Add(2*time.Minute))
+	if err != nil || c != (notify.Claim{Taken: true, Repeat: true, Previous: "a1"}) {
+		t.Fatalf("claim after a1's lease = %+v, %v; want a repeat taken over from a1", c, err)
+	}
+	// a1 (had it overrun) may neither record nor give up a2's lease.
+	if err := db.store.MarkDeliveryDone(ctx, a1, base); !errors.Is(err, notify.ErrLeaseLost) {
+		t.Errorf("a1 records a2's delivery: %v, want ErrLeaseLost", err)
+	}
+	if err := db.store.ReleaseDelivery(ctx, a1, notify.NotMade); !errors.Is(err, notify.ErrLeaseLost) {
+		t.Errorf("a1 gives up a2's lease: %v, want ErrLeaseLost", err)
+	}
+	// a2's send times out: the outcome is unknown, the next attempt repeats
+	// at once (no lease to wait for) and the repeat is counted.
+	if err := db.store.ReleaseDelivery(ctx, a2, notify.Unknown); err != nil {
+		t.Fatal(err)
+	}
+	a3 := lease("a3", base.Add(5*time.Minute))
+	if c, err := db.store.ClaimDelivery(ctx, a3, base.Add(2*time.Minute+time.Second)); err != nil || !c.Repeat || c.Previous != "a2" {
+		t.Fatalf("claim after an unknown outcome = %+v, %v; want a repeat", c, err)
+	}
+	// a3's send is refused: given up as not made, the next is a first.
+	if err := db.store.ReleaseDelivery(ctx, a3, notify.NotMade); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := db.store.DoneDeliveries(ctx, ev); done[k] {
+		t.Errorf("a failed delivery counts as done")
+	}
+	a4 := lease("a4", base.Add(7*time.Minute))
+	if c, err := db.store.ClaimDelivery(ctx, a4, base.Add(3*time.Minute)); err != nil || c != (notify.Claim{Taken: true}) {
+		t.Fatalf("claim after a refusal = %+v, %v; want a first", c, err)
+	}
+	if err := db.store.MarkDeliveryDone(ctx, a4, base.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Made: nobody takes it again, not even after every lease.
+	if c, err := db.store.ClaimDelivery(ctx, lease("a5", base.Add(time.Hour)), base.Add(30*time.Minute)); err != nil || c != (notify.Claim{Done: true}) {
+		t.Errorf("claim of a made delivery = %+v, %v; want done", c, err)
+	}
+	recs, err := db.store.DeliveryRecords(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]dynamo.DeliveryRecord{k: {EventID: ev, Key: k, Status: "done", Attempt: "a4", Claims: 4, Repeats: 2}}
+	if diff := cmp.Diff(want, recs); diff != "" {
+		t.Errorf("records mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -35,7 +35,10 @@
 //	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
 //	QR#<id>             #QR                 issued QR code (revoked, revokedAt, reason once withdrawn);
 //	                                        QRBATCH#<batch> / QR#<position> lists a batch (same record)
-//	DELIVERY#<event id> <delivery key>      one delivery of an event made (mail:claimant, webhook:<id>, ...; TTL 30 days)
+//	DELIVERY#<event id> <delivery key>      one delivery of an event (mail:claimant, webhook:<id>, ...; TTL 30 days):
+//	                                        status sending (held by attempt until leaseUntil) / failed / done;
+//	                                        claims and repeats count the attempts that took it and those
+//	                                        that took it over with its outcome unknown
 //	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
 //	                                        GSI1 = UNREAD#<recipient> while unread
 //	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)

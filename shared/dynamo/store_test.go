@@ -47,10 +47,20 @@ func TestMissingTableIsInternal(t *testing.T) {
 			_, err := s.ListClaims(ctx, registry.ListSpec{Dim: registry.DimDealer, Value: "D-100", Limit: 5})
 			return err
 		},
-		"ApplyChange":      func() error { return s.ApplyChange(ctx, assignChange(t, d, "mgr-1", base)) },
-		"MarkReceived":     func() error { return s.MarkReceived(ctx, outbox.Event{ID: "e", ClaimID: nc.Claim.ID}) },
-		"DoneDeliveries":   func() error { _, err := s.DoneDeliveries(ctx, "e"); return err },
-		"MarkDeliveryDone": func() error { return s.MarkDeliveryDone(ctx, "e", "mail:claimant", base) },
+		"ApplyChange":    func() error { return s.ApplyChange(ctx, assignChange(t, d, "mgr-1", base)) },
+		"MarkReceived":   func() error { return s.MarkReceived(ctx, outbox.Event{ID: "e", ClaimID: nc.Claim.ID}) },
+		"DoneDeliveries": func() error { _, err := s.DoneDeliveries(ctx, "e"); return err },
+		"MarkDeliveryDone": func() error {
+			return s.MarkDeliveryDone(ctx, notify.Lease{EventID: "e", Key: "mail:claimant", Attempt: "a"}, base)
+		},
+		"ClaimDelivery": func() error {
+			_, err := s.ClaimDelivery(ctx, notify.Lease{EventID: "e", Key: "mail:claimant", Attempt: "a"}, base)
+			return err
+		},
+		"ReleaseDelivery": func() error {
+			return s.ReleaseDelivery(ctx, notify.Lease{EventID: "e", Key: "mail:claimant", Attempt: "a"}, notify.NotMade)
+		},
+		"DeliveryRecords": func() error { _, err := s.DeliveryRecords(ctx, "e"); return err },
 		"PutNote": func() error {
 			return s.PutNote(ctx, notify.Note{ID: notify.NoteID(base, "e", "user:u"), Recipient: "user:u", At: base})
 		},

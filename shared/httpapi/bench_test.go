@@ -299,3 +299,46 @@ func FuzzDecodeClaimRequest(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkConfirmationLatency measures how long after filing the
+// claimant's confirmation is in the outbox, on a stack of its own (no other
+// test's mail ahead in the queue), the notifier warm. The target is 2 s.
+func BenchmarkConfirmationLatency(b *testing.B) {
+	s := st.Start(b, st.WithTestSettings())
+	shared := local
+	local = s
+	b.Cleanup(func() { local = shared })
+	erp := newUser(b, "integrations", "erp-latency", "")
+	file := func(email string) string {
+		r, created := createClaim(b, erp, claimBody(func(m map[string]any) {
+			m["claimant"] = map[string]any{"name": "Клиент", "email": email}
+		}))
+		if r.Status != 201 {
+			b.Fatalf("intake = %d %s", r.Status, r.Body)
+		}
+		return created.Claim.ID
+	}
+	arrived := func(email, id string) {
+		st.Eventually(b, deliveryWait, "the confirmation of "+id, func() bool { return len(mailsAbout(s.OutboxDir, email, id)) == 1 })
+	}
+	// The first claim starts the notifier's process (a cold start).
+	arrived("latency-warm@example.com", file("latency-warm@example.com"))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		email := fmt.Sprintf("latency-%d@example.com", i)
+		t0 := time.Now()
+		id := file(email)
+		arrived(email, id)
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	p50, p95, worst := pct(lat, 0.5), pct(lat, 0.95), pct(lat, 1)
+	b.ReportMetric(float64(p95.Milliseconds()), "p95-ms")
+	verdict := "met"
+	if p95 > 2*time.Second {
+		verdict = "MISSED"
+	}
+	fmt.Printf("\nConfirmation latency (filing to the mail in the outbox, warm notifier, %d claims)\n", b.N)
+	fmt.Printf("  p50 %s  p95 %s  max %s  (target p95 <= 2s: %s)\n\n", p50.Round(time.Millisecond), p95.Round(time.Millisecond), worst.Round(time.Millisecond), verdict)
+}

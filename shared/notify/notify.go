@@ -12,6 +12,22 @@
 // it succeeds; when one fails, the message fails and its retry makes only
 // what is still missing.
 //
+// Each delivery is made under a lease held by one attempt (a random attempt
+// ID): only the holder may record it done or give it up, and the lease
+// outlasts the function's timeout, so no other attempt takes a delivery
+// while its holder can still be alive. Each delivery runs under a deadline
+// shorter than the lease and than the invocation's, leaving time to record
+// it. A holder that died (a crash, a kill) leaves its delivery "sending":
+// after the lease the next attempt takes it over and, not knowing whether
+// it was made, makes it again and counts the repeat on the delivery's
+// record. Webhooks carry the same delivery ID and notes the same note ID,
+// so their receivers see one: they are exactly-once by ID. A mail caught in
+// that window (accepted by SES, its record not yet written) is sent twice:
+// mail is at-least-once in that one case. Both copies carry the same
+// X-ClaimsDesk-Delivery header (and References), so mail clients and
+// providers can fold them; SES replaces any Message-ID the caller sets with
+// its own, so the Message-IDs differ.
+//
 // It defines the channel and state interfaces (Mailer, Deliveries, Roster,
 // Targets, Poster, Notes, Claims) that infrastructure packages implement; it
 // imports no AWS package.
@@ -19,6 +35,8 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +48,6 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
-	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/outbox"
@@ -45,7 +62,15 @@ type Mail struct {
 	Text    string            `json:"text,omitempty"`
 	HTML    string            `json:"html,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
+	// DeliveryID identifies the mail across its sends ("<event>/<key>" for
+	// an event's mail): a mail sent again after a crash carries the same
+	// one, in the HeaderDelivery header and in References.
+	DeliveryID string `json:"deliveryId,omitempty"`
 }
+
+// HeaderDelivery is the mail header (as the webhook header of the same name)
+// that carries a delivery's stable ID.
+const HeaderDelivery = webhook.HeaderDelivery
 
 // Command is a plain mail request on the queue (no event behind it).
 type Command struct {
@@ -54,12 +79,64 @@ type Command struct {
 	Mail *Mail  `json:"mail,omitempty"`
 }
 
-// Mailer sends mail and returns the provider's message ID.
+// Mailer sends mail and returns the provider's message ID. An error that
+// wraps ErrMailRefused means the provider answered that it did not take the
+// mail; any other error leaves the outcome unknown (the provider may have
+// taken it: a timeout, a connection lost after the request was written).
 type Mailer interface {
 	Send(ctx context.Context, m Mail) (string, error)
 }
 
-// Deliveries remembers which deliveries of each event were made.
+// ErrMailRefused marks a Mailer error after which the mail is known not to
+// have been sent.
+var ErrMailRefused = errors.New("mail refused by the provider")
+
+// Lease is one attempt's hold on one delivery of an event.
+type Lease struct {
+	EventID, Key string
+	// Attempt identifies the holder: only it may record the delivery made
+	// or give it up.
+	Attempt string
+	// Until is when the lease runs out (the holder must be dead by then).
+	Until time.Time
+}
+
+// Claim is what ClaimDelivery found.
+type Claim struct {
+	// Taken: the lease is the caller's.
+	Taken bool
+	// Repeat: the delivery was being made by an attempt whose lease ran out
+	// (it died, or gave it up not knowing whether it was made): the caller
+	// makes it again, and the repeat is counted on the delivery's record.
+	Repeat bool
+	// Previous is the attempt taken over (with Repeat).
+	Previous string
+	// Done: not taken because the delivery is made.
+	Done bool
+	// HeldUntil: not taken because another attempt holds it until then.
+	HeldUntil time.Time
+}
+
+// Outcome is what a given-up delivery left behind.
+type Outcome int
+
+// The outcomes of a delivery an attempt gives up.
+const (
+	// NotMade: the delivery certainly did not happen; the next attempt
+	// makes it as a first.
+	NotMade Outcome = iota
+	// Unknown: it may have happened (a mail whose send timed out); the next
+	// attempt takes it as a repeat.
+	Unknown
+)
+
+// ErrLeaseLost is returned by MarkDeliveryDone and ReleaseDelivery when the
+// lease is no longer the attempt's (it ran out and another attempt took the
+// delivery over, or it was recorded).
+var ErrLeaseLost = errors.New("the delivery's lease is not held by this attempt")
+
+// Deliveries remembers which deliveries of each event were made, and who is
+// making which.
 type Deliveries interface {
 	// MarkReceived takes the event off the outbox's pending list: it has
 	// reached the notifier, so the relay must not publish it again. An
@@ -68,15 +145,20 @@ type Deliveries interface {
 	// DoneDeliveries returns the keys of the event's deliveries already
 	// made.
 	DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error)
-	// ClaimDelivery takes a delivery for until: false when it is made or
-	// another attempt holds it (the same event received twice at once, as
-	// after a relay). A claim whose holder died expires at until.
-	ClaimDelivery(ctx context.Context, eventID, key string, now, until time.Time) (bool, error)
-	// ReleaseDelivery gives up a claim whose delivery failed, so that the
-	// retry need not wait for it to expire.
-	ReleaseDelivery(ctx context.Context, eventID, key string) error
-	// MarkDeliveryDone records one delivery of the event as made.
-	MarkDeliveryDone(ctx context.Context, eventID, key string, at time.Time) error
+	// ClaimDelivery takes the delivery for l.Attempt until l.Until, unless
+	// it is made or another attempt's lease on it has not run out at now
+	// (the same event received twice at once, as after a relay). A lease
+	// that ran out while its delivery was being made is taken over as a
+	// Repeat.
+	ClaimDelivery(ctx context.Context, l Lease, now time.Time) (Claim, error)
+	// ReleaseDelivery gives up the attempt's lease on a delivery that
+	// failed, so that the retry need not wait for it to run out; outcome
+	// says whether it may have been made. ErrLeaseLost when the lease is
+	// not the attempt's.
+	ReleaseDelivery(ctx context.Context, l Lease, outcome Outcome) error
+	// MarkDeliveryDone records the attempt's delivery as made at at;
+	// ErrLeaseLost when the lease is not the attempt's.
+	MarkDeliveryDone(ctx context.Context, l Lease, at time.Time) error
 }
 
 // Roster finds a claims manager.
@@ -130,22 +212,43 @@ type Config struct {
 	StaffLanguage string
 	// Location is the company's time zone, for due times in mail.
 	Location *time.Location
-	// RosterTTL and TargetsTTL are how long managers and webhook targets
-	// are kept before being read again (0: read every time).
-	RosterTTL, TargetsTTL time.Duration
+	// RosterTTL is how long managers are kept before being read again (0:
+	// read every time). Webhook targets are read for every event, so a
+	// target registered or changed takes effect for the next one.
+	RosterTTL time.Duration
 	// Parallel bounds the deliveries of one event made at once (default 4).
 	Parallel int
-	// Lease is how long an attempt holds a delivery it is making (default
-	// 15 s: longer than a webhook call may take).
-	Lease  time.Duration
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Lease is how long an attempt holds a delivery it is making: at least
+	// the function's timeout, so that no other attempt takes a delivery
+	// whose holder may still be alive (default 15 minutes, Lambda's
+	// longest timeout, plus LeaseMargin).
+	Lease time.Duration
+	// Reserve is the time kept, after a delivery's own deadline, to record
+	// it (default 2 s): a delivery must end that long before the lease and
+	// the invocation's deadline.
+	Reserve time.Duration
+	// BusyWait is how long a delivery another attempt holds is watched
+	// before the message gives up and waits for the holder's lease (default
+	// 3 s): the same event received twice at once (a relay's copy) is
+	// usually made by the other copy within milliseconds.
+	BusyWait time.Duration
+	// NewAttempt returns a fresh attempt ID (default: 16 random hex digits).
+	NewAttempt func() string
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
+
+// LeaseMargin is what a lease adds to the function's timeout: clock skew
+// between the processes that compare lease times.
+const LeaseMargin = 5 * time.Second
+
+// LeaseFor returns the lease of a function with the given timeout: the
+// timeout plus LeaseMargin.
+func LeaseFor(timeout time.Duration) time.Duration { return timeout + LeaseMargin }
 
 // Notifier delivers messages.
 type Notifier struct {
 	cfg      Config
-	targets  *cache.Value[[]webhook.Target]
 	mu       sync.Mutex
 	managers map[string]cachedManager
 }
@@ -167,7 +270,16 @@ func New(cfg Config) *Notifier {
 		cfg.Location = time.UTC
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 15 * time.Second
+		cfg.Lease = LeaseFor(15 * time.Minute)
+	}
+	if cfg.Reserve <= 0 {
+		cfg.Reserve = 2 * time.Second
+	}
+	if cfg.NewAttempt == nil {
+		cfg.NewAttempt = newAttemptID
+	}
+	if cfg.BusyWait == 0 {
+		cfg.BusyWait = 3 * time.Second
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
@@ -175,11 +287,13 @@ func New(cfg Config) *Notifier {
 	if cfg.StaffLanguage == "" {
 		cfg.StaffLanguage = "ru"
 	}
-	n := &Notifier{cfg: cfg, managers: map[string]cachedManager{}}
-	if cfg.Targets != nil && cfg.Poster != nil {
-		n.targets = &cache.Value[[]webhook.Target]{Load: cfg.Targets.WebhookTargets, TTL: cfg.TargetsTTL, Now: cfg.Now}
-	}
-	return n
+	return &Notifier{cfg: cfg, managers: map[string]cachedManager{}}
+}
+
+func newAttemptID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // Deliver handles one queue message body. It returns an Invalid error for a
@@ -210,6 +324,11 @@ func (n *Notifier) Deliver(ctx context.Context, body []byte) error {
 	}
 	if err := ValidateMail(c.Mail); err != nil {
 		return err
+	}
+	// A command is sent at least once: a retry after an unknown outcome
+	// sends it again, with the same delivery ID.
+	if c.Mail.DeliveryID == "" && c.ID != "" {
+		c.Mail.DeliveryID = "command/" + c.ID
 	}
 	id, err := n.cfg.Mailer.Send(ctx, *c.Mail)
 	if err != nil {
@@ -313,52 +432,135 @@ func (n *Notifier) performAll(ctx context.Context, log *slog.Logger, e outbox.Ev
 }
 
 // ErrBusy is a delivery another attempt is making (or just made): the
-// message is retried and then finds it done.
+// message is retried and then finds it done. The error that wraps it says,
+// through RetryAfter, when the other attempt's lease runs out.
 var ErrBusy = errors.New("another attempt is making this delivery")
 
-// perform takes one delivery, makes it and records it.
+// ErrNoTime is a delivery not started because the invocation has too little
+// time left to make and record it: the message is retried.
+var ErrNoTime = errors.New("too little time left in this invocation to make a delivery")
+
+// busyError is ErrBusy with the time the other attempt's lease has left.
+type busyError struct {
+	key        string
+	retryAfter time.Duration
+}
+
+func (e *busyError) Error() string {
+	return fmt.Sprintf("%s: %v (its lease runs out in %s)", e.key, ErrBusy, e.retryAfter.Round(time.Millisecond))
+}
+
+func (e *busyError) Unwrap() error { return ErrBusy }
+
+// RetryAfter is how long the message should wait before its retry: until
+// the holder's lease has run out (the queue's backoff honours it).
+func (e *busyError) RetryAfter() time.Duration { return e.retryAfter }
+
+// perform takes one delivery, makes it and records it at once: nothing
+// stands between the channel accepting it and the record.
 func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event, d Delivery) error {
 	log = log.With("delivery", d.Key)
-	now := n.cfg.Now().UTC()
-	ok, err := n.cfg.Deliveries.ClaimDelivery(ctx, e.ID, d.Key, now, now.Add(n.cfg.Lease))
+	// The delivery's own deadline (on the wall clock, as every context's):
+	// Reserve before the lease runs out and before the invocation's end.
+	started := time.Now()
+	deadline := started.Add(n.cfg.Lease - n.cfg.Reserve)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-n.cfg.Reserve).Before(deadline) {
+		deadline = dl.Add(-n.cfg.Reserve)
+	}
+	if !deadline.After(started) {
+		return fmt.Errorf("%s: %w", d.Key, ErrNoTime)
+	}
+	lease, c, err := n.claim(ctx, e, d, deadline)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Key, err)
 	}
-	if !ok {
-		log.InfoContext(ctx, "delivery held by another attempt")
-		return fmt.Errorf("%s: %w", d.Key, ErrBusy)
+	now := n.cfg.Now().UTC()
+	switch {
+	case c.Done:
+		log.InfoContext(ctx, "delivery made by another attempt")
+		return nil
+	case !c.Taken:
+		log.InfoContext(ctx, "delivery held by another attempt", "heldUntil", c.HeldUntil.Format(time.RFC3339Nano))
+		return &busyError{key: d.Key, retryAfter: max(c.HeldUntil.Sub(now), 0) + time.Second}
+	case c.Repeat:
+		// Counted on the delivery's record by the claim itself.
+		log.WarnContext(ctx, "delivery outcome unknown: its previous attempt's lease ran out while making it; making it again",
+			"channel", d.Channel(), "previousAttempt", c.Previous, "deliveryId", e.ID+"/"+d.Key)
 	}
+	log = log.With("attempt", lease.Attempt)
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var messageID string
 	switch {
 	case d.Mail != nil:
-		id, err := n.cfg.Mailer.Send(ctx, *d.Mail)
-		if err != nil {
-			return n.failed(ctx, log, e, d, err)
-		}
-		log = log.With("messageId", id)
+		messageID, err = n.cfg.Mailer.Send(dctx, *d.Mail)
 	case d.Webhook != nil:
-		if err := n.cfg.Poster.Post(ctx, d.Webhook.Target, d.Webhook.Delivery); err != nil {
-			return n.failed(ctx, log, e, d, err)
-		}
+		err = n.cfg.Poster.Post(dctx, d.Webhook.Target, d.Webhook.Delivery)
 	case d.Note != nil:
-		if err := n.cfg.Notes.PutNote(ctx, *d.Note); err != nil {
-			return n.failed(ctx, log, e, d, err)
+		err = n.cfg.Notes.PutNote(dctx, *d.Note)
+	}
+	if err != nil {
+		return n.failed(ctx, log, lease, d, err)
+	}
+	if err := n.cfg.Deliveries.MarkDeliveryDone(ctx, lease, n.cfg.Now().UTC()); err != nil {
+		if errors.Is(err, ErrLeaseLost) {
+			// This attempt overran its lease and another took the delivery
+			// over as a repeat (counted there): it is made, maybe twice.
+			log.ErrorContext(ctx, "delivery made after its lease ran out; another attempt took it over", "channel", d.Channel())
+			return nil
 		}
+		// Made but not recorded: the lease stays, and after it the retry
+		// takes the delivery over as a repeat. Mail may then arrive twice;
+		// webhooks carry the same delivery ID and notes the same note ID,
+		// so their receivers see one.
+		return fmt.Errorf("%s: made but not recorded: %w", d.Key, err)
 	}
-	if err := n.cfg.Deliveries.MarkDeliveryDone(ctx, e.ID, d.Key, n.cfg.Now().UTC()); err != nil {
-		// Made but not recorded: a retry makes it again. Mail may then
-		// arrive twice; webhooks carry the same delivery ID and notes the
-		// same note ID, so their receivers see one.
-		return fmt.Errorf("%s: %w", d.Key, err)
+	attrs := []any{"channel", d.Channel(), "took", time.Since(started).Round(time.Millisecond).String()}
+	if messageID != "" {
+		attrs = append(attrs, "messageId", messageID)
 	}
-	log.InfoContext(ctx, "delivered", "channel", d.Channel())
+	log.InfoContext(ctx, "delivered", attrs...)
 	return nil
 }
 
-// failed releases a failed delivery's claim and returns its error.
-func (n *Notifier) failed(ctx context.Context, log *slog.Logger, e outbox.Event, d Delivery, err error) error {
-	log.WarnContext(ctx, "delivery failed", "error", err.Error())
-	if rerr := n.cfg.Deliveries.ReleaseDelivery(ctx, e.ID, d.Key); rerr != nil {
-		log.WarnContext(ctx, "releasing the failed delivery failed; it waits for its lease", "error", rerr.Error())
+// claim takes a delivery; one another attempt holds is watched for up to
+// BusyWait (within the delivery's deadline), as its holder usually ends in
+// a moment.
+func (n *Notifier) claim(ctx context.Context, e outbox.Event, d Delivery, deadline time.Time) (Lease, Claim, error) {
+	attempt := n.cfg.NewAttempt()
+	watchUntil := time.Now().Add(n.cfg.BusyWait)
+	pause := 50 * time.Millisecond
+	for {
+		now := n.cfg.Now().UTC()
+		lease := Lease{EventID: e.ID, Key: d.Key, Attempt: attempt, Until: now.Add(n.cfg.Lease)}
+		c, err := n.cfg.Deliveries.ClaimDelivery(ctx, lease, now)
+		if err != nil || c.Taken || c.Done {
+			return lease, c, err
+		}
+		next := time.Now().Add(pause)
+		if next.After(watchUntil) || next.After(deadline) {
+			return lease, c, nil
+		}
+		select {
+		case <-ctx.Done():
+			return lease, c, nil
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
+}
+
+// failed gives up a failed delivery's lease and returns its error. A mail
+// the provider did not refuse outright may have been sent: its lease is
+// given up as Unknown, so that the retry counts itself a repeat.
+func (n *Notifier) failed(ctx context.Context, log *slog.Logger, l Lease, d Delivery, err error) error {
+	outcome := NotMade
+	if d.Mail != nil && !errors.Is(err, ErrMailRefused) {
+		outcome = Unknown
+	}
+	log.WarnContext(ctx, "delivery failed", "error", err.Error(), "outcomeUnknown", outcome == Unknown)
+	if rerr := n.cfg.Deliveries.ReleaseDelivery(ctx, l, outcome); rerr != nil {
+		log.WarnContext(ctx, "giving up the failed delivery's lease failed; it waits for the lease to run out", "error", rerr.Error())
 	}
 	return fmt.Errorf("%s: %w", d.Key, err)
 }

@@ -82,7 +82,7 @@ func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error)
 	case outbox.SLAWarning:
 		var d outbox.SLAData
 		if err = decode(e, &d); err == nil {
-			data := n.slaData(d, e, n.cfg.StaffLanguage)
+			data := n.slaData(d, e)
 			if d.Assignee != "" {
 				err = n.toManager(ctx, e, d.Assignee, kindSLAWarning, data, &p)
 			} else {
@@ -92,7 +92,7 @@ func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error)
 	case outbox.Escalated:
 		var d outbox.SLAData
 		if err = decode(e, &d); err == nil {
-			data := n.slaData(d, e, n.cfg.StaffLanguage)
+			data := n.slaData(d, e)
 			if m, merr := n.manager(ctx, d.Assignee); merr == nil && m != nil {
 				data.Manager = m.Name
 			} else if d.Assignee != "" {
@@ -106,6 +106,11 @@ func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error)
 	}
 	if err := n.planWebhooks(ctx, e, &p); err != nil {
 		return nil, err
+	}
+	for _, d := range p.list {
+		if d.Mail != nil {
+			d.Mail.DeliveryID = e.ID + "/" + d.Key
+		}
 	}
 	return p.list, nil
 }
@@ -184,16 +189,12 @@ func (n *Notifier) planStageChanged(e outbox.Event, p *plan) error {
 	if !ok || d.Email == "" {
 		return nil
 	}
-	lang := language(d.Language)
 	data := mailData{
 		Name: d.ClaimantName, Number: number(d.Number, e), Link: n.trackingLink("", e.ClaimID),
-		Stage: named(stageNames, lang, d.To), Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
+		stage: d.To, resolution: d.Resolution, Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
 		Instructions: d.Instructions, Warranty: d.WarrantyCase,
 	}
-	if d.Resolution != "" {
-		data.Decision = named(resolutionNames, lang, d.Resolution)
-	}
-	return n.toClaimant(kind, lang, d.Email, data, p)
+	return n.toClaimant(kind, d.Language, d.Email, data, p)
 }
 
 func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) error {
@@ -210,7 +211,7 @@ func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) err
 		data := mailData{Number: num, Link: n.trackingLink("", e.ClaimID)}
 		return n.toClaimant(kindNewMessage, d.Language, d.Email, data, p)
 	case chat.RoleClaimant, chat.RoleDealer:
-		data := mailData{Number: num, Author: named(authorNames, n.cfg.StaffLanguage, d.AuthorRole), AuthorName: d.AuthorName}
+		data := mailData{Number: num, authorRole: d.AuthorRole, AuthorName: d.AuthorName}
 		if d.Assignee != "" {
 			return n.toManager(ctx, e, d.Assignee, kindMessageIn, data, p)
 		}
@@ -219,15 +220,8 @@ func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) err
 	return nil
 }
 
-func (n *Notifier) slaData(d outbox.SLAData, e outbox.Event, lang string) mailData {
-	data := mailData{
-		Number: number(d.Number, e), Clock: clockName(lang, d.Clock), Due: formatTime(lang, d.Due, n.cfg.Location),
-		Level: d.Level,
-	}
-	if d.Stage != "" {
-		data.Stage = named(stageNames, lang, d.Stage)
-	}
-	return data
+func (n *Notifier) slaData(d outbox.SLAData, e outbox.Event) mailData {
+	return mailData{Number: number(d.Number, e), sla: true, clock: d.Clock, due: d.Due, loc: n.cfg.Location, Level: d.Level, stage: d.Stage}
 }
 
 // toClaimant adds the claimant's mail.
@@ -296,12 +290,14 @@ func (n *Notifier) note(e outbox.Event, recipient, kind string, data mailData, p
 	return nil
 }
 
-// planWebhooks adds a delivery to each target that wants the event.
+// planWebhooks adds a delivery to each target that wants the event. The
+// targets are read for every event (one query), so a target registered or
+// changed a moment ago gets the next event.
 func (n *Notifier) planWebhooks(ctx context.Context, e outbox.Event, p *plan) error {
-	if n.targets == nil {
+	if n.cfg.Targets == nil || n.cfg.Poster == nil {
 		return nil
 	}
-	targets, err := n.targets.Get(ctx)
+	targets, err := n.cfg.Targets.WebhookTargets(ctx)
 	if err != nil {
 		return fmt.Errorf("webhook targets: %w", err)
 	}

@@ -58,6 +58,34 @@ type mailData struct {
 	// Previous is the manager a claim was taken from; Manager the one
 	// responsible.
 	Previous, Manager string
+
+	// What Stage, Decision, Clock, Due and Author name, set by localized
+	// in the language of each text rendered from the data (a note's Russian
+	// and English texts each name them in their own language).
+	stage, resolution, clock, authorRole string
+	// sla: Clock and Due come from clock and due, in loc.
+	sla bool
+	due time.Time
+	loc *time.Location
+}
+
+// localized returns d with the names of its stage, resolution, clock and
+// author, and its due time, in lang.
+func (d mailData) localized(lang string) mailData {
+	if d.stage != "" {
+		d.Stage = named(stageNames, lang, d.stage)
+	}
+	if d.resolution != "" {
+		d.Decision = named(resolutionNames, lang, d.resolution)
+	}
+	if d.sla {
+		d.Clock = clockName(lang, d.clock)
+		d.Due = formatTime(lang, d.due, d.loc)
+	}
+	if d.authorRole != "" {
+		d.Author = named(authorNames, lang, d.authorRole)
+	}
+	return d
 }
 
 // mailTemplate is one message in one language; subject and text are plain
@@ -560,7 +588,9 @@ func language(lang string) string {
 
 // renderMail renders a kind of mail in a language for to.
 func renderMail(kind, lang string, data mailData, to string) (Mail, error) {
-	t, ok := parsed().mails[kind][language(lang)]
+	lang = language(lang)
+	data = data.localized(lang)
+	t, ok := parsed().mails[kind][lang]
 	if !ok {
 		return Mail{}, fmt.Errorf("no %s mail template", kind)
 	}
@@ -583,13 +613,15 @@ func renderMail(kind, lang string, data mailData, to string) (Mail, error) {
 		Headers: map[string]string{"X-Claim-Number": data.Number}}, nil
 }
 
-// renderNote renders the Russian and English title and text of a note.
+// renderNote renders the Russian and English title and text of a note,
+// each naming what the data carries in its own language.
 func renderNote(kind string, data mailData) (title, text, titleEN, textEN string, err error) {
 	render := func(lang string) (string, string, error) {
 		t, ok := parsed().notes[kind][lang]
 		if !ok {
 			return "", "", fmt.Errorf("no %s note template", kind)
 		}
+		data := data.localized(lang)
 		title, err := execText(t.title, data)
 		if err != nil {
 			return "", "", err

@@ -10,7 +10,10 @@ package sqsbus
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -35,7 +38,10 @@ type VisibilityChanger interface {
 // fails hides the message for Base·2^(n-1), at most Max. A message that can
 // never succeed (an apperr.Invalid error: it is malformed) is hidden for Max
 // every time, so it reaches the dead-letter queue after the queue's
-// maxReceiveCount without being retried quickly.
+// maxReceiveCount without being retried quickly. An error that says when a
+// retry can succeed (it has a RetryAfter() time.Duration method, also
+// inside wrapped or joined errors: a delivery whose lease another attempt
+// holds) hides the message at least that long, at most Max.
 type Backoff struct {
 	Client   VisibilityChanger
 	QueueURL string
@@ -62,14 +68,36 @@ func (b *Backoff) Delay(receiveCount int, err error) time.Duration {
 	for i := 1; i < receiveCount && d < ceiling; i++ {
 		d *= 2
 	}
-	return min(d, ceiling)
+	return min(max(d, retryAfter(err)), ceiling)
 }
 
-// hide sets the message's visibility timeout to the delay.
+// retryAfter is the longest RetryAfter of err and the errors it wraps or
+// joins (0 when none says).
+func retryAfter(err error) time.Duration {
+	if err == nil {
+		return 0
+	}
+	var d time.Duration
+	if r, ok := err.(interface{ RetryAfter() time.Duration }); ok {
+		d = r.RetryAfter()
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		d = max(d, retryAfter(u.Unwrap()))
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			d = max(d, retryAfter(e))
+		}
+	}
+	return d
+}
+
+// hide sets the message's visibility timeout to the delay, in whole seconds
+// rounded up (a retry must not come before the delay).
 func (b *Backoff) hide(ctx context.Context, receiptHandle string, d time.Duration) error {
 	_, err := b.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(b.QueueURL), ReceiptHandle: aws.String(receiptHandle),
-		VisibilityTimeout: int32(d / time.Second),
+		VisibilityTimeout: int32((d + time.Second - 1) / time.Second),
 	})
 	return err
 }
@@ -86,7 +114,9 @@ type Consumer struct {
 	Logger   *slog.Logger
 }
 
-// HandleBatch handles an SQS event and reports the failed messages.
+// HandleBatch handles an SQS event and reports the failed messages. A panic
+// while handling one message fails that message only (logged with its
+// stack); the others of the batch go on.
 func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	logger := c.Logger
 	if logger == nil {
@@ -105,7 +135,7 @@ func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := c.Handle(ctx, []byte(rec.Body))
+			err := c.handle(ctx, logger, rec)
 			if err == nil {
 				return
 			}
@@ -131,4 +161,18 @@ func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.
 		}
 	}
 	return res, nil
+}
+
+// ErrPanic marks a message whose handling panicked.
+var ErrPanic = errors.New("message handler panicked")
+
+// handle runs Handle on one message, turning a panic into its error.
+func (c *Consumer) handle(ctx context.Context, logger *slog.Logger, rec events.SQSMessage) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrPanic, r)
+			logger.ErrorContext(ctx, "message handler panicked", "messageId", rec.MessageId, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	return c.Handle(ctx, []byte(rec.Body))
 }

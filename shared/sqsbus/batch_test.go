@@ -1,10 +1,13 @@
 package sqsbus_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,4 +119,92 @@ func TestConsumerReportsFailuresAndBacksOff(t *testing.T) {
 	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "g" {
 		t.Errorf("failures = %v, want g", res.BatchItemFailures)
 	}
+}
+
+// leaseHeld is an error that says when its retry can succeed.
+type leaseHeld time.Duration
+
+func (l leaseHeld) Error() string             { return "delivery held by another attempt" }
+func (l leaseHeld) RetryAfter() time.Duration { return time.Duration(l) }
+
+// TestBackoffWaitsForRetryAfter: a message that failed because its delivery
+// is held elsewhere waits until the holder's lease runs out, found even in
+// wrapped and joined errors, at most Max.
+func TestBackoffWaitsForRetryAfter(t *testing.T) {
+	b := &sqsbus.Backoff{Base: time.Second, Max: 15 * time.Minute}
+	joined := fmt.Errorf("event e1: %w", errors.Join(errors.New("webhook crm answered 500"), fmt.Errorf("mail:claimant: %w", leaseHeld(36*time.Second))))
+	tests := []struct {
+		count int
+		err   error
+		want  time.Duration
+	}{
+		{1, leaseHeld(36 * time.Second), 36 * time.Second},
+		{1, joined, 36 * time.Second},
+		{7, joined, 64 * time.Second}, // the backoff is longer
+		{1, leaseHeld(time.Hour), 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		if got := b.Delay(tt.count, tt.err); got != tt.want {
+			t.Errorf("Delay(%d, %v) = %s, want %s", tt.count, tt.err, got, tt.want)
+		}
+	}
+	// The visibility is rounded up to whole seconds, never down.
+	vis := &visibility{calls: map[string]int32{}}
+	c := &sqsbus.Consumer{
+		Handle:  func(context.Context, []byte) error { return leaseHeld(2500 * time.Millisecond) },
+		Backoff: &sqsbus.Backoff{Client: vis, QueueURL: "https://sqs/q", Base: time.Second},
+	}
+	if _, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a", ReceiptHandle: "rh-a", Body: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if vis.calls["rh-a"] != 3 {
+		t.Errorf("visibility = %d s, want 3 (2.5 s rounded up)", vis.calls["rh-a"])
+	}
+}
+
+// TestPanicFailsOnlyItsMessage: a handler that panics on one message fails
+// that message (logged with its stack); the batch's others succeed.
+func TestPanicFailsOnlyItsMessage(t *testing.T) {
+	var log syncBuffer
+	c := &sqsbus.Consumer{
+		Handle: func(_ context.Context, body []byte) error {
+			if string(body) == "boom" {
+				var m map[string]int
+				m["x"]++ // assignment to a nil map
+			}
+			return nil
+		},
+		Logger: slog.New(slog.NewJSONHandler(&log, nil)),
+	}
+	res, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "a", Body: "ok"}, {MessageId: "b", Body: "boom"}, {MessageId: "c", Body: "ok"},
+	}})
+	if err != nil {
+		t.Fatalf("HandleBatch = %v, want the batch answered", err)
+	}
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "b" {
+		t.Errorf("failures = %+v, want only b", res.BatchItemFailures)
+	}
+	out := log.String()
+	if !strings.Contains(out, `"message handler panicked"`) || !strings.Contains(out, `"messageId":"b"`) || !strings.Contains(out, "batch_test.go") {
+		t.Errorf("the panic is not logged with its message and stack:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the consumer's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -259,7 +259,14 @@ func sqsScenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) 
 	if err == nil && len(again.Messages) == 1 {
 		m := again.Messages[0]
 		add("ReceiveMessage", "second receive", fmt.Sprintf("receives=%s", m.Attributes["ApproximateReceiveCount"]), nil)
-		_, _ = q.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: main.QueueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+		// What a stopping event source does with a batch it will not invoke.
+		vis, err := q.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: main.QueueUrl,
+			Entries: []sqstypes.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}}})
+		if err == nil {
+			add("ChangeMessageVisibilityBatch", "give back", fmt.Sprintf("ok=%d failed=%d", len(vis.Successful), len(vis.Failed)), nil)
+		} else {
+			add("ChangeMessageVisibilityBatch", "give back", nil, err)
+		}
 	} else {
 		add("ReceiveMessage", "second receive", fmt.Sprintf("messages=%d", len(again.Messages)), err)
 	}

@@ -254,3 +254,99 @@ func TestSQSEventShapeAndBatchingWindow(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "deletion", func() bool { return len(bodies(t, c, q)) == 0 })
 }
+
+func queueCounts(t *testing.T, c *sqs.Client, url string) (visible, inFlight string) {
+	t.Helper()
+	out, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]
+}
+
+// TestSQSStopFinishesTheBatchInFlight: stopping the mapping while its
+// function runs lets the invocation end and deletes what it handled; Run
+// returns only then.
+func TestSQSStopFinishesTheBatchInFlight(t *testing.T) {
+	c := newQueues(t)
+	q := createQueue(t, c, "work", map[string]string{"VisibilityTimeout": "120"})
+	send(t, c, q, "slow")
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	rec := &recorder{respond: func(lambdaevents.SQSEvent) (events.Result, error) {
+		started <- struct{}{}
+		<-release
+		return events.Result{Payload: []byte("null")}, nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		(&events.SQSMapping{Client: c, QueueURL: q, QueueARN: "arn:aws:sqs:eu-central-1:123456789012:work", Region: region,
+			BatchSize: 10, Concurrency: 2, Invoke: rec.invoke, Logger: discard(), WaitTime: time.Second}).Run(ctx)
+		close(done)
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the function was never invoked")
+	}
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("Run returned while its batch was being invoked")
+	default:
+	}
+	close(release)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its batch ended")
+	}
+	if v, nv := queueCounts(t, c, q); v != "0" || nv != "0" || rec.count() != 1 {
+		t.Errorf("after the stop: %s visible, %s in flight, %d invocations; want the message handled once and deleted", v, nv, rec.count())
+	}
+}
+
+// TestSQSStopGivesBackWhatWasNotInvoked: a batch still filling its batching
+// window when the mapping stops is not invoked and is visible again at
+// once, not after its 120 s visibility timeout; so is a batch the stack
+// refused to invoke (ErrNotInvoked).
+func TestSQSStopGivesBackWhatWasNotInvoked(t *testing.T) {
+	c := newQueues(t)
+	q := createQueue(t, c, "held", map[string]string{"VisibilityTimeout": "120"})
+	rec := &recorder{respond: func(lambdaevents.SQSEvent) (events.Result, error) { return events.Result{Payload: []byte("null")}, nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		(&events.SQSMapping{Client: c, QueueURL: q, QueueARN: "arn:aws:sqs:eu-central-1:123456789012:held", Region: region,
+			BatchSize: 10, BatchingWindow: time.Minute, Concurrency: 1, Invoke: rec.invoke, Logger: discard(), WaitTime: time.Second}).Run(ctx)
+		close(done)
+	}()
+	send(t, c, q, "waiting for company")
+	eventually(t, 10*time.Second, "the message received into a batch", func() bool { _, nv := queueCounts(t, c, q); return nv == "1" })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run waited out its batching window")
+	}
+	if v, nv := queueCounts(t, c, q); v != "1" || nv != "0" || rec.count() != 0 {
+		t.Errorf("after the stop: %s visible, %s in flight, %d invocations; want the message back, never invoked", v, nv, rec.count())
+	}
+
+	// Refused by a stopping stack: back at once, and taken by the next try.
+	refused := &recorder{}
+	refused.respond = func(lambdaevents.SQSEvent) (events.Result, error) {
+		if refused.count() == 1 {
+			return events.Result{}, events.ErrNotInvoked
+		}
+		return events.Result{Payload: []byte("null")}, nil
+	}
+	runMapping(t, &events.SQSMapping{Client: c, QueueURL: q, QueueARN: "arn:aws:sqs:eu-central-1:123456789012:held", Region: region,
+		BatchSize: 10, Concurrency: 1, Invoke: refused.invoke, Logger: discard(), WaitTime: time.Second})
+	eventually(t, 10*time.Second, "the refused batch invoked again (well before its visibility timeout)", func() bool { return refused.count() >= 2 })
+	eventually(t, 10*time.Second, "the message deleted", func() bool { v, nv := queueCounts(t, c, q); return v == "0" && nv == "0" })
+}

@@ -32,6 +32,11 @@ type Result struct {
 // InvokeFunc invokes the target function synchronously.
 type InvokeFunc func(ctx context.Context, payload []byte) (Result, error)
 
+// ErrNotInvoked is an InvokeFunc error that says the function did not run
+// and will not (the stack is stopping): an SQS batch goes back to its queue
+// at once rather than after its visibility timeout.
+var ErrNotInvoked = errors.New("the function was not invoked: the stack is stopping")
+
 // SQSMapping is one SQS event source mapping.
 type SQSMapping struct {
 	Client   *sqs.Client
@@ -49,10 +54,22 @@ type SQSMapping struct {
 	Invoke      InvokeFunc
 	Logger      *slog.Logger
 	// WaitTime is the long-poll wait of each receive; 0 means 20 seconds.
+	// A stop waits for the receives under way, so it bounds how long a
+	// graceful stop takes to stop receiving.
 	WaitTime time.Duration
+	// Abort, when closed, cancels the receives under way too (a stop that
+	// cannot wait: a message a cancelled receive took stays invisible until
+	// its visibility timeout, as after a crash).
+	Abort <-chan struct{}
 }
 
-// Run polls until ctx ends.
+// Run polls until ctx ends. Ending ctx stops the receiving, not the work:
+// the receives under way end (within WaitTime; they are not abandoned, so
+// no message is left invisible by a receive nobody reads), a batch being
+// invoked runs to its end (the function's timeout at the latest) and what
+// succeeded is deleted, and a batch received and not yet invoked (one still
+// filling its batching window, or one a receive returned after the stop)
+// goes back to the queue at once. Run returns when every poller has done so.
 func (m *SQSMapping) Run(ctx context.Context) {
 	n := max(m.Concurrency, 1)
 	var wg sync.WaitGroup
@@ -67,9 +84,21 @@ func (m *SQSMapping) Run(ctx context.Context) {
 }
 
 func (m *SQSMapping) poll(ctx context.Context) {
+	// Receives run until they answer, unless Abort.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	if m.Abort != nil {
+		go func() {
+			select {
+			case <-m.Abort:
+				cancel()
+			case <-rctx.Done():
+			}
+		}()
+	}
 	backoff := time.Second
 	for ctx.Err() == nil {
-		batch, err := m.receiveBatch(ctx)
+		batch, err := m.receiveBatch(ctx, rctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -87,13 +116,42 @@ func (m *SQSMapping) poll(ctx context.Context) {
 		if len(batch) == 0 {
 			continue
 		}
-		m.process(ctx, batch)
+		work := context.WithoutCancel(ctx)
+		if ctx.Err() != nil {
+			m.giveBack(work, batch)
+			return
+		}
+		m.process(work, batch)
 	}
 }
 
+// giveBack makes messages received but not handed to the function visible
+// again at once.
+func (m *SQSMapping) giveBack(ctx context.Context, msgs []types.Message) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for start := 0; start < len(msgs); start += 10 {
+		chunk := msgs[start:min(start+10, len(msgs))]
+		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		for i, msg := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: msg.ReceiptHandle, VisibilityTimeout: 0}
+		}
+		out, err := m.Client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(m.QueueURL), Entries: entries})
+		if err != nil {
+			m.Logger.Warn("sqs event source: return messages to the queue; they return after their visibility timeout", "queue", m.QueueARN, "messages", len(chunk), "error", err.Error())
+			continue
+		}
+		for _, f := range out.Failed {
+			m.Logger.Warn("sqs event source: return a message to the queue", "queue", m.QueueARN, "code", aws.ToString(f.Code), "message", aws.ToString(f.Message))
+		}
+	}
+	m.Logger.Info("sqs event source stopped: messages received and not invoked returned to the queue", "queue", m.QueueARN, "messages", len(msgs))
+}
+
 // receiveBatch long-polls for the first messages, then keeps receiving until
-// the batch is full or the batching window has passed.
-func (m *SQSMapping) receiveBatch(ctx context.Context) ([]types.Message, error) {
+// the batch is full, the batching window has passed or ctx (the stop) ends;
+// the requests run under rctx.
+func (m *SQSMapping) receiveBatch(ctx, rctx context.Context) ([]types.Message, error) {
 	wait := m.WaitTime
 	if wait <= 0 {
 		wait = 20 * time.Second
@@ -105,12 +163,12 @@ func (m *SQSMapping) receiveBatch(ctx context.Context) ([]types.Message, error) 
 		w := int32(wait / time.Second)
 		if len(batch) > 0 {
 			remaining := time.Until(deadline)
-			if remaining <= 0 {
+			if remaining <= 0 || ctx.Err() != nil {
 				break
 			}
-			w = int32(min(remaining, 20*time.Second) / time.Second)
+			w = int32(min(remaining, wait, 20*time.Second) / time.Second)
 		}
-		out, err := m.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		out, err := m.Client.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(m.QueueURL),
 			MaxNumberOfMessages:         int32(min(size-len(batch), 10)),
 			WaitTimeSeconds:             w,
@@ -145,6 +203,10 @@ func (m *SQSMapping) process(ctx context.Context, batch []types.Message) {
 		return
 	}
 	res, err := m.Invoke(ctx, payload)
+	if errors.Is(err, ErrNotInvoked) {
+		m.giveBack(ctx, batch)
+		return
+	}
 	if err != nil {
 		// Throttled or could not run: the messages return after their
 		// visibility timeout, as with Lambda.

@@ -102,13 +102,17 @@ type Pool struct {
 	cfg   Config
 	slots chan struct{}
 
-	mu      sync.Mutex
-	binary  string
-	gen     int64
-	idle    []*worker
-	all     map[*worker]struct{}
-	closed  bool
-	stopped chan struct{}
+	mu       sync.Mutex
+	binary   string
+	gen      int64
+	idle     []*worker
+	all      map[*worker]struct{}
+	closed   bool
+	stopped  chan struct{}
+	draining chan struct{}
+	drain    sync.Once
+	// inflight counts the invocations accepted and not yet ended.
+	inflight sync.WaitGroup
 
 	invocations, coldStarts, errorCount, timeouts, crashes, throttles atomic.Int64
 }
@@ -137,11 +141,12 @@ func New(cfg Config) (*Pool, error) {
 		cfg.TempDir = os.TempDir()
 	}
 	p := &Pool{
-		cfg:     cfg,
-		slots:   make(chan struct{}, cfg.Concurrency),
-		binary:  cfg.Binary,
-		all:     map[*worker]struct{}{},
-		stopped: make(chan struct{}),
+		cfg:      cfg,
+		slots:    make(chan struct{}, cfg.Concurrency),
+		binary:   cfg.Binary,
+		all:      map[*worker]struct{}{},
+		stopped:  make(chan struct{}),
+		draining: make(chan struct{}),
 	}
 	if cfg.IdleTimeout > 0 {
 		go p.reapIdle()
@@ -175,6 +180,33 @@ func (p *Pool) Swap(binary string) {
 	p.mu.Unlock()
 	for _, w := range idle {
 		w.stop()
+	}
+}
+
+// Drain makes the pool refuse new invocations (ErrClosed, also for those
+// waiting for a free process) while the ones in flight go on; Wait waits
+// for them. It is the first half of a graceful stop.
+func (p *Pool) Drain() {
+	// Under the lock acquireSlot counts invocations with: every invocation
+	// accepted before is counted before Wait can start.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drain.Do(func() { close(p.draining) })
+}
+
+// Wait waits until every invocation the pool accepted has ended (each ends
+// by its function's timeout at the latest), or ctx ends (its error).
+func (p *Pool) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		p.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for %s's invocations in flight: %w", p.cfg.LogicalID, ctx.Err())
 	}
 }
 
@@ -222,6 +254,7 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) (*Result, error) {
 	}
 	done := make(chan outcome, 1)
 	go func() {
+		defer p.inflight.Done()
 		defer func() { <-p.slots }()
 		inv := newInvocation(payload, p.cfg.Timeout)
 		// A warm process may die between invocations; the event was never
@@ -249,10 +282,39 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) (*Result, error) {
 	}
 }
 
+// acquireSlot takes a process slot for an invocation and counts it in
+// flight; ErrClosed once the pool drains or is closed.
 func (p *Pool) acquireSlot(ctx context.Context) error {
+	if err := p.take(ctx); err != nil {
+		return err
+	}
+	// Counted under the lock Close and Drain's callers see, and checked
+	// again: an invocation accepted as the pool began to drain is refused.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.draining:
+		<-p.slots
+		return ErrClosed
+	default:
+	}
+	if p.closed {
+		<-p.slots
+		return ErrClosed
+	}
+	p.inflight.Add(1)
+	return nil
+}
+
+func (p *Pool) take(ctx context.Context) error {
 	p.mu.Lock()
 	closed := p.closed
 	p.mu.Unlock()
+	select {
+	case <-p.draining:
+		closed = true
+	default:
+	}
 	if closed {
 		return ErrClosed
 	}
@@ -275,6 +337,8 @@ func (p *Pool) acquireSlot(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("waiting for a free %s process: %w", p.cfg.LogicalID, ctx.Err())
 	case <-p.stopped:
+		return ErrClosed
+	case <-p.draining:
 		return ErrClosed
 	}
 }

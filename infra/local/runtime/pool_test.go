@@ -463,3 +463,58 @@ func TestKillFailsTheInvocationInFlight(t *testing.T) {
 		t.Errorf("after the kill: %s (pid %d, before %d)", after.Payload, decode[fixtureResponse](t, after.Payload).PID, warm.PID)
 	}
 }
+
+// TestDrainLetsInvocationsInFlightFinish: a draining pool refuses new
+// invocations at once (also one waiting for a free process) while the one
+// in flight runs to its end; Wait returns when it has.
+func TestDrainLetsInvocationsInFlightFinish(t *testing.T) {
+	p, out := newPool(t, func(c *Config) { c.Concurrency = 1 })
+	invoke(t, p, `{"op":"echo"}`)
+	inFlight := make(chan *Result, 1)
+	go func() {
+		res, err := p.Invoke(context.Background(), []byte(`{"op":"sleep","ms":800}`))
+		if err != nil {
+			t.Errorf("in-flight invoke: %v", err)
+		}
+		inFlight <- res
+	}()
+	for p.Stats().Invocations < 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := p.Invoke(context.Background(), []byte(`{"op":"echo"}`))
+		waiting <- err
+	}()
+	p.Drain()
+	if _, err := p.Invoke(context.Background(), []byte(`{"op":"echo"}`)); !errors.Is(err, ErrClosed) {
+		t.Errorf("invoke while draining = %v, want ErrClosed", err)
+	}
+	if err := <-waiting; !errors.Is(err, ErrClosed) {
+		t.Errorf("invoke waiting for a process = %v, want ErrClosed", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Wait(ctx); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	// Its REPORT line is written as it ends: both invocations' are there.
+	if n := strings.Count(out.String(), "REPORT RequestId"); n != 2 {
+		t.Errorf("Wait returned with %d invocations ended, want 2:\n%s", n, out.String())
+	}
+	if res := <-inFlight; res == nil || res.FunctionError != "" {
+		t.Errorf("the invocation in flight = %+v, want it finished", res)
+	}
+	// Wait gives up with its context.
+	q, _ := newPool(t, nil)
+	go func() { _, _ = q.Invoke(context.Background(), []byte(`{"op":"sleep","ms":3000}`)) }()
+	for q.Stats().Invocations < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	q.Drain()
+	short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelShort()
+	if err := q.Wait(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait past its deadline = %v, want DeadlineExceeded", err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,9 +114,14 @@ type Stack struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	logs     []io.Closer
-	mu       sync.Mutex
-	closed   sync.Once
-	closeErr error
+	// stopping is set when Shutdown begins: invokes are refused from then.
+	stopping atomic.Bool
+	// abort, closed when a stop cannot wait, cancels the pollers' receives.
+	abort     chan struct{}
+	abortOnce sync.Once
+	mu        sync.Mutex
+	closed    sync.Once
+	closeErr  error
 
 	cfnResponses cfnResponses
 }
@@ -165,7 +171,8 @@ func (c *Config) defaults() {
 // Start brings the stack up and returns once it serves.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	cfg.defaults()
-	s := &Stack{cfg: cfg, logger: cfg.Logger, pools: map[string]*runtime.Pool{}, issuers: map[string]*cognito.Issuer{}, binaries: map[string]string{}}
+	s := &Stack{cfg: cfg, logger: cfg.Logger, pools: map[string]*runtime.Pool{}, issuers: map[string]*cognito.Issuer{}, binaries: map[string]string{},
+		abort: make(chan struct{})}
 	if err := s.start(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -345,7 +352,7 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 		if fn.Runtime != "" && fn.Runtime != "provided.al2023" && fn.Runtime != "provided.al2" {
 			return fmt.Errorf("function %s: runtime %s is not supported locally (Go functions use provided.al2023)", fn.LogicalID, fn.Runtime)
 		}
-		logFile, err := os.OpenFile(filepath.Join(logDir, fn.LogicalID+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		logFile, err := openLog(filepath.Join(logDir, fn.LogicalID+".log"), keptLogs, maxLogBytes)
 		if err != nil {
 			return fmt.Errorf("open log of %s: %w", fn.LogicalID, err)
 		}
@@ -518,6 +525,9 @@ func (s *Stack) startEventSources(ctx context.Context, urls map[string]string) e
 		pool := s.pools[fn.LogicalID]
 		invoke := func(ctx context.Context, payload []byte) (events.Result, error) {
 			res, err := s.Invoke(ctx, fn.LogicalID, payload)
+			if errors.Is(err, runtime.ErrClosed) {
+				return events.Result{}, fmt.Errorf("%s: %w", fn.LogicalID, events.ErrNotInvoked)
+			}
 			if err != nil {
 				return events.Result{}, err
 			}
@@ -542,6 +552,9 @@ func (s *Stack) startEventSources(ctx context.Context, urls map[string]string) e
 				Client: s.Clients.SQS, QueueURL: urls[q.Name], QueueARN: q.ARN, Region: s.cfg.Region,
 				BatchSize: ev.BatchSize, BatchingWindow: ev.BatchingWindow, ReportBatchItemFailures: ev.ReportBatchItemFailures,
 				Concurrency: max(concurrency, 1), Invoke: invoke, Logger: s.logger.With("function", fn.LogicalID, "event", ev.Name),
+				// Short long polls: a graceful stop waits for the receives
+				// under way rather than leave messages invisible.
+				WaitTime: pollWait, Abort: s.abort,
 			}
 			s.wg.Add(1)
 			go func() {
@@ -573,8 +586,12 @@ func (s *Stack) startEventSources(ctx context.Context, urls map[string]string) e
 	return nil
 }
 
-// Invoke runs a function synchronously.
+// Invoke runs a function synchronously. Once the stack stops it returns
+// runtime.ErrClosed.
 func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) (*runtime.Result, error) {
+	if s.stopping.Load() {
+		return nil, fmt.Errorf("invoke %s: %w", function, runtime.ErrClosed)
+	}
 	s.mu.Lock()
 	pool := s.pools[function]
 	s.mu.Unlock()
@@ -641,32 +658,81 @@ func (s *Stack) rebuild(ctx context.Context) {
 // Rebuild rebuilds changed functions now (what the watcher does on a change).
 func (s *Stack) Rebuild(ctx context.Context) { s.rebuild(ctx) }
 
-// Close stops everything and flushes the services' state. Calling it again
-// does nothing.
+// Close stops everything at once and flushes the services' state:
+// invocations in flight are killed (as a crash would), and the messages
+// they held return to their queues after the visibility timeout. Calling it
+// (or Shutdown) again does nothing.
 func (s *Stack) Close() error {
-	s.closed.Do(func() { s.closeErr = s.close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown stops the stack gracefully, as SIGINT or SIGTERM does: first the
+// event sources (SQS pollers and schedules stop receiving and firing; a
+// batch received and not yet invoked goes back to its queue at once), then
+// the HTTP API stops accepting; no new invocation starts (Invoke returns
+// runtime.ErrClosed), and the invocations in flight, with the requests and
+// batches waiting on them, run to their end (each within its function's
+// timeout) while ctx allows; then the services flush their state and stop.
+// When ctx ends first, what is still running is killed as Close does.
+// Calling it (or Close) again does nothing.
+func (s *Stack) Shutdown(ctx context.Context) error {
+	s.closed.Do(func() { s.closeErr = s.shutdown(ctx) })
 	return s.closeErr
 }
 
-func (s *Stack) close() error {
+func (s *Stack) shutdown(ctx context.Context) error {
+	started := time.Now()
+	graceful := ctx.Err() == nil
+	abort := func() { s.abortOnce.Do(func() { close(s.abort) }) }
+	defer abort()
+	stopAbort := context.AfterFunc(ctx, abort)
+	defer stopAbort()
+	// 1. Event sources: no new receive, no new schedule firing.
 	if s.cancel != nil {
 		s.cancel()
 	}
+	// 2. The HTTP API: no new request; those in flight finish.
+	var api sync.WaitGroup
 	if s.apiSrv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = s.apiSrv.Shutdown(ctx)
-		cancel()
+		api.Add(1)
+		go func() {
+			defer api.Done()
+			if err := s.apiSrv.Shutdown(ctx); err != nil {
+				_ = s.apiSrv.Close()
+			}
+		}()
 	}
+	// 3. No new invocation; those in flight end.
 	s.mu.Lock()
 	pools := s.pools
 	s.mu.Unlock()
+	api.Wait()
+	s.stopping.Store(true)
+	var inFlight []string
+	for id, p := range pools {
+		p.Drain()
+		if err := p.Wait(ctx); err != nil {
+			inFlight = append(inFlight, id)
+		}
+	}
+	if graceful {
+		if len(inFlight) > 0 {
+			sort.Strings(inFlight)
+			s.logger.Warn("stop: invocations still in flight when the time ran out were killed", "functions", strings.Join(inFlight, ","))
+		} else {
+			s.logger.Info("stop: every invocation in flight finished", "took", time.Since(started).Round(time.Millisecond).String())
+		}
+	}
 	for _, p := range pools {
 		p.Close()
 	}
+	// The pollers end once their last batch is deleted or given back.
 	s.wg.Wait()
 	if s.svcSrv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = s.svcSrv.Shutdown(ctx)
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.svcSrv.Shutdown(sctx)
 		cancel()
 	}
 	if s.emb != nil {
@@ -677,6 +743,22 @@ func (s *Stack) close() error {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// pollWait is the long-poll wait of the SQS event sources' receives.
+const pollWait = 2 * time.Second
+
+// StopTimeout is how long a graceful stop may take: the longest function
+// timeout (what an invocation in flight may still need) and a little more
+// for the services to flush.
+func (s *Stack) StopTimeout() time.Duration {
+	longest := time.Duration(0)
+	if s.Model != nil {
+		for _, fn := range s.Model.Functions {
+			longest = max(longest, fn.Timeout)
+		}
+	}
+	return longest + 5*time.Second
 }
 
 // prefixWriter prefixes every line written to w.

@@ -246,9 +246,9 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 //     the public form and the tracking chat would be shared by all tests;
 //   - tests change the roster and the catalog and expect the next claim to
 //     see the change: no reference-data caches;
-//   - failed notifications retry after 1 s, 2 s, 4 s, ..., webhook calls give
-//     up after 2 s and new webhook targets are seen at once, so retry tests
-//     take seconds; the outbox relay re-sends events pending for a second;
+//   - failed notifications retry after 1 s, 2 s, 4 s, ... and webhook calls
+//     give up after 2 s, so retry tests take seconds; the outbox relay
+//     re-sends events pending for a second;
 //   - the demo roster and a supervisors' address.
 func WithTestSettings() Option {
 	return func(c *stack.Config) {
@@ -273,7 +273,7 @@ func WithTestSettings() Option {
 		set("PublicFunction", map[string]string{"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"})
 		set("RelayFunction", map[string]string{"RELAY_GRACE_SECONDS": "1"})
 		set("Parameters", map[string]string{"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0",
-			"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2", "WEBHOOK_CACHE_SECONDS": "0"})
+			"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2"})
 	}
 }
 

@@ -4,8 +4,11 @@
 // It speaks the REST-JSON protocol that aws-sdk-go-v2's service/sesv2 client
 // uses for sending mail, managing sending identities and reading the account,
 // validates requests the way SES does (verified senders, address syntax,
-// recipient limits) and, instead of delivering mail, writes every accepted
-// message as a complete RFC 5322 file to an outbox directory. ReadOutbox and
+// recipient limits, header names and values) and, instead of delivering
+// mail, writes every accepted message as a complete RFC 5322 file to an
+// outbox directory. As SES does, it gives every message its own Message-ID
+// (the one SendEmail returns), replacing any Message-ID (and, in Simple
+// content, Date) the caller set. ReadOutbox and
 // ParseMail decode those files so end-to-end tests can assert on what the
 // application sent, including Russian subjects and bodies.
 //

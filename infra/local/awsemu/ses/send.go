@@ -32,15 +32,29 @@ const (
 // reservedHeaders are built by the emulator from the request; Simple content
 // may not set them through Headers.
 var reservedHeaders = map[string]bool{
-	"From": true, "To": true, "Cc": true, "Bcc": true, "Subject": true, "Date": true,
-	"Message-Id": true, "Reply-To": true, "Mime-Version": true, "Content-Type": true,
+	"From": true, "To": true, "Cc": true, "Bcc": true, "Subject": true,
+	"Reply-To": true, "Mime-Version": true, "Content-Type": true,
 	"Content-Transfer-Encoding": true, "Content-Disposition": true, "Return-Path": true,
 	"Sender": true, headerLocalBcc: true, headerLocalConfig: true, "X-Local-Email-Tags": true,
 }
 
+// overriddenHeaders are accepted from the caller and replaced by SES's own
+// values, as the SES header documentation says: "If you provide a
+// Message-ID header, Amazon SES overrides the header with its own value"
+// (and a Date with the time SES accepted the message). The emulator does
+// the same for Simple and Raw content.
+var overriddenHeaders = map[string]bool{"Message-Id": true, "Date": true}
+
 var (
-	headerNamePattern = regexp.MustCompile(`^[!-9;-~]+$`)
-	localPartPattern  = regexp.MustCompile(`^[^\s@]{1,64}$`)
+	headerNamePattern  = regexp.MustCompile(`^[!-9;-~]+$`)
+	headerValuePattern = regexp.MustCompile(`^[ -~]*$`)
+	localPartPattern   = regexp.MustCompile(`^[^\s@]{1,64}$`)
+)
+
+// The lengths MessageHeader allows (API reference, MessageHeader).
+const (
+	maxHeaderName  = 126
+	maxHeaderValue = 870
 )
 
 type content struct {
@@ -195,8 +209,11 @@ func (s *Server) simpleEnvelope(in *sendEmailInput) (envelope, *apiError) {
 	}
 	for _, h := range sm.Headers {
 		name := textproto.CanonicalMIMEHeaderKey(h.Name)
-		if !headerNamePattern.MatchString(h.Name) {
+		if !headerNamePattern.MatchString(h.Name) || len(h.Name) > maxHeaderName {
 			return envelope{}, badRequest("Invalid header name: %s.", h.Name)
+		}
+		if h.Value == "" || !headerValuePattern.MatchString(h.Value) || len(h.Value) > maxHeaderValue {
+			return envelope{}, badRequest("Invalid value of header %s: 1 to %d printable ASCII characters.", h.Name, maxHeaderValue)
 		}
 		if reservedHeaders[name] {
 			return envelope{}, badRequest("Header %s cannot be set in Simple content.", h.Name)
@@ -322,6 +339,8 @@ func (s *Server) accept(in *sendEmailInput, env envelope, raw []byte) (any, erro
 		if raw, err = s.buildSimple(id, now, in, env); err != nil {
 			return nil, fmt.Errorf("build message %s: %w", id, err)
 		}
+	} else {
+		raw = withMessageID(raw, "<"+id+"@"+s.cfg.Region+".amazonses.com>")
 	}
 	m, err := ParseMail(raw)
 	if err != nil {
@@ -378,6 +397,9 @@ func (s *Server) buildSimple(id string, now time.Time, in *sendEmailInput, env e
 		header(headerLocalTags, encodeHeaderValue(strings.Join(tags, "; ")))
 	}
 	for _, h := range sm.Headers {
+		if overriddenHeaders[textproto.CanonicalMIMEHeaderKey(h.Name)] {
+			continue
+		}
 		header(h.Name, encodeHeaderValue(h.Value))
 	}
 
@@ -513,4 +535,38 @@ func formatAddresses(list []*mail.Address, used int) string {
 		width += len(s)
 	}
 	return b.String()
+}
+
+// withMessageID returns a raw message whose Message-ID is id: the caller's
+// Message-ID header (with its continuation lines) is dropped and SES's put
+// first, as SES does with every message it accepts.
+func withMessageID(raw []byte, id string) []byte {
+	eol := "\n"
+	if bytes.Contains(raw, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	// The header section with its last line's end; the rest starts with
+	// the blank line before the body.
+	head, rest := raw, []byte(nil)
+	if end := bytes.Index(raw, []byte(eol+eol)); end >= 0 {
+		head, rest = raw[:end+len(eol)], raw[end+len(eol):]
+	}
+	var out bytes.Buffer
+	out.WriteString("Message-ID: " + id + eol)
+	dropping := false
+	for _, line := range strings.SplitAfter(string(head), eol) {
+		if line == "" {
+			continue
+		}
+		if dropping && (line[0] == ' ' || line[0] == '\t') {
+			continue
+		}
+		name, _, _ := strings.Cut(line, ":")
+		dropping = strings.EqualFold(strings.TrimSpace(name), "Message-ID")
+		if !dropping {
+			out.WriteString(line)
+		}
+	}
+	out.Write(rest)
+	return out.Bytes()
 }

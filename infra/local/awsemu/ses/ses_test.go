@@ -138,7 +138,7 @@ func TestSendSimpleRussianMail(t *testing.T) {
 				Text: &types.Content{Data: aws.String(text), Charset: aws.String("UTF-8")},
 				Html: &types.Content{Data: aws.String(html), Charset: aws.String("UTF-8")},
 			},
-			Headers: []types.MessageHeader{{Name: aws.String("X-Claim-ID"), Value: aws.String("C-123")}, {Name: aws.String("X-Comment"), Value: aws.String("Срочно")}},
+			Headers: []types.MessageHeader{{Name: aws.String("X-Claim-ID"), Value: aws.String("C-123")}, {Name: aws.String("X-Comment"), Value: aws.String("urgent")}},
 		}},
 		EmailTags:            []types.MessageTag{{Name: aws.String("kind"), Value: aws.String("claim-accepted")}},
 		ConfigurationSetName: aws.String("transactional"),
@@ -175,7 +175,7 @@ func TestSendSimpleRussianMail(t *testing.T) {
 		"From":                      "Служба урегулирования <noreply@claims.example.com>",
 		"To":                        "Иван Петров <ivan@example.com>, <maria@example.com>",
 		"X-Claim-Id":                "C-123",
-		"X-Comment":                 "Срочно",
+		"X-Comment":                 "urgent",
 		"X-Local-Configuration-Set": "transactional",
 		"X-Local-Email-Tags":        "kind=claim-accepted",
 		"Message-Id":                "<" + id + "@eu-central-1.amazonses.com>",
@@ -303,8 +303,9 @@ func TestSendRawMail(t *testing.T) {
 				t.Fatalf("outbox has %d mails, want %d", len(mails), i+1)
 			}
 			got := mails[i]
-			if string(got.Raw) != raw {
-				t.Errorf("raw message was changed on its way to the outbox")
+			// SES puts its own Message-ID on every message it accepts.
+			if want := "Message-ID: <" + aws.ToString(out.MessageId) + "@eu-central-1.amazonses.com>\r\n" + raw; string(got.Raw) != want {
+				t.Errorf("raw message in the outbox:\n%s\nwant the message sent with SES's Message-ID first:\n%s", got.Raw, want)
 			}
 			want := []string{aws.ToString(out.MessageId), "reports@claims.example.com", "Отчёт", "Отчёт готов."}
 			if diff := cmp.Diff(want, []string{got.MessageID, got.From, got.Subject, got.Text}); diff != "" {
@@ -379,11 +380,12 @@ func TestSendEmailValidation(t *testing.T) {
 		in.Content.Simple.Body = b
 		return in
 	}
-	withHeader := func(name string) *sesv2.SendEmailInput {
+	withHeaderValue := func(name, value string) *sesv2.SendEmailInput {
 		in := simple(from, []string{"a@example.com"}, "s", "b")
-		in.Content.Simple.Headers = []types.MessageHeader{{Name: aws.String(name), Value: aws.String("v")}}
+		in.Content.Simple.Headers = []types.MessageHeader{{Name: aws.String(name), Value: aws.String(value)}}
 		return in
 	}
+	withHeader := func(name string) *sesv2.SendEmailInput { return withHeaderValue(name, "v") }
 	tests := []struct {
 		name string
 		in   *sesv2.SendEmailInput
@@ -409,6 +411,8 @@ func TestSendEmailValidation(t *testing.T) {
 		{"raw not a message", &sesv2.SendEmailInput{Content: &types.EmailContent{Raw: &types.RawMessage{Data: []byte("no headers here")}}}, "BadRequestException",
 			"The raw message is not a valid RFC 5322 message: malformed header line: no headers here"},
 		{"non-ASCII header name", withHeader("X-Категория"), "BadRequestException", "Invalid header name: X-Категория."},
+		{"non-ASCII header value", withHeaderValue("X-Comment", "Срочно"), "BadRequestException", "Invalid value of header X-Comment: 1 to 870 printable ASCII characters."},
+		{"header value too long", withHeaderValue("X-Comment", strings.Repeat("x", 871)), "BadRequestException", "Invalid value of header X-Comment: 1 to 870 printable ASCII characters."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -686,5 +690,53 @@ func TestListIdentitiesLegacyGET(t *testing.T) {
 	}
 	if len(out.EmailIdentities) != 1 || out.EmailIdentities[0].IdentityName != "a@example.com" || out.NextToken == "" {
 		t.Errorf("GET list = %+v, want a@example.com and a NextToken", out)
+	}
+}
+
+// TestCallersMessageIDIsReplaced: as SES documents, a Message-ID (and Date)
+// the caller sets is replaced by SES's own, in Simple and Raw content; the
+// caller's other headers (a delivery header, References) stay as sent.
+func TestCallersMessageIDIsReplaced(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	e := newEnv(t, t.TempDir(), clock)
+	e.identity("claims.example.com")
+	const mine = "<delivery.e1.mail.claimant@claims.example.com>"
+	in := simple("claims@claims.example.com", []string{"a@example.com"}, "Тема", "Текст")
+	in.Content.Simple.Headers = []types.MessageHeader{
+		{Name: aws.String("Message-ID"), Value: aws.String(mine)},
+		{Name: aws.String("Date"), Value: aws.String("Mon, 01 Jan 2001 00:00:00 +0000")},
+		{Name: aws.String("X-ClaimsDesk-Delivery"), Value: aws.String("e1/mail:claimant")},
+		{Name: aws.String("References"), Value: aws.String(mine)},
+	}
+	simpleOut, err := e.client.SendEmail(context.Background(), in)
+	if err != nil {
+		t.Fatalf("SendEmail (simple): %v", err)
+	}
+	raw := "From: claims@claims.example.com\r\nTo: b@example.com\r\nSubject: x\r\nMessage-ID:\r\n " + mine + "\r\nReferences: " + mine + "\r\n\r\nbody\r\n"
+	rawOut, err := e.client.SendEmail(context.Background(), &sesv2.SendEmailInput{Content: &types.EmailContent{Raw: &types.RawMessage{Data: []byte(raw)}}})
+	if err != nil {
+		t.Fatalf("SendEmail (raw): %v", err)
+	}
+	mails, err := ses.ReadOutbox(e.srv.Outbox())
+	if err != nil || len(mails) != 2 {
+		t.Fatalf("outbox: %d mails, %v", len(mails), err)
+	}
+	for i, id := range []string{aws.ToString(simpleOut.MessageId), aws.ToString(rawOut.MessageId)} {
+		m := mails[i]
+		if got, want := m.Headers["Message-Id"], "<"+id+"@eu-central-1.amazonses.com>"; got != want {
+			t.Errorf("mail %d: Message-ID %q, want SES's %q", i, got, want)
+		}
+		if m.Headers["References"] != mine || strings.Count(string(m.Raw), "Message-ID") != 1 {
+			t.Errorf("mail %d: References %q; raw:\n%s", i, m.Headers["References"], m.Raw)
+		}
+		if m.Text != "Текст" && m.Text != "body\n" {
+			t.Errorf("mail %d: body %q", i, m.Text)
+		}
+	}
+	if got := mails[0].Headers["Date"]; got != "Sat, 01 Mar 2025 12:00:00 +0000" {
+		t.Errorf("simple mail Date = %q, want the time SES accepted it", got)
+	}
+	if mails[0].Headers["X-Claimsdesk-Delivery"] != "e1/mail:claimant" {
+		t.Errorf("delivery header = %q", mails[0].Headers["X-Claimsdesk-Delivery"])
 	}
 }

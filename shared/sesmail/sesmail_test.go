@@ -1,0 +1,141 @@
+package sesmail_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/shared/notify"
+	"github.com/claimsdesk/backend/shared/sesmail"
+)
+
+func client(url string) *sesv2.Client {
+	return sesv2.NewFromConfig(aws.Config{
+		Region:      "eu-central-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+	}, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(url) }, sesmail.Options)
+}
+
+// emulator is the local SES with the sender's domain verified.
+func emulator(t *testing.T) (*ses.Server, string) {
+	t.Helper()
+	srv, err := ses.New(ses.Config{Dir: t.TempDir(), Region: "eu-central-1", AccountID: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	if _, err := client(hs.URL).CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("claims.example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, hs.URL
+}
+
+// TestRepeatedMailKeepsItsDeliveryID: a mail sent twice (a repeat after an
+// unknown outcome) carries the same delivery header and References both
+// times; SES gives each send its own Message-ID.
+func TestRepeatedMailKeepsItsDeliveryID(t *testing.T) {
+	srv, url := emulator(t)
+	s := sesmail.New(client(url), "Отдел рекламаций <claims@claims.example.com>")
+	m := notify.Mail{To: []string{"anna@example.com"}, Subject: "Рекламация RC-2026-000001 зарегистрирована", Text: "Здравствуйте!",
+		Headers: map[string]string{"X-Claim-Number": "RC-2026-000001"}, DeliveryID: "0190aa00bb11cc22dd33ee44ff55/mail:claimant"}
+	var ids []string
+	for range 2 {
+		id, err := s.Send(context.Background(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	mails, err := ses.ReadOutbox(srv.Outbox())
+	if err != nil || len(mails) != 2 {
+		t.Fatalf("outbox: %d mails, %v", len(mails), err)
+	}
+	const thread = "<delivery.0190aa00bb11cc22dd33ee44ff55/mail.claimant@claims.example.com>"
+	for i, got := range mails {
+		if got.Headers["X-Claimsdesk-Delivery"] != m.DeliveryID || got.Headers["References"] != thread || got.Headers["X-Claim-Number"] != "RC-2026-000001" {
+			t.Errorf("send %d: headers %v, want the delivery ID and References %s", i, got.Headers, thread)
+		}
+		if got.MessageID != ids[i] {
+			t.Errorf("send %d: Message-ID %s, want SES's %s", i, got.MessageID, ids[i])
+		}
+	}
+	if ids[0] == ids[1] {
+		t.Errorf("both sends have Message-ID %s; SES gives each its own", ids[0])
+	}
+	if got := sesmail.ThreadID("e1/mail:manager:u ser", "claims@example.org"); got != "<delivery.e1/mail.manager.u.ser@example.org>" {
+		t.Errorf("ThreadID = %s", got)
+	}
+}
+
+// TestSendOutcomes: what SES refused (an unverified sender, a connection
+// never made) wraps ErrMailRefused; a send whose answer never comes leaves
+// the outcome unknown and is not retried by the SDK; throttling is retried.
+func TestSendOutcomes(t *testing.T) {
+	_, url := emulator(t)
+	t.Run("unverified sender", func(t *testing.T) {
+		_, err := sesmail.New(client(url), "x@unverified.example").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		if !errors.Is(err, notify.ErrMailRefused) {
+			t.Errorf("err = %v, want ErrMailRefused", err)
+		}
+	})
+	t.Run("no connection", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := "http://" + ln.Addr().String()
+		ln.Close()
+		_, err = sesmail.New(client(closed), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		if !errors.Is(err, notify.ErrMailRefused) {
+			t.Errorf("err = %v, want ErrMailRefused", err)
+		}
+	})
+	t.Run("answer lost", func(t *testing.T) {
+		var calls atomic.Int32
+		release := make(chan struct{})
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			<-release
+		}))
+		defer hang.Close()
+		defer close(release)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		_, err := sesmail.New(client(hang.URL), "claims@claims.example.com").Send(ctx, notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		if err == nil || errors.Is(err, notify.ErrMailRefused) {
+			t.Errorf("err = %v, want an error of unknown outcome", err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d requests, want 1 (no retry after a lost answer)", n)
+		}
+	})
+	t.Run("throttled, then taken", func(t *testing.T) {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if calls.Add(1) == 1 {
+				w.Header().Set("X-Amzn-Errortype", "TooManyRequestsException")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write([]byte(`{"message":"Too many requests."}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"MessageId":"m-1"}`))
+		}))
+		defer srv.Close()
+		id, err := sesmail.New(client(srv.URL), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		if err != nil || id != "m-1" || calls.Load() != 2 {
+			t.Errorf("Send = %q, %v after %d requests; want m-1 after a retry", id, err, calls.Load())
+		}
+	})
+}
