@@ -1,6 +1,8 @@
 // Command admin is the AdminFunction: the catalog and root causes, the
 // manager roster, webhook targets, SLA policies and the working calendar,
 // QR codes, and the notifications' dead letters.
+//
+// Layer: wiring.
 package main
 
 import (

@@ -1,6 +1,8 @@
 // Command claims is the ClaimsFunction: the signed-in API for dealers,
 // managers, supervisors and integrations (intake, registry, uploads, and
 // the casework: stages, decisions, assignment, tasks, history, worklist).
+//
+// Layer: wiring.
 package main
 
 import (

@@ -1,6 +1,8 @@
 // Command notifier is the NotifierFunction: it consumes the notifications
 // queue and delivers each event (mail through SES, webhooks, in-app notes)
 // or mail command, backing failed messages off before their retry.
+//
+// Layer: wiring.
 package main
 
 import (

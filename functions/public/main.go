@@ -1,5 +1,7 @@
 // Command public is the PublicFunction: the pages that need no sign-in (the
 // QR claim form, its uploads, the tracking page) and the health check.
+//
+// Layer: wiring.
 package main
 
 import (

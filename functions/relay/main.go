@@ -1,6 +1,8 @@
 // Command relay is the RelayFunction: on a schedule it re-publishes outbox
 // events that were committed but never reached the notifier (a crash or a
 // queue outage between the commit and the send).
+//
+// Layer: wiring.
 package main
 
 import (

@@ -2,6 +2,8 @@
 // writes the reference data (the claim catalog, and the demo roster of
 // claims managers when the stack's DemoData parameter is true) on deploy. It adds only what
 // the table lacks, so administrators' edits survive redeploys.
+//
+// Layer: wiring.
 package main
 
 import (

@@ -3,6 +3,8 @@
 // claims) and the daily job that moves absent managers' claims to their
 // stand-ins. The schedule's input names the job: {"job": "check"} or
 // {"job": "absences"}.
+//
+// Layer: wiring.
 package main
 
 import (

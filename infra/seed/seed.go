@@ -4,6 +4,8 @@
 // SeedFunction writes the catalog and the roster on deploy through a
 // CloudFormation custom resource, adding only what the table does not have,
 // so administrators' edits survive.
+//
+// Layer: domain.
 package seed
 
 import (

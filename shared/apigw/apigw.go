@@ -7,6 +7,8 @@
 //
 // Only this package (and the functions' main packages) may import
 // aws-lambda-go's events types.
+//
+// Layer: edge.
 package apigw
 
 import (

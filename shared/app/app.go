@@ -2,6 +2,8 @@
 // Lambda gives every function (table, bucket, queue, secret, public URL),
 // builds the AWS clients once per execution environment, and wires the
 // services. Each function's main takes what it needs and starts its handler.
+//
+// Layer: wiring.
 package app
 
 import (

@@ -4,6 +4,8 @@
 // clients.
 //
 // It imports only the standard library.
+//
+// Layer: leaf.
 package apperr
 
 import (

@@ -7,6 +7,8 @@
 //
 // It imports no AWS package: storage (the roster items, the turn counters,
 // the open-claim counts) and transport live elsewhere.
+//
+// Layer: domain.
 package assignment
 
 import (

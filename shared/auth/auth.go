@@ -3,6 +3,8 @@
 //
 // It imports only the standard library and package apperr; turning transport
 // claims into a Principal is the HTTP edge's job.
+//
+// Layer: leaf.
 package auth
 
 import (

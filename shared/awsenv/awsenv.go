@@ -9,6 +9,8 @@
 // credential source (SSO, web identity, IMDS, shared files), none of which a
 // function has: about a millisecond of every cold start. The benchmarks hold
 // the functions' cold start within twice a hello-world's.
+//
+// Layer: adapter.
 package awsenv
 
 import (

@@ -2,6 +2,8 @@
 // reference data (the catalog, the manager roster) that every request reads
 // and that changes rarely. A failed refresh keeps serving the last good
 // value, so a DynamoDB hiccup does not fail requests that could be served.
+//
+// Layer: leaf.
 package cache
 
 import (

@@ -12,6 +12,8 @@
 // (ApplyCurrent).
 //
 // It declares the storage interface it needs and imports no AWS package.
+//
+// Layer: domain, producer.
 package casework
 
 import (

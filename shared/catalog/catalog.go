@@ -5,6 +5,8 @@
 //
 // It imports only the standard library and packages apperr, cache, cleantext
 // and lazyre.
+//
+// Layer: domain.
 package catalog
 
 import (

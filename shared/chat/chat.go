@@ -16,6 +16,8 @@
 // photo zone of the claim's type accepts. They are not claim attachments.
 //
 // It declares the interfaces it needs and imports no AWS package.
+//
+// Layer: domain, producer.
 package chat
 
 import (

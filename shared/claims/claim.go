@@ -5,6 +5,8 @@
 // catalog, numbering.
 //
 // It imports no AWS package; storage, files and transport live elsewhere.
+//
+// Layer: domain.
 package claims
 
 import (

@@ -13,6 +13,8 @@
 // kept as text: every place that shows it escapes it.
 //
 // It imports only the standard library.
+//
+// Layer: leaf.
 package cleantext
 
 import (

@@ -3,6 +3,8 @@
 // TORG-2 act) as blank forms with every field explained.
 //
 // It imports gopdf and the Go fonts (which cover Cyrillic) and no AWS package.
+//
+// Layer: domain.
 package documents
 
 import (

@@ -2,6 +2,8 @@
 // each Register function adds one function's routes to an apigw.Router.
 // Handlers check the caller, decode and validate input, call the domain and
 // storage packages through small interfaces, and return apigw responses.
+//
+// Layer: edge.
 package httpapi
 
 import (

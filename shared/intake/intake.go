@@ -15,6 +15,8 @@
 //
 // It declares the interfaces it needs (Store, Files, Publisher) and imports no
 // AWS package.
+//
+// Layer: domain, producer.
 package intake
 
 import (

@@ -4,6 +4,8 @@
 // another.
 //
 // It imports only the standard library.
+//
+// Layer: leaf.
 package keys
 
 import (

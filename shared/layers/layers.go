@@ -31,6 +31,8 @@
 // render no PDF and no QR code link neither library.
 //
 // It imports only the standard library.
+//
+// Layer: leaf.
 package layers
 
 import (

@@ -36,7 +36,7 @@ func modulePackages(t *testing.T) []Package {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "list", "-json=ImportPath,Name,Dir,GoFiles,Imports,TestImports,XTestImports,Deps", "./...")
+	cmd := exec.Command("go", "list", "-json=ImportPath,Name,Dir,GoFiles,TestGoFiles,XTestGoFiles,Imports,TestImports,XTestImports,Deps", "./...")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
@@ -50,8 +50,9 @@ func modulePackages(t *testing.T) []Package {
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	for {
 		var p struct {
-			ImportPath, Name, Dir                             string
-			GoFiles, Imports, TestImports, XTestImports, Deps []string
+			ImportPath, Name, Dir                    string
+			GoFiles, TestGoFiles, XTestGoFiles       []string
+			Imports, TestImports, XTestImports, Deps []string
 		}
 		if err := dec.Decode(&p); err == io.EOF {
 			break
@@ -59,7 +60,12 @@ func modulePackages(t *testing.T) []Package {
 			t.Fatal(err)
 		}
 		rel := strings.TrimPrefix(p.ImportPath, module+"/")
-		pkgs = append(pkgs, Package{Path: rel, Doc: packageDoc(t, p.Dir, p.GoFiles), Imports: p.Imports,
+		files := p.GoFiles
+		if len(files) == 0 {
+			// A package of tests only (conformance, benchmarks).
+			files = append(p.TestGoFiles, p.XTestGoFiles...)
+		}
+		pkgs = append(pkgs, Package{Path: rel, Doc: packageDoc(t, p.Dir, files), Imports: p.Imports,
 			TestImports: append(p.TestImports, p.XTestImports...), Deps: p.Deps, Command: p.Name == "main"})
 	}
 	if len(pkgs) < 30 {
@@ -192,7 +198,7 @@ func addImport(path, imp string) func([]Package) []Package {
 func TestParse(t *testing.T) {
 	for doc, want := range map[string]Declared{
 		"Package a.\n\nLayer: domain, consumer.\n": {Layer: Domain, Consumer: true},
-		"Package a.\n\nLayer: adapter.":             {Layer: Adapter},
+		"Package a.\n\nLayer: adapter.":            {Layer: Adapter},
 	} {
 		got, err := Parse(doc)
 		if err != nil || got != want {

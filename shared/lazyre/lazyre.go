@@ -2,6 +2,8 @@
 // function imports most shared packages; compiling their patterns in
 // package initialisation adds to every cold start, whether the function
 // ever validates that field or not.
+//
+// Layer: leaf.
 package lazyre
 
 import (

@@ -3,6 +3,8 @@
 // with the request ID added to every line logged with a request's context.
 //
 // It imports only the standard library and aws-lambda-go's lambdacontext.
+//
+// Layer: adapter.
 package logging
 
 import (

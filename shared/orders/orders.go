@@ -9,6 +9,8 @@
 //
 // It imports only the standard library and packages apperr, cleantext and
 // lazyre (not claims, which imports it: contact normalisers are passed in).
+//
+// Layer: domain.
 package orders
 
 import (

@@ -4,6 +4,8 @@
 // the publish was lost; consumers recognise redeliveries by the event ID.
 //
 // It imports only the standard library.
+//
+// Layer: leaf.
 package outbox
 
 import (

@@ -10,6 +10,8 @@
 // It imports only the standard library, packages apperr, cleantext and
 // lazyre, and the pure-Go rendering libraries (go-qrcode, gopdf, x/image
 // fonts); it must not import any AWS package.
+//
+// Layer: domain.
 package qrcode
 
 import (

@@ -8,6 +8,8 @@
 // and view.
 //
 // It declares the storage interfaces it needs and imports no AWS package.
+//
+// Layer: domain.
 package registry
 
 import (

@@ -4,6 +4,8 @@
 // The functions never stream file bodies.
 //
 // Only this package (and the functions' main packages) may import the S3 SDK.
+//
+// Layer: adapter.
 package s3files
 
 import (

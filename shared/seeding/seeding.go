@@ -2,6 +2,8 @@
 // data on deploy (the catalog of claim categories and types, and the roster
 // of claims managers where one is configured). It is the only package that
 // sees custom resource events.
+//
+// Layer: edge.
 package seeding
 
 import (

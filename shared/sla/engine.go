@@ -11,6 +11,8 @@
 //
 // It imports only the standard library and the domain packages claims,
 // catalog, workflow and apperr; no AWS package.
+//
+// Layer: domain.
 package sla
 
 import (

@@ -7,6 +7,8 @@
 //
 // Every change goes through casework (one versioned transaction with its
 // history entry and outbox events), as the system. It imports no AWS package.
+//
+// Layer: domain, producer.
 package slacheck
 
 import (

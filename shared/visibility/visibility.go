@@ -36,6 +36,8 @@
 // The functions take values and return redacted copies; they never change
 // what they are given. The package imports only domain packages (auth,
 // claims, orders, outbox, workflow): no AWS, no storage, no HTTP.
+//
+// Layer: domain.
 package visibility
 
 import (

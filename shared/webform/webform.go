@@ -18,6 +18,8 @@
 //
 // It imports only the standard library and the project's catalog and claims
 // packages: no AWS package, no HTTP framework. Handlers own the transport.
+//
+// Layer: edge.
 package webform
 
 import (

@@ -17,6 +17,8 @@
 //
 // It imports only the standard library and the application's error, event
 // and text-cleaning packages; it must not import AWS packages.
+//
+// Layer: domain.
 package webhook
 
 import (

@@ -7,6 +7,8 @@
 //
 // It imports only the standard library and the domain packages claims,
 // catalog and apperr; no AWS package.
+//
+// Layer: domain.
 package workflow
 
 import (

@@ -2,6 +2,8 @@
 // stack itself: what the gateway and the runtime add to a request, and how
 // long each function's bootstrap takes to start compared with a hello-world
 // aws-lambda-go bootstrap built in the same run.
+//
+// Layer: local.
 package benchmarks
 
 import (

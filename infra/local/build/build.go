@@ -5,6 +5,8 @@
 // Binaries land in content-addressed directories, so a rebuild that changes
 // nothing is recognised and a running process never has its executable
 // overwritten. It must not import AWS SDK packages.
+//
+// Layer: local.
 package build
 
 import (

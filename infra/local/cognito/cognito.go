@@ -7,6 +7,8 @@
 // OAuth endpoints. It must not import AWS SDK clients, the domain packages
 // under shared/, or the gateway package (the gateway depends on it through
 // its KeySource interface, never the reverse).
+//
+// Layer: local.
 package cognito
 
 import (

@@ -5,6 +5,8 @@
 // transcripts must equal testdata/transcript.golden, so the two backends give
 // the same results. Regenerate the golden file with -update after a deliberate
 // change, and review the diff.
+//
+// Layer: local.
 package conformance
 
 import (

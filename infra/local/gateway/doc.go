@@ -10,4 +10,6 @@
 // The package must not import AWS SDK clients, the domain packages under
 // shared/ or any function's code: it talks to functions only through the
 // Invoker interface and to the token issuer only through KeySource.
+//
+// Layer: local.
 package gateway

@@ -13,4 +13,6 @@
 // runner owns the timers. It imports only the standard library; in particular
 // it must not import aws-lambda-go (its events types are used by the tests
 // only, to check that the payloads decode) or the AWS SDK.
+//
+// Layer: local.
 package schedule

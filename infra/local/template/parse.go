@@ -6,6 +6,8 @@
 //
 // It is the only place that knows the template's shape; it must not import AWS SDK
 // packages or anything that talks to a service.
+//
+// Layer: local.
 package template
 
 import (

@@ -2,6 +2,8 @@
 // its HTTP handlers: a claim store behind a real casework.Service, a bucket of
 // uploads, an outbox publisher and a small catalog. It is for tests only and
 // imports no AWS package.
+//
+// Layer: testing.
 package chattest
 
 import (

@@ -5,6 +5,8 @@
 //
 // It is for tests only: it imports package testing and must not be imported
 // by functions or by non-test code of the shared packages.
+//
+// Layer: testing.
 package openapitest
 
 import (

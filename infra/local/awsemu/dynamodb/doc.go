@@ -20,4 +20,6 @@
 // Key conditions are analysed here and become B-tree range scans. Numbers
 // are kept as exact decimals; arithmetic in update expressions is computed
 // exactly here because minidyn evaluates numbers as float64.
+//
+// Layer: local.
 package dynamodb

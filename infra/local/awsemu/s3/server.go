@@ -12,6 +12,8 @@
 // It is infrastructure for local runs and tests only: it must not import the
 // project's domain packages (shared/...) or any other emulator, and nothing
 // outside the local stack should import it.
+//
+// Layer: local.
 package s3
 
 import (
