@@ -21,6 +21,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/contact"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -136,7 +137,7 @@ func ValidateManager(m *Manager) error {
 	if n := utf8.RuneCountInString(m.Name); n == 0 || n > MaxManagerName {
 		add("name", fmt.Sprintf("1..%d characters", MaxManagerName))
 	}
-	if email, ok := claims.NormalizeEmail(m.Email); !ok || email == "" {
+	if email, ok := contact.Email(m.Email); !ok || email == "" {
 		add("email", "a valid email address is required")
 	} else {
 		m.Email = email

@@ -11,7 +11,6 @@ package claims
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/cleantext"
+	"github.com/claimsdesk/backend/shared/contact"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -171,53 +171,6 @@ const (
 	MaxItems   = 100
 )
 
-// NormalizeEmail lower-cases and trims an address; it returns "" and false
-// when the address is not valid.
-func NormalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", true
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@'):], ".") {
-		return "", false
-	}
-	return strings.ToLower(a.Address), true
-}
-
-// NormalizePhone returns a phone number in E.164 (+79161234567); Russian
-// numbers written with a leading 8 or without the country code are
-// recognised. It returns "" and false when s is not a phone number.
-func NormalizePhone(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", true
-	}
-	var digits strings.Builder
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits.WriteRune(r)
-		case r == '+' && i == 0:
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
-		default:
-			return "", false
-		}
-	}
-	d := digits.String()
-	plus := strings.HasPrefix(s, "+")
-	switch {
-	case !plus && len(d) == 11 && d[0] == '8':
-		d = "7" + d[1:]
-	case !plus && len(d) == 10 && d[0] == '9':
-		d = "7" + d
-	}
-	if len(d) < 10 || len(d) > 15 || d[0] == '0' {
-		return "", false
-	}
-	return "+" + d, true
-}
-
 // CleanText trims s, normalises line breaks and drops control, invisible and
 // bidirectional formatting characters (keeping newlines and tabs): the one
 // rule of package cleantext. Markup is kept as text: every place that shows
@@ -258,12 +211,12 @@ func (d *Draft) Normalize() []apperr.FieldError {
 	d.Claimant.Name = cleanLine(d.Claimant.Name)
 	d.Claimant.Company = cleanLine(d.Claimant.Company)
 	d.Claimant.TaxID = cleanLine(d.Claimant.TaxID)
-	if e, ok := NormalizeEmail(d.Claimant.Email); ok {
+	if e, ok := contact.Email(d.Claimant.Email); ok {
 		d.Claimant.Email = e
 	} else {
 		f = append(f, apperr.FieldError{Field: "claimant.email", Message: "not a valid email address"})
 	}
-	if p, ok := NormalizePhone(d.Claimant.Phone); ok {
+	if p, ok := contact.Phone(d.Claimant.Phone); ok {
 		d.Claimant.Phone = p
 	} else {
 		f = append(f, apperr.FieldError{Field: "claimant.phone", Message: "not a valid phone number (10-15 digits, e.g. +7 916 123-45-67)"})

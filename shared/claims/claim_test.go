@@ -10,51 +10,6 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 )
 
-func TestNormalizePhone(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"", "", true},
-		{"+7 916 123-45-67", "+79161234567", true},
-		{"8 (916) 123-45-67", "+79161234567", true},
-		{"9161234567", "+79161234567", true},
-		{"+49 30 1234567", "+49301234567", true},
-		{"+7-916-123-45-67 ", "+79161234567", true},
-		{"call me", "", false},
-		{"12345", "", false},
-		{"+0 123 456 7890", "", false},
-		{"+7 916 123 45 67 ext 5", "", false},
-		{"7+9161234567", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := NormalizePhone(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestNormalizeEmail(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"", "", true},
-		{" Ivan@Example.COM ", "ivan@example.com", true},
-		{"ivan@localhost", "", false},
-		{"Ivan <ivan@example.com>", "", false},
-		{"not an email", "", false},
-		{"a@b.c", "a@b.c", true},
-	}
-	for _, tt := range tests {
-		got, ok := NormalizeEmail(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestCleanText(t *testing.T) {
 	in := "  Строка\r\nвторая\x00\x07 \u200bскрытое\u2028 <b>жирный</b>\t "
 	want := "Строка\nвторая скрытое <b>жирный</b>"
@@ -184,22 +139,4 @@ func TestHistoryChain(t *testing.T) {
 	if seq, ok := VerifyChain(dropped); ok || seq != 3 {
 		t.Errorf("removing entry 2: VerifyChain = %d, %v; want 3, false", seq, ok)
 	}
-}
-
-func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"+7 916 123-45-67", "8(916)1234567", "", "+", "++7", "9"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := NormalizePhone(s)
-		if !ok {
-			return
-		}
-		if got == "" {
-			return
-		}
-		if again, ok2 := NormalizePhone(got); !ok2 || again != got {
-			t.Errorf("NormalizePhone is not idempotent: %q -> %q -> %q", s, got, again)
-		}
-	})
 }

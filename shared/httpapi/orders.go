@@ -63,9 +63,6 @@ const (
 	maxStatusBody = 4 << 10
 )
 
-// orderContacts are the claims' contact rules, applied to ERP customers.
-var orderContacts = orders.Contacts{Email: claims.NormalizeEmail, Phone: claims.NormalizePhone}
-
 // ERPResult answers the ERP: the stored order and whether the call changed it
 // (false for a replay or an older version).
 type ERPResult struct {
@@ -114,7 +111,7 @@ func (a *OrdersAPI) upsert(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if u, err := url.PathUnescape(number); err == nil {
 		number = u
 	}
-	o, err := orders.FromERP(number, body, orderContacts, erpActor(req.Principal), req.Time)
+	o, err := orders.FromERP(number, body, erpActor(req.Principal), req.Time)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cleantext"
+	"github.com/claimsdesk/backend/shared/contact"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -55,14 +56,6 @@ var (
 	currencyPattern = lazyre.New(`^[A-Z]{3}$`)
 	taxIDPattern    = lazyre.New(`^\d{10}(\d{2})?$`)
 )
-
-// Contacts normalises a customer's email and phone. The claims package owns
-// those rules (claims.NormalizeEmail, claims.NormalizePhone) but imports this
-// package, so callers pass them in: one rule for claimants and customers.
-type Contacts struct {
-	Email func(string) (string, bool)
-	Phone func(string) (string, bool)
-}
 
 // ERPOrder is a source order as the ERP upserts it.
 type ERPOrder struct {
@@ -139,19 +132,19 @@ func (f *fieldErrors) items(items []Item, minItems int) {
 	}
 }
 
-func (f *fieldErrors) customer(c *Customer, contacts Contacts) {
+func (f *fieldErrors) customer(c *Customer) {
 	c.Name, c.Company, c.TaxID = line(c.Name), line(c.Company), line(c.TaxID)
 	f.length("customer.name", c.Name, MaxText, false)
 	f.length("customer.company", c.Company, MaxText, false)
 	if c.TaxID != "" && !taxIDPattern.MatchString(c.TaxID) {
 		f.add("customer.taxId", "an INN has 10 or 12 digits")
 	}
-	if e, ok := contacts.Email(c.Email); ok {
+	if e, ok := contact.Email(c.Email); ok {
 		c.Email = e
 	} else {
 		f.add("customer.email", "not a valid email address")
 	}
-	if p, ok := contacts.Phone(c.Phone); ok {
+	if p, ok := contact.Phone(c.Phone); ok {
 		c.Phone = p
 	} else {
 		f.add("customer.phone", "not a valid phone number (10-15 digits, e.g. +7 916 123-45-67)")
@@ -172,7 +165,7 @@ func (f *fieldErrors) erpVersion(v int64) {
 // FromERP validates an ERP upsert of order number and returns the source
 // order it describes, with contacts normalised, created and updated by by at
 // now. It returns an apperr.Invalid error naming every failing field.
-func FromERP(number string, in ERPOrder, contacts Contacts, by string, now time.Time) (Order, error) {
+func FromERP(number string, in ERPOrder, by string, now time.Time) (Order, error) {
 	var f fieldErrors
 	if !ValidNumber(number) {
 		f.add("number", "1-64 letters, digits and . _ - (starting with a letter or digit)")
@@ -180,7 +173,7 @@ func FromERP(number string, in ERPOrder, contacts Contacts, by string, now time.
 	if in.Number != "" && in.Number != number {
 		f.add("number", "must match the URL")
 	}
-	f.customer(&in.Customer, contacts)
+	f.customer(&in.Customer)
 	in.DealerID = line(in.DealerID)
 	f.length("dealerId", in.DealerID, maxCode, false)
 	f.items(in.Items, 1)

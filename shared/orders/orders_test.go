@@ -8,11 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/orders"
 )
-
-var contacts = orders.Contacts{Email: claims.NormalizeEmail, Phone: claims.NormalizePhone}
 
 var now = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
@@ -41,7 +38,7 @@ func validERP() orders.ERPOrder {
 }
 
 func TestFromERP(t *testing.T) {
-	got, err := orders.FromERP("SO-77", validERP(), contacts, "integrations:erp", now)
+	got, err := orders.FromERP("SO-77", validERP(), "integrations:erp", now)
 	if err != nil {
 		t.Fatalf("valid upsert: %v", err)
 	}
@@ -55,7 +52,7 @@ func TestFromERP(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order mismatch (-want +got):\n%s", diff)
 	}
-	if _, err := orders.FromERP("ЗК-000123", validERP(), contacts, "erp", now); err != nil {
+	if _, err := orders.FromERP("ЗК-000123", validERP(), "erp", now); err != nil {
 		t.Errorf("a Cyrillic 1C number is refused: %v", err)
 	}
 
@@ -94,7 +91,7 @@ func TestFromERP(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(&in)
 			}
-			_, err := orders.FromERP(tt.number, in, contacts, "erp", now)
+			_, err := orders.FromERP(tt.number, in, "erp", now)
 			if !apperr.Is(err, apperr.Invalid) {
 				t.Fatalf("error = %v, want invalid", err)
 			}

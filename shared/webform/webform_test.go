@@ -16,6 +16,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/contact"
 )
 
 // maxPageBytes is the budget for one page on a phone with a bad connection.
@@ -225,9 +226,9 @@ func TestFormPatterns(t *testing.T) {
 		switch tc.pattern {
 		case phonePattern:
 			d.Claimant.Phone = tc.value
-			_, ok := claims.NormalizePhone(tc.value)
+			_, ok := contact.Phone(tc.value)
 			if ok != tc.server {
-				t.Errorf("claims.NormalizePhone(%q) ok = %v, the test says %v", tc.value, ok, tc.server)
+				t.Errorf("contact.Phone(%q) ok = %v, the test says %v", tc.value, ok, tc.server)
 			}
 		case serialPattern:
 			d.Product.Serial = tc.value
