@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +14,8 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/visibility"
-	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // OrdersStore keeps orders (dynamo.Store implements it).
@@ -168,17 +165,8 @@ type CreatedOrder struct {
 	Claim *claims.Claim `json:"claim"`
 }
 
-// orderStages are where a decided claim may get orders; a claim paused from
-// one of them (waiting for the customer, returned for rework) may too.
-var orderStages = []claims.Stage{workflow.Decision, workflow.Implementation, workflow.IncidentAnalysis, workflow.QualityControl}
-
 func (a *OrdersAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	p := req.Principal
-	// Dealers and integrations never create orders; managers other than the
-	// claim's get NotFound from the change path, which hides the claim.
-	if err := auth.Require(p, auth.Manager, auth.Supervisor); err != nil {
-		return nil, err
-	}
 	var body CreateOrderRequest
 	if err := req.DecodeJSON(&body, maxOrderBody); err != nil {
 		return nil, err
@@ -187,78 +175,16 @@ func (a *OrdersAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 	if err != nil {
 		return nil, err
 	}
-	r := orders.CreateRequest{Kind: body.Kind, Items: body.Items, Note: body.Note}
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	var created orders.Order
-	cl, err := a.Work.Apply(ctx, casework.Caller{Principal: p}, req.Param("id"), version,
-		func(cl *claims.Claim, act workflow.Actor, now time.Time) (*casework.Outcome, error) {
-			if !slices.Contains(act.Roles, workflow.ByAssignee) && !slices.Contains(act.Roles, workflow.BySupervisor) {
-				return nil, apperr.Errorf(apperr.Forbidden, "orders are created by the claim's manager or a supervisor")
-			}
-			if err := orderStage(cl); err != nil {
-				return nil, err
-			}
-			o, err := orders.FromClaim(r, orderOrigin(cl), act.ID, now)
-			if err != nil {
-				return nil, err
-			}
-			before := append([]string{}, cl.Orders...)
-			cl.Orders = append(cl.Orders, o.Number)
-			created = o
-			return &casework.Outcome{
-				EventType: "order.created",
-				Before:    map[string]any{"orders": before},
-				// number and kind are what the claimant's side sees of it.
-				After:  map[string]any{"orders": append([]string{}, cl.Orders...), "number": o.Number, "kind": string(o.Kind), "items": len(o.Items), "note": o.Note},
-				Notify: outbox.OrderCreated,
-				Data: orders.Created{
-					Number: o.Number, Kind: o.Kind, Claim: cl.ID, SourceOrder: cl.Order.Reference, WarrantyCase: cl.Decision.WarrantyCase,
-					Customer: o.Customer, DealerID: o.DealerID, Items: o.Items, Currency: o.Currency, Note: o.Note, CreatedBy: o.CreatedBy,
-				},
-				Orders: []orders.Order{o},
-			}, nil
-		})
+	created, cl, err := a.Work.CreateOrder(ctx, casework.Caller{Principal: p}, req.Param("id"), version,
+		orders.CreateRequest{Kind: body.Kind, Items: body.Items, Note: body.Note})
 	if err != nil {
 		return nil, err
 	}
 	shown := visibility.Claim(visibility.Of(p), *cl)
-	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: &created, Claim: &shown})
+	out := apigw.JSON(http.StatusCreated, CreatedOrder{Order: created, Claim: &shown})
 	out.Headers["location"] = "/v1/orders/" + url.PathEscape(created.Number)
 	out.Headers["etag"] = `"` + strconv.Itoa(cl.Version) + `"`
 	return out, nil
-}
-
-// orderStage returns Conflict unless a decided claim is where orders are
-// created.
-func orderStage(cl *claims.Claim) error {
-	if cl.Decision == nil {
-		return apperr.Errorf(apperr.Conflict, "claim %s has no decision yet: an order is created after the decision", cl.ID)
-	}
-	st := cl.Stage
-	if st == workflow.WaitingForCustomer || st == workflow.ReturnedForRework {
-		st = cl.PreviousStage
-	}
-	if workflow.Terminal(cl.Stage) || !slices.Contains(orderStages, st) {
-		return apperr.Errorf(apperr.Conflict, "claim %s is at %s: orders are created from the decision stage until the claim is closed", cl.ID, cl.Stage)
-	}
-	return nil
-}
-
-// orderOrigin is what the order rules need of a claim.
-func orderOrigin(cl *claims.Claim) orders.Origin {
-	o := orders.Origin{
-		Claim: cl.ID, Orders: cl.Orders, Decided: cl.Decision != nil, DealerID: cl.DealerID,
-		Customer: orders.Customer{Name: cl.Claimant.Name, Email: cl.Claimant.Email, Phone: cl.Claimant.Phone, Company: cl.Claimant.Company, TaxID: cl.Claimant.TaxID},
-	}
-	if cl.Decision != nil {
-		o.WarrantyCase = cl.Decision.WarrantyCase
-	}
-	for _, it := range cl.Order.Items {
-		o.Items = append(o.Items, orders.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Unit: it.Unit})
-	}
-	return o
 }
 
 // ClaimRef is a claim as an order view lists it: enough to recognise it,
