@@ -10,6 +10,8 @@
 // AWS_ENDPOINT_URL[_DYNAMODB|_S3|_SQS|_SESV2] (use external services),
 // ENV_VARS (a sam-local style --env-vars JSON file), PARAMETERS
 // ("Name=Value Name=Value" template parameter overrides).
+//
+// Layer: local.
 package main
 
 import (

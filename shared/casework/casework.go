@@ -29,8 +29,8 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -46,7 +46,7 @@ type Store interface {
 
 // Publisher sends outbox events after commit.
 type Publisher interface {
-	Publish(ctx context.Context, events []outbox.Event) error
+	Publish(ctx context.Context, events []events.Event) error
 }
 
 // Config wires a Service.
@@ -162,22 +162,16 @@ type Edit func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, err
 type Outcome struct {
 	EventType     string
 	Before, After map[string]any
-	// Notify is published as an outbox event of this type (with Data) when set.
-	Notify string
-	Data   any
-	// Also are further outbox events of the change.
-	Also []Note
+	// Event, when set, is published as the change's event (written in the
+	// change's transaction).
+	Event events.Payload
+	// Also are further events of the change.
+	Also []events.Payload
 	// Extra writes.
 	Files      []claims.Attachment
 	Messages   []claims.Message
 	Orders     []orders.Order
 	RateLimits []claims.RateLimit
-}
-
-// Note is an outbox event of a change: its type and data.
-type Note struct {
-	Type string
-	Data any
 }
 
 // change is the one path of every change: see the package comment. version
@@ -308,12 +302,12 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 		return nil, err
 	}
 	ch := &claims.Change{Claim: &next, Before: cur, PrevVersion: cur.Version, Event: ev, Files: out.Files, Messages: out.Messages, Orders: out.Orders, RateLimits: out.RateLimits}
-	notes := out.Also
-	if out.Notify != "" {
-		notes = append([]Note{{Type: out.Notify, Data: out.Data}}, notes...)
+	emitted := out.Also
+	if out.Event != nil {
+		emitted = append([]events.Payload{out.Event}, emitted...)
 	}
-	for _, n := range notes {
-		e, err := outbox.New(n.Type, id, a.ID, now, n.Data)
+	for _, p := range emitted {
+		e, err := events.New(id, a.ID, now, p)
 		if err != nil {
 			return nil, err
 		}
@@ -342,25 +336,6 @@ func (s *Service) Apply(ctx context.Context, c Caller, id string, version int, e
 	return s.change(ctx, c, id, version, edit)
 }
 
-// StageChanged is the outbox data of a stage change.
-type StageChanged struct {
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Reason   string `json:"reason,omitempty"`
-	Number   string `json:"number"`
-	Email    string `json:"email,omitempty"`
-	Language string `json:"language"`
-	Assignee string `json:"assignee,omitempty"`
-	// Instructions carry the decision's instructions when the claim enters
-	// implementation or closes.
-	Instructions string `json:"instructions,omitempty"`
-	// ClaimantName, Resolution and WarrantyCase are for the claimant's mail
-	// (the decision's resolution and kind, set with Instructions).
-	ClaimantName string `json:"claimantName,omitempty"`
-	Resolution   string `json:"resolution,omitempty"`
-	WarrantyCase bool   `json:"warrantyCase,omitempty"`
-}
-
 // Engine returns the current SLA engine, or nil when none is kept or it
 // cannot be loaded (the change then goes through without clocks, logged).
 func (s *Service) Engine(ctx context.Context) *sla.Engine {
@@ -382,12 +357,12 @@ func (s *Service) Transition(ctx context.Context, c Caller, id string, version i
 		if engine != nil {
 			engine.Moved(cl, from, now)
 		}
-		data := StageChanged{From: string(from), To: string(cl.Stage), Reason: r.Reason, Number: cl.ID, Email: cl.Claimant.Email, Language: cl.Language, Assignee: cl.Assignee,
+		data := events.StageChange{From: string(from), To: string(cl.Stage), Reason: r.Reason, Number: cl.ID, Email: cl.Claimant.Email, Language: cl.Language, Assignee: cl.Assignee,
 			ClaimantName: cl.Claimant.Name}
 		if (workflow.Terminal(cl.Stage) || cl.Stage == workflow.Implementation) && cl.Decision != nil {
 			data.Instructions, data.Resolution, data.WarrantyCase = cl.Decision.Instructions, string(cl.Decision.Resolution), cl.Decision.WarrantyCase
 		}
-		return &Outcome{EventType: "stage.changed", Before: before, After: after, Notify: outbox.StageChanged, Data: data}, nil
+		return &Outcome{EventType: "stage.changed", Before: before, After: after, Event: data}, nil
 	}
 	if version == 0 {
 		return s.current(ctx, c, id, edit, true)

@@ -13,7 +13,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -25,7 +25,7 @@ type store struct {
 	mu      sync.Mutex
 	claims  map[string]claims.Claim
 	history map[string][]claims.Event
-	outbox  []outbox.Event
+	outbox  []events.Event
 	writes  int
 	reads   int
 }
@@ -150,7 +150,7 @@ func TestReassignMovesTheOpenTasks(t *testing.T) {
 	if got.Assignee != "boris" || got.Tasks[0].Owner != "boris" || got.Version != 2 {
 		t.Errorf("after reassigning: assignee %s, task owner %s, version %d", got.Assignee, got.Tasks[0].Owner, got.Version)
 	}
-	if len(s.outbox) != 1 || s.outbox[0].Type != outbox.Assigned {
+	if len(s.outbox) != 1 || s.outbox[0].Type != events.Assigned {
 		t.Errorf("outbox %v, want one claim.assigned", s.outbox)
 	}
 	ev := s.history[id][1]

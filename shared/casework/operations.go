@@ -12,7 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -28,14 +28,6 @@ func decisionMap(d *claims.Decision) map[string]any {
 		"culpritEmployee": d.CulpritEmployee, "rootCause": d.RootCause, "resolution": string(d.Resolution),
 		"cost": d.Cost.String(), "instructions": d.Instructions, "incidentAnalysisRequired": d.IncidentAnalysisRequired,
 	}
-}
-
-// DecisionRecorded is the outbox data of a recorded or revised decision.
-type DecisionRecorded struct {
-	Number       string `json:"number"`
-	WarrantyCase bool   `json:"warrantyCase"`
-	Resolution   string `json:"resolution"`
-	Revision     int    `json:"revision"`
 }
 
 // Decide records the claim's decision: at the decision stage, by its manager
@@ -85,8 +77,7 @@ func (s *Service) Decide(ctx context.Context, c Caller, id string, version int, 
 		if reason != "" {
 			after["reason"] = claims.CleanText(reason)
 		}
-		return &Outcome{EventType: typ, Before: before, After: after, Notify: outbox.DecisionRecorded,
-			Data: DecisionRecorded{Number: cl.ID, WarrantyCase: d.WarrantyCase, Resolution: string(d.Resolution), Revision: d.Revision}}, nil
+		return &Outcome{EventType: typ, Before: before, After: after, Event: events.Decision{Number: cl.ID, WarrantyCase: d.WarrantyCase, Resolution: string(d.Resolution), Revision: d.Revision}}, nil
 	})
 }
 
@@ -96,14 +87,6 @@ type Roster interface {
 	ManagerByID(ctx context.Context, id string) (*assignment.Manager, error)
 	// PersonalManager returns the customer's personal manager key ("" for none).
 	PersonalManager(ctx context.Context, customerID string) (string, error)
-}
-
-// AssignedData is the outbox data of an assignment.
-type AssignedData struct {
-	Number   string `json:"number"`
-	Assignee string `json:"assignee"`
-	Previous string `json:"previous,omitempty"`
-	Reason   string `json:"reason"`
 }
 
 // Reassign gives a claim to another manager: supervisors only, with a reason;
@@ -146,7 +129,7 @@ func (s *Service) Reassign(ctx context.Context, c Caller, roster Roster, id stri
 		Assign(cl, assignee)
 		return &Outcome{EventType: "claim.assigned",
 			Before: map[string]any{"assignee": prev}, After: map[string]any{"assignee": assignee, "reason": reason},
-			Notify: outbox.Assigned, Data: AssignedData{Number: cl.ID, Assignee: assignee, Previous: prev, Reason: reason}}, nil
+			Event: events.Assignment{Number: cl.ID, Assignee: assignee, Previous: prev, Reason: reason}}, nil
 	})
 }
 
@@ -223,8 +206,7 @@ func (s *Service) EditFields(ctx context.Context, c Caller, id string, version i
 			return nil, err
 		}
 		cl.Claimant, cl.Product, cl.DesiredResult, cl.DesiredFix = d.Claimant, d.Product, d.DesiredResult, d.DesiredFix
-		return &Outcome{EventType: "claim.updated", Before: before, After: after, Notify: outbox.Updated,
-			Data: map[string]any{"number": cl.ID, "fields": keysOf(after)}}, nil
+		return &Outcome{EventType: "claim.updated", Before: before, After: after, Event: events.Update{Number: cl.ID, Fields: keysOf(after)}}, nil
 	})
 }
 

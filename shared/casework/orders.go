@@ -8,8 +8,8 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -55,11 +55,7 @@ func (s *Service) CreateOrder(ctx context.Context, c Caller, id string, version 
 			Before:    map[string]any{"orders": before},
 			// number and kind are what the claimant's side sees of it.
 			After:  map[string]any{"orders": slices.Clone(cl.Orders), "number": o.Number, "kind": string(o.Kind), "items": len(o.Items), "note": o.Note},
-			Notify: outbox.OrderCreated,
-			Data: orders.Created{
-				Number: o.Number, Kind: o.Kind, Claim: cl.ID, SourceOrder: cl.Order.Reference, WarrantyCase: cl.Decision.WarrantyCase,
-				Customer: o.Customer, DealerID: o.DealerID, Items: o.Items, Currency: o.Currency, Note: o.Note, CreatedBy: o.CreatedBy,
-			},
+			Event:  orderCreated(o, cl),
 			Orders: []orders.Order{o},
 		}, nil
 	})
@@ -98,4 +94,18 @@ func orderOrigin(cl *claims.Claim) orders.Origin {
 		o.Items = append(o.Items, orders.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Unit: it.Unit})
 	}
 	return o
+}
+
+// orderCreated is the event of an order created from a claim: what the ERP
+// needs to create the order on its side.
+func orderCreated(o orders.Order, cl *claims.Claim) events.Order {
+	e := events.Order{
+		Number: o.Number, Kind: string(o.Kind), Claim: cl.ID, SourceOrder: cl.Order.Reference, WarrantyCase: cl.Decision.WarrantyCase,
+		Customer: events.OrderCustomer{Name: o.Customer.Name, Email: o.Customer.Email, Phone: o.Customer.Phone, Company: o.Customer.Company, TaxID: o.Customer.TaxID},
+		DealerID: o.DealerID, Items: []events.OrderItem{}, Currency: o.Currency, Note: o.Note, CreatedBy: o.CreatedBy,
+	}
+	for _, it := range o.Items {
+		e.Items = append(e.Items, events.OrderItem{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Unit: it.Unit, Price: it.Price})
+	}
+	return e
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -62,8 +62,8 @@ func TestCreateOrder(t *testing.T) {
 			if last := h[len(h)-1]; last.Type != "order.created" || last.After["number"] != o.Number {
 				t.Errorf("history entry %+v", last)
 			}
-			if len(s.outbox) != 1 || s.outbox[0].Type != outbox.OrderCreated {
-				t.Errorf("outbox %+v, want one %s", s.outbox, outbox.OrderCreated)
+			if len(s.outbox) != 1 || s.outbox[0].Type != events.OrderCreated {
+				t.Errorf("outbox %+v, want one %s", s.outbox, events.OrderCreated)
 			}
 		})
 	}

@@ -35,8 +35,8 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -54,12 +54,13 @@ const (
 // EventPosted is the history entry type of a message.
 const EventPosted = "message.posted"
 
-// The roles a message's author has towards the claim.
+// The roles a message's author has towards the claim (events.Message's
+// AuthorRole).
 const (
-	RoleClaimant   = "claimant"   // the customer, through the tracking link
-	RoleDealer     = "dealer"     // the claim's dealer, through the cabinet or the API
-	RoleManager    = "manager"    // the claim's assigned manager
-	RoleSupervisor = "supervisor" // a supervisor who is not its manager
+	RoleClaimant   = events.AuthorClaimant
+	RoleDealer     = events.AuthorDealer
+	RoleManager    = events.AuthorManager
+	RoleSupervisor = events.AuthorSupervisor
 )
 
 // ResumeReason is the reason of the stage change that resumes a claim
@@ -105,23 +106,6 @@ type Post struct {
 	// RateLimits bound how often this side may post (the tracking page's
 	// per-address and per-claim limits); counted with the message.
 	RateLimits []claims.RateLimit
-}
-
-// Posted is the data of the outbox event of a message (outbox.MessagePosted):
-// what the notifier needs to tell the other side, without the text.
-type Posted struct {
-	Number      string `json:"number"`
-	MessageID   string `json:"messageId"`
-	AuthorRole  string `json:"authorRole"`
-	AuthorName  string `json:"authorName,omitempty"`
-	Length      int    `json:"length"`
-	Attachments int    `json:"attachments"`
-	Stage       string `json:"stage"`
-	Assignee    string `json:"assignee,omitempty"`
-	DealerID    string `json:"dealerId,omitempty"`
-	// Email and Language reach the customer when the claims department writes.
-	Email    string `json:"email,omitempty"`
-	Language string `json:"language"`
 }
 
 // UserScope is the upload scope of a signed-in user's message attachments.
@@ -277,7 +261,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 		if r := []rune(name); len(r) > MaxAuthorName {
 			name = string(r[:MaxAuthorName])
 		}
-		msg = claims.Message{ID: outbox.NewID(at), Author: a.ID, AuthorRole: role, AuthorName: name, Body: body, At: at}
+		msg = claims.Message{ID: events.NewID(at), Author: a.ID, AuthorRole: role, AuthorName: name, Body: body, At: at}
 		for _, f := range files {
 			f.UploadedAt, f.UploadedBy = at, a.ID
 			msg.Attachments = append(msg.Attachments, f)
@@ -290,8 +274,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 		return &casework.Outcome{
 			EventType: EventPosted,
 			After:     map[string]any{"message": msg.ID, "authorRole": role, "length": length, "attachments": len(msg.Attachments)},
-			Notify:    outbox.MessagePosted,
-			Data: Posted{Number: cl.ID, MessageID: msg.ID, AuthorRole: role, AuthorName: name, Length: length,
+			Event: events.Message{Number: cl.ID, MessageID: msg.ID, AuthorRole: role, AuthorName: name, Length: length,
 				Attachments: len(msg.Attachments), Stage: string(cl.Stage), Assignee: cl.Assignee, DealerID: cl.DealerID,
 				Email: cl.Claimant.Email, Language: cl.Language},
 			Messages:   []claims.Message{msg},

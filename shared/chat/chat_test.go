@@ -19,8 +19,8 @@ import (
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/chat/chattest"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -90,13 +90,13 @@ func TestPostByTheCustomer(t *testing.T) {
 		t.Fatalf("outbox %v, published %v", e.Store.Outbox, e.Publisher.Events)
 	}
 	ev := e.Store.Outbox[0]
-	var data chat.Posted
+	var data events.Message
 	if err := json.Unmarshal(ev.Data, &data); err != nil {
 		t.Fatal(err)
 	}
-	wantData := chat.Posted{Number: id, MessageID: msg.ID, AuthorRole: "claimant", AuthorName: "Анна Смирнова", Length: n,
+	wantData := events.Message{Number: id, MessageID: msg.ID, AuthorRole: "claimant", AuthorName: "Анна Смирнова", Length: n,
 		Stage: "diagnostics", Assignee: "m-1", DealerID: "D-1", Email: "anna@example.com", Language: "ru"}
-	if ev.Type != outbox.MessagePosted || ev.ClaimID != id {
+	if ev.Type != events.MessagePosted || ev.ClaimID != id {
 		t.Errorf("event %s on %s", ev.Type, ev.ClaimID)
 	}
 	if diff := cmp.Diff(wantData, data); diff != "" {
@@ -347,7 +347,7 @@ func TestCustomerAnswerResumesTheClaim(t *testing.T) {
 			for _, ev := range e.Publisher.Events {
 				kinds = append(kinds, ev.Type)
 			}
-			if diff := cmp.Diff([]string{outbox.MessagePosted, outbox.StageChanged}, kinds); diff != "" {
+			if diff := cmp.Diff([]string{events.MessagePosted, events.StageChanged}, kinds); diff != "" {
 				t.Errorf("events mismatch (-want +got):\n%s", diff)
 			}
 		})

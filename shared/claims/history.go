@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 )
 
 // Event is one entry of a claim's append-only history: who changed what,
@@ -106,7 +106,7 @@ type Change struct {
 	PrevVersion int
 	Event       Event
 	Files       []Attachment
-	Outbox      []outbox.Event
+	Outbox      []events.Event
 	// Messages are chat messages the change posts.
 	Messages []Message
 	// Orders are orders the change creates (with this claim as source).

@@ -17,7 +17,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/slacheck"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -197,7 +197,7 @@ func BenchmarkSLACheck(b *testing.B) {
 
 type nopPublisher struct{}
 
-func (nopPublisher) Publish(context.Context, []outbox.Event) error { return nil }
+func (nopPublisher) Publish(context.Context, []events.Event) error { return nil }
 
 type fixedEngine struct{ e *sla.Engine }
 

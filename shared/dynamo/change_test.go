@@ -11,7 +11,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/registry"
 )
 
@@ -31,11 +31,11 @@ func assignChange(t *testing.T, d *registry.Detail, assignee string, at time.Tim
 		ID: fmt.Sprintf("%024d", 900+next.Version), Zone: "product", Key: "uploads/ffff/" + assignee, FileName: "act.pdf",
 		ContentType: "application/pdf", Size: 4096, UploadedAt: at, UploadedBy: "managers:" + assignee,
 	}
-	note, err := outbox.New("claim.assigned", next.ID, "managers:"+assignee, at, map[string]string{"assignee": assignee})
+	note, err := events.NewRaw("claim.assigned", next.ID, "managers:"+assignee, at, map[string]string{"assignee": assignee})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &claims.Change{Claim: &next, PrevVersion: prev, Event: ev, Files: []claims.Attachment{file}, Outbox: []outbox.Event{note}}
+	return &claims.Change{Claim: &next, PrevVersion: prev, Event: ev, Files: []claims.Attachment{file}, Outbox: []events.Event{note}}
 }
 
 func TestApplyChange(t *testing.T) {

@@ -17,8 +17,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -120,7 +120,7 @@ type outboxItem struct {
 // PendingOutbox is the GSI3 partition of undelivered outbox events.
 const PendingOutbox = "OUTBOX#PENDING"
 
-func newOutboxItem(e outbox.Event) (outboxItem, error) {
+func newOutboxItem(e events.Event) (outboxItem, error) {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return outboxItem{}, fmt.Errorf("encode outbox event: %w", err)
@@ -979,7 +979,7 @@ func (s *Store) Worklist(ctx context.Context, assignee string, limit int, start 
 
 // PendingEvents returns up to limit outbox events written before before that
 // the notifier has not received, oldest first (GSI3; normally empty).
-func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) ([]outbox.Event, error) {
+func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) ([]events.Event, error) {
 	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),
 		IndexName:              aws.String("GSI3"),
@@ -989,7 +989,7 @@ func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) 
 		},
 		Limit: aws.Int32(int32(min(max(limit, 1), 1000))),
 	})
-	var out []outbox.Event
+	var out []events.Event
 	for p.HasMorePages() && len(out) < limit {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -1000,7 +1000,7 @@ func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) 
 			if err := unmarshal(item, &it); err != nil {
 				return nil, err
 			}
-			var e outbox.Event
+			var e events.Event
 			if err := json.Unmarshal([]byte(it.Doc), &e); err != nil {
 				return nil, fmt.Errorf("decode outbox event %s: %w", it.SK, err)
 			}
@@ -1054,7 +1054,7 @@ func (s *Store) DueClaims(ctx context.Context, until time.Time, limit int, start
 
 // Postpone moves pending outbox events' place on the pending index (GSI3) to
 // until; events received meanwhile are left alone.
-func (s *Store) Postpone(ctx context.Context, events []outbox.Event, until time.Time) error {
+func (s *Store) Postpone(ctx context.Context, events []events.Event, until time.Time) error {
 	var errs []error
 	for _, e := range events {
 		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{

@@ -13,8 +13,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 )
 
@@ -341,7 +341,7 @@ func TestOutboxReceived(t *testing.T) {
 	}
 
 	// An event that is not ours (a purged claim) is acknowledged without a trace.
-	stray := outbox.Event{ID: "stray", ClaimID: "RC-2026-000999"}
+	stray := events.Event{ID: "stray", ClaimID: "RC-2026-000999"}
 	before := db.itemCount(t)
 	if err := db.store.MarkReceived(ctx, stray); err != nil {
 		t.Errorf("MarkReceived of an unknown event: %v", err)

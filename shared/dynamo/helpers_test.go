@@ -16,9 +16,9 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 )
 
 // table is the project's table as template.yaml provisions it locally.
@@ -136,7 +136,7 @@ func newClaim(t *testing.T, n int, o claimOpts) *intake.NewClaim {
 		t.Fatal(err)
 	}
 	c.HistoryHash = ev.Hash
-	received, err := outbox.New(outbox.ClaimReceived, c.ID, "public", o.at, outbox.Received{
+	received, err := events.NewRaw(events.ClaimReceived, c.ID, "public", o.at, events.Received{
 		Number: c.ID, Channel: "qr", ClaimantName: claimant.Name, Email: claimant.Email, Language: "ru",
 		BaseURL: "https://claims.example", CategoryID: o.category, TypeID: o.typeID, ProductModel: "KX-200",
 	})
@@ -146,7 +146,7 @@ func newClaim(t *testing.T, n int, o claimOpts) *intake.NewClaim {
 	nc := &intake.NewClaim{
 		Claim: c, Attachments: files, Event: ev, TrackingHash: keys.TrackingHash("token-" + c.ID),
 		Customer:    intake.Customer{ID: customerID, Claimant: claimant, At: o.at},
-		Idempotency: o.idem, Outbox: []outbox.Event{received},
+		Idempotency: o.idem, Outbox: []events.Event{received},
 	}
 	if o.email != "" && o.phone != "" {
 		nc.ContactAliases = []string{"phone:" + o.phone}
@@ -202,7 +202,7 @@ func (db *testDB) pendingOutbox(t *testing.T) []string {
 		if err := unmarshalItem(item, &doc); err != nil {
 			t.Fatal(err)
 		}
-		var e outbox.Event
+		var e events.Event
 		if err := json.Unmarshal([]byte(doc.Doc), &e); err != nil {
 			t.Fatal(err)
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -29,7 +29,7 @@ const (
 // MarkReceived takes an outbox event off the pending index (GSI3): it has
 // reached the notifier. An event that is not pending (received before, or
 // not from this table's outbox) is left alone.
-func (s *Store) MarkReceived(ctx context.Context, e outbox.Event) error {
+func (s *Store) MarkReceived(ctx context.Context, e events.Event) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),

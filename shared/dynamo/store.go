@@ -45,6 +45,8 @@
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.
+//
+// Layer: adapter.
 package dynamo
 
 import (

@@ -8,8 +8,8 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/webhook"
@@ -48,7 +48,7 @@ func TestMissingTableIsInternal(t *testing.T) {
 			return err
 		},
 		"ApplyChange":    func() error { return s.ApplyChange(ctx, assignChange(t, d, "mgr-1", base)) },
-		"MarkReceived":   func() error { return s.MarkReceived(ctx, outbox.Event{ID: "e", ClaimID: nc.Claim.ID}) },
+		"MarkReceived":   func() error { return s.MarkReceived(ctx, events.Event{ID: "e", ClaimID: nc.Claim.ID}) },
 		"DoneDeliveries": func() error { _, err := s.DoneDeliveries(ctx, "e"); return err },
 		"MarkDeliveryDone": func() error {
 			return s.MarkDeliveryDone(ctx, notify.Lease{EventID: "e", Key: "mail:claimant", Attempt: "a"}, base)

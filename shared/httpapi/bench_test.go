@@ -20,8 +20,8 @@ import (
 	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
@@ -240,21 +240,21 @@ func BenchmarkNotifier(b *testing.B) {
 	}
 	seq := 0
 	run := func(n int) time.Duration {
-		events := make([]outbox.Event, n)
-		for i := range events {
+		batch := make([]events.Event, n)
+		for i := range batch {
 			seq++
 			id := claims.Number(2026, int64(900000+seq))
-			e, err := outbox.New(outbox.ClaimReceived, id, "public", time.Now(), outbox.Received{
+			e, err := events.New(id, "public", time.Now(), events.Received{
 				Number: id, Channel: "qr", ClaimantName: "Клиент Нагрузки", Email: fmt.Sprintf("load%d@example.com", seq), Language: "ru",
 				BaseURL: s.APIURL, CategoryID: "service", TypeID: "staff_conduct", ProductModel: "TH-2000", Assignee: "manager-1",
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			events[i] = e
+			batch[i] = e
 		}
 		t0 := time.Now()
-		if err := pub.Publish(ctx, events); err != nil {
+		if err := pub.Publish(ctx, batch); err != nil {
 			b.Fatal(err)
 		}
 		for !empty() {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apigw"
@@ -20,10 +20,10 @@ import (
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/chat/chattest"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -122,13 +122,13 @@ func (f *msgFixture) claim(n int64, stage claims.Stage, mut ...func(*claims.Clai
 
 // msgServe sends a request through a router; body is JSON-encoded unless it
 // is a string (sent with contentType).
-func msgServe(t *testing.T, r *apigw.Router, routeKey string, params, who map[string]string, contentType string, body any, query ...string) events.APIGatewayV2HTTPResponse {
+func msgServe(t *testing.T, r *apigw.Router, routeKey string, params, who map[string]string, contentType string, body any, query ...string) lambdaevents.APIGatewayV2HTTPResponse {
 	t.Helper()
 	method, path, _ := strings.Cut(routeKey, " ")
 	for k, v := range params {
 		path = strings.ReplaceAll(path, "{"+k+"}", v)
 	}
-	ev := events.APIGatewayV2HTTPRequest{RouteKey: routeKey, RawPath: path, PathParameters: params,
+	ev := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: routeKey, RawPath: path, PathParameters: params,
 		Headers: map[string]string{"content-type": contentType, "host": "claims.example.com"}}
 	switch b := body.(type) {
 	case nil:
@@ -146,8 +146,8 @@ func msgServe(t *testing.T, r *apigw.Router, routeKey string, params, who map[st
 	ev.RequestContext.HTTP.Method = method
 	ev.RequestContext.DomainName = "claims.example.com"
 	if who != nil {
-		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: who},
+		ev.RequestContext.Authorizer = &lambdaevents.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &lambdaevents.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: who},
 		}
 	}
 	res, err := r.Serve(context.Background(), ev)
@@ -157,12 +157,12 @@ func msgServe(t *testing.T, r *apigw.Router, routeKey string, params, who map[st
 	return res
 }
 
-func (f *msgFixture) apiCall(t *testing.T, routeKey, id string, who map[string]string, body any) events.APIGatewayV2HTTPResponse {
+func (f *msgFixture) apiCall(t *testing.T, routeKey, id string, who map[string]string, body any) lambdaevents.APIGatewayV2HTTPResponse {
 	t.Helper()
 	return msgServe(t, f.api, routeKey, map[string]string{"id": id}, who, "application/json", body)
 }
 
-func msgDecode[T any](t *testing.T, res events.APIGatewayV2HTTPResponse) T {
+func msgDecode[T any](t *testing.T, res lambdaevents.APIGatewayV2HTTPResponse) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(res.Body), &v); err != nil {
@@ -172,7 +172,7 @@ func msgDecode[T any](t *testing.T, res events.APIGatewayV2HTTPResponse) T {
 }
 
 // msgErrorFields returns the status, code and sorted field names of an error.
-func msgErrorFields(t *testing.T, res events.APIGatewayV2HTTPResponse) (int, apperr.Code, []string) {
+func msgErrorFields(t *testing.T, res lambdaevents.APIGatewayV2HTTPResponse) (int, apperr.Code, []string) {
 	t.Helper()
 	b := msgDecode[apigw.ErrorBody](t, res)
 	var out []string
@@ -207,7 +207,7 @@ func TestMessagesAPIWhoTakesPart(t *testing.T) {
 			post := f.apiCall(t, "POST /v1/claims/{id}/messages", id, tc.who, map[string]any{"body": "Есть новости?"})
 			up := f.apiCall(t, "POST /v1/claims/{id}/messages/uploads", id, tc.who, map[string]any{"fileName": "a.jpg", "contentType": "image/jpeg", "size": 1000})
 			if tc.status != 200 {
-				for name, res := range map[string]events.APIGatewayV2HTTPResponse{"GET": get, "POST": post, "upload": up} {
+				for name, res := range map[string]lambdaevents.APIGatewayV2HTTPResponse{"GET": get, "POST": post, "upload": up} {
 					if res.StatusCode != tc.status {
 						t.Errorf("%s: %d %s, want %d", name, res.StatusCode, res.Body, tc.status)
 					}
@@ -262,7 +262,7 @@ func TestMessagesAPIPostAndList(t *testing.T) {
 	}
 
 	// The notifier gets one event per message.
-	if n := len(f.env.Publisher.Events); n != 1 || f.env.Publisher.Events[0].Type != outbox.MessagePosted {
+	if n := len(f.env.Publisher.Events); n != 1 || f.env.Publisher.Events[0].Type != events.MessagePosted {
 		t.Errorf("published %v", f.env.Publisher.Events)
 	}
 }
@@ -423,7 +423,7 @@ func TestMessagesAPIFinishedAndWaitingClaims(t *testing.T) {
 
 // --- The customer's side: the tracking page. ---
 
-func (f *msgFixture) trackingForm(t *testing.T, token string, values url.Values) events.APIGatewayV2HTTPResponse {
+func (f *msgFixture) trackingForm(t *testing.T, token string, values url.Values) lambdaevents.APIGatewayV2HTTPResponse {
 	t.Helper()
 	return msgServe(t, f.public, "POST /t/{token}/messages", map[string]string{"token": token}, nil, "application/x-www-form-urlencoded", values.Encode())
 }

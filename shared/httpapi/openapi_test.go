@@ -27,13 +27,13 @@ import (
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
-	"github.com/claimsdesk/backend/shared/sqsbus"
 	"github.com/claimsdesk/backend/shared/webhook"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -338,8 +338,8 @@ var schemaChecks = []schemaCheck{
 	{"History", reflect.TypeFor[History](), "response"},
 	{"Verification", reflect.TypeFor[casework.Verification](), "response"},
 	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
-	{"DeadLetterStatus", reflect.TypeFor[sqsbus.DeadLetterStatus](), "response"},
-	{"MoveTask", reflect.TypeFor[sqsbus.MoveTask](), "response"},
+	{"DeadLetterStatus", reflect.TypeFor[notify.DeadLetterStatus](), "response"},
+	{"MoveTask", reflect.TypeFor[notify.MoveTask](), "response"},
 	{"SLAConfig", reflect.TypeFor[sla.Config](), "both"},
 	{"SLAPolicy", reflect.TypeFor[sla.Policy](), "both"},
 	{"WorkingCalendar", reflect.TypeFor[sla.Calendar](), "both"},
@@ -398,6 +398,18 @@ var schemaChecks = []schemaCheck{
 	{"WebhookTargetInput", reflect.TypeFor[WebhookTargetInput](), "request"},
 	{"WebhookTargetCreated", reflect.TypeFor[WebhookTargetCreated](), "response"},
 	{"WebhookTargetList", reflect.TypeFor[WebhookTargetList](), "response"},
+	{"WebhookDelivery", reflect.TypeFor[webhook.Payload](), "response"},
+	{"WebhookEvent", reflect.TypeFor[events.Event](), "response"},
+	{"EventReceived", reflect.TypeFor[events.Received](), "response"},
+	{"EventStageChange", reflect.TypeFor[events.StageChange](), "response"},
+	{"EventAssignment", reflect.TypeFor[events.Assignment](), "response"},
+	{"EventDecision", reflect.TypeFor[events.Decision](), "response"},
+	{"EventOrder", reflect.TypeFor[events.Order](), "response"},
+	{"EventOrderItem", reflect.TypeFor[events.OrderItem](), "response"},
+	{"EventOrderCustomer", reflect.TypeFor[events.OrderCustomer](), "response"},
+	{"EventMessage", reflect.TypeFor[events.Message](), "response"},
+	{"EventUpdate", reflect.TypeFor[events.Update](), "response"},
+	{"EventSLA", reflect.TypeFor[events.SLA](), "response"},
 }
 
 // unchecked are the object schemas without a Go type to compare with.
@@ -696,4 +708,53 @@ func convert[S ~string](vs []S) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// TestOpenAPIDescribesEveryEvent: the webhook payload of every event type
+// the events package declares validates against the description, and the
+// EventType enum lists exactly those types.
+func TestOpenAPIDescribesEveryEvent(t *testing.T) {
+	doc := loadSpec(t)
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	samples := map[string]events.Payload{
+		events.ClaimReceived:    events.Received{Number: "RC-2026-000001", Channel: "qr", ClaimantName: "Анна", Language: "ru", BaseURL: "https://x", CategoryID: "defect", TypeID: "noise", ProductModel: "TH-2000"},
+		events.StageChanged:     events.StageChange{From: "new", To: "information_check", Number: "RC-2026-000001", Language: "en"},
+		events.Assigned:         events.Assignment{Number: "RC-2026-000001", Assignee: "m-2", Reason: "отпуск"},
+		events.DecisionRecorded: events.Decision{Number: "RC-2026-000001", Resolution: "repair"},
+		events.OrderCreated: events.Order{Number: "RW-RC-2026-000001-1", Kind: "rework", Claim: "RC-2026-000001", CreatedBy: "managers:m-1",
+			Items: []events.OrderItem{{SKU: "TH-2000", Quantity: 1}}},
+		events.MessagePosted: events.Message{Number: "RC-2026-000001", MessageID: "m1", AuthorRole: events.AuthorDealer, Stage: "new", Language: "ru"},
+		events.Updated:       events.Update{Number: "RC-2026-000001", Fields: []string{"essence"}},
+		events.SLAWarning:    events.SLA{Number: "RC-2026-000001", Clock: "resolution", Due: at, Stage: "diagnostics", Priority: "normal"},
+		events.Escalated:     events.Escalation{Number: "RC-2026-000001", Clock: "resolution", Due: at, Level: 1, Stage: "diagnostics", Priority: "high"},
+	}
+	var enum []string
+	for _, v := range doc.Components.Schemas["EventType"].Value.Enum {
+		enum = append(enum, v.(string))
+	}
+	if diff := cmp.Diff(events.TypeNames(), enum); diff != "" {
+		t.Errorf("EventType enum mismatch (-events +openapi.yaml):\n%s", diff)
+	}
+	for _, p := range events.Types {
+		sample, ok := samples[p.EventType()]
+		if !ok {
+			t.Errorf("no sample of %s", p.EventType())
+			continue
+		}
+		e, err := events.New("RC-2026-000001", "managers:m-1", at, sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := webhook.NewDelivery(e, webhook.Target{ID: "crm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body any
+		if err := json.Unmarshal(d.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.Components.Schemas["WebhookDelivery"].Value.VisitJSON(body); err != nil {
+			t.Errorf("%s delivery does not match WebhookDelivery: %v", p.EventType(), err)
+		}
+	}
 }

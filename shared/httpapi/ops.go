@@ -6,13 +6,13 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/notify"
 )
 
 // DeadLetterQueue is where notifications that could not be delivered end.
 type DeadLetterQueue interface {
-	Status(ctx context.Context) (*sqsbus.DeadLetterStatus, error)
-	Redrive(ctx context.Context) (*sqsbus.MoveTask, error)
+	Status(ctx context.Context) (*notify.DeadLetterStatus, error)
+	Redrive(ctx context.Context) (*notify.MoveTask, error)
 }
 
 // OpsAPI is the operators' part of the AdminFunction: the notifications'

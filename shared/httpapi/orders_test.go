@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apigw"
@@ -19,9 +19,9 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -167,10 +167,10 @@ func (f *ordersFakeStore) OrdersByNumber(_ context.Context, numbers []string) ([
 
 type ordersFakePublisher struct {
 	mu     sync.Mutex
-	events []outbox.Event
+	events []events.Event
 }
 
-func (p *ordersFakePublisher) Publish(_ context.Context, evs []outbox.Event) error {
+func (p *ordersFakePublisher) Publish(_ context.Context, evs []events.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.events = append(p.events, evs...)
@@ -264,13 +264,13 @@ var (
 )
 
 // call sends one API Gateway event through the router.
-func (f *ordersFixture) call(t *testing.T, routeKey string, params map[string]string, who map[string]string, body any, headers ...map[string]string) events.APIGatewayV2HTTPResponse {
+func (f *ordersFixture) call(t *testing.T, routeKey string, params map[string]string, who map[string]string, body any, headers ...map[string]string) lambdaevents.APIGatewayV2HTTPResponse {
 	t.Helper()
 	method, path, _ := strings.Cut(routeKey, " ")
 	for k, v := range params {
 		path = strings.ReplaceAll(path, "{"+k+"}", v)
 	}
-	ev := events.APIGatewayV2HTTPRequest{RouteKey: routeKey, RawPath: path, PathParameters: params, Headers: ordersJSONHeaders}
+	ev := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: routeKey, RawPath: path, PathParameters: params, Headers: ordersJSONHeaders}
 	if len(headers) > 0 {
 		ev.Headers = headers[0]
 	}
@@ -289,8 +289,8 @@ func (f *ordersFixture) call(t *testing.T, routeKey string, params map[string]st
 	ev.RequestContext.HTTP.Method = method
 	ev.RequestContext.TimeEpoch = ordersNow.UnixMilli()
 	if who != nil {
-		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: who},
+		ev.RequestContext.Authorizer = &lambdaevents.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &lambdaevents.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: who},
 		}
 	}
 	res, err := f.router.Serve(context.Background(), ev)
@@ -300,7 +300,7 @@ func (f *ordersFixture) call(t *testing.T, routeKey string, params map[string]st
 	return res
 }
 
-func decodeOrdersBody[T any](t *testing.T, res events.APIGatewayV2HTTPResponse) T {
+func decodeOrdersBody[T any](t *testing.T, res lambdaevents.APIGatewayV2HTTPResponse) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(res.Body), &v); err != nil {
@@ -310,7 +310,7 @@ func decodeOrdersBody[T any](t *testing.T, res events.APIGatewayV2HTTPResponse) 
 }
 
 // ordersError returns an error response's code and field names.
-func ordersError(t *testing.T, res events.APIGatewayV2HTTPResponse) (apperr.Code, []string) {
+func ordersError(t *testing.T, res lambdaevents.APIGatewayV2HTTPResponse) (apperr.Code, []string) {
 	t.Helper()
 	b := decodeOrdersBody[apigw.ErrorBody](t, res)
 	var fields []string
@@ -545,17 +545,22 @@ func TestCreateOrderFromClaim(t *testing.T) {
 			if ch.Event.Type != "order.created" || ch.Event.After["number"] != tt.wantNumber || ch.Event.After["kind"] != string(got.Order.Kind) {
 				t.Errorf("history entry %s %v", ch.Event.Type, ch.Event.After)
 			}
-			if len(ch.Outbox) != 1 || ch.Outbox[0].Type != outbox.OrderCreated || ch.Outbox[0].ClaimID != id {
-				t.Fatalf("outbox %+v, want one %s event", ch.Outbox, outbox.OrderCreated)
+			if len(ch.Outbox) != 1 || ch.Outbox[0].Type != events.OrderCreated || ch.Outbox[0].ClaimID != id {
+				t.Fatalf("outbox %+v, want one %s event", ch.Outbox, events.OrderCreated)
 			}
-			var data orders.Created
+			var data events.Order
 			if err := json.Unmarshal(ch.Outbox[0].Data, &data); err != nil {
 				t.Fatal(err)
 			}
-			wantData := orders.Created{
-				Number: tt.wantNumber, Kind: got.Order.Kind, Claim: id, SourceOrder: before.Order.Reference,
-				WarrantyCase: before.Decision.WarrantyCase, Customer: got.Order.Customer, DealerID: before.DealerID,
-				Items: got.Order.Items, Note: got.Order.Note, CreatedBy: got.Order.CreatedBy,
+			c := got.Order.Customer
+			wantData := events.Order{
+				Number: tt.wantNumber, Kind: string(got.Order.Kind), Claim: id, SourceOrder: before.Order.Reference,
+				WarrantyCase: before.Decision.WarrantyCase, DealerID: before.DealerID,
+				Customer: events.OrderCustomer{Name: c.Name, Email: c.Email, Phone: c.Phone, Company: c.Company, TaxID: c.TaxID},
+				Items:    []events.OrderItem{}, Note: got.Order.Note, CreatedBy: got.Order.CreatedBy,
+			}
+			for _, it := range got.Order.Items {
+				wantData.Items = append(wantData.Items, events.OrderItem{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Unit: it.Unit, Price: it.Price})
 			}
 			if diff := cmp.Diff(wantData, data); diff != "" {
 				t.Errorf("outbox data mismatch (-want +got):\n%s", diff)

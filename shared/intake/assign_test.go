@@ -10,7 +10,7 @@ import (
 	"github.com/claimsdesk/backend/infra/seed"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/sla"
 )
 
@@ -62,7 +62,7 @@ func TestSubmitAssignsByRoundRobinSkippingTheAbsent(t *testing.T) {
 	if nc.Event.After["assignee"] != "m3" || nc.Event.After["assignment"] != "substitute for m2 (vacation)" {
 		t.Errorf("first history entry = %v, want the assignee and why", nc.Event.After)
 	}
-	var rec outbox.Received
+	var rec events.Received
 	if err := json.Unmarshal(nc.Outbox[0].Data, &rec); err != nil || rec.Assignee != "m3" {
 		t.Errorf("claim.received data = %+v (%v), want the assignee for the notifier", rec, err)
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
 )
@@ -245,11 +245,11 @@ func (f *fakeFiles) put(scope, id, contentType, fileName string, content []byte,
 // fakePublisher records published batches.
 type fakePublisher struct {
 	mu        sync.Mutex
-	published [][]outbox.Event
+	published [][]events.Event
 	err       error
 }
 
-func (p *fakePublisher) Publish(_ context.Context, events []outbox.Event) error {
+func (p *fakePublisher) Publish(_ context.Context, events []events.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.published = append(p.published, events)

@@ -38,8 +38,8 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -134,7 +134,7 @@ type Object struct {
 
 // Publisher sends outbox events to the notification queue after commit.
 type Publisher interface {
-	Publish(ctx context.Context, events []outbox.Event) error
+	Publish(ctx context.Context, events []events.Event) error
 }
 
 // CatalogSource returns the current catalog.
@@ -152,7 +152,7 @@ type NewClaim struct {
 	Customer       Customer
 	ContactAliases []string
 	Idempotency    *Idempotency
-	Outbox         []outbox.Event
+	Outbox         []events.Event
 }
 
 // Customer is the profile upserted with a claim.
@@ -696,7 +696,7 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 	if p.engine != nil {
 		p.engine.Start(&c, now)
 	}
-	received, err := outbox.New(outbox.ClaimReceived, c.ID, c.CreatedBy, now, outbox.Received{
+	received, err := events.New(c.ID, c.CreatedBy, now, events.Received{
 		Number: c.ID, Channel: string(c.Channel), ClaimantName: c.Claimant.Name, Email: c.Claimant.Email,
 		Language: c.Language, BaseURL: sub.BaseURL, DealerID: c.DealerID, CategoryID: c.CategoryID,
 		TypeID: c.TypeID, ProductModel: c.Product.Model, Assignee: c.Assignee,
@@ -711,7 +711,7 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 		TrackingHash:   keys.TrackingHash(p.token),
 		Customer:       Customer{ID: p.customerID, Claimant: c.Claimant, At: now, NotManagedBy: notManagedBy},
 		ContactAliases: p.aliases,
-		Outbox:         []outbox.Event{received},
+		Outbox:         []events.Event{received},
 	}
 	for i := range nc.Attachments {
 		nc.Attachments[i].UploadedBy = c.CreatedBy

@@ -14,9 +14,9 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 )
 
 const scope = "form:token-1"
@@ -153,22 +153,22 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 		t.Fatalf("outbox has %d events, want 1", len(nc.Outbox))
 	}
 	ev := nc.Outbox[0]
-	wantOutbox := outbox.Event{Type: outbox.ClaimReceived, ClaimID: "RC-2026-000001", At: now, Actor: "public"}
-	if diff := cmp.Diff(wantOutbox, ev, cmpopts.IgnoreFields(outbox.Event{}, "ID", "Data")); diff != "" {
+	wantOutbox := events.Event{Type: events.ClaimReceived, ClaimID: "RC-2026-000001", At: now, Actor: "public", Version: events.SchemaVersion}
+	if diff := cmp.Diff(wantOutbox, ev, cmpopts.IgnoreFields(events.Event{}, "ID", "Data")); diff != "" {
 		t.Errorf("outbox event mismatch (-want +got):\n%s", diff)
 	}
-	var data outbox.Received
+	var data events.Received
 	if err := json.Unmarshal(ev.Data, &data); err != nil {
 		t.Fatalf("decode outbox data %s: %v", ev.Data, err)
 	}
-	wantData := outbox.Received{
+	wantData := events.Received{
 		Number: "RC-2026-000001", Channel: "qr", ClaimantName: "Ivan Petrov", Email: "ivan.petrov@example.com",
 		Language: "en", BaseURL: "https://claims.example", CategoryID: "defect", TypeID: "cosmetic", ProductModel: "KX-200",
 	}
 	if diff := cmp.Diff(wantData, data); diff != "" {
 		t.Errorf("outbox data mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([][]outbox.Event{{ev}}, e.pub.published); diff != "" {
+	if diff := cmp.Diff([][]events.Event{{ev}}, e.pub.published); diff != "" {
 		t.Errorf("published events mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -98,7 +98,7 @@ type deliveries struct {
 
 func recKey(eventID, key string) string { return eventID + "/" + key }
 
-func (d *deliveries) MarkReceived(_ context.Context, e outbox.Event) error {
+func (d *deliveries) MarkReceived(_ context.Context, e events.Event) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.received = append(d.received, e.ID)
@@ -369,21 +369,21 @@ func newFixtureWith(t *testing.T, change func(*notify.Config), tg ...webhook.Tar
 var at = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
 // event builds an outbox event of claim RC-2026-000001 (dealer DLR-1).
-func event(t *testing.T, typ string, data any) outbox.Event {
+func event(t *testing.T, typ string, data any) events.Event {
 	t.Helper()
 	return eventOf(t, "RC-2026-000001", typ, data)
 }
 
-func eventOf(t *testing.T, claimID, typ string, data any) outbox.Event {
+func eventOf(t *testing.T, claimID, typ string, data any) events.Event {
 	t.Helper()
-	e, err := outbox.New(typ, claimID, "managers:m-1", at, data)
+	e, err := events.NewRaw(typ, claimID, "managers:m-1", at, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func body(t *testing.T, e outbox.Event) []byte {
+func body(t *testing.T, e events.Event) []byte {
 	t.Helper()
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/claimsdesk/backend/shared/chat"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/outbox"
 )
 
 // words splits a text into its words (runs of letters).
@@ -53,7 +52,7 @@ func foreignWords(text, lang string, data map[string]bool) []string {
 }
 
 // dataWords collects the words of every string value in an event's data.
-func dataWords(t *testing.T, e outbox.Event, extra ...string) map[string]bool {
+func dataWords(t *testing.T, e events.Event, extra ...string) map[string]bool {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(e.Data, &v); err != nil {
@@ -94,33 +93,33 @@ func dataWords(t *testing.T, e outbox.Event, extra ...string) map[string]bool {
 // the names of stages, clocks, decisions and authors in the text's own
 // language ("Passed: срок первого ответа" fails).
 func TestEveryTextInOneLanguage(t *testing.T) {
-	events := map[string]outbox.Event{}
-	add := func(name, typ string, data any) { events[name] = event(t, typ, data) }
-	add("received, assigned", outbox.ClaimReceived, received("anna@example.com", "m-1"))
-	add("received, nobody took it", outbox.ClaimReceived, received("anna@example.com", ""))
+	byName := map[string]events.Event{}
+	add := func(name, typ string, data any) { byName[name] = event(t, typ, data) }
+	add("received, assigned", events.ClaimReceived, received("anna@example.com", "m-1"))
+	add("received, nobody took it", events.ClaimReceived, received("anna@example.com", ""))
 	for _, to := range []string{"waiting_for_customer", "implementation", "closed", "rejected", "withdrawn"} {
 		d := stage(to, "anna@example.com")
-		add(to+" (en claim)", outbox.StageChanged, d)
+		add(to+" (en claim)", events.StageChanged, d)
 		d.Language = "ru"
-		add(to+" (ru claim)", outbox.StageChanged, d)
+		add(to+" (ru claim)", events.StageChanged, d)
 	}
-	add("reassigned", outbox.Assigned, map[string]any{"number": "RC-2026-000001", "assignee": "m-2", "previous": "m-1", "reason": "отпуск"})
-	add("claimant writes", outbox.MessagePosted, posted(chat.RoleClaimant, "m-1"))
-	add("dealer writes, nobody assigned", outbox.MessagePosted, posted(chat.RoleDealer, ""))
-	add("manager writes", outbox.MessagePosted, posted(chat.RoleManager, "m-1"))
+	add("reassigned", events.Assigned, map[string]any{"number": "RC-2026-000001", "assignee": "m-2", "previous": "m-1", "reason": "отпуск"})
+	add("claimant writes", events.MessagePosted, posted(events.AuthorClaimant, "m-1"))
+	add("dealer writes, nobody assigned", events.MessagePosted, posted(events.AuthorDealer, ""))
+	add("manager writes", events.MessagePosted, posted(events.AuthorManager, "m-1"))
 	for _, clock := range []string{"stage:diagnostics", "firstResponse", "resolution", "statutory"} {
 		d := sla("m-1")
 		d.Clock = clock
-		add("deadline close, "+clock, outbox.SLAWarning, d)
+		add("deadline close, "+clock, events.SLAWarning, d)
 		d.Assignee = ""
-		add("deadline close, nobody assigned, "+clock, outbox.SLAWarning, d)
+		add("deadline close, nobody assigned, "+clock, events.SLAWarning, d)
 		d.Assignee = "m-2"
-		add("escalated, "+clock, outbox.Escalated, d)
+		add("escalated, "+clock, events.Escalated, d)
 	}
 	kinds := map[string]bool{}
 	for _, staff := range []string{"ru", "en"} {
 		f := newFixtureWith(t, func(c *notify.Config) { c.StaffLanguage = staff })
-		for name, e := range events {
+		for name, e := range byName {
 			plan, err := f.n.Plan(context.Background(), e)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -163,8 +162,8 @@ func TestEveryTextInOneLanguage(t *testing.T) {
 		}
 	}
 	// Every event type that writes something was rendered.
-	for _, k := range []string{"note:" + outbox.ClaimReceived, "note:" + outbox.Assigned, "note:" + outbox.MessagePosted, "note:" + outbox.SLAWarning,
-		"note:" + outbox.Escalated, "mail:ru:" + outbox.StageChanged, "mail:en:" + outbox.StageChanged, "mail:en:" + outbox.Escalated, "mail:ru:" + outbox.SLAWarning} {
+	for _, k := range []string{"note:" + events.ClaimReceived, "note:" + events.Assigned, "note:" + events.MessagePosted, "note:" + events.SLAWarning,
+		"note:" + events.Escalated, "mail:ru:" + events.StageChanged, "mail:en:" + events.StageChanged, "mail:en:" + events.Escalated, "mail:ru:" + events.SLAWarning} {
 		if !kinds[k] {
 			t.Errorf("nothing rendered for %s", k)
 		}

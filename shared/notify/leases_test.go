@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -32,7 +32,7 @@ func retryAfter(err error) time.Duration {
 func TestCrashedDeliveryIsTakenOverAfterItsLease(t *testing.T) {
 	const lease = 35 * time.Second
 	f := newFixtureWith(t, func(c *notify.Config) { c.Lease = lease })
-	e := event(t, outbox.ClaimReceived, received("crash@example.com", "m-1"))
+	e := event(t, events.ClaimReceived, received("crash@example.com", "m-1"))
 	f.deliveries.hold(e.ID, notify.KeyClaimantMail, f.clock.Now().Add(lease))
 
 	err := f.n.Deliver(context.Background(), body(t, e))
@@ -75,9 +75,9 @@ func TestMailOfUnknownOutcomeIsRepeatedAndCounted(t *testing.T) {
 	f := newFixture(t)
 	f.mail.lostFor["lost@example.com"] = 1
 	f.mail.failFor["refused@example.com"] = 1
-	lost := event(t, outbox.StageChanged, stage("closed", "lost@example.com"))
-	refused := event(t, outbox.StageChanged, stage("closed", "refused@example.com"))
-	for _, e := range []outbox.Event{lost, refused} {
+	lost := event(t, events.StageChanged, stage("closed", "lost@example.com"))
+	refused := event(t, events.StageChanged, stage("closed", "refused@example.com"))
+	for _, e := range []events.Event{lost, refused} {
 		if err := f.n.Deliver(context.Background(), body(t, e)); err == nil {
 			t.Fatalf("first attempt of %s succeeded, want the send's failure", e.ID)
 		}
@@ -112,7 +112,7 @@ func deliveryIDs(ms []notify.Mail) []string {
 // key, so that its repeat (if ever) is recognisable.
 func TestEveryMailCarriesItsDeliveryID(t *testing.T) {
 	f := newFixture(t)
-	e := event(t, outbox.ClaimReceived, received("anna@example.com", "m-1"))
+	e := event(t, events.ClaimReceived, received("anna@example.com", "m-1"))
 	plan, err := f.n.Plan(context.Background(), e)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestDeliveriesRunUnderADeadline(t *testing.T) {
 		invocation := time.Now().Add(20 * time.Second)
 		ctx, cancel := context.WithDeadline(context.Background(), invocation)
 		defer cancel()
-		if err := f.n.Deliver(ctx, body(t, event(t, outbox.StageChanged, stage("closed", "a@example.com")))); err != nil {
+		if err := f.n.Deliver(ctx, body(t, event(t, events.StageChanged, stage("closed", "a@example.com")))); err != nil {
 			t.Fatal(err)
 		}
 		if len(f.mail.deadlines) != 1 || f.mail.deadlines[0].After(invocation.Add(-reserve)) || f.mail.deadlines[0].IsZero() {
@@ -152,7 +152,7 @@ func TestDeliveriesRunUnderADeadline(t *testing.T) {
 	t.Run("the lease", func(t *testing.T) {
 		f := newFixtureWith(t, func(c *notify.Config) { c.Reserve, c.Lease = reserve, 5*time.Second })
 		before := time.Now()
-		if err := f.n.Deliver(context.Background(), body(t, event(t, outbox.StageChanged, stage("closed", "a@example.com")))); err != nil {
+		if err := f.n.Deliver(context.Background(), body(t, event(t, events.StageChanged, stage("closed", "a@example.com")))); err != nil {
 			t.Fatal(err)
 		}
 		if len(f.mail.deadlines) != 1 || f.mail.deadlines[0].After(time.Now().Add(5*time.Second-reserve)) || f.mail.deadlines[0].Before(before) {
@@ -163,7 +163,7 @@ func TestDeliveriesRunUnderADeadline(t *testing.T) {
 		f := newFixtureWith(t, func(c *notify.Config) { c.Reserve = reserve })
 		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(reserve/2))
 		defer cancel()
-		e := event(t, outbox.StageChanged, stage("closed", "late@example.com"))
+		e := event(t, events.StageChanged, stage("closed", "late@example.com"))
 		if err := f.n.Deliver(ctx, body(t, e)); !errors.Is(err, notify.ErrNoTime) {
 			t.Fatalf("Deliver with %s left = %v, want ErrNoTime", reserve/2, err)
 		}
@@ -177,12 +177,12 @@ func TestDeliveriesRunUnderADeadline(t *testing.T) {
 // events gets the second (no cache hides it).
 func TestNewWebhookTargetGetsTheNextEvent(t *testing.T) {
 	f := newFixture(t)
-	first := event(t, outbox.Assigned, map[string]any{"assignee": "m-3"})
+	first := event(t, events.Assigned, map[string]any{"assignee": "m-3"})
 	if err := f.n.Deliver(context.Background(), body(t, first)); err != nil {
 		t.Fatal(err)
 	}
 	f.targets.put(webhook.Target{ID: "crm", URL: "https://crm.example/hook", Events: []string{webhook.AllEvents}, Active: true})
-	second := event(t, outbox.Assigned, map[string]any{"assignee": "m-3"})
+	second := event(t, events.Assigned, map[string]any{"assignee": "m-3"})
 	if err := f.n.Deliver(context.Background(), body(t, second)); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestNewWebhookTargetGetsTheNextEvent(t *testing.T) {
 // records it, the copy succeeds without making it again.
 func TestCopyWatchesTheHolderThatFinishes(t *testing.T) {
 	f := newFixtureWith(t, func(c *notify.Config) { c.BusyWait = 30 * time.Second })
-	e := event(t, outbox.StageChanged, stage("closed", "copy@example.com"))
+	e := event(t, events.StageChanged, stage("closed", "copy@example.com"))
 	f.deliveries.hold(e.ID, notify.KeyClaimantMail, f.clock.Now().Add(time.Minute))
 	// The holder ends once the copy has found it busy.
 	var once sync.Once

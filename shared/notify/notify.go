@@ -31,6 +31,8 @@
 // It defines the channel and state interfaces (Mailer, Deliveries, Roster,
 // Targets, Poster, Notes, Claims) that infrastructure packages implement; it
 // imports no AWS package.
+//
+// Layer: domain, consumer.
 package notify
 
 import (
@@ -49,8 +51,8 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -141,7 +143,7 @@ type Deliveries interface {
 	// MarkReceived takes the event off the outbox's pending list: it has
 	// reached the notifier, so the relay must not publish it again. An
 	// event that is not in the outbox is no error.
-	MarkReceived(ctx context.Context, e outbox.Event) error
+	MarkReceived(ctx context.Context, e events.Event) error
 	// DoneDeliveries returns the keys of the event's deliveries already
 	// made.
 	DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error)
@@ -309,7 +311,7 @@ func (n *Notifier) Deliver(ctx context.Context, body []byte) error {
 		return apperr.InvalidField("message", "not JSON: "+err.Error())
 	}
 	if probe.Type != "" {
-		var e outbox.Event
+		var e events.Event
 		if err := json.Unmarshal(body, &e); err != nil || e.ID == "" || e.ClaimID == "" {
 			return apperr.InvalidField("event", "not an outbox event")
 		}
@@ -365,7 +367,7 @@ func (d Delivery) Channel() string {
 	return "note"
 }
 
-func (n *Notifier) deliverEvent(ctx context.Context, e outbox.Event) error {
+func (n *Notifier) deliverEvent(ctx context.Context, e events.Event) error {
 	log := n.cfg.Logger.With("eventId", e.ID, "eventType", e.Type, "claimId", e.ClaimID)
 	// First: the event has arrived, whatever happens to its deliveries (the
 	// queue retries those), so the relay leaves it alone.
@@ -414,7 +416,7 @@ func (n *Notifier) deliverEvent(ctx context.Context, e outbox.Event) error {
 }
 
 // performAll makes deliveries, Parallel at a time.
-func (n *Notifier) performAll(ctx context.Context, log *slog.Logger, e outbox.Event, ds []Delivery) []error {
+func (n *Notifier) performAll(ctx context.Context, log *slog.Logger, e events.Event, ds []Delivery) []error {
 	errs := make([]error, len(ds))
 	sem := make(chan struct{}, n.cfg.Parallel)
 	var wg sync.WaitGroup
@@ -458,7 +460,7 @@ func (e *busyError) RetryAfter() time.Duration { return e.retryAfter }
 
 // perform takes one delivery, makes it and records it at once: nothing
 // stands between the channel accepting it and the record.
-func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event, d Delivery) error {
+func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e events.Event, d Delivery) error {
 	log = log.With("delivery", d.Key)
 	// The delivery's own deadline (on the wall clock, as every context's):
 	// Reserve before the lease runs out and before the invocation's end.
@@ -526,7 +528,7 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e outbox.Event
 // claim takes a delivery; one another attempt holds is watched for up to
 // BusyWait (within the delivery's deadline), as its holder usually ends in
 // a moment.
-func (n *Notifier) claim(ctx context.Context, e outbox.Event, d Delivery, deadline time.Time) (Lease, Claim, error) {
+func (n *Notifier) claim(ctx context.Context, e events.Event, d Delivery, deadline time.Time) (Lease, Claim, error) {
 	attempt := n.cfg.NewAttempt()
 	watchUntil := time.Now().Add(n.cfg.BusyWait)
 	pause := 50 * time.Millisecond

@@ -12,31 +12,28 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/casework"
-	"github.com/claimsdesk/backend/shared/chat"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
-	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
-func received(email, assignee string) outbox.Received {
-	return outbox.Received{Number: "RC-2026-000001", Channel: "qr", ClaimantName: "Анна Смирнова", Email: email, Language: "ru",
+func received(email, assignee string) events.Received {
+	return events.Received{Number: "RC-2026-000001", Channel: "qr", ClaimantName: "Анна Смирнова", Email: email, Language: "ru",
 		BaseURL: "https://api.example.com", DealerID: "DLR-1", CategoryID: "defect", TypeID: "cosmetic", ProductModel: "TH-2000", Assignee: assignee}
 }
 
-func stage(to, email string) casework.StageChanged {
-	return casework.StageChanged{From: "diagnostics", To: to, Reason: "Пришлите фото шильдика", Number: "RC-2026-000001", Email: email,
+func stage(to, email string) events.StageChange {
+	return events.StageChange{From: "diagnostics", To: to, Reason: "Пришлите фото шильдика", Number: "RC-2026-000001", Email: email,
 		Language: "en", Assignee: "m-1", ClaimantName: "Anna", Resolution: "repair", WarrantyCase: true, Instructions: "We will collect the heater on Monday."}
 }
 
-func posted(role, assignee string) chat.Posted {
-	return chat.Posted{Number: "RC-2026-000001", MessageID: "m1", AuthorRole: role, AuthorName: "Анна", Length: 12, Stage: "diagnostics",
+func posted(role, assignee string) events.Message {
+	return events.Message{Number: "RC-2026-000001", MessageID: "m1", AuthorRole: role, AuthorName: "Анна", Length: 12, Stage: "diagnostics",
 		Assignee: assignee, DealerID: "DLR-1", Email: "anna@example.com", Language: "ru"}
 }
 
-func sla(assignee string) outbox.SLAData {
-	return outbox.SLAData{Number: "RC-2026-000001", Clock: "stage:diagnostics", Due: at.Add(4 * time.Hour), Level: 1, Assignee: assignee, Stage: "diagnostics", Priority: "high"}
+func sla(assignee string) events.SLA {
+	return events.SLA{Number: "RC-2026-000001", Clock: "stage:diagnostics", Due: at.Add(4 * time.Hour), Level: 1, Assignee: assignee, Stage: "diagnostics", Priority: "high"}
 }
 
 // TestPlanRoutesEachEvent: which deliveries each event causes, each once.
@@ -52,30 +49,30 @@ func TestPlanRoutesEachEvent(t *testing.T) {
 		data any
 		want []string
 	}{
-		{"received, assigned", outbox.ClaimReceived, received("anna@example.com", "m-1"), append(manager("m-1"), claimant...)},
-		{"received by phone without email, nobody took it", outbox.ClaimReceived, received("", ""), supervisors},
-		{"received, assignee without email", outbox.ClaimReceived, received("anna@example.com", "m-3"), append(claimant, notify.KeyNote("user:m-3"))},
-		{"received, assignee not on the roster", outbox.ClaimReceived, received("", "ghost"), []string{notify.KeyNote("user:ghost")}},
-		{"waiting for the customer", outbox.StageChanged, stage("waiting_for_customer", "anna@example.com"), claimant},
-		{"implementation", outbox.StageChanged, stage("implementation", "anna@example.com"), claimant},
-		{"closed", outbox.StageChanged, stage("closed", "anna@example.com"), claimant},
-		{"rejected", outbox.StageChanged, stage("rejected", "anna@example.com"), claimant},
-		{"withdrawn", outbox.StageChanged, stage("withdrawn", "anna@example.com"), claimant},
-		{"closed, claimant without email", outbox.StageChanged, stage("closed", ""), nil},
-		{"an internal stage", outbox.StageChanged, stage("diagnostics", "anna@example.com"), nil},
-		{"returned for rework", outbox.StageChanged, stage("returned_for_rework", "anna@example.com"), nil},
-		{"reassigned", outbox.Assigned, casework.AssignedData{Number: "RC-2026-000001", Assignee: "m-2", Previous: "m-1", Reason: "отпуск"}, manager("m-2")},
-		{"manager writes", outbox.MessagePosted, posted(chat.RoleManager, "m-1"), claimant},
-		{"supervisor writes", outbox.MessagePosted, posted(chat.RoleSupervisor, "m-1"), claimant},
-		{"claimant writes", outbox.MessagePosted, posted(chat.RoleClaimant, "m-1"), manager("m-1")},
-		{"dealer writes", outbox.MessagePosted, posted(chat.RoleDealer, "m-2"), manager("m-2")},
-		{"dealer writes, nobody assigned", outbox.MessagePosted, posted(chat.RoleDealer, ""), supervisors},
-		{"deadline close", outbox.SLAWarning, sla("m-1"), manager("m-1")},
-		{"deadline close, nobody assigned", outbox.SLAWarning, sla(""), supervisors},
-		{"escalated", outbox.Escalated, sla("m-1"), supervisors},
-		{"decision recorded", outbox.DecisionRecorded, casework.DecisionRecorded{Number: "RC-2026-000001", WarrantyCase: true, Resolution: "repair"}, nil},
-		{"order created", outbox.OrderCreated, orders.Created{}, nil},
-		{"fields edited", outbox.Updated, map[string]any{"number": "RC-2026-000001", "fields": []string{"priority"}}, nil},
+		{"received, assigned", events.ClaimReceived, received("anna@example.com", "m-1"), append(manager("m-1"), claimant...)},
+		{"received by phone without email, nobody took it", events.ClaimReceived, received("", ""), supervisors},
+		{"received, assignee without email", events.ClaimReceived, received("anna@example.com", "m-3"), append(claimant, notify.KeyNote("user:m-3"))},
+		{"received, assignee not on the roster", events.ClaimReceived, received("", "ghost"), []string{notify.KeyNote("user:ghost")}},
+		{"waiting for the customer", events.StageChanged, stage("waiting_for_customer", "anna@example.com"), claimant},
+		{"implementation", events.StageChanged, stage("implementation", "anna@example.com"), claimant},
+		{"closed", events.StageChanged, stage("closed", "anna@example.com"), claimant},
+		{"rejected", events.StageChanged, stage("rejected", "anna@example.com"), claimant},
+		{"withdrawn", events.StageChanged, stage("withdrawn", "anna@example.com"), claimant},
+		{"closed, claimant without email", events.StageChanged, stage("closed", ""), nil},
+		{"an internal stage", events.StageChanged, stage("diagnostics", "anna@example.com"), nil},
+		{"returned for rework", events.StageChanged, stage("returned_for_rework", "anna@example.com"), nil},
+		{"reassigned", events.Assigned, events.Assignment{Number: "RC-2026-000001", Assignee: "m-2", Previous: "m-1", Reason: "отпуск"}, manager("m-2")},
+		{"manager writes", events.MessagePosted, posted(events.AuthorManager, "m-1"), claimant},
+		{"supervisor writes", events.MessagePosted, posted(events.AuthorSupervisor, "m-1"), claimant},
+		{"claimant writes", events.MessagePosted, posted(events.AuthorClaimant, "m-1"), manager("m-1")},
+		{"dealer writes", events.MessagePosted, posted(events.AuthorDealer, "m-2"), manager("m-2")},
+		{"dealer writes, nobody assigned", events.MessagePosted, posted(events.AuthorDealer, ""), supervisors},
+		{"deadline close", events.SLAWarning, sla("m-1"), manager("m-1")},
+		{"deadline close, nobody assigned", events.SLAWarning, sla(""), supervisors},
+		{"escalated", events.Escalated, sla("m-1"), supervisors},
+		{"decision recorded", events.DecisionRecorded, events.Decision{Number: "RC-2026-000001", WarrantyCase: true, Resolution: "repair"}, nil},
+		{"order created", events.OrderCreated, events.Order{}, nil},
+		{"fields edited", events.Updated, map[string]any{"number": "RC-2026-000001", "fields": []string{"priority"}}, nil},
 		{"an unknown type", "claim.archived", map[string]any{}, nil},
 	}
 	f := newFixture(t)
@@ -99,7 +96,7 @@ func TestPlanRoutesEachEvent(t *testing.T) {
 // TestPlanAddressesAndLanguages: who gets which mail, in which language.
 func TestPlanAddressesAndLanguages(t *testing.T) {
 	f := newFixture(t)
-	plan, err := f.n.Plan(context.Background(), event(t, outbox.ClaimReceived, received("anna@example.com", "m-1")))
+	plan, err := f.n.Plan(context.Background(), event(t, events.ClaimReceived, received("anna@example.com", "m-1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +116,13 @@ func TestPlanAddressesAndLanguages(t *testing.T) {
 		t.Errorf("manager mail = %+v, want to the roster's address, naming the claim, without the claimant's link", mgr)
 	}
 	note := got[notify.KeyNote("user:m-1")].Note
-	if note == nil || note.Recipient != "user:m-1" || note.ClaimID != "RC-2026-000001" || note.EventType != outbox.ClaimReceived ||
+	if note == nil || note.Recipient != "user:m-1" || note.ClaimID != "RC-2026-000001" || note.EventType != events.ClaimReceived ||
 		!strings.Contains(note.Title, "RC-2026-000001") || !strings.Contains(note.TitleEN, "RC-2026-000001") || note.Read || !note.At.Equal(at) {
 		t.Errorf("manager note = %+v", note)
 	}
 
 	// Later mails take the configured public site; English claims get English mail.
-	plan, err = f.n.Plan(context.Background(), event(t, outbox.StageChanged, stage("implementation", "anna@example.com")))
+	plan, err = f.n.Plan(context.Background(), event(t, events.StageChanged, stage("implementation", "anna@example.com")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,17 +136,17 @@ func TestPlanAddressesAndLanguages(t *testing.T) {
 		t.Errorf("implementation subject = %q", m.Subject)
 	}
 	// What is asked of the customer is in the waiting mail.
-	plan, _ = f.n.Plan(context.Background(), event(t, outbox.StageChanged, stage("waiting_for_customer", "anna@example.com")))
+	plan, _ = f.n.Plan(context.Background(), event(t, events.StageChanged, stage("waiting_for_customer", "anna@example.com")))
 	if m := plan[0].Mail; !strings.Contains(m.Text, "Пришлите фото шильдика") || !strings.Contains(m.HTML, "Пришлите фото шильдика") {
 		t.Errorf("waiting mail does not say what is asked:\n%s", m.Text)
 	}
 	// A message from the claims department: the link, never the text.
-	plan, _ = f.n.Plan(context.Background(), event(t, outbox.MessagePosted, posted(chat.RoleManager, "m-1")))
+	plan, _ = f.n.Plan(context.Background(), event(t, events.MessagePosted, posted(events.AuthorManager, "m-1")))
 	if m := plan[0].Mail; m.To[0] != "anna@example.com" || !strings.Contains(m.Text, "/t/"+token) || m.Subject != "Рекламация RC-2026-000001: новое сообщение" {
 		t.Errorf("new message mail = %+v", m)
 	}
 	// Escalations name the deadline in the company's time zone.
-	plan, _ = f.n.Plan(context.Background(), event(t, outbox.Escalated, sla("m-1")))
+	plan, _ = f.n.Plan(context.Background(), event(t, events.Escalated, sla("m-1")))
 	for _, d := range plan {
 		if d.Mail != nil && (d.Mail.To[0] != "supervisors@claimsdesk.example" || !strings.Contains(d.Mail.Text, "02.03.2026 16:30 MSK") ||
 			!strings.Contains(d.Mail.Text, "Ирина Соколова")) {
@@ -163,10 +160,10 @@ func TestPlanAddressesAndLanguages(t *testing.T) {
 func TestPlanWebhooks(t *testing.T) {
 	tg := []webhook.Target{
 		{ID: "crm", URL: "https://crm.example/hook", Events: []string{webhook.AllEvents}, Active: true},
-		{ID: "erp", URL: "https://erp.example/hook", Events: []string{outbox.OrderCreated, outbox.StageChanged}, Active: true},
+		{ID: "erp", URL: "https://erp.example/hook", Events: []string{events.OrderCreated, events.StageChanged}, Active: true},
 		{ID: "off", URL: "https://off.example/hook", Events: []string{webhook.AllEvents}},
 		{ID: "dlr-1", URL: "https://dlr1.example/hook", Events: []string{webhook.AllEvents}, DealerID: "DLR-1", Active: true},
-		{ID: "dlr-2", URL: "https://dlr2.example/hook", Events: []string{outbox.StageChanged}, DealerID: "DLR-2", Active: true},
+		{ID: "dlr-2", URL: "https://dlr2.example/hook", Events: []string{events.StageChanged}, DealerID: "DLR-2", Active: true},
 	}
 	f := newFixture(t, tg...)
 	tests := []struct {
@@ -176,11 +173,11 @@ func TestPlanWebhooks(t *testing.T) {
 		data  any
 		want  []string
 	}{
-		{"received from DLR-1", "RC-2026-000001", outbox.ClaimReceived, received("", "m-3"), []string{"crm", "dlr-1"}},
-		{"stage change of DLR-1's claim (dealer read from the claim)", "RC-2026-000001", outbox.StageChanged, stage("diagnostics", ""), []string{"crm", "dlr-1", "erp"}},
-		{"stage change of a claim without dealer", "RC-2026-000002", outbox.StageChanged, stage("diagnostics", ""), []string{"crm", "erp"}},
-		{"an internal event", "RC-2026-000001", outbox.Assigned, casework.AssignedData{Assignee: "m-3"}, []string{"crm"}},
-		{"order created", "RC-2026-000001", outbox.OrderCreated, orders.Created{}, []string{"crm", "dlr-1", "erp"}},
+		{"received from DLR-1", "RC-2026-000001", events.ClaimReceived, received("", "m-3"), []string{"crm", "dlr-1"}},
+		{"stage change of DLR-1's claim (dealer read from the claim)", "RC-2026-000001", events.StageChanged, stage("diagnostics", ""), []string{"crm", "dlr-1", "erp"}},
+		{"stage change of a claim without dealer", "RC-2026-000002", events.StageChanged, stage("diagnostics", ""), []string{"crm", "erp"}},
+		{"an internal event", "RC-2026-000001", events.Assigned, events.Assignment{Assignee: "m-3"}, []string{"crm"}},
+		{"order created", "RC-2026-000001", events.OrderCreated, events.Order{}, []string{"crm", "dlr-1", "erp"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +210,7 @@ func TestPlanWebhooks(t *testing.T) {
 // TestDeliverEventOnce: a redelivered event sends nothing new.
 func TestDeliverEventOnce(t *testing.T) {
 	f := newFixture(t, webhook.Target{ID: "crm", URL: "https://crm.example/hook", Events: []string{webhook.AllEvents}, Active: true})
-	e := event(t, outbox.ClaimReceived, received("anna@example.com", "m-1"))
+	e := event(t, events.ClaimReceived, received("anna@example.com", "m-1"))
 	for range 3 {
 		if err := f.n.Deliver(context.Background(), body(t, e)); err != nil {
 			t.Fatalf("Deliver: %v", err)
@@ -244,7 +241,7 @@ func TestHalfDoneEventSendsOnlyTheRest(t *testing.T) {
 	f := newFixture(t, webhook.Target{ID: "crm", URL: "https://crm.example/hook", Events: []string{webhook.AllEvents}, Active: true})
 	f.mail.failFor["irina@claimsdesk.example"] = 1
 	f.poster.failFor["crm"] = 2
-	e := event(t, outbox.ClaimReceived, received("anna@example.com", "m-1"))
+	e := event(t, events.ClaimReceived, received("anna@example.com", "m-1"))
 	err := f.n.Deliver(context.Background(), body(t, e))
 	if err == nil || !strings.Contains(err.Error(), "mail:manager:m-1") || !strings.Contains(err.Error(), "webhook:crm") {
 		t.Fatalf("first attempt = %v, want the manager's mail and the webhook failed", err)
@@ -272,7 +269,7 @@ func TestHalfDoneEventSendsOnlyTheRest(t *testing.T) {
 // TestEventsWithoutDeliveries are acknowledged without reading deliveries.
 func TestEventsWithoutDeliveries(t *testing.T) {
 	f := newFixture(t)
-	e := event(t, outbox.DecisionRecorded, casework.DecisionRecorded{Number: "RC-2026-000001"})
+	e := event(t, events.DecisionRecorded, events.Decision{Number: "RC-2026-000001"})
 	if err := f.n.Deliver(context.Background(), body(t, e)); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +281,7 @@ func TestEventsWithoutDeliveries(t *testing.T) {
 // TestMalformedMessagesAreInvalid: what can never be delivered says so.
 func TestMalformedMessagesAreInvalid(t *testing.T) {
 	f := newFixture(t)
-	bad := event(t, outbox.ClaimReceived, nil)
+	bad := event(t, events.ClaimReceived, nil)
 	bad.Data = json.RawMessage(`"not an object"`)
 	tests := map[string][]byte{
 		"not JSON":           []byte("{"),
@@ -322,7 +319,7 @@ func TestMailCommand(t *testing.T) {
 func TestRecordingFailureRetries(t *testing.T) {
 	f := newFixture(t)
 	f.deliveries.failMark = true
-	e := event(t, outbox.StageChanged, stage("closed", "anna@example.com"))
+	e := event(t, events.StageChanged, stage("closed", "anna@example.com"))
 	if err := f.n.Deliver(context.Background(), body(t, e)); err == nil {
 		t.Fatal("Deliver succeeded though the delivery was not recorded")
 	}
@@ -334,7 +331,7 @@ func TestRecordingFailureRetries(t *testing.T) {
 // retried, and then finds it done.
 func TestTheSameEventTwiceAtOnceDeliversOnce(t *testing.T) {
 	f := newFixture(t)
-	e := event(t, outbox.ClaimReceived, received("twice@example.com", "m-1"))
+	e := event(t, events.ClaimReceived, received("twice@example.com", "m-1"))
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	for i := range errs {

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/casework"
-	"github.com/claimsdesk/backend/shared/chat"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webhook"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -58,16 +56,16 @@ var claimantStages = map[string]string{
 // address; a manager's mail their email on the roster. It returns an Invalid
 // error for event data that cannot be read, and other errors when the
 // roster, the targets or the claim could not be read.
-func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error) {
+func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error) {
 	var p plan
 	var err error
 	switch e.Type {
-	case outbox.ClaimReceived:
+	case events.ClaimReceived:
 		err = n.planReceived(ctx, e, &p)
-	case outbox.StageChanged:
+	case events.StageChanged:
 		err = n.planStageChanged(e, &p)
-	case outbox.Assigned:
-		var d casework.AssignedData
+	case events.Assigned:
+		var d events.Assignment
 		if err = decode(e, &d); err == nil {
 			data := mailData{Number: number(d.Number, e), Reason: d.Reason}
 			if prev, perr := n.manager(ctx, d.Previous); perr == nil && prev != nil {
@@ -77,10 +75,10 @@ func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error)
 			}
 			err = n.toManager(ctx, e, d.Assignee, kindReassigned, data, &p)
 		}
-	case outbox.MessagePosted:
+	case events.MessagePosted:
 		err = n.planMessage(ctx, e, &p)
-	case outbox.SLAWarning:
-		var d outbox.SLAData
+	case events.SLAWarning:
+		var d events.SLA
 		if err = decode(e, &d); err == nil {
 			data := n.slaData(d, e)
 			if d.Assignee != "" {
@@ -89,9 +87,10 @@ func (n *Notifier) Plan(ctx context.Context, e outbox.Event) ([]Delivery, error)
 				err = n.toSupervisors(e, kindSLAWarning, data, &p)
 			}
 		}
-	case outbox.Escalated:
-		var d outbox.SLAData
-		if err = decode(e, &d); err == nil {
+	case events.Escalated:
+		var esc events.Escalation
+		if err = decode(e, &esc); err == nil {
+			d := events.SLA(esc)
 			data := n.slaData(d, e)
 			if m, merr := n.manager(ctx, d.Assignee); merr == nil && m != nil {
 				data.Manager = m.Name
@@ -132,18 +131,20 @@ func (p *plan) add(d Delivery) {
 	p.list = append(p.list, d)
 }
 
-func decode(e outbox.Event, v any) error {
+// decode reads an event's payload; an event that cannot be read is
+// Invalid (it can never be delivered).
+func decode(e events.Event, p events.Payload) error {
 	if len(e.Data) == 0 {
 		return apperr.InvalidField("data", "a "+e.Type+" event needs data")
 	}
-	if err := json.Unmarshal(e.Data, v); err != nil {
-		return apperr.InvalidField("data", "not "+e.Type+" data: "+err.Error())
+	if err := e.Decode(p); err != nil {
+		return apperr.InvalidField("data", err.Error())
 	}
 	return nil
 }
 
 // number is the claim number of the event's data, else its claim ID.
-func number(n string, e outbox.Event) string {
+func number(n string, e events.Event) string {
 	if n != "" {
 		return n
 	}
@@ -161,8 +162,8 @@ func (n *Notifier) trackingLink(base, claimID string) string {
 	return strings.TrimRight(base, "/") + "/t/" + n.cfg.Keys.TrackingToken(claimID)
 }
 
-func (n *Notifier) planReceived(ctx context.Context, e outbox.Event, p *plan) error {
-	var d outbox.Received
+func (n *Notifier) planReceived(ctx context.Context, e events.Event, p *plan) error {
+	var d events.Received
 	if err := decode(e, &d); err != nil {
 		return err
 	}
@@ -180,8 +181,8 @@ func (n *Notifier) planReceived(ctx context.Context, e outbox.Event, p *plan) er
 	return n.toSupervisors(e, kindUnassigned, staff, p)
 }
 
-func (n *Notifier) planStageChanged(e outbox.Event, p *plan) error {
-	var d casework.StageChanged
+func (n *Notifier) planStageChanged(e events.Event, p *plan) error {
+	var d events.StageChange
 	if err := decode(e, &d); err != nil {
 		return err
 	}
@@ -197,20 +198,20 @@ func (n *Notifier) planStageChanged(e outbox.Event, p *plan) error {
 	return n.toClaimant(kind, d.Language, d.Email, data, p)
 }
 
-func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) error {
-	var d chat.Posted
+func (n *Notifier) planMessage(ctx context.Context, e events.Event, p *plan) error {
+	var d events.Message
 	if err := decode(e, &d); err != nil {
 		return err
 	}
 	num := number(d.Number, e)
 	switch d.AuthorRole {
-	case chat.RoleManager, chat.RoleSupervisor:
+	case events.AuthorManager, events.AuthorSupervisor:
 		if d.Email == "" {
 			return nil
 		}
 		data := mailData{Number: num, Link: n.trackingLink("", e.ClaimID)}
 		return n.toClaimant(kindNewMessage, d.Language, d.Email, data, p)
-	case chat.RoleClaimant, chat.RoleDealer:
+	case events.AuthorClaimant, events.AuthorDealer:
 		data := mailData{Number: num, authorRole: d.AuthorRole, AuthorName: d.AuthorName}
 		if d.Assignee != "" {
 			return n.toManager(ctx, e, d.Assignee, kindMessageIn, data, p)
@@ -220,7 +221,7 @@ func (n *Notifier) planMessage(ctx context.Context, e outbox.Event, p *plan) err
 	return nil
 }
 
-func (n *Notifier) slaData(d outbox.SLAData, e outbox.Event) mailData {
+func (n *Notifier) slaData(d events.SLA, e events.Event) mailData {
 	return mailData{Number: number(d.Number, e), sla: true, clock: d.Clock, due: d.Due, loc: n.cfg.Location, Level: d.Level, stage: d.Stage}
 }
 
@@ -236,7 +237,7 @@ func (n *Notifier) toClaimant(kind, lang, email string, data mailData, p *plan) 
 
 // toManager adds the manager's mail (when the roster has their email) and
 // note.
-func (n *Notifier) toManager(ctx context.Context, e outbox.Event, id, kind string, data mailData, p *plan) error {
+func (n *Notifier) toManager(ctx context.Context, e events.Event, id, kind string, data mailData, p *plan) error {
 	if id == "" {
 		return nil
 	}
@@ -258,7 +259,7 @@ func (n *Notifier) toManager(ctx context.Context, e outbox.Event, id, kind strin
 
 // toSupervisors adds the supervisors' mail (when an address is configured)
 // and the note in their role inbox.
-func (n *Notifier) toSupervisors(e outbox.Event, kind string, data mailData, p *plan) error {
+func (n *Notifier) toSupervisors(e events.Event, kind string, data mailData, p *plan) error {
 	if n.cfg.SupervisorsEmail != "" {
 		m, err := renderMail(kind, n.cfg.StaffLanguage, data, n.cfg.SupervisorsEmail)
 		if err != nil {
@@ -270,7 +271,7 @@ func (n *Notifier) toSupervisors(e outbox.Event, kind string, data mailData, p *
 }
 
 // note adds the in-app note of kind for recipient.
-func (n *Notifier) note(e outbox.Event, recipient, kind string, data mailData, p *plan) error {
+func (n *Notifier) note(e events.Event, recipient, kind string, data mailData, p *plan) error {
 	if n.cfg.Notes == nil {
 		return nil
 	}
@@ -293,7 +294,7 @@ func (n *Notifier) note(e outbox.Event, recipient, kind string, data mailData, p
 // planWebhooks adds a delivery to each target that wants the event. The
 // targets are read for every event (one query), so a target registered or
 // changed a moment ago gets the next event.
-func (n *Notifier) planWebhooks(ctx context.Context, e outbox.Event, p *plan) error {
+func (n *Notifier) planWebhooks(ctx context.Context, e events.Event, p *plan) error {
 	if n.cfg.Targets == nil || n.cfg.Poster == nil {
 		return nil
 	}
@@ -340,9 +341,9 @@ func (n *Notifier) planWebhooks(ctx context.Context, e outbox.Event, p *plan) er
 
 // dealerOf returns the dealer of the event's claim ("" for none): from the
 // data of the events that carry it, else from the claim.
-func (n *Notifier) dealerOf(ctx context.Context, e outbox.Event) (string, error) {
+func (n *Notifier) dealerOf(ctx context.Context, e events.Event) (string, error) {
 	switch e.Type {
-	case outbox.ClaimReceived, outbox.MessagePosted:
+	case events.ClaimReceived, events.MessagePosted:
 		var d struct {
 			DealerID string `json:"dealerId"`
 		}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -29,9 +29,9 @@ func TestDealerWebhooksCarryWhatTheDealerSees(t *testing.T) {
 		hidden []string
 		shown  []string
 	}{
-		{"send-back", outbox.StageChanged, rework, []string{"INTERNAL", "managers:m-1"}, []string{"returned_for_rework", `"actor":"staff"`}},
-		{"pause", outbox.StageChanged, stage("waiting_for_customer", "anna@example.com"), []string{"managers:m-1"}, []string{"Пришлите фото шильдика"}},
-		{"order", outbox.OrderCreated, orders.Created{Number: "RW-RC-2026-000001-1", Kind: orders.Rework, Claim: "RC-2026-000001",
+		{"send-back", events.StageChanged, rework, []string{"INTERNAL", "managers:m-1"}, []string{"returned_for_rework", `"actor":"staff"`}},
+		{"pause", events.StageChanged, stage("waiting_for_customer", "anna@example.com"), []string{"managers:m-1"}, []string{"Пришлите фото шильдика"}},
+		{"order", events.OrderCreated, events.Order{Number: "RW-RC-2026-000001-1", Kind: string(orders.Rework), Claim: "RC-2026-000001",
 			Note: "INTERNAL order note", CreatedBy: "managers:m-1"}, []string{"INTERNAL", "managers:m-1", `"note"`, `"createdBy"`}, []string{"RW-RC-2026-000001-1"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +85,7 @@ func TestClaimantMailsCarryOnlyTheirReasons(t *testing.T) {
 	} {
 		d := stage(tt.to, "anna@example.com")
 		d.Reason = tt.reason
-		plan, err := f.n.Plan(context.Background(), event(t, outbox.StageChanged, d))
+		plan, err := f.n.Plan(context.Background(), event(t, events.StageChanged, d))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -129,19 +129,3 @@ func FromClaim(r CreateRequest, o Origin, by string, now time.Time) (Order, erro
 // StatusCreated is the status of an order created from a claim until the
 // ERP reports one.
 const StatusCreated = "created"
-
-// Created is the outbox data of an order created from a claim: what the ERP
-// needs to create the order on its side.
-type Created struct {
-	Number       string   `json:"number"`
-	Kind         Kind     `json:"kind"`
-	Claim        string   `json:"claim"`
-	SourceOrder  string   `json:"sourceOrder,omitempty"`
-	WarrantyCase bool     `json:"warrantyCase"`
-	Customer     Customer `json:"customer"`
-	DealerID     string   `json:"dealerId,omitempty"`
-	Items        []Item   `json:"items"`
-	Currency     string   `json:"currency,omitempty"`
-	Note         string   `json:"note,omitempty"`
-	CreatedBy    string   `json:"createdBy"`
-}

@@ -1,3 +1,12 @@
+// Package outbox is the transactional outbox's safety net: a change writes
+// its events (package events) in its own transaction and publishes them
+// after the commit; when that publish is lost (a crash, a timeout, a queue
+// outage), the relay finds the events the notifier never received and
+// publishes them again. Consumers recognise redeliveries by the event ID.
+//
+// It imports only the standard library and the events package.
+//
+// Layer: leaf.
 package outbox
 
 import (
@@ -5,21 +14,23 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/claimsdesk/backend/shared/events"
 )
 
 // Pending lists events that never reached their consumer.
 type Pending interface {
 	// PendingEvents returns up to limit events written before before that the
 	// notifier has not received yet, oldest first.
-	PendingEvents(ctx context.Context, before time.Time, limit int) ([]Event, error)
+	PendingEvents(ctx context.Context, before time.Time, limit int) ([]events.Event, error)
 	// Postpone moves still-pending events' place on the list to until, so
 	// that a queue merely slow to drain is not flooded with copies.
-	Postpone(ctx context.Context, events []Event, until time.Time) error
+	Postpone(ctx context.Context, evs []events.Event, until time.Time) error
 }
 
 // Sender publishes events (the queue).
 type Sender interface {
-	Publish(ctx context.Context, events []Event) error
+	Publish(ctx context.Context, evs []events.Event) error
 }
 
 // Relay re-publishes events a crash, a timeout or a queue outage kept from
@@ -56,23 +67,23 @@ func (r *Relay) Run(ctx context.Context) (RelayResult, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	events, err := r.Pending.PendingEvents(ctx, now().Add(-grace), limit)
+	pending, err := r.Pending.PendingEvents(ctx, now().Add(-grace), limit)
 	if err != nil {
 		return RelayResult{}, fmt.Errorf("relay: %w", err)
 	}
-	if len(events) == 0 {
+	if len(pending) == 0 {
 		return RelayResult{}, nil
 	}
-	if err := r.Sender.Publish(ctx, events); err != nil {
-		return RelayResult{}, fmt.Errorf("relay %d events: %w", len(events), err)
+	if err := r.Sender.Publish(ctx, pending); err != nil {
+		return RelayResult{}, fmt.Errorf("relay %d events: %w", len(pending), err)
 	}
 	// Sent again; if the notifier still has not received them in five grace
 	// periods (a backlog, not a loss), they go once more.
-	if err := r.Pending.Postpone(ctx, events, now().Add(5*grace)); err != nil {
+	if err := r.Pending.Postpone(ctx, pending, now().Add(5*grace)); err != nil {
 		r.Logger.WarnContext(ctx, "postponing re-published events failed; the next run sends them again", "error", err.Error())
 	}
-	for _, e := range events {
+	for _, e := range pending {
 		r.Logger.WarnContext(ctx, "outbox event re-published", "eventId", e.ID, "eventType", e.Type, "claimId", e.ClaimID, "at", e.At)
 	}
-	return RelayResult{Republished: len(events)}, nil
+	return RelayResult{Republished: len(pending)}, nil
 }

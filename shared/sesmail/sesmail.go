@@ -7,6 +7,8 @@
 // it goes in the X-ClaimsDesk-Delivery header and, as a message ID of its
 // own, in References, so mail clients thread a repeat with the first copy
 // and providers or filters can fold it.
+//
+// Layer: adapter.
 package sesmail
 
 import (

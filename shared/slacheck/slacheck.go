@@ -23,7 +23,7 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -123,14 +123,15 @@ func (c *Checker) checkOne(ctx context.Context, engine *sla.Engine, roster *assi
 			list := make([]map[string]any, len(findings))
 			for i, f := range findings {
 				list[i] = map[string]any{"kind": f.Kind, "clock": f.Clock, "due": f.Due.Format(time.RFC3339), "level": f.Level}
-				typ := outbox.SLAWarning
-				if f.Kind == sla.Breach {
-					typ = outbox.Escalated
-				}
-				out.Also = append(out.Also, casework.Note{Type: typ, Data: outbox.SLAData{
+				e := events.SLA{
 					Number: cl.ID, Clock: f.Clock, Due: f.Due, Level: f.Level, Assignee: cl.Assignee,
 					Stage: string(cl.Stage), Priority: string(cl.Priority),
-				}})
+				}
+				if f.Kind == sla.Breach {
+					out.Also = append(out.Also, events.Escalation(e))
+				} else {
+					out.Also = append(out.Also, e)
+				}
 			}
 			out.After["findings"] = list
 			out.After["level"] = cl.SLA.Level
@@ -142,7 +143,7 @@ func (c *Checker) checkOne(ctx context.Context, engine *sla.Engine, roster *assi
 			}
 			if note != nil {
 				reassigned = true
-				out.Before = map[string]any{"assignee": note.Data.(casework.AssignedData).Previous}
+				out.Before = map[string]any{"assignee": note.Previous}
 				out.After["assignee"] = cl.Assignee
 				out.Also = append(out.Also, *note)
 			}
@@ -183,9 +184,9 @@ func (c *Checker) checkOne(ctx context.Context, engine *sla.Engine, roster *assi
 // standIn gives the claim to its assignee's stand-in when the assignee is
 // not available today (absent, inactive, off the roster) and the
 // responsibility matrix names someone available who is not the customer's
-// personal manager. It returns the outbox note of the reassignment, or nil
-// when the claim stays.
-func (c *Checker) standIn(ctx context.Context, roster *assignment.Roster, cl *claims.Claim, now time.Time, why string) (*casework.Note, error) {
+// personal manager. It returns the event of the reassignment, or nil when
+// the claim stays.
+func (c *Checker) standIn(ctx context.Context, roster *assignment.Roster, cl *claims.Claim, now time.Time, why string) (*events.Assignment, error) {
 	today := now.In(c.loc())
 	if cl.Assignee == "" || workflow.Terminal(cl.Stage) || roster.Available(cl.Assignee, today) {
 		return nil, nil
@@ -206,7 +207,7 @@ func (c *Checker) standIn(ctx context.Context, roster *assignment.Roster, cl *cl
 	}
 	prev := cl.Assignee
 	casework.Assign(cl, sub)
-	return &casework.Note{Type: outbox.Assigned, Data: casework.AssignedData{Number: cl.ID, Assignee: sub, Previous: prev, Reason: reason}}, nil
+	return &events.Assignment{Number: cl.ID, Assignee: sub, Previous: prev, Reason: reason}, nil
 }
 
 func (c *Checker) loc() *time.Location {
@@ -268,10 +269,9 @@ func (c *Checker) moveOne(ctx context.Context, roster *assignment.Roster, cl *cl
 			return nil, casework.ErrNoChange
 		}
 		moved = true
-		d := note.Data.(casework.AssignedData)
 		return &casework.Outcome{EventType: "claim.assigned",
-			Before: map[string]any{"assignee": d.Previous}, After: map[string]any{"assignee": d.Assignee, "reason": d.Reason},
-			Notify: note.Type, Data: d}, nil
+			Before: map[string]any{"assignee": note.Previous}, After: map[string]any{"assignee": note.Assignee, "reason": note.Reason},
+			Event: *note}, nil
 	})
 	switch {
 	case err != nil && !isGone(err):

@@ -16,9 +16,9 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/slacheck"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -52,13 +52,13 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// events records what was published.
-type events struct {
+// published records what was published.
+type published struct {
 	mu   sync.Mutex
-	list []outbox.Event
+	list []events.Event
 }
 
-func (e *events) Publish(_ context.Context, evs []outbox.Event) error {
+func (e *published) Publish(_ context.Context, evs []events.Event) error {
 	e.mu.Lock()
 	e.list = append(e.list, evs...)
 	e.mu.Unlock()
@@ -66,10 +66,10 @@ func (e *events) Publish(_ context.Context, evs []outbox.Event) error {
 }
 
 // of returns the published events of a type for a claim.
-func (e *events) of(typ, claimID string) []outbox.Event {
+func (e *published) of(typ, claimID string) []events.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []outbox.Event
+	var out []events.Event
 	for _, ev := range e.list {
 		if ev.Type == typ && ev.ClaimID == claimID {
 			out = append(out, ev)
@@ -93,7 +93,7 @@ func (f fixedCatalog) Catalog(context.Context) (*catalog.Catalog, error) { retur
 type env struct {
 	clock   *clock
 	store   *dynamo.Store
-	pub     *events
+	pub     *published
 	roster  *assignment.Roster
 	intake  *intake.Service
 	work    *casework.Service
@@ -120,7 +120,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{clock: &clock{}, store: store, pub: &events{}}
+	e := &env{clock: &clock{}, store: store, pub: &published{}}
 	e.roster = &assignment.Roster{Managers: []assignment.Manager{
 		{ID: "anna", Name: "Анна", Email: "anna@factory.example", Categories: []string{"service"}, Active: true, Substitute: "boris"},
 		{ID: "boris", Name: "Борис", Email: "boris@factory.example", Categories: []string{"defect"}, Active: true, Substitute: "vera"},
@@ -174,9 +174,9 @@ func (e *env) get(t *testing.T, id string) *claims.Claim {
 	return c
 }
 
-func slaData(t *testing.T, ev outbox.Event) outbox.SLAData {
+func slaData(t *testing.T, ev events.Event) events.SLA {
 	t.Helper()
-	var d outbox.SLAData
+	var d events.SLA
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestCheckWarnsThenEscalatesAcrossTheWeekend(t *testing.T) {
 	if res.Read != 1 || res.Warnings != 2 || res.Breaches != 0 {
 		t.Fatalf("check at 10:15: %+v, want 2 warnings (first response, stage)", res)
 	}
-	warnings := e.pub.of(outbox.SLAWarning, c.ID)
+	warnings := e.pub.of(events.SLAWarning, c.ID)
 	if len(warnings) != 2 || slaData(t, warnings[0]).Assignee != "anna" {
 		t.Fatalf("warning events %v", warnings)
 	}
@@ -221,7 +221,7 @@ func TestCheckWarnsThenEscalatesAcrossTheWeekend(t *testing.T) {
 	if res.Breaches != 2 {
 		t.Fatalf("check at 11:01: %+v, want 2 breaches", res)
 	}
-	esc := e.pub.of(outbox.Escalated, c.ID)
+	esc := e.pub.of(events.Escalated, c.ID)
 	if len(esc) != 2 || slaData(t, esc[1]).Level != 2 {
 		t.Fatalf("escalations %v", esc)
 	}
@@ -233,7 +233,7 @@ func TestCheckWarnsThenEscalatesAcrossTheWeekend(t *testing.T) {
 	if res := e.check(t, at(23, 11, 30)); res.Warnings+res.Breaches != 0 {
 		t.Errorf("repeated check: %+v", res)
 	}
-	if n := len(e.pub.of(outbox.Escalated, c.ID)); n != 2 {
+	if n := len(e.pub.of(events.Escalated, c.ID)); n != 2 {
 		t.Errorf("%d escalations after a repeated check, want 2", n)
 	}
 	// Every finding is in the audit trail, and the chain holds.
@@ -324,7 +324,7 @@ func TestCheckHandsTheDueClaimOfAnAbsentAssigneeToTheStandIn(t *testing.T) {
 	if got.Assignee != "boris" {
 		t.Fatalf("assignee %q, want boris", got.Assignee)
 	}
-	assigned := e.pub.of(outbox.Assigned, c.ID)
+	assigned := e.pub.of(events.Assigned, c.ID)
 	if len(assigned) != 1 || !strings.Contains(string(assigned[0].Data), "sick_leave") {
 		t.Errorf("assignment events %v", assigned)
 	}

@@ -6,6 +6,8 @@
 //
 // Only this package (and the functions' main packages) may import the SQS
 // event types or the SQS SDK.
+//
+// Layer: adapter.
 package sqsbus
 
 import (

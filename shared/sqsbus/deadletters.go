@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/claimsdesk/backend/shared/notify"
 	"strconv"
 	"time"
 
@@ -28,27 +29,8 @@ func NewDeadLetters(client *sqs.Client, url, arn string) *DeadLetters {
 	return &DeadLetters{client: client, url: url, arn: arn}
 }
 
-// DeadLetterStatus is how many messages wait in a dead-letter queue and the
-// redrives started from it.
-type DeadLetterStatus struct {
-	Queue    string     `json:"queue"`
-	Messages int        `json:"messages"`
-	InFlight int        `json:"inFlight"`
-	Redrives []MoveTask `json:"redrives"`
-}
-
-// MoveTask is a redrive (an SQS message move task).
-type MoveTask struct {
-	Handle    string    `json:"handle,omitempty"`
-	Status    string    `json:"status"`
-	Moved     int64     `json:"moved"`
-	ToMove    int64     `json:"toMove"`
-	StartedAt time.Time `json:"startedAt"`
-	Failure   string    `json:"failure,omitempty"`
-}
-
 // Status reads the queue's counters and its recent redrives.
-func (d *DeadLetters) Status(ctx context.Context) (*DeadLetterStatus, error) {
+func (d *DeadLetters) Status(ctx context.Context) (*notify.DeadLetterStatus, error) {
 	attrs, err := d.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(d.url),
 		AttributeNames: []types.QueueAttributeName{
@@ -58,7 +40,7 @@ func (d *DeadLetters) Status(ctx context.Context) (*DeadLetterStatus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter queue status: %w", err)
 	}
-	out := &DeadLetterStatus{Queue: d.arn, Redrives: []MoveTask{}}
+	out := &notify.DeadLetterStatus{Queue: d.arn, Redrives: []notify.MoveTask{}}
 	out.Messages, _ = strconv.Atoi(attrs.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
 	out.InFlight, _ = strconv.Atoi(attrs.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
 	tasks, err := d.client.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(d.arn), MaxResults: aws.Int32(10)})
@@ -66,7 +48,7 @@ func (d *DeadLetters) Status(ctx context.Context) (*DeadLetterStatus, error) {
 		return nil, fmt.Errorf("dead-letter redrives: %w", err)
 	}
 	for _, t := range tasks.Results {
-		out.Redrives = append(out.Redrives, MoveTask{
+		out.Redrives = append(out.Redrives, notify.MoveTask{
 			Handle: aws.ToString(t.TaskHandle), Status: aws.ToString(t.Status), Moved: t.ApproximateNumberOfMessagesMoved,
 			ToMove: aws.ToInt64(t.ApproximateNumberOfMessagesToMove), StartedAt: time.UnixMilli(t.StartedTimestamp).UTC(),
 			Failure: aws.ToString(t.FailureReason),
@@ -77,7 +59,7 @@ func (d *DeadLetters) Status(ctx context.Context) (*DeadLetterStatus, error) {
 
 // Redrive starts moving every message back to the queue it came from. It
 // returns Conflict when a redrive is already running.
-func (d *DeadLetters) Redrive(ctx context.Context) (*MoveTask, error) {
+func (d *DeadLetters) Redrive(ctx context.Context) (*notify.MoveTask, error) {
 	out, err := d.client.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(d.arn)})
 	if err != nil {
 		// SQS refuses a second running task for the queue with
@@ -88,5 +70,5 @@ func (d *DeadLetters) Redrive(ctx context.Context) (*MoveTask, error) {
 		}
 		return nil, fmt.Errorf("redrive dead letters: %w", err)
 	}
-	return &MoveTask{Handle: aws.ToString(out.TaskHandle), Status: "RUNNING", StartedAt: time.Now().UTC()}, nil
+	return &notify.MoveTask{Handle: aws.ToString(out.TaskHandle), Status: "RUNNING", StartedAt: time.Now().UTC()}, nil
 }

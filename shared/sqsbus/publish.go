@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 )
 
 // Publisher sends outbox events to a queue.
@@ -25,7 +25,7 @@ func NewPublisher(client *sqs.Client, queueURL string) *Publisher {
 
 // Publish sends events in batches of ten, each with its type as a message
 // attribute. It fails if any event could not be sent.
-func (p *Publisher) Publish(ctx context.Context, events []outbox.Event) error {
+func (p *Publisher) Publish(ctx context.Context, events []events.Event) error {
 	for start := 0; start < len(events); start += 10 {
 		chunk := events[start:min(start+10, len(events))]
 		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))

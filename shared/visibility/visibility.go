@@ -48,8 +48,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -312,11 +312,11 @@ func Order(a Audience, o orders.Order) orders.Order {
 // receives (webhook.DealerEventTypes); anything else, including fields added
 // to an event later, stays inside until it is listed here.
 var eventFields = map[string][]string{
-	outbox.ClaimReceived:    {"number", "channel", "claimantName", "email", "language", "dealerId", "categoryId", "typeId", "productModel", "assignee"},
-	outbox.StageChanged:     {"from", "to", "number", "email", "language", "assignee", "instructions", "claimantName", "resolution", "warrantyCase"},
-	outbox.DecisionRecorded: {"number", "warrantyCase", "resolution", "revision"},
-	outbox.OrderCreated:     {"number", "kind", "claim", "sourceOrder", "warrantyCase", "customer", "dealerId", "items", "currency"},
-	outbox.MessagePosted:    {"number", "messageId", "authorRole", "authorName", "length", "attachments", "stage", "assignee", "dealerId", "language"},
+	events.ClaimReceived:    {"number", "channel", "claimantName", "email", "language", "dealerId", "categoryId", "typeId", "productModel", "assignee"},
+	events.StageChanged:     {"from", "to", "number", "email", "language", "assignee", "instructions", "claimantName", "resolution", "warrantyCase"},
+	events.DecisionRecorded: {"number", "warrantyCase", "resolution", "revision"},
+	events.OrderCreated:     {"number", "kind", "claim", "sourceOrder", "warrantyCase", "customer", "dealerId", "items", "currency"},
+	events.MessagePosted:    {"number", "messageId", "authorRole", "authorName", "length", "attachments", "stage", "assignee", "dealerId", "language"},
 }
 
 // Event returns what the audience sees of an outbox event (a webhook
@@ -325,13 +325,13 @@ var eventFields = map[string][]string{
 // claim-facing data (a stage change's reason as StageReason shows it) and
 // the actor as Actor shows it. It returns an error for data that is not a
 // JSON object.
-func Event(a Audience, e outbox.Event) (outbox.Event, bool, error) {
+func Event(a Audience, e events.Event) (events.Event, bool, error) {
 	if a.Internal() {
 		return e, true, nil
 	}
 	keep, ok := eventFields[e.Type]
 	if !ok {
-		return outbox.Event{}, false, nil
+		return events.Event{}, false, nil
 	}
 	out := e
 	out.Actor = Actor(a, e.Actor)
@@ -340,13 +340,13 @@ func Event(a Audience, e outbox.Event) (outbox.Event, bool, error) {
 	}
 	var data map[string]any
 	if err := json.Unmarshal(e.Data, &data); err != nil {
-		return outbox.Event{}, false, fmt.Errorf("%s event %s: data is not an object: %w", e.Type, e.ID, err)
+		return events.Event{}, false, fmt.Errorf("%s event %s: data is not an object: %w", e.Type, e.ID, err)
 	}
 	shown := pick(data, keep)
 	if shown == nil {
 		shown = map[string]any{}
 	}
-	if e.Type == outbox.StageChanged {
+	if e.Type == events.StageChanged {
 		to, _ := data["to"].(string)
 		reason, _ := data["reason"].(string)
 		if r := StageReason(a, to, reason); r != "" {
@@ -355,7 +355,7 @@ func Event(a Audience, e outbox.Event) (outbox.Event, bool, error) {
 	}
 	b, err := json.Marshal(shown)
 	if err != nil {
-		return outbox.Event{}, false, fmt.Errorf("%s event %s: %w", e.Type, e.ID, err)
+		return events.Event{}, false, fmt.Errorf("%s event %s: %w", e.Type, e.ID, err)
 	}
 	out.Data = b
 	return out, true, nil

@@ -9,11 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/auth"
-	"github.com/claimsdesk/backend/shared/casework"
-	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/visibility"
 )
 
@@ -259,9 +257,9 @@ func TestStageReason(t *testing.T) {
 	}
 }
 
-func event(t *testing.T, typ string, data any) outbox.Event {
+func event(t *testing.T, typ string, data any) events.Event {
 	t.Helper()
-	e, err := outbox.New(typ, "RC-2026-000001", "supervisors:"+decider, at, data)
+	e, err := events.NewRaw(typ, "RC-2026-000001", "supervisors:"+decider, at, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,33 +271,33 @@ func event(t *testing.T, typ string, data any) outbox.Event {
 func TestDealerEvents(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		e    outbox.Event
+		e    events.Event
 		want map[string]any // nil: not shown
 	}{
-		{"received", event(t, outbox.ClaimReceived, outbox.Received{Number: "RC-2026-000001", Channel: "api", ClaimantName: "Анна",
+		{"received", event(t, events.ClaimReceived, events.Received{Number: "RC-2026-000001", Channel: "api", ClaimantName: "Анна",
 			Language: "ru", BaseURL: "https://x", DealerID: "DLR-1", CategoryID: "service", TypeID: "t", ProductModel: "TH", Assignee: "manager-1"}),
 			map[string]any{"number": "RC-2026-000001", "channel": "api", "claimantName": "Анна", "language": "ru", "dealerId": "DLR-1",
 				"categoryId": "service", "typeId": "t", "productModel": "TH", "assignee": "manager-1"}},
-		{"rework", event(t, outbox.StageChanged, casework.StageChanged{From: "quality_control", To: "returned_for_rework", Reason: reworkReason,
+		{"rework", event(t, events.StageChanged, events.StageChange{From: "quality_control", To: "returned_for_rework", Reason: reworkReason,
 			Number: "RC-2026-000001", Language: "ru"}),
 			map[string]any{"from": "quality_control", "to": "returned_for_rework", "number": "RC-2026-000001", "language": "ru"}},
-		{"waiting", event(t, outbox.StageChanged, casework.StageChanged{From: "diagnostics", To: "waiting_for_customer", Reason: "Пришлите фото",
+		{"waiting", event(t, events.StageChanged, events.StageChange{From: "diagnostics", To: "waiting_for_customer", Reason: "Пришлите фото",
 			Number: "RC-2026-000001", Language: "en"}),
 			map[string]any{"from": "diagnostics", "to": "waiting_for_customer", "reason": "Пришлите фото", "number": "RC-2026-000001", "language": "en"}},
-		{"decision", event(t, outbox.DecisionRecorded, casework.DecisionRecorded{Number: "RC-2026-000001", WarrantyCase: true, Resolution: "repair", Revision: 1}),
+		{"decision", event(t, events.DecisionRecorded, events.Decision{Number: "RC-2026-000001", WarrantyCase: true, Resolution: "repair", Revision: 1}),
 			map[string]any{"number": "RC-2026-000001", "warrantyCase": true, "resolution": "repair", "revision": float64(1)}},
-		{"order", event(t, outbox.OrderCreated, orders.Created{Number: "RW-1", Kind: orders.Rework, Claim: "RC-2026-000001", Note: orderNote,
-			CreatedBy: "managers:" + staffUser, Items: []orders.Item{{SKU: "A", Quantity: 1}}}),
+		{"order", event(t, events.OrderCreated, events.Order{Number: "RW-1", Kind: string(orders.Rework), Claim: "RC-2026-000001", Note: orderNote,
+			CreatedBy: "managers:" + staffUser, Items: []events.OrderItem{{SKU: "A", Quantity: 1}}}),
 			map[string]any{"number": "RW-1", "kind": "rework", "claim": "RC-2026-000001", "warrantyCase": false, "customer": map[string]any{},
 				"items": []any{map[string]any{"sku": "A", "quantity": float64(1)}}}},
-		{"message", event(t, outbox.MessagePosted, chat.Posted{Number: "RC-2026-000001", MessageID: "m1", AuthorRole: "manager", AuthorName: "Ирина",
+		{"message", event(t, events.MessagePosted, events.Message{Number: "RC-2026-000001", MessageID: "m1", AuthorRole: "manager", AuthorName: "Ирина",
 			Length: 5, Stage: "diagnostics", Language: "ru"}),
 			map[string]any{"number": "RC-2026-000001", "messageId": "m1", "authorRole": "manager", "authorName": "Ирина", "length": float64(5),
 				"attachments": float64(0), "stage": "diagnostics", "language": "ru"}},
-		{"assigned", event(t, outbox.Assigned, casework.AssignedData{Number: "RC-2026-000001", Assignee: "m2", Reason: assignReason}), nil},
-		{"updated", event(t, outbox.Updated, map[string]any{"number": "RC-2026-000001"}), nil},
-		{"escalated", event(t, outbox.Escalated, outbox.SLAData{Number: "RC-2026-000001", Level: 2}), nil},
-		{"warning", event(t, outbox.SLAWarning, outbox.SLAData{Number: "RC-2026-000001"}), nil},
+		{"assigned", event(t, events.Assigned, events.Assignment{Number: "RC-2026-000001", Assignee: "m2", Reason: assignReason}), nil},
+		{"updated", event(t, events.Updated, map[string]any{"number": "RC-2026-000001"}), nil},
+		{"escalated", event(t, events.Escalated, events.SLA{Number: "RC-2026-000001", Level: 2}), nil},
+		{"warning", event(t, events.SLAWarning, events.SLA{Number: "RC-2026-000001"}), nil},
 	} {
 		got, ok, err := visibility.Event(visibility.Dealer, tt.e)
 		if err != nil {
@@ -330,7 +328,7 @@ func TestDealerEvents(t *testing.T) {
 			t.Errorf("%s: the company's view changed the event: %v %v %s", tt.name, err, ok, same.Data)
 		}
 	}
-	if _, _, err := visibility.Event(visibility.Dealer, outbox.Event{ID: "x", Type: outbox.StageChanged, Data: json.RawMessage(`[1]`)}); err == nil {
+	if _, _, err := visibility.Event(visibility.Dealer, events.Event{ID: "x", Type: events.StageChanged, Data: json.RawMessage(`[1]`)}); err == nil {
 		t.Error("data that is not an object: no error")
 	}
 }

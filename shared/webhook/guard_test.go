@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -86,7 +86,7 @@ func TestClientRefusesInternalAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ }))
 	defer srv.Close()
 	target := webhook.Target{ID: "crm", URL: srv.URL + "/hook", Events: []string{"*"}, Active: true}
-	e, err := outbox.New(outbox.ClaimReceived, "RC-2026-000001", "public", time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), map[string]string{"number": "RC-2026-000001"})
+	e, err := events.NewRaw(events.ClaimReceived, "RC-2026-000001", "public", time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), map[string]string{"number": "RC-2026-000001"})
 	if err != nil {
 		t.Fatal(err)
 	}

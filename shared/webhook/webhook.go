@@ -42,8 +42,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cleantext"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/lazyre"
-	"github.com/claimsdesk/backend/shared/outbox"
 )
 
 // The headers of a delivery.
@@ -58,17 +58,14 @@ const (
 const AllEvents = "*"
 
 // EventTypes are the event types a target may subscribe to.
-var EventTypes = []string{
-	outbox.ClaimReceived, outbox.StageChanged, outbox.Assigned, outbox.DecisionRecorded,
-	outbox.OrderCreated, outbox.MessagePosted, outbox.Updated, outbox.SLAWarning, outbox.Escalated,
-}
+var EventTypes = events.TypeNames()
 
 // DealerEventTypes are the event types a dealer's own system (a target with
 // a dealerId) may receive: what the dealer sees of its claims anyway. The
 // claims department's internal events (reassignments with their reasons,
 // field edits, SLA warnings and escalations) stay inside the company.
 var DealerEventTypes = []string{
-	outbox.ClaimReceived, outbox.StageChanged, outbox.DecisionRecorded, outbox.OrderCreated, outbox.MessagePosted,
+	events.ClaimReceived, events.StageChanged, events.DecisionRecorded, events.OrderCreated, events.MessagePosted,
 }
 
 // Limits of a target.
@@ -242,7 +239,7 @@ func Verify(secret, signature, timestamp string, body []byte, now time.Time, tol
 // Payload is the body of a delivery.
 type Payload struct {
 	DeliveryID string       `json:"deliveryId"`
-	Event      outbox.Event `json:"event"`
+	Event      events.Event `json:"event"`
 }
 
 // Delivery is one event for one target, ready to post. Its ID and body are
@@ -257,7 +254,7 @@ type Delivery struct {
 func DeliveryID(eventID, targetID string) string { return eventID + "." + targetID }
 
 // NewDelivery encodes event e for target t.
-func NewDelivery(e outbox.Event, t Target) (Delivery, error) {
+func NewDelivery(e events.Event, t Target) (Delivery, error) {
 	id := DeliveryID(e.ID, t.ID)
 	body, err := json.Marshal(Payload{DeliveryID: id, Event: e})
 	if err != nil {

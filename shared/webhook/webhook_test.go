@@ -17,7 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/apperr"
-	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -35,7 +35,7 @@ func fields(err error) []string {
 
 func TestValidate(t *testing.T) {
 	ok := func() webhook.Target {
-		return webhook.Target{ID: "bitrix-hotline", URL: "https://acme.bitrix24.ru/rest/1/abc/task.add", Events: []string{outbox.MessagePosted}}
+		return webhook.Target{ID: "bitrix-hotline", URL: "https://acme.bitrix24.ru/rest/1/abc/task.add", Events: []string{events.MessagePosted}}
 	}
 	tests := []struct {
 		name   string
@@ -57,8 +57,8 @@ func TestValidate(t *testing.T) {
 		{"bidirectional override in the URL", func(t *webhook.Target) { t.URL = "https://example.com/\u202Eexe.koob" }, []string{"url"}},
 		{"space in the URL", func(t *webhook.Target) { t.URL = "https://example.com/a b" }, []string{"url"}},
 		{"no events", func(t *webhook.Target) { t.Events = nil }, []string{"events"}},
-		{"unknown event", func(t *webhook.Target) { t.Events = []string{outbox.StageChanged, "claim.deleted"} }, []string{"events[1]"}},
-		{"internal event for a dealer", func(t *webhook.Target) { t.DealerID = "DLR-7"; t.Events = []string{outbox.Escalated} }, []string{"events[0]"}},
+		{"unknown event", func(t *webhook.Target) { t.Events = []string{events.StageChanged, "claim.deleted"} }, []string{"events[1]"}},
+		{"internal event for a dealer", func(t *webhook.Target) { t.DealerID = "DLR-7"; t.Events = []string{events.Escalated} }, []string{"events[0]"}},
 		{"bad dealer", func(t *webhook.Target) { t.DealerID = "DLR 7" }, []string{"dealerId"}},
 		{"long description", func(t *webhook.Target) { t.Description = strings.Repeat("я", 501) }, []string{"description"}},
 	}
@@ -78,7 +78,7 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	tg := webhook.Target{ID: "crm", URL: " https://crm.example/hook ", Events: []string{outbox.StageChanged, "*", outbox.StageChanged},
+	tg := webhook.Target{ID: "crm", URL: " https://crm.example/hook ", Events: []string{events.StageChanged, "*", events.StageChanged},
 		Description: " CRM\u202E \u2066sales\u2069\x00 "}
 	if err := tg.Validate(); err != nil || tg.URL != "https://crm.example/hook" || !cmp.Equal(tg.Events, []string{"*"}) || tg.Description != "CRM sales" {
 		t.Errorf("cleaned target = %+v, %v", tg, err)
@@ -86,7 +86,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestWants(t *testing.T) {
-	crm := webhook.Target{ID: "crm", Events: []string{outbox.StageChanged, outbox.Escalated}, Active: true}
+	crm := webhook.Target{ID: "crm", Events: []string{events.StageChanged, events.Escalated}, Active: true}
 	all := webhook.Target{ID: "all", Events: []string{"*"}, Active: true}
 	dealer := webhook.Target{ID: "d", Events: []string{"*"}, DealerID: "DLR-7", Active: true}
 	off := webhook.Target{ID: "off", Events: []string{"*"}}
@@ -95,14 +95,14 @@ func TestWants(t *testing.T) {
 		typ, owner string
 		want       bool
 	}{
-		{crm, outbox.StageChanged, "", true},
-		{crm, outbox.ClaimReceived, "", false},
-		{all, outbox.SLAWarning, "DLR-1", true},
-		{dealer, outbox.StageChanged, "dlr-7", true},
-		{dealer, outbox.StageChanged, "DLR-8", false},
-		{dealer, outbox.StageChanged, "", false},
-		{dealer, outbox.Assigned, "DLR-7", false},
-		{off, outbox.ClaimReceived, "", false},
+		{crm, events.StageChanged, "", true},
+		{crm, events.ClaimReceived, "", false},
+		{all, events.SLAWarning, "DLR-1", true},
+		{dealer, events.StageChanged, "dlr-7", true},
+		{dealer, events.StageChanged, "DLR-8", false},
+		{dealer, events.StageChanged, "", false},
+		{dealer, events.Assigned, "DLR-7", false},
+		{off, events.ClaimReceived, "", false},
 	}
 	for _, tt := range tests {
 		if got := tt.t.Wants(tt.typ, tt.owner); got != tt.want {
@@ -178,7 +178,7 @@ func TestClientPost(t *testing.T) {
 	now := time.Unix(1795428000, 0)
 	c := &webhook.Client{Key: key, Timeout: 500 * time.Millisecond, Now: func() time.Time { return now }}
 	target := webhook.Target{ID: "crm", URL: srv.URL + "/hook", Events: []string{"*"}, Active: true}
-	e, err := outbox.New(outbox.StageChanged, "RC-2026-000001", "managers:m-1", now, map[string]string{"to": "closed"})
+	e, err := events.NewRaw(events.StageChanged, "RC-2026-000001", "managers:m-1", now, map[string]string{"to": "closed"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestClientPost(t *testing.T) {
 	secret := webhook.Secret(key, "crm")
 	for i, req := range rec.got {
 		h := req.Header
-		if req.Method != http.MethodPost || h.Get("Content-Type") != "application/json" || h.Get(webhook.HeaderEvent) != outbox.StageChanged ||
+		if req.Method != http.MethodPost || h.Get("Content-Type") != "application/json" || h.Get(webhook.HeaderEvent) != events.StageChanged ||
 			h.Get(webhook.HeaderDelivery) != e.ID+".crm" || h.Get(webhook.HeaderTimestamp) != "1795428000" {
 			t.Errorf("request %d: %s %v", i, req.Method, h)
 		}
@@ -211,7 +211,7 @@ func TestClientPost(t *testing.T) {
 		}
 	}
 	var p webhook.Payload
-	if err := json.Unmarshal(rec.bodies[2], &p); err != nil || p.DeliveryID != e.ID+".crm" || p.Event.ID != e.ID || p.Event.Type != outbox.StageChanged || string(p.Event.Data) != `{"to":"closed"}` {
+	if err := json.Unmarshal(rec.bodies[2], &p); err != nil || p.DeliveryID != e.ID+".crm" || p.Event.ID != e.ID || p.Event.Type != events.StageChanged || string(p.Event.Data) != `{"to":"closed"}` {
 		t.Errorf("payload %s: %v", rec.bodies[2], err)
 	}
 

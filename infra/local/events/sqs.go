@@ -6,6 +6,8 @@
 // It talks to SQS through the AWS SDK, so the same code polls the embedded
 // queue or an external one (moto, LocalStack, AWS). It must not import the
 // emulators.
+//
+// Layer: local.
 package events
 
 import (

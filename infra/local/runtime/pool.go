@@ -7,6 +7,8 @@
 //
 // It knows nothing about templates, HTTP APIs or event sources; it must not
 // import AWS SDK packages.
+//
+// Layer: local.
 package runtime
 
 import (

@@ -6,6 +6,8 @@
 // sources, and rebuilds functions when their sources change.
 //
 // It is the composition root of infra/local; production code never imports it.
+//
+// Layer: local.
 package stack
 
 import (

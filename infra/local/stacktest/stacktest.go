@@ -4,6 +4,8 @@
 // has the small HTTP helpers the end-to-end tests share.
 //
 // Only tests and benchmarks import it.
+//
+// Layer: local.
 package stacktest
 
 import (

@@ -20,8 +20,8 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
-	"github.com/claimsdesk/backend/shared/outbox"
 	"github.com/claimsdesk/backend/shared/registry"
 )
 
@@ -37,7 +37,7 @@ type Store struct {
 	messages map[string][]claims.Message
 	files    map[string][]claims.Attachment
 	// Outbox is every event written with a change.
-	Outbox []outbox.Event
+	Outbox []events.Event
 	// Fail, when set, is returned by ApplyChange once and cleared.
 	Fail error
 }
@@ -211,11 +211,11 @@ func (f *Files) Put(scope, id, contentType, fileName string, content []byte, siz
 // Publisher records published events.
 type Publisher struct {
 	mu     sync.Mutex
-	Events []outbox.Event
+	Events []events.Event
 }
 
 // Publish implements casework.Publisher.
-func (p *Publisher) Publish(_ context.Context, events []outbox.Event) error {
+func (p *Publisher) Publish(_ context.Context, events []events.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.Events = append(p.Events, events...)

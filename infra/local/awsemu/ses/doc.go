@@ -15,4 +15,6 @@
 // This package is infrastructure: it must not import the application's
 // domain packages (shared/...), the functions, the AWS SDK or any other
 // emulator. It depends on the standard library only.
+//
+// Layer: local.
 package ses
