@@ -1,8 +1,17 @@
-package httpapi_test
+// Package e2e_test holds the end-to-end tests of the API functions: they
+// share one local stack of the project per test binary (the real gateway
+// with its JWT authorizer, the functions' bootstraps, DynamoDB, S3, SQS and
+// SES), drive it through HTTP as its users do, and check every exchange
+// against openapi.yaml. Under -short they are skipped: the unit tests of
+// package httpapi run without a stack.
+//
+// Layer: testing.
+package e2e_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -25,6 +34,11 @@ import (
 var local *stack.Stack
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("end-to-end tests skipped under -short (they boot a local stack)")
+		os.Exit(0)
+	}
 	os.Exit(st.Main(m, func(s *stack.Stack) { local = s }))
 }
 
