@@ -31,7 +31,10 @@ type Principal struct {
 	UserID   string `json:"userId"`
 	Username string `json:"username,omitempty"`
 	Email    string `json:"email,omitempty"`
-	Roles    []Role `json:"roles"`
+	// Name is the user's display name (the user pool's name attribute),
+	// "" when the pool has none for them.
+	Name  string `json:"name,omitempty"`
+	Roles []Role `json:"roles"`
 	// DealerID is set for dealer users (custom:dealer_id).
 	DealerID string `json:"dealerId,omitempty"`
 }
@@ -78,6 +81,7 @@ func FromClaims(claims map[string]string) *Principal {
 		UserID:   claims["sub"],
 		Username: firstNonEmpty(claims["cognito:username"], claims["username"]),
 		Email:    claims["email"],
+		Name:     claims["name"],
 		DealerID: claims["custom:dealer_id"],
 	}
 	for _, g := range ParseList(claims["cognito:groups"]) {

@@ -123,7 +123,9 @@ func (a *MessagesAPI) post(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		return nil, err
 	}
 	msg, cl, err := a.Chat.Post(ctx, casework.Caller{Principal: p}, d.Claim.ID, body.Version, chat.Post{
-		Body: body.Body, Attachments: body.Attachments, AuthorName: p.Username, Scope: chat.UserScope(d.Claim.ID, p.UserID),
+		// The display name, never the username: with sign-in by email the
+		// username is an ID (or an address) nobody should be shown.
+		Body: body.Body, Attachments: body.Attachments, AuthorName: p.Name, Scope: chat.UserScope(d.Claim.ID, p.UserID),
 	})
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ import (
 var (
 	msgDealer     = map[string]string{"sub": "d-1", "cognito:username": "dealer-one", "cognito:groups": "[dealers]", "custom:dealer_id": "D-1"}
 	msgOtherDeal  = map[string]string{"sub": "d-2", "cognito:groups": "[dealers]", "custom:dealer_id": "D-2"}
-	msgManager    = map[string]string{"sub": "m-1", "cognito:username": "olga", "cognito:groups": "[managers]"}
+	msgManager    = map[string]string{"sub": "m-1", "cognito:username": "olga@factory.example", "name": "Ольга Смирнова", "cognito:groups": "[managers]"}
 	msgOtherMgr   = map[string]string{"sub": "m-2", "cognito:groups": "[managers]"}
 	msgSupervisor = map[string]string{"sub": "s-1", "cognito:groups": "[supervisors]"}
 	msgAdmin      = map[string]string{"sub": "a-1", "cognito:groups": "[admins]"}
@@ -238,7 +238,7 @@ func TestMessagesAPIPostAndList(t *testing.T) {
 	}
 	posted := msgDecode[httpapi.MessagePosted](t, res)
 	if posted.Version != 2 || posted.Stage != "diagnostics" || posted.Message.Body != "Пришлите фото шильдика" ||
-		posted.Message.Author != "managers:m-1" || posted.Message.AuthorName != "olga" || posted.Message.ID == "" {
+		posted.Message.Author != "managers:m-1" || posted.Message.AuthorName != "Ольга Смирнова" || posted.Message.ID == "" {
 		t.Errorf("posted %+v", posted)
 	}
 	if !strings.Contains(res.Body, `"attachments":[]`) {
