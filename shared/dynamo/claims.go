@@ -179,7 +179,7 @@ func (s *Store) CustomerByContact(ctx context.Context, contact string) (string, 
 func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	c := nc.Claim
 	var items []types.TransactWriteItem
-	put := func(v item, cond string) (int, error) {
+	put := func(v storable, cond string) (int, error) {
 		m, err := marshal(v)
 		if err != nil {
 			return 0, err

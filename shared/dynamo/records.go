@@ -38,12 +38,12 @@ import (
 // here too; an outbox event's payload is the events package's versioned
 // wire format and is kept as it is.
 
-// item is a record stored as a whole item; marshal takes nothing else.
-type item interface{ storedItem() }
+// storable is a record stored as a whole item; marshal takes nothing else.
+type storable interface{ storedItem() }
 
 // marshal encodes an item by its record's attribute names, leaving zero
 // times out.
-func marshal(v item) (map[string]types.AttributeValue, error) {
+func marshal(v storable) (map[string]types.AttributeValue, error) {
 	m, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.OmitEmptyTime = true })
 	if err != nil {
 		return nil, fmt.Errorf("marshal %T: %w", v, err)
