@@ -97,7 +97,7 @@ func loadClaims(b *testing.B, s *Store, n, managers int, mut func(i int, c *clai
 		if mut != nil {
 			mut(i, c)
 		}
-		item, err := marshal(newClaimItem(c))
+		item, err := marshal(newClaimRecord(c))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func BenchmarkSLACheck(b *testing.B) {
 				b.Fatal(err)
 			}
 			c.SLA.Warned, c.SLA.Breached, c.SLA.Level, c.SLA.NextCheck = nil, nil, 0, now.Add(-time.Hour)
-			item, err := marshal(newClaimItem(c))
+			item, err := marshal(newClaimRecord(c))
 			if err != nil {
 				b.Fatal(err)
 			}

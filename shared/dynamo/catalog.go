@@ -14,13 +14,6 @@ import (
 
 const catalogPK = "CATALOG"
 
-type catalogItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	Doc    string `json:"doc"`
-}
-
 // Catalog reads the whole catalog with one query.
 func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 	c := &catalog.Catalog{}
@@ -35,29 +28,29 @@ func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 			return nil, fmt.Errorf("read catalog: %w", err)
 		}
 		for _, item := range page.Items {
-			var it catalogItem
-			if err := unmarshal(item, &it); err != nil {
+			var r catalogRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			switch it.Entity {
+			switch r.Entity {
 			case "category":
-				var cat catalog.Category
-				if err := json.Unmarshal([]byte(it.Doc), &cat); err != nil {
-					return nil, fmt.Errorf("decode category %s: %w", it.SK, err)
+				var d categoryDoc
+				if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+					return nil, fmt.Errorf("decode category %s: %w", r.SK, err)
 				}
-				c.Categories = append(c.Categories, cat)
+				c.Categories = append(c.Categories, d.category())
 			case "type":
-				var t catalog.Type
-				if err := json.Unmarshal([]byte(it.Doc), &t); err != nil {
-					return nil, fmt.Errorf("decode type %s: %w", it.SK, err)
+				var d typeDoc
+				if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+					return nil, fmt.Errorf("decode type %s: %w", r.SK, err)
 				}
-				c.Types = append(c.Types, t)
+				c.Types = append(c.Types, d.catalogType())
 			case "rootcause":
-				var r catalog.RootCause
-				if err := json.Unmarshal([]byte(it.Doc), &r); err != nil {
-					return nil, fmt.Errorf("decode root cause %s: %w", it.SK, err)
+				var d rootCauseDoc
+				if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+					return nil, fmt.Errorf("decode root cause %s: %w", r.SK, err)
 				}
-				c.RootCauses = append(c.RootCauses, r)
+				c.RootCauses = append(c.RootCauses, d.rootCause())
 			}
 		}
 	}
@@ -65,18 +58,21 @@ func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 	return c, nil
 }
 
-func catalogEntry(kind, id string, v any) (map[string]types.AttributeValue, error) {
-	b, err := json.Marshal(v)
+// catalogEntry is the item of a catalog entry of kind ("category",
+// "type", "rootcause"), doc its document (categoryDoc, typeDoc,
+// rootCauseDoc).
+func catalogEntry(kind, id string, doc any) (map[string]types.AttributeValue, error) {
+	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
 	sk := map[string]string{"category": "CATEGORY#", "type": "TYPE#", "rootcause": "ROOTCAUSE#"}[kind] + id
-	return marshal(catalogItem{PK: catalogPK, SK: sk, Entity: kind, Doc: string(b)})
+	return marshal(catalogRecord{PK: catalogPK, SK: sk, Entity: kind, Doc: string(b)})
 }
 
 // PutCategory creates or replaces a category.
 func (s *Store) PutCategory(ctx context.Context, c catalog.Category) error {
-	item, err := catalogEntry("category", c.ID, c)
+	item, err := catalogEntry("category", c.ID, newCategoryDoc(c))
 	if err != nil {
 		return err
 	}
@@ -88,7 +84,7 @@ func (s *Store) PutCategory(ctx context.Context, c catalog.Category) error {
 
 // PutType creates or replaces a type.
 func (s *Store) PutType(ctx context.Context, t catalog.Type) error {
-	item, err := catalogEntry("type", t.ID, t)
+	item, err := catalogEntry("type", t.ID, newTypeDoc(t))
 	if err != nil {
 		return err
 	}
@@ -103,8 +99,8 @@ func (s *Store) PutType(ctx context.Context, t catalog.Type) error {
 // added.
 func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error) {
 	added := 0
-	add := func(kind, id string, v any) error {
-		item, err := catalogEntry(kind, id, v)
+	add := func(kind, id string, doc any) error {
+		item, err := catalogEntry(kind, id, doc)
 		if err != nil {
 			return err
 		}
@@ -119,17 +115,17 @@ func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error
 		return nil
 	}
 	for _, cat := range c.Categories {
-		if err := add("category", cat.ID, cat); err != nil {
+		if err := add("category", cat.ID, newCategoryDoc(cat)); err != nil {
 			return added, err
 		}
 	}
 	for _, t := range c.Types {
-		if err := add("type", t.ID, t); err != nil {
+		if err := add("type", t.ID, newTypeDoc(t)); err != nil {
 			return added, err
 		}
 	}
 	for _, r := range c.RootCauses {
-		if err := add("rootcause", r.ID, r); err != nil {
+		if err := add("rootcause", r.ID, newRootCauseDoc(r)); err != nil {
 			return added, err
 		}
 	}
@@ -138,7 +134,7 @@ func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error
 
 // PutRootCause creates or replaces a root cause.
 func (s *Store) PutRootCause(ctx context.Context, r catalog.RootCause) error {
-	item, err := catalogEntry("rootcause", r.ID, r)
+	item, err := catalogEntry("rootcause", r.ID, newRootCauseDoc(r))
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -21,7 +20,6 @@ import (
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
-	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 const (
@@ -34,41 +32,8 @@ func claimPK(id string) string { return "CLAIM#" + id }
 // sortKey orders list entries by creation time, then ID.
 func sortKey(c *claims.Claim) string { return c.CreatedAt.UTC().Format(timeLayout) + "#" + c.ID }
 
-// claimItem is a claim as stored: the claim's fields plus keys.
-type claimItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	GSI1PK string `json:"GSI1PK,omitempty"`
-	GSI1SK string `json:"GSI1SK,omitempty"`
-	GSI2PK string `json:"GSI2PK,omitempty"`
-	GSI2SK string `json:"GSI2SK,omitempty"`
-	// GSI4 is the worklist: open assigned claims by urgency.
-	GSI4PK string `json:"GSI4PK,omitempty"`
-	GSI4SK string `json:"GSI4SK,omitempty"`
-	// GSI5 holds the claims the SLA check must look at, by when.
-	GSI5PK string `json:"GSI5PK,omitempty"`
-	GSI5SK string `json:"GSI5SK,omitempty"`
-	claims.Claim
-}
-
 // SLADue is the GSI5 partition of claims with an SLA check to come.
 const SLADue = "SLA#DUE"
-
-func newClaimItem(c *claims.Claim) claimItem {
-	it := claimItem{PK: claimPK(c.ID), SK: metaSK, Entity: "claim", Claim: *c}
-	it.GSI1PK, it.GSI1SK = "STAGE#"+string(c.Stage), sortKey(c)
-	if c.Assignee != "" {
-		it.GSI2PK, it.GSI2SK = "ASSIGNEE#"+c.Assignee, sortKey(c)
-		if !workflow.Terminal(c.Stage) {
-			it.GSI4PK, it.GSI4SK = "WORK#"+c.Assignee, WorklistKey(c)
-		}
-	}
-	if c.SLA != nil && !c.SLA.NextCheck.IsZero() && !workflow.Terminal(c.Stage) {
-		it.GSI5PK, it.GSI5SK = SLADue, c.SLA.NextCheck.UTC().Format(timeLayout)+"#"+c.ID
-	}
-	return it
-}
 
 // WorklistKey is a claim's sort key on its manager's worklist (GSI4): the
 // ranking rule's key (sla.UrgencyKey: breached and escalated claims first,
@@ -81,69 +46,8 @@ func WorklistKey(c *claims.Claim) string {
 	return sla.UrgencyKey(c) + "#" + c.ID
 }
 
-type fileItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	claims.Attachment
-	S3Key string `json:"s3Key"`
-}
-
-type eventItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	Seq    int    `json:"seq"`
-	// Doc is the event's exact JSON, so its hash verifies after a round trip.
-	Doc string `json:"doc"`
-}
-
-func eventSK(seq int) string { return fmt.Sprintf("EVENT#%06d", seq) }
-
-func newEventItem(claimID string, e claims.Event) (eventItem, error) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return eventItem{}, fmt.Errorf("encode history event: %w", err)
-	}
-	return eventItem{PK: claimPK(claimID), SK: eventSK(e.Seq), Entity: "event", Seq: e.Seq, Doc: string(b)}, nil
-}
-
-type outboxItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	GSI3PK string `json:"GSI3PK,omitempty"`
-	GSI3SK string `json:"GSI3SK,omitempty"`
-	Doc    string `json:"doc"`
-}
-
 // PendingOutbox is the GSI3 partition of undelivered outbox events.
 const PendingOutbox = "OUTBOX#PENDING"
-
-func newOutboxItem(e events.Event) (outboxItem, error) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return outboxItem{}, fmt.Errorf("encode outbox event: %w", err)
-	}
-	return outboxItem{
-		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Entity: "outbox",
-		GSI3PK: PendingOutbox, GSI3SK: e.At.UTC().Format(timeLayout) + "#" + e.ID, Doc: string(b),
-	}, nil
-}
-
-type messageItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	claims.Message
-}
-
-type indexItem struct {
-	PK      string `json:"PK"`
-	SK      string `json:"SK"`
-	Entity  string `json:"entity"`
-	ClaimID string `json:"claimId"`
-}
 
 // The list index dimensions; their values never change after intake.
 const (
@@ -181,7 +85,7 @@ func (s *Store) decisionIndexWrites(before, after *claims.Claim) ([]types.Transa
 		if was[pk] {
 			continue
 		}
-		m, err := marshal(indexItem{PK: pk, SK: sortKey(after), Entity: "index", ClaimID: after.ID})
+		m, err := marshal(indexRecord{PK: pk, SK: sortKey(after), Entity: "index", ClaimID: after.ID})
 		if err != nil {
 			return nil, err
 		}
@@ -197,7 +101,7 @@ func (s *Store) decisionIndexWrites(before, after *claims.Claim) ([]types.Transa
 
 func indexPK(dim, value string) string { return "IDX#" + dim + "#" + strings.ToUpper(value) }
 
-func indexItems(c *claims.Claim) []indexItem {
+func indexRecords(c *claims.Claim) []indexRecord {
 	dims := [][2]string{
 		{DimCategory, c.CategoryID},
 		{DimType, c.TypeID},
@@ -208,12 +112,12 @@ func indexItems(c *claims.Claim) []indexItem {
 		{DimSeries, c.Product.Series},
 		{DimOrder, c.Order.Reference},
 	}
-	var out []indexItem
+	var out []indexRecord
 	for _, d := range dims {
 		if d[1] == "" {
 			continue
 		}
-		out = append(out, indexItem{PK: indexPK(d[0], d[1]), SK: sortKey(c), Entity: "index", ClaimID: c.ID})
+		out = append(out, indexRecord{PK: indexPK(d[0], d[1]), SK: sortKey(c), Entity: "index", ClaimID: c.ID})
 	}
 	return out
 }
@@ -263,13 +167,11 @@ func (s *Store) CustomerByContact(ctx context.Context, contact string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("customer by contact: %w", err)
 	}
-	var v struct {
-		CustomerID string `json:"customerId"`
-	}
-	if err := unmarshal(out.Item, &v); err != nil {
+	var r contactRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return "", err
 	}
-	return v.CustomerID, nil
+	return r.CustomerID, nil
 }
 
 // CreateClaim writes a new claim and everything that comes with it in one
@@ -277,7 +179,7 @@ func (s *Store) CustomerByContact(ctx context.Context, contact string) (string, 
 func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	c := nc.Claim
 	var items []types.TransactWriteItem
-	put := func(v any, cond string) (int, error) {
+	put := func(v storable, cond string) (int, error) {
 		m, err := marshal(v)
 		if err != nil {
 			return 0, err
@@ -289,16 +191,16 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		items = append(items, types.TransactWriteItem{Put: p})
 		return len(items) - 1, nil
 	}
-	metaIdx, err := put(newClaimItem(c), "attribute_not_exists(PK)")
+	metaIdx, err := put(newClaimRecord(c), "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
 	for _, a := range nc.Attachments {
-		if _, err := put(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Entity: "file", Attachment: a, S3Key: a.Key}, ""); err != nil {
+		if _, err := put(newFileRecord(c.ID, a), ""); err != nil {
 			return err
 		}
 	}
-	ev, err := newEventItem(c.ID, nc.Event)
+	ev, err := newEventRecord(c.ID, nc.Event)
 	if err != nil {
 		return err
 	}
@@ -306,7 +208,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		return err
 	}
 	for _, e := range nc.Outbox {
-		ob, err := newOutboxItem(e)
+		ob, err := newOutboxRecord(e)
 		if err != nil {
 			return err
 		}
@@ -314,16 +216,16 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 			return err
 		}
 	}
-	for _, ix := range indexItems(c) {
+	for _, ix := range indexRecords(c) {
 		if _, err := put(ix, ""); err != nil {
 			return err
 		}
 	}
-	if _, err := put(map[string]string{"PK": "TRACK#" + nc.TrackingHash, "SK": "#TRACK", "entity": "tracking", "claimId": c.ID}, "attribute_not_exists(PK)"); err != nil {
+	if _, err := put(trackingRecord{PK: "TRACK#" + nc.TrackingHash, SK: "#TRACK", Entity: "tracking", ClaimID: c.ID}, "attribute_not_exists(PK)"); err != nil {
 		return err
 	}
 	for _, alias := range nc.ContactAliases {
-		if _, err := put(map[string]string{"PK": "CONTACT#" + alias, "SK": "#CONTACT", "entity": "contact", "customerId": nc.Customer.ID}, ""); err != nil {
+		if _, err := put(contactRecord{PK: "CONTACT#" + alias, SK: "#CONTACT", Entity: "contact", CustomerID: nc.Customer.ID}, ""); err != nil {
 			return err
 		}
 	}
@@ -332,7 +234,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	idemIdx := -1
 	if k := nc.Idempotency; k != nil {
 		// The key's record, done, while this attempt still holds the key.
-		idemIdx, err = put(idempotencyItem{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency",
+		idemIdx, err = put(idempotencyRecord{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency",
 			BodyHash: k.BodyHash, ClaimID: c.ID, TTL: k.Expires.Unix()}, "#owner = :owner AND attribute_not_exists(claimId)")
 		if err != nil {
 			return err
@@ -355,9 +257,7 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 		return fmt.Errorf("create claim %s: %w", c.ID, intake.ErrReservationLost)
 	}
 	if old, ok := failed[customerIdx]; ok {
-		var p struct {
-			PersonalManager string `json:"personalManager"`
-		}
+		var p customerRecord
 		if old != nil {
 			_ = unmarshal(old, &p)
 		}
@@ -384,33 +284,9 @@ func (s *Store) rateLimitUpdate(r claims.RateLimit) types.TransactWriteItem {
 	}}
 }
 
-// idempotencyItem is an idempotency key's record: held by Owner until
-// Lease (Unix milliseconds; 0 once released, with the Number and Turn the
-// attempt took) while ClaimID is empty, then the claim the key made.
-type idempotencyItem struct {
-	PK       string `json:"PK"`
-	SK       string `json:"SK"`
-	Entity   string `json:"entity"`
-	BodyHash string `json:"bodyHash"`
-	ClaimID  string `json:"claimId,omitempty"`
-	Owner    string `json:"owner,omitempty"`
-	Lease    int64  `json:"lease,omitempty"`
-	Number   string `json:"number,omitempty"`
-	Turn     int64  `json:"turn,omitempty"`
-	TTL      int64  `json:"ttl"`
-}
-
 const idemSK = "#IDEM"
 
 func idemPK(scope, key string) string { return "IDEM#" + scope + "#" + key }
-
-func (it *idempotencyItem) record() *intake.IdempotencyRecord {
-	rec := &intake.IdempotencyRecord{BodyHash: it.BodyHash, ClaimID: it.ClaimID, Owner: it.Owner, Number: it.Number, Turn: it.Turn}
-	if it.Lease > 0 {
-		rec.LeaseUntil = time.UnixMilli(it.Lease).UTC()
-	}
-	return rec
-}
 
 // Reserve holds an idempotency key for an attempt and counts the rate
 // limits, in one conditional write (a transaction when there are several
@@ -419,7 +295,7 @@ func (s *Store) Reserve(ctx context.Context, r *intake.Reservation) error {
 	var items []types.TransactWriteItem
 	idemIdx := -1
 	if k := r.Key; k != nil {
-		m, err := marshal(idempotencyItem{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency", BodyHash: k.BodyHash,
+		m, err := marshal(idempotencyRecord{PK: idemPK(k.Scope, k.Key), SK: idemSK, Entity: "idempotency", BodyHash: k.BodyHash,
 			Owner: k.Owner, Lease: r.LeaseUntil.UnixMilli(), Number: r.Number, Turn: r.Turn, TTL: k.Expires.Unix()})
 		if err != nil {
 			return err
@@ -476,7 +352,7 @@ func (s *Store) Reserve(ctx context.Context, r *intake.Reservation) error {
 	}
 	// The key first: a replay over the limit is still the same claim.
 	if old, ok := failed[idemIdx]; ok && idemIdx >= 0 {
-		var it idempotencyItem
+		var it idempotencyRecord
 		if old != nil {
 			if err := unmarshal(old, &it); err != nil {
 				return err
@@ -512,7 +388,7 @@ func (s *Store) IdempotencyRecord(ctx context.Context, scope, idemKey string) (*
 	if out.Item == nil {
 		return nil, nil
 	}
-	var it idempotencyItem
+	var it idempotencyRecord
 	if err := unmarshal(out.Item, &it); err != nil {
 		return nil, err
 	}
@@ -591,11 +467,12 @@ func (s *Store) GetClaim(ctx context.Context, id string) (*claims.Claim, error) 
 	if out.Item == nil {
 		return nil, notFound("claim " + id)
 	}
-	var it claimItem
-	if err := unmarshal(out.Item, &it); err != nil {
+	var r claimRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
 	}
-	return &it.Claim, nil
+	c := r.claim()
+	return &c, nil
 }
 
 // ClaimDetail returns a claim with its attachments and history in one query;
@@ -621,32 +498,31 @@ func (s *Store) ClaimDetail(ctx context.Context, id string) (*registry.Detail, e
 			}
 			switch kind {
 			case "claim":
-				var it claimItem
-				if err := unmarshal(item, &it); err != nil {
+				var r claimRecord
+				if err := unmarshal(item, &r); err != nil {
 					return nil, err
 				}
-				d.Claim, found = it.Claim, true
+				d.Claim, found = r.claim(), true
 			case "file":
-				var it fileItem
-				if err := unmarshal(item, &it); err != nil {
+				var r fileRecord
+				if err := unmarshal(item, &r); err != nil {
 					return nil, err
 				}
-				it.Attachment.Key = it.S3Key
-				d.Attachments = append(d.Attachments, it.Attachment)
+				d.Attachments = append(d.Attachments, r.attachment())
 			case "message":
-				var it messageItem
-				if err := unmarshal(item, &it); err != nil {
+				var r messageRecord
+				if err := unmarshal(item, &r); err != nil {
 					return nil, err
 				}
-				d.Messages = append(d.Messages, it.Message)
+				d.Messages = append(d.Messages, r.message())
 			case "event":
-				var it eventItem
-				if err := unmarshal(item, &it); err != nil {
+				var r eventRecord
+				if err := unmarshal(item, &r); err != nil {
 					return nil, err
 				}
-				var e claims.Event
-				if err := json.Unmarshal([]byte(it.Doc), &e); err != nil {
-					return nil, fmt.Errorf("decode history event %s: %w", it.SK, err)
+				e, err := r.event()
+				if err != nil {
+					return nil, err
 				}
 				d.History = append(d.History, e)
 			}
@@ -665,16 +541,14 @@ func (s *Store) ClaimIDByTracking(ctx context.Context, hash string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("claim by tracking token: %w", err)
 	}
-	var v struct {
-		ClaimID string `json:"claimId"`
-	}
-	if err := unmarshal(out.Item, &v); err != nil {
+	var r trackingRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return "", err
 	}
-	if v.ClaimID == "" {
+	if r.ClaimID == "" {
 		return "", notFound("claim")
 	}
-	return v.ClaimID, nil
+	return r.ClaimID, nil
 }
 
 // ListClaims returns a page of claims of one dimension value, newest first.
@@ -754,21 +628,21 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 	}
 	if in.IndexName != nil {
 		for _, item := range out.Items {
-			var it claimItem
-			if err := unmarshal(item, &it); err != nil {
+			var r claimRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			page.Claims = append(page.Claims, it.Claim)
+			page.Claims = append(page.Claims, r.claim())
 		}
 		return page, nil
 	}
 	ids := make([]string, 0, len(out.Items))
 	for _, item := range out.Items {
-		var it indexItem
-		if err := unmarshal(item, &it); err != nil {
+		var r indexRecord
+		if err := unmarshal(item, &r); err != nil {
 			return nil, err
 		}
-		ids = append(ids, it.ClaimID)
+		ids = append(ids, r.ClaimID)
 	}
 	page.Claims, err = s.claimsByID(ctx, ids)
 	if err != nil {
@@ -810,11 +684,11 @@ func (s *Store) claimsByID(ctx context.Context, ids []string) ([]claims.Claim, e
 			return nil, fmt.Errorf("batch get claims: %w", err)
 		}
 		for _, item := range out.Responses[s.table] {
-			var it claimItem
-			if err := unmarshal(item, &it); err != nil {
+			var r claimRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			got[it.ID] = it.Claim
+			got[r.ID] = r.claim()
 		}
 		req = out.UnprocessedKeys
 		if len(req) > 0 {
@@ -836,7 +710,7 @@ func (s *Store) claimsByID(ctx context.Context, ids []string) ([]claims.Claim, e
 // won the race.
 func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	c := ch.Claim
-	meta, err := marshal(newClaimItem(c))
+	meta, err := marshal(newClaimRecord(c))
 	if err != nil {
 		return err
 	}
@@ -847,7 +721,7 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": num(int64(ch.PrevVersion))},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}
-	ev, err := newEventItem(c.ID, ch.Event)
+	ev, err := newEventRecord(c.ID, ch.Event)
 	if err != nil {
 		return err
 	}
@@ -857,14 +731,14 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	for _, a := range ch.Files {
-		m, err := marshal(fileItem{PK: claimPK(c.ID), SK: "FILE#" + a.UploadedAt.UTC().Format(timeLayout) + "#" + a.ID, Entity: "file", Attachment: a, S3Key: a.Key})
+		m, err := marshal(newFileRecord(c.ID, a))
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	}
 	for _, e := range ch.Outbox {
-		ob, err := newOutboxItem(e)
+		ob, err := newOutboxRecord(e)
 		if err != nil {
 			return err
 		}
@@ -875,7 +749,7 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m}})
 	}
 	for _, msg := range ch.Messages {
-		m, err := marshal(messageItem{PK: claimPK(c.ID), SK: "MSG#" + msg.At.UTC().Format(timeLayout) + "#" + msg.ID, Entity: "message", Message: msg})
+		m, err := marshal(newMessageRecord(c.ID, msg))
 		if err != nil {
 			return err
 		}
@@ -883,7 +757,7 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	}
 	orderIdx := map[int]string{}
 	for _, o := range ch.Orders {
-		m, err := marshal(newOrderItem(o))
+		m, err := marshal(newOrderRecord(o))
 		if err != nil {
 			return err
 		}
@@ -921,9 +795,9 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	if old, ok := failed[0]; ok {
 		current := 0
 		if old != nil {
-			var it claimItem
-			if unmarshal(old, &it) == nil {
-				current = it.Version
+			var r claimRecord
+			if unmarshal(old, &r) == nil {
+				current = r.Version
 			}
 		}
 		if current == 0 {
@@ -965,11 +839,11 @@ func (s *Store) Worklist(ctx context.Context, assignee string, limit int, start 
 	}
 	page := &registry.ListPage{}
 	for _, item := range out.Items {
-		var it claimItem
-		if err := unmarshal(item, &it); err != nil {
+		var r claimRecord
+		if err := unmarshal(item, &r); err != nil {
 			return nil, err
 		}
-		page.Claims = append(page.Claims, it.Claim)
+		page.Claims = append(page.Claims, r.claim())
 	}
 	if v, ok := out.LastEvaluatedKey["GSI4SK"].(*types.AttributeValueMemberS); ok {
 		page.Next = v.Value
@@ -996,13 +870,13 @@ func (s *Store) PendingEvents(ctx context.Context, before time.Time, limit int) 
 			return nil, fmt.Errorf("pending outbox events: %w", err)
 		}
 		for _, item := range page.Items {
-			var it outboxItem
-			if err := unmarshal(item, &it); err != nil {
+			var r outboxRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			var e events.Event
-			if err := json.Unmarshal([]byte(it.Doc), &e); err != nil {
-				return nil, fmt.Errorf("decode outbox event %s: %w", it.SK, err)
+			e, err := r.event()
+			if err != nil {
+				return nil, err
 			}
 			out = append(out, e)
 		}
@@ -1040,11 +914,11 @@ func (s *Store) DueClaims(ctx context.Context, until time.Time, limit int, start
 		return nil, "", fmt.Errorf("due claims: %w", err)
 	}
 	for _, item := range out.Items {
-		var it claimItem
-		if err := unmarshal(item, &it); err != nil {
+		var r claimRecord
+		if err := unmarshal(item, &r); err != nil {
 			return nil, "", err
 		}
-		due = append(due, it.Claim)
+		due = append(due, r.claim())
 	}
 	if v, ok := out.LastEvaluatedKey["GSI5SK"].(*types.AttributeValueMemberS); ok {
 		next = v.Value

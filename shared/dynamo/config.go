@@ -15,14 +15,6 @@ import (
 // the working calendar) kept whole as JSON.
 const configPK = "CONFIG"
 
-type configItem struct {
-	PK        string `json:"PK"`
-	SK        string `json:"SK"`
-	Entity    string `json:"entity"`
-	Doc       string `json:"doc"`
-	UpdatedAt string `json:"updatedAt"`
-}
-
 // ConfigDoc returns a reference document by name ("sla", "calendar");
 // apperr.NotFound when it was never written.
 func (s *Store) ConfigDoc(ctx context.Context, name string) ([]byte, error) {
@@ -33,16 +25,16 @@ func (s *Store) ConfigDoc(ctx context.Context, name string) ([]byte, error) {
 	if out.Item == nil {
 		return nil, notFound(name)
 	}
-	var it configItem
-	if err := unmarshal(out.Item, &it); err != nil {
+	var r configRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
 	}
-	return []byte(it.Doc), nil
+	return []byte(r.Doc), nil
 }
 
 // PutConfigDoc writes a reference document (validated by the caller).
 func (s *Store) PutConfigDoc(ctx context.Context, name string, doc []byte) error {
-	item, err := marshal(configItem{PK: configPK, SK: name, Entity: "config", Doc: string(doc), UpdatedAt: time.Now().UTC().Format(time.RFC3339)})
+	item, err := marshal(configRecord{PK: configPK, SK: name, Entity: "config", Doc: string(doc), UpdatedAt: time.Now().UTC().Format(time.RFC3339)})
 	if err != nil {
 		return err
 	}
@@ -55,7 +47,7 @@ func (s *Store) PutConfigDoc(ctx context.Context, name string, doc []byte) error
 // SeedConfigDoc writes a reference document unless one is there (an
 // administrator's version survives redeploys); it reports whether it wrote.
 func (s *Store) SeedConfigDoc(ctx context.Context, name string, doc []byte) (bool, error) {
-	item, err := marshal(configItem{PK: configPK, SK: name, Entity: "config", Doc: string(doc), UpdatedAt: time.Now().UTC().Format(time.RFC3339)})
+	item, err := marshal(configRecord{PK: configPK, SK: name, Entity: "config", Doc: string(doc), UpdatedAt: time.Now().UTC().Format(time.RFC3339)})
 	if err != nil {
 		return false, err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -138,11 +137,8 @@ func (s *Store) ClaimDelivery(ctx context.Context, l notify.Lease, now time.Time
 	if !errors.As(err, &ccf) {
 		return notify.Claim{}, fmt.Errorf("take over delivery %s of event %s: %w", l.Key, l.EventID, err)
 	}
-	var held struct {
-		Status     string `dynamodbav:"status"`
-		LeaseUntil int64  `dynamodbav:"leaseUntil"`
-	}
-	_ = attributevalue.UnmarshalMap(ccf.Item, &held)
+	var held deliveryRecord
+	_ = unmarshal(ccf.Item, &held)
 	if held.Status == deliveryDone {
 		return notify.Claim{Done: true}, nil
 	}
@@ -204,17 +200,17 @@ func (s *Store) MarkDeliveryDone(ctx context.Context, l notify.Lease, at time.Ti
 
 // DeliveryRecord is what the table keeps of one delivery of an event.
 type DeliveryRecord struct {
-	EventID string `dynamodbav:"-"`
-	Key     string `dynamodbav:"SK"`
+	EventID string
+	Key     string
 	// Status is "sending" (held, or left by a dead attempt), "failed"
 	// (given up, nothing made) or "done".
-	Status  string `dynamodbav:"status"`
-	Attempt string `dynamodbav:"attempt"`
+	Status  string
+	Attempt string
 	// Claims counts the attempts that took the delivery; Repeats those
 	// that took it over not knowing whether it had been made (a mail may
 	// then have gone out twice).
-	Claims  int `dynamodbav:"claims"`
-	Repeats int `dynamodbav:"repeats"`
+	Claims  int
+	Repeats int
 }
 
 // DeliveryRecords returns the records of an event's deliveries, by key, with
@@ -234,39 +230,14 @@ func (s *Store) DeliveryRecords(ctx context.Context, eventID string) (map[string
 			return nil, fmt.Errorf("delivery records of event %s: %w", eventID, err)
 		}
 		for _, item := range page.Items {
-			var r DeliveryRecord
-			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+			var r deliveryRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, fmt.Errorf("delivery record of event %s: %w", eventID, err)
 			}
-			r.EventID = eventID
-			out[r.Key] = r
+			out[r.Key] = DeliveryRecord{EventID: eventID, Key: r.Key, Status: r.Status, Attempt: r.Attempt, Claims: r.Claims, Repeats: r.Repeats}
 		}
 	}
 	return out, nil
-}
-
-// noteItem is an in-app note: INBOX#<recipient> / NOTE#<at>#<id>; unread
-// notes are also on GSI1 under UNREAD#<recipient> (a sparse index: reading
-// a note takes it off).
-type noteItem struct {
-	PK        string `json:"PK"`
-	SK        string `json:"SK"`
-	Entity    string `json:"entity"`
-	GSI1PK    string `json:"GSI1PK,omitempty"`
-	GSI1SK    string `json:"GSI1SK,omitempty"`
-	TTL       int64  `json:"ttl"`
-	ID        string `json:"id"`
-	Recipient string `json:"recipient"`
-	ClaimID   string `json:"claimId"`
-	EventType string `json:"eventType"`
-	EventID   string `json:"eventId"`
-	Title     string `json:"title"`
-	Text      string `json:"text"`
-	TitleEN   string `json:"titleEn"`
-	TextEN    string `json:"textEn"`
-	At        string `json:"at"`
-	Read      bool   `json:"read"`
-	ReadAt    string `json:"readAt,omitempty"`
 }
 
 func inboxPK(recipient string) string { return "INBOX#" + recipient }
@@ -275,16 +246,6 @@ func unreadPK(recipient string) string { return "UNREAD#" + recipient }
 
 func noteSK(at time.Time, id string) string { return "NOTE#" + at.UTC().Format(timeLayout) + "#" + id }
 
-func (it *noteItem) note() notify.Note {
-	n := notify.Note{ID: it.ID, Recipient: it.Recipient, ClaimID: it.ClaimID, EventType: it.EventType, EventID: it.EventID,
-		Title: it.Title, Text: it.Text, TitleEN: it.TitleEN, TextEN: it.TextEN, Read: it.Read}
-	n.At, _ = time.Parse(time.RFC3339Nano, it.At)
-	if it.ReadAt != "" {
-		n.ReadAt, _ = time.Parse(time.RFC3339Nano, it.ReadAt)
-	}
-	return n
-}
-
 // PutNote writes a note into its recipient's inbox unless the inbox has it
 // already (a redelivered event keeps the stored note, read or not).
 func (s *Store) PutNote(ctx context.Context, n notify.Note) error {
@@ -292,18 +253,7 @@ func (s *Store) PutNote(ctx context.Context, n notify.Note) error {
 	if !ok {
 		return fmt.Errorf("put note: %q is not a note ID", n.ID)
 	}
-	sk := noteSK(at, n.ID)
-	it := noteItem{
-		PK: inboxPK(n.Recipient), SK: sk, Entity: "note", TTL: n.At.Add(NoteTTL).Unix(),
-		ID: n.ID, Recipient: n.Recipient, ClaimID: n.ClaimID, EventType: n.EventType, EventID: n.EventID,
-		Title: n.Title, Text: n.Text, TitleEN: n.TitleEN, TextEN: n.TextEN, At: n.At.UTC().Format(time.RFC3339Nano), Read: n.Read,
-	}
-	if n.Read {
-		it.ReadAt = n.ReadAt.UTC().Format(time.RFC3339Nano)
-	} else {
-		it.GSI1PK, it.GSI1SK = unreadPK(n.Recipient), sk
-	}
-	m, err := marshal(it)
+	m, err := marshal(newNoteRecord(n, noteSK(at, n.ID)))
 	if err != nil {
 		return err
 	}
@@ -347,7 +297,7 @@ func (s *Store) Notes(ctx context.Context, q notify.NoteQuery) (*notify.NotePage
 	}
 	page := &notify.NotePage{More: len(out.LastEvaluatedKey) > 0}
 	for _, item := range out.Items {
-		var it noteItem
+		var it noteRecord
 		if err := unmarshal(item, &it); err != nil {
 			return nil, err
 		}
@@ -379,20 +329,12 @@ func (s *Store) MarkNoteRead(ctx context.Context, recipient, id string, at time.
 	if err != nil {
 		return nil, fmt.Errorf("mark note %s of %s read: %w", id, recipient, err)
 	}
-	var it noteItem
+	var it noteRecord
 	if err := unmarshal(out.Attributes, &it); err != nil {
 		return nil, err
 	}
 	n := it.note()
 	return &n, nil
-}
-
-// targetItem is a webhook target: WEBHOOK / TARGET#<id>.
-type targetItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	webhook.Target
 }
 
 const webhookPK = "WEBHOOK"
@@ -417,11 +359,11 @@ func (s *Store) WebhookTargets(ctx context.Context) ([]webhook.Target, error) {
 			return nil, fmt.Errorf("webhook targets: %w", err)
 		}
 		for _, item := range page.Items {
-			var it targetItem
-			if err := unmarshal(item, &it); err != nil {
+			var r targetRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			out = append(out, it.Target)
+			out = append(out, r.target())
 		}
 	}
 	return out, nil
@@ -436,17 +378,18 @@ func (s *Store) WebhookTarget(ctx context.Context, id string) (*webhook.Target, 
 	if out.Item == nil {
 		return nil, notFound("webhook target " + id)
 	}
-	var it targetItem
-	if err := unmarshal(out.Item, &it); err != nil {
+	var r targetRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
 	}
-	return &it.Target, nil
+	t := r.target()
+	return &t, nil
 }
 
 // PutWebhookTarget creates or replaces a target and reports whether it is
 // new.
 func (s *Store) PutWebhookTarget(ctx context.Context, t webhook.Target) (bool, error) {
-	m, err := marshal(targetItem{PK: webhookPK, SK: targetSK(t.ID), Entity: "webhook", Target: t})
+	m, err := marshal(newTargetRecord(t))
 	if err != nil {
 		return false, err
 	}

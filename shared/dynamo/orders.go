@@ -18,19 +18,6 @@ import (
 	"github.com/claimsdesk/backend/shared/orders"
 )
 
-type orderItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	orders.Order
-}
-
-func orderPK(number string) string { return "ORDER#" + number }
-
-func newOrderItem(o orders.Order) orderItem {
-	return orderItem{PK: orderPK(o.Number), SK: "#ORDER", Entity: "order", Order: o}
-}
-
 // getOrder reads an order with a consistent read; nil when absent.
 func (s *Store) getOrder(ctx context.Context, number string) (*orders.Order, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
@@ -42,11 +29,12 @@ func (s *Store) getOrder(ctx context.Context, number string) (*orders.Order, err
 	if out.Item == nil {
 		return nil, nil
 	}
-	var it orderItem
-	if err := unmarshal(out.Item, &it); err != nil {
+	var r orderRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
 	}
-	return &it.Order, nil
+	o := r.order()
+	return &o, nil
 }
 
 // Order returns an order; apperr.NotFound when there is none.
@@ -89,11 +77,11 @@ func (s *Store) OrdersByNumber(ctx context.Context, numbers []string) ([]orders.
 				return nil, fmt.Errorf("batch get orders: %w", err)
 			}
 			for _, item := range out.Responses[s.table] {
-				var it orderItem
-				if err := unmarshal(item, &it); err != nil {
+				var r orderRecord
+				if err := unmarshal(item, &r); err != nil {
 					return nil, err
 				}
-				got[it.Number] = it.Order
+				got[r.Number] = r.order()
 			}
 			req = out.UnprocessedKeys
 			if len(req) > 0 {
@@ -154,7 +142,7 @@ func (s *Store) UpsertOrder(ctx context.Context, o orders.Order) (bool, error) {
 			put.ConditionExpression = aws.String("attribute_exists(PK) AND erpVersion < :v AND kind = :kind")
 			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(o.ERPVersion), ":kind": str(string(cur.Kind))}
 		}
-		if put.Item, err = marshal(newOrderItem(next)); err != nil {
+		if put.Item, err = marshal(newOrderRecord(next)); err != nil {
 			return false, err
 		}
 		items := []types.TransactWriteItem{{Put: put}}

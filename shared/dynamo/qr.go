@@ -12,31 +12,19 @@ import (
 	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
-type qrItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	qrcode.Record
-}
-
 // PutQRCodes stores a batch of issued codes: each record under its ID and
 // again under its batch, so the batch lists with one query.
 func (s *Store) PutQRCodes(ctx context.Context, records []qrcode.Record) error {
 	var writes []types.WriteRequest
 	for i, r := range records {
-		for _, it := range []qrItem{
-			{PK: "QR#" + r.ID, SK: "#QR", Entity: "qr", Record: r},
+		for _, it := range []qrRecord{
+			newQRRecord("QR#"+r.ID, "#QR", "qr", r),
 			// The position keeps the batch in issue order (label sheets follow it).
-			{PK: "QRBATCH#" + r.BatchID, SK: fmt.Sprintf("QR#%05d", i), Entity: "qrbatch", Record: r},
+			newQRRecord("QRBATCH#"+r.BatchID, fmt.Sprintf("QR#%05d", i), "qrbatch", r),
 		} {
 			m, err := marshal(it)
 			if err != nil {
 				return err
-			}
-			if r.RevokedAt.IsZero() {
-				// No zero time: revocation keeps the first time it writes
-				// (if_not_exists).
-				delete(m, "revokedAt")
 			}
 			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: m}})
 		}
@@ -70,11 +58,12 @@ func (s *Store) QRCode(ctx context.Context, id string) (*qrcode.Record, error) {
 	if out.Item == nil {
 		return nil, notFound("QR code")
 	}
-	var it qrItem
-	if err := unmarshal(out.Item, &it); err != nil {
+	var r qrRecord
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
 	}
-	return &it.Record, nil
+	q := r.record()
+	return &q, nil
 }
 
 // QRBatch returns the codes of a batch in issue order; apperr.NotFound when
@@ -93,11 +82,11 @@ func (s *Store) QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, e
 			return nil, fmt.Errorf("qr batch %s: %w", batchID, err)
 		}
 		for _, item := range page.Items {
-			var it qrItem
-			if err := unmarshal(item, &it); err != nil {
+			var r qrRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			out = append(out, it.Record)
+			out = append(out, r.record())
 		}
 	}
 	if len(out) == 0 {
@@ -138,14 +127,11 @@ func (s *Store) batchKeys(ctx context.Context, batchID string) (map[string]strin
 			return nil, fmt.Errorf("qr batch %s: %w", batchID, err)
 		}
 		for _, item := range page.Items {
-			var it struct {
-				SK string `json:"SK"`
-				ID string `json:"id"`
-			}
-			if err := unmarshal(item, &it); err != nil {
+			var r qrRecord
+			if err := unmarshal(item, &r); err != nil {
 				return nil, err
 			}
-			out[it.ID] = it.SK
+			out[r.ID] = r.SK
 		}
 	}
 	return out, nil

@@ -24,30 +24,21 @@ func customerProfileKey(id string) map[string]types.AttributeValue {
 	return key("CUSTOMER#"+id, "#PROFILE")
 }
 
-// managerItem is a roster entry: the manager as a JSON document, with a
-// revision for read-modify-write updates.
-type managerItem struct {
-	PK     string `json:"PK"`
-	SK     string `json:"SK"`
-	Entity string `json:"entity"`
-	Doc    string `json:"doc"`
-	Rev    int64  `json:"rev"`
-}
-
 func decodeManager(item map[string]types.AttributeValue) (*assignment.Manager, int64, error) {
-	var it managerItem
-	if err := unmarshal(item, &it); err != nil {
+	var r managerRecord
+	if err := unmarshal(item, &r); err != nil {
 		return nil, 0, err
 	}
-	var m assignment.Manager
-	if err := json.Unmarshal([]byte(it.Doc), &m); err != nil {
-		return nil, 0, fmt.Errorf("decode manager %s: %w", it.SK, err)
+	var d managerDoc
+	if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+		return nil, 0, fmt.Errorf("decode manager %s: %w", r.SK, err)
 	}
-	return &m, it.Rev, nil
+	m := d.manager()
+	return &m, r.Rev, nil
 }
 
 func encodeManager(m *assignment.Manager) (string, error) {
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(newManagerDoc(m))
 	if err != nil {
 		return "", fmt.Errorf("encode manager %s: %w", m.ID, err)
 	}
@@ -183,7 +174,7 @@ func (s *Store) SeedRoster(ctx context.Context, managers []assignment.Manager) (
 		if err != nil {
 			return added, err
 		}
-		item, err := marshal(managerItem{PK: rosterPK, SK: managerSK(m.ID), Entity: "manager", Doc: doc, Rev: 1})
+		item, err := marshal(managerRecord{PK: rosterPK, SK: managerSK(m.ID), Entity: "manager", Doc: doc, Rev: 1})
 		if err != nil {
 			return added, err
 		}

@@ -1,8 +1,11 @@
 // Package dynamo is the DynamoDB implementation of the application's storage:
 // one table, single-table design, every access path a GetItem, a Query on a key
 // or index, or a transaction — never a Scan. The item layout is private to
-// this package (unexported item structs and key functions below); domain
-// packages see only their own types.
+// this package (unexported record structs in records.go and key functions);
+// domain packages see only their own types. The records name the stored
+// attributes with their own dynamodbav tags, never the domain types' JSON
+// tags (schema_test.go pins every name), and leave a time that is not set
+// out of the item.
 //
 // Layout (PK / SK):
 //
@@ -55,7 +58,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -98,27 +100,6 @@ func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 
 func num(v int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: fmt.Sprint(v)}
-}
-
-// encoding options: items use the domain types' json tags as attribute names.
-var (
-	encOpts = func(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
-	decOpts = func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
-)
-
-func marshal(v any) (map[string]types.AttributeValue, error) {
-	m, err := attributevalue.MarshalMapWithOptions(v, encOpts)
-	if err != nil {
-		return nil, fmt.Errorf("marshal item: %w", err)
-	}
-	return m, nil
-}
-
-func unmarshal(m map[string]types.AttributeValue, v any) error {
-	if err := attributevalue.UnmarshalMapWithOptions(m, v, decOpts); err != nil {
-		return fmt.Errorf("unmarshal item: %w", err)
-	}
-	return nil
 }
 
 // isConditionFailed reports whether err is a failed condition, either of a
