@@ -10,6 +10,8 @@
 package backend
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/claimsdesk/backend/infra/local/appconfig"
 	"github.com/claimsdesk/backend/infra/local/conformance"
+	"github.com/claimsdesk/backend/infra/local/stack"
 	"github.com/claimsdesk/backend/infra/local/template"
 )
 
@@ -243,4 +246,61 @@ func TestAWSOperationsConform(t *testing.T) {
 	if calls < 10 {
 		t.Errorf("found %d AWS calls in the application's code: is the pattern still right?", calls)
 	}
+}
+
+// TestDemoUsersGetTokens: every demo user of local-stack.yaml gets a token
+// as `make token ROLE=<group>` issues it (their groups and attributes fit
+// the user pool), and `make token DEALER=` sets the dealer through the
+// configuration's short name.
+func TestDemoUsersGetTokens(t *testing.T) {
+	app, err := appconfig.Find(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.Users) == 0 {
+		t.Fatal("local-stack.yaml has no demo users")
+	}
+	cfg := stack.Config{Root: root, StateDir: t.TempDir(), Profile: "run"}
+	for _, u := range app.Users {
+		tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: u.Groups[0]})
+		if err != nil {
+			t.Errorf("%s: %v", u.Username, err)
+			continue
+		}
+		claims := payload(t, tok)
+		if claims["sub"] != u.Username || claims["email"] != u.Email || claims["custom:dealer_id"] != u.Attributes["custom:dealer_id"] {
+			t.Errorf("token of %s: sub %v, email %v, dealer %v", u.Username, claims["sub"], claims["email"], claims["custom:dealer_id"])
+		}
+	}
+	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: "dealers", User: "d-42", Claims: map[string]string{"dealer": "DLR-042"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims := payload(t, tok); claims["sub"] != "d-42" || claims["custom:dealer_id"] != "DLR-042" {
+		t.Errorf("DEALER=DLR-042 token: sub %v, dealer %v", claims["sub"], claims["custom:dealer_id"])
+	}
+}
+
+// payload decodes a token's claims; absent string claims read as "".
+func payload(t *testing.T, token string) map[string]string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts", len(parts))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for k, v := range claims {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
 }

@@ -4,9 +4,11 @@
 // JWT authorizer can verify them exactly as production verifies Cognito's.
 //
 // It issues tokens only; it does not implement Cognito's user management or
-// OAuth endpoints. It must not import AWS SDK clients, the domain packages
-// under shared/, or the gateway package (the gateway depends on it through
-// its KeySource interface, never the reverse).
+// OAuth endpoints. Tokens carry the user's custom attributes (custom:*)
+// generically, whatever the application names them. It must not import AWS
+// SDK clients, any code of the application it serves, or the gateway package
+// (the gateway depends on it through its KeySource interface, never the
+// reverse).
 //
 // Layer: local.
 package cognito

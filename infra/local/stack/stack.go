@@ -5,6 +5,10 @@
 // gateway emulator with its JWT authorizer, runs the SQS and schedule event
 // sources, and rebuilds functions when their sources change.
 //
+// It knows an application only through its template and its local
+// configuration (package appconfig): the stack's name, the Go package of
+// each function whose CodeUri does not say, demo users, profiles.
+//
 // It is the composition root of infra/local; production code never imports it.
 //
 // Layer: local.
