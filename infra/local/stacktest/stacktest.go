@@ -55,8 +55,20 @@ func WithRoot(root string) Option { return func(c *stack.Config) { c.Root = root
 // WithConfig applies arbitrary changes.
 func WithConfig(f func(*stack.Config)) Option { return Option(f) }
 
-// WithProfile applies a profile of the application's local configuration.
-func WithProfile(name string) Option { return func(c *stack.Config) { c.Profile = name } }
+// WithProfile applies a profile of the application's local configuration,
+// beneath the test's own Parameters and EnvVars, which later options may
+// set entry by entry.
+func WithProfile(name string) Option {
+	return func(c *stack.Config) {
+		c.Profile = name
+		if c.Parameters == nil {
+			c.Parameters = map[string]string{}
+		}
+		if c.EnvVars == nil {
+			c.EnvVars = map[string]map[string]string{}
+		}
+	}
+}
 
 // Start starts a stack for the project at the module root (unless WithRoot)
 // on free ports and stops it when the test ends. Function output is captured
