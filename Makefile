@@ -37,7 +37,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
-	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance' ./infra/local/conformance/
+	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance|StackOnMoto' ./infra/local/conformance/
 
 lint: fmt-check vet cfn-lint tidy-check ## gofmt, go vet, cfn-lint, go mod tidy
 
