@@ -16,16 +16,18 @@ help: ## list the targets
 
 LOCAL := .local/bin/claims-local
 
+# The local stack reads what it needs to know of ClaimsDesk (stack name,
+# function packages, demo users, the run and test profiles) from local-stack.yaml.
 run: ## run the whole stack locally (HTTP API :3000, AWS services :4566); prints `ready`
 	@$(GO) build -o $(LOCAL) ./infra/local
-	@PARAMETERS="DemoData=true $(PARAMETERS)" exec $(LOCAL) run
+	@PARAMETERS="$(PARAMETERS)" exec $(LOCAL) run
 
 test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 	$(GO) test ./...
 
 bench: ## print the performance figures (local stack overhead and cold starts, emulators, application, faults)
 	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
+	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/ -args -app $(CURDIR)
 	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Notifier' -benchtime 3x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'ConfirmationLatency' -benchtime 20x ./shared/httpapi/e2e/
@@ -35,7 +37,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
-	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance' ./infra/local/conformance/
+	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance|StackOnMoto' ./infra/local/conformance/
 
 lint: fmt-check vet cfn-lint tidy-check ## gofmt, go vet, cfn-lint, go mod tidy
 
@@ -54,9 +56,10 @@ cfn-lint:
 tidy-check:
 	$(GO) mod tidy -diff
 
-token: ## print a token: make token ROLE=<group> [USER=<id>] [DEALER=<id>]
+token: ## print a token: make token ROLE=<group> [USER=<id>] [DEALER=<id>] [CLAIMS="custom:<name>=<value> ..."]
 	@$(GO) build -o $(LOCAL) ./infra/local
-	@$(LOCAL) token -role "$(ROLE)" -user "$(if $(filter command line,$(origin USER)),$(USER))" -dealer "$(DEALER)"
+	@$(LOCAL) token -role "$(ROLE)" -user "$(if $(filter command line,$(origin USER)),$(USER))" \
+		$(if $(DEALER),-claim "dealer=$(DEALER)") $(foreach c,$(CLAIMS),-claim "$(c)")
 
 invoke: ## invoke one function: make invoke FN=<LogicalId> EVENT=events/<LogicalId>.json
 	@$(GO) build -o $(LOCAL) ./infra/local

@@ -1,15 +1,22 @@
-// Command local runs the SAM application in template.yaml on this machine, with
-// no Docker and no AWS account:
+// Command local runs the SAM application in template.yaml (in the current
+// directory) on this machine, with no Docker and no AWS account:
 //
-//	go run ./infra/local            # or: run — the whole stack, until Ctrl-C
-//	go run ./infra/local token -role managers [-user u] [-dealer d] [-ttl 12h]
-//	go run ./infra/local invoke -fn NotifierFunction -event events/notifier.json
-//	go run ./infra/local reset      # wipe local state (data, queues, mail, logs)
+//	local [run]                     # the whole stack, until Ctrl-C
+//	local token -role <group> [-user <id>] [-claim <name>=<value>]... [-ttl 12h]
+//	local invoke -fn <LogicalId> -event <file.json>
+//	local reset                     # wipe local state (data, queues, mail, logs)
+//
+// What it needs to know of the application and cannot read from the
+// template (stack name, function packages, demo users, the run profile's
+// parameters) comes from the application's local configuration,
+// local-stack.yaml beside the template (-config names another; see package
+// appconfig). run, token and invoke apply its "run" profile when it has
+// one (-profile names another).
 //
 // Environment: PORT (HTTP API, 3000), SERVICES_PORT (AWS endpoint, 4566),
 // AWS_ENDPOINT_URL[_DYNAMODB|_S3|_SQS|_SESV2] (use external services),
 // ENV_VARS (a sam-local style --env-vars JSON file), PARAMETERS
-// ("Name=Value Name=Value" template parameter overrides).
+// ("Name=Value Name=Value" template parameter overrides, over the profile's).
 //
 // Layer: local.
 package main
@@ -24,14 +31,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/claimsdesk/backend/infra/local/appconfig"
 	"github.com/claimsdesk/backend/infra/local/stack"
 )
 
@@ -69,7 +79,38 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-func baseConfig() (stack.Config, error) {
+// appFlags are the flags every command takes: the local configuration and
+// its profile.
+type appFlags struct {
+	config, profile string
+}
+
+func (a *appFlags) register(fs *flag.FlagSet, withProfile bool) {
+	fs.StringVar(&a.config, "config", "", "the application's local configuration (default: local-stack.yaml beside the template)")
+	if withProfile {
+		fs.StringVar(&a.profile, "profile", "", "the configuration's profile to apply (default: run, when it has one)")
+	}
+}
+
+// apply sets the configuration and the profile: the one named, else "run"
+// when the configuration has it.
+func (a *appFlags) apply(cfg *stack.Config) error {
+	cfg.AppConfig = a.config
+	if a.profile != "" {
+		cfg.Profile = a.profile
+		return nil
+	}
+	app, err := stack.LoadApp(*cfg)
+	if err != nil {
+		return err
+	}
+	if app.HasProfile("run") {
+		cfg.Profile = "run"
+	}
+	return nil
+}
+
+func baseConfig(a appFlags) (stack.Config, error) {
 	cfg := stack.Config{
 		APIAddr:      "127.0.0.1:" + envOr("PORT", "3000"),
 		ServicesAddr: "127.0.0.1:" + envOr("SERVICES_PORT", "4566"),
@@ -92,6 +133,9 @@ func baseConfig() (stack.Config, error) {
 			return cfg, fmt.Errorf("ENV_VARS %s: want {\"FunctionLogicalId\": {\"NAME\": \"value\"}}: %w", path, err)
 		}
 	}
+	if err := a.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -106,8 +150,10 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	watch := fs.Bool("watch", true, "rebuild functions when their sources change")
 	debug := fs.Bool("debug", false, "log the stack's own debug messages")
+	var app appFlags
+	app.register(fs, true)
 	_ = fs.Parse(args)
-	cfg, err := baseConfig()
+	cfg, err := baseConfig(app)
 	if err != nil {
 		return err
 	}
@@ -175,19 +221,33 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	}
 	fmt.Fprintf(&b, "  Functions   %s\n", strings.Join(fns, ", "))
 	fmt.Fprintf(&b, "  Logs        %s\n", filepath.Join(filepath.Dir(s.OutboxDir), "logs"))
-	fmt.Fprintln(&b, "Tokens (Authorization: Bearer <token>; valid 12h; `make token ROLE=<group> USER=<id> [DEALER=<id>]` for others):")
-	for _, u := range stack.DemoUsers {
-		tok, err := s.Token(stack.TokenRequest{Role: u.Role, User: u.User, Email: u.Email, DealerID: u.DealerID, TTL: 12 * time.Hour})
-		if err != nil {
-			continue
+	if len(s.App.Users) > 0 {
+		fmt.Fprintln(&b, "Tokens (Authorization: Bearer <token>; valid 12h; `token -role <group> -user <id> [-claim <name>=<value>]` for others):")
+		for _, u := range s.App.Users {
+			tok, err := s.Token(stack.TokenRequest{Role: u.Groups[0], Groups: u.Groups[1:], User: u.Username, Email: u.Email, Claims: u.Attributes, TTL: 12 * time.Hour})
+			if err != nil {
+				fmt.Fprintf(&b, "  %-13s %-26s (no token: %v)\n", u.Groups[0], u.Username, err)
+				continue
+			}
+			fmt.Fprintf(&b, "  %-13s %-26s %s\n", strings.Join(u.Groups, ","), demoUserLabel(s.App, u), tok)
 		}
-		who := u.User
-		if u.DealerID != "" {
-			who += " (dealer " + u.DealerID + ")"
-		}
-		fmt.Fprintf(&b, "  %-13s %-26s %s\n", u.Role, who, tok)
 	}
 	fmt.Print(b.String())
+}
+
+// demoUserLabel is a demo user's name with their attributes, each by its
+// short name when the configuration gives one: "guest-1 (table 7)".
+func demoUserLabel(app *appconfig.Config, u appconfig.User) string {
+	var attrs []string
+	for _, name := range slices.Sorted(maps.Keys(u.Attributes)) {
+		if v := u.Attributes[name]; v != "" {
+			attrs = append(attrs, app.ShortName(name)+" "+v)
+		}
+	}
+	if len(attrs) == 0 {
+		return u.Username
+	}
+	return u.Username + " (" + strings.Join(attrs, ", ") + ")"
 }
 
 func externalList(s *stack.Stack) string {
@@ -202,16 +262,19 @@ func externalList(s *stack.Stack) string {
 
 func tokenCmd(args []string) error {
 	fs := flag.NewFlagSet("token", flag.ExitOnError)
-	role := fs.String("role", "", "user pool group: dealers, managers, supervisors, admins, integrations")
-	user := fs.String("user", "", "user ID (the token's sub); default: the role's demo user")
-	dealer := fs.String("dealer", "", "dealer ID (custom:dealer_id), for dealers")
+	role := fs.String("role", "", "user pool group (the template's AWS::Cognito::UserPoolGroup names)")
+	user := fs.String("user", "", "user ID (the token's sub); default: the group's demo user")
 	email := fs.String("email", "", "email claim")
 	ttl := fs.Duration("ttl", 12*time.Hour, "validity (at most 24h, like Cognito)")
+	claims := claimFlags{}
+	fs.Var(claims, "claim", "a custom attribute, `name=value`: custom:<name> or a short name of the local configuration (repeatable)")
+	var app appFlags
+	app.register(fs, true)
 	_ = fs.Parse(args)
 	if *role == "" {
-		return errors.New("token: -role is required (ROLE=<group>)")
+		return errors.New("token: -role is required (the user pool group)")
 	}
-	cfg, err := baseConfig()
+	cfg, err := baseConfig(app)
 	if err != nil {
 		return err
 	}
@@ -223,7 +286,7 @@ func tokenCmd(args []string) error {
 			}
 		}
 	}
-	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: *role, User: *user, DealerID: *dealer, Email: *email, TTL: *ttl})
+	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: *role, User: *user, Claims: claims, Email: *email, TTL: *ttl})
 	if err != nil {
 		return err
 	}
@@ -231,10 +294,32 @@ func tokenCmd(args []string) error {
 	return nil
 }
 
+// claimFlags collects -claim name=value flags.
+type claimFlags map[string]string
+
+func (c claimFlags) String() string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		out = append(out, k+"="+c[k])
+	}
+	return strings.Join(out, " ")
+}
+
+func (c claimFlags) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("%q is not name=value", v)
+	}
+	c[name] = value
+	return nil
+}
+
 func invokeCmd(args []string) error {
 	fs := flag.NewFlagSet("invoke", flag.ExitOnError)
 	fn := fs.String("fn", "", "function logical ID (FN=...)")
 	eventPath := fs.String("event", "", "event JSON file, or - for stdin (EVENT=...)")
+	var app appFlags
+	app.register(fs, true)
 	_ = fs.Parse(args)
 	if *fn == "" {
 		return errors.New("invoke: -fn is required (FN=<LogicalId>)")
@@ -251,7 +336,7 @@ func invokeCmd(args []string) error {
 			return fmt.Errorf("read event: %w", err)
 		}
 	}
-	cfg, err := baseConfig()
+	cfg, err := baseConfig(app)
 	if err != nil {
 		return err
 	}
@@ -303,7 +388,11 @@ func invokeHTTP(base, fn string, payload []byte) error {
 }
 
 func resetCmd(args []string) error {
-	cfg, err := baseConfig()
+	fs := flag.NewFlagSet("reset", flag.ExitOnError)
+	var app appFlags
+	app.register(fs, false)
+	_ = fs.Parse(args)
+	cfg, err := baseConfig(app)
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,9 @@ func TestFindRunning(t *testing.T) {
 	}
 	cfg := stack.Config{StateDir: dir, ServicesAddr: "127.0.0.1:1"}
 
-	write(running{PID: os.Getpid(), ServicesAddr: ln.Addr().String(), ServicesURL: "http://" + ln.Addr().String(), Parameters: map[string]string{"DemoData": "true"}})
+	write(running{PID: os.Getpid(), ServicesAddr: ln.Addr().String(), ServicesURL: "http://" + ln.Addr().String(), Parameters: map[string]string{"Greeting": "hi"}})
 	r := findRunning(cfg)
-	if r == nil || r.ServicesURL != "http://"+ln.Addr().String() || r.Parameters["DemoData"] != "true" {
+	if r == nil || r.ServicesURL != "http://"+ln.Addr().String() || r.Parameters["Greeting"] != "hi" {
 		t.Fatalf("findRunning = %+v, want the stack on %s", r, ln.Addr())
 	}
 

@@ -1,13 +1,15 @@
 // Package benchmarks holds the figures `make bench` prints for the local
 // stack itself: what the gateway and the runtime add to a request, and how
 // long each function's bootstrap takes to start compared with a hello-world
-// aws-lambda-go bootstrap built in the same run.
+// aws-lambda-go bootstrap built in the same run (the functions of the
+// sample application, or of the project -app names).
 //
 // Layer: local.
 package benchmarks
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,8 +37,9 @@ Resources:
     Type: AWS::Serverless::HttpApi
   HelloFunction:
     Type: AWS::Serverless::Function
-    Metadata: {BuildMethod: makefile}
+    Metadata: {BuildMethod: go1.x}
     Properties:
+      CodeUri: functions/hello
       Events:
         Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/hello/{name}", Method: GET}}
 `
@@ -127,10 +130,15 @@ func BenchmarkGatewayRuntimeOverhead(b *testing.B) {
 	}
 }
 
+// app is the root of the SAM application whose functions BenchmarkColdStart
+// measures: the sample application unless it names another (`make bench`
+// names the repository's).
+var app = flag.String("app", "", "root of the SAM application whose cold starts to measure (default: the sample application)")
+
 // BenchmarkColdStart measures, per bootstrap, the time from exec to the first
-// GET /runtime/invocation/next (Lambda's Init Duration) for the project's
-// functions and for a hello-world aws-lambda-go bootstrap built in the same
-// run. Each b.N iteration starts every bootstrap once.
+// GET /runtime/invocation/next (Lambda's Init Duration) for the functions of
+// an application (-app) and for a hello-world aws-lambda-go bootstrap built
+// in the same run. Each b.N iteration starts every bootstrap once.
 func BenchmarkColdStart(b *testing.B) {
 	helloRoot := st.FixtureProject(b, map[string]string{"functions/hello/main.go": helloMain})
 	out := b.TempDir()
@@ -138,7 +146,11 @@ func BenchmarkColdStart(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := st.Start(b, st.WithConfig(func(c *stack.Config) { c.NoAPI, c.NoEventSources = true, true }))
+	root := *app
+	if root == "" {
+		root = st.SampleApp(b)
+	}
+	s := st.Start(b, st.WithRoot(root), st.WithConfig(func(c *stack.Config) { c.NoAPI, c.NoEventSources = true, true }))
 	type subject struct {
 		name, binary string
 		env          []string

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ import (
 // Target is one function to build.
 type Target struct {
 	LogicalID string
-	Package   string // "functions/public", relative to the module root
+	Package   string // the main package's directory, relative to the module root
 }
 
 // Builder builds targets of the module at Root into OutDir.
@@ -55,8 +56,14 @@ func (b *Builder) Build(ctx context.Context, targets []Target) (map[string]strin
 	}
 	args := []string{"build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", staging + string(os.PathSeparator)}
 	seen := map[string]bool{}
+	// go build -o <dir>/ names each binary after its package's directory.
+	named := map[string]string{}
 	for _, t := range targets {
 		pkg := "./" + filepath.ToSlash(t.Package)
+		if other, ok := named[filepath.Base(pkg)]; ok && other != pkg {
+			return nil, fmt.Errorf("build %s: packages %s and %s end in the same directory name; give one another name", t.LogicalID, other, pkg)
+		}
+		named[filepath.Base(pkg)] = pkg
 		if !seen[pkg] {
 			seen[pkg] = true
 			args = append(args, pkg)
@@ -169,8 +176,49 @@ func fileHash(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// SourceDirs returns the directories of the packages inside root that the
+// given packages (directories relative to root) are built from: their own
+// and those of every package they import from the same project, as go
+// list -deps resolves them with the build's tags. Directories nested in
+// another listed one are left out (Fingerprint walks them).
+func SourceDirs(ctx context.Context, root string, packages []string) ([]string, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("source dirs: %w", err)
+	}
+	args := []string{"list", "-e", "-deps", "-tags", "lambda.norpc", "-f", "{{if not .Standard}}{{.Dir}}{{end}}"}
+	for _, p := range packages {
+		args = append(args, "./"+filepath.ToSlash(p))
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %w\n%s", err, strings.TrimSpace(stderr.String()))
+	}
+	var dirs []string
+	for _, d := range strings.Fields(string(out)) {
+		if d == root || strings.HasPrefix(d, root+string(os.PathSeparator)) {
+			dirs = append(dirs, d)
+		}
+	}
+	sort.Strings(dirs)
+	var outer []string
+	for _, d := range dirs {
+		if n := len(outer); n > 0 && (d == outer[n-1] || strings.HasPrefix(d, outer[n-1]+string(os.PathSeparator))) {
+			continue
+		}
+		outer = append(outer, d)
+	}
+	return outer, nil
+}
+
 // Fingerprint summarises the sources a function build depends on: every file
-// under the given directories (Go code and embedded assets) plus go.mod and
+// under the given directories (Go code and embedded assets; hidden
+// directories, testdata and tests left out) plus the module's go.mod and
 // go.sum. It changes when any of them is edited, added or removed.
 func Fingerprint(root string, dirs ...string) (string, error) {
 	h := sha256.New()
@@ -179,7 +227,10 @@ func Fingerprint(root string, dirs ...string) (string, error) {
 		files = append(files, filepath.Join(root, f))
 	}
 	for _, d := range dirs {
-		err := filepath.WalkDir(filepath.Join(root, d), func(path string, e fs.DirEntry, err error) error {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(root, d)
+		}
+		err := filepath.WalkDir(d, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
 				if os.IsNotExist(err) {
 					return nil
@@ -188,7 +239,7 @@ func Fingerprint(root string, dirs ...string) (string, error) {
 			}
 			if e.IsDir() {
 				name := e.Name()
-				if path != filepath.Join(root, d) && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				if path != d && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
 					return filepath.SkipDir
 				}
 				return nil
@@ -214,10 +265,24 @@ func Fingerprint(root string, dirs ...string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Watch polls the sources every interval and calls rebuild when they change,
-// until ctx ends. Polling keeps it dependency-free and works on every file
-// system (including bind mounts where inotify events do not arrive).
-func Watch(ctx context.Context, root string, dirs []string, interval time.Duration, rebuild func()) {
+// Watch polls the sources of the packages (directories relative to root)
+// every interval and calls rebuild when they change, until ctx ends. What
+// it watches is what the packages are built from (SourceDirs), listed again
+// after each change, so a package newly imported is watched too. Polling
+// keeps it dependency-free and works on every file system (including bind
+// mounts where inotify events do not arrive).
+func Watch(ctx context.Context, root string, packages []string, interval time.Duration, rebuild func(), logger *slog.Logger) {
+	sources := func() []string {
+		dirs, err := SourceDirs(ctx, root, packages)
+		if err != nil {
+			if ctx.Err() == nil && logger != nil {
+				logger.Warn("cannot list the functions' sources; watching their own directories only", "error", err.Error())
+			}
+			return packages
+		}
+		return dirs
+	}
+	dirs := sources()
 	last, _ := Fingerprint(root, dirs...)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -232,11 +297,19 @@ func Watch(ctx context.Context, root string, dirs []string, interval time.Durati
 			continue
 		}
 		// Let a burst of saves settle before building.
-		time.Sleep(interval / 2)
-		if fp2, err := Fingerprint(root, dirs...); err == nil {
-			fp = fp2
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval / 2):
 		}
-		last = fp
+		// What this build sees: a save during it makes another.
+		if last, err = Fingerprint(root, dirs...); err != nil {
+			continue
+		}
 		rebuild()
+		if again := sources(); !slices.Equal(again, dirs) {
+			dirs = again
+			last, _ = Fingerprint(root, dirs...)
+		}
 	}
 }

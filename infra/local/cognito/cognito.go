@@ -4,9 +4,11 @@
 // JWT authorizer can verify them exactly as production verifies Cognito's.
 //
 // It issues tokens only; it does not implement Cognito's user management or
-// OAuth endpoints. It must not import AWS SDK clients, the domain packages
-// under shared/, or the gateway package (the gateway depends on it through
-// its KeySource interface, never the reverse).
+// OAuth endpoints. Tokens carry the user's custom attributes (custom:*)
+// generically, whatever the application names them. It must not import AWS
+// SDK clients, any code of the application it serves, or the gateway package
+// (the gateway depends on it through its KeySource interface, never the
+// reverse).
 //
 // Layer: local.
 package cognito
@@ -102,8 +104,10 @@ type TokenRequest struct {
 	// by email.
 	Username string
 	Email    string
-	// DealerID becomes the "custom:dealer_id" attribute when set.
-	DealerID string
+	// Attributes are the user's custom attributes, by their claim name
+	// ("custom:<name>"), which ID tokens carry; an empty value is left out,
+	// as Cognito leaves out attributes the user does not have.
+	Attributes map[string]string
 	// Groups become "cognito:groups"; Cognito omits the claim when the user
 	// is in no group.
 	Groups []string
@@ -121,10 +125,16 @@ type TokenRequest struct {
 }
 
 // Token issues an RS256-signed token for req at now. It fails when the
-// subject is missing or Use is neither "id" nor "access".
+// subject is missing, Use is neither "id" nor "access", or an attribute is
+// not a custom one ("custom:<name>").
 func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 	if req.Subject == "" {
 		return "", fmt.Errorf("issue token: no subject")
+	}
+	for name := range req.Attributes {
+		if !IsCustomAttribute(name) {
+			return "", fmt.Errorf("issue token: attribute %q is not a custom attribute (custom:<name>)", name)
+		}
 	}
 	ttl := req.TTL
 	if ttl <= 0 {
@@ -170,8 +180,10 @@ func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 			claims["email"] = req.Email
 			claims["email_verified"] = true
 		}
-		if req.DealerID != "" {
-			claims["custom:dealer_id"] = req.DealerID
+		for name, v := range req.Attributes {
+			if v != "" {
+				claims[name] = v
+			}
 		}
 	case "access":
 		claims["token_use"] = "access"
@@ -200,6 +212,13 @@ func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 		return "", fmt.Errorf("sign %s token for %s: %w", claims["token_use"], req.Subject, err)
 	}
 	return signed, nil
+}
+
+// IsCustomAttribute reports whether name is a custom attribute's claim
+// name: "custom:" and a name Cognito accepts (1 to 20 characters).
+func IsCustomAttribute(name string) bool {
+	rest, ok := strings.CutPrefix(name, "custom:")
+	return ok && rest != "" && len(rest) <= 20 && !strings.ContainsAny(rest, " \t\n:")
 }
 
 // newUUID returns a random (version 4) UUID, the form of Cognito's jti,

@@ -64,16 +64,16 @@ func TestTokenClaims(t *testing.T) {
 	}{
 		{
 			name: "id token with everything",
-			req:  TokenRequest{Subject: "u-1", Username: "alice", Email: "alice@example.com", DealerID: "D-7", Groups: []string{"managers", "dealers"}},
+			req:  TokenRequest{Subject: "u-1", Username: "alice", Email: "alice@example.com", Attributes: map[string]string{"custom:team": "T-7", "custom:floor": ""}, Groups: []string{"editors", "readers"}},
 			want: map[string]any{
-				"sub": "u-1", "cognito:groups": []any{"managers", "dealers"}, "cognito:username": "alice",
-				"email": "alice@example.com", "email_verified": true, "custom:dealer_id": "D-7",
+				"sub": "u-1", "cognito:groups": []any{"editors", "readers"}, "cognito:username": "alice",
+				"email": "alice@example.com", "email_verified": true, "custom:team": "T-7",
 				"iss": testIssuer, "aud": testClient, "token_use": "id",
 				"auth_time": iat, "iat": iat, "exp": iat + 3600,
 			},
 		},
 		{
-			name: "id token without groups, dealer or email",
+			name: "id token without groups, attributes or email",
 			req:  TokenRequest{Subject: "u-2", TTL: 10 * time.Minute},
 			want: map[string]any{
 				"sub": "u-2", "cognito:username": "u-2", "iss": testIssuer, "aud": testClient,
@@ -82,10 +82,10 @@ func TestTokenClaims(t *testing.T) {
 		},
 		{
 			name: "access token with scopes",
-			req:  TokenRequest{Subject: "u-3", Username: "bob", Use: "access", Scopes: []string{"claims/read", "claims/write"}, Groups: []string{"supervisors"}},
+			req:  TokenRequest{Subject: "u-3", Username: "bob", Use: "access", Scopes: []string{"notes/read", "notes/write"}, Groups: []string{"admins"}},
 			want: map[string]any{
-				"sub": "u-3", "cognito:groups": []any{"supervisors"}, "username": "bob", "client_id": testClient,
-				"scope": "claims/read claims/write", "token_use": "access", "iss": testIssuer,
+				"sub": "u-3", "cognito:groups": []any{"admins"}, "username": "bob", "client_id": testClient,
+				"scope": "notes/read notes/write", "token_use": "access", "iss": testIssuer,
 				"auth_time": iat, "iat": iat, "exp": iat + 3600,
 			},
 		},
@@ -151,6 +151,10 @@ func TestTokenErrors(t *testing.T) {
 	}{
 		{"no subject", TokenRequest{}, "issue token: no subject"},
 		{"unknown use", TokenRequest{Subject: "u", Use: "refresh"}, `issue token: unknown token use "refresh"`},
+		{"standard claim as an attribute", TokenRequest{Subject: "u", Attributes: map[string]string{"sub": "someone-else"}},
+			`issue token: attribute "sub" is not a custom attribute (custom:<name>)`},
+		{"custom attribute without a name", TokenRequest{Subject: "u", Attributes: map[string]string{"custom:": "x"}},
+			`issue token: attribute "custom:" is not a custom attribute (custom:<name>)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,12 +1,3 @@
-// Package conformance checks that the embedded AWS services answer the
-// operations the project uses the way AWS does, by running one scenario per
-// service through the real AWS SDK against the embedded endpoint and, when
-// CONFORMANCE_MOTO=1 (CI, `make conformance`), against moto_server too. Both
-// transcripts must equal testdata/transcript.golden, so the two backends give
-// the same results. Regenerate the golden file with -update after a deliberate
-// change, and review the diff.
-//
-// Layer: local.
 package conformance
 
 import (
@@ -22,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -143,21 +133,21 @@ func run(t *testing.T, c *clients) *transcript {
 	return tr
 }
 
-const golden = "testdata/transcript.golden"
+const goldenFile = "testdata/transcript.golden"
 
 func compareGolden(t *testing.T, backend string, tr *transcript) {
 	t.Helper()
 	got := strings.Join(tr.lines, "\n") + "\n"
 	if *update && backend == "embedded" {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(goldenFile), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+		if err := os.WriteFile(goldenFile, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := os.ReadFile(golden)
+	want, err := os.ReadFile(goldenFile)
 	if err != nil {
 		t.Fatalf("read golden (run with -update to create it): %v", err)
 	}
@@ -174,7 +164,7 @@ func TestConformanceEmbedded(t *testing.T) {
 	defer svc.Close()
 	tr := run(t, newClients(svc.URL))
 	compareGolden(t, "embedded", tr)
-	checkCoverage(t, tr)
+	checkCoverage(t)
 }
 
 func TestConformanceMoto(t *testing.T) {
@@ -231,47 +221,50 @@ func startMoto(t *testing.T, bin string) string {
 	}
 }
 
-// sdkCall matches the SDK operations production code calls, as
-// `.<Op>(ctx, &<service>.<Op>Input{`.
-var sdkCall = regexp.MustCompile(`\.(\w+)\(ctx, &(dynamodb|s3|sqs|sesv2)\.(\w+)Input\{`)
-
-// notInMoto are operations production code calls that moto (5.2.1) does not
-// implement, so the scenarios cannot compare them; each names where the
-// embedded service's behaviour is checked against the AWS documentation.
-var notInMoto = map[string]string{
-	"sqs.StartMessageMoveTask": "DLQ redrive: infra/local/awsemu/sqs/redrive_test.go and the redrive end-to-end test",
-	"sqs.ListMessageMoveTasks": "DLQ redrive status: infra/local/awsemu/sqs/redrive_test.go",
-}
-
-// checkCoverage fails when production code (functions/, shared/) or the local
-// stack's provisioning calls an operation the scenarios do not exercise.
-func checkCoverage(t *testing.T, tr *transcript) {
+// checkCoverage fails when the local stack's own provisioning and event
+// sources call an operation the scenarios do not check. (An application
+// checks its own calls the same way, with Operations and Covered.)
+func checkCoverage(t *testing.T) {
 	t.Helper()
-	root := filepath.Join("..", "..", "..")
 	var files []string
-	for _, dir := range []string{"functions", "shared", "infra/local/stack", "infra/local/events"} {
-		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
+	for _, dir := range []string{"../stack", "../events"} {
+		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
 				files = append(files, p)
 			}
 			return nil
 		})
 	}
-	service := map[string]string{"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sesv2": "ses"}
+	if len(files) == 0 {
+		t.Fatal("no source of the local stack found")
+	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range sdkCall.FindAllStringSubmatch(string(data), -1) {
-			op := service[m[2]] + "." + m[3]
-			if _, ok := notInMoto[op]; ok {
-				continue
-			}
-			if !tr.ops[op] {
+		for _, op := range Operations(string(data)) {
+			if _, ok := Covered(op); !ok {
 				t.Errorf("%s calls %s, which the conformance scenarios do not exercise", f, op)
 			}
 		}
+	}
+}
+
+// TestCovered: Covered knows the operations of the golden transcript and
+// those checked elsewhere, and no other.
+func TestCovered(t *testing.T) {
+	for op, want := range map[string]bool{
+		"dynamodb.TransactWriteItems": true, "s3.PutObject": true, "sqs.SendMessageBatch": true, "ses.SendEmail": true,
+		"sqs.StartMessageMoveTask": true, "dynamodb.ExecuteStatement": false, "dynamodb.Transact": false, "lambda.Invoke": false,
+	} {
+		if _, got := Covered(op); got != want {
+			t.Errorf("Covered(%s) = %v, want %v", op, got, want)
+		}
+	}
+	src := "out, err := c.ddb.PutItem(ctx, &dynamodb.PutItemInput{\n_, _ = s.SendEmail(ctx, &sesv2.SendEmailInput{"
+	if diff := cmp.Diff([]string{"dynamodb.PutItem", "ses.SendEmail"}, Operations(src)); diff != "" {
+		t.Errorf("Operations mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -158,30 +158,30 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		add("ListTables", "", nil, err)
 	}
 
-	claim := map[string]types.AttributeValue{
-		"PK": s("CLAIM#1"), "SK": s("META"), "GSI1PK": s("DEALER#7"), "GSI1SK": s("2026-11-01T10:00:00Z"),
+	order := map[string]types.AttributeValue{
+		"PK": s("ORDER#1"), "SK": s("META"), "GSI1PK": s("SELLER#7"), "GSI1SK": s("2026-11-01T10:00:00Z"),
 		"stage": s("new"), "version": n("1"), "tags": &types.AttributeValueMemberSS{Value: []string{"noise", "heat"}},
 		// DynamoDB normalises numbers ("1250.50" reads back as "1250.5"); moto
 		// does not, so the scenario stores a normal form.
 		"amount": n("1250.5"),
 	}
-	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: claim, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: order, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	add("PutItem", "new", nil, err)
-	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: claim, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: order, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	add("PutItem", "duplicate", nil, err)
 	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": s("x")}})
 	add("PutItem", "missing sort key", nil, err)
 	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": n("1"), "SK": s("x")}})
 	add("PutItem", "key of the wrong type", nil, err)
 
-	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("CLAIM#1", "META"), ConsistentRead: aws.Bool(true)})
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("ORDER#1", "META"), ConsistentRead: aws.Bool(true)})
 	if err == nil {
 		add("GetItem", "", item(got.Item), nil)
 	} else {
 		add("GetItem", "", nil, err)
 	}
 	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(table), Key: key("CLAIM#1", "META"),
+		TableName: aws.String(table), Key: key("ORDER#1", "META"),
 		ProjectionExpression: aws.String("#s, amount"), ExpressionAttributeNames: map[string]string{"#s": "stage"},
 	})
 	if err == nil {
@@ -189,7 +189,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	} else {
 		add("GetItem", "projection", nil, err)
 	}
-	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("CLAIM#404", "META")})
+	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("ORDER#404", "META")})
 	if err == nil {
 		add("GetItem", "absent", item(got.Item), nil)
 	} else {
@@ -198,7 +198,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 
 	upd, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
-		Key:                       key("CLAIM#1", "META"),
+		Key:                       key("ORDER#1", "META"),
 		UpdateExpression:          aws.String("SET #s = :s, version = version + :one REMOVE tags"),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeNames:  map[string]string{"#s": "stage"},
@@ -212,7 +212,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	}
 	_, err = db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
-		Key:                       key("CLAIM#1", "META"),
+		Key:                       key("ORDER#1", "META"),
 		UpdateExpression:          aws.String("SET #s = :s"),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeNames:  map[string]string{"#s": "stage"},
@@ -222,7 +222,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	for i := range 2 {
 		counter, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 aws.String(table),
-			Key:                       key("COUNTER", "claims#2026"),
+			Key:                       key("COUNTER", "orders#2026"),
 			UpdateExpression:          aws.String("ADD n :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")},
 			ReturnValues:              types.ReturnValueUpdatedNew,
@@ -239,8 +239,8 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	var writes []types.WriteRequest
 	for i := 1; i <= 5; i++ {
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-			"PK": s("CLAIM#1"), "SK": s(fmt.Sprintf("EVENT#%04d", i)), "kind": s(map[bool]string{true: "message", false: "stage"}[i%2 == 0]),
-			"GSI1PK": s("DEALER#7"), "GSI1SK": s(fmt.Sprintf("2026-11-0%dT10:00:00Z", i+1)),
+			"PK": s("ORDER#1"), "SK": s(fmt.Sprintf("EVENT#%04d", i)), "kind": s(map[bool]string{true: "message", false: "stage"}[i%2 == 0]),
+			"GSI1PK": s("SELLER#7"), "GSI1SK": s(fmt.Sprintf("2026-11-0%dT10:00:00Z", i+1)),
 		}}})
 	}
 	bw, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: writes}})
@@ -253,7 +253,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	page1, err := db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("CLAIM#1"), ":p": s("EVENT#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("ORDER#1"), ":p": s("EVENT#")},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(2),
 	})
@@ -262,7 +262,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		page2, err := db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(table),
 			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("CLAIM#1"), ":p": s("EVENT#")},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("ORDER#1"), ":p": s("EVENT#")},
 			ScanIndexForward:          aws.Bool(false),
 			Limit:                     aws.Int32(2),
 			ExclusiveStartKey:         page1.LastEvaluatedKey,
@@ -279,7 +279,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		TableName:                 aws.String(table),
 		KeyConditionExpression:    aws.String("PK = :pk AND SK BETWEEN :a AND :b"),
 		FilterExpression:          aws.String("kind = :k"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("CLAIM#1"), ":a": s("EVENT#0002"), ":b": s("EVENT#0004"), ":k": s("message")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("ORDER#1"), ":a": s("EVENT#0002"), ":b": s("EVENT#0004"), ":k": s("message")},
 	})
 	if err == nil {
 		add("Query", "between with filter", fmt.Sprintf("%s count=%d scanned=%d", items(between.Items), between.Count, between.ScannedCount), nil)
@@ -290,7 +290,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		TableName:                 aws.String(table),
 		IndexName:                 aws.String("GSI1"),
 		KeyConditionExpression:    aws.String("GSI1PK = :d AND GSI1SK >= :from"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s("DEALER#7"), ":from": s("2026-11-04")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s("SELLER#7"), ":from": s("2026-11-04")},
 		ProjectionExpression:      aws.String("SK"),
 	})
 	if err == nil {
@@ -301,7 +301,7 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	cnt, err := db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("CLAIM#1")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("ORDER#1")},
 		Select:                    types.SelectCount,
 	})
 	if err == nil {
@@ -313,13 +313,13 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		TableName:                 aws.String(table),
 		IndexName:                 aws.String("GSI1"),
 		KeyConditionExpression:    aws.String("GSI1PK = :d"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s("DEALER#7")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s("SELLER#7")},
 		ConsistentRead:            aws.Bool(true),
 	})
 	add("Query", "consistent read on an index", nil, err)
 
 	bg, err := db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-		table: {Keys: []map[string]types.AttributeValue{key("CLAIM#1", "EVENT#0001"), key("CLAIM#1", "EVENT#0005"), key("CLAIM#1", "EVENT#9999")}},
+		table: {Keys: []map[string]types.AttributeValue{key("ORDER#1", "EVENT#0001"), key("ORDER#1", "EVENT#0005"), key("ORDER#1", "EVENT#9999")}},
 	}})
 	if err == nil {
 		got := bg.Responses[table]
@@ -331,22 +331,22 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 
 	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(table), Key: key("CLAIM#1", "META"),
+			TableName: aws.String(table), Key: key("ORDER#1", "META"),
 			UpdateExpression:          aws.String("SET #s = :s, version = version + :one"),
 			ConditionExpression:       aws.String("version = :v"),
 			ExpressionAttributeNames:  map[string]string{"#s": "stage"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":s": s("decision"), ":one": n("1"), ":v": n("2")},
 		}},
-		{Put: &types.Put{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": s("CLAIM#1"), "SK": s("EVENT#0006"), "kind": s("stage")},
+		{Put: &types.Put{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": s("ORDER#1"), "SK": s("EVENT#0006"), "kind": s("stage")},
 			ConditionExpression: aws.String("attribute_not_exists(SK)")}},
-		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: key("COUNTER", "claims#2026"), ConditionExpression: aws.String("n >= :one"),
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: key("COUNTER", "orders#2026"), ConditionExpression: aws.String("n >= :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}},
 	}})
 	add("TransactWriteItems", "commit", nil, err)
 	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": s("CLAIM#1"), "SK": s("EVENT#0007")}}},
+		{Put: &types.Put{TableName: aws.String(table), Item: map[string]types.AttributeValue{"PK": s("ORDER#1"), "SK": s("EVENT#0007")}}},
 		{Update: &types.Update{
-			TableName: aws.String(table), Key: key("CLAIM#1", "META"),
+			TableName: aws.String(table), Key: key("ORDER#1", "META"),
 			UpdateExpression:          aws.String("SET #s = :s"),
 			ConditionExpression:       aws.String("version = :v"),
 			ExpressionAttributeNames:  map[string]string{"#s": "stage"},
@@ -363,23 +363,23 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 	} else {
 		add("TransactWriteItems", "stale version cancels all", nil, err)
 	}
-	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("CLAIM#1", "EVENT#0007")})
+	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("ORDER#1", "EVENT#0007")})
 	if err == nil {
 		add("GetItem", "nothing half-written", item(got.Item), nil)
 	} else {
 		add("GetItem", "nothing half-written", nil, err)
 	}
 	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(table), Item: key("CLAIM#2", "META")}},
-		{Delete: &types.Delete{TableName: aws.String(table), Key: key("CLAIM#2", "META")}},
+		{Put: &types.Put{TableName: aws.String(table), Item: key("ORDER#2", "META")}},
+		{Delete: &types.Delete{TableName: aws.String(table), Key: key("ORDER#2", "META")}},
 	}})
 	add("TransactWriteItems", "two actions on one item", nil, err)
 
 	tg, err := db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
 		// No projection here: moto ignores ProjectionExpression in TransactGetItems.
-		{Get: &types.Get{TableName: aws.String(table), Key: key("CLAIM#1", "META")}},
-		{Get: &types.Get{TableName: aws.String(table), Key: key("COUNTER", "claims#2026")}},
-		{Get: &types.Get{TableName: aws.String(table), Key: key("CLAIM#404", "META")}},
+		{Get: &types.Get{TableName: aws.String(table), Key: key("ORDER#1", "META")}},
+		{Get: &types.Get{TableName: aws.String(table), Key: key("COUNTER", "orders#2026")}},
+		{Get: &types.Get{TableName: aws.String(table), Key: key("ORDER#404", "META")}},
 	}})
 	if err == nil {
 		var out []string
@@ -391,13 +391,13 @@ func dynamoScenario(ctx context.Context, t *testing.T, c *clients, tr *transcrip
 		add("TransactGetItems", "", nil, err)
 	}
 
-	del, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key("CLAIM#1", "EVENT#0006"), ReturnValues: types.ReturnValueAllOld})
+	del, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key("ORDER#1", "EVENT#0006"), ReturnValues: types.ReturnValueAllOld})
 	if err == nil {
 		add("DeleteItem", "", item(del.Attributes), nil)
 	} else {
 		add("DeleteItem", "", nil, err)
 	}
-	_, err = db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key("CLAIM#1", "META"), ConditionExpression: aws.String("#s = :s"),
+	_, err = db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key("ORDER#1", "META"), ConditionExpression: aws.String("#s = :s"),
 		ExpressionAttributeNames: map[string]string{"#s": "stage"}, ExpressionAttributeValues: map[string]types.AttributeValue{":s": s("new")}})
 	add("DeleteItem", "condition fails", nil, err)
 

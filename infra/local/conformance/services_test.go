@@ -53,11 +53,11 @@ func s3Scenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) {
 
 	photo := bytes.Repeat([]byte{0xFF, 0xD8, 0xFF, 0xE0}, 1024)
 	_, err = cli.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/photos/defect-1.jpg"), Body: bytes.NewReader(photo),
+		Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/photos/defect-1.jpg"), Body: bytes.NewReader(photo),
 		ContentType: aws.String("image/jpeg"), Metadata: map[string]string{"zone": "defect"},
 	})
 	add("PutObject", "", nil, err)
-	obj, err := cli.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/photos/defect-1.jpg")})
+	obj, err := cli.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/photos/defect-1.jpg")})
 	if err == nil {
 		body, _ := io.ReadAll(obj.Body)
 		obj.Body.Close()
@@ -65,17 +65,17 @@ func s3Scenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) {
 	} else {
 		add("GetObject", "", nil, err)
 	}
-	head, err := cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/photos/defect-1.jpg")})
+	head, err := cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/photos/defect-1.jpg")})
 	if err == nil {
 		add("HeadObject", "", fmt.Sprintf("type=%s length=%d", aws.ToString(head.ContentType), aws.ToInt64(head.ContentLength)), nil)
 	} else {
 		add("HeadObject", "", nil, err)
 	}
-	_, err = cli.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/none.jpg")})
+	_, err = cli.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/none.jpg")})
 	add("GetObject", "missing", nil, err)
 
 	presign := s3.NewPresignClient(cli)
-	getURL, err := presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/photos/defect-1.jpg")}, s3.WithPresignExpires(5*time.Minute))
+	getURL, err := presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/photos/defect-1.jpg")}, s3.WithPresignExpires(5*time.Minute))
 	if err == nil {
 		res, herr := c.http.Get(getURL.URL)
 		if herr == nil {
@@ -88,7 +88,7 @@ func s3Scenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) {
 	} else {
 		add("PresignGetObject", "browser GET", nil, err)
 	}
-	putURL, err := presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/docs/act.pdf"), ContentType: aws.String("application/pdf")})
+	putURL, err := presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/docs/act.pdf"), ContentType: aws.String("application/pdf")})
 	if err == nil {
 		req, _ := http.NewRequest(http.MethodPut, putURL.URL, strings.NewReader("%PDF-1.4 act"))
 		req.Header.Set("Content-Type", "application/pdf")
@@ -123,7 +123,7 @@ func s3Scenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) {
 	} else {
 		add("ListObjectsV2", "", nil, err)
 	}
-	prefixed, err := cli.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("claims/RC-1/"), Delimiter: aws.String("/")})
+	prefixed, err := cli.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("orders/OR-1/"), Delimiter: aws.String("/")})
 	if err == nil {
 		var prefixes []string
 		for _, p := range prefixed.CommonPrefixes {
@@ -134,9 +134,9 @@ func s3Scenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) {
 	} else {
 		add("ListObjectsV2", "prefix and delimiter", nil, err)
 	}
-	_, err = cli.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/docs/act.pdf")})
+	_, err = cli.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/docs/act.pdf")})
 	add("DeleteObject", "", nil, err)
-	_, err = cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("claims/RC-1/docs/act.pdf")})
+	_, err = cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("orders/OR-1/docs/act.pdf")})
 	add("HeadObject", "deleted", nil, err)
 }
 
@@ -185,8 +185,8 @@ func sqsScenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) 
 		add("GetQueueAttributes", "", nil, err)
 	}
 
-	sent, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: main.QueueUrl, MessageBody: aws.String(`{"event":"claim.filed","claim":"RC-1"}`),
-		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"type": {DataType: aws.String("String"), StringValue: aws.String("claim.filed")}}})
+	sent, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: main.QueueUrl, MessageBody: aws.String(`{"event":"order.filed","order":"OR-1"}`),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"type": {DataType: aws.String("String"), StringValue: aws.String("order.filed")}}})
 	if err == nil {
 		add("SendMessage", "", fmt.Sprintf("md5=%s attrsMd5=%s", aws.ToString(sent.MD5OfMessageBody), aws.ToString(sent.MD5OfMessageAttributes)), nil)
 	} else {
@@ -239,7 +239,7 @@ func sqsScenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) 
 	for _, m := range received {
 		byBody[aws.ToString(m.Body)] = m
 	}
-	first := byBody[`{"event":"claim.filed","claim":"RC-1"}`]
+	first := byBody[`{"event":"order.filed","order":"OR-1"}`]
 	_, err = q.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: main.QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 0})
 	add("ChangeMessageVisibility", "make visible now", nil, err)
 	_, err = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: main.QueueUrl, ReceiptHandle: byBody["second"].ReceiptHandle})
@@ -305,19 +305,19 @@ func sesScenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) 
 	add := func(op, label string, v any, err error) { tr.add("ses", op, label, v, err) }
 	e := c.ses
 
-	_, err := e.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("claimsdesk.example")})
+	_, err := e.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("shop.example")})
 	add("CreateEmailIdentity", "domain", nil, err)
 	// A second CreateEmailIdentity is AlreadyExistsException in SES (and
 	// embedded) but succeeds in moto; the stack's provisioning accepts both, so
 	// the scenario does not record it.
 	out, err := e.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String("claims@claimsdesk.example"),
+		FromEmailAddress: aws.String("orders@shop.example"),
 		Destination:      &sestypes.Destination{ToAddresses: []string{"customer@example.com"}},
 		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
-			Subject: &sestypes.Content{Data: aws.String("Рекламация RC-1 принята"), Charset: aws.String("UTF-8")},
+			Subject: &sestypes.Content{Data: aws.String("Заказ OR-1 принят"), Charset: aws.String("UTF-8")},
 			Body: &sestypes.Body{
-				Text: &sestypes.Content{Data: aws.String("Номер рекламации RC-1."), Charset: aws.String("UTF-8")},
-				Html: &sestypes.Content{Data: aws.String("<p>Номер рекламации <b>RC-1</b>.</p>"), Charset: aws.String("UTF-8")},
+				Text: &sestypes.Content{Data: aws.String("Номер заказа OR-1."), Charset: aws.String("UTF-8")},
+				Html: &sestypes.Content{Data: aws.String("<p>Номер заказа <b>OR-1</b>.</p>"), Charset: aws.String("UTF-8")},
 			},
 		}},
 	})
@@ -334,10 +334,10 @@ func sesScenario(ctx context.Context, t *testing.T, c *clients, tr *transcript) 
 		}},
 	})
 	add("SendEmail", "unverified sender", nil, err)
-	raw := "From: claims@claimsdesk.example\r\nTo: dealer@example.com\r\nSubject: Raw\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nRaw body\r\n"
+	raw := "From: orders@shop.example\r\nTo: buyer@example.com\r\nSubject: Raw\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nRaw body\r\n"
 	out, err = e.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String("claims@claimsdesk.example"),
-		Destination:      &sestypes.Destination{ToAddresses: []string{"dealer@example.com"}},
+		FromEmailAddress: aws.String("orders@shop.example"),
+		Destination:      &sestypes.Destination{ToAddresses: []string{"buyer@example.com"}},
 		Content:          &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: []byte(raw)}},
 	})
 	if err == nil {

@@ -132,6 +132,9 @@ func runMapping(t *testing.T, m *events.SQSMapping) {
 }
 
 func TestSQSPartialBatchFailuresEndInTheDeadLetterQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real visibility timeouts and batching windows: skipped under -short")
+	}
 	c := newQueues(t)
 	dlq := createQueue(t, c, "dlq", nil)
 	q := createQueue(t, c, "work", map[string]string{
@@ -172,6 +175,9 @@ func TestSQSPartialBatchFailuresEndInTheDeadLetterQueue(t *testing.T) {
 }
 
 func TestSQSWholeBatchReturns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real visibility timeouts and batching windows: skipped under -short")
+	}
 	tests := []struct {
 		name    string
 		respond func(lambdaevents.SQSEvent) (events.Result, error)
@@ -219,6 +225,9 @@ func TestSQSWholeBatchReturns(t *testing.T) {
 }
 
 func TestSQSEventShapeAndBatchingWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real visibility timeouts and batching windows: skipped under -short")
+	}
 	c := newQueues(t)
 	q := createQueue(t, c, "work", nil)
 	rec := &recorder{respond: func(lambdaevents.SQSEvent) (events.Result, error) { return events.Result{Payload: []byte("null")}, nil }}
@@ -269,6 +278,9 @@ func queueCounts(t *testing.T, c *sqs.Client, url string) (visible, inFlight str
 // function runs lets the invocation end and deletes what it handled; Run
 // returns only then.
 func TestSQSStopFinishesTheBatchInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real visibility timeouts and batching windows: skipped under -short")
+	}
 	c := newQueues(t)
 	q := createQueue(t, c, "work", map[string]string{"VisibilityTimeout": "120"})
 	send(t, c, q, "slow")
@@ -314,6 +326,9 @@ func TestSQSStopFinishesTheBatchInFlight(t *testing.T) {
 // once, not after its 120 s visibility timeout; so is a batch the stack
 // refused to invoke (ErrNotInvoked).
 func TestSQSStopGivesBackWhatWasNotInvoked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real visibility timeouts and batching windows: skipped under -short")
+	}
 	c := newQueues(t)
 	q := createQueue(t, c, "held", map[string]string{"VisibilityTimeout": "120"})
 	rec := &recorder{respond: func(lambdaevents.SQSEvent) (events.Result, error) { return events.Result{Payload: []byte("null")}, nil }}

@@ -103,7 +103,7 @@ func TestScheduleRuleDeliversScheduledEvent(t *testing.T) {
 	clock := &fakeClock{now: t0}
 	c := &calls{}
 	startSchedule(t, &events.Schedule{
-		Type: "Schedule", Expression: "rate(5 minutes)", RuleName: "claims-SlaCheck-Every5",
+		Type: "Schedule", Expression: "rate(5 minutes)", RuleName: "guestbook-Digest-Every5",
 		Region: "eu-central-1", AccountID: "123456789012", Invoke: c.invoke, Logger: discard(), Clock: clock,
 	})
 	eventually(t, 2*time.Second, "the timer", func() bool { return clock.pending() == 1 })
@@ -119,7 +119,7 @@ func TestScheduleRuleDeliversScheduledEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || !ev.Time.Equal(t0.Add(5*time.Minute)) ||
-		len(ev.Resources) != 1 || ev.Resources[0] != "arn:aws:events:eu-central-1:123456789012:rule/claims-SlaCheck-Every5" {
+		len(ev.Resources) != 1 || ev.Resources[0] != "arn:aws:events:eu-central-1:123456789012:rule/guestbook-Digest-Every5" {
 		t.Errorf("event = %+v", ev)
 	}
 	eventually(t, 2*time.Second, "the next timer", func() bool { return clock.pending() == 1 })
@@ -132,7 +132,7 @@ func TestScheduleV2InputVerbatimInTimeZone(t *testing.T) {
 	c := &calls{}
 	startSchedule(t, &events.Schedule{
 		Type: "ScheduleV2", Expression: "cron(30 12 * * ? *)", Timezone: "Europe/Moscow", Input: `{"report":"daily"}`, HasInput: true,
-		RuleName: "claims-Reports-Daily", Invoke: c.invoke, Logger: discard(), Clock: clock,
+		RuleName: "guestbook-Reports-Daily", Invoke: c.invoke, Logger: discard(), Clock: clock,
 	})
 	eventually(t, 2*time.Second, "the timer", func() bool { return clock.pending() == 1 })
 	clock.Advance(29 * time.Minute)

@@ -67,7 +67,7 @@ func TestJWTAuthorizer(t *testing.T) {
 		{"valid ID token without Bearer", "/me", [2]string{"Authorization", token(t, cognito.TokenRequest{})}, ok},
 		{"lower-case bearer", "/me", [2]string{"Authorization", "bearer " + token(t, cognito.TokenRequest{})}, ok},
 		{"valid access token via client_id", "/me", [2]string{"Authorization", "Bearer " + token(t, cognito.TokenRequest{Use: "access"})}, ok},
-		{"access token with a required scope", "/write", [2]string{"Authorization", token(t, cognito.TokenRequest{Use: "access", Scopes: []string{"openid", "claims/write"}})}, ok},
+		{"access token with a required scope", "/write", [2]string{"Authorization", token(t, cognito.TokenRequest{Use: "access", Scopes: []string{"openid", "orders/write"}})}, ok},
 		{"custom identity source header", "/custom", [2]string{"X-Api-Token", token(t, cognito.TokenRequest{})}, ok},
 		{"missing header", "/me", [2]string{}, unauthorized("")},
 		{"empty Bearer", "/me", [2]string{"Authorization", "Bearer "}, unauthorized("")},
@@ -87,16 +87,16 @@ func TestJWTAuthorizer(t *testing.T) {
 		{"no exp", "/me", [2]string{"Authorization", token(t, cognito.TokenRequest{Extra: map[string]any{"exp": nil}})}, unauthorized("the token has no valid expiry")},
 		{"nbf in the future", "/me", [2]string{"Authorization", token(t, cognito.TokenRequest{Extra: map[string]any{"nbf": testNow.Unix() + 1}})}, unauthorized("the token is not valid yet")},
 		{"iat in the future", "/me", [2]string{"Authorization", token(t, cognito.TokenRequest{Extra: map[string]any{"iat": testNow.Unix() + 1}})}, unauthorized("the token was issued in the future")},
-		{"missing scope", "/write", [2]string{"Authorization", token(t, cognito.TokenRequest{Use: "access", Scopes: []string{"claims/read"}})}, result{
+		{"missing scope", "/write", [2]string{"Authorization", token(t, cognito.TokenRequest{Use: "access", Scopes: []string{"orders/read"}})}, result{
 			Status: 403, Body: `{"message":"Forbidden"}`, Headers: map[string][]string{
 				"Content-Type":     {"application/json"},
-				"Www-Authenticate": {`Bearer scope="claims/write claims/admin" error="insufficient_scope" error_description="the token does not have the required scopes"`},
+				"Www-Authenticate": {`Bearer scope="orders/write orders/admin" error="insufficient_scope" error_description="the token does not have the required scopes"`},
 			},
 		}},
 		{"ID token on a scoped route", "/write", [2]string{"Authorization", token(t, cognito.TokenRequest{})}, result{
 			Status: 403, Body: `{"message":"Forbidden"}`, Headers: map[string][]string{
 				"Content-Type":     {"application/json"},
-				"Www-Authenticate": {`Bearer scope="claims/write claims/admin" error="insufficient_scope" error_description="the token does not have the required scopes"`},
+				"Www-Authenticate": {`Bearer scope="orders/write orders/admin" error="insufficient_scope" error_description="the token does not have the required scopes"`},
 			},
 		}},
 	}
@@ -110,7 +110,7 @@ func TestJWTAuthorizer(t *testing.T) {
 				}
 				c.Routes = []Route{
 					{Method: "GET", Path: "/me", Function: "f", Authorizer: "cognito"},
-					{Method: "GET", Path: "/write", Function: "f", Authorizer: "cognito", Scopes: []string{"claims/write", "claims/admin"}},
+					{Method: "GET", Path: "/write", Function: "f", Authorizer: "cognito", Scopes: []string{"orders/write", "orders/admin"}},
 					{Method: "GET", Path: "/custom", Function: "f", Authorizer: "custom"},
 				}
 			})
@@ -161,25 +161,25 @@ func TestJWTClaimsInEvent(t *testing.T) {
 	}{
 		{
 			name: "ID token",
-			req: cognito.TokenRequest{Subject: "u-1", Username: "alice", Email: "alice@example.com", DealerID: "D-9", Groups: []string{"managers"},
+			req: cognito.TokenRequest{Subject: "u-1", Username: "alice", Email: "alice@example.com", Attributes: map[string]string{"custom:tenant_id": "T-9"}, Groups: []string{"editors"},
 				Extra: map[string]any{"jti": "j", "origin_jti": "o", "event_id": "e"}},
 			wantClaims: map[string]string{
-				"sub": "u-1", "cognito:groups": "[managers]", "cognito:username": "alice", "email": "alice@example.com",
-				"email_verified": "true", "custom:dealer_id": "D-9", "iss": testIssuerURL, "aud": testClientID,
+				"sub": "u-1", "cognito:groups": "[editors]", "cognito:username": "alice", "email": "alice@example.com",
+				"email_verified": "true", "custom:tenant_id": "T-9", "iss": testIssuerURL, "aud": testClientID,
 				"token_use": "id", "auth_time": iat, "iat": iat, "exp": "1773345838", "jti": "j", "origin_jti": "o", "event_id": "e",
 			},
 			wantScopes: nil,
 		},
 		{
 			name: "access token",
-			req: cognito.TokenRequest{Subject: "u-2", Username: "bob", Use: "access", Groups: []string{"dealers", "managers"}, Scopes: []string{"openid", "claims/read"},
+			req: cognito.TokenRequest{Subject: "u-2", Username: "bob", Use: "access", Groups: []string{"readers", "editors"}, Scopes: []string{"openid", "orders/read"},
 				Extra: map[string]any{"jti": "j", "origin_jti": "o", "event_id": "e"}},
 			wantClaims: map[string]string{
-				"sub": "u-2", "cognito:groups": "[dealers managers]", "username": "bob", "client_id": testClientID,
-				"scope": "openid claims/read", "token_use": "access", "iss": testIssuerURL,
+				"sub": "u-2", "cognito:groups": "[readers editors]", "username": "bob", "client_id": testClientID,
+				"scope": "openid orders/read", "token_use": "access", "iss": testIssuerURL,
 				"auth_time": iat, "iat": iat, "exp": "1773345838", "jti": "j", "origin_jti": "o", "event_id": "e",
 			},
-			wantScopes: []any{"openid", "claims/read"},
+			wantScopes: []any{"openid", "orders/read"},
 		},
 	}
 	for _, tt := range tests {
@@ -223,7 +223,7 @@ func TestClaimString(t *testing.T) {
 		{`true`, "true"},
 		{`false`, "false"},
 		{`null`, ""},
-		{`["managers"]`, "[managers]"},
+		{`["editors"]`, "[editors]"},
 		{`["a","b",3,true]`, "[a b 3 true]"},
 		{`[]`, "[]"},
 		{`{"b":1,"a":"x"}`, `{"a":"x","b":1}`},

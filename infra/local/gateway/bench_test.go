@@ -27,13 +27,13 @@ func (s staticInvoker) Invoke(context.Context, string, []byte) (InvokeResult, er
 // an in-memory function: routing, authorization, event encoding, response
 // mapping and the access log (to a discarding handler).
 func BenchmarkGatewayOverhead(b *testing.B) {
-	inv := staticInvoker{payload: []byte(`{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"id\":\"CLM-1\",\"status\":\"open\"}"}`)}
+	inv := staticInvoker{payload: []byte(`{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"id\":\"ORD-1\",\"status\":\"open\"}"}`)}
 	g, err := New(Config{
 		APIID: "abc123", AccountID: "123456789012",
 		Authorizers: map[string]JWTAuthorizer{"cognito": {Issuer: testIssuerURL, Audience: []string{testClientID}, Keys: testIssuer()}},
 		Routes: []Route{
 			{Method: "GET", Path: "/health", Function: "health"},
-			{Method: "GET", Path: "/v1/claims/{id}", Function: "claims", Authorizer: "cognito"},
+			{Method: "GET", Path: "/v1/orders/{id}", Function: "orders", Authorizer: "cognito"},
 		},
 		Invoker: inv,
 		Now:     func() time.Time { return testNow },
@@ -41,7 +41,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := testIssuer().Token(cognito.TokenRequest{Subject: "u-1", Username: "alice", Email: "a@example.com", Groups: []string{"managers"}, DealerID: "D-1"}, testNow)
+	tok, err := testIssuer().Token(cognito.TokenRequest{Subject: "u-1", Username: "alice", Email: "a@example.com", Groups: []string{"editors"}, Attributes: map[string]string{"custom:tenant_id": "T-1"}}, testNow)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		headers [][2]string
 	}{
 		{"public", "/health", nil},
-		{"jwt", "/v1/claims/CLM-1?expand=notes", [][2]string{{"Authorization", "Bearer " + tok}}},
+		{"jwt", "/v1/orders/ORD-1?expand=notes", [][2]string{{"Authorization", "Bearer " + tok}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			base := request{target: bc.target, headers: append([][2]string{

@@ -26,7 +26,7 @@ func TestCORS(t *testing.T) {
 		if headers != "" {
 			h = append(h, [2]string{"Access-Control-Request-Headers", headers})
 		}
-		return request{method: "OPTIONS", target: "/v1/claims", headers: h}
+		return request{method: "OPTIONS", target: "/v1/orders", headers: h}
 	}
 	functionSetsCORS := `{"statusCode":200,"headers":{"access-control-allow-origin":"*","access-control-allow-methods":"DELETE"},"body":"x"}`
 	tests := []struct {
@@ -80,7 +80,7 @@ func TestCORS(t *testing.T) {
 		{
 			name:    "actual request from an allowed origin overrides the function",
 			cors:    policy,
-			req:     request{target: "/v1/claims", headers: [][2]string{{"Origin", origin}}},
+			req:     request{target: "/v1/orders", headers: [][2]string{{"Origin", origin}}},
 			respond: functionSetsCORS,
 			want: result{Status: 200, Body: "x", Headers: map[string][]string{
 				"Access-Control-Allow-Origin":      {origin},
@@ -92,7 +92,7 @@ func TestCORS(t *testing.T) {
 		{
 			name:       "actual request from another origin gets no CORS headers",
 			cors:       policy,
-			req:        request{target: "/v1/claims", headers: [][2]string{{"Origin", "https://evil.example"}}},
+			req:        request{target: "/v1/orders", headers: [][2]string{{"Origin", "https://evil.example"}}},
 			respond:    functionSetsCORS,
 			want:       result{Status: 200, Body: "x", Headers: map[string][]string{}},
 			wantInvoke: true,
@@ -126,7 +126,7 @@ func TestCORS(t *testing.T) {
 			}
 			g := newTestGateway(t, inv, func(c *Config) {
 				c.CORS = tt.cors
-				c.Routes = []Route{{Method: "ANY", Path: "/v1/claims", Function: "f"}}
+				c.Routes = []Route{{Method: "ANY", Path: "/v1/orders", Function: "f"}}
 			})
 			got := observe(serve(g, tt.req.build()), corsHeaderNames)
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -7,9 +7,9 @@
 // gateway's own error responses and limits. It exists so that the local
 // stack behaves like production where `sam local start-api` does not.
 //
-// The package must not import AWS SDK clients, the domain packages under
-// shared/ or any function's code: it talks to functions only through the
-// Invoker interface and to the token issuer only through KeySource.
+// The package must not import AWS SDK clients or any code of the
+// application it serves: it talks to functions only through the Invoker
+// interface and to the token issuer only through KeySource.
 //
 // Layer: local.
 package gateway

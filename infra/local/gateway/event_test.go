@@ -25,12 +25,12 @@ var (
 
 // eventRoutes is the route table of the event mapping tests.
 var eventRoutes = []Route{
-	{Method: "GET", Path: "/v1/claims", Function: "claims"},
-	{Method: "POST", Path: "/v1/claims", Function: "claims"},
-	{Method: "GET", Path: "/v1/claims/{id}/notes/{note}", Function: "claims"},
-	{Method: "ANY", Path: "/v1/claims/{id}", Function: "claims-any"},
-	{Method: "POST", Path: "/v1/claims/{id}", Function: "claims-post"},
-	{Method: "GET", Path: "/v1/me", Function: "claims", Authorizer: "cognito"},
+	{Method: "GET", Path: "/v1/orders", Function: "orders"},
+	{Method: "POST", Path: "/v1/orders", Function: "orders"},
+	{Method: "GET", Path: "/v1/orders/{id}/notes/{note}", Function: "orders"},
+	{Method: "ANY", Path: "/v1/orders/{id}", Function: "orders-any"},
+	{Method: "POST", Path: "/v1/orders/{id}", Function: "orders-post"},
+	{Method: "GET", Path: "/v1/me", Function: "orders", Authorizer: "cognito"},
 	{Method: "GET", Path: "/files/{proxy+}", Function: "files"},
 	{Path: "$default", Function: "fallback"},
 }
@@ -41,7 +41,7 @@ var eventRoutes = []Route{
 func TestEventMapping(t *testing.T) {
 	idToken := token(t, cognito.TokenRequest{
 		Subject: "7d8ca528-4931-4254-9273-ea5ee853f271", Username: "alice", Email: "alice@example.com",
-		DealerID: "D-1001", Groups: []string{"managers"},
+		Attributes: map[string]string{"custom:tenant_id": "T-1001"}, Groups: []string{"editors"},
 		Extra: map[string]any{"jti": "jti-1", "origin_jti": "ojti-1", "event_id": "ev-1"},
 	})
 	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d, 0xff, 0xfe}
@@ -51,22 +51,22 @@ func TestEventMapping(t *testing.T) {
 		wantFunc   string
 		wantGolden string
 	}{
-		{"get without query", request{target: "/v1/claims", headers: [][2]string{{"User-Agent", "curl/8.5.0"}, {"Accept", "*/*"}}}, "claims", "get-no-query"},
-		{"repeated headers", request{target: "/v1/claims", headers: [][2]string{{"Accept", "application/json"}, {"Accept", "text/plain"}, {"X-Dealer-Tag", "a"}, {"x-dealer-tag", "b"}, {"Connection", "keep-alive"}}}, "claims", "repeated-headers"},
-		{"cookies", request{target: "/v1/claims", headers: [][2]string{{"Cookie", "session=abc; theme=dark"}, {"Cookie", "lang=de"}}}, "claims", "cookies"},
-		{"repeated query keys", request{target: "/v1/claims?status=open&status=closed&q=a%20b+c&flag&empty=", headers: nil}, "claims", "repeated-query"},
-		{"json body as text", request{method: "POST", target: "/v1/claims", headers: [][2]string{{"Content-Type", "application/json; charset=utf-8"}}, body: []byte(`{"vin":"WVWZZZ1JZXW000001","note":"é"}`)}, "claims", "json-body"},
-		{"form body as base64", request{method: "POST", target: "/v1/claims", headers: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}, body: []byte("a=1&b=two")}, "claims", "form-body"},
-		{"missing content type as base64", request{method: "POST", target: "/v1/claims", body: []byte(`{"vin":"x"}`)}, "claims", "no-content-type"},
-		{"binary body", request{method: "POST", target: "/v1/claims", headers: [][2]string{{"Content-Type", "image/png"}}, body: png}, "claims", "binary-body"},
-		{"greedy path", request{target: "/files/dealers/D-1/photo%201.jpg"}, "files", "greedy-path"},
-		{"path parameters decoded", request{target: "/v1/claims/CLM%2F42/notes/n%C3%A9"}, "claims", "path-params"},
-		{"specific method beats ANY", request{method: "POST", target: "/v1/claims/CLM-1"}, "claims-post", "specific-method"},
-		{"ANY when no specific method", request{method: "DELETE", target: "/v1/claims/CLM-1"}, "claims-any", "any-method"},
-		{"HEAD does not match GET", request{method: "HEAD", target: "/v1/claims"}, "fallback", "head-default"},
+		{"get without query", request{target: "/v1/orders", headers: [][2]string{{"User-Agent", "curl/8.5.0"}, {"Accept", "*/*"}}}, "orders", "get-no-query"},
+		{"repeated headers", request{target: "/v1/orders", headers: [][2]string{{"Accept", "application/json"}, {"Accept", "text/plain"}, {"X-Tenant-Tag", "a"}, {"x-tenant-tag", "b"}, {"Connection", "keep-alive"}}}, "orders", "repeated-headers"},
+		{"cookies", request{target: "/v1/orders", headers: [][2]string{{"Cookie", "session=abc; theme=dark"}, {"Cookie", "lang=de"}}}, "orders", "cookies"},
+		{"repeated query keys", request{target: "/v1/orders?status=open&status=closed&q=a%20b+c&flag&empty=", headers: nil}, "orders", "repeated-query"},
+		{"json body as text", request{method: "POST", target: "/v1/orders", headers: [][2]string{{"Content-Type", "application/json; charset=utf-8"}}, body: []byte(`{"vin":"WVWZZZ1JZXW000001","note":"é"}`)}, "orders", "json-body"},
+		{"form body as base64", request{method: "POST", target: "/v1/orders", headers: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}, body: []byte("a=1&b=two")}, "orders", "form-body"},
+		{"missing content type as base64", request{method: "POST", target: "/v1/orders", body: []byte(`{"vin":"x"}`)}, "orders", "no-content-type"},
+		{"binary body", request{method: "POST", target: "/v1/orders", headers: [][2]string{{"Content-Type", "image/png"}}, body: png}, "orders", "binary-body"},
+		{"greedy path", request{target: "/files/tenants/T-1/photo%201.jpg"}, "files", "greedy-path"},
+		{"path parameters decoded", request{target: "/v1/orders/ORD%2F42/notes/n%C3%A9"}, "orders", "path-params"},
+		{"specific method beats ANY", request{method: "POST", target: "/v1/orders/ORD-1"}, "orders-post", "specific-method"},
+		{"ANY when no specific method", request{method: "DELETE", target: "/v1/orders/ORD-1"}, "orders-any", "any-method"},
+		{"HEAD does not match GET", request{method: "HEAD", target: "/v1/orders"}, "fallback", "head-default"},
 		{"default route", request{target: "/nowhere?x=1"}, "fallback", "default-route"},
-		{"forwarded for appended", request{target: "/v1/claims", headers: [][2]string{{"X-Forwarded-For", "203.0.113.7"}, {"X-Amzn-Trace-Id", "Root=1-65f0a1b2-0123456789abcdef01234567"}}}, "claims", "forwarded"},
-		{"jwt claims", request{target: "/v1/me", headers: [][2]string{{"Authorization", "Bearer " + idToken}}}, "claims", "jwt-claims"},
+		{"forwarded for appended", request{target: "/v1/orders", headers: [][2]string{{"X-Forwarded-For", "203.0.113.7"}, {"X-Amzn-Trace-Id", "Root=1-65f0a1b2-0123456789abcdef01234567"}}}, "orders", "forwarded"},
+		{"jwt claims", request{target: "/v1/me", headers: [][2]string{{"Authorization", "Bearer " + idToken}}}, "orders", "jwt-claims"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,9 +41,9 @@ func TestResponseMapping(t *testing.T) {
 	}{
 		{
 			name:    "structured response",
-			respond: respondWith(`{"statusCode":201,"headers":{"content-type":"application/json","Location":"/v1/claims/1","x-multi":"a, b"},"body":"{\"id\":\"1\"}"}`),
+			respond: respondWith(`{"statusCode":201,"headers":{"content-type":"application/json","Location":"/v1/orders/1","x-multi":"a, b"},"body":"{\"id\":\"1\"}"}`),
 			want: result{Status: 201, Headers: map[string][]string{
-				"Content-Type": {"application/json"}, "Location": {"/v1/claims/1"}, "X-Multi": {"a, b"}, "Set-Cookie": nil,
+				"Content-Type": {"application/json"}, "Location": {"/v1/orders/1"}, "X-Multi": {"a, b"}, "Set-Cookie": nil,
 			}, Body: `{"id":"1"}`},
 		},
 		{

@@ -39,8 +39,8 @@ func TestRouteSelection(t *testing.T) {
 		{"GET", "/a/b/d", "GET /a/{x}/d", []string{"b"}}, // backtracks from the literal b
 		{"HEAD", "/only-get", "", nil},                   // HEAD is not GET
 		{"GET", "/only-get/", "", nil},                   // trailing slash is another path
-		{"GET", "/v1/claims/1/notes", "GET /v1/{proxy+}", []string{"claims/1/notes"}},
-		{"GET", "/V1/claims", "", nil}, // paths are case-sensitive
+		{"GET", "/v1/orders/1/notes", "GET /v1/{proxy+}", []string{"orders/1/notes"}},
+		{"GET", "/V1/orders", "", nil}, // paths are case-sensitive
 	}
 	table, err := buildRouteTable(routes, nil, ThrottleSettings{})
 	if err != nil {
@@ -71,9 +71,9 @@ func TestRouteSelection(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	inv := &fakeInvoker{}
 	g := newTestGateway(t, inv, func(c *Config) {
-		c.Routes = []Route{{Method: "GET", Path: "/v1/claims", Function: "f"}}
+		c.Routes = []Route{{Method: "GET", Path: "/v1/orders", Function: "f"}}
 	})
-	for _, rq := range []request{{target: "/v1/other"}, {method: "HEAD", target: "/v1/claims"}, {method: "OPTIONS", target: "/v1/claims"}} {
+	for _, rq := range []request{{target: "/v1/other"}, {method: "HEAD", target: "/v1/orders"}, {method: "OPTIONS", target: "/v1/orders"}} {
 		w := serve(g, rq.build())
 		got := [3]string{w.Result().Status, w.Header().Get("Content-Type"), w.Body.String()}
 		want := [3]string{"404 Not Found", "application/json", `{"message":"Not Found"}`}

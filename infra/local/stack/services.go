@@ -340,11 +340,15 @@ type Provisioned struct {
 }
 
 // ProvisionTemplate creates the resources of the template at root on the
-// endpoint (embedded or external) and returns SDK clients for it: storage
-// tests use it to get the real table, bucket and queues without a stack.
+// endpoint (embedded or external), named as the stack of root's local
+// configuration names them, and returns SDK clients for it: storage tests
+// use it to get the real table, bucket and queues without a stack.
 func ProvisionTemplate(ctx context.Context, root, endpoint string) (*Provisioned, error) {
 	cfg := Config{Root: root}
-	cfg.defaults()
+	app, err := cfg.load()
+	if err != nil {
+		return nil, err
+	}
 	tmpl, err := template.Load(cfg.Template)
 	if err != nil {
 		return nil, err
@@ -353,7 +357,7 @@ func ProvisionTemplate(ctx context.Context, root, endpoint string) (*Provisioned
 	if err != nil {
 		return nil, err
 	}
-	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params}
+	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params, Packages: app.Functions}
 	model, err := template.Build(tmpl, env, cfg.Root)
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)

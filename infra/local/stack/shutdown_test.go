@@ -34,8 +34,9 @@ Resources:
     Properties: {VisibilityTimeout: 120}
   WorkerFunction:
     Type: AWS::Serverless::Function
-    Metadata: {BuildMethod: makefile}
+    Metadata: {BuildMethod: go1.x}
     Properties:
+      CodeUri: functions/worker
       Events:
         Work: {Type: SQS, Properties: {Queue: !GetAtt Work.Arn, BatchSize: 1}}
         Held: {Type: SQS, Properties: {Queue: !GetAtt Held.Arn, BatchSize: 10, MaximumBatchingWindowInSeconds: 60}}
@@ -108,9 +109,8 @@ func readFile(path string) string {
 // function logs of the run survive the next start, rotated.
 func TestGracefulShutdown(t *testing.T) {
 	root := st.FixtureProject(t, map[string]string{
-		"template.yaml":             workerTemplate,
-		"functions/worker/main.go":  workerSource,
-		"shared/placeholder/doc.go": "package placeholder\n",
+		"template.yaml":            workerTemplate,
+		"functions/worker/main.go": workerSource,
 	})
 	state := t.TempDir()
 	s := st.Start(t, st.WithRoot(root), st.WithStateDir(state), st.WithConfig(func(c *stack.Config) { c.NoAPI = true }))
@@ -118,10 +118,10 @@ func TestGracefulShutdown(t *testing.T) {
 	release := filepath.Join(t.TempDir(), "release")
 	slow := "wait:" + release
 
-	sendTo(t, s, "claims-Work", slow)
+	sendTo(t, s, "sam-app-Work", slow)
 	st.Eventually(t, 30*time.Second, "the slow invocation started", func() bool { return strings.Contains(readFile(logPath), "start "+slow) })
-	sendTo(t, s, "claims-Held", "held-1")
-	st.Eventually(t, 30*time.Second, "held-1 received into a batch", func() bool { _, nv := counts(t, s, "claims-Held"); return nv == "1" })
+	sendTo(t, s, "sam-app-Held", "held-1")
+	st.Eventually(t, 30*time.Second, "held-1 received into a batch", func() bool { _, nv := counts(t, s, "sam-app-Held"); return nv == "1" })
 
 	stopped := make(chan error, 1)
 	go func() {
@@ -159,10 +159,10 @@ func TestGracefulShutdown(t *testing.T) {
 
 	// The same state, no event sources: what the first run left behind.
 	again := st.Start(t, st.WithRoot(root), st.WithStateDir(state), st.WithConfig(func(c *stack.Config) { c.NoAPI, c.NoEventSources = true, true }))
-	if v, nv := counts(t, again, "claims-Work"); v != "0" || nv != "0" {
+	if v, nv := counts(t, again, "sam-app-Work"); v != "0" || nv != "0" {
 		t.Errorf("work queue after the stop: %s visible, %s in flight; want the handled message deleted", v, nv)
 	}
-	if v, nv := counts(t, again, "claims-Held"); v != "1" || nv != "0" {
+	if v, nv := counts(t, again, "sam-app-Held"); v != "1" || nv != "0" {
 		t.Errorf("held queue after the stop: %s visible, %s in flight; want held-1 back at once", v, nv)
 	}
 	// Logs: the first run's rotated to .1, this run's in the log itself.

@@ -5,6 +5,10 @@
 // gateway emulator with its JWT authorizer, runs the SQS and schedule event
 // sources, and rebuilds functions when their sources change.
 //
+// It knows an application only through its template and its local
+// configuration (package appconfig): the stack's name, the Go package of
+// each function whose CodeUri does not say, demo users, profiles.
+//
 // It is the composition root of infra/local; production code never imports it.
 //
 // Layer: local.
@@ -17,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -32,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/claimsdesk/backend/infra/local/appconfig"
 	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/build"
 	"github.com/claimsdesk/backend/infra/local/cognito"
@@ -43,7 +49,8 @@ import (
 
 // Config configures a local stack. Zero values take the defaults noted.
 type Config struct {
-	// Root is the project root holding template.yaml and functions/ (default ".").
+	// Root is the project root holding template.yaml and the functions'
+	// sources (default ".").
 	Root string
 	// Template is the template path (default Root/template.yaml).
 	Template string
@@ -51,8 +58,9 @@ type Config struct {
 	StateDir string
 	// BuildDir holds function binaries (default StateDir/build); tests share
 	// one so that each stack does not relink every function.
-	BuildDir  string
-	StackName string // default "claims"
+	BuildDir string
+	// StackName defaults to the local configuration's, else "sam-app".
+	StackName string
 	Region    string // default "eu-central-1"
 	AccountID string // default "123456789012"
 	// APIAddr and ServicesAddr are listen addresses; port 0 picks a free one
@@ -65,6 +73,14 @@ type Config struct {
 	// logical ID (or "Parameters" for all functions) -> name -> value.
 	// Undeclared variables are added too.
 	EnvVars map[string]map[string]string
+	// AppConfig is the application's local configuration file: stack name,
+	// function packages, demo users, profiles (default Root/local-stack.yaml
+	// when it exists; see package appconfig).
+	AppConfig string
+	// Profile names the configuration's profile whose parameters and
+	// function variables apply beneath Parameters and EnvVars, which win
+	// ("" for none).
+	Profile string
 	// Endpoints replace embedded services with external ones.
 	Endpoints Endpoints
 	// Functions restricts the stack to these logical IDs (nil = all).
@@ -92,6 +108,8 @@ type Stack struct {
 
 	// Model is the resolved template.
 	Model *template.Stack
+	// App is the application's local configuration (empty when it has none).
+	App *appconfig.Config
 	// APIURL is the HTTP API base URL ("" when NoAPI).
 	APIURL string
 	// ServicesURL is the embedded AWS endpoint (Lambda Invoke API included).
@@ -141,9 +159,6 @@ func (c *Config) defaults() {
 	if c.StateDir == "" {
 		c.StateDir = filepath.Join(c.Root, ".local")
 	}
-	if c.StackName == "" {
-		c.StackName = "claims"
-	}
 	if c.Region == "" {
 		c.Region = "eu-central-1"
 	}
@@ -170,10 +185,55 @@ func (c *Config) defaults() {
 	}
 }
 
+// load applies the defaults and the application's local configuration: its
+// stack name, and its profile's parameters and variables beneath the
+// Config's own.
+func (c *Config) load() (*appconfig.Config, error) {
+	c.defaults()
+	app, err := appconfig.Find(c.Root, c.AppConfig)
+	if err != nil {
+		return nil, err
+	}
+	if c.StackName == "" {
+		c.StackName = app.Name()
+	}
+	if c.Profile == "" {
+		return app, nil
+	}
+	p, err := app.Profile(c.Profile)
+	if err != nil {
+		return nil, err
+	}
+	params := maps.Clone(p.Parameters)
+	if params == nil {
+		params = map[string]string{}
+	}
+	maps.Copy(params, c.Parameters)
+	c.Parameters = params
+	env := map[string]map[string]string{}
+	for _, vars := range []map[string]map[string]string{p.EnvVars, c.EnvVars} {
+		for scope, kv := range vars {
+			if env[scope] == nil {
+				env[scope] = map[string]string{}
+			}
+			maps.Copy(env[scope], kv)
+		}
+	}
+	c.EnvVars = env
+	return app, nil
+}
+
+// LoadApp returns the application's local configuration the Config names
+// (an empty one when there is none).
+func LoadApp(cfg Config) (*appconfig.Config, error) { return cfg.load() }
+
 // Start brings the stack up and returns once it serves.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
-	cfg.defaults()
-	s := &Stack{cfg: cfg, logger: cfg.Logger, pools: map[string]*runtime.Pool{}, issuers: map[string]*cognito.Issuer{}, binaries: map[string]string{},
+	app, err := cfg.load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{cfg: cfg, App: app, logger: cfg.Logger, pools: map[string]*runtime.Pool{}, issuers: map[string]*cognito.Issuer{}, binaries: map[string]string{},
 		abort: make(chan struct{})}
 	if err := s.start(ctx); err != nil {
 		s.Close()
@@ -239,7 +299,7 @@ func (s *Stack) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params, APIEndpoint: s.APIURL}
+	env := template.Env{StackName: cfg.StackName, Region: cfg.Region, AccountID: cfg.AccountID, Parameters: params, APIEndpoint: s.APIURL, Packages: s.App.Functions}
 	draft, err := template.Build(tmpl, env, cfg.Root)
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
@@ -251,6 +311,9 @@ func (s *Stack) start(ctx context.Context) error {
 	env.QueueURL = func(name string) string { return urls[name] }
 	if s.Model, err = template.Build(tmpl, env, cfg.Root); err != nil {
 		return fmt.Errorf("template: %w", err)
+	}
+	if err := checkApp(s.Model, s.App); err != nil {
+		return err
 	}
 	if err := s.loadIssuers(); err != nil {
 		return err
@@ -275,10 +338,18 @@ func (s *Stack) start(ctx context.Context) error {
 		}
 	}
 	if cfg.Watch {
+		targets, err := s.targets()
+		if err != nil {
+			return err
+		}
+		var packages []string
+		for _, t := range targets {
+			packages = append(packages, t.Package)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			build.Watch(runCtx, cfg.Root, []string{"functions", "shared"}, time.Second, func() { s.rebuild(runCtx) })
+			build.Watch(runCtx, cfg.Root, packages, time.Second, func() { s.rebuild(runCtx) }, s.logger)
 		}()
 	}
 	return nil
@@ -316,14 +387,22 @@ func (s *Stack) selected(fn *template.Function) bool {
 	return false
 }
 
-func (s *Stack) targets() []build.Target {
+func (s *Stack) targets() ([]build.Target, error) {
 	var out []build.Target
 	for _, fn := range s.Model.Functions {
-		if s.selected(fn) {
-			out = append(out, build.Target{LogicalID: fn.LogicalID, Package: fn.Package})
+		if !s.selected(fn) {
+			continue
 		}
+		if fn.Package == "" {
+			where := s.App.Path
+			if where == "" {
+				where = filepath.Join(s.cfg.Root, appconfig.DefaultFile)
+			}
+			return nil, fmt.Errorf("function %s: no Go package to build: its CodeUri (%q) names none; name it under functions: in %s", fn.LogicalID, fn.CodeURI, where)
+		}
+		out = append(out, build.Target{LogicalID: fn.LogicalID, Package: fn.Package})
 	}
-	return out
+	return out, nil
 }
 
 func (s *Stack) startFunctions(ctx context.Context) error {
@@ -332,8 +411,12 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 		buildDir = filepath.Join(s.cfg.StateDir, "build")
 	}
 	s.builder = &build.Builder{Root: s.cfg.Root, OutDir: buildDir, Logger: s.logger}
+	targets, err := s.targets()
+	if err != nil {
+		return err
+	}
 	started := time.Now()
-	bins, err := s.builder.Build(ctx, s.targets())
+	bins, err := s.builder.Build(ctx, targets)
 	if err != nil {
 		return fmt.Errorf("build functions: %w", err)
 	}
@@ -634,7 +717,12 @@ func (s *Stack) Pool(logicalID string) *runtime.Pool {
 // rebuild builds every function and swaps the ones whose binary changed.
 func (s *Stack) rebuild(ctx context.Context) {
 	started := time.Now()
-	bins, err := s.builder.Build(ctx, s.targets())
+	targets, err := s.targets()
+	if err != nil {
+		s.logger.Error("rebuild failed; the previous build keeps running", "error", err.Error())
+		return
+	}
+	bins, err := s.builder.Build(ctx, targets)
 	if err != nil {
 		s.logger.Error("rebuild failed; the previous build keeps running", "error", err.Error())
 		return

@@ -4,27 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/claimsdesk/backend/infra/local/appconfig"
 	"github.com/claimsdesk/backend/infra/local/cognito"
 	"github.com/claimsdesk/backend/infra/local/template"
 )
-
-// DemoUser is a ready-made user per group, for the tokens printed at start and
-// the seed data that refers to them.
-type DemoUser struct {
-	Role, User, Email, DealerID string
-}
-
-// DemoUsers are the local users, one per user pool group of the template.
-var DemoUsers = []DemoUser{
-	{Role: "dealers", User: "dealer-1", Email: "dealer-1@dealers.example", DealerID: "DLR-001"},
-	{Role: "managers", User: "manager-1", Email: "manager-1@claimsdesk.example"},
-	{Role: "supervisors", User: "supervisor-1", Email: "supervisor-1@claimsdesk.example"},
-	{Role: "admins", User: "admin-1", Email: "admin-1@claimsdesk.example"},
-	{Role: "integrations", User: "erp", Email: "erp@claimsdesk.example"},
-}
 
 // KeyPath is where the local token signing key lives under the state dir.
 func KeyPath(stateDir string) string { return filepath.Join(stateDir, "keys", "jwt-rs256.pem") }
@@ -56,21 +44,98 @@ func issuersFor(model *template.Stack, stateDir string) (map[string]*cognito.Iss
 	return out, nil
 }
 
-// TokenRequest asks for a token as a given user.
+// checkApp refuses a local configuration that does not fit the template: a
+// package for a function the template lacks, a demo user in a group the
+// user pool lacks or with an attribute its tokens cannot carry.
+func checkApp(model *template.Stack, app *appconfig.Config) error {
+	var errs []error
+	for _, id := range sortedKeys(app.Functions) {
+		if model.Function(id) == nil {
+			errs = append(errs, fmt.Errorf("functions: %s is not a function of the template", id))
+		}
+	}
+	if len(app.Users) > 0 && len(model.UserPools) == 0 {
+		errs = append(errs, errors.New("users: the template has no Cognito user pool"))
+	}
+	if len(model.UserPools) > 0 {
+		pool := model.UserPools[0]
+		for _, u := range app.Users {
+			for _, g := range u.Groups {
+				if !slices.Contains(pool.Groups, g) {
+					errs = append(errs, fmt.Errorf("users: %s: %q is not a group of user pool %s (groups: %s)", u.Username, g, pool.LogicalID, strings.Join(pool.Groups, ", ")))
+				}
+			}
+			for _, name := range sortedKeys(u.Attributes) {
+				if err := carried(pool, name); err != nil {
+					errs = append(errs, fmt.Errorf("users: %s: %w", u.Username, err))
+				}
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		where := app.Path
+		if where == "" {
+			where = "local configuration"
+		}
+		return fmt.Errorf("%s does not fit the template: %w", where, err)
+	}
+	return nil
+}
+
+// carried fails when a custom attribute cannot be in the pool's ID tokens:
+// the pool's Schema does not declare it, or its client's ReadAttributes
+// leave it out (Cognito would leave it out of the token).
+func carried(pool *template.UserPool, attribute string) error {
+	if !slices.Contains(pool.CustomAttributes, attribute) {
+		declared := "it declares none"
+		if len(pool.CustomAttributes) > 0 {
+			declared = "its custom attributes: " + strings.Join(pool.CustomAttributes, ", ")
+		}
+		return fmt.Errorf("%s is not an attribute of user pool %s (%s)", attribute, pool.LogicalID, declared)
+	}
+	if len(pool.Clients) > 0 {
+		client := pool.Clients[0]
+		if read, ok := pool.ReadAttributes[client]; ok && !slices.Contains(read, attribute) {
+			return fmt.Errorf("%s is not in the ReadAttributes of app client %s, so its tokens cannot carry it", attribute, client)
+		}
+	}
+	return nil
+}
+
+// TokenRequest asks for an ID token of the template's user pool.
 type TokenRequest struct {
-	Role, User, DealerID, Email string
-	TTL                         time.Duration
+	// Role is the user pool group the user is in.
+	Role string
+	// Groups are more groups the user is in, besides Role.
+	Groups []string
+	// User is the user's ID (the token's sub); "" takes the first demo user
+	// of the group in the local configuration, with their email, groups
+	// and attributes.
+	User string
+	// Email defaults to the demo user's, else <user>@users.example.
+	Email string
+	// Claims are custom attributes, by claim name ("custom:team") or by a
+	// short name of the local configuration ("team"); they replace the demo
+	// user's. An empty value leaves the attribute out.
+	Claims map[string]string
+	TTL    time.Duration
 }
 
 // Token returns an ID token for the request signed by the local user pool.
+// It fails when the role is not a group of the pool, no user is given and
+// the group has no demo user, or a claim is not a custom attribute the
+// pool's tokens carry.
 func (s *Stack) Token(req TokenRequest) (string, error) {
-	return token(s.Model, s.issuers, req)
+	return token(s.Model, s.issuers, s.App, req)
 }
 
 // IssueToken issues a token without a running stack: it resolves the template
 // for the issuer and audience and signs with the state dir's key.
 func IssueToken(cfg Config, req TokenRequest) (string, error) {
-	cfg.defaults()
+	app, err := cfg.load()
+	if err != nil {
+		return "", err
+	}
 	tmpl, err := template.Load(cfg.Template)
 	if err != nil {
 		return "", err
@@ -87,41 +152,64 @@ func IssueToken(cfg Config, req TokenRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return token(model, issuers, req)
+	return token(model, issuers, app, req)
 }
 
-func token(model *template.Stack, issuers map[string]*cognito.Issuer, req TokenRequest) (string, error) {
+func token(model *template.Stack, issuers map[string]*cognito.Issuer, app *appconfig.Config, req TokenRequest) (string, error) {
 	if len(model.UserPools) == 0 || len(issuers) == 0 {
 		return "", errors.New("the template has no Cognito user pool with a client")
 	}
 	pool := model.UserPools[0]
-	known := false
-	for _, g := range pool.Groups {
-		if g == req.Role {
-			known = true
-		}
-	}
-	if !known {
+	if !slices.Contains(pool.Groups, req.Role) {
 		return "", fmt.Errorf("role %q is not a group of the user pool (groups: %s)", req.Role, strings.Join(pool.Groups, ", "))
 	}
-	if req.User == "" {
-		for _, d := range DemoUsers {
-			if d.Role == req.Role {
-				req.User, req.Email = d.User, d.Email
-				if req.DealerID == "" {
-					req.DealerID = d.DealerID
-				}
-			}
+	groups := []string{req.Role}
+	for _, g := range req.Groups {
+		if !slices.Contains(pool.Groups, g) {
+			return "", fmt.Errorf("group %q is not a group of the user pool (groups: %s)", g, strings.Join(pool.Groups, ", "))
+		}
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
 		}
 	}
+	attributes := map[string]string{}
 	if req.User == "" {
-		return "", errors.New("a user ID is required")
+		u, ok := app.UserOf(req.Role)
+		if !ok {
+			return "", fmt.Errorf("group %s has no demo user in the local configuration: give a user ID", req.Role)
+		}
+		req.User, groups = u.Username, u.Groups
+		if req.Email == "" {
+			req.Email = u.Email
+		}
+		for k, v := range u.Attributes {
+			attributes[k] = v
+		}
+	}
+	for _, name := range sortedKeys(req.Claims) {
+		full, err := app.ClaimName(name)
+		if err != nil {
+			return "", err
+		}
+		if err := carried(pool, full); err != nil {
+			return "", fmt.Errorf("claim %s: %w", name, err)
+		}
+		attributes[full] = req.Claims[name]
 	}
 	if req.Email == "" {
 		req.Email = req.User + "@users.example"
 	}
 	return issuers[pool.LogicalID].Token(cognito.TokenRequest{
-		Subject: req.User, Username: req.User, Email: req.Email, DealerID: req.DealerID,
-		Groups: []string{req.Role}, TTL: req.TTL,
+		Subject: req.User, Username: req.User, Email: req.Email, Attributes: attributes,
+		Groups: groups, TTL: req.TTL,
 	}, time.Now())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

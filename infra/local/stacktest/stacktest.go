@@ -1,7 +1,11 @@
-// Package stacktest starts local stacks for tests and benchmarks: the
-// project's own stack (template.yaml at the module root) on free ports with a
-// private state directory, or a fixture project written on the fly. It also
-// has the small HTTP helpers the end-to-end tests share.
+// Package stacktest starts local stacks for tests and benchmarks: the stack
+// of the project the test belongs to (template.yaml and local-stack.yaml at
+// its module root), the local stack's own sample application (SampleApp), or
+// a fixture project written on the fly, each on free ports with a private
+// state directory. It also has the small HTTP helpers end-to-end tests share.
+//
+// Under -short (unit tests only) Start skips the test and Main runs none:
+// they boot a stack.
 //
 // Only tests and benchmarks import it.
 //
@@ -13,12 +17,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -49,11 +55,29 @@ func WithRoot(root string) Option { return func(c *stack.Config) { c.Root = root
 // WithConfig applies arbitrary changes.
 func WithConfig(f func(*stack.Config)) Option { return Option(f) }
 
+// WithProfile applies a profile of the application's local configuration,
+// beneath the test's own Parameters and EnvVars, which later options may
+// set entry by entry.
+func WithProfile(name string) Option {
+	return func(c *stack.Config) {
+		c.Profile = name
+		if c.Parameters == nil {
+			c.Parameters = map[string]string{}
+		}
+		if c.EnvVars == nil {
+			c.EnvVars = map[string]map[string]string{}
+		}
+	}
+}
+
 // Start starts a stack for the project at the module root (unless WithRoot)
 // on free ports and stops it when the test ends. Function output is captured
-// and shown only when the test fails.
+// and shown only when the test fails. Under -short it skips the test.
 func Start(t testing.TB, opts ...Option) *stack.Stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("boots a local stack: skipped under -short")
+	}
 	out := &lockedBuffer{}
 	cfg := stack.Config{
 		Root:         ModuleRoot(t),
@@ -67,8 +91,7 @@ func Start(t testing.TB, opts ...Option) *stack.Stack {
 		o(&cfg)
 	}
 	if cfg.BuildDir == "" {
-		// One build cache per project root, shared by every test stack.
-		cfg.BuildDir = filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(cfg.Root))
+		cfg.BuildDir = buildDir(cfg.Root)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -85,6 +108,12 @@ func Start(t testing.TB, opts ...Option) *stack.Stack {
 		}
 	})
 	return s
+}
+
+// buildDir is the build cache of a project root, shared by every test stack
+// of the project.
+func buildDir(root string) string {
+	return filepath.Join(os.TempDir(), "local-stack-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(root))
 }
 
 func tail(s string, lines int) string {
@@ -113,12 +142,13 @@ func (l *lockedBuffer) String() string {
 }
 
 // FixtureProject writes a throwaway Go module whose only dependency is
-// aws-lambda-go (resolved from the module cache, no network) with the given
-// files (template.yaml, functions/<name>/main.go, ...) and returns its root.
+// aws-lambda-go (the sample application's version, resolved from the module
+// cache, no network) with the given files (template.yaml, the functions'
+// main packages, ...) and returns its root.
 func FixtureProject(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
-	sums, err := os.ReadFile(filepath.Join(ModuleRoot(t), "go.sum"))
+	sums, err := os.ReadFile(filepath.Join(SampleApp(t), "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,20 +245,15 @@ func Do(t testing.TB, method, url, token string, body any, headers ...string) *R
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: data}
 }
 
-// Token returns a token for a demo user of role.
+// Token returns a token for the demo user of role (the first of the group
+// in the local configuration), valid for an hour.
 func Token(t testing.TB, s *stack.Stack, role string) string {
 	t.Helper()
-	for _, u := range stack.DemoUsers {
-		if u.Role == role {
-			tok, err := s.Token(stack.TokenRequest{Role: role, User: u.User, Email: u.Email, DealerID: u.DealerID, TTL: time.Hour})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return tok
-		}
+	tok, err := s.Token(stack.TokenRequest{Role: role, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no demo user for role %s", role)
-	return ""
+	return tok
 }
 
 // Eventually polls cond until it holds or the time is up.
@@ -243,45 +268,15 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
-// WithTestSettings sets what every test stack of the project overrides:
-//   - every test request comes from 127.0.0.1, so the per-address limits of
-//     the public form and the tracking chat would be shared by all tests;
-//   - tests change the roster and the catalog and expect the next claim to
-//     see the change: no reference-data caches;
-//   - failed notifications retry after 1 s, 2 s, 4 s, ... and webhook calls
-//     give up after 2 s, so retry tests take seconds; the outbox relay
-//     re-sends events pending for a second;
-//   - the demo roster and a supervisors' address.
-func WithTestSettings() Option {
-	return func(c *stack.Config) {
-		if c.Parameters == nil {
-			c.Parameters = map[string]string{}
-		}
-		c.Parameters["DemoData"] = "true"
-		c.Parameters["SupervisorsEmail"] = "supervisors@claimsdesk.example"
-		// The tests' webhook receivers listen on loopback.
-		c.Parameters["WebhookInternalHosts"] = "127.0.0.1"
-		if c.EnvVars == nil {
-			c.EnvVars = map[string]map[string]string{}
-		}
-		set := func(scope string, kv map[string]string) {
-			if c.EnvVars[scope] == nil {
-				c.EnvVars[scope] = map[string]string{}
-			}
-			for k, v := range kv {
-				c.EnvVars[scope][k] = v
-			}
-		}
-		set("PublicFunction", map[string]string{"LIMIT_CLAIMS_PER_ADDRESS_HOUR": "1000", "LIMIT_MESSAGES_PER_ADDRESS_HOUR": "1000"})
-		set("RelayFunction", map[string]string{"RELAY_GRACE_SECONDS": "1"})
-		set("Parameters", map[string]string{"ROSTER_CACHE_SECONDS": "0", "CATALOG_CACHE_SECONDS": "0",
-			"NOTIFY_RETRY_BASE_SECONDS": "1", "WEBHOOK_TIMEOUT_SECONDS": "2"})
-	}
-}
+// WithTestSettings applies the "test" profile of the application's local
+// configuration: the parameters and function variables every test stack of
+// the application sets.
+func WithTestSettings() Option { return WithProfile("test") }
 
 // Services starts the embedded AWS services in memory with the project's
-// table, bucket, queues and mail identity provisioned from template.yaml,
-// and stops them when the test ends.
+// table, bucket, queues and mail identity provisioned from template.yaml (at
+// the module root, named as its local configuration names the stack), and
+// stops them when the test ends.
 func Services(t testing.TB) *stack.Provisioned {
 	t.Helper()
 	_, p := EmbeddedServices(t)
@@ -307,14 +302,23 @@ func EmbeddedServices(t testing.TB) (*stack.Services, *stack.Provisioned) {
 
 // Main runs a test binary's tests against one stack of the project started
 // before them and stopped after: use it from TestMain when many tests share
-// a stack. The stack is passed to setup, which keeps it for the tests.
-func Main(m *testing.M, setup func(*stack.Stack)) int {
+// a stack. The stack has the test settings (WithTestSettings) and opts, and
+// is passed to setup, which keeps it for the tests. Under -short it runs
+// no test and returns 0.
+func Main(m *testing.M, setup func(*stack.Stack), opts ...Option) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if testing.Short() {
+		fmt.Println("skipped under -short: the tests share a local stack")
+		return 0
+	}
 	root, err := moduleRootFrom(".")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	state, err := os.MkdirTemp("", "claimsdesk-e2e-")
+	state, err := os.MkdirTemp("", "local-stack-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -324,10 +328,13 @@ func Main(m *testing.M, setup func(*stack.Stack)) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	cfg := stack.Config{
 		Root: root, StateDir: state, APIAddr: "127.0.0.1:0", ServicesAddr: "127.0.0.1:0",
-		BuildDir: filepath.Join(os.TempDir(), "claimsdesk-test-build", strings.NewReplacer("/", "_", ":", "_").Replace(root)),
+		BuildDir: buildDir(root),
 		Console:  out, Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	WithTestSettings()(&cfg)
+	for _, o := range opts {
+		o(&cfg)
+	}
 	s, err := stack.Start(ctx, cfg)
 	cancel()
 	if err != nil {
@@ -360,4 +367,79 @@ func moduleRootFrom(dir string) (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// SampleApp returns the root of the local stack's own sample application
+// (testdata/sampleapp beside this package): a SAM template with an HTTP API
+// behind a Cognito JWT authorizer, a queue with its consumer and dead-letter
+// queue, a table, a bucket, mail and a schedule, its Go functions in a
+// module of their own, and its local configuration. It shares nothing with
+// any application the stack runs. Tests read it in place: copy it before
+// changing it.
+func SampleApp(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := goruntime.Caller(0)
+	if !ok {
+		t.Fatal("sample app: cannot locate package stacktest")
+	}
+	dir := filepath.Join(filepath.Dir(file), "testdata", "sampleapp")
+	if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err != nil {
+		t.Fatalf("sample app: %v", err)
+	}
+	return dir
+}
+
+// ManualClock is a clock for schedules that moves only when told: After
+// channels fire when Advance moves past their time.
+type ManualClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []manualWaiter
+}
+
+type manualWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+// NewManualClock returns a ManualClock showing now.
+func NewManualClock(now time.Time) *ManualClock { return &ManualClock{now: now} }
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// After returns a channel that receives the time once the clock has moved d.
+func (c *ManualClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, manualWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+// Waiting returns how many After channels have not fired yet.
+func (c *ManualClock) Waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+// Advance moves the clock by d and fires the channels whose time has come.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	keep := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			keep = append(keep, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = keep
 }

@@ -17,6 +17,11 @@ type Env struct {
 	Parameters map[string]string
 	// APIEndpoint is the base URL of the local HTTP API (the value of !GetAtt Api.ApiEndpoint).
 	APIEndpoint string
+	// Packages names, by function logical ID, the directory of the Go main
+	// package that builds the function, relative to the project root: the
+	// application's local configuration says it for functions whose CodeUri
+	// is the whole project (a makefile build).
+	Packages map[string]string
 	// QueueURL returns a queue's URL from its physical name; nil gives
 	// "http://sqs.<region>.amazonaws.com/<account>/<name>" until the queue is provisioned.
 	QueueURL func(name string) string

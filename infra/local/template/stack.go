@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +45,14 @@ type Function struct {
 	LogicalID string
 	Name      string
 	ARN       string
-	// Package is the Go package that builds the function's bootstrap, by the
-	// project's convention: functions/<kebab-case LogicalId without "Function">.
+	// CodeURI is the function's CodeUri (Globals merged), a path relative to
+	// the template's directory ("." when the whole project is built).
+	CodeURI string
+	// Package is the directory of the Go main package that builds the
+	// function's bootstrap, relative to the project root: Env.Packages'
+	// entry for the function when there is one, else CodeURI when it names
+	// a directory below the root (SAM's go1.x build compiles the package
+	// there); "" when neither says (CodeUri "." with a makefile build).
 	Package       string
 	Runtime       string
 	Handler       string
@@ -185,10 +190,49 @@ type UserPool struct {
 	Issuer    string
 	Clients   []string
 	Groups    []string
+	// CustomAttributes are the custom attributes its Schema declares, with
+	// their "custom:" prefix, as tokens carry them.
+	CustomAttributes []string
+	// ReadAttributes are, per client, the attributes its ReadAttributes
+	// list lets tokens carry; a client without the list reads them all.
+	ReadAttributes map[string][]string
+}
+
+// standardAttributes are Cognito's standard user attributes: a Schema
+// entry of another name declares a custom attribute.
+var standardAttributes = map[string]bool{
+	"address": true, "birthdate": true, "email": true, "email_verified": true, "family_name": true, "gender": true,
+	"given_name": true, "locale": true, "middle_name": true, "name": true, "nickname": true, "phone_number": true,
+	"phone_number_verified": true, "picture": true, "preferred_username": true, "profile": true, "sub": true,
+	"updated_at": true, "website": true, "zoneinfo": true,
+}
+
+// userPool resolves an AWS::Cognito::UserPool.
+func (r *resolver) userPool(id string, props map[string]any) (*UserPool, error) {
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, err
+	}
+	p := &UserPool{
+		LogicalID: id,
+		ID:        name,
+		Issuer:    fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", r.env.Region, name),
+	}
+	schema, err := r.value(props["Schema"])
+	if err != nil {
+		return nil, fmt.Errorf("Schema: %w", err)
+	}
+	for _, a := range asList(schema) {
+		attr := scalarString(asMap(a)["Name"])
+		if attr != "" && !standardAttributes[attr] {
+			p.CustomAttributes = append(p.CustomAttributes, "custom:"+attr)
+		}
+	}
+	return p, nil
 }
 
 // Build resolves the template against env. dir is the project root, used to check
-// that every function's package exists.
+// that every function's package exists ("" skips the check).
 func Build(t *Template, env Env, dir string) (*Stack, error) {
 	r, err := newResolver(t, env)
 	if err != nil {
@@ -252,13 +296,11 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			name, err = r.physicalName(id)
 			s.MailIdentities = append(s.MailIdentities, name)
 		case "AWS::Cognito::UserPool":
-			var name string
-			name, err = r.physicalName(id)
-			s.UserPools = append(s.UserPools, &UserPool{
-				LogicalID: id,
-				ID:        name,
-				Issuer:    fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", env.Region, name),
-			})
+			var p *UserPool
+			p, err = r.userPool(id, res.Properties)
+			if p != nil {
+				s.UserPools = append(s.UserPools, p)
+			}
 		case "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup":
 			// Attached to their pool below.
 		case "AWS::CloudFormation::CustomResource":
@@ -301,6 +343,16 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			}
 			if res.Type == "AWS::Cognito::UserPoolClient" {
 				p.Clients = append(p.Clients, name)
+				if v, ok := res.Properties["ReadAttributes"]; ok {
+					attrs, err := r.stringList(v)
+					if err != nil {
+						return nil, fmt.Errorf("resource %s: ReadAttributes: %w", id, err)
+					}
+					if p.ReadAttributes == nil {
+						p.ReadAttributes = map[string][]string{}
+					}
+					p.ReadAttributes[name] = attrs
+				}
 			} else {
 				p.Groups = append(p.Groups, name)
 			}
@@ -388,13 +440,25 @@ func isIntrinsic(m map[string]any) bool {
 	return false
 }
 
-var camelBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
-
-// PackageFor returns the Go package directory of a function's LogicalId:
-// "SlaCheckFunction" -> "functions/sla-check". The Makefile uses the same rule.
-func PackageFor(logicalID string) string {
-	base := strings.TrimSuffix(logicalID, "Function")
-	return "functions/" + strings.ToLower(camelBoundary.ReplaceAllString(base, "$1-$2"))
+// packageOf returns the Go package directory that builds a function: the
+// one env names for it, else its CodeUri when that is a directory below the
+// project root, else "".
+func packageOf(id, codeURI string, packages map[string]string) (string, error) {
+	if p, ok := packages[id]; ok {
+		clean := filepath.ToSlash(filepath.Clean(p))
+		if clean == "." || filepath.IsAbs(p) || strings.HasPrefix(clean, "../") {
+			return "", fmt.Errorf("package %q of %s is not a directory below the project root", p, id)
+		}
+		return clean, nil
+	}
+	if codeURI == "" || strings.Contains(codeURI, "://") {
+		return "", nil
+	}
+	clean := filepath.ToSlash(filepath.Clean(codeURI))
+	if clean == "." || filepath.IsAbs(codeURI) || strings.HasPrefix(clean, "../") {
+		return "", nil
+	}
+	return clean, nil
 }
 
 func (r *resolver) function(id string, res Resource, dir string) (*Function, error) {
@@ -407,7 +471,6 @@ func (r *resolver) function(id string, res Resource, dir string) (*Function, err
 		LogicalID:      id,
 		Name:           name,
 		ARN:            r.arn("lambda", "function:"+name),
-		Package:        PackageFor(id),
 		MemoryMB:       128,
 		Timeout:        3 * time.Second,
 		Env:            map[string]string{},
@@ -415,17 +478,28 @@ func (r *resolver) function(id string, res Resource, dir string) (*Function, err
 		AppLogLevel:    "INFO",
 		SystemLogLevel: "INFO",
 	}
-	if dir != "" {
-		if st, err := os.Stat(filepath.Join(dir, fn.Package)); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("function package %s does not exist (convention: LogicalId %s builds ./%s)", fn.Package, id, fn.Package)
-		}
-	}
 	str := func(key string) (string, error) {
 		v, ok := props[key]
 		if !ok {
 			return "", nil
 		}
 		return r.stringValue(v)
+	}
+	if v, ok := props["CodeUri"]; ok {
+		// A string, or an S3 location (a map) that names no local directory.
+		resolved, err := r.value(v)
+		if err != nil {
+			return nil, fmt.Errorf("CodeUri: %w", err)
+		}
+		fn.CodeURI, _ = resolved.(string)
+	}
+	if fn.Package, err = packageOf(id, fn.CodeURI, r.env.Packages); err != nil {
+		return nil, err
+	}
+	if dir != "" && fn.Package != "" {
+		if st, err := os.Stat(filepath.Join(dir, fn.Package)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("the Go package of %s, ./%s, does not exist", id, fn.Package)
+		}
 	}
 	if fn.Runtime, err = str("Runtime"); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package template
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,64 +10,81 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const root = "../../.."
+// sampleApp is the local stack's own sample application.
+const sampleApp = "../stacktest/testdata/sampleapp"
 
-var env = Env{StackName: "claims", Region: "eu-central-1", AccountID: "123456789012", APIEndpoint: "http://127.0.0.1:3000"}
+var env = Env{StackName: "guestbook", Region: "eu-central-1", AccountID: "123456789012", APIEndpoint: "http://127.0.0.1:3000"}
 
-func loadProject(t *testing.T, params map[string]string) *Stack {
+func loadSample(t *testing.T, params map[string]string) *Stack {
 	t.Helper()
-	tmpl, err := Load(filepath.Join(root, "template.yaml"))
+	tmpl, err := Load(filepath.Join(sampleApp, "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"AppSecret"}, tmpl.SecretParameters()); diff != "" {
+	if diff := cmp.Diff([]string{"SigningSecret"}, tmpl.SecretParameters()); diff != "" {
 		t.Errorf("secret parameters mismatch (-want +got):\n%s", diff)
 	}
 	e := env
-	e.Parameters = map[string]string{"AppSecret": strings.Repeat("s", 40)}
+	e.Parameters = map[string]string{"SigningSecret": strings.Repeat("s", 20)}
 	for k, v := range params {
 		e.Parameters[k] = v
 	}
-	s, err := Build(tmpl, e, root)
+	s, err := Build(tmpl, e, sampleApp)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 	return s
 }
 
-func TestProjectTemplate(t *testing.T) {
-	s := loadProject(t, nil)
+// TestSampleTemplate resolves the sample application: Globals merged,
+// packages from CodeUri, variables with intrinsics, the SQS event and the
+// queue's redrive policy, the schedule, the authorizer and its user pool
+// (groups, custom attributes, the client's readable attributes), CORS,
+// routes with and without the authorizer, the table, the bucket, mail, and
+// a resource under a condition.
+func TestSampleTemplate(t *testing.T) {
+	s := loadSample(t, nil)
 
-	notifier := s.Function("NotifierFunction")
-	if notifier == nil {
-		t.Fatal("NotifierFunction missing")
+	worker := s.Function("WorkerFunction")
+	if worker == nil {
+		t.Fatal("WorkerFunction missing")
 	}
-	wantEnv := map[string]string{"TABLE_NAME": "claims-Table", "MAIL_FROM": "claims@claimsdesk.example"}
+	wantEnv := map[string]string{"TABLE_NAME": "guestbook-Table", "MAIL_FROM": "book@guestbook.example", "HOST_EMAIL": "host@guestbook.example"}
 	for k, v := range wantEnv {
-		if notifier.Env[k] != v {
-			t.Errorf("NotifierFunction env %s = %q, want %q", k, notifier.Env[k], v)
+		if worker.Env[k] != v {
+			t.Errorf("WorkerFunction env %s = %q, want %q", k, worker.Env[k], v)
 		}
 	}
-	if notifier.Runtime != "provided.al2023" || notifier.Handler != "bootstrap" || notifier.MemoryMB != 256 || notifier.Timeout != 30*time.Second {
-		t.Errorf("globals not merged: %+v", notifier)
+	if worker.Runtime != "provided.al2023" || worker.Handler != "bootstrap" || worker.MemoryMB != 128 || worker.Timeout != 2*time.Second {
+		t.Errorf("globals not merged: %+v", worker)
 	}
-	if diff := cmp.Diff([]string{"arm64"}, notifier.Architectures); diff != "" {
+	if worker.CodeURI != "functions/worker" || worker.Package != "functions/worker" || worker.BuildMethod != "go1.x" {
+		t.Errorf("worker code = %q, package %q, build %q", worker.CodeURI, worker.Package, worker.BuildMethod)
+	}
+	if diff := cmp.Diff([]string{"arm64"}, worker.Architectures); diff != "" {
 		t.Errorf("architectures mismatch (-want +got):\n%s", diff)
 	}
-	if notifier.LogFormat != "JSON" || notifier.AppLogLevel != "INFO" {
-		t.Errorf("logging config = %s/%s", notifier.LogFormat, notifier.AppLogLevel)
+	if worker.LogFormat != "JSON" || worker.AppLogLevel != "INFO" {
+		t.Errorf("logging config = %s/%s", worker.LogFormat, worker.AppLogLevel)
 	}
-	wantSQS := []SQSEvent{{Name: "Notifications", Queue: "NotificationsQueue", BatchSize: 10, BatchingWindow: time.Second, ReportBatchItemFailures: true, Enabled: true}}
-	if diff := cmp.Diff(wantSQS, notifier.SQSEvents); diff != "" {
+	wantSQS := []SQSEvent{{Name: "Entries", Queue: "EntriesQueue", BatchSize: 10, ReportBatchItemFailures: true, Enabled: true}}
+	if diff := cmp.Diff(wantSQS, worker.SQSEvents); diff != "" {
 		t.Errorf("SQS events mismatch (-want +got):\n%s", diff)
 	}
 
-	q := s.Queue("NotificationsQueue")
+	q := s.Queue("EntriesQueue")
 	if q == nil {
-		t.Fatal("NotificationsQueue missing")
+		t.Fatal("EntriesQueue missing")
 	}
-	if got, want := q.Attributes["RedrivePolicy"], `{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:claims-NotificationsDeadLetterQueue","maxReceiveCount":5}`; got != want {
+	if got, want := q.Attributes["RedrivePolicy"], `{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:guestbook-EntriesDeadLetterQueue","maxReceiveCount":2}`; got != want {
 		t.Errorf("RedrivePolicy = %s, want %s", got, want)
+	}
+
+	digest := s.Function("DigestFunction")
+	wantSchedule := []ScheduleEvent{{Name: "Hourly", Type: "ScheduleV2", Expression: "rate(1 hour)", Input: `{"digest":"hourly"}`, HasInput: true, Enabled: true,
+		RuleName: digest.ScheduleEvents[0].RuleName}}
+	if diff := cmp.Diff(wantSchedule, digest.ScheduleEvents); diff != "" || !strings.HasPrefix(wantSchedule[0].RuleName, "guestbook-") {
+		t.Errorf("schedule mismatch (-want +got):\n%s (rule %s)", diff, wantSchedule[0].RuleName)
 	}
 
 	if len(s.HTTPAPIs) != 1 {
@@ -77,14 +93,20 @@ func TestProjectTemplate(t *testing.T) {
 	api := s.HTTPAPIs[0]
 	pool := s.UserPools[0]
 	wantAuth := JWTAuthorizer{IdentitySource: "$request.header.Authorization", Issuer: "https://cognito-idp.eu-central-1.amazonaws.com/" + pool.ID, Audience: pool.Clients}
-	if diff := cmp.Diff(wantAuth, api.Authorizers["CognitoJwt"]); diff != "" {
+	if diff := cmp.Diff(wantAuth, api.Authorizers["GuestJwt"]); diff != "" {
 		t.Errorf("authorizer mismatch (-want +got):\n%s", diff)
 	}
 	if pool.Issuer != wantAuth.Issuer || !strings.HasPrefix(pool.ID, "eu-central-1_") {
 		t.Errorf("user pool = %+v", pool)
 	}
-	if diff := cmp.Diff([]string{"admins", "dealers", "integrations", "managers", "supervisors"}, sorted(pool.Groups)); diff != "" {
+	if diff := cmp.Diff([]string{"guests", "hosts"}, sorted(pool.Groups)); diff != "" {
 		t.Errorf("groups mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"custom:table_no", "custom:allergies"}, pool.CustomAttributes); diff != "" {
+		t.Errorf("custom attributes mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string][]string{pool.Clients[0]: {"email", "email_verified", "custom:table_no"}}, pool.ReadAttributes); diff != "" {
+		t.Errorf("read attributes mismatch (-want +got):\n%s", diff)
 	}
 	if api.CORS == nil || !cmp.Equal(api.CORS.AllowOrigins, []string{"*"}) {
 		t.Errorf("CORS = %+v", api.CORS)
@@ -98,41 +120,42 @@ func TestProjectTemplate(t *testing.T) {
 		t.Fatalf("%s has no event %s", fn, name)
 		return HTTPEvent{}
 	}
-	health := event("PublicFunction", "Health")
-	if health.Path != "/health" || health.Method != "GET" || api.RouteAuthorizer(health) != "" {
-		t.Errorf("health route = %+v (authorizer %q)", health, api.RouteAuthorizer(health))
+	hello := event("ApiFunction", "Hello")
+	if hello.Path != "/hello" || hello.Method != "GET" || api.RouteAuthorizer(hello) != "" {
+		t.Errorf("hello route = %+v (authorizer %q)", hello, api.RouteAuthorizer(hello))
 	}
-	me := event("ClaimsFunction", "Me")
-	if api.RouteAuthorizer(me) != "CognitoJwt" {
-		t.Errorf("/v1/me authorizer = %q, want the default CognitoJwt", api.RouteAuthorizer(me))
+	me := event("ApiFunction", "Me")
+	if api.RouteAuthorizer(me) != "GuestJwt" {
+		t.Errorf("/me authorizer = %q, want the default GuestJwt", api.RouteAuthorizer(me))
 	}
-	if len(s.Tables) != 1 || s.Tables[0].TTLAttribute != "ttl" || !s.Tables[0].PointInTimeRecovery || len(s.Tables[0].GlobalIndexes) < 1 {
+	if len(s.Tables) != 1 || s.Tables[0].TTLAttribute != "expires" || !s.Tables[0].PointInTimeRecovery {
 		t.Errorf("table = %+v", s.Tables)
 	}
-	if len(s.Buckets) != 1 || s.Buckets[0].Name != "claims-attachmentsbucket" || len(s.Buckets[0].CORSRules) != 1 {
+	if len(s.Buckets) != 1 || s.Buckets[0].Name != "guestbook-photosbucket" || len(s.Buckets[0].CORSRules) != 1 {
 		t.Errorf("buckets = %+v", s.Buckets)
 	}
-	if diff := cmp.Diff([]string{"claimsdesk.example"}, s.MailIdentities); diff != "" {
+	if diff := cmp.Diff([]string{"guestbook.example"}, s.MailIdentities); diff != "" {
 		t.Errorf("mail identities mismatch (-want +got):\n%s", diff)
 	}
-	if len(s.CustomResources) != 1 || s.CustomResources[0].Function != "SeedFunction" || s.CustomResources[0].Properties["Version"] == nil {
-		t.Errorf("custom resources = %+v", s.CustomResources)
+	apiFn := s.Function("ApiFunction")
+	if got := apiFn.Env["SIGNING_SECRET"]; got != strings.Repeat("s", 20) {
+		t.Errorf("SIGNING_SECRET = %q, want the parameter value", got)
 	}
-	if got := s.Function("PublicFunction").Env["APP_SECRET"]; got != strings.Repeat("s", 40) {
-		t.Errorf("APP_SECRET = %q, want the parameter value", got)
+	if got := apiFn.Env["QUEUE_URL"]; got != "https://sqs.eu-central-1.amazonaws.com/123456789012/guestbook-EntriesQueue" {
+		t.Errorf("QUEUE_URL = %q", got)
 	}
 	for _, ig := range s.Ignored {
-		if strings.HasPrefix(ig, "AlarmSubscription ") {
-			t.Errorf("AlarmSubscription included although AlarmEmail is empty")
+		if strings.HasPrefix(ig, "AlarmTopic ") {
+			t.Errorf("AlarmTopic included although AlarmEmail is empty")
 		}
 	}
-	withAlarm := loadProject(t, map[string]string{"AlarmEmail": "ops@example.com"})
+	withAlarm := loadSample(t, map[string]string{"AlarmEmail": "ops@example.com"})
 	found := false
 	for _, ig := range withAlarm.Ignored {
-		found = found || strings.HasPrefix(ig, "AlarmSubscription ")
+		found = found || strings.HasPrefix(ig, "AlarmTopic ")
 	}
 	if !found {
-		t.Errorf("AlarmSubscription missing with AlarmEmail set: %v", withAlarm.Ignored)
+		t.Errorf("AlarmTopic missing with AlarmEmail set: %v", withAlarm.Ignored)
 	}
 }
 
@@ -146,31 +169,6 @@ func sorted(in []string) []string {
 		}
 	}
 	return out
-}
-
-// Every function must be buildable by `sam build` (a build-<LogicalId> target)
-// and by the local stack (the package convention).
-func TestEveryFunctionHasABuildTarget(t *testing.T) {
-	s := loadProject(t, nil)
-	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, fn := range s.Functions {
-		if fn.BuildMethod != "makefile" {
-			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", fn.LogicalID, fn.BuildMethod)
-		}
-		target := regexp.MustCompile(`(?m)^build-` + fn.LogicalID + `:\n\t\$\(call lambda,` + fn.LogicalID + `,` + strings.TrimPrefix(fn.Package, "functions/") + `\)`)
-		if !target.Match(mk) {
-			t.Errorf("Makefile lacks `build-%s:` building ./%s", fn.LogicalID, fn.Package)
-		}
-		if !regexp.MustCompile(`(?m)^FUNCTIONS\s*:=.*\b` + fn.LogicalID + `\b`).Match(mk) {
-			t.Errorf("Makefile FUNCTIONS does not list %s", fn.LogicalID)
-		}
-		if _, err := os.Stat(filepath.Join(root, "events", fn.LogicalID+".json")); err != nil {
-			t.Errorf("no sample event events/%s.json", fn.LogicalID)
-		}
-	}
 }
 
 func TestIntrinsics(t *testing.T) {
@@ -244,15 +242,15 @@ Resources:
 	want := map[string]string{
 		"SHARED":   "global",
 		"OVERRIDE": "own",
-		"SUB":      "arn:aws:sqs:eu-central-1:123456789012:claims-Queue/${Literal}",
-		"SUBVARS":  "dev-claims",
+		"SUB":      "arn:aws:sqs:eu-central-1:123456789012:guestbook-Queue/${Literal}",
+		"SUBVARS":  "dev-guestbook",
 		"JOIN":     "https://a.example,https://b.example",
 		"SELECT":   "b",
 		"IF":       "no",
 		"BOTH":     "both",
-		"TABLE":    "claims-data-dev",
-		"TABLEARN": "arn:aws:dynamodb:eu-central-1:123456789012:table/claims-data-dev",
-		"QUEUEURL": "http://127.0.0.1:4566/123456789012/claims-Queue",
+		"TABLE":    "guestbook-data-dev",
+		"TABLEARN": "arn:aws:dynamodb:eu-central-1:123456789012:table/guestbook-data-dev",
+		"QUEUEURL": "http://127.0.0.1:4566/123456789012/guestbook-Queue",
 		"B64":      "aGk=",
 	}
 	if diff := cmp.Diff(want, fn.Env); diff != "" {
@@ -262,8 +260,8 @@ Resources:
 		t.Errorf("memory/timeout = %d/%s", fn.MemoryMB, fn.Timeout)
 	}
 	wantSchedules := []ScheduleEvent{
-		{Name: "Rule", Type: "Schedule", Expression: "rate(5 minutes)", Enabled: false, RuleName: "claims-Fn-Rule"},
-		{Name: "Tick", Type: "ScheduleV2", Expression: "cron(0 9 ? * MON-FRI *)", Timezone: "Europe/Moscow", Input: `{"job":"report"}`, HasInput: true, Enabled: true, RuleName: "claims-Fn-Tick"},
+		{Name: "Rule", Type: "Schedule", Expression: "rate(5 minutes)", Enabled: false, RuleName: "guestbook-Fn-Rule"},
+		{Name: "Tick", Type: "ScheduleV2", Expression: "cron(0 9 ? * MON-FRI *)", Timezone: "Europe/Moscow", Input: `{"job":"report"}`, HasInput: true, Enabled: true, RuleName: "guestbook-Fn-Tick"},
 	}
 	if diff := cmp.Diff(wantSchedules, fn.ScheduleEvents); diff != "" {
 		t.Errorf("schedules mismatch (-want +got):\n%s", diff)
@@ -305,15 +303,54 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
-func TestPackageFor(t *testing.T) {
-	for id, want := range map[string]string{
-		"PublicFunction":   "functions/public",
-		"SlaCheckFunction": "functions/sla-check",
-		"ERPSyncFunction":  "functions/erpsync",
-		"Notifier":         "functions/notifier",
-	} {
-		if got := PackageFor(id); got != want {
-			t.Errorf("PackageFor(%s) = %s, want %s", id, got, want)
+// TestFunctionPackages: a function's Go package is the one Env.Packages
+// names for it, else its CodeUri when that is a directory below the root;
+// a package named outside the root is refused, one that does not exist too.
+func TestFunctionPackages(t *testing.T) {
+	const doc = `
+Globals:
+  Function: {CodeUri: .}
+Resources:
+  Named:
+    Type: AWS::Serverless::Function
+  Unnamed:
+    Type: AWS::Serverless::Function
+  OwnDir:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ./cmd/own/}
+  InS3:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: {Bucket: b, Key: k}}
+`
+	tmpl, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"cmd/named", "cmd/own"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
 		}
+	}
+	e := env
+	e.Packages = map[string]string{"Named": "./cmd/named"}
+	s, err := Build(tmpl, e, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, fn := range s.Functions {
+		got[fn.LogicalID] = fn.Package
+	}
+	if diff := cmp.Diff(map[string]string{"Named": "cmd/named", "Unnamed": "", "OwnDir": "cmd/own", "InS3": ""}, got); diff != "" {
+		t.Errorf("packages mismatch (-want +got):\n%s", diff)
+	}
+	e.Packages = map[string]string{"Named": "cmd/missing"}
+	if _, err := Build(tmpl, e, dir); err == nil || !strings.Contains(err.Error(), "the Go package of Named, ./cmd/missing, does not exist") {
+		t.Errorf("missing package: %v", err)
+	}
+	e.Packages = map[string]string{"Named": "../outside"}
+	if _, err := Build(tmpl, e, dir); err == nil || !strings.Contains(err.Error(), `package "../outside" of Named is not a directory below the project root`) {
+		t.Errorf("package outside: %v", err)
 	}
 }

@@ -50,7 +50,7 @@ type user struct {
 
 func newUser(t testing.TB, role, id, dealer string) *user {
 	t.Helper()
-	tok, err := local.Token(stack.TokenRequest{Role: role, User: id, DealerID: dealer, TTL: time.Hour})
+	tok, err := local.Token(stack.TokenRequest{Role: role, User: id, Claims: map[string]string{"custom:dealer_id": dealer}, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -408,7 +408,7 @@ func TestMailCaughtByACrashIsRepeatedAndCounted(t *testing.T) {
 		Attributes: map[string]string{string(sqstypes.QueueAttributeNameVisibilityTimeout): "3"}}); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.Token(stack.TokenRequest{Role: "dealers", User: "dealer-window", DealerID: "DLR-WINDOW", TTL: time.Hour})
+	tok, err := s.Token(stack.TokenRequest{Role: "dealers", User: "dealer-window", Claims: map[string]string{"custom:dealer_id": "DLR-WINDOW"}, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -587,7 +587,7 @@ func TestMailRefusedBySESIsRetried(t *testing.T) {
 		}
 	}))
 	token := func(role, id, dealer string) string {
-		tok, err := s.Token(stack.TokenRequest{Role: role, User: id, DealerID: dealer, TTL: time.Hour})
+		tok, err := s.Token(stack.TokenRequest{Role: role, User: id, Claims: map[string]string{"custom:dealer_id": dealer}, TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,7 +78,7 @@ func TestDescribeTable(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	in := claimsTable("claims")
 	in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(true)}
-	in.Tags = []types.Tag{{Key: aws.String("app"), Value: aws.String("claimsdesk")}}
+	in.Tags = []types.Tag{{Key: aws.String("app"), Value: aws.String("guestbook")}}
 	mustCreate(t, env.client, in)
 	mustPut(t, env.client, "claims", av{"PK": s("a"), "SK": s("b"), "GSI1PK": s("x"), "GSI1SK": s("y")})
 	mustPut(t, env.client, "claims", av{"PK": s("a"), "SK": s("c")})
@@ -116,8 +116,8 @@ func TestDescribeTable(t *testing.T) {
 		t.Errorf("description mismatch (-want +got):\n%s", diff)
 	}
 	tags, err := env.client.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: tb.TableArn})
-	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "claimsdesk" {
-		t.Errorf("ListTagsOfResource = %v, %v; want app=claimsdesk", tags, err)
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "guestbook" {
+		t.Errorf("ListTagsOfResource = %v, %v; want app=guestbook", tags, err)
 	}
 	// The SDK waiter must see the table as existing immediately.
 	w := dynamodb.NewTableExistsWaiter(env.client)

@@ -21,7 +21,7 @@ var cmpCORSRule = cmpOptions(cmpopts.IgnoreUnexported(types.CORSRule{}), cmpopts
 func appCORSRules() []types.CORSRule {
 	return []types.CORSRule{
 		{
-			AllowedOrigins: []string{"http://localhost:5173", "https://*.claimsdesk.example"},
+			AllowedOrigins: []string{"http://localhost:5173", "https://*.guestbook.example"},
 			AllowedMethods: []string{"GET", "PUT", "POST"},
 			AllowedHeaders: []string{"content-type", "x-amz-*"},
 			ExposeHeaders:  []string{"ETag"},
@@ -134,10 +134,10 @@ func TestCORSPreflight(t *testing.T) {
 			},
 		},
 		{
-			name: "wildcard subdomain posting a form", origin: "https://app.claimsdesk.example", method: "POST",
+			name: "wildcard subdomain posting a form", origin: "https://app.guestbook.example", method: "POST",
 			want: httpResult{Status: http.StatusOK},
 			wantHeaders: map[string]string{
-				"Access-Control-Allow-Origin":      "https://app.claimsdesk.example",
+				"Access-Control-Allow-Origin":      "https://app.guestbook.example",
 				"Access-Control-Allow-Credentials": "true",
 				"Access-Control-Allow-Methods":     "GET, PUT, POST",
 				"Access-Control-Expose-Headers":    "ETag",
@@ -165,7 +165,7 @@ func TestCORSPreflight(t *testing.T) {
 			wantHeaders: map[string]string{"Vary": vary},
 		},
 		{
-			name: "lookalike origin", origin: "https://claimsdesk.example.evil", method: "PUT",
+			name: "lookalike origin", origin: "https://guestbook.example.evil", method: "PUT",
 			want:        httpResult{Status: http.StatusForbidden, Error: notAllowed},
 			wantHeaders: map[string]string{"Vary": vary},
 		},

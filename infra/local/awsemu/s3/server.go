@@ -9,8 +9,8 @@
 // preflight handling, the bucket settings the CloudFormation template applies,
 // and decoding of the SDK's aws-chunked uploads.
 //
-// It is infrastructure for local runs and tests only: it must not import the
-// project's domain packages (shared/...) or any other emulator, and nothing
+// It is infrastructure for local runs and tests only: it must not import any
+// code of the application it serves or any other emulator, and nothing
 // outside the local stack should import it.
 //
 // Layer: local.

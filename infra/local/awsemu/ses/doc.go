@@ -12,9 +12,9 @@
 // ParseMail decode those files so end-to-end tests can assert on what the
 // application sent, including Russian subjects and bodies.
 //
-// This package is infrastructure: it must not import the application's
-// domain packages (shared/...), the functions, the AWS SDK or any other
-// emulator. It depends on the standard library only.
+// This package is infrastructure: it must not import any code of the
+// application it serves, the AWS SDK or any other emulator. It depends on
+// the standard library only.
 //
 // Layer: local.
 package ses

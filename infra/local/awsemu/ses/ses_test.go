@@ -705,7 +705,7 @@ func TestCallersMessageIDIsReplaced(t *testing.T) {
 	in.Content.Simple.Headers = []types.MessageHeader{
 		{Name: aws.String("Message-ID"), Value: aws.String(mine)},
 		{Name: aws.String("Date"), Value: aws.String("Mon, 01 Jan 2001 00:00:00 +0000")},
-		{Name: aws.String("X-ClaimsDesk-Delivery"), Value: aws.String("e1/mail:claimant")},
+		{Name: aws.String("X-App-Delivery"), Value: aws.String("e1/mail:claimant")},
 		{Name: aws.String("References"), Value: aws.String(mine)},
 	}
 	simpleOut, err := e.client.SendEmail(context.Background(), in)
@@ -736,7 +736,7 @@ func TestCallersMessageIDIsReplaced(t *testing.T) {
 	if got := mails[0].Headers["Date"]; got != "Sat, 01 Mar 2025 12:00:00 +0000" {
 		t.Errorf("simple mail Date = %q, want the time SES accepted it", got)
 	}
-	if mails[0].Headers["X-Claimsdesk-Delivery"] != "e1/mail:claimant" {
-		t.Errorf("delivery header = %q", mails[0].Headers["X-Claimsdesk-Delivery"])
+	if mails[0].Headers["X-App-Delivery"] != "e1/mail:claimant" {
+		t.Errorf("delivery header = %q", mails[0].Headers["X-App-Delivery"])
 	}
 }

@@ -18,6 +18,9 @@ import (
 // producers sending 1000 messages in batches and checks that every message
 // is delivered exactly once and deleted exactly once.
 func TestConcurrentConsumers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 messages through 20 consumers, twice: skipped under -short")
+	}
 	const (
 		total     = 1000
 		producers = 4

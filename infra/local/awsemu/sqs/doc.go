@@ -13,9 +13,9 @@
 // counts) survive Close and New as well as a kill -9. The log is compacted
 // when the server opens and closes.
 //
-// This package is infrastructure: it must not import the application's
-// domain packages (shared/...), the functions, the AWS SDK or any other
-// emulator. It depends on the standard library only.
+// This package is infrastructure: it must not import any code of the
+// application it serves, the AWS SDK or any other emulator. It depends on
+// the standard library only.
 //
 // Layer: local.
 package sqs

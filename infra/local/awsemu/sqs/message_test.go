@@ -648,6 +648,9 @@ func TestRetention(t *testing.T) {
 // TestLongPolling checks that a waiting receive returns as soon as a message
 // is available rather than when its wait time ends.
 func TestLongPolling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out real long polls: skipped under -short")
+	}
 	e := newEnv(t, envConfig{})
 	ctx := context.Background()
 	type result struct {

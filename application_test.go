@@ -1,0 +1,306 @@
+// Package backend's tests check ClaimsDesk as one SAM application: what
+// template.yaml, the Makefile, local-stack.yaml and events/ say of each
+// function agrees; the local stack resolves the template as it is deployed
+// (names, variables, queues, the authorizer); the demo users of
+// local-stack.yaml fit the user pool; and every AWS operation the
+// application's code calls is one the local stack's conformance suite
+// checks. They read files only: no stack, no network.
+//
+// Layer: testing.
+package backend
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/claimsdesk/backend/infra/local/appconfig"
+	"github.com/claimsdesk/backend/infra/local/conformance"
+	"github.com/claimsdesk/backend/infra/local/stack"
+	"github.com/claimsdesk/backend/infra/local/template"
+)
+
+const root = "."
+
+// loadProject resolves template.yaml as the local stack does for `make
+// run`: named and built as local-stack.yaml says.
+func loadProject(t *testing.T, params map[string]string) *template.Stack {
+	t.Helper()
+	app, err := appconfig.Find(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Path == "" || app.Name() != "claims" {
+		t.Fatalf("local-stack.yaml: %+v, want the stack named claims", app)
+	}
+	env := template.Env{StackName: app.Name(), Region: "eu-central-1", AccountID: "123456789012", APIEndpoint: "http://127.0.0.1:3000", Packages: app.Functions}
+	tmpl, err := template.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"AppSecret"}, tmpl.SecretParameters()); diff != "" {
+		t.Errorf("secret parameters mismatch (-want +got):\n%s", diff)
+	}
+	e := env
+	e.Parameters = map[string]string{"AppSecret": strings.Repeat("s", 40)}
+	for k, v := range params {
+		e.Parameters[k] = v
+	}
+	s, err := template.Build(tmpl, e, root)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return s
+}
+
+// TestProjectTemplate: the local stack resolves template.yaml as it is
+// deployed: names, Globals, variables, queues, the authorizer and its user
+// pool, the table, the bucket, mail, the seed custom resource, conditions.
+func TestProjectTemplate(t *testing.T) {
+	s := loadProject(t, nil)
+
+	notifier := s.Function("NotifierFunction")
+	if notifier == nil {
+		t.Fatal("NotifierFunction missing")
+	}
+	wantEnv := map[string]string{"TABLE_NAME": "claims-Table", "MAIL_FROM": "claims@claimsdesk.example"}
+	for k, v := range wantEnv {
+		if notifier.Env[k] != v {
+			t.Errorf("NotifierFunction env %s = %q, want %q", k, notifier.Env[k], v)
+		}
+	}
+	if notifier.Runtime != "provided.al2023" || notifier.Handler != "bootstrap" || notifier.MemoryMB != 256 || notifier.Timeout != 30*time.Second {
+		t.Errorf("globals not merged: %+v", notifier)
+	}
+	if diff := cmp.Diff([]string{"arm64"}, notifier.Architectures); diff != "" {
+		t.Errorf("architectures mismatch (-want +got):\n%s", diff)
+	}
+	if notifier.LogFormat != "JSON" || notifier.AppLogLevel != "INFO" {
+		t.Errorf("logging config = %s/%s", notifier.LogFormat, notifier.AppLogLevel)
+	}
+	wantSQS := []template.SQSEvent{{Name: "Notifications", Queue: "NotificationsQueue", BatchSize: 10, BatchingWindow: time.Second, ReportBatchItemFailures: true, Enabled: true}}
+	if diff := cmp.Diff(wantSQS, notifier.SQSEvents); diff != "" {
+		t.Errorf("SQS events mismatch (-want +got):\n%s", diff)
+	}
+
+	q := s.Queue("NotificationsQueue")
+	if q == nil {
+		t.Fatal("NotificationsQueue missing")
+	}
+	if got, want := q.Attributes["RedrivePolicy"], `{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:claims-NotificationsDeadLetterQueue","maxReceiveCount":5}`; got != want {
+		t.Errorf("RedrivePolicy = %s, want %s", got, want)
+	}
+
+	if len(s.HTTPAPIs) != 1 {
+		t.Fatalf("%d HTTP APIs, want 1", len(s.HTTPAPIs))
+	}
+	api := s.HTTPAPIs[0]
+	pool := s.UserPools[0]
+	wantAuth := template.JWTAuthorizer{IdentitySource: "$request.header.Authorization", Issuer: "https://cognito-idp.eu-central-1.amazonaws.com/" + pool.ID, Audience: pool.Clients}
+	if diff := cmp.Diff(wantAuth, api.Authorizers["CognitoJwt"]); diff != "" {
+		t.Errorf("authorizer mismatch (-want +got):\n%s", diff)
+	}
+	if pool.Issuer != wantAuth.Issuer || !strings.HasPrefix(pool.ID, "eu-central-1_") {
+		t.Errorf("user pool = %+v", pool)
+	}
+	if diff := cmp.Diff([]string{"admins", "dealers", "integrations", "managers", "supervisors"}, sorted(pool.Groups)); diff != "" {
+		t.Errorf("groups mismatch (-want +got):\n%s", diff)
+	}
+	if api.CORS == nil || !cmp.Equal(api.CORS.AllowOrigins, []string{"*"}) {
+		t.Errorf("CORS = %+v", api.CORS)
+	}
+	event := func(fn, name string) template.HTTPEvent {
+		for _, ev := range s.Function(fn).HTTPEvents {
+			if ev.Name == name {
+				return ev
+			}
+		}
+		t.Fatalf("%s has no event %s", fn, name)
+		return template.HTTPEvent{}
+	}
+	health := event("PublicFunction", "Health")
+	if health.Path != "/health" || health.Method != "GET" || api.RouteAuthorizer(health) != "" {
+		t.Errorf("health route = %+v (authorizer %q)", health, api.RouteAuthorizer(health))
+	}
+	me := event("ClaimsFunction", "Me")
+	if api.RouteAuthorizer(me) != "CognitoJwt" {
+		t.Errorf("/v1/me authorizer = %q, want the default CognitoJwt", api.RouteAuthorizer(me))
+	}
+	if len(s.Tables) != 1 || s.Tables[0].TTLAttribute != "ttl" || !s.Tables[0].PointInTimeRecovery || len(s.Tables[0].GlobalIndexes) < 1 {
+		t.Errorf("table = %+v", s.Tables)
+	}
+	if len(s.Buckets) != 1 || s.Buckets[0].Name != "claims-attachmentsbucket" || len(s.Buckets[0].CORSRules) != 1 {
+		t.Errorf("buckets = %+v", s.Buckets)
+	}
+	if diff := cmp.Diff([]string{"claimsdesk.example"}, s.MailIdentities); diff != "" {
+		t.Errorf("mail identities mismatch (-want +got):\n%s", diff)
+	}
+	if len(s.CustomResources) != 1 || s.CustomResources[0].Function != "SeedFunction" || s.CustomResources[0].Properties["Version"] == nil {
+		t.Errorf("custom resources = %+v", s.CustomResources)
+	}
+	if got := s.Function("PublicFunction").Env["APP_SECRET"]; got != strings.Repeat("s", 40) {
+		t.Errorf("APP_SECRET = %q, want the parameter value", got)
+	}
+	for _, ig := range s.Ignored {
+		if strings.HasPrefix(ig, "AlarmSubscription ") {
+			t.Errorf("AlarmSubscription included although AlarmEmail is empty")
+		}
+	}
+	withAlarm := loadProject(t, map[string]string{"AlarmEmail": "ops@example.com"})
+	found := false
+	for _, ig := range withAlarm.Ignored {
+		found = found || strings.HasPrefix(ig, "AlarmSubscription ")
+	}
+	if !found {
+		t.Errorf("AlarmSubscription missing with AlarmEmail set: %v", withAlarm.Ignored)
+	}
+}
+
+func sorted(in []string) []string {
+	out := append([]string(nil), in...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+// Every function must be buildable by `sam build` (a build-<LogicalId> target)
+// and by the local stack (its package in local-stack.yaml), from the same
+// package, and have a sample event.
+func TestEveryFunctionHasABuildTarget(t *testing.T) {
+	s := loadProject(t, nil)
+	app, err := appconfig.Find(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.Functions) != len(s.Functions) {
+		t.Errorf("local-stack.yaml names %d function packages, the template has %d functions", len(app.Functions), len(s.Functions))
+	}
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range s.Functions {
+		if fn.Package == "" {
+			t.Errorf("%s: no package in local-stack.yaml", fn.LogicalID)
+		}
+		if fn.BuildMethod != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", fn.LogicalID, fn.BuildMethod)
+		}
+		target := regexp.MustCompile(`(?m)^build-` + fn.LogicalID + `:\n\t\$\(call lambda,` + fn.LogicalID + `,` + strings.TrimPrefix(fn.Package, "functions/") + `\)`)
+		if !target.Match(mk) {
+			t.Errorf("Makefile lacks `build-%s:` building ./%s", fn.LogicalID, fn.Package)
+		}
+		if !regexp.MustCompile(`(?m)^FUNCTIONS\s*:=.*\b` + fn.LogicalID + `\b`).Match(mk) {
+			t.Errorf("Makefile FUNCTIONS does not list %s", fn.LogicalID)
+		}
+		if _, err := os.Stat(filepath.Join(root, "events", fn.LogicalID+".json")); err != nil {
+			t.Errorf("no sample event events/%s.json", fn.LogicalID)
+		}
+	}
+}
+
+// TestAWSOperationsConform fails when the application's code (functions/,
+// shared/, infra/seed/) calls an AWS operation whose answer from the local
+// stack's embedded services nothing checks against AWS.
+func TestAWSOperationsConform(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"functions", "shared", "infra/seed"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range conformance.Operations(string(data)) {
+			calls++
+			if _, ok := conformance.Covered(op); !ok {
+				t.Errorf("%s calls %s, which the local stack's conformance scenarios do not exercise", f, op)
+			}
+		}
+	}
+	if calls < 10 {
+		t.Errorf("found %d AWS calls in the application's code: is the pattern still right?", calls)
+	}
+}
+
+// TestDemoUsersGetTokens: every demo user of local-stack.yaml gets a token
+// as `make token ROLE=<group>` issues it (their groups and attributes fit
+// the user pool), and `make token DEALER=` sets the dealer through the
+// configuration's short name.
+func TestDemoUsersGetTokens(t *testing.T) {
+	app, err := appconfig.Find(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.Users) == 0 {
+		t.Fatal("local-stack.yaml has no demo users")
+	}
+	cfg := stack.Config{Root: root, StateDir: t.TempDir(), Profile: "run"}
+	for _, u := range app.Users {
+		tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: u.Groups[0]})
+		if err != nil {
+			t.Errorf("%s: %v", u.Username, err)
+			continue
+		}
+		claims := payload(t, tok)
+		if claims["sub"] != u.Username || claims["email"] != u.Email || claims["custom:dealer_id"] != u.Attributes["custom:dealer_id"] {
+			t.Errorf("token of %s: sub %v, email %v, dealer %v", u.Username, claims["sub"], claims["email"], claims["custom:dealer_id"])
+		}
+	}
+	tok, err := stack.IssueToken(cfg, stack.TokenRequest{Role: "dealers", User: "d-42", Claims: map[string]string{"dealer": "DLR-042"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims := payload(t, tok); claims["sub"] != "d-42" || claims["custom:dealer_id"] != "DLR-042" {
+		t.Errorf("DEALER=DLR-042 token: sub %v, dealer %v", claims["sub"], claims["custom:dealer_id"])
+	}
+}
+
+// payload decodes a token's claims; absent string claims read as "".
+func payload(t *testing.T, token string) map[string]string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts", len(parts))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for k, v := range claims {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
