@@ -17,7 +17,7 @@ help: ## list the targets
 LOCAL := .local/bin/claims-local
 
 # The local stack reads what it needs to know of ClaimsDesk (stack name,
-# function packages, demo users, the run and test profiles) from local-stack.yaml.
+# function packages, demo users, the run and test profiles) from infra/local-stack.yaml.
 run: ## run the whole stack locally (HTTP API :3000, AWS services :4566); prints `ready`
 	@$(GO) build -o $(LOCAL) ./infra/local
 	@PARAMETERS="$(PARAMETERS)" exec $(LOCAL) run

@@ -9,7 +9,7 @@
 // What it needs to know of the application and cannot read from the
 // template (stack name, function packages, demo users, the run profile's
 // parameters) comes from the application's local configuration,
-// local-stack.yaml beside the template (-config names another; see package
+// local-stack.yaml beside the template or in its infra/ folder (-config names another; see package
 // appconfig). run, token and invoke apply its "run" profile when it has
 // one (-profile names another).
 //
@@ -86,7 +86,7 @@ type appFlags struct {
 }
 
 func (a *appFlags) register(fs *flag.FlagSet, withProfile bool) {
-	fs.StringVar(&a.config, "config", "", "the application's local configuration (default: local-stack.yaml beside the template)")
+	fs.StringVar(&a.config, "config", "", "the application's local configuration (default: local-stack.yaml beside the template or in infra/)")
 	if withProfile {
 		fs.StringVar(&a.profile, "profile", "", "the configuration's profile to apply (default: run, when it has one)")
 	}

@@ -42,8 +42,13 @@ import (
 	"github.com/claimsdesk/backend/infra/local/cognito"
 )
 
-// DefaultFile is the configuration's name in the project root.
+// DefaultFile is the configuration's file name.
 const DefaultFile = "local-stack.yaml"
+
+// searched are where Find looks for DefaultFile, relative to the project
+// root: beside the template, or in the infra/ folder where a SAM project
+// keeps its deployment configuration (samconfig.toml).
+var searched = []string{DefaultFile, filepath.Join("infra", DefaultFile)}
 
 // DefaultStackName is the stack's name when the configuration gives none
 // (the name `sam init` proposes).
@@ -86,14 +91,20 @@ type Profile struct {
 	EnvVars map[string]map[string]string `yaml:"envVars"`
 }
 
-// Find reads the configuration at path or, when path is "", the project
-// root's DefaultFile if there is one (an empty Config if not).
+// Find reads the configuration at path or, when path is "", the project's
+// DefaultFile beside the template or in its infra/ folder, the first found
+// (an empty Config if there is none).
 func Find(root, path string) (*Config, error) {
 	if path == "" {
-		path = filepath.Join(root, DefaultFile)
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return &Config{}, nil
+		for _, rel := range searched {
+			p := filepath.Join(root, rel)
+			if _, err := os.Stat(p); err == nil {
+				return Load(p)
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("local configuration: %w", err)
+			}
 		}
+		return &Config{}, nil
 	}
 	return Load(path)
 }

@@ -121,3 +121,25 @@ func TestLoadNamesTheFile(t *testing.T) {
 		t.Errorf("Load = %v, want the file named", err)
 	}
 }
+
+// TestFindBesideTheTemplateOrInInfra: the file is found beside the template
+// first, else in the project's infra/ folder.
+func TestFindBesideTheTemplateOrInInfra(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "infra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel, name string) {
+		if err := os.WriteFile(filepath.Join(root, rel), []byte("stackName: "+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("infra/local-stack.yaml", "from-infra")
+	if c, err := Find(root, ""); err != nil || c.Name() != "from-infra" {
+		t.Errorf("Find with infra/local-stack.yaml = %+v, %v", c, err)
+	}
+	write("local-stack.yaml", "beside")
+	if c, err := Find(root, ""); err != nil || c.Name() != "beside" {
+		t.Errorf("Find with both = %+v, %v; want the one beside the template", c, err)
+	}
+}

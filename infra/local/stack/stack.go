@@ -74,8 +74,8 @@ type Config struct {
 	// Undeclared variables are added too.
 	EnvVars map[string]map[string]string
 	// AppConfig is the application's local configuration file: stack name,
-	// function packages, demo users, profiles (default Root/local-stack.yaml
-	// when it exists; see package appconfig).
+	// function packages, demo users, profiles (default local-stack.yaml in Root
+	// or Root/infra when it exists; see package appconfig).
 	AppConfig string
 	// Profile names the configuration's profile whose parameters and
 	// function variables apply beneath Parameters and EnvVars, which win

@@ -1,8 +1,8 @@
 // Package stacktest starts local stacks for tests and benchmarks: the stack
-// of the project the test belongs to (template.yaml and local-stack.yaml at
-// its module root), the local stack's own sample application (SampleApp), or
-// a fixture project written on the fly, each on free ports with a private
-// state directory. It also has the small HTTP helpers end-to-end tests share.
+// of the project the test belongs to (template.yaml at its module root,
+// local-stack.yaml beside it or in infra/), the local stack's own sample
+// application (SampleApp), or a fixture project written on the fly, each on
+// free ports with a private state directory. It also has the small HTTP helpers end-to-end tests share.
 //
 // Under -short (unit tests only) Start skips the test and Main runs none:
 // they boot a stack.

@@ -1,4 +1,4 @@
-// Package backend's tests check ClaimsDesk as one SAM application: what
+// Package apptest checks ClaimsDesk as one SAM application: what
 // template.yaml, the Makefile, local-stack.yaml and events/ say of each
 // function agrees; the local stack resolves the template as it is deployed
 // (names, variables, queues, the authorizer); the demo users of
@@ -7,7 +7,7 @@
 // checks. They read files only: no stack, no network.
 //
 // Layer: testing.
-package backend
+package apptest
 
 import (
 	"encoding/base64"
@@ -27,7 +27,8 @@ import (
 	"github.com/claimsdesk/backend/infra/local/template"
 )
 
-const root = "."
+// root is the project's root, two folders up.
+const root = "../.."
 
 // loadProject resolves template.yaml as the local stack does for `make
 // run`: named and built as local-stack.yaml says.
