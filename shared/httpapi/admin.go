@@ -15,6 +15,7 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/qrcode"
+	"github.com/claimsdesk/backend/shared/qrcode/qrimage"
 )
 
 // CatalogStore changes the catalog.
@@ -53,7 +54,7 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("PUT /v1/admin/catalog/root-causes/{id}", a.putRootCause)
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
-	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrcode.MinPNGSize, qrcode.MaxPNGSize))
+	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrimage.MinPNGSize, qrimage.MaxPNGSize))
 	r.Handle("POST /v1/qr-codes/{code}/revocation", a.revokeCode)
 	r.Handle("GET /v1/qr-batches/{batchId}", a.batch)
 	r.Handle("GET /v1/qr-batches/{batchId}/labels", a.labels)
@@ -255,7 +256,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		if v := req.Query.Get("size"); v != "" {
 			size, _ = strconv.Atoi(v) // checked by the route's IntParam
 		}
-		img, err := qrcode.PNG(url, size)
+		img, err := qrimage.PNG(url, size)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +264,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		res.Headers["content-disposition"] = `inline; filename="` + r.Code + `.png"`
 		return res, nil
 	case "svg":
-		img, err := qrcode.SVG(url)
+		img, err := qrimage.SVG(url)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +305,7 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 		return nil, &apperr.Error{Code: apperr.Gone, Message: "every code of batch " + req.Param("batchId") + " was withdrawn: there is nothing to print",
 			Fields: []apperr.FieldError{{Field: "batchId", Message: "every code withdrawn"}}}
 	}
-	labels := make([]qrcode.Label, len(records))
+	labels := make([]qrimage.Label, len(records))
 	for i, r := range records {
 		lines := []string{r.Model}
 		if r.ProductName != "" {
@@ -317,9 +318,9 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 			lines = append(lines, "S/N "+r.Serial)
 		}
 		lines = append(lines, r.Code)
-		labels[i] = qrcode.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
+		labels[i] = qrimage.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
 	}
-	pdf, err := qrcode.LabelSheet(labels)
+	pdf, err := qrimage.LabelSheet(labels)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,16 @@
-package qrcode
+// Package qrimage renders QR codes: PNG and SVG images of a code's
+// claim-form URL and printable A4 label sheets (PDF) for a production batch.
+//
+// It is apart from package qrcode (signed codes and their records) so that
+// only the functions that draw codes link the rendering libraries
+// (go-qrcode, gopdf and the Go fonts): the storage adapter, and with it
+// every function, needs the records, not the pictures.
+//
+// It imports only the standard library, package apperr and those pure-Go
+// libraries; it must not import any AWS package.
+//
+// Layer: domain.
+package qrimage
 
 import (
 	"bytes"
