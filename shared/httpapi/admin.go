@@ -15,7 +15,6 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/qrcode"
-	"github.com/claimsdesk/backend/shared/qrcode/qrimage"
 )
 
 // CatalogStore changes the catalog.
@@ -36,11 +35,22 @@ type QRStore interface {
 	RevokeQRCodes(ctx context.Context, codes []qrcode.Record, rev qrcode.Revocation) error
 }
 
+// CodeImages draws QR codes and label sheets (qrimage.Images): given by the
+// admin function, the only one that draws them, so that the functions
+// sharing this package do not link the rendering libraries.
+type CodeImages interface {
+	PNG(url string, sizePx int) ([]byte, error)
+	SVG(url string) ([]byte, error)
+	LabelSheet(labels []qrcode.Label) ([]byte, error)
+}
+
 // AdminAPI manages the catalog and issues QR codes.
 type AdminAPI struct {
 	Catalog CatalogStore
 	QR      QRStore
 	Signer  *qrcode.Signer
+	// Images draws the codes' images and label sheets.
+	Images CodeImages
 	// PublicBaseURL is the site printed in QR codes ("" = the API's own URL).
 	PublicBaseURL string
 	Now           func() time.Time
@@ -54,7 +64,7 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("PUT /v1/admin/catalog/root-causes/{id}", a.putRootCause)
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
-	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrimage.MinPNGSize, qrimage.MaxPNGSize))
+	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrcode.MinPNGSize, qrcode.MaxPNGSize))
 	r.Handle("POST /v1/qr-codes/{code}/revocation", a.revokeCode)
 	r.Handle("GET /v1/qr-batches/{batchId}", a.batch)
 	r.Handle("GET /v1/qr-batches/{batchId}/labels", a.labels)
@@ -256,7 +266,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		if v := req.Query.Get("size"); v != "" {
 			size, _ = strconv.Atoi(v) // checked by the route's IntParam
 		}
-		img, err := qrimage.PNG(url, size)
+		img, err := a.Images.PNG(url, size)
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +274,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		res.Headers["content-disposition"] = `inline; filename="` + r.Code + `.png"`
 		return res, nil
 	case "svg":
-		img, err := qrimage.SVG(url)
+		img, err := a.Images.SVG(url)
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +315,7 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 		return nil, &apperr.Error{Code: apperr.Gone, Message: "every code of batch " + req.Param("batchId") + " was withdrawn: there is nothing to print",
 			Fields: []apperr.FieldError{{Field: "batchId", Message: "every code withdrawn"}}}
 	}
-	labels := make([]qrimage.Label, len(records))
+	labels := make([]qrcode.Label, len(records))
 	for i, r := range records {
 		lines := []string{r.Model}
 		if r.ProductName != "" {
@@ -318,9 +328,9 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 			lines = append(lines, "S/N "+r.Serial)
 		}
 		lines = append(lines, r.Code)
-		labels[i] = qrimage.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
+		labels[i] = qrcode.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
 	}
-	pdf, err := qrimage.LabelSheet(labels)
+	pdf, err := a.Images.LabelSheet(labels)
 	if err != nil {
 		return nil, err
 	}
