@@ -25,7 +25,7 @@ test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 
 bench: ## print the performance figures (local stack overhead and cold starts, emulators, application, faults)
 	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/
+	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 40x ./infra/local/benchmarks/
 	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Notifier' -benchtime 3x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'ConfirmationLatency' -benchtime 20x ./shared/httpapi/e2e/
