@@ -39,6 +39,10 @@ func Logger() *slog.Logger {
 func AWS(env *Env) aws.Config {
 	cfg, err := awsenv.Load()
 	env.Check("AWS", err)
+	// The standard retry mode, which each client falls back to anyway: said
+	// here, a client skips looking up the unset defaults mode, whose error
+	// is built with fmt in every cold start.
+	cfg.RetryMode = aws.RetryModeStandard
 	return cfg
 }
 
