@@ -27,14 +27,14 @@ test: ## run every test (unit, local-stack end-to-end, embedded conformance)
 
 bench: ## print the performance figures (local stack overhead and cold starts, emulators, application, faults)
 	$(GO) test -run '^$$' -bench 'GatewayRuntimeOverhead' -benchtime 3000x ./infra/local/benchmarks/
-	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 20x ./infra/local/benchmarks/ -args -app $(CURDIR)
+	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 40x ./infra/local/benchmarks/ -args -app $(CURDIR)
 	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Notifier' -benchtime 3x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'ConfirmationLatency' -benchtime 20x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Faults' -benchtime 1x -timeout 30m ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
-	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/...
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server
 	CONFORMANCE_MOTO=1 $(GO) test -count=1 -v -run 'Conformance|StackOnMoto' ./infra/local/conformance/

@@ -1,39 +1,56 @@
 // Command claims is the ClaimsFunction: the signed-in API for dealers,
 // managers, supervisors and integrations (intake, registry, uploads, and
-// the casework: stages, decisions, assignment, tasks, history, worklist).
+// the casework: stages, decisions, assignment, tasks, history, worklist,
+// orders, the chat, in-app notes). It sends no mail and draws no QR code.
 //
 // Layer: wiring.
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
+	// The company's time zone; Lambda's runtime image has no zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/app/claimwork"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/notify"
 )
 
 func main() {
-	a, err := app.New(context.Background())
+	logger := app.Logger()
+	router, err := wire(app.NewEnv(), logger)
 	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
+		logger.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	router := apigw.NewRouter(a.Logger)
-	ords := &httpapi.OrdersAPI{Work: a.Casework, Orders: a.Store, Claims: a.Store, Registry: a.Registry}
-	api := &httpapi.ClaimsAPI{Intake: a.Intake, Registry: a.Registry, Changes: a.Store, Catalog: a.Catalog, Keys: a.Keys, Orders: ords}
-	api.Register(router)
-	work := &httpapi.CaseworkAPI{Casework: a.Casework, Registry: a.Registry, Roster: a.Store}
-	work.Register(router)
-	ords.Register(router)
-	msgs := &httpapi.MessagesAPI{Chat: a.Chat, Intake: a.Intake, Links: a.Files}
-	msgs.Register(router)
-	notes := &httpapi.NotificationsAPI{Inbox: &notify.Inbox{Store: a.Store, CursorKey: a.Keys.Cursor}}
-	notes.Register(router)
 	lambda.Start(router.Serve)
+}
+
+// wire builds the routes from the claim services' variables (claimwork.Read).
+func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
+	cfg := claimwork.Read(env, logger)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	s, err := claimwork.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	inbox, err := notify.NewInbox(notify.InboxConfig{Store: s.Store, CursorKey: s.Keys.Cursor})
+	if err != nil {
+		return nil, err
+	}
+	router := apigw.NewRouter(logger)
+	ords := &httpapi.OrdersAPI{Work: s.Casework, Orders: s.Store, Claims: s.Store, Registry: s.Registry}
+	(&httpapi.ClaimsAPI{Intake: s.Intake, Registry: s.Registry, Changes: s.Store, Catalog: s.Catalog, Keys: s.Keys, Orders: ords}).Register(router)
+	(&httpapi.CaseworkAPI{Casework: s.Casework, Registry: s.Registry, Roster: s.Store}).Register(router)
+	ords.Register(router)
+	(&httpapi.MessagesAPI{Chat: s.Chat, Intake: s.Intake, Links: s.Files}).Register(router)
+	(&httpapi.NotificationsAPI{Inbox: inbox}).Register(router)
+	return router, nil
 }

@@ -1,43 +1,66 @@
 // Command notifier is the NotifierFunction: it consumes the notifications
 // queue and delivers each event (mail through SES, webhooks, in-app notes)
-// or mail command, backing failed messages off before their retry.
+// or mail command, backing failed messages off before their retry. It is
+// the only function that sends mail; it keeps no files.
 //
 // Layer: wiring.
 package main
 
 import (
-	"context"
+	"cmp"
 	"log/slog"
 	"os"
+	"time"
+	// The company's time zone; Lambda's runtime image has no zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/claimsdesk/backend/shared/app"
-	"github.com/claimsdesk/backend/shared/awsenv"
+	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/sesmail"
 	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/webhook"
 )
 
 func main() {
-	a, err := app.New(context.Background())
+	logger := app.Logger()
+	consumer, err := wire(app.NewEnv(), logger)
 	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
+		logger.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	from := os.Getenv("MAIL_FROM")
-	if from == "" {
-		slog.Error("function init failed", "error", "environment variable MAIL_FROM is not set")
-		os.Exit(1)
-	}
-	// Only the notifier sends mail: the SES client is built here, so that
-	// the other functions do not load it.
-	ses := sesv2.NewFromConfig(a.AWS, func(o *sesv2.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SESv2") }, sesmail.Options)
-	notifier, backoff, err := a.Notifier(sesmail.New(ses, from))
-	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	consumer := &sqsbus.Consumer{Handle: notifier.Deliver, Backoff: backoff, Logger: a.Logger}
 	lambda.Start(consumer.HandleBatch)
+}
+
+// wire builds the queue consumer: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,
+// APP_SECRET, MAIL_FROM, COMPANY_TIME_ZONE, SUPERVISORS_EMAIL and
+// PUBLIC_BASE_URL ("" for none), WEBHOOK_INTERNAL_HOSTS (the hosts inside
+// the network webhooks may reach), and in seconds NOTIFY_RETRY_BASE_SECONDS
+// (default 30), WEBHOOK_TIMEOUT_SECONDS (10), ROSTER_CACHE_SECONDS (30) and
+// FUNCTION_TIMEOUT_SECONDS, the function's timeout as the template sets it
+// (its deliveries' leases outlast it; default 900, Lambda's longest).
+func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
+	table, queue, from, loc := env.Required("TABLE_NAME"), env.Required("NOTIFICATIONS_QUEUE_URL"), env.Required("MAIL_FROM"), env.Location("COMPANY_TIME_ZONE")
+	k, internal := app.Parse(env, "APP_SECRET", keys.Derive), app.Parse(env, "WEBHOOK_INTERNAL_HOSTS", webhook.ParseInternal)
+	supervisors, site := env.Optional("SUPERVISORS_EMAIL", ""), env.Optional("PUBLIC_BASE_URL", "")
+	retryBase, webhookTimeout := env.Seconds("NOTIFY_RETRY_BASE_SECONDS", 30*time.Second), env.Seconds("WEBHOOK_TIMEOUT_SECONDS", 10*time.Second)
+	rosterTTL, timeout := env.Seconds("ROSTER_CACHE_SECONDS", 30*time.Second), env.Seconds("FUNCTION_TIMEOUT_SECONDS", 15*time.Minute)
+	cfg := app.AWS(env)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	// A constructor given what an earlier one failed to build refuses it:
+	// the first error is the cause.
+	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
+	mailer, err2 := sesmail.New(sesmail.Config{Client: sesmail.NewClient(cfg), From: from})
+	poster, err3 := webhook.NewClient(webhook.ClientConfig{Key: k.Webhook, Guard: &webhook.Guard{Internal: internal}, Timeout: webhookTimeout})
+	notifier, err4 := notify.New(notify.Config{Mailer: mailer, Deliveries: store, Roster: store, Targets: store, Poster: poster, Notes: store,
+		Claims: store, Keys: k, SupervisorsEmail: supervisors, PublicBaseURL: site, Location: loc, RosterTTL: rosterTTL,
+		Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
+	backoff, err5 := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue, Base: max(retryBase, time.Second), Max: 15 * time.Minute})
+	consumer, err6 := sqsbus.NewConsumer(sqsbus.ConsumerConfig{Handle: notifier.Deliver, Backoff: backoff, Logger: logger})
+	return consumer, cmp.Or(err1, err2, err3, err4, err5, err6)
 }

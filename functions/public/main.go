@@ -1,5 +1,6 @@
 // Command public is the PublicFunction: the pages that need no sign-in (the
-// QR claim form, its uploads, the tracking page) and the health check.
+// QR claim form, its uploads, the tracking page, sample documents) and the
+// health check. It sends no mail.
 //
 // Layer: wiring.
 package main
@@ -8,48 +9,57 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"strconv"
+	// The company's time zone; Lambda's runtime image has no zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/app/claimwork"
+	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
 func main() {
-	ctx := context.Background()
-	a, err := app.New(ctx)
+	logger := app.Logger()
+	router, err := wire(context.Background(), app.NewEnv(), logger)
 	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
+		logger.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	origin, err := a.Files.Origin(ctx)
-	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	router := apigw.NewRouter(a.Logger)
-	httpapi.RegisterHealth(router, a.Store)
-	limits := httpapi.Limits{
-		PerAddress:    envInt("LIMIT_CLAIMS_PER_ADDRESS_HOUR"),
-		PerSerialCode: envInt("LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR"),
-		PerSharedCode: envInt("LIMIT_CLAIMS_PER_SHARED_CODE_HOUR"),
-
-		MessagesPerAddress: envInt("LIMIT_MESSAGES_PER_ADDRESS_HOUR"),
-		MessagesPerClaim:   envInt("LIMIT_MESSAGES_PER_CLAIM_HOUR"),
-	}
-	site := &httpapi.PublicSite{Limits: limits,
-		Intake: a.Intake, Registry: a.Registry, Tracking: a.Store, Changes: a.Store, Catalog: a.Catalog,
-		QR: a.Store, Signer: a.Signer, Keys: a.Keys, Files: a.Files, UploadOrigin: origin, Logger: a.Logger,
-		Chat: a.Chat, Roster: a.Roster, Location: a.Location,
-	}
-	site.Register(router)
 	lambda.Start(router.Serve)
 }
 
-// envInt reads an optional number; 0 when unset or not a number.
-func envInt(name string) int {
-	n, _ := strconv.Atoi(os.Getenv(name))
-	return n
+// wire builds the routes from the claim services' variables (claimwork.Read)
+// and the abuse limits, per hour: LIMIT_CLAIMS_PER_ADDRESS_HOUR, _PER_SERIAL_CODE_HOUR,
+// _PER_SHARED_CODE_HOUR, LIMIT_MESSAGES_PER_ADDRESS_HOUR, _PER_CLAIM_HOUR
+// (unset: httpapi.DefaultLimits').
+func wire(ctx context.Context, env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
+	cfg := claimwork.Read(env, logger)
+	limits := httpapi.Limits{PerAddress: env.Int("LIMIT_CLAIMS_PER_ADDRESS_HOUR", 0), PerSerialCode: env.Int("LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", 0),
+		PerSharedCode: env.Int("LIMIT_CLAIMS_PER_SHARED_CODE_HOUR", 0), MessagesPerAddress: env.Int("LIMIT_MESSAGES_PER_ADDRESS_HOUR", 0),
+		MessagesPerClaim: env.Int("LIMIT_MESSAGES_PER_CLAIM_HOUR", 0)}
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	s, err := claimwork.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := qrcode.NewSigner(s.Keys.QR)
+	if err != nil {
+		return nil, err
+	}
+	origin, err := s.Files.Origin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	router := apigw.NewRouter(logger)
+	httpapi.RegisterHealth(router, s.Store)
+	(&httpapi.PublicSite{Limits: limits, Intake: s.Intake, Registry: s.Registry, Tracking: s.Store, Changes: s.Store, Catalog: s.Catalog,
+		QR: s.Store, Signer: signer, Keys: s.Keys, Files: s.Files, UploadOrigin: origin, Sample: documents.Sample, Logger: logger,
+		Chat: s.Chat, Roster: s.Roster, Location: s.Location}).Register(router)
+	return router, nil
 }

@@ -1,33 +1,50 @@
 // Command relay is the RelayFunction: on a schedule it re-publishes outbox
 // events that were committed but never reached the notifier (a crash or a
-// queue outage between the commit and the send).
+// queue outage between the commit and the send). It needs the table and
+// the queue, nothing else: no secret, no bucket, no mail.
 //
 // Layer: wiring.
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/outbox"
+	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
 func main() {
-	a, err := app.New(context.Background())
+	logger := app.Logger()
+	relay, err := wire(app.NewEnv(), logger)
 	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
+		logger.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	grace := time.Minute
-	if n, err := strconv.Atoi(os.Getenv("RELAY_GRACE_SECONDS")); err == nil && n > 0 {
-		grace = time.Duration(n) * time.Second
+	lambda.Start(relay.Run)
+}
+
+// wire builds the relay: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,
+// RELAY_GRACE_SECONDS (how old an unreceived event must be; default 60).
+func wire(env *app.Env, logger *slog.Logger) (*outbox.Relay, error) {
+	table, queue := env.Required("TABLE_NAME"), env.Required("NOTIFICATIONS_QUEUE_URL")
+	grace := env.Seconds("RELAY_GRACE_SECONDS", time.Minute)
+	cfg := app.AWS(env)
+	if err := env.Err(); err != nil {
+		return nil, err
 	}
-	relay := &outbox.Relay{Pending: a.Store, Sender: a.Publisher, Grace: grace, Logger: a.Logger}
-	lambda.Start(func(ctx context.Context) (outbox.RelayResult, error) { return relay.Run(ctx) })
+	store, err := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
+	if err != nil {
+		return nil, err
+	}
+	publisher, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue})
+	if err != nil {
+		return nil, err
+	}
+	return &outbox.Relay{Pending: store, Sender: publisher, Grace: grace, Logger: logger}, nil
 }

@@ -2,46 +2,62 @@
 // minutes: warnings, escalations, stand-ins for absent assignees of due
 // claims) and the daily job that moves absent managers' claims to their
 // stand-ins. The schedule's input names the job: {"job": "check"} or
-// {"job": "absences"}.
+// {"job": "absences"}. It needs the table, the queue and the company's
+// time zone: no secret, no bucket, no mail.
 //
 // Layer: wiring.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
+	"time"
+	// The company's time zone; Lambda's runtime image has no zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
-	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/casework"
+	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/dynamo"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/slacheck"
+	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
 func main() {
-	a, err := app.New(context.Background())
+	logger := app.Logger()
+	checker, err := wire(app.NewEnv(), logger)
 	if err != nil {
-		slog.Error("function init failed", "error", err.Error())
+		logger.Error("function init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	checker := &slacheck.Checker{
-		Work: a.Casework, Store: a.Store, SLA: a.SLA, Roster: a.Roster, Location: a.Location, Logger: a.Logger,
+	lambda.Start(func(ctx context.Context, in json.RawMessage) (slacheck.Result, error) { return checker.Run(ctx, in) })
+}
+
+// wire builds the checker: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,
+// COMPANY_TIME_ZONE, ROSTER_CACHE_SECONDS (default 30), CATALOG_CACHE_SECONDS
+// (the catalog's and the SLA policies'; default 60).
+func wire(env *app.Env, logger *slog.Logger) (*slacheck.Checker, error) {
+	table, queue, loc := env.Required("TABLE_NAME"), env.Required("NOTIFICATIONS_QUEUE_URL"), env.Location("COMPANY_TIME_ZONE")
+	rosterTTL, catalogTTL := env.Seconds("ROSTER_CACHE_SECONDS", 30*time.Second), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
+	cfg := app.AWS(env)
+	if err := env.Err(); err != nil {
+		return nil, err
 	}
-	lambda.Start(func(ctx context.Context, in json.RawMessage) (slacheck.Result, error) {
-		var job struct {
-			Job string `json:"job"`
-		}
-		if err := json.Unmarshal(in, &job); err != nil {
-			return slacheck.Result{}, apperr.InvalidField("job", "the input is not JSON")
-		}
-		switch job.Job {
-		case "check":
-			return checker.Check(ctx)
-		case "absences":
-			return checker.MoveAbsent(ctx)
-		}
-		return slacheck.Result{}, apperr.InvalidField("job", `"check" or "absences"`)
-	})
+	// A constructor given what an earlier one failed to build refuses it:
+	// the first error is the cause.
+	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
+	publisher, err2 := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue})
+	engine, err3 := sla.Cached(store, catalogTTL)
+	roster, err4 := assignment.Cached(store, rosterTTL)
+	work, err5 := casework.New(casework.Config{Store: store, Publisher: publisher, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL},
+		SLA: engine, Logger: logger})
+	checker, err6 := slacheck.New(slacheck.Config{Work: work, Store: store, SLA: engine, Roster: roster, Location: loc, Logger: logger})
+	return checker, cmp.Or(err1, err2, err3, err4, err5, err6)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 )
 
 // Result is who gets a claim and why.
@@ -206,8 +207,12 @@ type Source interface {
 
 // Cached keeps the roster with its managers' open workload for ttl in the
 // execution environment: intake reads it on every claim, it changes rarely,
-// and a workload a little stale only delays the rebalancing.
-func Cached(src Source, ttl time.Duration) *cache.Value[*Roster] {
+// and a workload a little stale only delays the rebalancing. It returns an
+// Internal error when src is missing (a typed nil included).
+func Cached(src Source, ttl time.Duration) (*cache.Value[*Roster], error) {
+	if err := deps.Check("assignment roster cache", deps.Need("Source", src)); err != nil {
+		return nil, err
+	}
 	return &cache.Value[*Roster]{TTL: ttl, Load: func(ctx context.Context) (*Roster, error) {
 		r, err := src.Roster(ctx)
 		if err != nil {
@@ -223,7 +228,7 @@ func Cached(src Source, ttl time.Duration) *cache.Value[*Roster] {
 			return nil, fmt.Errorf("load workload: %w", err)
 		}
 		return r, nil
-	}}
+	}}, nil
 }
 
 // StandIn returns who takes id's claims today: the first manager available

@@ -8,7 +8,7 @@
 // config.LoadDefaultConfig resolves the same, and also links in every other
 // credential source (SSO, web identity, IMDS, shared files), none of which a
 // function has: about a millisecond of every cold start. The benchmarks hold
-// the functions' cold start within twice a hello-world's.
+// the functions' cold start within 1.5x a hello-world's.
 //
 // Layer: adapter.
 package awsenv

@@ -29,6 +29,7 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
@@ -49,14 +50,19 @@ type Publisher interface {
 	Publish(ctx context.Context, events []events.Event) error
 }
 
-// Config wires a Service.
+// Config wires a Service. Store and Catalog are required; Publisher and
+// SLA are optional; the rest have defaults.
 type Config struct {
-	Store     Store
+	Store Store
+	// Publisher sends a change's events right after its commit (optional;
+	// nil: they wait in the outbox for the relay, a minute or so).
 	Publisher Publisher
-	Workflow  *workflow.Config
+	// Workflow is the stage machine (default workflow.DefaultConfig).
+	Workflow *workflow.Config
 	// Catalog gives the root cause catalog for decisions.
 	Catalog catalog.Source
-	// SLA keeps the claims' service-level clocks (nil: none are kept).
+	// SLA keeps the claims' service-level clocks (optional; nil: none are
+	// kept).
 	SLA sla.Source
 	// Retry bounds the retries of ApplyCurrent (zero: DefaultRetry).
 	Retry  Retry
@@ -86,8 +92,13 @@ type Service struct {
 	cfg Config
 }
 
-// New returns a Service.
-func New(cfg Config) *Service {
+// New returns a Service. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none).
+func New(cfg Config) (*Service, error) {
+	if err := deps.Check("casework", deps.Need("Store", cfg.Store), deps.Need("Catalog", cfg.Catalog)); err != nil {
+		return nil, err
+	}
+	cfg.Publisher, cfg.SLA = deps.Optional(cfg.Publisher), deps.Optional(cfg.SLA)
 	if cfg.Workflow == nil {
 		cfg.Workflow = workflow.DefaultConfig()
 	}
@@ -100,7 +111,7 @@ func New(cfg Config) *Service {
 	if cfg.Retry.Attempts <= 0 {
 		cfg.Retry = DefaultRetry
 	}
-	return &Service{cfg: cfg}
+	return &Service{cfg: cfg}, nil
 }
 
 // Caller is who asks for a change: a signed-in principal, or the claimant

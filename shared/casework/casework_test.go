@@ -91,8 +91,57 @@ func newService(t *testing.T) (*casework.Service, *store, string) {
 		Tasks: []claims.Task{{ID: "information_check.check-completeness", Stage: workflow.InformationCheck, Required: true, Owner: "anna", Source: "stage"}},
 	}
 	s := &store{claims: map[string]claims.Claim{c.ID: c}, history: map[string][]claims.Event{c.ID: {first}}}
-	svc := casework.New(casework.Config{Store: s, Now: func() time.Time { return now }})
+	svc := newCasework(t, casework.Config{Store: s, Catalog: causes{}, Now: func() time.Time { return now }})
 	return svc, s, c.ID
+}
+
+// newCasework returns the Service of cfg, failing the test when it is
+// refused.
+func newCasework(t *testing.T, cfg casework.Config) *casework.Service {
+	t.Helper()
+	svc, err := casework.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// TestNewRefusesEachMissingDependency: no store or no root-cause catalog
+// (a typed nil included), and New names it; an absent publisher or SLA
+// source is allowed (events wait for the relay, no clocks), a typed nil one
+// too.
+func TestNewRefusesEachMissingDependency(t *testing.T) {
+	var nilStore *store
+	tests := []struct {
+		missing string
+		cfg     casework.Config
+	}{
+		{"Store", casework.Config{Catalog: causes{}}},
+		{"Store", casework.Config{Store: nilStore, Catalog: causes{}}},
+		{"Catalog", casework.Config{Store: &store{}}},
+	}
+	for _, tt := range tests {
+		svc, err := casework.New(tt.cfg)
+		if e, ok := apperr.As(err); svc != nil || !ok || e.Code != apperr.Internal || len(e.Fields) != 1 || e.Fields[0].Field != tt.missing {
+			t.Errorf("New without %s = %v, %v; want an Internal error naming it", tt.missing, svc, err)
+		}
+	}
+	_, s, id := newService(t)
+	var nilPublisher *recordingPublisher
+	svc := newCasework(t, casework.Config{Store: s, Catalog: causes{}, Publisher: nilPublisher, Now: func() time.Time { return now }})
+	fix := "Заменить крышку"
+	got, err := svc.EditFields(context.Background(), staff("anna", auth.Manager), id, 1, casework.FieldPatch{DesiredFix: &fix})
+	if err != nil || got.Version != 2 || len(s.outbox) == 0 {
+		t.Errorf("a change with a typed nil publisher = %v (outbox %d); want it stored with its event, left to the relay", err, len(s.outbox))
+	}
+}
+
+// recordingPublisher records what it is asked to publish.
+type recordingPublisher struct{ published []events.Event }
+
+func (p *recordingPublisher) Publish(_ context.Context, evs []events.Event) error {
+	p.published = append(p.published, evs...)
+	return nil
 }
 
 func staff(id string, roles ...auth.Role) casework.Caller {

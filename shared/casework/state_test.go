@@ -30,7 +30,7 @@ func TestFinishedClaimsTakeNoChange(t *testing.T) {
 	for _, stage := range []claims.Stage{workflow.Closed, workflow.Rejected, workflow.Withdrawn} {
 		t.Run(string(stage), func(t *testing.T) {
 			_, s, id := newService(t)
-			svc := casework.New(casework.Config{Store: s, Catalog: causes{}, Now: func() time.Time { return now }})
+			svc := newCasework(t, casework.Config{Store: s, Catalog: causes{}, Now: func() time.Time { return now }})
 			c := s.claims[id]
 			c.Stage = stage
 			c.Decision = &claims.Decision{FaultParty: "customer", RootCause: "misuse", Resolution: claims.ResolutionReject, Instructions: "Отказано."}
@@ -128,7 +128,7 @@ func (r *racingStore) ApplyChange(ctx context.Context, ch *claims.Change) error 
 func TestApplyCurrentRetriesLostRaces(t *testing.T) {
 	_, base, id := newService(t)
 	rs := &racingStore{store: base}
-	svc := casework.New(casework.Config{Store: rs, Now: func() time.Time { return now },
+	svc := newCasework(t, casework.Config{Store: rs, Catalog: causes{}, Now: func() time.Time { return now },
 		Retry: casework.Retry{Attempts: 40, Base: time.Microsecond, Cap: 10 * time.Microsecond}})
 	mgr := staff("anna", auth.Manager)
 	runs := 0
@@ -187,7 +187,7 @@ func TestApplyCurrentRetriesLostRaces(t *testing.T) {
 // each once, on one gapless chain.
 func TestApplyCurrentInParallel(t *testing.T) {
 	_, s, id := newService(t)
-	svc := casework.New(casework.Config{Store: s, Now: func() time.Time { return now }})
+	svc := newCasework(t, casework.Config{Store: s, Catalog: causes{}, Now: func() time.Time { return now }})
 	const n = 30
 	var wg sync.WaitGroup
 	errs := make([]error, n)

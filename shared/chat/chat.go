@@ -35,6 +35,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/registry"
@@ -74,16 +75,38 @@ type DetailReader interface {
 	ClaimDetail(ctx context.Context, id string) (*registry.Detail, error)
 }
 
-// Service posts and reads the messages of claims. Work, Files, Catalog and
-// Details are required; Now and Logger default to the clock and a discarding
-// logger.
+// Service posts and reads the messages of claims.
 type Service struct {
-	Work    *casework.Service
+	cfg Config
+}
+
+// Config wires a Service. Work, Files, Catalog and Details are required;
+// Now and Logger default to the clock and a discarding logger.
+type Config struct {
+	// Work is the one change path a message goes through.
+	Work *casework.Service
+	// Files checks the messages' uploads (the bucket).
 	Files   intake.Files
 	Catalog catalog.Source
 	Details DetailReader
 	Now     func() time.Time
 	Logger  *slog.Logger
+}
+
+// New returns a Service. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none).
+func New(cfg Config) (*Service, error) {
+	if err := deps.Check("chat", deps.Need("Work", cfg.Work), deps.Need("Files", cfg.Files), deps.Need("Catalog", cfg.Catalog),
+		deps.Need("Details", cfg.Details)); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg}, nil
 }
 
 // AttachmentRef names an upload to attach to a message. Zone may be empty:
@@ -133,19 +156,9 @@ func Participant(p *auth.Principal, c *claims.Claim) bool {
 	return false
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 
-func (s *Service) logger() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (s *Service) logger() *slog.Logger { return s.cfg.Logger }
 
 var errNotFound = apperr.Errorf(apperr.NotFound, "claim not found")
 
@@ -159,7 +172,7 @@ func (s *Service) Open(ctx context.Context, p *auth.Principal, id string) (*regi
 	if !claims.ValidNumber(id) {
 		return nil, errNotFound
 	}
-	d, err := s.Details.ClaimDetail(ctx, id)
+	d, err := s.cfg.Details.ClaimDetail(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("open conversation of %s: %w", id, err)
 	}
@@ -206,7 +219,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 	if !claims.ValidNumber(claimID) {
 		return nil, nil, errNotFound
 	}
-	d, err := s.Details.ClaimDetail(ctx, claimID)
+	d, err := s.cfg.Details.ClaimDetail(ctx, claimID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("post message on %s: %w", claimID, err)
 	}
@@ -246,7 +259,7 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 	name := strings.Join(strings.Fields(claims.CleanText(p.AuthorName)), " ")
 
 	var msg claims.Message
-	engine := s.Work.Engine(ctx)
+	engine := s.cfg.Work.Engine(ctx)
 	edit := func(cl *claims.Claim, a workflow.Actor, at time.Time) (*casework.Outcome, error) {
 		role, err := authorRole(c, a)
 		if err != nil {
@@ -285,9 +298,9 @@ func (s *Service) Post(ctx context.Context, c casework.Caller, claimID string, v
 	if version == 0 {
 		// No version to honour: a lost race is retried on the current
 		// claim, so parallel messages are all stored.
-		cl, err = s.Work.ApplyCurrent(ctx, c, claimID, edit)
+		cl, err = s.cfg.Work.ApplyCurrent(ctx, c, claimID, edit)
 	} else {
-		cl, err = s.Work.Apply(ctx, c, claimID, version, edit)
+		cl, err = s.cfg.Work.Apply(ctx, c, claimID, version, edit)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -306,7 +319,7 @@ func (s *Service) resume(ctx context.Context, cl *claims.Claim) *claims.Claim {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		var next *claims.Claim
-		next, err = s.Work.Transition(ctx, casework.Caller{System: true}, cl.ID, 0, req)
+		next, err = s.cfg.Work.Transition(ctx, casework.Caller{System: true}, cl.ID, 0, req)
 		if err == nil {
 			return next
 		}
@@ -352,7 +365,7 @@ func callerScope(c casework.Caller, claimID string) string {
 // claimType returns the claim's type from the whole catalog: a claim keeps
 // its type after the catalog retires it.
 func (s *Service) claimType(ctx context.Context, cl *claims.Claim) (*catalog.Type, error) {
-	cat, err := s.Catalog.Catalog(ctx)
+	cat, err := s.cfg.Catalog.Catalog(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("catalog for claim %s: %w", cl.ID, err)
 	}
@@ -454,7 +467,7 @@ func (s *Service) verify(ctx context.Context, cl *claims.Claim, scope string, re
 		}
 		seen[ref.UploadID] = true
 		key := intake.UploadKey(scope, ref.UploadID)
-		obj, err := s.Files.Stat(ctx, key)
+		obj, err := s.cfg.Files.Stat(ctx, key)
 		if apperr.Is(err, apperr.NotFound) {
 			fail(".uploadId", "no such upload (it may have expired or failed)")
 			continue
@@ -462,7 +475,7 @@ func (s *Service) verify(ctx context.Context, cl *claims.Claim, scope string, re
 		if err != nil {
 			return nil, nil, fmt.Errorf("check upload %s of a message on %s: %w", ref.UploadID, cl.ID, err)
 		}
-		head, err := s.Files.Head(ctx, key, intake.SniffLen)
+		head, err := s.cfg.Files.Head(ctx, key, intake.SniffLen)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read upload %s of a message on %s: %w", ref.UploadID, cl.ID, err)
 		}

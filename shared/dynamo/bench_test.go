@@ -29,7 +29,10 @@ import (
 func BenchmarkWorklist(b *testing.B) {
 	const total, managers, pageSize = 100_000, 40, 50
 	p := st.Services(b)
-	s := New(p.Clients.DynamoDB, "claims-Table")
+	s, err := New(Config{Client: p.Clients.DynamoDB, Table: "claims-Table"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := context.Background()
 	t0 := time.Now()
 	loadClaims(b, s, total, managers, nil)
@@ -118,7 +121,10 @@ func loadClaims(b *testing.B, s *Store, n, managers int, mut func(i int, c *clai
 func BenchmarkSLACheck(b *testing.B) {
 	const total, due = 100_000, 50
 	svc, p := st.EmbeddedServices(b)
-	s := New(p.Clients.DynamoDB, "claims-Table")
+	s, err := New(Config{Client: p.Clients.DynamoDB, Table: "claims-Table"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	cal, err := seed.Calendar()
 	if err != nil {
 		b.Fatal(err)
@@ -149,8 +155,14 @@ func BenchmarkSLACheck(b *testing.B) {
 		b.Fatalf("%d claims due, want %d", len(dueIDs), due)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	work := casework.New(casework.Config{Store: s, Publisher: nopPublisher{}, SLA: fixedEngine{engine}, Now: func() time.Time { return now }, Logger: logger})
-	checker := &slacheck.Checker{Work: work, Store: s, SLA: fixedEngine{engine}, Now: func() time.Time { return now }, Logger: logger}
+	work, err := casework.New(casework.Config{Store: s, Publisher: nopPublisher{}, Catalog: s, SLA: fixedEngine{engine}, Now: func() time.Time { return now }, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	checker, err := slacheck.New(slacheck.Config{Work: work, Store: s, SLA: fixedEngine{engine}, Now: func() time.Time { return now }, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	var read int64
 	var elapsed time.Duration

@@ -34,7 +34,11 @@ type testDB struct {
 func newDB(t *testing.T) *testDB {
 	t.Helper()
 	p := st.Services(t)
-	return &testDB{store: dynamo.New(p.Clients.DynamoDB, table), client: p.Clients.DynamoDB}
+	store, err := dynamo.New(dynamo.Config{Client: p.Clients.DynamoDB, Table: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testDB{store: store, client: p.Clients.DynamoDB}
 }
 
 // itemCount counts every item in the table (a test may scan; the Store never does).

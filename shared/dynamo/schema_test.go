@@ -318,7 +318,7 @@ func TestStoredAttributeNames(t *testing.T) {
 	// once (writeEveryEntity), against the project's table.
 	t.Run("written", func(t *testing.T) {
 		p := st.Services(t)
-		s := New(p.Clients.DynamoDB, "claims-Table")
+		s := mustStore(t, p.Clients.DynamoDB)
 		writeEveryEntity(t, s)
 		got := map[string][]string{}
 		for _, item := range tableItems(t, p.Clients.DynamoDB, "claims-Table") {
@@ -445,7 +445,7 @@ func checkRecord(t *testing.T, entity string, rt reflect.Type, key, other string
 func TestItemsAsBefore(t *testing.T) {
 	before := legacyItems(t)
 	p := st.Services(t)
-	writeEveryEntity(t, New(p.Clients.DynamoDB, "claims-Table"))
+	writeEveryEntity(t, mustStore(t, p.Clients.DynamoDB))
 	now := tableItems(t, p.Clients.DynamoDB, "claims-Table")
 
 	normal := func(items []map[string]types.AttributeValue) map[string]any {
@@ -558,10 +558,10 @@ func TestItemsWrittenBeforeRead(t *testing.T) {
 		}
 	}
 	cur := st.Services(t)
-	writeEveryEntity(t, New(cur.Clients.DynamoDB, "claims-Table"))
+	writeEveryEntity(t, mustStore(t, cur.Clients.DynamoDB))
 
-	want := readEverything(t, New(cur.Clients.DynamoDB, "claims-Table"))
-	got := readEverything(t, New(old.Clients.DynamoDB, "claims-Table"))
+	want := readEverything(t, mustStore(t, cur.Clients.DynamoDB))
+	got := readEverything(t, mustStore(t, old.Clients.DynamoDB))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("reads mismatch (-written today +written before issue #9):\n%s", diff)
 	}
@@ -875,7 +875,7 @@ func TestRecordsKeepEveryField(t *testing.T) {
 // if_not_exists takes the new value.
 func TestZeroTimesAreLeftOut(t *testing.T) {
 	p := st.Services(t)
-	s := New(p.Clients.DynamoDB, "claims-Table")
+	s := mustStore(t, p.Clients.DynamoDB)
 	writeEveryEntity(t, s)
 	ctx := context.Background()
 	get := func(pk, sk string) map[string]any {
@@ -927,4 +927,14 @@ func TestZeroTimesAreLeftOut(t *testing.T) {
 	if !got.DueAt.Equal(due) || !got.SLA.NextCheck.Equal(due) {
 		t.Errorf("after if_not_exists: due %v, next check %v; want both %v", got.DueAt, got.SLA.NextCheck, due)
 	}
+}
+
+// mustStore is a Store on the project's table behind client.
+func mustStore(t *testing.T, client *dynamodb.Client) *Store {
+	t.Helper()
+	s, err := New(Config{Client: client, Table: "claims-Table"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -63,6 +63,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/deps"
 )
 
 // Store reads and writes the application's table.
@@ -71,9 +72,21 @@ type Store struct {
 	table  string
 }
 
-// New returns a Store on table.
-func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table}
+// Config wires a Store; both fields are required.
+type Config struct {
+	// Client is the DynamoDB client (app.DynamoDB builds the functions').
+	Client *dynamodb.Client
+	// Table is the table's name (TABLE_NAME).
+	Table string
+}
+
+// New returns a Store on cfg.Table. It returns an Internal error naming
+// what cfg lacks.
+func New(cfg Config) (*Store, error) {
+	if err := deps.Check("dynamo", deps.Need("Client", cfg.Client), deps.Need("Table", cfg.Table)); err != nil {
+		return nil, err
+	}
+	return &Store{client: cfg.Client, table: cfg.Table}, nil
 }
 
 // Ping checks that the table answers a key read (what health checks need and

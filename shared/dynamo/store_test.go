@@ -27,7 +27,10 @@ func TestPing(t *testing.T) {
 // would tell a client the claim does not exist.
 func TestMissingTableIsInternal(t *testing.T) {
 	p := st.Services(t)
-	s := dynamo.New(p.Clients.DynamoDB, "no-such-table")
+	s, err := dynamo.New(dynamo.Config{Client: p.Clients.DynamoDB, Table: "no-such-table"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	nc := newClaim(t, 1, claimOpts{attachments: 1})
 	d := &registry.Detail{Claim: *nc.Claim, History: []claims.Event{nc.Event}}

@@ -35,11 +35,22 @@ type QRStore interface {
 	RevokeQRCodes(ctx context.Context, codes []qrcode.Record, rev qrcode.Revocation) error
 }
 
+// CodeImages draws QR codes and label sheets (qrimage.Images): given by the
+// admin function, the only one that draws them, so that the functions
+// sharing this package do not link the rendering libraries.
+type CodeImages interface {
+	PNG(url string, sizePx int) ([]byte, error)
+	SVG(url string) ([]byte, error)
+	LabelSheet(labels []qrcode.Label) ([]byte, error)
+}
+
 // AdminAPI manages the catalog and issues QR codes.
 type AdminAPI struct {
 	Catalog CatalogStore
 	QR      QRStore
 	Signer  *qrcode.Signer
+	// Images draws the codes' images and label sheets.
+	Images CodeImages
 	// PublicBaseURL is the site printed in QR codes ("" = the API's own URL).
 	PublicBaseURL string
 	Now           func() time.Time
@@ -255,7 +266,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		if v := req.Query.Get("size"); v != "" {
 			size, _ = strconv.Atoi(v) // checked by the route's IntParam
 		}
-		img, err := qrcode.PNG(url, size)
+		img, err := a.Images.PNG(url, size)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +274,7 @@ func (a *AdminAPI) qrImage(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		res.Headers["content-disposition"] = `inline; filename="` + r.Code + `.png"`
 		return res, nil
 	case "svg":
-		img, err := qrcode.SVG(url)
+		img, err := a.Images.SVG(url)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +330,7 @@ func (a *AdminAPI) labels(ctx context.Context, req *apigw.Request) (*apigw.Respo
 		lines = append(lines, r.Code)
 		labels[i] = qrcode.Label{URL: a.base(req) + "/q/" + r.Code, Lines: lines}
 	}
-	pdf, err := qrcode.LabelSheet(labels)
+	pdf, err := a.Images.LabelSheet(labels)
 	if err != nil {
 		return nil, err
 	}

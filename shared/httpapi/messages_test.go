@@ -96,9 +96,13 @@ func newMsgFixture(t *testing.T) *msgFixture {
 	logger := slog.New(slog.DiscardHandler)
 	f.api = apigw.NewRouter(logger)
 	(&httpapi.MessagesAPI{Chat: env.Chat, Intake: env.Intake, Links: f.links}).Register(f.api)
+	reg, err := registry.New(registry.Config{Store: f.track, Links: f.links, CursorKey: k.Cursor})
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.public = apigw.NewRouter(logger)
 	(&httpapi.PublicSite{
-		Intake: env.Intake, Registry: registry.New(f.track, f.links, k.Cursor), Tracking: f.track,
+		Intake: env.Intake, Registry: reg, Tracking: f.track,
 		Catalog: chattest.Catalog{C: chattest.TestCatalog()}, Keys: k, Files: env.Files, Chat: env.Chat,
 		UploadOrigin: "https://uploads.example", Logger: logger,
 	}).Register(f.public)

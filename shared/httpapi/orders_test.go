@@ -18,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/casework"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
@@ -208,6 +209,21 @@ func ordersFixtureClaim(n int, stage claims.Stage, assignee, dealer, reference s
 	return c
 }
 
+// ordersCatalog is the root-cause catalog of the orders tests: empty (they
+// record no decision).
+type ordersCatalog struct{}
+
+func (ordersCatalog) Catalog(context.Context) (*catalog.Catalog, error) {
+	return &catalog.Catalog{}, nil
+}
+
+// ordersLinks makes file links (the orders tests' claims have no files).
+type ordersLinks struct{}
+
+func (ordersLinks) DownloadURL(_ context.Context, key, _, _ string, _ time.Duration) (string, error) {
+	return "https://files.example/" + key, nil
+}
+
 func newOrdersFixture(t *testing.T) *ordersFixture {
 	t.Helper()
 	yes, no := true, false
@@ -239,11 +255,15 @@ func newOrdersFixture(t *testing.T) *ordersFixture {
 		Items: []orders.Item{{SKU: "LID-1", Quantity: 1}}, Status: orders.StatusCreated, SourceClaim: "RC-2026-000001",
 		CreatedBy: "managers:mgr-1", CreatedAt: ordersNow, UpdatedAt: ordersNow,
 	}
-	work := casework.New(casework.Config{Store: f.claims, Publisher: f.published, Now: func() time.Time { return ordersNow }})
-	f.api = &httpapi.OrdersAPI{
-		Work: work, Orders: f.orders, Claims: f.claims,
-		Registry: registry.New(f.claims, nil, []byte("cursor-key-for-tests-0123456789ab")),
+	work, err := casework.New(casework.Config{Store: f.claims, Publisher: f.published, Catalog: ordersCatalog{}, Now: func() time.Time { return ordersNow }})
+	if err != nil {
+		t.Fatal(err)
 	}
+	reg, err := registry.New(registry.Config{Store: f.claims, Links: ordersLinks{}, CursorKey: []byte("cursor-key-for-tests-0123456789ab")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.api = &httpapi.OrdersAPI{Work: work, Orders: f.orders, Claims: f.claims, Registry: reg}
 	f.router = apigw.NewRouter(slog.New(slog.DiscardHandler))
 	f.api.Register(f.router)
 	return f

@@ -22,7 +22,6 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
-	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/lazyre"
@@ -73,6 +72,10 @@ type PublicSite struct {
 	Location *time.Location
 	// UploadOrigin is the S3 origin browsers post files to.
 	UploadOrigin string
+	// Sample renders a sample document as PDF (documents.Sample; given by
+	// the public function, so that the others do not link the PDF
+	// library): apperr.NotFound for an unknown name.
+	Sample func(name, lang string) ([]byte, error)
 	// Limits are the abuse limits (zero values take DefaultLimits').
 	Limits Limits
 	Logger *slog.Logger
@@ -791,7 +794,7 @@ func (p *PublicSite) uploaded(ctx context.Context, req *apigw.Request) (*apigw.R
 // sample serves the sample documents the catalog links to, as PDF.
 func (p *PublicSite) sample(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	name := strings.TrimSuffix(req.Param("name"), ".pdf")
-	pdf, err := documents.Sample(name, lang(req))
+	pdf, err := p.Sample(name, lang(req))
 	if err != nil {
 		return nil, err
 	}

@@ -303,6 +303,7 @@ type env struct {
 	roster intake.Roster
 	sla    sla.Source
 	clock  *fakeClock
+	t      testing.TB
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -318,7 +319,7 @@ func newEnvWith(t *testing.T, roster intake.Roster) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: newFakeStore(), files: newFakeFiles(), pub: &fakePublisher{}, keys: k, cat: cat, roster: roster}
+	e := &env{store: newFakeStore(), files: newFakeFiles(), pub: &fakePublisher{}, keys: k, cat: cat, roster: roster, t: t}
 	e.setLocation(time.UTC, now)
 	return e
 }
@@ -327,10 +328,20 @@ func newEnvWith(t *testing.T, roster intake.Roster) *env {
 // The clock stands still but for the service's pauses, which move it.
 func (e *env) setLocation(loc *time.Location, at time.Time) {
 	e.clock = &fakeClock{at: at}
-	e.svc = intake.New(intake.Config{
+	e.svc = e.service(intake.Config{
 		Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys,
 		Roster: e.roster, SLA: e.sla, Location: loc, Now: e.clock.now, Sleep: e.clock.sleep,
 	})
+}
+
+// service returns the Service of cfg, failing the test when it is refused.
+func (e *env) service(cfg intake.Config) *intake.Service {
+	e.t.Helper()
+	svc, err := intake.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return svc
 }
 
 // fakeClock is a clock that moves only when the service pauses.

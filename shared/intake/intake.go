@@ -38,6 +38,7 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/sla"
@@ -246,20 +247,25 @@ type Result struct {
 	Created bool
 }
 
-// Config wires a Service.
+// Config wires a Service. Store, Files, Catalog, Publisher and Keys are
+// required; Roster and SLA are optional (nil switches assignment or the
+// SLA clocks off); the rest have defaults.
 type Config struct {
 	Store     Store
 	Files     Files
 	Catalog   CatalogSource
 	Publisher Publisher
 	Keys      *keys.Keys
-	// Workflow sets up a new claim's stage (tasks, due time).
+	// Workflow sets up a new claim's stage (tasks, due time; default
+	// workflow.DefaultConfig).
 	Workflow *workflow.Config
-	// Roster assigns new claims (nil: claims stay unassigned).
+	// Roster assigns new claims (optional; nil: claims stay unassigned).
 	Roster Roster
-	// SLA starts the claims' service-level clocks (nil: none are kept).
+	// SLA starts the claims' service-level clocks (optional; nil: none are
+	// kept).
 	SLA sla.Source
-	// Location is the company's time zone: absences are calendar days there.
+	// Location is the company's time zone: absences are calendar days
+	// there (default UTC).
 	Location *time.Location
 	Now      func() time.Time
 	// Sleep waits d or until ctx ends (nil: a timer); tests move a fake
@@ -276,8 +282,14 @@ type Service struct {
 	cfg Config
 }
 
-// New returns a Service.
-func New(cfg Config) *Service {
+// New returns a Service. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none).
+func New(cfg Config) (*Service, error) {
+	if err := deps.Check("intake", deps.Need("Store", cfg.Store), deps.Need("Files", cfg.Files), deps.Need("Catalog", cfg.Catalog),
+		deps.Need("Publisher", cfg.Publisher), deps.Need("Keys", cfg.Keys)); err != nil {
+		return nil, err
+	}
+	cfg.Roster, cfg.SLA = deps.Optional(cfg.Roster), deps.Optional(cfg.SLA)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -293,7 +305,7 @@ func New(cfg Config) *Service {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
-	return &Service{cfg: cfg}
+	return &Service{cfg: cfg}, nil
 }
 
 // UploadTTL is how long a presigned upload stays valid.

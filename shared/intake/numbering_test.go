@@ -240,7 +240,7 @@ func TestSubmitPersonalManagerRetryKeepsTheNumber(t *testing.T) {
 func TestSubmitConcurrentAttemptsWithOneKeyTakeOneNumber(t *testing.T) {
 	e := newEnv(t)
 	// Real time: the attempts wait for each other.
-	e.svc = intake.New(intake.Config{Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys})
+	e.svc = e.service(intake.Config{Store: e.store, Files: e.files, Catalog: fixedCatalog{e.cat}, Publisher: e.pub, Keys: e.keys})
 	const n = 50
 	results := make([]*intake.Result, n)
 	errs := make([]error, n)

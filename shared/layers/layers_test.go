@@ -17,12 +17,31 @@ import (
 
 const module = "github.com/claimsdesk/backend"
 
-// rules are the module's.
+// What a function may do without: the rendering libraries and the AWS
+// services only some functions use.
+const (
+	gopdf    = "github.com/signintech/gopdf"
+	goqrcode = "github.com/skip2/go-qrcode"
+	s3SDK    = "github.com/aws/aws-sdk-go-v2/service/s3"
+	sqsSDK   = "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sesSDK   = "github.com/aws/aws-sdk-go-v2/service/sesv2"
+)
+
+// rules are the module's: each function links only what it uses. Only the
+// admin function draws QR codes; it and the public site (sample documents)
+// render PDF; the claim-facing functions keep files (S3); the notifier
+// alone sends mail (SES); the seed writes the table only.
 var rules = Rules{
 	Module: module,
-	// The functions that render neither PDF nor QR codes must link neither
-	// library: listed here once each function is wired on its own.
-	Forbidden: map[string][]string{},
+	Forbidden: map[string][]string{
+		"functions/relay":    {gopdf, goqrcode, s3SDK, sesSDK},
+		"functions/sla":      {gopdf, goqrcode, s3SDK, sesSDK},
+		"functions/notifier": {gopdf, goqrcode, s3SDK},
+		"functions/seed":     {gopdf, goqrcode, s3SDK, sqsSDK, sesSDK},
+		"functions/claims":   {gopdf, goqrcode, sesSDK},
+		"functions/public":   {goqrcode, sesSDK},
+		"functions/admin":    {s3SDK, sesSDK},
+	},
 }
 
 // modulePackages lists the module's packages with go list.

@@ -362,7 +362,9 @@ func newFixtureWith(t *testing.T, change func(*notify.Config), tg ...webhook.Tar
 		BusyWait: time.Nanosecond,
 	}
 	change(&cfg)
-	f.n = notify.New(cfg)
+	if f.n, err = notify.New(cfg); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 

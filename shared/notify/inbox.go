@@ -15,6 +15,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
 
@@ -93,10 +94,28 @@ type InboxStore interface {
 // Inbox is the in-app notifications of the signed-in claims department:
 // each user's own notes and, for supervisors, the supervisors' role inbox.
 type Inbox struct {
+	cfg InboxConfig
+}
+
+// InboxConfig wires an Inbox; Store and CursorKey are required.
+type InboxConfig struct {
 	Store InboxStore
 	// CursorKey signs page cursors (keys.Keys.Cursor).
 	CursorKey []byte
-	Now       func() time.Time
+	// Now is the clock of reading times (default time.Now).
+	Now func() time.Time
+}
+
+// NewInbox returns an Inbox. It returns an Internal error naming each
+// required dependency cfg lacks (a typed nil counts as none).
+func NewInbox(cfg InboxConfig) (*Inbox, error) {
+	if err := deps.Check("notify inbox", deps.Need("Store", cfg.Store), deps.Need("CursorKey", cfg.CursorKey)); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Inbox{cfg: cfg}, nil
 }
 
 // InboxQuery is a request for a page of the caller's notes.
@@ -161,7 +180,7 @@ func (s *Inbox) List(ctx context.Context, p *auth.Principal, q InboxQuery) (*Inb
 	var all []Note
 	more := false
 	for _, box := range boxes {
-		page, err := s.Store.Notes(ctx, NoteQuery{Recipient: box, Unread: q.Unread, Limit: q.Limit, Before: before})
+		page, err := s.cfg.Store.Notes(ctx, NoteQuery{Recipient: box, Unread: q.Unread, Limit: q.Limit, Before: before})
 		if err != nil {
 			return nil, fmt.Errorf("notes of %s: %w", box, err)
 		}
@@ -196,12 +215,8 @@ func (s *Inbox) MarkRead(ctx context.Context, p *auth.Principal, id string) (*No
 	if _, ok := NoteTime(id); !ok {
 		return nil, apperr.Errorf(apperr.NotFound, "notification not found")
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
 	for _, box := range boxes {
-		n, err := s.Store.MarkNoteRead(ctx, box, id, now().UTC())
+		n, err := s.cfg.Store.MarkNoteRead(ctx, box, id, s.cfg.Now().UTC())
 		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
@@ -215,7 +230,7 @@ func (s *Inbox) MarkRead(ctx context.Context, p *auth.Principal, id string) (*No
 
 func (s *Inbox) encodeCursor(c noteCursor) string {
 	b, _ := json.Marshal(c)
-	m := hmac.New(sha256.New, s.CursorKey)
+	m := hmac.New(sha256.New, s.cfg.CursorKey)
 	m.Write([]byte("notes:"))
 	m.Write(b)
 	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
@@ -232,7 +247,7 @@ func (s *Inbox) decodeCursor(token string) (noteCursor, error) {
 	if err1 != nil || err2 != nil {
 		return noteCursor{}, bad
 	}
-	m := hmac.New(sha256.New, s.CursorKey)
+	m := hmac.New(sha256.New, s.cfg.CursorKey)
 	m.Write([]byte("notes:"))
 	m.Write(b)
 	if !hmac.Equal(mac, m.Sum(nil)[:12]) {

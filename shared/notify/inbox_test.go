@@ -64,7 +64,11 @@ func inboxFixture() (*notify.Inbox, *inboxStore) {
 		add(notify.SupervisorsInbox, m, false)
 	}
 	add("user:m-1", 6, false)
-	return &notify.Inbox{Store: s, CursorKey: []byte("cursor-key"), Now: func() time.Time { return at.Add(time.Hour) }}, s
+	in, err := notify.NewInbox(notify.InboxConfig{Store: s, CursorKey: []byte("cursor-key"), Now: func() time.Time { return at.Add(time.Hour) }})
+	if err != nil {
+		panic(err)
+	}
+	return in, s
 }
 
 func minutes(notes []notify.Note) []int {

@@ -51,6 +51,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/webhook"
@@ -193,7 +194,8 @@ type Claims interface {
 }
 
 // Config wires a Notifier. Mailer, Deliveries and Keys are required; an
-// absent Roster, Targets/Poster or Notes switches that channel off.
+// absent Roster, Targets and Poster (both or neither), Notes or Claims
+// switches that channel off.
 type Config struct {
 	Mailer     Mailer
 	Deliveries Deliveries
@@ -260,8 +262,21 @@ type cachedManager struct {
 	fetched time.Time
 }
 
-// New returns a Notifier.
-func New(cfg Config) *Notifier {
+// New returns a Notifier. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none), and the webhook half
+// given without the other (Targets without Poster, or Poster without
+// Targets).
+func New(cfg Config) (*Notifier, error) {
+	if err := deps.Check("notify", deps.Need("Mailer", cfg.Mailer), deps.Need("Deliveries", cfg.Deliveries), deps.Need("Keys", cfg.Keys)); err != nil {
+		return nil, err
+	}
+	cfg.Roster, cfg.Notes, cfg.Claims = deps.Optional(cfg.Roster), deps.Optional(cfg.Notes), deps.Optional(cfg.Claims)
+	cfg.Targets, cfg.Poster = deps.Optional(cfg.Targets), deps.Optional(cfg.Poster)
+	if (cfg.Targets == nil) != (cfg.Poster == nil) {
+		if err := deps.Check("notify (webhooks need both)", deps.Need("Targets", cfg.Targets), deps.Need("Poster", cfg.Poster)); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -289,7 +304,7 @@ func New(cfg Config) *Notifier {
 	if cfg.StaffLanguage == "" {
 		cfg.StaffLanguage = "ru"
 	}
-	return &Notifier{cfg: cfg, managers: map[string]cachedManager{}}
+	return &Notifier{cfg: cfg, managers: map[string]cachedManager{}}, nil
 }
 
 func newAttemptID() string {

@@ -1,15 +1,15 @@
 // Package qrcode issues and checks the signed short codes printed as QR codes
-// in product documentation, and renders them: PNG and SVG images of a code's
-// claim-form URL (https://<host>/q/{code}) and printable A4 label sheets for a
-// production batch.
+// in product documentation (a code's claim form is https://<host>/q/{code}),
+// and describes the records issued codes are stored as. Drawing them (PNG,
+// SVG, label sheets) is package qrimage's, so that what stores records does
+// not link the rendering libraries.
 //
 // A code only names a QR record; storing and looking up records (and building
 // the URL) is the caller's job. The signature lets the HTTP edge turn away
 // guessed or mistyped codes without a database read.
 //
-// It imports only the standard library, packages apperr, cleantext and
-// lazyre, and the pure-Go rendering libraries (go-qrcode, gopdf, x/image
-// fonts); it must not import any AWS package.
+// It imports only the standard library and packages apperr, cleantext and
+// lazyre; it must not import any AWS package or a rendering library.
 //
 // Layer: domain.
 package qrcode

@@ -26,6 +26,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/visibility"
 )
 
@@ -118,9 +119,27 @@ type Service struct {
 	now       func() time.Time
 }
 
-// New returns a Service; cursorKey signs pagination cursors.
-func New(store Store, links Links, cursorKey []byte) *Service {
-	return &Service{store: store, links: links, cursorKey: cursorKey, now: time.Now}
+// Config wires a Service; Store, Links and CursorKey are required.
+type Config struct {
+	Store Store
+	// Links makes the detail view's file links (the bucket).
+	Links Links
+	// CursorKey signs pagination cursors (keys.Keys.Cursor).
+	CursorKey []byte
+	// Now is the clock of link expiry times (default time.Now).
+	Now func() time.Time
+}
+
+// New returns a Service. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none).
+func New(cfg Config) (*Service, error) {
+	if err := deps.Check("registry", deps.Need("Store", cfg.Store), deps.Need("Links", cfg.Links), deps.Need("CursorKey", cfg.CursorKey)); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{store: cfg.Store, links: cfg.Links, cursorKey: cfg.CursorKey, now: cfg.Now}, nil
 }
 
 // Query is a list request.

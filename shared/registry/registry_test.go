@@ -67,9 +67,41 @@ func claim(id, dealer, assignee, stage string) claims.Claim {
 }
 
 func newService(f *fakeStore) *Service {
-	s := New(f, noLinks{}, []byte("cursor-key-for-tests-0123456789ab"))
-	s.now = func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
+	s, err := New(Config{Store: f, Links: noLinks{}, CursorKey: []byte("cursor-key-for-tests-0123456789ab"),
+		Now: func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		panic(err)
+	}
 	return s
+}
+
+// TestNewRefusesEachMissingDependency: no store, no file links (a typed nil
+// included) or no cursor key, and New names what is missing instead of
+// returning a registry that fails on the first claim with files.
+func TestNewRefusesEachMissingDependency(t *testing.T) {
+	var nilStore *fakeStore
+	full := Config{Store: &fakeStore{}, Links: noLinks{}, CursorKey: []byte("k")}
+	tests := []struct {
+		missing string
+		drop    func(*Config)
+	}{
+		{"Store", func(c *Config) { c.Store = nil }},
+		{"Store", func(c *Config) { c.Store = nilStore }},
+		{"Links", func(c *Config) { c.Links = nil }},
+		{"CursorKey", func(c *Config) { c.CursorKey = nil }},
+		{"CursorKey", func(c *Config) { c.CursorKey = []byte{} }},
+	}
+	for _, tt := range tests {
+		cfg := full
+		tt.drop(&cfg)
+		s, err := New(cfg)
+		if e, ok := apperr.As(err); s != nil || !ok || e.Code != apperr.Internal || len(e.Fields) != 1 || e.Fields[0].Field != tt.missing {
+			t.Errorf("New without %s = %v, %v; want an Internal error naming it", tt.missing, s, err)
+		}
+	}
+	if _, err := New(full); err != nil {
+		t.Errorf("New with every dependency = %v", err)
+	}
 }
 
 func TestListScopesByRole(t *testing.T) {

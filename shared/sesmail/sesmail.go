@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,9 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/awsenv"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/notify"
 )
 
@@ -34,9 +38,33 @@ type Sender struct {
 	from   string
 }
 
-// New returns a Sender using from as the sender address.
-func New(client *sesv2.Client, from string) *Sender {
-	return &Sender{client: client, from: from}
+// NewClient returns the SES v2 client of a function: cfg with the endpoint
+// configured for SES v2 (AWS_ENDPOINT_URL_SESV2, else AWS_ENDPOINT_URL,
+// else AWS's) and Options. Only the notifier sends mail, so only it builds
+// one (and links the SES SDK).
+func NewClient(cfg aws.Config) *sesv2.Client {
+	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SESv2") }, Options)
+}
+
+// Config wires a Sender; both fields are required.
+type Config struct {
+	// Client is the SES v2 client (NewClient).
+	Client *sesv2.Client
+	// From is the sender, an address with an optional display name
+	// ("Claims <claims@example.com>", MAIL_FROM) of a verified identity.
+	From string
+}
+
+// New returns a Sender. It returns an Internal error naming what cfg lacks,
+// and an Invalid error for field "From" when it is not a mail address.
+func New(cfg Config) (*Sender, error) {
+	if err := deps.Check("sesmail", deps.Need("Client", cfg.Client), deps.Need("From", cfg.From)); err != nil {
+		return nil, err
+	}
+	if _, err := mail.ParseAddress(cfg.From); err != nil {
+		return nil, fmt.Errorf("sesmail: %w", apperr.InvalidField("From", fmt.Sprintf("%q is not a mail address: %v", cfg.From, err)))
+	}
+	return &Sender{client: cfg.Client, from: cfg.From}, nil
 }
 
 // Options configures an SES client for a Sender: the SDK retries a send

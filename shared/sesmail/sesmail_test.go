@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/sesmail"
 )
@@ -24,6 +25,46 @@ func client(url string) *sesv2.Client {
 		Region:      "eu-central-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	}, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(url) }, sesmail.Options)
+}
+
+// sender returns a Sender on client from from.
+func sender(t *testing.T, client *sesv2.Client, from string) *sesmail.Sender {
+	t.Helper()
+	s, err := sesmail.New(sesmail.Config{Client: client, From: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestNewRefusesWhatItCannotSendWith: no client, no sender, or a sender
+// that is not a mail address (a MAIL_FROM typo) stop the function at start,
+// naming the field, instead of failing every mail.
+func TestNewRefusesWhatItCannotSendWith(t *testing.T) {
+	var nilClient *sesv2.Client
+	tests := []struct {
+		name  string
+		cfg   sesmail.Config
+		code  apperr.Code
+		field string
+	}{
+		{"no client", sesmail.Config{From: "claims@claims.example.com"}, apperr.Internal, "Client"},
+		{"a nil client", sesmail.Config{Client: nilClient, From: "claims@claims.example.com"}, apperr.Internal, "Client"},
+		{"no sender", sesmail.Config{Client: client("http://127.0.0.1:1")}, apperr.Internal, "From"},
+		{"a sender that is no address", sesmail.Config{Client: client("http://127.0.0.1:1"), From: "claims at example"}, apperr.Invalid, "From"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := sesmail.New(tt.cfg)
+			e, ok := apperr.As(err)
+			if s != nil || !ok || e.Code != tt.code || len(e.Fields) != 1 || e.Fields[0].Field != tt.field {
+				t.Errorf("New = %v, %v; want a %s error naming %s", s, err, tt.code, tt.field)
+			}
+		})
+	}
+	if _, err := sesmail.New(sesmail.Config{Client: client("http://127.0.0.1:1"), From: "Отдел рекламаций <claims@claims.example.com>"}); err != nil {
+		t.Errorf("New with a display name = %v", err)
+	}
 }
 
 // emulator is the local SES with the sender's domain verified.
@@ -46,7 +87,7 @@ func emulator(t *testing.T) (*ses.Server, string) {
 // times; SES gives each send its own Message-ID.
 func TestRepeatedMailKeepsItsDeliveryID(t *testing.T) {
 	srv, url := emulator(t)
-	s := sesmail.New(client(url), "Отдел рекламаций <claims@claims.example.com>")
+	s := sender(t, client(url), "Отдел рекламаций <claims@claims.example.com>")
 	m := notify.Mail{To: []string{"anna@example.com"}, Subject: "Рекламация RC-2026-000001 зарегистрирована", Text: "Здравствуйте!",
 		Headers: map[string]string{"X-Claim-Number": "RC-2026-000001"}, DeliveryID: "0190aa00bb11cc22dd33ee44ff55/mail:claimant"}
 	var ids []string
@@ -84,7 +125,7 @@ func TestRepeatedMailKeepsItsDeliveryID(t *testing.T) {
 func TestSendOutcomes(t *testing.T) {
 	_, url := emulator(t)
 	t.Run("unverified sender", func(t *testing.T) {
-		_, err := sesmail.New(client(url), "x@unverified.example").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		_, err := sender(t, client(url), "x@unverified.example").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
 		if !errors.Is(err, notify.ErrMailRefused) {
 			t.Errorf("err = %v, want ErrMailRefused", err)
 		}
@@ -96,7 +137,7 @@ func TestSendOutcomes(t *testing.T) {
 		}
 		closed := "http://" + ln.Addr().String()
 		ln.Close()
-		_, err = sesmail.New(client(closed), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		_, err = sender(t, client(closed), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
 		if !errors.Is(err, notify.ErrMailRefused) {
 			t.Errorf("err = %v, want ErrMailRefused", err)
 		}
@@ -112,7 +153,7 @@ func TestSendOutcomes(t *testing.T) {
 		defer close(release)
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		_, err := sesmail.New(client(hang.URL), "claims@claims.example.com").Send(ctx, notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		_, err := sender(t, client(hang.URL), "claims@claims.example.com").Send(ctx, notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
 		if err == nil || errors.Is(err, notify.ErrMailRefused) {
 			t.Errorf("err = %v, want an error of unknown outcome", err)
 		}
@@ -133,7 +174,7 @@ func TestSendOutcomes(t *testing.T) {
 			_, _ = w.Write([]byte(`{"MessageId":"m-1"}`))
 		}))
 		defer srv.Close()
-		id, err := sesmail.New(client(srv.URL), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		id, err := sender(t, client(srv.URL), "claims@claims.example.com").Send(context.Background(), notify.Mail{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
 		if err != nil || id != "m-1" || calls.Load() != 2 {
 			t.Errorf("Send = %q, %v after %d requests; want m-1 after a retry", id, err, calls.Load())
 		}

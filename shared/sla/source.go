@@ -3,8 +3,10 @@ package sla
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/claimsdesk/backend/shared/cache"
+	"github.com/claimsdesk/backend/shared/deps"
 )
 
 // Source gives the current engine: the policies and the calendar as the
@@ -20,6 +22,17 @@ const (
 // DocStore reads reference documents by name.
 type DocStore interface {
 	ConfigDoc(ctx context.Context, name string) ([]byte, error)
+}
+
+// Cached keeps the engine read from store for ttl in the execution
+// environment (0 reads it on every call): the policies and the calendar
+// change when an administrator replaces them. It returns an Internal error
+// when store is missing (a typed nil included).
+func Cached(store DocStore, ttl time.Duration) (*cache.Value[*Engine], error) {
+	if err := deps.Check("sla engine cache", deps.Need("Store", store)); err != nil {
+		return nil, err
+	}
+	return &cache.Value[*Engine]{TTL: ttl, Load: func(ctx context.Context) (*Engine, error) { return Load(ctx, store) }}, nil
 }
 
 // Load builds an engine from the stored calendar and policies.

@@ -13,6 +13,7 @@ package slacheck
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
@@ -44,14 +46,44 @@ type RosterSource = cache.Getter[*assignment.Roster]
 
 // Checker runs the jobs.
 type Checker struct {
-	Work   *casework.Service
-	Store  Store
-	SLA    sla.Source
+	cfg Config
+}
+
+// Config wires a Checker. Work, Store and SLA are required; Roster is
+// optional (nil: no claim changes hands); the rest have defaults.
+type Config struct {
+	// Work is the one change path every warning, escalation and move takes.
+	Work  *casework.Service
+	Store Store
+	// SLA gives the policies and the working calendar.
+	SLA sla.Source
+	// Roster gives the managers and their stand-ins (optional; nil: no
+	// reassignment, no absence moves).
 	Roster RosterSource
-	// Location is the company's time zone: absences are days there.
+	// Location is the company's time zone: absences are days there
+	// (default UTC).
 	Location *time.Location
 	Now      func() time.Time
 	Logger   *slog.Logger
+}
+
+// New returns a Checker. It returns an Internal error naming each required
+// dependency cfg lacks (a typed nil counts as none).
+func New(cfg Config) (*Checker, error) {
+	if err := deps.Check("slacheck", deps.Need("Work", cfg.Work), deps.Need("Store", cfg.Store), deps.Need("SLA", cfg.SLA)); err != nil {
+		return nil, err
+	}
+	cfg.Roster = deps.Optional(cfg.Roster)
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Checker{cfg: cfg}, nil
 }
 
 // Result is what a run did.
@@ -68,11 +100,25 @@ type Result struct {
 
 const pageSize = 100
 
-func (c *Checker) now() time.Time {
-	if c.Now != nil {
-		return c.Now().UTC()
+func (c *Checker) now() time.Time { return c.cfg.Now().UTC() }
+
+// Run runs the job a schedule's input names: {"job": "check"} (Check) or
+// {"job": "absences"} (MoveAbsent). Another input is an Invalid error for
+// field "job".
+func (c *Checker) Run(ctx context.Context, input []byte) (Result, error) {
+	var job struct {
+		Job string `json:"job"`
 	}
-	return time.Now().UTC()
+	if err := json.Unmarshal(input, &job); err != nil {
+		return Result{}, apperr.InvalidField("job", "the input is not JSON")
+	}
+	switch job.Job {
+	case "check":
+		return c.Check(ctx)
+	case "absences":
+		return c.MoveAbsent(ctx)
+	}
+	return Result{}, apperr.InvalidField("job", `"check" or "absences"`)
 }
 
 // Check looks at every claim whose next SLA check has come. A claim that
@@ -81,18 +127,15 @@ func (c *Checker) now() time.Time {
 func (c *Checker) Check(ctx context.Context) (Result, error) {
 	started := time.Now()
 	now := c.now()
-	if c.SLA == nil {
-		return Result{}, errors.New("sla check: no SLA configuration")
-	}
-	engine, err := c.SLA.Get(ctx)
+	engine, err := c.cfg.SLA.Get(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("sla check: %w", err)
 	}
-	roster := cache.OrZero(ctx, c.Roster, c.Logger, "no reassignment this run")
+	roster := cache.OrZero(ctx, c.cfg.Roster, c.cfg.Logger, "no reassignment this run")
 	var res Result
 	start := ""
 	for {
-		page, next, err := c.Store.DueClaims(ctx, now, pageSize, start)
+		page, next, err := c.cfg.Store.DueClaims(ctx, now, pageSize, start)
 		if err != nil {
 			return res, fmt.Errorf("sla check: %w", err)
 		}
@@ -106,7 +149,7 @@ func (c *Checker) Check(ctx context.Context) (Result, error) {
 		start = next
 	}
 	res.DurationMil = int(time.Since(started).Milliseconds())
-	c.Logger.InfoContext(ctx, "sla check done", "read", res.Read, "changed", res.Changed, "warnings", res.Warnings,
+	c.cfg.Logger.InfoContext(ctx, "sla check done", "read", res.Read, "changed", res.Changed, "warnings", res.Warnings,
 		"breaches", res.Breaches, "reassigned", res.Reassigned, "failed", res.Failed)
 	return res, nil
 }
@@ -114,7 +157,7 @@ func (c *Checker) Check(ctx context.Context) (Result, error) {
 func (c *Checker) checkOne(ctx context.Context, engine *sla.Engine, roster *assignment.Roster, cl *claims.Claim, now time.Time, res *Result) {
 	var findings []sla.Finding
 	reassigned := false
-	_, err := c.Work.ApplyTo(ctx, casework.Caller{System: true}, cl, func(cl *claims.Claim, _ workflow.Actor, at time.Time) (*casework.Outcome, error) {
+	_, err := c.cfg.Work.ApplyTo(ctx, casework.Caller{System: true}, cl, func(cl *claims.Claim, _ workflow.Actor, at time.Time) (*casework.Outcome, error) {
 		findings, reassigned = nil, false
 		before := cl.SLA
 		findings = engine.Check(cl, at)
@@ -163,7 +206,7 @@ func (c *Checker) checkOne(ctx context.Context, engine *sla.Engine, roster *assi
 	})
 	if err != nil {
 		res.Failed++
-		c.Logger.ErrorContext(ctx, "sla check of a claim failed; retried next run", "claimId", cl.ID, "error", err.Error())
+		c.cfg.Logger.ErrorContext(ctx, "sla check of a claim failed; retried next run", "claimId", cl.ID, "error", err.Error())
 		return
 	}
 	if len(findings) > 0 || reassigned {
@@ -191,7 +234,7 @@ func (c *Checker) standIn(ctx context.Context, roster *assignment.Roster, cl *cl
 	if cl.Assignee == "" || workflow.Terminal(cl.Stage) || roster.Available(cl.Assignee, today) {
 		return nil, nil
 	}
-	pm, err := c.Store.PersonalManager(ctx, cl.CustomerID)
+	pm, err := c.cfg.Store.PersonalManager(ctx, cl.CustomerID)
 	if err != nil {
 		return nil, fmt.Errorf("personal manager of %s: %w", cl.CustomerID, err)
 	}
@@ -210,19 +253,14 @@ func (c *Checker) standIn(ctx context.Context, roster *assignment.Roster, cl *cl
 	return &events.Assignment{Number: cl.ID, Assignee: sub, Previous: prev, Reason: reason}, nil
 }
 
-func (c *Checker) loc() *time.Location {
-	if c.Location != nil {
-		return c.Location
-	}
-	return time.UTC
-}
+func (c *Checker) loc() *time.Location { return c.cfg.Location }
 
 // MoveAbsent hands every open claim of the managers absent today to their
 // stand-ins (the daily job). Claims whose stand-in would be the customer's
 // personal manager, or who have nobody available, stay and are counted.
 func (c *Checker) MoveAbsent(ctx context.Context) (Result, error) {
 	started := time.Now()
-	roster := cache.OrZero(ctx, c.Roster, c.Logger, "no absence moves this run")
+	roster := cache.OrZero(ctx, c.cfg.Roster, c.cfg.Logger, "no absence moves this run")
 	if roster == nil {
 		return Result{}, errors.New("absence job: no roster")
 	}
@@ -238,7 +276,7 @@ func (c *Checker) MoveAbsent(ctx context.Context) (Result, error) {
 		}
 		start := ""
 		for {
-			page, err := c.Store.Worklist(ctx, m.ID, pageSize, start)
+			page, err := c.cfg.Store.Worklist(ctx, m.ID, pageSize, start)
 			if err != nil {
 				return res, fmt.Errorf("absence job: worklist of %s: %w", m.ID, err)
 			}
@@ -253,13 +291,13 @@ func (c *Checker) MoveAbsent(ctx context.Context) (Result, error) {
 		}
 	}
 	res.DurationMil = int(time.Since(started).Milliseconds())
-	c.Logger.InfoContext(ctx, "absence job done", "read", res.Read, "reassigned", res.Reassigned, "failed", res.Failed)
+	c.cfg.Logger.InfoContext(ctx, "absence job done", "read", res.Read, "reassigned", res.Reassigned, "failed", res.Failed)
 	return res, nil
 }
 
 func (c *Checker) moveOne(ctx context.Context, roster *assignment.Roster, cl *claims.Claim, res *Result) {
 	moved := false
-	_, err := c.Work.ApplyTo(ctx, casework.Caller{System: true}, cl, func(cl *claims.Claim, _ workflow.Actor, at time.Time) (*casework.Outcome, error) {
+	_, err := c.cfg.Work.ApplyTo(ctx, casework.Caller{System: true}, cl, func(cl *claims.Claim, _ workflow.Actor, at time.Time) (*casework.Outcome, error) {
 		note, err := c.standIn(ctx, roster, cl, at, "the assignee is absent today")
 		if err != nil {
 			return nil, err
@@ -276,7 +314,7 @@ func (c *Checker) moveOne(ctx context.Context, roster *assignment.Roster, cl *cl
 	switch {
 	case err != nil && !isGone(err):
 		res.Failed++
-		c.Logger.ErrorContext(ctx, "moving an absent manager's claim failed", "claimId", cl.ID, "error", err.Error())
+		c.cfg.Logger.ErrorContext(ctx, "moving an absent manager's claim failed", "claimId", cl.ID, "error", err.Error())
 	case moved:
 		res.Reassigned++
 		res.Changed++

@@ -11,7 +11,9 @@ import (
 
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 	"github.com/claimsdesk/backend/infra/seed"
+	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/cache"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
@@ -103,7 +105,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	p := st.Services(t)
-	store := dynamo.New(p.Clients.DynamoDB, "claims-Table")
+	store, err := dynamo.New(dynamo.Config{Client: p.Clients.DynamoDB, Table: "claims-Table"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cat, err := seed.Catalog()
 	if err != nil {
 		t.Fatal(err)
@@ -128,14 +133,73 @@ func newEnv(t *testing.T) *env {
 	}}
 	engine := fixed[*sla.Engine]{&sla.Engine{Calendar: cal, Config: cfg}}
 	logger := slog.New(slog.DiscardHandler)
-	e.intake = intake.New(intake.Config{
-		Store: store, Catalog: fixedCatalog{cat}, Publisher: e.pub, Keys: k, Roster: fixed[*assignment.Roster]{e.roster},
+	if e.intake, err = intake.New(intake.Config{
+		Store: store, Files: noFiles{}, Catalog: fixedCatalog{cat}, Publisher: e.pub, Keys: k, Roster: fixed[*assignment.Roster]{e.roster},
 		SLA: engine, Location: msk, Now: e.clock.Now, Logger: logger,
-	})
-	e.work = casework.New(casework.Config{Store: store, Publisher: e.pub, Catalog: fixedCatalog{cat}, SLA: engine, Now: e.clock.Now, Logger: logger})
-	e.checker = &slacheck.Checker{Work: e.work, Store: store, SLA: engine, Roster: fixed[*assignment.Roster]{e.roster},
-		Location: msk, Now: e.clock.Now, Logger: logger}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e.work, err = casework.New(casework.Config{Store: store, Publisher: e.pub, Catalog: fixedCatalog{cat}, SLA: engine, Now: e.clock.Now, Logger: logger}); err != nil {
+		t.Fatal(err)
+	}
+	if e.checker, err = slacheck.New(slacheck.Config{Work: e.work, Store: store, SLA: engine, Roster: fixed[*assignment.Roster]{e.roster},
+		Location: msk, Now: e.clock.Now, Logger: logger}); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// noFiles is the bucket of claims filed without files (the tests' claims
+// are of a type that takes none).
+type noFiles struct{}
+
+func (noFiles) PresignUpload(context.Context, intake.UploadSpec) (*intake.Upload, error) {
+	return nil, apperr.Errorf(apperr.Internal, "no uploads in these tests")
+}
+func (noFiles) Stat(context.Context, string) (*intake.Object, error) {
+	return nil, apperr.Errorf(apperr.NotFound, "no files in these tests")
+}
+func (noFiles) Head(context.Context, string, int) ([]byte, error) {
+	return nil, apperr.Errorf(apperr.NotFound, "no files in these tests")
+}
+
+// TestNewRefusesEachMissingDependency: a checker without its change path,
+// its store or its SLA source (typed nils included) is never built; before,
+// one without SLA failed every scheduled run.
+func TestNewRefusesEachMissingDependency(t *testing.T) {
+	// Never called: New only checks what it is given.
+	store := &dynamo.Store{}
+	work, err := casework.New(casework.Config{Store: store, Catalog: fixedCatalog{&catalog.Catalog{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := slacheck.Config{Work: work, Store: store, SLA: fixed[*sla.Engine]{&sla.Engine{}}}
+	var (
+		nilWork  *casework.Service
+		nilStore *dynamo.Store
+		nilSLA   *cache.Value[*sla.Engine]
+	)
+	tests := []struct {
+		missing string
+		drop    func(*slacheck.Config)
+	}{
+		{"Work", func(c *slacheck.Config) { c.Work = nilWork }},
+		{"Store", func(c *slacheck.Config) { c.Store = nil }},
+		{"Store", func(c *slacheck.Config) { c.Store = nilStore }},
+		{"SLA", func(c *slacheck.Config) { c.SLA = nil }},
+		{"SLA", func(c *slacheck.Config) { c.SLA = nilSLA }},
+	}
+	for _, tt := range tests {
+		cfg := full
+		tt.drop(&cfg)
+		c, err := slacheck.New(cfg)
+		if e, ok := apperr.As(err); c != nil || !ok || e.Code != apperr.Internal || len(e.Fields) != 1 || e.Fields[0].Field != tt.missing {
+			t.Errorf("New without %s = %v, %v; want an Internal error naming it", tt.missing, c, err)
+		}
+	}
+	if _, err := slacheck.New(full); err != nil {
+		t.Errorf("New with every dependency = %v", err)
+	}
 }
 
 // file takes a claim in at the clock's time (service category: Anna's).
@@ -365,5 +429,26 @@ func TestMoveAbsentMovesEveryOpenClaim(t *testing.T) {
 	}
 	if res, err := e.checker.MoveAbsent(ctx); err != nil || res.Read != 0 {
 		t.Errorf("a second run: %+v, %v; want nothing left to read", res, err)
+	}
+}
+
+// TestRunRefusesAnUnknownJob: a schedule input that is not JSON or names
+// no job is an Invalid error for field "job" (what the schedule's failure
+// shows), and nothing is read.
+func TestRunRefusesAnUnknownJob(t *testing.T) {
+	store := &dynamo.Store{} // never called: the input is refused first
+	work, err := casework.New(casework.Config{Store: store, Catalog: fixedCatalog{&catalog.Catalog{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := slacheck.New(slacheck.Config{Work: work, Store: store, SLA: fixed[*sla.Engine]{&sla.Engine{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{`check`, `{"job":"report"}`, `{}`} {
+		_, err := c.Run(context.Background(), []byte(in))
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "job" {
+			t.Errorf("Run(%s) = %v, want Invalid naming job", in, err)
+		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/deps"
 )
 
 // MessageFunc handles one message body; an error leaves the message on the
@@ -45,24 +46,40 @@ type VisibilityChanger interface {
 // inside wrapped or joined errors: a delivery whose lease another attempt
 // holds) hides the message at least that long, at most Max.
 type Backoff struct {
-	Client   VisibilityChanger
+	cfg BackoffConfig
+}
+
+// BackoffConfig wires a Backoff. Client and QueueURL are required.
+type BackoffConfig struct {
+	// Client changes the messages' visibility (the SQS client).
+	Client VisibilityChanger
+	// QueueURL is the queue the messages come from.
 	QueueURL string
 	// Base is the first delay (default 30 s); Max caps every delay (default
 	// 15 minutes; SQS allows up to 12 hours).
 	Base, Max time.Duration
 }
 
+// NewBackoff returns a Backoff. It returns an Internal error naming what
+// cfg lacks.
+func NewBackoff(cfg BackoffConfig) (*Backoff, error) {
+	if err := deps.Check("sqsbus backoff", deps.Need("Client", cfg.Client), deps.Need("QueueURL", cfg.QueueURL)); err != nil {
+		return nil, err
+	}
+	if cfg.Base <= 0 {
+		cfg.Base = 30 * time.Second
+	}
+	if cfg.Max <= 0 {
+		cfg.Max = 15 * time.Minute
+	}
+	cfg.Max = min(cfg.Max, 12*time.Hour)
+	return &Backoff{cfg: cfg}, nil
+}
+
 // Delay is how long a message that failed with err on its receiveCount-th
 // receive waits before the next attempt.
 func (b *Backoff) Delay(receiveCount int, err error) time.Duration {
-	base, ceiling := b.Base, b.Max
-	if base <= 0 {
-		base = 30 * time.Second
-	}
-	if ceiling <= 0 {
-		ceiling = 15 * time.Minute
-	}
-	ceiling = min(ceiling, 12*time.Hour)
+	base, ceiling := b.cfg.Base, b.cfg.Max
 	if apperr.Is(err, apperr.Invalid) {
 		return ceiling
 	}
@@ -97,8 +114,8 @@ func retryAfter(err error) time.Duration {
 // hide sets the message's visibility timeout to the delay, in whole seconds
 // rounded up (a retry must not come before the delay).
 func (b *Backoff) hide(ctx context.Context, receiptHandle string, d time.Duration) error {
-	_, err := b.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(b.QueueURL), ReceiptHandle: aws.String(receiptHandle),
+	_, err := b.cfg.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(b.cfg.QueueURL), ReceiptHandle: aws.String(receiptHandle),
 		VisibilityTimeout: int32((d + time.Second - 1) / time.Second),
 	})
 	return err
@@ -106,28 +123,43 @@ func (b *Backoff) hide(ctx context.Context, receiptHandle string, d time.Duratio
 
 // Consumer handles the messages of SQS batch events.
 type Consumer struct {
+	cfg ConsumerConfig
+}
+
+// ConsumerConfig wires a Consumer. Handle is required.
+type ConsumerConfig struct {
 	Handle MessageFunc
-	// Backoff spaces out retries (nil: failed messages return after the
-	// queue's visibility timeout).
+	// Backoff spaces out retries (optional; nil: failed messages return
+	// after the queue's visibility timeout).
 	Backoff *Backoff
 	// Parallel bounds the messages handled at once (default 10: a whole
 	// batch, so one slow message does not hold up the others).
 	Parallel int
-	Logger   *slog.Logger
+	// Logger logs failed messages (default: discarded).
+	Logger *slog.Logger
+}
+
+// NewConsumer returns a Consumer. It returns an Internal error naming what
+// cfg lacks.
+func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
+	if err := deps.Check("sqsbus consumer", deps.Need("Handle", cfg.Handle)); err != nil {
+		return nil, err
+	}
+	cfg.Backoff = deps.Optional(cfg.Backoff)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 10
+	}
+	return &Consumer{cfg: cfg}, nil
 }
 
 // HandleBatch handles an SQS event and reports the failed messages. A panic
 // while handling one message fails that message only (logged with its
 // stack); the others of the batch go on.
 func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	logger := c.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	parallel := c.Parallel
-	if parallel <= 0 {
-		parallel = 10
-	}
+	logger, parallel, backoff := c.cfg.Logger, c.cfg.Parallel, c.cfg.Backoff
 	failed := make([]bool, len(ev.Records))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
@@ -145,10 +177,10 @@ func (c *Consumer) HandleBatch(ctx context.Context, ev events.SQSEvent) (events.
 			count, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
 			count = max(count, 1)
 			attrs := []any{"messageId", rec.MessageId, "receiveCount", count, "error", err.Error()}
-			if c.Backoff != nil && rec.ReceiptHandle != "" {
-				delay := c.Backoff.Delay(count, err)
+			if backoff != nil && rec.ReceiptHandle != "" {
+				delay := backoff.Delay(count, err)
 				attrs = append(attrs, "retryIn", delay.String())
-				if herr := c.Backoff.hide(ctx, rec.ReceiptHandle, delay); herr != nil {
+				if herr := backoff.hide(ctx, rec.ReceiptHandle, delay); herr != nil {
 					attrs = append(attrs, "backoffError", herr.Error())
 				}
 			}
@@ -176,5 +208,5 @@ func (c *Consumer) handle(ctx context.Context, logger *slog.Logger, rec events.S
 			logger.ErrorContext(ctx, "message handler panicked", "messageId", rec.MessageId, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
-	return c.Handle(ctx, []byte(rec.Body))
+	return c.cfg.Handle(ctx, []byte(rec.Body))
 }

@@ -21,8 +21,32 @@ import (
 	"github.com/claimsdesk/backend/shared/sqsbus"
 )
 
+// newBackoff returns a Backoff on queue q through vis (a fresh recorder
+// when nil).
+func newBackoff(t *testing.T, vis *visibility, base, ceiling time.Duration) *sqsbus.Backoff {
+	t.Helper()
+	if vis == nil {
+		vis = &visibility{calls: map[string]int32{}}
+	}
+	b, err := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: vis, QueueURL: "https://sqs/q", Base: base, Max: ceiling})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newConsumer returns a Consumer of cfg.
+func newConsumer(t *testing.T, cfg sqsbus.ConsumerConfig) *sqsbus.Consumer {
+	t.Helper()
+	c, err := sqsbus.NewConsumer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestBackoffDelay(t *testing.T) {
-	b := &sqsbus.Backoff{Base: 30 * time.Second, Max: 15 * time.Minute}
+	b := newBackoff(t, nil, 30*time.Second, 15*time.Minute)
 	retry := errors.New("SES throttled")
 	tests := []struct {
 		count int
@@ -46,10 +70,10 @@ func TestBackoffDelay(t *testing.T) {
 			t.Errorf("Delay(%d, %v) = %s, want %s", tt.count, tt.err, got, tt.want)
 		}
 	}
-	if got := (&sqsbus.Backoff{}).Delay(2, retry); got != time.Minute {
+	if got := newBackoff(t, nil, 0, 0).Delay(2, retry); got != time.Minute {
 		t.Errorf("default backoff at receive 2 = %s, want 1m", got)
 	}
-	if got := (&sqsbus.Backoff{Base: time.Second}).Delay(3, retry); got != 4*time.Second {
+	if got := newBackoff(t, nil, time.Second, 0).Delay(3, retry); got != 4*time.Second {
 		t.Errorf("1 s backoff at receive 3 = %s, want 4s", got)
 	}
 }
@@ -84,7 +108,7 @@ func TestConsumerReportsFailuresAndBacksOff(t *testing.T) {
 		}
 		return errors.New("webhook crm answered 500")
 	}
-	c := &sqsbus.Consumer{Handle: handle, Backoff: &sqsbus.Backoff{Client: vis, QueueURL: "https://sqs/q", Base: 30 * time.Second}}
+	c := newConsumer(t, sqsbus.ConsumerConfig{Handle: handle, Backoff: newBackoff(t, vis, 30*time.Second, 0)})
 	rec := func(id, body, count string) events.SQSMessage {
 		return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: body, Attributes: map[string]string{"ApproximateReceiveCount": count}}
 	}
@@ -115,7 +139,7 @@ func TestConsumerReportsFailuresAndBacksOff(t *testing.T) {
 		t.Errorf("failures = %v, want f", res.BatchItemFailures)
 	}
 	// Without a backoff: failures reported, nothing else.
-	res, _ = (&sqsbus.Consumer{Handle: handle}).HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("g", "fail", "1"), rec("h", "ok", "1")}})
+	res, _ = newConsumer(t, sqsbus.ConsumerConfig{Handle: handle}).HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec("g", "fail", "1"), rec("h", "ok", "1")}})
 	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "g" {
 		t.Errorf("failures = %v, want g", res.BatchItemFailures)
 	}
@@ -131,7 +155,7 @@ func (l leaseHeld) RetryAfter() time.Duration { return time.Duration(l) }
 // is held elsewhere waits until the holder's lease runs out, found even in
 // wrapped and joined errors, at most Max.
 func TestBackoffWaitsForRetryAfter(t *testing.T) {
-	b := &sqsbus.Backoff{Base: time.Second, Max: 15 * time.Minute}
+	b := newBackoff(t, nil, time.Second, 15*time.Minute)
 	joined := fmt.Errorf("event e1: %w", errors.Join(errors.New("webhook crm answered 500"), fmt.Errorf("mail:claimant: %w", leaseHeld(36*time.Second))))
 	tests := []struct {
 		count int
@@ -150,10 +174,10 @@ func TestBackoffWaitsForRetryAfter(t *testing.T) {
 	}
 	// The visibility is rounded up to whole seconds, never down.
 	vis := &visibility{calls: map[string]int32{}}
-	c := &sqsbus.Consumer{
+	c := newConsumer(t, sqsbus.ConsumerConfig{
 		Handle:  func(context.Context, []byte) error { return leaseHeld(2500 * time.Millisecond) },
-		Backoff: &sqsbus.Backoff{Client: vis, QueueURL: "https://sqs/q", Base: time.Second},
-	}
+		Backoff: newBackoff(t, vis, time.Second, 0),
+	})
 	if _, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a", ReceiptHandle: "rh-a", Body: "x"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +190,7 @@ func TestBackoffWaitsForRetryAfter(t *testing.T) {
 // that message (logged with its stack); the batch's others succeed.
 func TestPanicFailsOnlyItsMessage(t *testing.T) {
 	var log syncBuffer
-	c := &sqsbus.Consumer{
+	c := newConsumer(t, sqsbus.ConsumerConfig{
 		Handle: func(_ context.Context, body []byte) error {
 			if string(body) == "boom" {
 				var m map[string]int
@@ -175,7 +199,7 @@ func TestPanicFailsOnlyItsMessage(t *testing.T) {
 			return nil
 		},
 		Logger: slog.New(slog.NewJSONHandler(&log, nil)),
-	}
+	})
 	res, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
 		{MessageId: "a", Body: "ok"}, {MessageId: "b", Body: "boom"}, {MessageId: "c", Body: "ok"},
 	}})
@@ -207,4 +231,58 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestConstructorsRefuseMissingDependencies: each constructor of the package
+// refuses each required dependency it lacks, a typed nil included, with an
+// Internal error naming it.
+func TestConstructorsRefuseMissingDependencies(t *testing.T) {
+	client := sqs.New(sqs.Options{Region: "eu-central-1"})
+	var nilClient *sqs.Client
+	var nilVisibility *visibility
+	tests := []struct {
+		name    string
+		build   func() (any, error)
+		missing string
+	}{
+		{"publisher without a client", func() (any, error) {
+			return sqsbus.NewPublisher(sqsbus.PublisherConfig{QueueURL: "https://sqs/q"})
+		}, "Client"},
+		{"publisher with a nil client", func() (any, error) {
+			return sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: nilClient, QueueURL: "https://sqs/q"})
+		}, "Client"},
+		{"publisher without a queue", func() (any, error) { return sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: client}) }, "QueueURL"},
+		{"dead letters without a client", func() (any, error) {
+			return sqsbus.NewDeadLetters(sqsbus.DeadLettersConfig{URL: "https://sqs/dlq", ARN: "arn:aws:sqs:eu-central-1:1:dlq"})
+		}, "Client"},
+		{"dead letters without a URL", func() (any, error) {
+			return sqsbus.NewDeadLetters(sqsbus.DeadLettersConfig{Client: client, ARN: "arn:aws:sqs:eu-central-1:1:dlq"})
+		}, "URL"},
+		{"dead letters without an ARN", func() (any, error) {
+			return sqsbus.NewDeadLetters(sqsbus.DeadLettersConfig{Client: client, URL: "https://sqs/dlq"})
+		}, "ARN"},
+		{"backoff without a client", func() (any, error) { return sqsbus.NewBackoff(sqsbus.BackoffConfig{QueueURL: "https://sqs/q"}) }, "Client"},
+		{"backoff with a typed nil client", func() (any, error) {
+			return sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: nilVisibility, QueueURL: "https://sqs/q"})
+		}, "Client"},
+		{"backoff without a queue", func() (any, error) { return sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: &visibility{}}) }, "QueueURL"},
+		{"consumer without a handler", func() (any, error) { return sqsbus.NewConsumer(sqsbus.ConsumerConfig{}) }, "Handle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.build()
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.Internal || len(e.Fields) != 1 || e.Fields[0].Field != tt.missing {
+				t.Errorf("err = %v, want an Internal error naming %s", err, tt.missing)
+			}
+		})
+	}
+	// A typed nil backoff is no backoff: failures are reported, no
+	// visibility is changed (and nothing panics).
+	var nilBackoff *sqsbus.Backoff
+	c := newConsumer(t, sqsbus.ConsumerConfig{Handle: func(context.Context, []byte) error { return errors.New("down") }, Backoff: nilBackoff})
+	res, err := c.HandleBatch(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a", ReceiptHandle: "rh-a", Body: "x"}}})
+	if err != nil || len(res.BatchItemFailures) != 1 {
+		t.Errorf("HandleBatch = %+v, %v; want a reported failure", res, err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/claimsdesk/backend/shared/notify"
 	"strconv"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/deps"
+	"github.com/claimsdesk/backend/shared/notify"
 )
 
 // DeadLetters is a dead-letter queue: what ended there, and moving it back
@@ -24,9 +25,22 @@ type DeadLetters struct {
 	arn    string
 }
 
-// NewDeadLetters returns the dead-letter queue at url (with its ARN).
-func NewDeadLetters(client *sqs.Client, url, arn string) *DeadLetters {
-	return &DeadLetters{client: client, url: url, arn: arn}
+// DeadLettersConfig wires DeadLetters; every field is required.
+type DeadLettersConfig struct {
+	Client *sqs.Client
+	// URL and ARN name the dead-letter queue (DEAD_LETTER_QUEUE_URL,
+	// DEAD_LETTER_QUEUE_ARN): its attributes are read by URL, its redrive
+	// names it by ARN.
+	URL, ARN string
+}
+
+// NewDeadLetters returns the dead-letter queue cfg names. It returns an
+// Internal error naming what cfg lacks.
+func NewDeadLetters(cfg DeadLettersConfig) (*DeadLetters, error) {
+	if err := deps.Check("sqsbus dead letters", deps.Need("Client", cfg.Client), deps.Need("URL", cfg.URL), deps.Need("ARN", cfg.ARN)); err != nil {
+		return nil, err
+	}
+	return &DeadLetters{client: cfg.Client, url: cfg.URL, arn: cfg.ARN}, nil
 }
 
 // Status reads the queue's counters and its recent redrives.

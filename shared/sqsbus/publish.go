@@ -9,8 +9,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/claimsdesk/backend/shared/awsenv"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 )
+
+// NewClient returns the SQS client of a function: cfg with the endpoint
+// configured for SQS (AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL, else
+// AWS's).
+func NewClient(cfg aws.Config) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("SQS") })
+}
 
 // Publisher sends outbox events to a queue.
 type Publisher struct {
@@ -18,9 +27,20 @@ type Publisher struct {
 	queueURL string
 }
 
-// NewPublisher returns a Publisher to queueURL.
-func NewPublisher(client *sqs.Client, queueURL string) *Publisher {
-	return &Publisher{client: client, queueURL: queueURL}
+// PublisherConfig wires a Publisher; both fields are required.
+type PublisherConfig struct {
+	Client *sqs.Client
+	// QueueURL is the notifications queue (NOTIFICATIONS_QUEUE_URL).
+	QueueURL string
+}
+
+// NewPublisher returns a Publisher to cfg.QueueURL. It returns an Internal
+// error naming what cfg lacks.
+func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
+	if err := deps.Check("sqsbus publisher", deps.Need("Client", cfg.Client), deps.Need("QueueURL", cfg.QueueURL)); err != nil {
+		return nil, err
+	}
+	return &Publisher{client: cfg.Client, queueURL: cfg.QueueURL}, nil
 }
 
 // Publish sends events in batches of ten, each with its type as a message

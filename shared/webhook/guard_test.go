@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
@@ -94,15 +95,41 @@ func TestClientRefusesInternalAddresses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guarded := &webhook.Client{Key: []byte("k"), Guard: &webhook.Guard{}}
+	guarded, err := webhook.NewClient(webhook.ClientConfig{Key: []byte("k"), Guard: &webhook.Guard{}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := guarded.Post(context.Background(), target, d); !errors.Is(err, webhook.ErrForbiddenAddress) {
 		t.Errorf("post to loopback = %v, want ErrForbiddenAddress", err)
 	}
 	if calls != 0 {
 		t.Errorf("the receiver was called %d times", calls)
 	}
-	allowed := &webhook.Client{Key: []byte("k"), Guard: &webhook.Guard{Internal: []string{"127.0.0.1"}}}
+	allowed, err := webhook.NewClient(webhook.ClientConfig{Key: []byte("k"), Guard: &webhook.Guard{Internal: []string{"127.0.0.1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := allowed.Post(context.Background(), target, d); err != nil || calls != 1 {
 		t.Errorf("post to a listed host = %v (calls %d), want delivered once", err, calls)
+	}
+}
+
+// TestNewClientRefusesNoKeyOrNoGuard: a client that could not sign, or that
+// would post wherever a target points, is never built.
+func TestNewClientRefusesNoKeyOrNoGuard(t *testing.T) {
+	var nilGuard *webhook.Guard
+	for _, tt := range []struct {
+		missing string
+		cfg     webhook.ClientConfig
+	}{
+		{"Key", webhook.ClientConfig{Guard: &webhook.Guard{}}},
+		{"Key", webhook.ClientConfig{Key: []byte{}, Guard: &webhook.Guard{}}},
+		{"Guard", webhook.ClientConfig{Key: []byte("k")}},
+		{"Guard", webhook.ClientConfig{Key: []byte("k"), Guard: nilGuard}},
+	} {
+		c, err := webhook.NewClient(tt.cfg)
+		if e, ok := apperr.As(err); c != nil || !ok || e.Code != apperr.Internal || len(e.Fields) != 1 || e.Fields[0].Field != tt.missing {
+			t.Errorf("NewClient without %s = %v, %v; want an Internal error naming it", tt.missing, c, err)
+		}
 	}
 }

@@ -42,6 +42,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/cleantext"
+	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/lazyre"
 )
@@ -265,27 +266,54 @@ func NewDelivery(e events.Event, t Target) (Delivery, error) {
 
 // Client posts deliveries.
 type Client struct {
-	// Key is the application's webhook key (keys.Keys.Webhook).
-	Key []byte
-	// Timeout bounds one attempt, connection included (default 10 s).
-	Timeout time.Duration
-	// Transport is the HTTP transport (default: a transport that dials
-	// through Guard, or http.DefaultTransport without one).
-	Transport http.RoundTripper
-	// Guard refuses connections to addresses inside the network (nil:
-	// none refused).
-	Guard     *Guard
-	Now       func() time.Time
-	UserAgent string
+	cfg ClientConfig
 
 	once    sync.Once
 	guarded http.RoundTripper
 }
 
+// ClientConfig wires a Client. Key and Guard are required: a client
+// without a guard would post wherever a target points, the instance
+// metadata service included.
+type ClientConfig struct {
+	// Key is the application's webhook key (keys.Keys.Webhook).
+	Key []byte
+	// Guard refuses connections to addresses inside the network but those
+	// it lists.
+	Guard *Guard
+	// Timeout bounds one attempt, connection included (default 10 s).
+	Timeout time.Duration
+	// Transport replaces the guarded transport (tests only: it bypasses
+	// the guard).
+	Transport http.RoundTripper
+	Now       func() time.Time
+	// UserAgent is the deliveries' User-Agent (default
+	// "ClaimsDesk-Webhooks/1").
+	UserAgent string
+}
+
+// NewClient returns a Client. It returns an Internal error naming each
+// required dependency cfg lacks.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if err := deps.Check("webhook client", deps.Need("Key", cfg.Key), deps.Need("Guard", cfg.Guard)); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "ClaimsDesk-Webhooks/1"
+	}
+	return &Client{cfg: cfg}, nil
+}
+
 // transport returns the transport deliveries go through.
 func (c *Client) transport() http.RoundTripper {
-	if c.Transport != nil || c.Guard == nil {
-		return c.Transport
+	if c.cfg.Transport != nil {
+		return c.cfg.Transport
 	}
 	c.once.Do(func() {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -297,7 +325,7 @@ func (c *Client) transport() http.RoundTripper {
 			if err != nil {
 				host = addr
 			}
-			d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.Guard.Control(host)}
+			d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.cfg.Guard.Control(host)}
 			return d.DialContext(ctx, network, addr)
 		}
 		c.guarded = t
@@ -309,31 +337,19 @@ func (c *Client) transport() http.RoundTripper {
 // and an error naming the target otherwise (another status, a timeout, a
 // connection failure); redirects are not followed (they are failures).
 func (c *Client) Post(ctx context.Context, t Target, d Delivery) error {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", t.ID, err)
 	}
-	ts := now().Unix()
+	ts := c.cfg.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderEvent, d.EventType)
 	req.Header.Set(HeaderDelivery, d.ID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(Secret(c.Key, t.ID), ts, d.Body))
-	ua := c.UserAgent
-	if ua == "" {
-		ua = "ClaimsDesk-Webhooks/1"
-	}
-	req.Header.Set("User-Agent", ua)
+	req.Header.Set(HeaderSignature, Sign(Secret(c.cfg.Key, t.ID), ts, d.Body))
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	client := &http.Client{
 		Transport:     c.transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

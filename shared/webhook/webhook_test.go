@@ -176,7 +176,13 @@ func TestClientPost(t *testing.T) {
 	defer srv.Close()
 	key := []byte("application webhook key")
 	now := time.Unix(1795428000, 0)
-	c := &webhook.Client{Key: key, Timeout: 500 * time.Millisecond, Now: func() time.Time { return now }}
+	// The receiver listens on loopback: listed as internal, as the
+	// deployment lists its ERP.
+	c, err := webhook.NewClient(webhook.ClientConfig{Key: key, Guard: &webhook.Guard{Internal: []string{"127.0.0.1"}},
+		Timeout: 500 * time.Millisecond, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	target := webhook.Target{ID: "crm", URL: srv.URL + "/hook", Events: []string{"*"}, Active: true}
 	e, err := events.NewRaw(events.StageChanged, "RC-2026-000001", "managers:m-1", now, map[string]string{"to": "closed"})
 	if err != nil {

@@ -1,30 +1,23 @@
 // Package benchmarks holds the figures `make bench` prints for the local
-// stack itself: what the gateway and the runtime add to a request, and how
-// long each function's bootstrap takes to start compared with a hello-world
-// aws-lambda-go bootstrap built in the same run (the functions of the
-// sample application, or of the project -app names).
+// stack itself: what the gateway and the runtime add to a request, and, for
+// each function of an application (the local stack's sample application,
+// or the project -app names), how long its bootstrap takes to start and how
+// big it is as built for Lambda, next to a hello-world aws-lambda-go
+// bootstrap built in the same run.
 //
 // Layer: local.
 package benchmarks
 
 import (
-	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/claimsdesk/backend/infra/local/build"
-	"github.com/claimsdesk/backend/infra/local/runtime"
-	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 )
 
@@ -37,9 +30,8 @@ Resources:
     Type: AWS::Serverless::HttpApi
   HelloFunction:
     Type: AWS::Serverless::Function
-    Metadata: {BuildMethod: go1.x}
+    Metadata: {BuildMethod: makefile}
     Properties:
-      CodeUri: functions/hello
       Events:
         Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/hello/{name}", Method: GET}}
 `
@@ -127,73 +119,5 @@ func BenchmarkGatewayRuntimeOverhead(b *testing.B) {
 		fmt.Printf("  through local HTTP API   p50 %8.1f µs   p99 %8.1f µs\n", us(gwP50), us(gwP99))
 		fmt.Printf("  handler called directly  p50 %8.1f µs   p99 %8.1f µs\n", us(dP50), us(dP99))
 		fmt.Printf("  overhead                 p50 %8.1f µs   p99 %8.1f µs   (target: p50 under 1000 µs)\n\n", us(gwP50-dP50), us(gwP99-dP99))
-	}
-}
-
-// app is the root of the SAM application whose functions BenchmarkColdStart
-// measures: the sample application unless it names another (`make bench`
-// names the repository's).
-var app = flag.String("app", "", "root of the SAM application whose cold starts to measure (default: the sample application)")
-
-// BenchmarkColdStart measures, per bootstrap, the time from exec to the first
-// GET /runtime/invocation/next (Lambda's Init Duration) for the functions of
-// an application (-app) and for a hello-world aws-lambda-go bootstrap built
-// in the same run. Each b.N iteration starts every bootstrap once.
-func BenchmarkColdStart(b *testing.B) {
-	helloRoot := st.FixtureProject(b, map[string]string{"functions/hello/main.go": helloMain})
-	out := b.TempDir()
-	hello, err := (&build.Builder{Root: helloRoot, OutDir: filepath.Join(out, "hello")}).Build(context.Background(), []build.Target{{LogicalID: "HelloWorld", Package: "functions/hello"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	root := *app
-	if root == "" {
-		root = st.SampleApp(b)
-	}
-	s := st.Start(b, st.WithRoot(root), st.WithConfig(func(c *stack.Config) { c.NoAPI, c.NoEventSources = true, true }))
-	type subject struct {
-		name, binary string
-		env          []string
-	}
-	subjects := []subject{{name: "hello-world (aws-lambda-go)", binary: hello["HelloWorld"], env: []string{"PATH=" + os.Getenv("PATH")}}}
-	for _, fn := range s.Model.Functions {
-		cfg := s.Pool(fn.LogicalID).Config()
-		subjects = append(subjects, subject{name: fn.LogicalID, binary: cfg.Binary, env: cfg.Env})
-	}
-	samples := map[string][]time.Duration{}
-	b.ResetTimer()
-	for range b.N {
-		for _, sub := range subjects {
-			p, err := runtime.New(runtime.Config{LogicalID: "Bench", Binary: sub.binary, Env: sub.env, Timeout: 5 * time.Second, Concurrency: 1, TempDir: b.TempDir(), SystemLogLevel: "WARN"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			// An event the function rejects quickly is enough: only init is measured.
-			res, err := p.Invoke(context.Background(), []byte(`{"Records":[]}`))
-			p.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res.InitDuration == 0 {
-				b.Fatalf("%s: no cold start recorded", sub.name)
-			}
-			samples[sub.name] = append(samples[sub.name], res.InitDuration)
-		}
-	}
-	b.StopTimer()
-	base := percentile(samples[subjects[0].name], .5)
-	var lines []string
-	worst := 0.0
-	for _, sub := range subjects {
-		med := percentile(samples[sub.name], .5)
-		ratio := float64(med) / float64(base)
-		worst = max(worst, ratio)
-		lines = append(lines, fmt.Sprintf("  %-30s median %7.2f ms   p90 %7.2f ms   %.2fx hello-world", sub.name,
-			float64(med.Microseconds())/1000, float64(percentile(samples[sub.name], .9).Microseconds())/1000, ratio))
-	}
-	b.ReportMetric(float64(base.Microseconds())/1000, "hello-init-ms")
-	b.ReportMetric(worst, "worst-ratio")
-	if b.N >= 5 {
-		fmt.Printf("\nCold start, exec to first /next (%d starts each; target: within 2x of hello-world)\n%s\n\n", b.N, strings.Join(lines, "\n"))
 	}
 }

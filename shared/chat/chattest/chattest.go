@@ -22,6 +22,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/registry"
 )
 
@@ -271,16 +272,48 @@ type Env struct {
 }
 
 // NewEnv wires a chat service (with intake for presigned uploads) to fresh
-// fakes and TestCatalog.
+// fakes and TestCatalog. It panics when a constructor refuses the fakes (a
+// broken fake, not a test failure).
 func NewEnv() *Env {
 	e := &Env{Store: NewStore(), Files: NewFiles(), Publisher: &Publisher{}, Clock: Now}
 	now := func() time.Time { return e.Clock }
 	cat := Catalog{TestCatalog()}
-	e.Work = casework.New(casework.Config{Store: e.Store, Publisher: e.Publisher, Now: now})
-	e.Chat = &chat.Service{Work: e.Work, Files: e.Files, Catalog: cat, Details: e.Store, Now: now}
-	e.Intake = intake.New(intake.Config{Files: e.Files, Catalog: cat, Now: now})
+	k, err := keys.Derive("chattest-secret-chattest-secret-chattest")
+	if err != nil {
+		panic(err)
+	}
+	if e.Work, err = casework.New(casework.Config{Store: e.Store, Publisher: e.Publisher, Catalog: cat, Now: now}); err != nil {
+		panic(err)
+	}
+	if e.Chat, err = chat.New(chat.Config{Work: e.Work, Files: e.Files, Catalog: cat, Details: e.Store, Now: now}); err != nil {
+		panic(err)
+	}
+	// The chat fakes take no claims in: intake only presigns uploads here.
+	if e.Intake, err = intake.New(intake.Config{Store: noIntake{}, Files: e.Files, Catalog: cat, Publisher: e.Publisher, Keys: k, Now: now}); err != nil {
+		panic(err)
+	}
 	return e
 }
+
+// noIntake is the intake.Store of an Env: the chat fakes file no claims,
+// so every call fails.
+type noIntake struct{}
+
+var errNoIntake = apperr.Errorf(apperr.Internal, "chattest: claims are not filed through the chat fakes")
+
+func (noIntake) Reserve(context.Context, *intake.Reservation) error { return errNoIntake }
+func (noIntake) IdempotencyRecord(context.Context, string, string) (*intake.IdempotencyRecord, error) {
+	return nil, errNoIntake
+}
+func (noIntake) Release(context.Context, *intake.Reservation, string, int64) error {
+	return errNoIntake
+}
+func (noIntake) NextNumber(context.Context, int, string) (int64, int64, error) {
+	return 0, 0, errNoIntake
+}
+func (noIntake) CustomerByContact(context.Context, string) (string, error) { return "", errNoIntake }
+func (noIntake) CreateClaim(context.Context, *intake.NewClaim) error       { return errNoIntake }
+func (noIntake) GetClaim(context.Context, string) (*claims.Claim, error)   { return nil, errNoIntake }
 
 const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 

@@ -229,7 +229,10 @@ func BenchmarkNotifier(b *testing.B) {
 		b.Fatal(err)
 	}
 	const perRun = 500
-	pub := sqsbus.NewPublisher(s.Clients.SQS, aws.ToString(q.QueueUrl))
+	pub, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: s.Clients.SQS, QueueURL: aws.ToString(q.QueueUrl)})
+	if err != nil {
+		b.Fatal(err)
+	}
 	empty := func() bool {
 		out, err := s.Clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})

@@ -117,7 +117,7 @@ func countFaults(b *testing.B, s *stack.Stack, acked map[string]bool) faultFigur
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := dynamo.New(s.Clients.DynamoDB, "claims-Table")
+	store := tableStore(b, s.Clients.DynamoDB)
 	records := map[string]map[string]dynamo.DeliveryRecord{}
 	for id := range stored {
 		copies := map[string]int{}

@@ -58,8 +58,11 @@ func TestRelayDeliversWhatACrashLeftUnsent(t *testing.T) {
 	move(t, mgr, &c, "information_check", "", 200)
 
 	// The "crashed" writer: the same transaction, no publish after it.
-	store := dynamo.New(local.Clients.DynamoDB, "claims-Table")
-	work := casework.New(casework.Config{Store: store})
+	store := tableStore(t, local.Clients.DynamoDB)
+	work, err := casework.New(casework.Config{Store: store, Catalog: store})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sup := &auth.Principal{UserID: "supervisor-relay", Roles: []auth.Role{auth.Supervisor}}
 	if _, err := work.Transition(context.Background(), casework.Caller{Principal: sup}, id, c.Version,
 		workflow.Request{To: workflow.WaitingForCustomer, Reason: "Пришлите фото шильдика"}); err != nil {
@@ -258,7 +261,7 @@ func TestNotifierCrashMidBatch(t *testing.T) {
 	}
 	drained(t, s)
 
-	store := dynamo.New(s.Clients.DynamoDB, "claims-Table")
+	store := tableStore(t, s.Clients.DynamoDB)
 	records := map[string]map[string]dynamo.DeliveryRecord{} // by event
 	recordsOf := func(event string) map[string]dynamo.DeliveryRecord {
 		if records[event] == nil {
@@ -451,7 +454,7 @@ func TestMailCaughtByACrashIsRepeatedAndCounted(t *testing.T) {
 			len(copies), deliveryOf(copies[0]), deliveryOf(copies[len(copies)-1]), copies[0].Headers["References"], copies[len(copies)-1].Headers["References"])
 	}
 	event, key, _ := strings.Cut(deliveryOf(copies[0]), "/")
-	recs, err := dynamo.New(s.Clients.DynamoDB, "claims-Table").DeliveryRecords(ctx, event)
+	recs, err := tableStore(t, s.Clients.DynamoDB).DeliveryRecords(ctx, event)
 	if err != nil {
 		t.Fatal(err)
 	}

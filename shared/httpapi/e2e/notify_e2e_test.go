@@ -22,7 +22,6 @@ import (
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
 	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
-	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -619,7 +618,7 @@ func TestMailRefusedBySESIsRetried(t *testing.T) {
 	})
 	// The refusal is recorded: the mail was given up as not made (a retry
 	// sends it as a first, not a repeat).
-	store := dynamo.New(s.Clients.DynamoDB, "claims-Table")
+	store := tableStore(t, s.Clients.DynamoDB)
 	st.Eventually(t, deliveryWait, "the refused mail given up", func() bool {
 		recs, err := store.DeliveryRecords(context.Background(), note.EventID)
 		return err == nil && recs["mail:claimant"].Status == "failed"
@@ -717,7 +716,7 @@ func TestConfirmationArrives(t *testing.T) {
 	if !strings.HasPrefix(m.Headers["Message-Id"], "<"+m.MessageID+"@") {
 		t.Errorf("Message-ID %q is not SES's %s", m.Headers["Message-Id"], m.MessageID)
 	}
-	recs, err := dynamo.New(local.Clients.DynamoDB, "claims-Table").DeliveryRecords(context.Background(), event)
+	recs, err := tableStore(t, local.Clients.DynamoDB).DeliveryRecords(context.Background(), event)
 	if err != nil || recs[key].Status != "done" || recs[key].Claims != 1 || recs[key].Repeats != 0 {
 		t.Errorf("delivery record %+v (%v), want done at the first attempt", recs[key], err)
 	}

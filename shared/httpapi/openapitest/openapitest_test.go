@@ -22,9 +22,11 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/httpapi/openapitest"
 	"github.com/claimsdesk/backend/shared/qrcode"
+	"github.com/claimsdesk/backend/shared/qrcode/qrimage"
 )
 
 // recorder is a testing.TB that keeps the failures instead of failing.
@@ -329,11 +331,11 @@ func TestRealResponses(t *testing.T) {
 	httpapi.RegisterHealth(healthy, pinger{})
 	httpapi.RegisterHealth(failing, pinger{err: fmt.Errorf("table gone")})
 	public := apigw.NewRouter(logger)
-	(&httpapi.PublicSite{Signer: signer, Catalog: cats, QR: qr, Logger: logger}).Register(public)
+	(&httpapi.PublicSite{Signer: signer, Catalog: cats, QR: qr, Sample: documents.Sample, Logger: logger}).Register(public)
 	claimsAPI := apigw.NewRouter(logger)
 	(&httpapi.ClaimsAPI{Catalog: cats}).Register(claimsAPI)
 	admin := apigw.NewRouter(logger)
-	(&httpapi.AdminAPI{Catalog: cats, QR: qr, Signer: signer}).Register(admin)
+	(&httpapi.AdminAPI{Catalog: cats, QR: qr, Signer: signer, Images: qrimage.Images{}}).Register(admin)
 
 	// check sends x, validates the request when it should be well formed
 	// and the response always, and returns the response.

@@ -1,4 +1,4 @@
-package qrcode
+package qrimage
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
 // Label sheet limits.
@@ -45,10 +46,7 @@ const (
 // Label is one label on a sheet: a QR code of URL with up to MaxLabelLines
 // lines of text under it (e.g. the model, "Серия 2026-11", "S/N ABC123", the
 // code itself).
-type Label struct {
-	URL   string
-	Lines []string
-}
+type Label = qrcode.Label
 
 // LabelSheet renders labels as an A4 PDF for a production line to print: a
 // grid of 3 columns by 8 rows a page, as many pages as needed, each label a QR

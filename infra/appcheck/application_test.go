@@ -1,4 +1,4 @@
-// Package apptest checks ClaimsDesk as one SAM application: what
+// Package appcheck checks ClaimsDesk as one SAM application: what
 // template.yaml, the Makefile, local-stack.yaml and events/ say of each
 // function agrees; the local stack resolves the template as it is deployed
 // (names, variables, queues, the authorizer); the demo users of
@@ -7,7 +7,7 @@
 // checks. They read files only: no stack, no network.
 //
 // Layer: testing.
-package apptest
+package appcheck
 
 import (
 	"encoding/base64"

@@ -1,4 +1,16 @@
-package qrcode
+// Package qrimage renders QR codes: PNG and SVG images of a code's
+// claim-form URL and printable A4 label sheets (PDF) for a production batch.
+//
+// It is apart from package qrcode (signed codes and their records) so that
+// only the functions that draw codes link the rendering libraries
+// (go-qrcode, gopdf and the Go fonts): the storage adapter, and with it
+// every function, needs the records, not the pictures.
+//
+// It imports only the standard library, package apperr and those pure-Go
+// libraries; it must not import any AWS package.
+//
+// Layer: domain.
+package qrimage
 
 import (
 	"bytes"
@@ -11,14 +23,30 @@ import (
 	goqrcode "github.com/skip2/go-qrcode"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
-// PNG size limits, in pixels: below MinPNGSize phone cameras struggle with a
-// printed code; above MaxPNGSize the image only costs memory.
+// PNG size limits, in pixels (qrcode's): below MinPNGSize phone cameras
+// struggle with a printed code; above MaxPNGSize the image only costs
+// memory.
 const (
-	MinPNGSize = 128
-	MaxPNGSize = 2048
+	MinPNGSize = qrcode.MinPNGSize
+	MaxPNGSize = qrcode.MaxPNGSize
 )
+
+// Images draws codes and label sheets with this package's functions: what
+// the HTTP edge is given by the one function that draws them, so that the
+// others do not link the rendering libraries.
+type Images struct{}
+
+// PNG is the package's PNG.
+func (Images) PNG(url string, sizePx int) ([]byte, error) { return PNG(url, sizePx) }
+
+// SVG is the package's SVG.
+func (Images) SVG(url string) ([]byte, error) { return SVG(url) }
+
+// LabelSheet is the package's LabelSheet.
+func (Images) LabelSheet(labels []Label) ([]byte, error) { return LabelSheet(labels) }
 
 // quietZone is the light border, in modules, that scanners need around a
 // symbol. go-qrcode's bitmap already includes it (the tests check).

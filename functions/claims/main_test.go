@@ -1,0 +1,44 @@
+package main
+
+import (
+	"log/slog"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/app/apptest"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// TestWireTakesTheTemplatesVariables: with what template.yaml gives the
+// ClaimsFunction (no mail, no public site) the routes are built, and it
+// reads exactly those variables.
+func TestWireTakesTheTemplatesVariables(t *testing.T) {
+	vars := apptest.FunctionEnv(t, "ClaimsFunction", nil)
+	want := []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"}
+	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
+		t.Errorf("the claims function's variables mismatch (-want +got):\n%s", diff)
+	}
+	apptest.Setenv(t, vars)
+	env := app.NewEnv()
+	router, err := wire(env, discard)
+	if err != nil || router == nil {
+		t.Fatalf("wire = %v, %v", router, err)
+	}
+	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+}
+
+// TestWireNamesWhatIsWrong: every missing or bad variable of the claim
+// services is named at once.
+func TestWireNamesWhatIsWrong(t *testing.T) {
+	apptest.Setenv(t, map[string]string{"APP_SECRET": "too short", "COMPANY_TIME_ZONE": "Europe/Moskva"})
+	_, err := wire(app.NewEnv(), discard)
+	want := []string{"TABLE_NAME", "BUCKET_NAME", "NOTIFICATIONS_QUEUE_URL", "APP_SECRET", "COMPANY_TIME_ZONE"}
+	if diff := cmp.Diff(want, apptest.Fields(t, err)); diff != "" {
+		t.Errorf("variables named mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"log/slog"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/app/apptest"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// TestWireTakesTheTemplatesVariables: the SeedFunction gets the table and
+// nothing else from template.yaml, and that is all its wiring reads.
+func TestWireTakesTheTemplatesVariables(t *testing.T) {
+	vars := apptest.FunctionEnv(t, "SeedFunction", nil)
+	if diff := cmp.Diff([]string{"TABLE_NAME"}, slices.Sorted(maps.Keys(vars))); diff != "" {
+		t.Errorf("the seed's variables mismatch (-want +got):\n%s", diff)
+	}
+	apptest.Setenv(t, vars)
+	env := app.NewEnv()
+	seeder, err := wire(env, discard)
+	if err != nil || seeder == nil {
+		t.Fatalf("wire = %v, %v", seeder, err)
+	}
+	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+}
+
+// TestWireNamesWhatIsMissing: without a table or AWS credentials the seed
+// does not start and says so.
+func TestWireNamesWhatIsMissing(t *testing.T) {
+	apptest.Setenv(t, map[string]string{"AWS_ACCESS_KEY_ID": ""})
+	_, err := wire(app.NewEnv(), discard)
+	if diff := cmp.Diff([]string{"TABLE_NAME", "AWS"}, apptest.Fields(t, err)); diff != "" {
+		t.Errorf("variables named mismatch (-want +got):\n%s", diff)
+	}
+}
