@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,19 +16,9 @@ var discard = slog.New(slog.DiscardHandler)
 // AdminFunction (no bucket, no notifications queue) the routes are built,
 // and it reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "AdminFunction", nil)
-	want := []string{"APP_SECRET", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "DEAD_LETTER_QUEUE_ARN", "DEAD_LETTER_QUEUE_URL",
-		"PUBLIC_BASE_URL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS"}
-	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the admin function's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	router, err := wire(env, discard)
-	if err != nil || router == nil {
-		t.Fatalf("wire = %v, %v", router, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "AdminFunction", []string{"APP_SECRET", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "DEAD_LETTER_QUEUE_ARN", "DEAD_LETTER_QUEUE_URL",
+		"PUBLIC_BASE_URL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsMissing: without its secret or the dead-letter queue

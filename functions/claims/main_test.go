@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,18 +16,8 @@ var discard = slog.New(slog.DiscardHandler)
 // ClaimsFunction (no mail, no public site) the routes are built, and it
 // reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "ClaimsFunction", nil)
-	want := []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"}
-	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the claims function's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	router, err := wire(env, discard)
-	if err != nil || router == nil {
-		t.Fatalf("wire = %v, %v", router, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "ClaimsFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsWrong: every missing or bad variable of the claim

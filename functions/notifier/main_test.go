@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,19 +19,9 @@ var discard = slog.New(slog.DiscardHandler)
 // NotifierFunction (no bucket) the consumer is built, and it reads exactly
 // those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "NotifierFunction", nil)
-	want := []string{"APP_SECRET", "COMPANY_TIME_ZONE", "FUNCTION_TIMEOUT_SECONDS", "MAIL_FROM", "NOTIFICATIONS_QUEUE_URL", "NOTIFY_RETRY_BASE_SECONDS",
-		"PUBLIC_BASE_URL", "ROSTER_CACHE_SECONDS", "SUPERVISORS_EMAIL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS", "WEBHOOK_TIMEOUT_SECONDS"}
-	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the notifier's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	consumer, err := wire(env, discard)
-	if err != nil || consumer == nil {
-		t.Fatalf("wire = %v, %v", consumer, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "NotifierFunction", []string{"APP_SECRET", "COMPANY_TIME_ZONE", "FUNCTION_TIMEOUT_SECONDS", "MAIL_FROM", "NOTIFICATIONS_QUEUE_URL", "NOTIFY_RETRY_BASE_SECONDS",
+		"PUBLIC_BASE_URL", "ROSTER_CACHE_SECONDS", "SUPERVISORS_EMAIL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS", "WEBHOOK_TIMEOUT_SECONDS"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsWrong: a notifier whose timeout is not a number of

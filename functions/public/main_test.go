@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,20 +17,10 @@ var discard = slog.New(slog.DiscardHandler)
 // PublicFunction (no mail, no dead letters) the routes are built, and it
 // reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "PublicFunction", nil)
-	want := []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
+	apptest.WiresFromTheTemplate(t, "PublicFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
 		"LIMIT_CLAIMS_PER_ADDRESS_HOUR", "LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", "LIMIT_CLAIMS_PER_SHARED_CODE_HOUR",
-		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"}
-	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the public function's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	router, err := wire(context.Background(), env, discard)
-	if err != nil || router == nil {
-		t.Fatalf("wire = %v, %v", router, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(context.Background(), env, discard) })
 }
 
 // TestWireNamesWhatIsWrong: a bucket missing and a limit that is not a

@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,17 +16,8 @@ var discard = slog.New(slog.DiscardHandler)
 // RelayFunction (the table, the queue, the grace; no secret, no bucket, no
 // mail) the relay is built, and it reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "RelayFunction", nil)
-	if diff := cmp.Diff([]string{"NOTIFICATIONS_QUEUE_URL", "RELAY_GRACE_SECONDS", "TABLE_NAME"}, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the relay's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	relay, err := wire(env, discard)
-	if err != nil || relay == nil {
-		t.Fatalf("wire = %v, %v", relay, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "RelayFunction", []string{"NOTIFICATIONS_QUEUE_URL", "RELAY_GRACE_SECONDS", "TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsMissing: a relay without its table or queue, or with a

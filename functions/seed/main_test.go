@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,17 +15,8 @@ var discard = slog.New(slog.DiscardHandler)
 // TestWireTakesTheTemplatesVariables: the SeedFunction gets the table and
 // nothing else from template.yaml, and that is all its wiring reads.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "SeedFunction", nil)
-	if diff := cmp.Diff([]string{"TABLE_NAME"}, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the seed's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	seeder, err := wire(env, discard)
-	if err != nil || seeder == nil {
-		t.Fatalf("wire = %v, %v", seeder, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "SeedFunction", []string{"TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsMissing: without a table or AWS credentials the seed

@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,18 +16,8 @@ var discard = slog.New(slog.DiscardHandler)
 // SlaFunction (no secret, no bucket, no mail) the checker is built, and it
 // reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	vars := apptest.FunctionEnv(t, "SlaFunction", nil)
-	want := []string{"CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"}
-	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
-		t.Errorf("the SLA function's variables mismatch (-want +got):\n%s", diff)
-	}
-	apptest.Setenv(t, vars)
-	env := app.NewEnv()
-	checker, err := wire(env, discard)
-	if err != nil || checker == nil {
-		t.Fatalf("wire = %v, %v", checker, err)
-	}
-	apptest.ReadsWhatTheTemplateSets(t, env, vars)
+	apptest.WiresFromTheTemplate(t, "SlaFunction", []string{"CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 
 // TestWireNamesWhatIsMissing: without its table, queue or time zone, or with

@@ -23,6 +23,7 @@ import (
 	"github.com/claimsdesk/backend/infra/local/template"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/deps"
 )
 
 // Lambda is what Lambda itself (not the template) gives every function.
@@ -113,6 +114,25 @@ func ReadsWhatTheTemplateSets(t testing.TB, env *app.Env, vars map[string]string
 	if diff := cmp.Diff(slices.Sorted(maps.Keys(vars)), read); diff != "" {
 		t.Errorf("the template sets (-) what the wiring does not read, or the wiring reads (+) what the template does not set:\n%s", diff)
 	}
+}
+
+// WiresFromTheTemplate is a function's wiring test: template.yaml gives the
+// function exactly the variables want (sorted); with them set as Lambda
+// would, wire builds the function's handler without an error; and it read
+// each of them and no other.
+func WiresFromTheTemplate[H any](t *testing.T, logicalID string, want []string, wire func(*app.Env) (H, error)) {
+	t.Helper()
+	vars := FunctionEnv(t, logicalID, nil)
+	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(vars))); diff != "" {
+		t.Errorf("%s's variables in template.yaml mismatch (-want +got):\n%s", logicalID, diff)
+	}
+	Setenv(t, vars)
+	env := app.NewEnv()
+	h, err := wire(env)
+	if err != nil || deps.Missing(h) {
+		t.Fatalf("%s: wire = %v, %v", logicalID, h, err)
+	}
+	ReadsWhatTheTemplateSets(t, env, vars)
 }
 
 // Fields returns the names of the fields err lists (a wiring error: the
