@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,7 @@ func TestProjectTemplate(t *testing.T) {
 	if pool.Issuer != wantAuth.Issuer || !strings.HasPrefix(pool.ID, "eu-central-1_") {
 		t.Errorf("user pool = %+v", pool)
 	}
-	if diff := cmp.Diff([]string{"admins", "dealers", "integrations", "managers", "supervisors"}, sorted(pool.Groups)); diff != "" {
+	if diff := cmp.Diff([]string{"admins", "dealers", "integrations", "managers", "supervisors"}, slices.Sorted(slices.Values(pool.Groups))); diff != "" {
 		t.Errorf("groups mismatch (-want +got):\n%s", diff)
 	}
 	if api.CORS == nil || !cmp.Equal(api.CORS.AllowOrigins, []string{"*"}) {
@@ -162,18 +163,6 @@ func TestProjectTemplate(t *testing.T) {
 	if !found {
 		t.Errorf("AlarmSubscription missing with AlarmEmail set: %v", withAlarm.Ignored)
 	}
-}
-
-func sorted(in []string) []string {
-	out := append([]string(nil), in...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // Every function must be buildable by `sam build` (a build-<LogicalId> target)

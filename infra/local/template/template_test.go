@@ -3,6 +3,7 @@ package template
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +100,7 @@ func TestSampleTemplate(t *testing.T) {
 	if pool.Issuer != wantAuth.Issuer || !strings.HasPrefix(pool.ID, "eu-central-1_") {
 		t.Errorf("user pool = %+v", pool)
 	}
-	if diff := cmp.Diff([]string{"guests", "hosts"}, sorted(pool.Groups)); diff != "" {
+	if diff := cmp.Diff([]string{"guests", "hosts"}, slices.Sorted(slices.Values(pool.Groups))); diff != "" {
 		t.Errorf("groups mismatch (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"custom:table_no", "custom:allergies"}, pool.CustomAttributes); diff != "" {
@@ -157,18 +158,6 @@ func TestSampleTemplate(t *testing.T) {
 	if !found {
 		t.Errorf("AlarmTopic missing with AlarmEmail set: %v", withAlarm.Ignored)
 	}
-}
-
-func sorted(in []string) []string {
-	out := append([]string(nil), in...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 func TestIntrinsics(t *testing.T) {
