@@ -478,9 +478,7 @@ func TestDrainLetsInvocationsInFlightFinish(t *testing.T) {
 		}
 		inFlight <- res
 	}()
-	for p.Stats().Invocations < 2 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitUntil(t, "the second invocation started", func() bool { return p.Stats().Invocations >= 2 })
 	waiting := make(chan error, 1)
 	go func() {
 		_, err := p.Invoke(context.Background(), []byte(`{"op":"echo"}`))
@@ -508,13 +506,23 @@ func TestDrainLetsInvocationsInFlightFinish(t *testing.T) {
 	// Wait gives up with its context.
 	q, _ := newPool(t, nil)
 	go func() { _, _ = q.Invoke(context.Background(), []byte(`{"op":"sleep","ms":3000}`)) }()
-	for q.Stats().Invocations < 1 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitUntil(t, "the invocation started", func() bool { return q.Stats().Invocations >= 1 })
 	q.Drain()
 	short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancelShort()
 	if err := q.Wait(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Wait past its deadline = %v, want DeadlineExceeded", err)
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
