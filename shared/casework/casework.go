@@ -188,7 +188,22 @@ type Outcome struct {
 // change is the one path of every change: see the package comment. version
 // is the version the caller saw (0 = whatever is current, for the system).
 func (s *Service) change(ctx context.Context, c Caller, id string, version int, edit Edit) (*claims.Claim, error) {
-	return unrace(s.changeOf(ctx, c, id, version, edit, false))
+	return s.versioned(ctx, c, id, version, edit, false)
+}
+
+// versioned runs a change at the caller's version. A lost race is tried
+// again on a fresh read a few times: when the version moved on, that read
+// answers Conflict with the current version; when only the history did (a
+// record such as a generated document, which leaves the version alone), the
+// caller's change still applies.
+func (s *Service) versioned(ctx context.Context, c Caller, id string, version int, edit Edit, move bool) (*claims.Claim, error) {
+	const attempts = 4
+	for attempt := 1; ; attempt++ {
+		cl, err := s.changeOf(ctx, c, id, version, edit, move)
+		if _, lost := err.(raced); !lost || attempt >= attempts || ctx.Err() != nil {
+			return unrace(cl, err)
+		}
+	}
 }
 
 // changeOf reads the claim and runs changeFrom; a move (a transition) is
@@ -325,7 +340,7 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 		ch.Outbox = append(ch.Outbox, e)
 	}
 	if err := s.cfg.Store.ApplyChange(ctx, ch); err != nil {
-		if apperr.Is(err, apperr.Conflict) && len(out.Orders) == 0 {
+		if apperr.Is(err, apperr.Conflict) && !orderExists(err) {
 			// Orders the change creates may conflict by number: that is
 			// not a race to try again.
 			return nil, raced{err}
@@ -339,6 +354,17 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 	}
 	s.cfg.Logger.InfoContext(ctx, "claim changed", "claimId", id, "change", out.EventType, "version", next.Version, "actor", a.ID)
 	return &next, nil
+}
+
+// orderExists reports whether a Conflict from storage is an order number
+// already taken (Details "order").
+func orderExists(err error) bool {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	_, ok := e.Details["order"]
+	return ok
 }
 
 // Apply runs a custom change through the one change path (packages built on
@@ -378,7 +404,7 @@ func (s *Service) Transition(ctx context.Context, c Caller, id string, version i
 	if version == 0 {
 		return s.current(ctx, c, id, edit, true)
 	}
-	return unrace(s.changeOf(ctx, c, id, version, edit, true))
+	return s.versioned(ctx, c, id, version, edit, true)
 }
 
 // Moves returns the claim and the moves out of its stage as the caller sees

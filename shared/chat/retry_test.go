@@ -13,7 +13,9 @@ import (
 
 // TestPostWithoutVersionRetriesALostRace: a message without a version that
 // loses a race in storage is posted again on the current claim; with the
-// author's version the loss is the author's to handle (409).
+// author's version it is posted again while that version is still current
+// (only the history moved: a generated document), and a stale version is
+// the author's to handle (409).
 func TestPostWithoutVersionRetriesALostRace(t *testing.T) {
 	e, id := newEnv(t, workflow.Diagnostics)
 	e.Store.Fail = apperr.Errorf(apperr.Conflict, "claim %s was changed concurrently", id)
@@ -22,11 +24,14 @@ func TestPostWithoutVersionRetriesALostRace(t *testing.T) {
 		t.Fatalf("after a lost race: %v, version %v, %d messages", err, cl, len(e.Store.Messages(id)))
 	}
 	e.Store.Fail = apperr.Errorf(apperr.Conflict, "claim %s was changed concurrently", id)
-	if _, _, err := e.Chat.Post(ctx, as(manager), id, 2, chat.Post{Body: "С версией"}); !apperr.Is(err, apperr.Conflict) {
-		t.Errorf("with a version: %v, want conflict", err)
+	if _, cl, err := e.Chat.Post(ctx, as(manager), id, 2, chat.Post{Body: "С версией"}); err != nil || cl.Version != 3 {
+		t.Errorf("with the current version after a lost race: %v, %v; want posted at version 3", err, cl)
 	}
-	if n := len(e.Store.Messages(id)); n != 1 {
-		t.Errorf("%d messages stored, want 1", n)
+	if _, _, err := e.Chat.Post(ctx, as(manager), id, 2, chat.Post{Body: "Со старой версией"}); !apperr.Is(err, apperr.Conflict) {
+		t.Errorf("with a stale version: %v, want conflict", err)
+	}
+	if n := len(e.Store.Messages(id)); n != 2 {
+		t.Errorf("%d messages stored, want 2", n)
 	}
 	// A refusal that is not a race (the rate limit) is not retried.
 	e.Store.Fail = apperr.Errorf(apperr.RateLimited, "too many messages")

@@ -142,11 +142,17 @@ type Claim struct {
 	Orders []string `json:"orders,omitempty"`
 	// HistoryHash is the hash of the latest history entry: the head of the
 	// claim's audit chain.
-	HistoryHash string    `json:"historyHash,omitempty"`
-	CreatedBy   string    `json:"createdBy"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	Version     int       `json:"version"`
+	HistoryHash string `json:"historyHash,omitempty"`
+	// HistorySeq is the sequence number of the latest history entry (0 on
+	// claims stored before it was kept: then Version, which it equalled).
+	// Records that change nothing of the claim itself (a generated
+	// document) add history entries without moving Version, so nobody's
+	// edit goes stale for them.
+	HistorySeq int       `json:"-"`
+	CreatedBy  string    `json:"createdBy"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	Version    int       `json:"version"`
 }
 
 // NumberPrefix starts every claim number.

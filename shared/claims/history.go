@@ -135,12 +135,32 @@ func HourlyLimit(key string, perHour int, now time.Time) RateLimit {
 // sequence number, sealed after the claim's history head. It advances the
 // claim's version, history head and update time to match.
 func Next(c *Claim, typ, actor string, at time.Time, before, after map[string]any) (Event, error) {
-	e := Event{Seq: c.Version + 1, Type: typ, Actor: actor, At: at.UTC(), Before: before, After: after}
+	e, err := Record(c, typ, actor, at, before, after)
+	if err != nil {
+		return Event{}, err
+	}
+	c.Version++
+	c.UpdatedAt = at.UTC()
+	return e, nil
+}
+
+// Record prepares a history entry that records something about the claim
+// without changing it (a document generated): sealed after the history
+// head, which it advances; Version and UpdatedAt stay.
+func Record(c *Claim, typ, actor string, at time.Time, before, after map[string]any) (Event, error) {
+	e := Event{Seq: c.HistoryHead() + 1, Type: typ, Actor: actor, At: at.UTC(), Before: before, After: after}
 	if err := e.Seal(c.HistoryHash); err != nil {
 		return Event{}, err
 	}
-	c.Version = e.Seq
+	c.HistorySeq = e.Seq
 	c.HistoryHash = e.Hash
-	c.UpdatedAt = at.UTC()
 	return e, nil
+}
+
+// HistoryHead is the sequence number of the claim's latest history entry.
+func (c *Claim) HistoryHead() int {
+	if c.HistorySeq > 0 {
+		return c.HistorySeq
+	}
+	return c.Version
 }

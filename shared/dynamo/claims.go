@@ -515,6 +515,12 @@ func (s *Store) ClaimDetail(ctx context.Context, id string) (*registry.Detail, e
 					return nil, err
 				}
 				d.Messages = append(d.Messages, r.message())
+			case "document":
+				var r documentRecord
+				if err := unmarshal(item, &r); err != nil {
+					return nil, err
+				}
+				d.Documents = append(d.Documents, r.document())
 			case "event":
 				var r eventRecord
 				if err := unmarshal(item, &r); err != nil {
@@ -788,7 +794,7 @@ func (s *Store) ApplyChange(ctx context.Context, ch *claims.Change) error {
 	}
 	for i := range failedItems(err) {
 		if n, ok := orderIdx[i]; ok {
-			return apperr.Errorf(apperr.Conflict, "order %s already exists", n)
+			return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("order %s already exists", n), Details: map[string]any{"order": n}}
 		}
 	}
 	failed := failedItems(err)

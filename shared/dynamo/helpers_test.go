@@ -139,7 +139,7 @@ func newClaim(t *testing.T, n int, o claimOpts) *intake.NewClaim {
 	if err := ev.Seal(""); err != nil {
 		t.Fatal(err)
 	}
-	c.HistoryHash = ev.Hash
+	c.HistoryHash, c.HistorySeq = ev.Hash, ev.Seq
 	received, err := events.NewRaw(events.ClaimReceived, c.ID, "public", o.at, events.Received{
 		Number: c.ID, Channel: "qr", ClaimantName: claimant.Name, Email: claimant.Email, Language: "ru",
 		BaseURL: "https://claims.example", CategoryID: o.category, TypeID: o.typeID, ProductModel: "KX-200",

@@ -115,6 +115,7 @@ type claimRecord struct {
 	Decision       *decisionRecord  `dynamodbav:"decision,omitempty"`
 	Orders         []string         `dynamodbav:"orders,omitempty"`
 	HistoryHash    string           `dynamodbav:"historyHash,omitempty"`
+	HistorySeq     int              `dynamodbav:"historySeq,omitempty"`
 	CreatedBy      string           `dynamodbav:"createdBy"`
 	CreatedAt      time.Time        `dynamodbav:"createdAt,omitempty"`
 	UpdatedAt      time.Time        `dynamodbav:"updatedAt,omitempty"`
@@ -220,7 +221,7 @@ func newClaimRecord(c *claims.Claim) claimRecord {
 			return taskRecord{ID: t.ID, Stage: string(t.Stage), Title: t.Title, TitleEN: t.TitleEN, Required: t.Required, Owner: t.Owner,
 				Due: t.Due, DoneAt: t.DoneAt, DoneBy: t.DoneBy, Note: t.Note, Source: t.Source}
 		}),
-		Orders: c.Orders, HistoryHash: c.HistoryHash, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
+		Orders: c.Orders, HistoryHash: c.HistoryHash, HistorySeq: c.HistorySeq, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	if s := c.SLA; s != nil {
 		r.SLA = &slaRecord{Policy: s.Policy, FirstResponseDue: s.FirstResponseDue, RespondedAt: s.RespondedAt, ResolutionDue: s.ResolutionDue,
@@ -263,7 +264,12 @@ func (r *claimRecord) claim() claims.Claim {
 			return claims.Task{ID: t.ID, Stage: claims.Stage(t.Stage), Title: t.Title, TitleEN: t.TitleEN, Required: t.Required, Owner: t.Owner,
 				Due: t.Due, DoneAt: t.DoneAt, DoneBy: t.DoneBy, Note: t.Note, Source: t.Source}
 		}),
-		Orders: r.Orders, HistoryHash: r.HistoryHash, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		Orders: r.Orders, HistoryHash: r.HistoryHash, HistorySeq: r.HistorySeq, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+	if c.HistorySeq == 0 {
+		// Written before the history head was kept apart from the
+		// version, when the two were equal.
+		c.HistorySeq = c.Version
 	}
 	if s := r.SLA; s != nil {
 		c.SLA = &claims.SLA{Policy: s.Policy, FirstResponseDue: s.FirstResponseDue, RespondedAt: s.RespondedAt, ResolutionDue: s.ResolutionDue,

@@ -36,6 +36,39 @@ var scenarioAt = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.UTC)
 // storage schema tests compare, item by item.
 func writeEveryEntity(t testing.TB, s *Store) {
 	t.Helper()
+	writeEntitiesOfIssue9(t, s)
+	writeDocuments(t, s)
+}
+
+// writeDocuments adds what issue #10 stores: a generated document of claim
+// 1, with its history entry (claims.Record), which moves the claim's
+// history head apart from its version.
+func writeDocuments(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.GetClaim(ctx, claims.Number(2026, 1))
+	if err != nil {
+		t.Fatalf("scenario: documents: %v", err)
+	}
+	prev := c.HistoryHead()
+	at := scenarioAt.Add(72 * time.Hour)
+	d := claims.Document{ID: "0190000000000abcdef0123456789-claim", Kind: claims.DocClaim, Title: "Claim RC-2026-000001", Language: "en",
+		Audience: claims.ForClaimant, FileName: "RC-2026-000001-claim-v1.pdf", ContentType: "application/pdf", Size: 12345, Pages: 2,
+		Key: "documents/RC-2026-000001/0190000000000abcdef0123456789-claim.pdf", CreatedAt: at, CreatedBy: "system", Version: 1,
+		Source: "0190000000000abcdef0123456789", Values: []byte(`{"actNumber":"7"}`)}
+	entry, err := claims.Record(c, claims.EventDocumentGenerated, "system", at, nil, map[string]any{"document": d.ID, "kind": string(d.Kind)})
+	if err != nil {
+		t.Fatalf("scenario: documents: %v", err)
+	}
+	if err := s.AddDocument(ctx, c.ID, prev, entry, d); err != nil {
+		t.Fatalf("scenario: documents: %v", err)
+	}
+}
+
+// writeEntitiesOfIssue9 writes what the code of issue #9 wrote (the items
+// of testdata/items-before-issue-9.json).
+func writeEntitiesOfIssue9(t testing.TB, s *Store) {
+	t.Helper()
 	ctx := context.Background()
 	at := func(d time.Duration) time.Time { return scenarioAt.Add(d) }
 	must := func(what string, err error) {

@@ -45,7 +45,7 @@ var storedAttributes = map[string][]string{
 		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty",
 		"decision.incidentAnalysisRequired", "decision.instructions", "decision.resolution", "decision.revision",
 		"decision.rootCause", "decision.warrantyCase",
-		"desiredFix", "desiredResult", "dueAt", "entity", "essence", "historyHash", "id", "language", "missingZones",
+		"desiredFix", "desiredResult", "dueAt", "entity", "essence", "historyHash", "historySeq", "id", "language", "missingZones",
 		"order", "order.items", "order.items[].name", "order.items[].quantity", "order.items[].sku", "order.items[].unit",
 		"order.reference", "orders", "previousStage", "priority",
 		"product", "product.category", "product.model", "product.name", "product.purchaseDate", "product.serial", "product.series",
@@ -56,6 +56,10 @@ var storedAttributes = map[string][]string{
 		"tasks", "tasks[].doneAt", "tasks[].doneBy", "tasks[].due", "tasks[].id", "tasks[].note", "tasks[].owner",
 		"tasks[].required", "tasks[].source", "tasks[].stage", "tasks[].title", "tasks[].titleEn",
 		"typeId", "updatedAt", "version",
+	},
+	"document": {
+		"PK", "SK", "audience", "contentType", "createdAt", "createdBy", "entity", "fileName", "id", "kind", "language",
+		"pages", "s3Key", "size", "source", "title", "values", "version",
 	},
 	"file": {"PK", "SK", "contentType", "entity", "fileName", "id", "s3Key", "size", "uploadedAt", "uploadedBy", "zone"},
 	"message": {
@@ -132,6 +136,7 @@ type schemaRecord struct {
 var schema = map[string]schemaRecord{
 	"claim":       {record: reflect.TypeFor[claimRecord]()},
 	"file":        {record: reflect.TypeFor[fileRecord]()},
+	"document":    {record: reflect.TypeFor[documentRecord]()},
 	"message":     {record: reflect.TypeFor[messageRecord]()},
 	"event":       {record: reflect.TypeFor[eventRecord](), doc: reflect.TypeFor[historyDoc]()},
 	"outbox":      {record: reflect.TypeFor[outboxRecord](), doc: reflect.TypeFor[outboxDoc]()},
@@ -445,7 +450,7 @@ func checkRecord(t *testing.T, entity string, rt reflect.Type, key, other string
 func TestItemsAsBefore(t *testing.T) {
 	before := legacyItems(t)
 	p := st.Services(t)
-	writeEveryEntity(t, mustStore(t, p.Clients.DynamoDB))
+	writeEntitiesOfIssue9(t, mustStore(t, p.Clients.DynamoDB))
 	now := tableItems(t, p.Clients.DynamoDB, "claims-Table")
 
 	normal := func(items []map[string]types.AttributeValue) map[string]any {
@@ -463,7 +468,17 @@ func TestItemsAsBefore(t *testing.T) {
 	}
 	want := normal(before)
 	dropZeroTimes(want)
-	if diff := cmp.Diff(want, normal(now)); diff != "" {
+	got := normal(now)
+	// Issue #10 keeps the history head's sequence number beside the
+	// version; until a record (a generated document) moves it on, it is the
+	// version, which is what the claims written before it read as.
+	for _, item := range got {
+		m := item.(map[string]any)
+		if m["entity"] == (typedValue{"S", "claim"}) && m["historySeq"] == m["version"] {
+			delete(m, "historySeq")
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("items mismatch (-before issue #9, zero times dropped +now):\n%s", diff)
 	}
 }
@@ -558,7 +573,7 @@ func TestItemsWrittenBeforeRead(t *testing.T) {
 		}
 	}
 	cur := st.Services(t)
-	writeEveryEntity(t, mustStore(t, cur.Clients.DynamoDB))
+	writeEntitiesOfIssue9(t, mustStore(t, cur.Clients.DynamoDB))
 
 	want := readEverything(t, mustStore(t, cur.Clients.DynamoDB))
 	got := readEverything(t, mustStore(t, old.Clients.DynamoDB))

@@ -57,7 +57,7 @@ func TestAttachAddsFileWithHistory(t *testing.T) {
 	ch := cs.applied[0]
 	wantClaim := d.Claim
 	wantClaim.Version, wantClaim.UpdatedAt, wantClaim.MissingZones = 2, now, nil
-	wantClaim.HistoryHash = ch.Event.Hash // the change's entry is the new head
+	wantClaim.HistoryHash, wantClaim.HistorySeq = ch.Event.Hash, 2 // the change's entry is the new head
 	wantEvent := claims.Event{
 		Seq: 2, Type: claims.EventAttachmentAdded, Actor: "dealers:dealer-1", At: now,
 		After:    map[string]any{"zone": "product", "fileName": "lid.jpg", "size": int64(len(jpegBytes))},

@@ -650,10 +650,15 @@ func retryPause(attempt int) time.Duration {
 
 // storedBefore reports whether the claim stored under nc's number is nc's
 // own (an earlier attempt whose answer was lost): its first history entry,
-// sealed over the same content and time, is the same.
+// sealed over the same content and time, is the same (or, once a record
+// such as the claim's document followed it, the claim was created at the
+// same instant under this attempt's number).
 func (s *Service) storedBefore(ctx context.Context, nc *NewClaim) bool {
 	c, err := s.cfg.Store.GetClaim(ctx, nc.Claim.ID)
-	return err == nil && c.Version == 1 && c.HistoryHash == nc.Event.Hash
+	if err != nil || c.Version != 1 {
+		return false
+	}
+	return c.HistoryHash == nc.Event.Hash || c.HistoryHead() > 1 && c.CreatedAt.Equal(nc.Claim.CreatedAt) && c.CreatedBy == nc.Claim.CreatedBy
 }
 
 // pending is what Submit found out about a claim before storing it.
@@ -703,7 +708,7 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 	if err := ev.Seal(""); err != nil {
 		return nil, err
 	}
-	c.HistoryHash = ev.Hash
+	c.HistoryHash, c.HistorySeq = ev.Hash, ev.Seq
 	s.cfg.Workflow.Start(&c, now)
 	if p.engine != nil {
 		p.engine.Start(&c, now)

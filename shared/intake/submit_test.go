@@ -75,6 +75,7 @@ func TestSubmitStoresOneNormalisedClaim(t *testing.T) {
 		// The workflow starts the claim in "new": due within the stage's hours.
 		StageEnteredAt: now,
 		HistoryHash:    nc.Event.Hash,
+		HistorySeq:     1,
 	}
 	if diff := cmp.Diff(wantClaim, nc.Claim); diff != "" {
 		t.Errorf("stored claim mismatch (-want +got):\n%s", diff)

@@ -92,6 +92,8 @@ type Detail struct {
 	Attachments []claims.Attachment
 	History     []claims.Event
 	Messages    []claims.Message
+	// Documents are the generated documents, oldest first.
+	Documents []claims.Document
 }
 
 // Store reads claims.
