@@ -1,7 +1,8 @@
 // Command claims is the ClaimsFunction: the signed-in API for dealers,
 // managers, supervisors and integrations (intake, registry, uploads, and
 // the casework: stages, decisions, assignment, tasks, history, worklist,
-// orders, the chat, in-app notes). It sends no mail and draws no QR code.
+// orders, the chat, in-app notes, the claim's documents and the TORG-2 act
+// it renders). It sends no mail and draws no QR code.
 //
 // Layer: wiring.
 package main
@@ -17,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/app/claimwork"
+	"github.com/claimsdesk/backend/shared/claimdocs"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/notify"
 )
@@ -45,6 +47,11 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	if err != nil {
 		return nil, err
 	}
+	docs, err := claimdocs.New(claimdocs.Config{Store: s.Store, Files: s.Files, Catalog: s.Catalog, Keys: s.Keys,
+		Location: s.Location, Managers: s.Store, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	router := apigw.NewRouter(logger)
 	ords := &httpapi.OrdersAPI{Work: s.Casework, Orders: s.Store, Claims: s.Store, Registry: s.Registry}
 	(&httpapi.ClaimsAPI{Intake: s.Intake, Registry: s.Registry, Changes: s.Store, Catalog: s.Catalog, Keys: s.Keys, Orders: ords}).Register(router)
@@ -52,5 +59,6 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	ords.Register(router)
 	(&httpapi.MessagesAPI{Chat: s.Chat, Intake: s.Intake, Links: s.Files}).Register(router)
 	(&httpapi.NotificationsAPI{Inbox: inbox}).Register(router)
+	(&httpapi.DocumentsAPI{Docs: docs, Registry: s.Registry}).Register(router)
 	return router, nil
 }

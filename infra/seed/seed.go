@@ -112,8 +112,19 @@ func SLAConfig() (*sla.Config, error) {
 	return c, nil
 }
 
-// ConfigDocs returns the SLA's reference documents as stored (by name:
-// sla.CalendarDoc, sla.PoliciesDoc), after validating both.
+//go:embed company.json
+var companyJSON []byte
+
+// CompanyJSON is the seed company details the documents carry (a demo
+// company: replace them with PUT /v1/admin/company). The seed function
+// stores it as it is; the package's tests check it with
+// claimdocs.ValidateCompany (which the seed function does not link: it
+// renders no documents).
+func CompanyJSON() []byte { return companyJSON }
+
+// ConfigDocs returns the reference documents as stored (by name:
+// sla.CalendarDoc, sla.PoliciesDoc, and "company", CompanyJSON), after
+// validating the SLA's.
 func ConfigDocs() (map[string][]byte, error) {
 	if _, err := Calendar(); err != nil {
 		return nil, err
@@ -121,5 +132,5 @@ func ConfigDocs() (map[string][]byte, error) {
 	if _, err := SLAConfig(); err != nil {
 		return nil, err
 	}
-	return map[string][]byte{sla.CalendarDoc: calendarJSON, sla.PoliciesDoc: slaJSON}, nil
+	return map[string][]byte{sla.CalendarDoc: calendarJSON, sla.PoliciesDoc: slaJSON, "company": companyJSON}, nil
 }

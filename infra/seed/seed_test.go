@@ -1,6 +1,8 @@
 package seed
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -8,7 +10,9 @@ import (
 
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claimdocs"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -186,5 +190,27 @@ func TestSeedSLAEngine(t *testing.T) {
 	}
 	if findings := e.Check(cl, time.Date(2026, 6, 15, 9, 15, 0, 0, msk)); len(findings) != 2 || cl.SLA.Level != 2 {
 		t.Errorf("findings at the due time %v, level %d; want the first-response and stage breaches, level 2", findings, cl.SLA.Level)
+	}
+}
+
+// TestSeedCompanyIsValid: the seed company details decode strictly into
+// what documents carry and pass the same check as PUT /v1/admin/company,
+// stored under the name the documents read.
+func TestSeedCompanyIsValid(t *testing.T) {
+	var c documents.Company
+	dec := json.NewDecoder(bytes.NewReader(CompanyJSON()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("company.json: %v", err)
+	}
+	if err := claimdocs.ValidateCompany(&c); err != nil {
+		t.Errorf("company.json: %v", err)
+	}
+	docs, err := ConfigDocs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(docs[claimdocs.CompanyDoc]) != string(CompanyJSON()) {
+		t.Errorf("ConfigDocs stores the company details under another name than %q", claimdocs.CompanyDoc)
 	}
 }

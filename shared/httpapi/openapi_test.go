@@ -25,6 +25,7 @@ import (
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/chat"
+	"github.com/claimsdesk/backend/shared/claimdocs"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/events"
@@ -140,6 +141,7 @@ func functionRouters() map[string]*apigw.Router {
 	(&OrdersAPI{}).Register(claimsRouter)
 	(&MessagesAPI{}).Register(claimsRouter)
 	(&NotificationsAPI{}).Register(claimsRouter)
+	(&DocumentsAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
 	(&RosterAPI{}).Register(admin)
@@ -352,6 +354,13 @@ var schemaChecks = []schemaCheck{
 	{"OrderItem", reflect.TypeFor[claims.OrderItem](), "both"},
 	{"Attachment", reflect.TypeFor[claims.Attachment](), "response"},
 	{"AttachmentView", reflect.TypeFor[registry.AttachmentView](), "response"},
+	{"DocumentView", reflect.TypeFor[registry.DocumentView](), "response"},
+	{"Company", reflect.TypeFor[documents.Company](), "both"},
+	{"DocumentList", reflect.TypeFor[Documents](), "response"},
+	{"Torg2Document", reflect.TypeFor[Torg2Document](), "response"},
+	{"Torg2Values", reflect.TypeFor[Torg2Values](), "response"},
+	{"Torg2Request", reflect.TypeFor[claimdocs.Torg2Request](), "request"},
+	{"Torg2Line", reflect.TypeFor[claimdocs.Torg2Line](), "request"},
 	{"Event", reflect.TypeFor[claims.Event](), "response"},
 	{"ClaimPage", reflect.TypeFor[registry.Page](), "response"},
 	{"ClaimView", reflect.TypeFor[ClaimDetail](), "response"},

@@ -8,6 +8,8 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claimdocs"
+	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/sla"
 )
 
@@ -17,9 +19,11 @@ type DocStore interface {
 	PutConfigDoc(ctx context.Context, name string, doc []byte) error
 }
 
-// SLAAdminAPI lets administrators read and replace the SLA policies and the
-// working calendar. Functions pick a change up within their cache time (a
-// minute).
+// SLAAdminAPI lets administrators read and replace the reference
+// documents: the SLA policies, the working calendar, and the company's
+// details the generated documents carry. Functions pick a change of the
+// SLA's up within their cache time (a minute); documents read the
+// company's details each time they are made.
 type SLAAdminAPI struct {
 	Docs    DocStore
 	Catalog catalog.Source
@@ -31,6 +35,17 @@ func (a *SLAAdminAPI) Register(r *apigw.Router) {
 	r.Handle("PUT /v1/admin/sla", a.putPolicies)
 	r.Handle("GET /v1/admin/calendar", a.getCalendar)
 	r.Handle("PUT /v1/admin/calendar", a.putCalendar)
+	r.Handle("GET /v1/admin/company", a.getCompany)
+	r.Handle("PUT /v1/admin/company", a.putCompany)
+}
+
+func (a *SLAAdminAPI) getCompany(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	return a.get(ctx, req, claimdocs.CompanyDoc)
+}
+
+func (a *SLAAdminAPI) putCompany(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	var c documents.Company
+	return a.put(ctx, req, claimdocs.CompanyDoc, &c, func() error { return claimdocs.ValidateCompany(&c) })
 }
 
 // maxDocBody bounds a reference document.

@@ -36,3 +36,6 @@ func (r *Regexp) MatchString(s string) bool { return r.get().MatchString(s) }
 
 // FindStringSubmatch returns the leftmost match and its submatches.
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.get().FindStringSubmatch(s) }
+
+// FindAllSubmatch is regexp.Regexp.FindAllSubmatch.
+func (r *Regexp) FindAllSubmatch(b []byte, n int) [][][]byte { return r.get().FindAllSubmatch(b, n) }

@@ -43,7 +43,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,7 +71,23 @@ type Mail struct {
 	// an event's mail): a mail sent again after a crash carries the same
 	// one, in the HeaderDelivery header and in References.
 	DeliveryID string `json:"deliveryId,omitempty"`
+	// Attachments are files sent with the mail.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Documents are the event's documents the mail carries: made (or
+	// found made) and attached when the mail is sent.
+	Documents []claims.DocumentKind `json:"-"`
 }
+
+// Attachment is a file attached to a mail.
+type Attachment struct {
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Data        []byte `json:"data"`
+}
+
+// MaxAttachmentBytes bounds the files of one mail (SES takes 40 MB a
+// message, base64 included).
+const MaxAttachmentBytes = 25 << 20
 
 // HeaderDelivery is the mail header (as the webhook header of the same name)
 // that carries a delivery's stable ID.
@@ -193,9 +211,22 @@ type Claims interface {
 	GetClaim(ctx context.Context, id string) (*claims.Claim, error)
 }
 
+// Documents makes the documents events call for (package claimdocs): the
+// claim's PDF, the decision letter.
+type Documents interface {
+	// Kinds returns the documents an event calls for, in order; Invalid
+	// for event data that cannot be read.
+	Kinds(e events.Event) ([]claims.DocumentKind, error)
+	// Make makes the document of kind an event calls for, once (a
+	// redelivery finds it made).
+	Make(ctx context.Context, e events.Event, kind claims.DocumentKind) (*claims.Document, error)
+	// Content returns a document's file.
+	Content(ctx context.Context, d *claims.Document) ([]byte, error)
+}
+
 // Config wires a Notifier. Mailer, Deliveries and Keys are required; an
-// absent Roster, Targets and Poster (both or neither), Notes or Claims
-// switches that channel off.
+// absent Roster, Targets and Poster (both or neither), Notes, Claims or
+// Documents switches that channel off.
 type Config struct {
 	Mailer     Mailer
 	Deliveries Deliveries
@@ -204,6 +235,7 @@ type Config struct {
 	Poster     Poster
 	Notes      Notes
 	Claims     Claims
+	Documents  Documents
 	Keys       *keys.Keys
 	// SupervisorsEmail receives the supervisors' mail ("" = none; they
 	// still get in-app notes).
@@ -271,6 +303,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, err
 	}
 	cfg.Roster, cfg.Notes, cfg.Claims = deps.Optional(cfg.Roster), deps.Optional(cfg.Notes), deps.Optional(cfg.Claims)
+	cfg.Documents = deps.Optional(cfg.Documents)
 	cfg.Targets, cfg.Poster = deps.Optional(cfg.Targets), deps.Optional(cfg.Poster)
 	if (cfg.Targets == nil) != (cfg.Poster == nil) {
 		if err := deps.Check("notify (webhooks need both)", deps.Need("Targets", cfg.Targets), deps.Need("Poster", cfg.Poster)); err != nil {
@@ -355,14 +388,20 @@ func (n *Notifier) Deliver(ctx context.Context, body []byte) error {
 	return nil
 }
 
-// Delivery is one thing an event causes: exactly one of Mail, Webhook and
-// Note is set. Key identifies it among the event's deliveries, the same on
-// every redelivery of the event.
+// Delivery is one thing an event causes: exactly one of Mail, Webhook,
+// Note and Document is set. Key identifies it among the event's
+// deliveries, the same on every redelivery of the event.
 type Delivery struct {
-	Key     string
-	Mail    *Mail
-	Webhook *WebhookDelivery
-	Note    *Note
+	Key      string
+	Mail     *Mail
+	Webhook  *WebhookDelivery
+	Note     *Note
+	Document *DocumentJob
+}
+
+// DocumentJob is a document an event calls for.
+type DocumentJob struct {
+	Kind claims.DocumentKind
 }
 
 // WebhookDelivery is an event on its way to a target.
@@ -371,13 +410,16 @@ type WebhookDelivery struct {
 	Delivery webhook.Delivery
 }
 
-// Channel names the delivery's channel: "mail", "webhook" or "note".
+// Channel names the delivery's channel: "mail", "webhook", "note" or
+// "document".
 func (d Delivery) Channel() string {
 	switch {
 	case d.Mail != nil:
 		return "mail"
 	case d.Webhook != nil:
 		return "webhook"
+	case d.Document != nil:
+		return "document"
 	}
 	return "note"
 }
@@ -411,19 +453,25 @@ func (n *Notifier) deliverEvent(ctx context.Context, e events.Event) error {
 		log.InfoContext(ctx, "event already delivered", "deliveries", len(plan))
 		return nil
 	}
-	// Mail and notes first, webhooks after: a webhook target that hangs
-	// (and a process that dies meanwhile) then finds the mail already sent
-	// and recorded, so a retry does not send it again. Only a crash in the
-	// instant between SES accepting a mail and its record repeats it.
-	var local, remote []Delivery
+	// Documents first (a mail may carry one), then mail and notes, webhooks
+	// last: a webhook target that hangs (and a process that dies meanwhile)
+	// then finds the mail already sent and recorded, so a retry does not
+	// send it again. Only a crash in the instant between SES accepting a
+	// mail and its record repeats it.
+	var docs, local, remote []Delivery
 	for _, d := range todo {
-		if d.Webhook != nil {
+		switch {
+		case d.Document != nil:
+			docs = append(docs, d)
+		case d.Webhook != nil:
 			remote = append(remote, d)
-		} else {
+		default:
 			local = append(local, d)
 		}
 	}
-	errs := append(n.performAll(ctx, log, e, local), n.performAll(ctx, log, e, remote)...)
+	errs := n.performAll(ctx, log, e, docs)
+	errs = append(errs, n.performAll(ctx, log, e, local)...)
+	errs = append(errs, n.performAll(ctx, log, e, remote)...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
 	}
@@ -507,10 +555,24 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e events.Event
 	log = log.With("attempt", lease.Attempt)
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	var messageID string
+	var messageID, documentID string
 	switch {
 	case d.Mail != nil:
-		messageID, err = n.cfg.Mailer.Send(dctx, *d.Mail)
+		m := *d.Mail
+		if m.Attachments, err = n.attach(dctx, e, m); err != nil {
+			// Nothing was sent: the retry makes it as a first.
+			log.WarnContext(ctx, "mail not sent: its documents are not ready", "error", err.Error())
+			if rerr := n.cfg.Deliveries.ReleaseDelivery(ctx, lease, NotMade); rerr != nil {
+				log.WarnContext(ctx, "giving up the lease failed; it waits for the lease to run out", "error", rerr.Error())
+			}
+			return fmt.Errorf("%s: %w", d.Key, err)
+		}
+		messageID, err = n.cfg.Mailer.Send(dctx, m)
+	case d.Document != nil:
+		var doc *claims.Document
+		if doc, err = n.cfg.Documents.Make(dctx, e, d.Document.Kind); err == nil {
+			documentID = doc.ID
+		}
 	case d.Webhook != nil:
 		err = n.cfg.Poster.Post(dctx, d.Webhook.Target, d.Webhook.Delivery)
 	case d.Note != nil:
@@ -536,8 +598,42 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e events.Event
 	if messageID != "" {
 		attrs = append(attrs, "messageId", messageID)
 	}
+	if documentID != "" {
+		attrs = append(attrs, "document", documentID)
+	}
 	log.InfoContext(ctx, "delivered", attrs...)
 	return nil
+}
+
+// attach returns the mail's attachments with the event's documents it
+// carries (made now if the event's document delivery has not made them).
+func (n *Notifier) attach(ctx context.Context, e events.Event, m Mail) ([]Attachment, error) {
+	out := slices.Clone(m.Attachments)
+	if len(m.Documents) == 0 {
+		return out, nil
+	}
+	if n.cfg.Documents == nil {
+		return nil, errors.New("the mail carries documents and the notifier makes none")
+	}
+	total := 0
+	for _, a := range out {
+		total += len(a.Data)
+	}
+	for _, kind := range m.Documents {
+		d, err := n.cfg.Documents.Make(ctx, e, kind)
+		if err != nil {
+			return nil, fmt.Errorf("document %s: %w", kind, err)
+		}
+		b, err := n.cfg.Documents.Content(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("document %s: %w", kind, err)
+		}
+		if total += len(b); total > MaxAttachmentBytes {
+			return nil, fmt.Errorf("document %s: the mail's files exceed %d bytes", kind, MaxAttachmentBytes)
+		}
+		out = append(out, Attachment{FileName: d.FileName, ContentType: d.ContentType, Data: b})
+	}
+	return out, nil
 }
 
 // claim takes a delivery; one another attempt holds is watched for up to
@@ -630,6 +726,23 @@ func ValidateMail(m *Mail) error {
 	}
 	if m.Text == "" && m.HTML == "" {
 		fields = append(fields, apperr.FieldError{Field: "mail.text", Message: "text or html required"})
+	}
+	total := 0
+	for i, a := range m.Attachments {
+		p := fmt.Sprintf("mail.attachments[%d]", i)
+		if a.FileName == "" || len(a.FileName) > 200 || strings.ContainsAny(a.FileName, "/\\\r\n") {
+			fields = append(fields, apperr.FieldError{Field: p + ".fileName", Message: "a file name of 1..200 characters, no slashes or line breaks"})
+		}
+		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
+			fields = append(fields, apperr.FieldError{Field: p + ".contentType", Message: "a media type, e.g. application/pdf"})
+		}
+		if len(a.Data) == 0 {
+			fields = append(fields, apperr.FieldError{Field: p + ".data", Message: "the file's bytes, base64"})
+		}
+		total += len(a.Data)
+	}
+	if total > MaxAttachmentBytes {
+		fields = append(fields, apperr.FieldError{Field: "mail.attachments", Message: fmt.Sprintf("at most %d bytes in all", MaxAttachmentBytes)})
 	}
 	return apperr.Validation(fields)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webhook"
@@ -26,6 +27,9 @@ func KeyManagerMail(id string) string { return "mail:manager:" + id }
 
 // KeyNote is the key of the note to an inbox.
 func KeyNote(recipient string) string { return "note:" + recipient }
+
+// KeyDocument is the key of the making of a document of kind.
+func KeyDocument(kind claims.DocumentKind) string { return "document:" + string(kind) }
 
 // KeyWebhook is the key of the delivery to a webhook target.
 func KeyWebhook(targetID string) string { return "webhook:" + targetID }
@@ -51,6 +55,10 @@ var claimantStages = map[string]string{
 //	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
 //	claim.escalated       the supervisors' mail and note
 //	every type            a webhook to each active target subscribed to it
+//	documents             each document the event calls for (Documents.Kinds): the claim's
+//	                      PDF on claim.received and claim.updated, the decision letter on
+//	                      entering implementation or rejected, which the claimant's mail of
+//	                      that event carries
 //
 // Claimant mail needs the claimant's email; supervisors' mail the configured
 // address; a manager's mail their email on the roster. It returns an Invalid
@@ -103,6 +111,9 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := n.planDocuments(e, &p); err != nil {
+		return nil, err
+	}
 	if err := n.planWebhooks(ctx, e, &p); err != nil {
 		return nil, err
 	}
@@ -112,6 +123,30 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 		}
 	}
 	return p.list, nil
+}
+
+// planDocuments adds the documents the event calls for; the claimant's mail
+// of the event carries those meant for the claimant (the decision letter).
+func (n *Notifier) planDocuments(e events.Event, p *plan) error {
+	if n.cfg.Documents == nil {
+		return nil
+	}
+	kinds, err := n.cfg.Documents.Kinds(e)
+	if err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		p.add(Delivery{Key: KeyDocument(k), Document: &DocumentJob{Kind: k}})
+		if k != claims.DocDecisionLetter {
+			continue
+		}
+		for _, d := range p.list {
+			if d.Key == KeyClaimantMail && d.Mail != nil {
+				d.Mail.Documents = append(d.Mail.Documents, k)
+			}
+		}
+	}
+	return nil
 }
 
 // plan collects deliveries, each key once.

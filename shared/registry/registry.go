@@ -406,10 +406,22 @@ type AttachmentView struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// DocumentView is a generated document with a temporary download link and
+// who may see it.
+type DocumentView struct {
+	claims.Document
+	// VisibleTo names who sees the document: "staff", and for the
+	// claimant's side's documents "dealer" and "claimant" too.
+	VisibleTo []string  `json:"visibleTo"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 // View is a claim as the API shows it.
 type View struct {
 	Claim       claims.Claim     `json:"claim"`
 	Attachments []AttachmentView `json:"attachments"`
+	Documents   []DocumentView   `json:"documents"`
 	History     []claims.Event   `json:"history"`
 }
 
@@ -457,6 +469,7 @@ func Redact(a visibility.Audience, d *Detail) {
 	d.History = visibility.History(a, d.History)
 	d.Attachments = visibility.Attachments(a, d.Attachments)
 	d.Messages = visibility.Messages(a, d.Messages)
+	d.Documents = visibility.Documents(a, d.Documents)
 }
 
 func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
@@ -472,7 +485,32 @@ func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
 		}
 		v.Attachments = append(v.Attachments, AttachmentView{Attachment: a, URL: url, ExpiresAt: exp})
 	}
+	docs, err := s.DocumentViews(ctx, d.Claim.ID, d.Documents)
+	if err != nil {
+		return nil, err
+	}
+	v.Documents = docs
 	return v, nil
+}
+
+// DocumentViews returns documents (as their audience sees them already)
+// with download links valid for LinkTTL, newest first (never nil).
+func (s *Service) DocumentViews(ctx context.Context, claimID string, ds []claims.Document) ([]DocumentView, error) {
+	out := make([]DocumentView, 0, len(ds))
+	exp := s.now().Add(LinkTTL).UTC()
+	for i := len(ds) - 1; i >= 0; i-- {
+		d := ds[i]
+		url, err := s.links.DownloadURL(ctx, d.Key, d.FileName, d.ContentType, LinkTTL)
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", claimID, err)
+		}
+		who := []string{"staff"}
+		if visibility.SeesDocument(visibility.Claimant, d) {
+			who = append(who, "dealer", "claimant")
+		}
+		out = append(out, DocumentView{Document: d, VisibleTo: who, URL: url, ExpiresAt: exp})
+	}
+	return out, nil
 }
 
 // Detail returns a claim's full detail without access checks, for callers

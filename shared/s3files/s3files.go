@@ -9,6 +9,7 @@
 package s3files
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -186,4 +187,42 @@ func (f *Files) DownloadURL(ctx context.Context, key, fileName, contentType stri
 		return "", fmt.Errorf("presign download %s: %w", key, err)
 	}
 	return req.URL, nil
+}
+
+// PutFile stores body under key with its content type (a generated
+// document: the functions write only files they made).
+func (f *Files) PutFile(ctx context.Context, key, contentType string, body []byte) error {
+	_, err := f.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(f.bucket), Key: aws.String(key), ContentType: aws.String(contentType),
+		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
+	})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// ReadFile returns the object under key; apperr.NotFound when there is
+// none, apperr.TooLarge when it is larger than limit bytes.
+func (f *Files) ReadFile(ctx context.Context, key string, limit int64) ([]byte, error) {
+	out, err := f.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
+	if err != nil {
+		var nk *types.NoSuchKey
+		if errors.As(err, &nk) {
+			return nil, apperr.Errorf(apperr.NotFound, "no file %s", key)
+		}
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	if n := aws.ToInt64(out.ContentLength); n > limit {
+		return nil, apperr.Errorf(apperr.TooLarge, "file %s has %d bytes, more than %d", key, n, limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, apperr.Errorf(apperr.TooLarge, "file %s is larger than %d bytes", key, limit)
+	}
+	return b, nil
 }

@@ -167,14 +167,17 @@ func TestSeederFailures(t *testing.T) {
 	}
 }
 
-func TestSeederWritesTheSLADocumentsOnce(t *testing.T) {
+// TestSeederWritesTheReferenceDocumentsOnce: the SLA's documents and the
+// company's details are written on the first deploy and left as an
+// administrator edited them on the next.
+func TestSeederWritesTheReferenceDocumentsOnce(t *testing.T) {
 	store := newFakeStore()
 	s := &Seeder{Catalog: seed.Catalog, Config: seed.ConfigDocs, Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	_, data, err := s.Handle(context.Background(), cfn.Event{RequestType: cfn.RequestCreate})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if data["DocumentsAdded"] != 2 || len(store.docs["calendar"]) == 0 || len(store.docs["sla"]) == 0 {
+	if data["DocumentsAdded"] != 3 || len(store.docs["calendar"]) == 0 || len(store.docs["sla"]) == 0 || len(store.docs["company"]) == 0 {
 		t.Fatalf("first seed: %v, documents %v", data, slices.Sorted(maps.Keys(store.docs)))
 	}
 	// An administrator's edit survives the next deploy.

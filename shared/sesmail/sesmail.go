@@ -103,6 +103,12 @@ func (s *Sender) Send(ctx context.Context, m notify.Mail) (string, error) {
 	if m.HTML != "" {
 		content.Body.Html = &types.Content{Data: aws.String(m.HTML), Charset: aws.String("UTF-8")}
 	}
+	for _, a := range m.Attachments {
+		content.Attachments = append(content.Attachments, types.Attachment{
+			FileName: aws.String(a.FileName), ContentType: aws.String(a.ContentType), RawContent: a.Data,
+			ContentDisposition: types.AttachmentContentDispositionAttachment,
+		})
+	}
 	for name, value := range m.Headers {
 		content.Headers = append(content.Headers, types.MessageHeader{Name: aws.String(name), Value: aws.String(headerValue(value))})
 	}

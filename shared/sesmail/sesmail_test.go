@@ -180,3 +180,28 @@ func TestSendOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestMailCarriesItsAttachments: a mail's files arrive as attachments with
+// their names, types and bytes, next to the text.
+func TestMailCarriesItsAttachments(t *testing.T) {
+	srv, url := emulator(t)
+	s := sender(t, client(url), "claims@claims.example.com")
+	pdf := []byte("%PDF-1.7\n% a decision letter\n%%EOF\n")
+	m := notify.Mail{To: []string{"anna@example.com"}, Subject: "Решение по рекламации RC-2026-000001", Text: "Письмо с решением во вложении.",
+		Attachments: []notify.Attachment{{FileName: "RC-2026-000001-decision-letter-v1.pdf", ContentType: "application/pdf", Data: pdf}}}
+	if _, err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	mails, err := ses.ReadOutbox(srv.Outbox())
+	if err != nil || len(mails) != 1 {
+		t.Fatalf("outbox: %d mails, %v", len(mails), err)
+	}
+	got := mails[0]
+	if got.Text != m.Text || len(got.Attachments) != 1 {
+		t.Fatalf("mail: text %q, %d attachments; want the text and 1 attachment", got.Text, len(got.Attachments))
+	}
+	a := got.Attachments[0]
+	if a.Filename != "RC-2026-000001-decision-letter-v1.pdf" || a.ContentType != "application/pdf" || string(a.Data) != string(pdf) {
+		t.Errorf("attachment %s (%s), %d bytes; want the letter's name, type and bytes", a.Filename, a.ContentType, len(a.Data))
+	}
+}

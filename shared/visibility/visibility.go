@@ -185,6 +185,8 @@ var claimantEntries = map[string][]string{
 	"decision.revised":          {"resolution", "warrantyCase", "instructions"},
 	"message.posted":            {"authorRole", "attachments"},
 	"order.created":             {"number", "kind"},
+	// Only the entries of documents the claimant's side sees (Entry).
+	claims.EventDocumentGenerated: {"document", "kind", "title", "version"},
 }
 
 // Entry returns what the audience sees of a history entry, and false when
@@ -199,6 +201,12 @@ func Entry(a Audience, e claims.Event) (claims.Event, bool) {
 	keep, ok := claimantEntries[e.Type]
 	if !ok {
 		return claims.Event{}, false
+	}
+	if e.Type == claims.EventDocumentGenerated {
+		audience, _ := e.After["audience"].(string)
+		if !SeesDocument(a, claims.Document{Audience: audience}) {
+			return claims.Event{}, false
+		}
 	}
 	out := claims.Event{Seq: e.Seq, Type: e.Type, Actor: Actor(a, e.Actor), At: e.At,
 		Before: pick(e.Before, keep), After: pick(e.After, keep)}
@@ -266,6 +274,28 @@ func Attachments(a Audience, fs []claims.Attachment) []claims.Attachment {
 	out := make([]claims.Attachment, len(fs))
 	for i, f := range fs {
 		out[i] = Attachment(a, f)
+	}
+	return out
+}
+
+// SeesDocument reports whether the audience sees a generated document:
+// staff and the company's systems see every one; the claim's dealer and
+// the claimant see those meant for the claimant's side (claims.ForClaimant),
+// never the claims department's own copies.
+func SeesDocument(a Audience, d claims.Document) bool {
+	return a.Internal() || d.Audience == claims.ForClaimant
+}
+
+// Documents returns the documents the audience sees, in order (never nil),
+// with who made them as Actor shows it and without the request they were
+// filled from where it was the claims department's.
+func Documents(a Audience, ds []claims.Document) []claims.Document {
+	out := make([]claims.Document, 0, len(ds))
+	for _, d := range ds {
+		if SeesDocument(a, d) {
+			d.CreatedBy = Actor(a, d.CreatedBy)
+			out = append(out, d)
+		}
 	}
 	return out
 }
