@@ -155,3 +155,26 @@ func Clock(t time.Time, loc *time.Location) string {
 	}
 	return in(t, loc).Format("15:04")
 }
+
+// FileSize formats a size in bytes: "850 Б", "12,3 КБ", "4,5 МБ" in
+// Russian, "850 B", "12.3 KB", "4.5 MB" in English (1 KB = 1024 bytes).
+func FileSize(n int64, lang string) string {
+	units := []string{"Б", "КБ", "МБ", "ГБ"}
+	if English(lang) {
+		units = []string{"B", "KB", "MB", "GB"}
+	}
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + NBSP + units[0]
+	}
+	v := float64(n)
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	s := strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+	if !English(lang) {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + NBSP + units[i]
+}

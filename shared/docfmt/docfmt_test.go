@@ -179,3 +179,11 @@ func TestDates(t *testing.T) {
 		t.Errorf("dates mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestFileSize(t *testing.T) {
+	got := []string{FileSize(850, "ru"), FileSize(12600, "ru"), FileSize(12600, "en"), FileSize(4718592, "en"), FileSize(0, "en")}
+	want := []string{"850\u00a0Б", "12,3\u00a0КБ", "12.3\u00a0KB", "4.5\u00a0MB", "0\u00a0B"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FileSize mismatch (-want +got):\n%s", diff)
+	}
+}

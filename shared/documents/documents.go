@@ -1,8 +1,12 @@
-// Package documents renders the PDF documents of the claims process: for now
-// the sample documents the catalog shows claimants (a carrier's damage act, a
-// TORG-2 act) as blank forms with every field explained.
+// Package documents renders the PDF documents of the claims process from
+// plain values (model.go): the claim sheet (RenderClaimSheet), the TORG-2 act
+// (RenderTorg2), the decision letter (RenderDecisionLetter, with the
+// statutory deadlines of StatutoryDeadlines), and the sample documents the
+// catalog shows claimants (a carrier's damage act, a TORG-2 act) as blank
+// forms with every field explained.
 //
-// It imports gopdf and the Go fonts (which cover Cyrillic) and no AWS package.
+// It lays them out with package pdfdoc and formats numbers and dates with
+// package docfmt; it imports no AWS package.
 //
 // Layer: domain.
 package documents
