@@ -216,14 +216,18 @@ type Signature struct {
 	Date bool
 }
 
-// Signatures adds signature blocks, two a row: the role, a line to sign
+// Signatures adds signature blocks, two a row (three on a landscape
+// page): the role, a line to sign
 // on with "(подпись)" ("(signature)") under it, the name beside it on a
 // line of its own (blank to fill in by hand when unknown), and a date line
 // when asked for.
 func (d *Doc) Signatures(sigs []Signature) {
-	const perRow = 2
+	perRow := 2
+	if d.Width() > 200 {
+		perRow = 3
+	}
 	gap := 10.0
-	w := (d.Width() - gap*(perRow-1)) / perRow
+	w := (d.Width() - gap*float64(perRow-1)) / float64(perRow)
 	roleSt := Style{Size: 9, Bold: true}
 	small := Style{Size: 7, Gray: true}
 	sign, dateLabel, datePattern := "(подпись)", "Дата", "«____» ______________ 20____ г."
@@ -259,4 +263,70 @@ func (d *Doc) Signatures(sigs []Signature) {
 		}
 		d.y += h + 4
 	}
+}
+
+// RectAt draws the outline of a w by h millimetre rectangle at x, y.
+func (d *Doc) RectAt(x, y, w, h float64) {
+	d.pdf.SetLineWidth(0.2)
+	d.pdf.SetStrokeColor(0, 0, 0)
+	d.pdf.RectFromUpperLeftWithStyle(x, y, w, h, "D")
+}
+
+// LineAt draws a thin line from x1, y1 to x2, y2.
+func (d *Doc) LineAt(x1, y1, x2, y2 float64) {
+	d.pdf.SetLineWidth(0.2)
+	d.pdf.SetStrokeColor(0, 0, 0)
+	d.pdf.Line(x1, y1, x2, y2)
+}
+
+// Field is a line of a paper form: a label, the value written on an
+// underlined space after it, and a caption in small print under the line
+// saying what goes there ("(наименование организации, адрес)").
+type Field struct {
+	Label, Value, Caption string
+	// LabelWidth is the label's width in millimetres (its text's width
+	// when zero); Width the whole field's (the content width when zero).
+	LabelWidth, Width float64
+}
+
+// FormField adds a form's field in the flow. The value wraps over as many
+// underlined lines as it needs.
+func (d *Doc) FormField(f Field) {
+	labelSt := Style{Size: 8}
+	valSt := Style{Size: 9}
+	capSt := Style{Size: 6, Gray: true, Align: AlignCenter}
+	width := f.Width
+	if width <= 0 || width > d.Width() {
+		width = d.Width()
+	}
+	lw := f.LabelWidth
+	if lw <= 0 && f.Label != "" {
+		lw = min(d.measure(f.Label, labelSt)+2, width/2)
+	}
+	vx, vw := d.margin+lw, width-lw
+	labels := d.Wrap(f.Label, labelSt, max(lw-1, 1))
+	values := d.Wrap(f.Value, valSt, vw-2)
+	lh := valSt.lineHeight()
+	n := max(len(labels), len(values))
+	capH := 0.0
+	if f.Caption != "" {
+		capH = capSt.lineHeight()
+	}
+	d.Need(lh*float64(min(n, 2)) + capH)
+	for i := range n {
+		d.Need(lh + capH)
+		if i < len(labels) {
+			d.cell(d.margin, d.y+0.4, lw, labels[i], labelSt)
+		}
+		if i < len(values) {
+			d.cell(vx+1, d.y, vw-2, values[i], valSt)
+		}
+		d.y += lh
+		d.LineAt(vx, d.y, vx+vw, d.y)
+	}
+	if f.Caption != "" {
+		d.cell(vx, d.y+0.2, vw, f.Caption, capSt)
+		d.y += capH
+	}
+	d.y += 0.8
 }

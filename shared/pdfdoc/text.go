@@ -343,3 +343,7 @@ func (d *Doc) Heading(text string) {
 	d.Text(text, st)
 	d.y += 1
 }
+
+// LineHeight returns the distance between the lines of text in style s,
+// in millimetres.
+func (s Style) LineHeight() float64 { return s.lineHeight() }
