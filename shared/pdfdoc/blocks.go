@@ -330,3 +330,15 @@ func (d *Doc) FormField(f Field) {
 	}
 	d.y += 0.8
 }
+
+// WritingLines adds n ruled lines across the content width, 7 mm apart,
+// for a form's reader to write on by hand.
+func (d *Doc) WritingLines(n int) {
+	const gap = 7.0
+	for range n {
+		d.Need(gap)
+		d.y += gap
+		d.LineAt(d.margin, d.y-1, d.pageW-d.margin, d.y-1)
+	}
+	d.y += 1
+}
