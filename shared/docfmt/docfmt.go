@@ -119,8 +119,11 @@ func in(t time.Time, loc *time.Location) time.Time {
 }
 
 // Date formats the calendar date of t in loc (UTC when nil): "5 декабря
-// 2026 г." in Russian, "5 December 2026" in English.
+// 2026 г." in Russian, "5 December 2026" in English; "" for a zero time.
 func Date(t time.Time, loc *time.Location, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
 	t = in(t, loc)
 	if English(lang) {
 		return t.Format("2 January 2006")
@@ -129,8 +132,12 @@ func Date(t time.Time, loc *time.Location, lang string) string {
 }
 
 // DateTime formats the date and the time of day of t in loc (UTC when
-// nil): "5 декабря 2026 г., 14:05" or "5 December 2026, 14:05".
+// nil): "5 декабря 2026 г., 14:05" or "5 December 2026, 14:05"; "" for a
+// zero time.
 func DateTime(t time.Time, loc *time.Location, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
 	return Date(t, loc, lang) + ", " + in(t, loc).Format("15:04")
 }
 

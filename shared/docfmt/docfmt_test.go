@@ -160,6 +160,7 @@ func TestDates(t *testing.T) {
 		NumericDate(at, moscow, "ru"),
 		NumericDate(at, moscow, "en"),
 		NumericDate(time.Time{}, moscow, "ru"),
+		Date(time.Time{}, moscow, "ru") + DateTime(time.Time{}, nil, "en"),
 		Clock(at, moscow),
 		Date(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), nil, "ru"),
 	}
@@ -171,6 +172,7 @@ func TestDates(t *testing.T) {
 		"5 December 2026, 00:30",
 		"05.12.2026",
 		"2026-12-05",
+		"",
 		"",
 		"00:30",
 		"1 мая 2026 г.",

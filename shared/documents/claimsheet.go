@@ -66,7 +66,10 @@ func letterhead(d *pdfdoc.Doc, c Company, lang string, width float64) float64 {
 // claimTitle is "Рекламация № RC-… от 5 декабря 2026 г." with the
 // version when there is more than one.
 func claimTitle(number string, filed time.Time, loc *time.Location, version int, lang string) string {
-	s := tr(lang, "Рекламация ", "Claim ") + numberSign(lang) + docfmt.NBSP + number + tr(lang, " от ", " of ") + docfmt.Date(filed, loc, lang)
+	s := tr(lang, "Рекламация ", "Claim ") + numberSign(lang) + docfmt.NBSP + number
+	if !filed.IsZero() {
+		s += tr(lang, " от ", " of ") + docfmt.Date(filed, loc, lang)
+	}
 	if version > 1 {
 		s += tr(lang, ", версия ", ", version ") + strconv.Itoa(version)
 	}

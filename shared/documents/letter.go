@@ -113,20 +113,15 @@ func RenderDecisionLetter(l DecisionLetter) ([]byte, error) {
 	d.Rule()
 	d.Space(3)
 
-	// The date on the left, the addressee on the right.
+	// The date on the left, the addressee on the right half, in the flow:
+	// the claimant's details may be long, and then they break pages like
+	// any text rather than run off the page.
 	top := d.Y()
-	d.TextAt(d.Left(), top, 60, docfmt.Date(l.Date, loc, lang), pdfdoc.Style{Size: 10})
-	addrX := d.Left() + d.Width()*0.5
-	addrW := d.Width() * 0.5
-	var addr []string
-	for _, s := range []string{l.Claimant.Company, l.Claimant.Name, l.Claimant.Address, l.Claimant.Email} {
-		if s != "" {
-			addr = append(addr, s)
-		}
-	}
-	y := d.TextBox(addrX, top, addrW, tr(lang, "Кому:", "To:"), pdfdoc.Style{Size: 8, Gray: true})
-	y = d.TextBox(addrX, y, addrW, strings.Join(addr, "\n"), pdfdoc.Style{Size: 10})
-	d.SetY(max(y, top+6) + 4)
+	d.TextAt(d.Left(), top, d.Width()*0.5-4, docfmt.Date(l.Date, loc, lang), pdfdoc.Style{Size: 10})
+	indent := d.Width() * 0.5
+	d.IndentedText(indent, tr(lang, "Кому:", "To:"), pdfdoc.Style{Size: 8, Gray: true})
+	d.IndentedText(indent, strings.Join(nonEmpty(l.Claimant.Company, l.Claimant.Name, l.Claimant.Address, l.Claimant.Email), "\n"), pdfdoc.Style{Size: 10})
+	d.Space(4)
 
 	d.Text(re, pdfdoc.Style{Size: 11, Bold: true})
 	d.Space(3)

@@ -101,6 +101,7 @@ func TestRenderDecisionLetterRejectedEnglish(t *testing.T) {
 	l.Rejected, l.WarrantyCase, l.Resolution, l.Amount = true, false, "reject", 0
 	l.Deadlines = StatutoryDeadlines("reject", l.Date, "en")
 	l.Instructions = strings.Repeat("Please read this carefully. ", 300)
+	l.Claimant.Address = strings.Repeat("Very long street name ", 150) + "END-OF-ADDRESS"
 	pdf, err := RenderDecisionLetter(l)
 	if err != nil {
 		t.Fatalf("RenderDecisionLetter: %v", err)
@@ -109,7 +110,7 @@ func TestRenderDecisionLetterRejectedEnglish(t *testing.T) {
 	contains(t, text,
 		"Re: claim No. RC-2026-000123 of 5 December 2026", "regret to say that we reject it", "It is not a warranty case",
 		"Rejected", "the claim rejected", "independent", "court", "no fixed date", "by law:", "No. 2300-1,", "art. 17",
-		"page 2 of",
+		"page 2 of", "END-OF-ADDRESS",
 	)
 	if strings.Contains(text, "Compensation") {
 		t.Error("a letter without an amount shows a compensation")

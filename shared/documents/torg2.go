@@ -178,7 +178,8 @@ func RenderTorg2(a Torg2) ([]byte, error) {
 		y := boxY + float64(i)*rowH
 		d.TextAt(x, y+0.9, codesW-codeW-1.5, c.label, pdfdoc.Style{Size: 7, Align: pdfdoc.AlignRight})
 		d.RectAt(x+codesW-codeW, y, codeW, rowH)
-		d.TextAt(x+codesW-codeW, y+0.8, codeW, c.code, pdfdoc.Style{Size: 8, Bold: true, Align: pdfdoc.AlignCenter})
+		codeSt := pdfdoc.Style{Size: 8, Bold: true, Align: pdfdoc.AlignCenter}
+		d.TextAt(x+codesW-codeW, y+0.8, codeW, d.Fit(c.code, codeW-1, codeSt), codeSt)
 	}
 
 	fieldW := d.Width() - codesW - 6

@@ -45,6 +45,9 @@ func TestRenderTorg2(t *testing.T) {
 	if got := popplertest.PageCount(t, pdf); got != 1 {
 		t.Errorf("%d pages for 3 lines, want 1", got)
 	}
+	if again, err := RenderTorg2(a); err != nil || !bytes.Equal(pdf, again) {
+		t.Errorf("a second rendering differs (err %v)", err)
+	}
 	if !bytes.Contains(pdf, []byte("/MediaBox [0 0 842.00 595.00]")) && !regexp.MustCompile(`/MediaBox \[\s*0 0 842`).Match(pdf) {
 		t.Errorf("the act is not on A4 landscape")
 	}
@@ -129,6 +132,8 @@ func TestRenderTorg2HostileAndEmpty(t *testing.T) {
 	a.Lines[1].Note = "<b>😀😀😀</b>"
 	a.Conclusion = strings.Repeat("длинное заключение ", 400)
 	a.Consignee.Company = strings.Repeat("ООО", 200)
+	a.Consignee.OKPO = strings.Repeat("9", 80)
+	a.Commission[0].Position = strings.Repeat("Должность ", 500)
 	pdf, err := RenderTorg2(a)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +142,7 @@ func TestRenderTorg2HostileAndEmpty(t *testing.T) {
 	if c := strings.Count(text, "Ё"); c != 3000 {
 		t.Errorf("%d of 3000 Ё printed", c)
 	}
-	contains(t, text, "<b>\uFFFD\uFFFD\uFFFD</b>", "Итого по странице", "Всего по акту")
+	contains(t, text, "<b>\uFFFD\uFFFD\uFFFD</b>", "Итого по странице", "Всего по акту", "Должность Должность", "…", "М.П.")
 
 	if _, err := RenderTorg2(Torg2{}); err != nil {
 		t.Errorf("an empty act: %v", err)

@@ -6,6 +6,7 @@ import (
 	"image"
 	_ "image/jpeg" // thumbnails are JPEG or PNG
 	_ "image/png"
+	"strings"
 
 	"github.com/signintech/gopdf"
 	goqrcode "github.com/skip2/go-qrcode"
@@ -238,7 +239,7 @@ func (d *Doc) Signatures(sigs []Signature) {
 		row := sigs[start:min(start+perRow, len(sigs))]
 		h := 0.0
 		for _, s := range row {
-			bh := roleSt.lineHeight()*float64(len(d.Wrap(s.Role, roleSt, w))) + 14
+			bh := roleSt.lineHeight()*float64(len(roleLines(d, s.Role, roleSt, w))) + 14
 			if s.Date {
 				bh += 8
 			}
@@ -247,7 +248,12 @@ func (d *Doc) Signatures(sigs []Signature) {
 		d.Need(h)
 		for i, s := range row {
 			x := d.margin + float64(i)*(w+gap)
-			y := d.TextBox(x, d.y, w, s.Role, roleSt) + 8
+			y := d.y
+			for _, l := range roleLines(d, s.Role, roleSt, w) {
+				d.cell(x, y, w, l, roleSt)
+				y += roleSt.lineHeight()
+			}
+			y += 8
 			lineW := w * 0.45
 			d.pdf.SetLineWidth(0.2)
 			d.pdf.SetStrokeColor(0, 0, 0)
@@ -263,6 +269,19 @@ func (d *Doc) Signatures(sigs []Signature) {
 		}
 		d.y += h + 4
 	}
+}
+
+// maxRoleLines keeps a signature block within a page: a longer role is
+// cut short with "…".
+const maxRoleLines = 4
+
+// roleLines wraps a signature's role into at most maxRoleLines lines.
+func roleLines(d *Doc, role string, st Style, w float64) []string {
+	lines := d.Wrap(role, st, w)
+	if len(lines) > maxRoleLines {
+		lines = append(lines[:maxRoleLines-1], d.Fit(strings.Join(lines[maxRoleLines-1:], " "), w, st))
+	}
+	return lines
 }
 
 // RectAt draws the outline of a w by h millimetre rectangle at x, y.
