@@ -1,22 +1,21 @@
-// Package documents renders the PDF documents of the claims process: for now
-// the sample documents the catalog shows claimants (a carrier's damage act, a
-// TORG-2 act) as blank forms with every field explained.
+// Package documents renders the PDF documents of the claims process from
+// plain values (model.go): the claim sheet (RenderClaimSheet), the TORG-2 act
+// (RenderTorg2), the decision letter (RenderDecisionLetter, with the
+// statutory deadlines of StatutoryDeadlines), and the sample documents the
+// catalog shows claimants (a carrier's damage act, a TORG-2 act) as blank
+// forms with every field explained.
 //
-// It imports gopdf and the Go fonts (which cover Cyrillic) and no AWS package.
+// It lays them out with package pdfdoc and formats numbers and dates with
+// package docfmt; it imports no AWS package.
 //
 // Layer: domain.
 package documents
 
 import (
-	"bytes"
 	"fmt"
-	"strings"
-
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/pdfdoc"
 )
 
 // sample is a blank form: a title, an explanation and its fields.
@@ -68,90 +67,35 @@ func Samples() []string {
 	return []string{"carrier-damage-act", "torg-2"}
 }
 
-// Sample renders the named sample document in lang ("ru" or "en"); NotFound
-// for an unknown name.
+// Sample renders the named sample document in lang ("ru" or "en"): its
+// title, what it is for, each field with lines to fill it in by hand, and
+// a note on what to do with it. It returns a NotFound error for an unknown
+// name.
 func Sample(name, lang string) ([]byte, error) {
 	s, ok := samples[name]
 	if !ok {
 		return nil, apperr.Errorf(apperr.NotFound, "no sample document %q", name)
 	}
-	if lang != "en" {
-		lang = "ru"
-	}
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
-		return nil, fmt.Errorf("sample %s: font: %w", name, err)
-	}
-	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
-		return nil, fmt.Errorf("sample %s: font: %w", name, err)
-	}
-	pdf.AddPage()
-	w := &writer{pdf: pdf, left: 20, width: 170, y: 20}
-	if err := w.text("bold", 16, s.title[lang], 8); err != nil {
-		return nil, err
-	}
-	w.y += 2
-	if err := w.text("regular", 10, s.intro[lang], 5); err != nil {
-		return nil, err
-	}
-	w.y += 4
-	for i, f := range s.fields {
-		if err := w.text("bold", 10, fmt.Sprintf("%d. %s", i+1, f[lang]), 5); err != nil {
-			return nil, err
-		}
-		pdf.SetLineWidth(0.2)
-		pdf.Line(w.left, w.y+6, w.left+w.width, w.y+6)
-		w.y += 11
-	}
-	w.y += 4
-	if err := w.text("regular", 9, s.note[lang], 4.5); err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if _, err := pdf.WriteTo(&b); err != nil {
+	lang = language(lang)
+	d, err := pdfdoc.New(pdfdoc.Config{Language: lang, Title: s.title[lang], Margin: 20})
+	if err != nil {
 		return nil, fmt.Errorf("sample %s: %w", name, err)
 	}
-	return b.Bytes(), nil
-}
-
-// writer lays out wrapped text top to bottom.
-type writer struct {
-	pdf         *gopdf.GoPdf
-	left, width float64
-	y           float64
-}
-
-func (w *writer) text(font string, size float64, s string, lineHeight float64) error {
-	if err := w.pdf.SetFont(font, "", size); err != nil {
-		return fmt.Errorf("set font: %w", err)
+	d.Text(s.title[lang], pdfdoc.Style{Size: 16, Bold: true})
+	d.Space(2)
+	d.Text(s.intro[lang], pdfdoc.Style{Size: 10})
+	d.Space(4)
+	for i, f := range s.fields {
+		d.Need(14)
+		d.Text(fmt.Sprintf("%d. %s", i+1, f[lang]), pdfdoc.Style{Size: 10, Bold: true})
+		d.WritingLines(1)
+		d.Space(2)
 	}
-	line := ""
-	flush := func() error {
-		w.pdf.SetXY(w.left, w.y)
-		if err := w.pdf.Cell(nil, line); err != nil {
-			return fmt.Errorf("write text: %w", err)
-		}
-		w.y += lineHeight
-		line = ""
-		return nil
+	d.Space(2)
+	d.Text(s.note[lang], pdfdoc.Style{Size: 9})
+	b, err := d.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("sample %s: %w", name, err)
 	}
-	for _, word := range strings.Fields(s) {
-		candidate := strings.TrimSpace(line + " " + word)
-		width, err := w.pdf.MeasureTextWidth(candidate)
-		if err != nil {
-			return fmt.Errorf("measure text: %w", err)
-		}
-		if width > w.width && line != "" {
-			if err := flush(); err != nil {
-				return err
-			}
-			candidate = word
-		}
-		line = candidate
-	}
-	if line != "" {
-		return flush()
-	}
-	return nil
+	return b, nil
 }

@@ -3,11 +3,13 @@
 //
 // It is apart from package qrcode (signed codes and their records) so that
 // only the functions that draw codes link the rendering libraries
-// (go-qrcode, gopdf and the Go fonts): the storage adapter, and with it
-// every function, needs the records, not the pictures.
+// (go-qrcode, and gopdf with the Go fonts through package pdfdoc, which
+// lays out the label sheets): the storage adapter, and with it every
+// function, needs the records, not the pictures.
 //
-// It imports only the standard library, package apperr and those pure-Go
-// libraries; it must not import any AWS package.
+// It imports only the standard library and packages apperr, qrcode and
+// pdfdoc (which encodes the codes with go-qrcode); it must not import any
+// AWS package.
 //
 // Layer: domain.
 package qrimage
@@ -20,9 +22,8 @@ import (
 	"image/png"
 	"strconv"
 
-	goqrcode "github.com/skip2/go-qrcode"
-
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/pdfdoc"
 	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
@@ -60,13 +61,13 @@ func modules(url string) ([][]bool, error) {
 	if url == "" {
 		return nil, apperr.InvalidField("url", "must not be empty")
 	}
-	q, err := goqrcode.New(url, goqrcode.Medium)
+	m, err := pdfdoc.QRModules(url)
 	if err != nil {
 		// go-qrcode fails only when the content does not fit in version 40.
 		return nil, fmt.Errorf("encode %d-byte URL as QR code: %w", len(url),
 			apperr.InvalidField("url", "too long for a QR code"))
 	}
-	return q.Bitmap(), nil
+	return m, nil
 }
 
 // PNG returns a sizePx x sizePx black-on-white PNG image of url as a QR code

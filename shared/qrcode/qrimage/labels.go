@@ -5,10 +5,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/pdfdoc"
 	"github.com/claimsdesk/backend/shared/qrcode"
 )
 
@@ -37,10 +35,6 @@ const (
 	textGap        = 0.5
 	lineH          = 3.1
 	fontSizePt     = 7.0
-	// pxPerModule keeps module edges sharp when a viewer or printer scales
-	// the embedded image without resampling care.
-	pxPerModule = 8
-	fontFamily  = "goregular"
 )
 
 // Label is one label on a sheet: a QR code of URL with up to MaxLabelLines
@@ -50,8 +44,9 @@ type Label = qrcode.Label
 
 // LabelSheet renders labels as an A4 PDF for a production line to print: a
 // grid of 3 columns by 8 rows a page, as many pages as needed, each label a QR
-// code with its lines of text centred under it in Go Regular (which covers
-// Latin and Cyrillic). A line too wide for its label is cut short with "…".
+// code (drawn as vector modules, sharp at any scale) with its lines of text
+// centred under it in Go Regular (which covers Latin and Cyrillic), laid out
+// with package pdfdoc. A line too wide for its label is cut short with "…".
 //
 // It returns an apperr.Invalid error when there are no labels or more than
 // MaxLabels (field "labels"), and one listing every bad label field when a
@@ -88,29 +83,22 @@ func LabelSheet(labels []Label) ([]byte, error) {
 		return nil, err
 	}
 
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	pdf.SetInfo(gopdf.PdfInfo{Title: "QR code labels", Creator: "claimsdesk"})
-	if err := pdf.AddTTFFontData(fontFamily, goregular.TTF); err != nil {
-		return nil, fmt.Errorf("label sheet: load Go Regular font: %w", err)
-	}
-	if err := pdf.SetFont(fontFamily, "", fontSizePt); err != nil {
-		return nil, fmt.Errorf("label sheet: set font: %w", err)
+	d, err := pdfdoc.New(pdfdoc.Config{Title: "QR code labels", Margin: marginTop})
+	if err != nil {
+		return nil, fmt.Errorf("label sheet: %w", err)
 	}
 	for i, l := range labels {
-		if i%labelsPerPage == 0 {
-			pdf.AddPage()
+		if i > 0 && i%labelsPerPage == 0 {
+			d.NewPage()
 		}
 		slot := i % labelsPerPage
 		x := float64(slot%sheetCols) * labelW
 		y := marginTop + float64(slot/sheetCols)*labelH
-		if err := drawLabel(pdf, x, y, matrices[i], l.Lines); err != nil {
-			return nil, fmt.Errorf("label sheet: label %d: %w", i, err)
-		}
+		drawLabel(d, x, y, matrices[i], l.Lines)
 	}
-	b, err := pdf.GetBytesPdfReturnErr()
+	b, err := d.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("label sheet: write pdf: %w", err)
+		return nil, fmt.Errorf("label sheet: %w", err)
 	}
 	return b, nil
 }
@@ -129,60 +117,15 @@ func checkLines(lines []string) string {
 }
 
 // drawLabel draws one label with its top left corner at x, y.
-func drawLabel(pdf *gopdf.GoPdf, x, y float64, m [][]bool, lines []string) error {
-	img, err := encodePNG(m, pxPerModule, pxPerModule*len(m))
-	if err != nil {
-		return fmt.Errorf("render qr code: %w", err)
-	}
-	holder, err := gopdf.ImageHolderByBytes(img)
-	if err != nil {
-		return fmt.Errorf("load qr code image: %w", err)
-	}
-	if err := pdf.ImageByHolder(holder, x+(labelW-qrSide)/2, y+labelPadTop, &gopdf.Rect{W: qrSide, H: qrSide}); err != nil {
-		return fmt.Errorf("place qr code image: %w", err)
-	}
+func drawLabel(d *pdfdoc.Doc, x, y float64, m [][]bool, lines []string) {
+	d.ModulesAt(m, x+(labelW-qrSide)/2, y+labelPadTop, qrSide)
 	textW := labelW - 2*labelPadSide
 	textY := y + labelPadTop + qrSide + textGap
+	st := pdfdoc.Style{Size: fontSizePt, Align: pdfdoc.AlignCenter}
 	for i, line := range lines {
 		if line == "" {
 			continue
 		}
-		fitted, err := fitLine(pdf, line, textW)
-		if err != nil {
-			return fmt.Errorf("line %d: %w", i+1, err)
-		}
-		pdf.SetXY(x+labelPadSide, textY+float64(i)*lineH)
-		if err := pdf.CellWithOption(&gopdf.Rect{W: textW, H: lineH}, fitted, gopdf.CellOption{Align: gopdf.Center | gopdf.Top}); err != nil {
-			return fmt.Errorf("line %d: draw text: %w", i+1, err)
-		}
+		d.TextAt(x+labelPadSide, textY+float64(i)*lineH, textW, d.Fit(line, textW, st), st)
 	}
-	return nil
-}
-
-// fitLine returns line, or its longest prefix followed by "…" that fits in
-// width millimetres in the current font.
-func fitLine(pdf *gopdf.GoPdf, line string, width float64) (string, error) {
-	w, err := pdf.MeasureTextWidth(line)
-	if err != nil {
-		return "", fmt.Errorf("measure text: %w", err)
-	}
-	if w <= width {
-		return line, nil
-	}
-	runes := []rune(line)
-	// Binary search for the longest prefix that fits with the ellipsis.
-	lo, hi := 0, len(runes)
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		w, err := pdf.MeasureTextWidth(string(runes[:mid]) + "…")
-		if err != nil {
-			return "", fmt.Errorf("measure text: %w", err)
-		}
-		if w <= width {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return strings.TrimRightFunc(string(runes[:lo]), unicode.IsSpace) + "…", nil
 }
