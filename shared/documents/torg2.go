@@ -52,8 +52,8 @@ func torg2Header() [][]pdfdoc.HeaderCell {
 	return [][]pdfdoc.HeaderCell{groups, sub, numbers}
 }
 
-// blankZero formats a discrepancy's quantity or sum, leaving the cell
-// empty when there is none.
+// blankZeroQty formats a discrepancy's quantity, leaving the cell empty
+// when there is none.
 func blankZeroQty(q float64) string {
 	if q == 0 {
 		return ""
@@ -61,6 +61,8 @@ func blankZeroQty(q float64) string {
 	return docfmt.Quantity(q, "ru")
 }
 
+// blankZeroSum formats a discrepancy's sum, leaving the cell empty when
+// there is none.
 func blankZeroSum(s int64) string {
 	if s == 0 {
 		return ""

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/draw"
 	_ "image/jpeg" // thumbnails are JPEG or PNG
 	_ "image/png"
 	"strings"
@@ -94,10 +95,12 @@ func (d *Doc) ImageAt(data []byte, x, y, w, h float64) bool {
 				return true
 			}
 		}
-		// gopdf parses fewer PNG variants than Go does (interlaced ones):
-		// draw the decoded pixels instead.
+		// gopdf parses fewer PNG variants than Go does (16 bits a
+		// channel, interlaced): draw the decoded pixels, 8 bits a channel.
 		if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
-			if err := d.pdf.ImageFrom(img, ix, iy, &gopdf.Rect{W: iw, H: ih}); err == nil {
+			rgba := image.NewNRGBA(img.Bounds())
+			draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+			if err := d.pdf.ImageFrom(rgba, ix, iy, &gopdf.Rect{W: iw, H: ih}); err == nil {
 				return true
 			}
 		}
@@ -320,7 +323,7 @@ func (d *Doc) FormField(f Field) {
 	}
 	lw := f.LabelWidth
 	if lw <= 0 && f.Label != "" {
-		lw = min(d.measure(f.Label, labelSt)+2, width/2)
+		lw = min(d.Measure(f.Label, labelSt)+2, width/2)
 	}
 	vx, vw := d.margin+lw, width-lw
 	labels := d.Wrap(f.Label, labelSt, max(lw-1, 1))

@@ -102,6 +102,8 @@ type Doc struct {
 	// cells in one style does not set the font again.
 	curFont font
 	curSize float64
+	// out is the finished PDF: Bytes numbers the pages once.
+	out []byte
 }
 
 // New starts a document with its first page. It fails only when the
@@ -224,10 +226,15 @@ func (d *Doc) pageLabel(n, of int) string {
 }
 
 // Bytes finishes the document (the footer and the page numbers on every
-// page) and returns the PDF, or the first error met while drawing it.
+// page) and returns the PDF, or the first error met while drawing it. The
+// document is then done: drawing on it afterwards changes nothing that
+// Bytes returns.
 func (d *Doc) Bytes() ([]byte, error) {
 	if d.err != nil {
 		return nil, d.err
+	}
+	if d.out != nil {
+		return d.out, nil
 	}
 	if d.cfg.Footer != "" || d.cfg.PageNumbers {
 		st := Style{Size: 7.5, Gray: true}
@@ -239,7 +246,7 @@ func (d *Doc) Bytes() ([]byte, error) {
 			numW := 0.0
 			if d.cfg.PageNumbers {
 				label := d.pageLabel(p, d.pages)
-				numW = d.measure(label, st) + 5
+				numW = d.Measure(label, st) + 5
 				d.TextAt(d.margin, y, d.Width(), label, Style{Size: st.Size, Gray: true, Align: AlignRight})
 			}
 			if d.cfg.Footer != "" {
@@ -258,5 +265,6 @@ func (d *Doc) Bytes() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pdfdoc: write pdf: %w", err)
 	}
+	d.out = b
 	return b, nil
 }

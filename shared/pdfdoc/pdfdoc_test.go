@@ -2,7 +2,9 @@ package pdfdoc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -326,5 +328,61 @@ func TestQRCode(t *testing.T) {
 	d.QRCodeAt("", 20, 20, 30)
 	if _, err := d.Bytes(); err == nil {
 		t.Error("an empty QR code rendered without error")
+	}
+}
+
+func TestImageVariants(t *testing.T) {
+	r := image.Rect(0, 0, 40, 30)
+	pngOf := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	translucent := image.NewNRGBA(r)
+	translucent.Set(1, 1, color.NRGBA{255, 0, 0, 100})
+	// A PNG header claiming 100000 x 100000 pixels: a decompression bomb.
+	bomb := pngOf(image.NewGray(r))
+	binary.BigEndian.PutUint32(bomb[16:], 100000)
+	binary.BigEndian.PutUint32(bomb[20:], 100000)
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"paletted PNG", pngOf(image.NewPaletted(r, color.Palette{color.White, color.Black})), true},
+		{"grey PNG", pngOf(image.NewGray(r)), true},
+		{"16-bit grey PNG", pngOf(image.NewGray16(r)), true},
+		{"16-bit RGBA PNG", pngOf(image.NewRGBA64(r)), true},
+		{"translucent PNG", pngOf(translucent), true},
+		{"CMYK as PNG", pngOf(image.NewCMYK(r)), true},
+		{"truncated PNG", pngOf(image.NewGray(r))[:40], false},
+		{"bomb header", bomb, false},
+		{"GIF (not a thumbnail format)", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), false},
+		{"nothing", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDoc(t, Config{})
+			if got := d.ImageAt(tt.data, 10, 10, 30, 30); got != tt.want {
+				t.Errorf("ImageAt drew the image: %v, want %v", got, tt.want)
+			}
+			render(t, d)
+		})
+	}
+}
+
+func TestBytesTwice(t *testing.T) {
+	d := newDoc(t, Config{PageNumbers: true})
+	d.Text("once", Style{})
+	a := render(t, d)
+	b := render(t, d)
+	if !bytes.Equal(a, b) {
+		t.Error("a second Bytes differs from the first")
+	}
+	if c := strings.Count(popplertest.Text(t, b), "стр. 1 из 1"); c != 1 {
+		t.Errorf("the page is numbered %d times", c)
 	}
 }

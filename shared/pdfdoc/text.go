@@ -174,14 +174,12 @@ func units(s string, f font) int {
 // mmPerUnit converts thousandths of an em at size points to millimetres.
 func mmPerUnit(size float64) float64 { return size / 1000 * ptMM }
 
-// measure returns the width of text (cleaned) in millimetres.
-func (d *Doc) measure(text string, st Style) float64 {
+// Measure returns the width text takes on one line in style st, in
+// millimetres (after the cleaning every drawn text gets).
+func (d *Doc) Measure(text string, st Style) float64 {
 	f := st.font()
 	return float64(units(clean(text, f), f)) * mmPerUnit(st.size())
 }
-
-// Measure returns the width text takes in style st, in millimetres.
-func (d *Doc) Measure(text string, st Style) float64 { return d.measure(text, st) }
 
 // wrap breaks cleaned text into lines no wider than width millimetres: at
 // spaces, at "\n", and inside a word that alone is wider than a line. A
