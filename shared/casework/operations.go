@@ -313,8 +313,8 @@ func Verify(cl *claims.Claim, history []claims.Event) Verification {
 		v.Reason = "the claim has no history"
 	case history[len(history)-1].Hash != cl.HistoryHash:
 		v.BrokenAt, v.Reason = history[len(history)-1].Seq, "the last entry is not the claim's head (entries removed or added)"
-	case history[len(history)-1].Seq != cl.Version:
-		v.BrokenAt, v.Reason = history[len(history)-1].Seq, "the history is shorter or longer than the claim's version"
+	case history[len(history)-1].Seq != cl.HistoryHead():
+		v.BrokenAt, v.Reason = history[len(history)-1].Seq, "the history is shorter or longer than the claim's history head"
 	default:
 		v.Valid = true
 	}
