@@ -206,7 +206,7 @@ func goodRequest() Torg2Request {
 		Commission:         []CommissionMember{{Position: "Кладовщик", Name: "Иванов И. И."}, {Position: "Водитель", Name: "Петров П. П."}},
 		Lines: []Torg2Line{
 			{SKU: "H-1", ActualQuantity: q(8), Discrepancy: Shortage},
-			{SKU: "K-3", ActualQuantity: q(12.5), DefectQuantity: q(2.5), Discrepancy: Defect, Note: "Скол кромки"},
+			{SKU: "K-3", ActualQuantity: q(12.5), DefectQuantity: q(2.5), Discrepancy: Defect, Description: "Скол кромки"},
 		},
 		Conclusion: "Недостача и брак подтверждены комиссией.",
 	}
@@ -272,9 +272,9 @@ func TestTorg2NamesEveryBadField(t *testing.T) {
 			r.ActNumber = strings.Repeat("7", 33)
 			r.Place = strings.Repeat("м", 201)
 			r.Commission[0].Name = strings.Repeat("И", 121)
-			r.Lines[0].Note = strings.Repeat("н", 301)
+			r.Lines[0].Description = strings.Repeat("н", 301)
 			r.Conclusion = strings.Repeat("з", 2001)
-		}, []string{"actNumber", "commission[0].name", "conclusion", "lines[0].note", "place"}},
+		}, []string{"actNumber", "commission[0].name", "conclusion", "lines[0].description", "place"}},
 		{"dates and times", func(r *Torg2Request) {
 			r.ActDate = "05.12.2026"
 			r.AcceptanceStarted = "2026-12-05T12:00"
@@ -480,5 +480,3 @@ func TestDecisionLetterNeedsADecision(t *testing.T) {
 		t.Errorf("letter %+v, %v", d, err)
 	}
 }
-
-

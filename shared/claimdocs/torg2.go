@@ -70,7 +70,8 @@ type Torg2Line struct {
 	ActualQuantity Quantity `json:"actualQuantity"`
 	DefectQuantity Quantity `json:"defectQuantity"`
 	Discrepancy    string   `json:"discrepancy"`
-	Note           string   `json:"note,omitempty"`
+	// Description says what the discrepancy is (the defect seen).
+	Description string `json:"description,omitempty"`
 }
 
 // Quantity is a quantity as sent: a JSON number, or something else, which
@@ -110,12 +111,12 @@ func (q Quantity) MarshalJSON() ([]byte, error) {
 
 // Limits of the TORG-2 request.
 const (
-	MaxTorg2Lines      = 500
-	MaxCommission      = 10
-	MaxTransportDocs   = 10
-	MaxTorg2Conclusion = 2000
-	MaxTorg2Note       = 300
-	MaxQuantity        = 1e6
+	MaxTorg2Lines       = 500
+	MaxCommission       = 10
+	MaxTransportDocs    = 10
+	MaxTorg2Conclusion  = 2000
+	MaxTorg2Description = 300
+	MaxQuantity         = 1e6
 )
 
 // Torg2 fills the TORG-2 act of a claim from its source order and the
@@ -348,9 +349,9 @@ func (s *Service) fillTorg2(ctx context.Context, c *claims.Claim, o *orders.Orde
 		l := &r.Lines[i]
 		p := fmt.Sprintf("lines[%d]", i)
 		l.SKU = cleantext.Line(l.SKU)
-		l.Note = cleantext.Line(l.Note)
-		if utf8.RuneCountInString(l.Note) > MaxTorg2Note {
-			add(p+".note", fmt.Sprintf("at most %d characters", MaxTorg2Note))
+		l.Description = cleantext.Line(l.Description)
+		if utf8.RuneCountInString(l.Description) > MaxTorg2Description {
+			add(p+".description", fmt.Sprintf("at most %d characters", MaxTorg2Description))
 		}
 		it, inOrder := items[l.SKU]
 		switch {
@@ -393,7 +394,7 @@ func (s *Service) fillTorg2(ctx context.Context, c *claims.Claim, o *orders.Orde
 		}
 		tl := documents.Torg2Line{
 			No: len(act.Lines) + 1, Name: it.Name, SKU: it.SKU, Unit: it.Unit, Price: it.Price,
-			DocQuantity: documented, ActualQuantity: actual, DefectQuantity: defect, Note: l.Note,
+			DocQuantity: documented, ActualQuantity: actual, DefectQuantity: defect, Note: l.Description,
 		}
 		if tl.Unit == "" {
 			tl.Unit = "шт"

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/claimsdesk/backend/shared/apigw"
+	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claimdocs"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/registry"
@@ -23,6 +24,28 @@ func (a *DocumentsAPI) Register(r *apigw.Router) {
 	r.Handle("GET /v1/claims/{id}/documents", a.list)
 	r.Handle("POST /v1/claims/{id}/documents/torg-2", a.torg2)
 	r.Handle("GET /v1/claims/{id}/documents/torg-2", a.torg2Values)
+	r.Handle("GET /v1/claims/{id}/documents/{documentId}/file", a.file)
+}
+
+// file redirects to a document's download link (302): one URL a browser or
+// curl -L follows, for a document the caller sees.
+func (a *DocumentsAPI) file(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	d, err := a.Registry.Visible(ctx, req.Principal, req.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	want := req.Param("documentId")
+	for _, doc := range d.Documents {
+		if doc.ID != want {
+			continue
+		}
+		views, err := a.Registry.DocumentViews(ctx, d.Claim.ID, []claims.Document{doc})
+		if err != nil {
+			return nil, err
+		}
+		return &apigw.Response{Status: http.StatusFound, Headers: map[string]string{"location": views[0].URL, "cache-control": "no-store"}}, nil
+	}
+	return nil, apperr.Errorf(apperr.NotFound, "claim %s has no document %s", d.Claim.ID, want)
 }
 
 // maxTorg2Body bounds a TORG-2 request (500 lines with notes fit).

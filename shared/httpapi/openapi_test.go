@@ -285,6 +285,8 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 var redirectsOnSuccess = map[string]string{
 	"GET /t/{token}/uploaded":  "303",
 	"POST /t/{token}/messages": "303",
+	// A document's file: to its presigned download link.
+	"GET /v1/claims/{id}/documents/{documentId}/file": "302",
 }
 
 // hasSuccess reports whether op documents a 2xx response, or the redirect

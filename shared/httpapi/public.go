@@ -529,6 +529,13 @@ func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token
 	if err := p.fillConversation(ctx, page, token, d, roster); err != nil {
 		return nil, err
 	}
+	views, err := p.Registry.DocumentViews(ctx, c.ID, visibility.Documents(visibility.Claimant, d.Documents))
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		page.Documents = append(page.Documents, webform.DocumentLink{Title: v.Title, URL: v.URL, Size: v.Size, CreatedAt: v.CreatedAt})
+	}
 	return page, nil
 }
 

@@ -204,6 +204,9 @@ type TrackingPage struct {
 	// Decision is the decision as the claimant may see it, once it is
 	// final (nil shows none).
 	Decision *Decision
+	// Documents are the claim's documents for the claimant (its PDF, the
+	// decision letter, TORG-2 acts), newest first, with download links.
+	Documents []DocumentLink
 
 	// Messages is the claim's conversation with the claims department,
 	// oldest first. The section shows when there are messages, a reply form
@@ -241,6 +244,14 @@ type Decision struct {
 	WarrantyCase bool
 	Instructions string
 	DecidedAt    time.Time
+}
+
+// DocumentLink is a generated document on the tracking page.
+type DocumentLink struct {
+	Title     string
+	URL       string
+	Size      int64
+	CreatedAt time.Time
 }
 
 // ChatMessage is one message of the conversation on the tracking page.

@@ -200,8 +200,12 @@ func (r *Response) JSON(t testing.TB, v any) {
 	}
 }
 
+// apiClient does not follow redirects: a test sees the status and Location
+// the API answered (a 302 to a download link, a 303 after a form).
+var apiClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // Do sends a request with an optional bearer token and body (a string, []byte,
-// or any other value sent as JSON).
+// or any other value sent as JSON). It does not follow redirects.
 func Do(t testing.TB, method, url, token string, body any, headers ...string) *Response {
 	t.Helper()
 	var rd io.Reader
@@ -233,7 +237,7 @@ func Do(t testing.TB, method, url, token string, body any, headers ...string) *R
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := apiClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

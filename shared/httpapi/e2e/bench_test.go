@@ -304,8 +304,10 @@ func FuzzDecodeClaimRequest(f *testing.F) {
 }
 
 // BenchmarkConfirmationLatency measures how long after filing the
-// claimant's confirmation is in the outbox, on a stack of its own (no other
-// test's mail ahead in the queue), the notifier warm. The target is 2 s.
+// claimant's confirmation is in the outbox, and the claim's PDF (both
+// copies) is listed with the claim's documents, on a stack of its own (no
+// other test's mail ahead in the queue), the notifier warm. The target is
+// 2 s for each.
 func BenchmarkConfirmationLatency(b *testing.B) {
 	s := st.Start(b, st.WithTestSettings())
 	shared := local
@@ -321,27 +323,49 @@ func BenchmarkConfirmationLatency(b *testing.B) {
 		}
 		return created.Claim.ID
 	}
-	arrived := func(email, id string) {
-		st.Eventually(b, deliveryWait, "the confirmation of "+id, func() bool { return len(mailsAbout(s.OutboxDir, email, id)) == 1 })
+	sup := newUser(b, "supervisors", "supervisor-latency", "")
+	// arrived waits for the confirmation in the outbox and the claim's PDF
+	// (both copies) in its documents, and returns when each was first seen.
+	arrived := func(email, id string, t0 time.Time) (mail, pdf time.Duration) {
+		st.Eventually(b, deliveryWait, "the confirmation and the PDF of "+id, func() bool {
+			if mail == 0 && len(mailsAbout(s.OutboxDir, email, id)) == 1 {
+				mail = time.Since(t0)
+			}
+			if pdf == 0 && len(documentsOf(b, sup, id)) == 2 {
+				pdf = time.Since(t0)
+			}
+			return mail > 0 && pdf > 0
+		})
+		return mail, pdf
 	}
 	// The first claim starts the notifier's process (a cold start).
-	arrived("latency-warm@example.com", file("latency-warm@example.com"))
+	arrived("latency-warm@example.com", file("latency-warm@example.com"), time.Now())
 	lat := make([]time.Duration, 0, b.N)
+	pdfs := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
 		email := fmt.Sprintf("latency-%d@example.com", i)
 		t0 := time.Now()
 		id := file(email)
-		arrived(email, id)
-		lat = append(lat, time.Since(t0))
+		mail, pdf := arrived(email, id, t0)
+		lat = append(lat, mail)
+		pdfs = append(pdfs, pdf)
 	}
 	b.StopTimer()
 	p50, p95, worst := pct(lat, 0.5), pct(lat, 0.95), pct(lat, 1)
 	b.ReportMetric(float64(p95.Milliseconds()), "p95-ms")
+	b.ReportMetric(float64(pct(pdfs, 0.95).Milliseconds()), "pdf-p95-ms")
 	verdict := "met"
 	if p95 > 2*time.Second {
 		verdict = "MISSED"
 	}
+	pdfVerdict := "met"
+	if pct(pdfs, 0.95) > 2*time.Second {
+		pdfVerdict = "MISSED"
+	}
 	fmt.Printf("\nConfirmation latency (filing to the mail in the outbox, warm notifier, %d claims)\n", b.N)
-	fmt.Printf("  p50 %s  p95 %s  max %s  (target p95 <= 2s: %s)\n\n", p50.Round(time.Millisecond), p95.Round(time.Millisecond), worst.Round(time.Millisecond), verdict)
+	fmt.Printf("  p50 %s  p95 %s  max %s  (target p95 <= 2s: %s)\n", p50.Round(time.Millisecond), p95.Round(time.Millisecond), worst.Round(time.Millisecond), verdict)
+	fmt.Printf("The claim's PDF (filing to both copies listed with the claim's documents)\n")
+	fmt.Printf("  p50 %s  p95 %s  max %s  (target <= 2s: %s)\n\n", pct(pdfs, 0.5).Round(time.Millisecond), pct(pdfs, 0.95).Round(time.Millisecond),
+		pct(pdfs, 1).Round(time.Millisecond), pdfVerdict)
 }

@@ -160,6 +160,12 @@ func TestDocumentsOfADealersClaim(t *testing.T) {
 	if body := string(dealer.do(t, "GET", "/v1/claims/"+id+"/history", nil).Body); !strings.Contains(body, "document.generated") || strings.Contains(body, "claim-internal") {
 		t.Errorf("the dealer's history: document entries wrong:\n%s", body)
 	}
+	if r := dealer.do(t, "GET", "/v1/claims/"+id+"/documents/"+sheet.ID+"/file", nil); r.Status != 302 || !strings.Contains(r.Header.Get("Location"), "/documents/"+id+"/") {
+		t.Errorf("the dealer's file link = %d (%s), want 302 to the download link", r.Status, r.Header.Get("Location"))
+	}
+	if r := dealer.do(t, "GET", "/v1/claims/"+id+"/documents/"+docOf(docs, "claim-internal").ID+"/file", nil); r.Status != 404 {
+		t.Errorf("the internal copy's file for the dealer = %d, want 404", r.Status)
+	}
 	if r := newUser(t, "dealers", "dealer-docs-other", "DLR-DOCS-OTHER").do(t, "GET", "/v1/claims/"+id+"/documents", nil); r.Status != 404 {
 		t.Errorf("another dealer's documents = %d, want 404", r.Status)
 	}
@@ -172,7 +178,7 @@ func TestDocumentsOfADealersClaim(t *testing.T) {
 		"commission":         []map[string]any{{"position": "Кладовщик", "name": "Иванов И. И."}, {"position": "Водитель", "name": "Петров П. П."}},
 		"lines": []map[string]any{
 			{"sku": "H-100", "actualQuantity": 8, "discrepancy": "shortage"},
-			{"sku": "K-PVC", "actualQuantity": 12.5, "defectQuantity": 2.5, "discrepancy": "defect", "note": "Скол кромки"},
+			{"sku": "K-PVC", "actualQuantity": 12.5, "defectQuantity": 2.5, "discrepancy": "defect", "description": "Скол кромки"},
 		},
 		"conclusion": "Недостача и брак подтверждены комиссией.",
 	}
@@ -266,6 +272,16 @@ func TestDocumentsOfADealersClaim(t *testing.T) {
 	docs = documentsOf(t, dealer, id)
 	if got := kinds(docs); !slices.Equal(got, []string{"claim", "decision-letter", "torg-2"}) {
 		t.Errorf("the dealer's documents after the decision: %v", got)
+	}
+	// The claimant's tracking page lists theirs, with working links.
+	page := st.Do(t, "GET", created.TrackingURL, "", nil)
+	body := string(page.Body)
+	if page.Status != 200 || !strings.Contains(body, "Рекламация "+id) || !strings.Contains(body, "Решение по рекламации "+id) ||
+		!strings.Contains(body, "Акт ТОРГ-2 № 17") || strings.Contains(body, "внутренний экземпляр") {
+		t.Errorf("tracking page %d: documents missing or internal ones shown", page.Status)
+	}
+	if letter := docOf(docs, "decision-letter"); letter == nil || !strings.Contains(body, `/documents/`+id+`/`) {
+		t.Errorf("tracking page: no document link")
 	}
 	var history struct {
 		Events []struct {

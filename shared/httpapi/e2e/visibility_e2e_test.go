@@ -333,21 +333,41 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	}
 	leak.values = append(leak.values, staff.Claim.HistoryHash)
 
+	// The dealer fills a TORG-2 act; the claim's PDF and its decision
+	// letters are made meanwhile.
+	r = dealer.do(t, "POST", claimPath+"/documents/torg-2", map[string]any{
+		"actNumber": "5", "actDate": time.Now().Format("2006-01-02"), "place": "Склад дилера",
+		"acceptanceStarted": time.Now().Add(-2 * time.Hour).Format(time.RFC3339), "acceptanceEnded": time.Now().Add(-time.Hour).Format(time.RFC3339),
+		"commission": []map[string]any{{"position": "Кладовщик", "name": "Иванов И. И."}},
+		"lines":      []map[string]any{{"sku": "TH-2000", "actualQuantity": 1, "defectQuantity": 1, "discrepancy": "defect", "description": "Перегрев"}},
+	})
+	if r.Status != 201 {
+		t.Fatalf("TORG-2 = %d %s", r.Status, r.Body)
+	}
+	var act docView
+	r.JSON(t, &act)
+	st.Eventually(t, deliveryWait, "the claim's documents", func() bool {
+		return slices.Equal(kinds(documentsOf(t, dealer, id)), []string{"claim", "decision-letter", "decision-letter", "torg-2"})
+	})
+
 	// Every GET route: the table says how the claimant's side reads it; any
 	// other route must refuse a dealer.
 	params := map[string]string{
 		"{id}": id, "{number}": made.Order.Number, "{token}": token, "{code}": issued.Codes[0].Code, "{batchId}": issued.BatchID,
-		"{name}": "torg-2.pdf",
+		"{name}": "torg-2.pdf", "{documentId}": act.ID,
 	}
 	table := map[string][]string{
-		"GET /v1/me":                      {"/v1/me"},
-		"GET /v1/catalog":                 {"/v1/catalog"},
-		"GET /v1/claims":                  {"/v1/claims", "/v1/claims?stage=implementation", "/v1/claims?serial=SN-VIS-1", "/v1/claims?dealerId=DLR-VIS", "/v1/claims?limit=1", "/v1/claims?customerId=" + created.Claim.CustomerID},
-		"GET /v1/claims/{id}":             {claimPath},
-		"GET /v1/claims/{id}/history":     {claimPath + "/history"},
-		"GET /v1/claims/{id}/messages":    {claimPath + "/messages"},
-		"GET /v1/claims/{id}/transitions": {claimPath + "/transitions"},
-		"GET /v1/orders/{number}":         {"/v1/orders/ORD-VIS-1", "/v1/orders/" + made.Order.Number},
+		"GET /v1/me":                                      {"/v1/me"},
+		"GET /v1/catalog":                                 {"/v1/catalog"},
+		"GET /v1/claims":                                  {"/v1/claims", "/v1/claims?stage=implementation", "/v1/claims?serial=SN-VIS-1", "/v1/claims?dealerId=DLR-VIS", "/v1/claims?limit=1", "/v1/claims?customerId=" + created.Claim.CustomerID},
+		"GET /v1/claims/{id}":                             {claimPath},
+		"GET /v1/claims/{id}/history":                     {claimPath + "/history"},
+		"GET /v1/claims/{id}/messages":                    {claimPath + "/messages"},
+		"GET /v1/claims/{id}/transitions":                 {claimPath + "/transitions"},
+		"GET /v1/claims/{id}/documents":                   {claimPath + "/documents"},
+		"GET /v1/claims/{id}/documents/torg-2":            {claimPath + "/documents/torg-2"},
+		"GET /v1/claims/{id}/documents/{documentId}/file": {claimPath + "/documents/" + act.ID + "/file"},
+		"GET /v1/orders/{number}":                         {"/v1/orders/ORD-VIS-1", "/v1/orders/" + made.Order.Number},
 		// Public pages: the tracking page is the claimant's view of the
 		// claim; the others show no claim.
 		"GET /t/{token}":          {"/t/" + token, "/t/" + token + "?lang=en"},
@@ -356,6 +376,9 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /samples/{name}":     {"/samples/torg-2.pdf"},
 		"GET /health":             {"/health"},
 	}
+	// A document's file answers with a redirect to its link; the PDFs are
+	// read below.
+	redirects := map[string]bool{"GET /v1/claims/{id}/documents/{documentId}/file": true}
 	// The dealer's own system (an integrations account for DLR-VIS) reads
 	// the claims API as the dealer does; it does not take part in the chat.
 	systemRefused := map[string]bool{"GET /v1/claims/{id}/messages": true}
@@ -402,6 +425,9 @@ func TestDealerSeesNoInternals(t *testing.T) {
 						}
 						continue
 					}
+					if redirects[key] && r.Status == http.StatusFound {
+						continue
+					}
 					if r.Status >= 500 || (signedIn && r.Status != 200) {
 						t.Errorf("%s: %s as %s = %d %s", when, path, who, r.Status, r.Body)
 					}
@@ -419,6 +445,17 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		}
 	}
 	walk("open claim")
+
+	// The documents the dealer sees show none of the internals either.
+	for _, d := range documentsOf(t, dealer, id) {
+		if text := pdfText(t, download(t, &d)); text != "" {
+			if l := leak.scan([]byte(text), false); len(l) > 0 {
+				t.Errorf("the dealer's %s shows %v", d.Kind, l)
+			}
+		} else {
+			break
+		}
+	}
 
 	// What the dealer gets back from its own changes.
 	r = dealer.do(t, "POST", claimPath+"/messages", map[string]any{"body": "Когда приедет мастер?"})
