@@ -112,6 +112,19 @@ func TestDocumentsOfADealersClaim(t *testing.T) {
 	}); r.Status != 200 {
 		t.Fatalf("ERP source order = %d %s", r.Status, r.Body)
 	}
+	// The company's details every document carries: seeded, and checked
+	// when replaced.
+	admin := newUser(t, "admins", "admin-docs", "")
+	if r := admin.do(t, "GET", "/v1/admin/company", nil); r.Status != 200 || !strings.Contains(string(r.Body), "ООО «Фурнитура Демо»") {
+		t.Errorf("company details = %d %s", r.Status, r.Body)
+	}
+	if r := admin.do(t, "PUT", "/v1/admin/company", map[string]any{"name": "X", "legalName": "ООО «Икс»", "address": "Москва", "taxId": "12345", "kpp": "abc"}); r.Status != 400 ||
+		!slices.Equal(errorFields(t, r), []string{"kpp", "taxId"}) {
+		t.Errorf("bad company details = %d %s, want 400 naming kpp and taxId", r.Status, r.Body)
+	}
+	if r := dealer.do(t, "GET", "/v1/admin/company", nil); r.Status != 403 {
+		t.Errorf("a dealer reads the company details admin route = %d, want 403", r.Status)
+	}
 	filed := time.Now()
 	r, created := createClaim(t, dealer, claimBody(func(b map[string]any) {
 		b["channel"] = "dealer_form"

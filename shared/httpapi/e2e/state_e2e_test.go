@@ -193,6 +193,9 @@ func TestFinishedClaimRefusesEveryChange(t *testing.T) {
 	mgr := newUser(t, "managers", created.Claim.Assignee, "")
 	c := readClaim(t, dealer, id)
 	move(t, dealer, &c, "withdrawn", "", 200)
+	// The claim's PDF, made after intake, is a history entry of its own:
+	// wait for it, so that what follows is all that could change it.
+	st.Eventually(t, deliveryWait, "the claim's PDF", func() bool { return len(documentsOf(t, sup, id)) == 2 })
 	before := readClaim(t, sup, id)
 	p := "/v1/claims/" + id
 	v := before.Version
