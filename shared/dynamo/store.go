@@ -15,6 +15,8 @@
 //	CLAIM#<id>          FILE#<at>#<id>      an attachment
 //	CLAIM#<id>          MSG#<at>#<id>       a chat message
 //	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
+//	CLAIM#<id>          DOC#<id>            a generated document (its PDF under documents/<claim>/ in the
+//	                                        bucket; a TORG-2 act keeps the request it was filled from)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order) and of the

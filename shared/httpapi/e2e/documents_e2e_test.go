@@ -40,6 +40,15 @@ func documentsOf(t testing.TB, u *user, id string) []docView {
 	return out.Documents
 }
 
+// sheetsMade waits for the claim's PDF (both copies), which the notifier
+// makes after intake: a test that counts a claim's history entries or
+// compares its history head waits for it first.
+func sheetsMade(t testing.TB, id string) {
+	t.Helper()
+	staff := newUser(t, "supervisors", "supervisor-sheets", "")
+	st.Eventually(t, deliveryWait, "the PDF of claim "+id, func() bool { return len(documentsOf(t, staff, id)) >= 2 })
+}
+
 func kinds(ds []docView) []string {
 	var out []string
 	for _, d := range ds {

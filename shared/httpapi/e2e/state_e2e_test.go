@@ -195,7 +195,7 @@ func TestFinishedClaimRefusesEveryChange(t *testing.T) {
 	move(t, dealer, &c, "withdrawn", "", 200)
 	// The claim's PDF, made after intake, is a history entry of its own:
 	// wait for it, so that what follows is all that could change it.
-	st.Eventually(t, deliveryWait, "the claim's PDF", func() bool { return len(documentsOf(t, sup, id)) == 2 })
+	sheetsMade(t, id)
 	before := readClaim(t, sup, id)
 	p := "/v1/claims/" + id
 	v := before.Version
@@ -267,6 +267,7 @@ func TestParallelMessagesAllStored(t *testing.T) {
 	}
 	id := created.Claim.ID
 	mgr := newUser(t, "managers", created.Claim.Assignee, "")
+	sheetsMade(t, id) // its history entries are in before the count starts
 	start := readClaim(t, sup, id).Version
 	const n = 30
 	var wg sync.WaitGroup

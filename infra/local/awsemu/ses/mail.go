@@ -114,7 +114,8 @@ func ReadOutbox(dir string) ([]Mail, error) {
 	return mails, nil
 }
 
-// parseOutboxName splits "<YYYYMMDDTHHMMSS.nnnZ>-<MessageId>.eml".
+// parseOutboxName splits "<YYYYMMDDTHHMMSS.nnnnnnnnnZ>-<MessageId>.eml" (or the
+// millisecond stamp of outboxes written before).
 func parseOutboxName(name string) (time.Time, string, bool) {
 	base := strings.TrimSuffix(name, ".eml")
 	stamp, id, ok := strings.Cut(base, "-")
@@ -122,6 +123,9 @@ func parseOutboxName(name string) (time.Time, string, bool) {
 		return time.Time{}, "", false
 	}
 	t, err := time.Parse(outboxTimeLayout, stamp)
+	if err != nil {
+		t, err = time.Parse(legacyOutboxTimeLayout, stamp)
+	}
 	if err != nil {
 		return time.Time{}, "", false
 	}

@@ -22,11 +22,16 @@ const (
 	maxRecipients      = 50
 	maxRawMessageBytes = 40 << 20
 	maxCustomHeaders   = 15
-	outboxTimeLayout   = "20060102T150405.000Z"
-	headerLocalBcc     = "X-Local-Bcc"
-	headerLocalConfig  = "X-Local-Configuration-Set"
-	headerLocalTags    = "X-Local-Email-Tags"
-	foldWidth          = 76
+	// outboxTimeLayout names outbox files by acceptance time to the
+	// nanosecond, so that name order is send order, across restarts too
+	// (milliseconds tied, and the message ID then decided).
+	outboxTimeLayout = "20060102T150405.000000000Z"
+	// legacyOutboxTimeLayout is how outboxes written before named them.
+	legacyOutboxTimeLayout = "20060102T150405.000Z"
+	headerLocalBcc         = "X-Local-Bcc"
+	headerLocalConfig      = "X-Local-Configuration-Set"
+	headerLocalTags        = "X-Local-Email-Tags"
+	foldWidth              = 76
 )
 
 // reservedHeaders are built by the emulator from the request; Simple content

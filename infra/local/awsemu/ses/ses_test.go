@@ -158,7 +158,7 @@ func TestSendSimpleRussianMail(t *testing.T) {
 		t.Fatalf("outbox has %d mails, want 1", len(mails))
 	}
 	got := mails[0]
-	wantPath := filepath.Join(dir, "outbox", "20250301T093015.123Z-"+id+".eml")
+	wantPath := filepath.Join(dir, "outbox", "20250301T093015.123000000Z-"+id+".eml")
 	if abs, _ := filepath.Abs(wantPath); got.Path != abs || e.srv.Outbox() != filepath.Dir(abs) {
 		t.Errorf("Path = %q, Outbox = %q; want %q in it", got.Path, e.srv.Outbox(), abs)
 	}
