@@ -343,8 +343,8 @@ func (s *Service) fillTorg2(ctx context.Context, c *claims.Claim, o *orders.Orde
 	}
 	seen := map[string]int{}
 	for i := range r.Lines {
-		if i >= MaxTorg2Lines {
-			break
+		if len(r.Lines) > MaxTorg2Lines {
+			break // named as a whole above
 		}
 		l := &r.Lines[i]
 		p := fmt.Sprintf("lines[%d]", i)

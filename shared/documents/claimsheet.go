@@ -219,26 +219,51 @@ func orDash(s string) string {
 	return s
 }
 
-// orderTable draws the source order's lines with their sums and total.
+// orderTable draws the source order's lines with their sums and total;
+// without any price (the ERP has not sent the order) it shows the lines
+// and quantities only, and a line without a price shows a dash.
 func orderTable(d *pdfdoc.Doc, lines []Line, lang string) {
+	priced := false
+	for _, l := range lines {
+		priced = priced || l.Price > 0
+	}
 	rows := make([]pdfdoc.Row, len(lines))
 	var total int64
 	for i, l := range lines {
-		sum := lineSum(l)
-		total += sum
-		rows[i] = pdfdoc.TextRow(strconv.Itoa(i+1), l.SKU, l.Name, l.Unit,
-			docfmt.Quantity(l.Quantity, lang), docfmt.Sum(l.Price, lang), docfmt.Sum(sum, lang))
+		if !priced {
+			rows[i] = pdfdoc.TextRow(strconv.Itoa(i+1), l.SKU, l.Name, l.Unit, docfmt.Quantity(l.Quantity, lang))
+			continue
+		}
+		price, amount := "—", "—"
+		if l.Price > 0 {
+			sum := lineSum(l)
+			total += sum
+			price, amount = docfmt.Sum(l.Price, lang), docfmt.Sum(sum, lang)
+		}
+		rows[i] = pdfdoc.TextRow(strconv.Itoa(i+1), l.SKU, l.Name, l.Unit, docfmt.Quantity(l.Quantity, lang), price, amount)
+	}
+	head := []pdfdoc.HeaderCell{
+		{Text: numberSign(lang)}, {Text: tr(lang, "Артикул", "SKU")}, {Text: tr(lang, "Наименование", "Name")},
+		{Text: tr(lang, "Ед.", "Unit")}, {Text: tr(lang, "Кол-во", "Qty")},
+	}
+	if !priced {
+		d.Table(pdfdoc.Table{
+			Columns: []pdfdoc.Column{
+				{Width: 8, Align: pdfdoc.AlignRight}, {Width: 35}, {Width: 102}, {Width: 12, Align: pdfdoc.AlignCenter},
+				{Width: 15, Align: pdfdoc.AlignRight},
+			},
+			Header: [][]pdfdoc.HeaderCell{head},
+			Rows:   rows,
+		})
+		return
 	}
 	d.Table(pdfdoc.Table{
 		Columns: []pdfdoc.Column{
 			{Width: 8, Align: pdfdoc.AlignRight}, {Width: 25}, {Width: 62}, {Width: 12, Align: pdfdoc.AlignCenter},
 			{Width: 15, Align: pdfdoc.AlignRight}, {Width: 24, Align: pdfdoc.AlignRight}, {Width: 26, Align: pdfdoc.AlignRight},
 		},
-		Header: [][]pdfdoc.HeaderCell{{
-			{Text: numberSign(lang)}, {Text: tr(lang, "Артикул", "SKU")}, {Text: tr(lang, "Наименование", "Name")},
-			{Text: tr(lang, "Ед.", "Unit")}, {Text: tr(lang, "Кол-во", "Qty")},
-			{Text: tr(lang, "Цена, руб.", "Price, RUB")}, {Text: tr(lang, "Сумма, руб.", "Amount, RUB")},
-		}},
+		Header: [][]pdfdoc.HeaderCell{append(head,
+			pdfdoc.HeaderCell{Text: tr(lang, "Цена, руб.", "Price, RUB")}, pdfdoc.HeaderCell{Text: tr(lang, "Сумма, руб.", "Amount, RUB")})},
 		Rows: rows,
 		Footer: []pdfdoc.Row{{Bold: true, Cells: []pdfdoc.Cell{
 			{Text: tr(lang, "Итого", "Total"), Span: 6, Align: pdfdoc.AlignRight}, {Text: docfmt.Sum(total, lang)},

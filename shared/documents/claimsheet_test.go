@@ -136,3 +136,33 @@ func TestRenderClaimSheetHostileInput(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestRenderClaimSheetWithoutPrices: lines of an order the ERP has not sent
+// show without prices, sums or a total (no "0,00" that reads as free); a
+// line without a price among priced ones shows a dash.
+func TestRenderClaimSheetWithoutPrices(t *testing.T) {
+	s := testClaimSheet(t, "ru")
+	for i := range s.Lines {
+		s.Lines[i].Price = 0
+	}
+	pdf, err := RenderClaimSheet(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := popplertest.Squash(popplertest.Text(t, pdf))
+	for _, l := range s.Lines {
+		contains(t, text, l.SKU)
+	}
+	for _, absent := range []string{"Цена, руб.", "Итого", "0,00"} {
+		if strings.Contains(text, absent) {
+			t.Errorf("an unpriced order shows %q", absent)
+		}
+	}
+	s = testClaimSheet(t, "ru")
+	s.Lines[0].Price = 0
+	pdf, err = RenderClaimSheet(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, popplertest.Text(t, pdf), "Цена, руб.", "Итого", "—")
+}
