@@ -60,5 +60,6 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	(&httpapi.MessagesAPI{Chat: s.Chat, Intake: s.Intake, Links: s.Files}).Register(router)
 	(&httpapi.NotificationsAPI{Inbox: inbox}).Register(router)
 	(&httpapi.DocumentsAPI{Docs: docs, Registry: s.Registry}).Register(router)
+	(&httpapi.RatingsAPI{Survey: s.Survey}).Register(router)
 	return router, nil
 }

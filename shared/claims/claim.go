@@ -140,6 +140,9 @@ type Claim struct {
 	Decision *Decision `json:"decision,omitempty"`
 	// Orders are the orders created from this claim (rework, additional).
 	Orders []string `json:"orders,omitempty"`
+	// Satisfaction is the claimant's (or the dealer's) rating of how the
+	// claim was handled, given once it is closed (nil before).
+	Satisfaction *Satisfaction `json:"satisfaction,omitempty"`
 	// HistoryHash is the hash of the latest history entry: the head of the
 	// claim's audit chain.
 	HistoryHash string `json:"historyHash,omitempty"`

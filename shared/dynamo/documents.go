@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/events"
 )
 
 // documentRecord is a generated document of a claim: CLAIM#<id> / DOC#<id>
@@ -154,4 +156,75 @@ func (s *Store) Document(ctx context.Context, claimID, id string) (*claims.Docum
 	}
 	d := r.document()
 	return &d, nil
+}
+
+// RecordRating stores a closed claim's rating (or the comment that follows
+// it) with its history entry and outbox events, in one transaction that
+// advances the claim's history head from prevHead and leaves its version
+// alone. first: the claim must have no rating yet; otherwise it must have
+// one without a comment. Errors: Conflict with Details "rated" when the
+// claim was rated already (first) or commented already; another Conflict
+// when the history moved on (read the claim again and retry).
+func (s *Store) RecordRating(ctx context.Context, claimID string, prevHead int, entry claims.Event, r claims.Satisfaction, first bool, outbox []events.Event) error {
+	ev, err := newEventRecord(claimID, entry)
+	if err != nil {
+		return err
+	}
+	evItem, err := marshal(ev)
+	if err != nil {
+		return err
+	}
+	rating, err := attributevalue.Marshal(newRatingRecord(&r))
+	if err != nil {
+		return fmt.Errorf("encode the rating of claim %s: %w", claimID, err)
+	}
+	cond := "(historySeq = :prev OR (attribute_not_exists(historySeq) AND version = :prev)) AND "
+	if first {
+		cond += "attribute_not_exists(satisfaction)"
+	} else {
+		cond += "attribute_exists(satisfaction) AND attribute_not_exists(satisfaction.#comment)"
+	}
+	update := &types.Update{
+		TableName:           aws.String(s.table),
+		Key:                 key(claimPK(claimID), metaSK),
+		UpdateExpression:    aws.String("SET historySeq = :s, historyHash = :h, satisfaction = :r"),
+		ConditionExpression: aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": num(int64(entry.Seq)), ":h": str(entry.Hash), ":prev": num(int64(prevHead)), ":r": rating,
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if !first {
+		update.ExpressionAttributeNames = map[string]string{"#comment": "comment"}
+	}
+	items := []types.TransactWriteItem{
+		{Update: update},
+		{Put: &types.Put{TableName: aws.String(s.table), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}
+	for _, e := range outbox {
+		ob, err := newOutboxRecord(e)
+		if err != nil {
+			return err
+		}
+		m, err := marshal(ob)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: m}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	failed := failedItems(err)
+	if old, ok := failed[0]; ok && old != nil {
+		var cr claimRecord
+		if unmarshal(old, &cr) == nil && cr.Satisfaction != nil && (first || cr.Satisfaction.Comment != "") {
+			return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s is rated already", claimID), Details: map[string]any{"rated": true}}
+		}
+	}
+	if len(failed) > 0 || isTransactionConflict(err) {
+		return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("claim %s was changed concurrently; reload and retry", claimID)}
+	}
+	return fmt.Errorf("record the rating of claim %s: %w", claimID, err)
 }

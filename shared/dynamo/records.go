@@ -113,6 +113,7 @@ type claimRecord struct {
 	SLA            *slaRecord       `dynamodbav:"sla,omitempty"`
 	Tasks          []taskRecord     `dynamodbav:"tasks,omitempty"`
 	Decision       *decisionRecord  `dynamodbav:"decision,omitempty"`
+	Satisfaction   *ratingRecord    `dynamodbav:"satisfaction,omitempty"`
 	Orders         []string         `dynamodbav:"orders,omitempty"`
 	HistoryHash    string           `dynamodbav:"historyHash,omitempty"`
 	HistorySeq     int              `dynamodbav:"historySeq,omitempty"`
@@ -198,6 +199,28 @@ type decisionRecord struct {
 	Revision                 int         `dynamodbav:"revision"`
 }
 
+type ratingRecord struct {
+	Score       int       `dynamodbav:"score"`
+	Comment     string    `dynamodbav:"comment,omitempty"`
+	RatedAt     time.Time `dynamodbav:"ratedAt,omitempty"`
+	RatedBy     string    `dynamodbav:"ratedBy"`
+	CommentedAt time.Time `dynamodbav:"commentedAt,omitempty"`
+}
+
+func newRatingRecord(r *claims.Satisfaction) *ratingRecord {
+	if r == nil {
+		return nil
+	}
+	return &ratingRecord{Score: r.Score, Comment: r.Comment, RatedAt: r.RatedAt, RatedBy: r.RatedBy, CommentedAt: r.CommentedAt}
+}
+
+func (r *ratingRecord) satisfaction() *claims.Satisfaction {
+	if r == nil {
+		return nil
+	}
+	return &claims.Satisfaction{Score: r.Score, Comment: r.Comment, RatedAt: r.RatedAt, RatedBy: r.RatedBy, CommentedAt: r.CommentedAt}
+}
+
 type moneyRecord struct {
 	Amount   int64  `dynamodbav:"amount"`
 	Currency string `dynamodbav:"currency"`
@@ -223,6 +246,7 @@ func newClaimRecord(c *claims.Claim) claimRecord {
 		}),
 		Orders: c.Orders, HistoryHash: c.HistoryHash, HistorySeq: c.HistorySeq, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
+	r.Satisfaction = newRatingRecord(c.Satisfaction)
 	if s := c.SLA; s != nil {
 		r.SLA = &slaRecord{Policy: s.Policy, FirstResponseDue: s.FirstResponseDue, RespondedAt: s.RespondedAt, ResolutionDue: s.ResolutionDue,
 			StatutoryDue: s.StatutoryDue, PausedAt: s.PausedAt, StageLeftSeconds: s.StageLeftSeconds, Warned: s.Warned, Breached: s.Breached,
@@ -266,6 +290,7 @@ func (r *claimRecord) claim() claims.Claim {
 		}),
 		Orders: r.Orders, HistoryHash: r.HistoryHash, HistorySeq: r.HistorySeq, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
+	c.Satisfaction = r.Satisfaction.satisfaction()
 	if c.HistorySeq == 0 {
 		// Written before the history head was kept apart from the
 		// version, when the two were equal.

@@ -40,9 +40,9 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeDocuments(t, s)
 }
 
-// writeDocuments adds what issue #10 stores: a generated document of claim
-// 1, with its history entry (claims.Record), which moves the claim's
-// history head apart from its version.
+// writeDocuments adds what issue #10 stores (a generated document of claim
+// 1, with its history entry: claims.Record, which moves the claim's history
+// head apart from its version) and issue #11's rating of it.
 func writeDocuments(t testing.TB, s *Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -62,6 +62,26 @@ func writeDocuments(t testing.TB, s *Store) {
 	}
 	if err := s.AddDocument(ctx, c.ID, prev, entry, d); err != nil {
 		t.Fatalf("scenario: documents: %v", err)
+	}
+	// And a rating with its comment.
+	c, err = s.GetClaim(ctx, c.ID)
+	if err != nil {
+		t.Fatalf("scenario: rating: %v", err)
+	}
+	prev = c.HistoryHead()
+	rated := at.Add(time.Hour)
+	sat := claims.Satisfaction{Score: 2, Comment: "Долго", RatedAt: rated, RatedBy: "claimant", CommentedAt: rated}
+	entry, err = claims.Record(c, claims.EventRated, "claimant", rated, nil, map[string]any{"score": 2})
+	if err != nil {
+		t.Fatalf("scenario: rating: %v", err)
+	}
+	ev, err := events.New(c.ID, "claimant", rated, events.Rating{Number: c.ID, Score: 2, Low: true, Comment: "Долго", RatedBy: "claimant"})
+	if err != nil {
+		t.Fatalf("scenario: rating: %v", err)
+	}
+	ev.ID = "0190000000001abcdef0123456789"
+	if err := s.RecordRating(ctx, c.ID, prev, entry, sat, true, []events.Event{ev}); err != nil {
+		t.Fatalf("scenario: rating: %v", err)
 	}
 }
 

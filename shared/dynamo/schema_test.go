@@ -50,6 +50,7 @@ var storedAttributes = map[string][]string{
 		"order.reference", "orders", "previousStage", "priority",
 		"product", "product.category", "product.model", "product.name", "product.purchaseDate", "product.serial", "product.series",
 		"qrCode",
+		"satisfaction", "satisfaction.comment", "satisfaction.commentedAt", "satisfaction.ratedAt", "satisfaction.ratedBy", "satisfaction.score",
 		"sla", "sla.breached", "sla.firstResponseDue", "sla.level", "sla.nextCheck", "sla.pausedAt", "sla.policy",
 		"sla.resolutionDue", "sla.resolvedAt", "sla.respondedAt", "sla.stageLeftSeconds", "sla.statutoryDue", "sla.warned",
 		"stage", "stageEnteredAt",

@@ -49,6 +49,9 @@ const (
 	// Escalated: a clock of the claim ran out; its escalation level rose
 	// (the supervisors are notified).
 	Escalated = "claim.escalated"
+	// Rated: the claimant (or the dealer) rated a closed claim, or added
+	// the comment to their rating; a low score calls the supervisors.
+	Rated = "claim.rated"
 )
 
 // Event is the envelope of every event.
@@ -280,7 +283,7 @@ func (Escalation) EventType() string { return Escalated }
 // Types lists every event type with an empty value of its payload: the
 // catalogue the API description, the webhook targets and the tests read.
 var Types = []Payload{
-	Received{}, StageChange{}, Assignment{}, Decision{}, Order{}, Message{}, Update{}, SLA{}, Escalation{},
+	Received{}, StageChange{}, Assignment{}, Decision{}, Order{}, Message{}, Update{}, SLA{}, Escalation{}, Rating{},
 }
 
 // TypeNames lists the event types, in the order of Types.
@@ -302,3 +305,22 @@ func NewRaw(typ, claimID, actor string, at time.Time, data any) (Event, error) {
 	}
 	return Event{ID: NewID(at), Type: typ, ClaimID: claimID, At: at.UTC(), Actor: actor, Version: SchemaVersion, Data: b}, nil
 }
+
+// Rating is the payload of Rated.
+type Rating struct {
+	Number string `json:"number"`
+	// Score is 1..5; Low marks a score that calls the supervisors (1-2).
+	Score int  `json:"score"`
+	Low   bool `json:"low"`
+	// Comment is the rater's comment, when given (with a rating or after).
+	Comment string `json:"comment,omitempty"`
+	// Commented marks the event of a comment added to an earlier rating.
+	Commented bool `json:"commented,omitempty"`
+	// RatedBy is "claimant" or "dealers:<user>".
+	RatedBy  string `json:"ratedBy"`
+	DealerID string `json:"dealerId,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+}
+
+// EventType implements Payload.
+func (Rating) EventType() string { return Rated }

@@ -142,6 +142,7 @@ func functionRouters() map[string]*apigw.Router {
 	(&MessagesAPI{}).Register(claimsRouter)
 	(&NotificationsAPI{}).Register(claimsRouter)
 	(&DocumentsAPI{}).Register(claimsRouter)
+	(&RatingsAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&AdminAPI{}).Register(admin)
 	(&RosterAPI{}).Register(admin)
@@ -285,6 +286,9 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 var redirectsOnSuccess = map[string]string{
 	"GET /t/{token}/uploaded":  "303",
 	"POST /t/{token}/messages": "303",
+	// The rating links and the comment form: back to the rating section.
+	"GET /t/{token}/rating":  "303",
+	"POST /t/{token}/rating": "303",
 	// A document's file: to its presigned download link.
 	"GET /v1/claims/{id}/documents/{documentId}/file": "302",
 }
@@ -421,6 +425,9 @@ var schemaChecks = []schemaCheck{
 	{"EventMessage", reflect.TypeFor[events.Message](), "response"},
 	{"EventUpdate", reflect.TypeFor[events.Update](), "response"},
 	{"EventSLA", reflect.TypeFor[events.SLA](), "response"},
+	{"EventRating", reflect.TypeFor[events.Rating](), "response"},
+	{"Satisfaction", reflect.TypeFor[claims.Satisfaction](), "response"},
+	{"RatingRequest", reflect.TypeFor[RatingRequest](), "request"},
 }
 
 // unchecked are the object schemas without a Go type to compare with.
@@ -429,6 +436,7 @@ var unchecked = map[string]string{
 	"GatewayError":        "written by API Gateway, not by Go",
 	"ClaimForm":           "an urlencoded form read field by field",
 	"MessageForm":         "an urlencoded form read field by field",
+	"RatingCommentForm":   "an urlencoded form read field by field",
 	"AttachRequest":       "an anonymous struct in ClaimsAPI.attach",
 	"InvalidError":        "Error with its code fixed",
 	"Name":                "catalog.Text, a map",
@@ -738,6 +746,7 @@ func TestOpenAPIDescribesEveryEvent(t *testing.T) {
 		events.Updated:       events.Update{Number: "RC-2026-000001", Fields: []string{"essence"}},
 		events.SLAWarning:    events.SLA{Number: "RC-2026-000001", Clock: "resolution", Due: at, Stage: "diagnostics", Priority: "normal"},
 		events.Escalated:     events.Escalation{Number: "RC-2026-000001", Clock: "resolution", Due: at, Level: 1, Stage: "diagnostics", Priority: "high"},
+		events.Rated:         events.Rating{Number: "RC-2026-000001", Score: 2, Low: true, Comment: "Долго", RatedBy: "claimant", DealerID: "DLR-1"},
 	}
 	var enum []string
 	for _, v := range doc.Components.Schemas["EventType"].Value.Enum {

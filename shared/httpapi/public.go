@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/survey"
 	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/webform"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -66,6 +68,9 @@ type PublicSite struct {
 	Files    intake.Files
 	// Chat is the claim's conversation on the tracking page; nil shows none.
 	Chat *chat.Service
+	// Survey records the claimant's rating of a closed claim; nil shows no
+	// rating.
+	Survey *survey.Service
 	// Roster names the claims managers on the tracking page (nil: no names).
 	Roster intake.Roster
 	// Location is the company's time zone, the tracking page's times' (nil: UTC).
@@ -91,7 +96,9 @@ func (p *PublicSite) Register(r *apigw.Router) {
 	r.Handle("GET /q/{code}", p.form, append([]apigw.Param{langParam}, marketingParams...)...)
 	r.Handle("POST /q/{code}", p.submit)
 	r.Handle("POST /q/{code}/uploads", p.upload)
-	r.Handle("GET /t/{token}", p.tracking, append([]apigw.Param{langParam, apigw.EnumParam("notice", "uploaded", "sent")}, marketingParams...)...)
+	r.Handle("GET /t/{token}", p.tracking, append([]apigw.Param{langParam, apigw.EnumParam("notice", "uploaded", "sent", "rated", "commented")}, marketingParams...)...)
+	r.Handle("GET /t/{token}/rating", p.rate, append([]apigw.Param{langParam, apigw.IntParam("score", claims.MinScore, claims.MaxScore).Req()}, marketingParams...)...)
+	r.Handle("POST /t/{token}/rating", p.comment)
 	r.Handle("GET /t/{token}/uploaded", p.uploaded, langParam,
 		// S3 adds bucket, key and etag to the redirect after an upload.
 		apigw.TextParam("key", 200).Req(), catalogIDParam("zone").Req(), apigw.TextParam("bucket", 63), apigw.TextParam("etag", 100))
@@ -493,8 +500,96 @@ func (p *PublicSite) tracking(ctx context.Context, req *apigw.Request) (*apigw.R
 		page.Notice = webform.Message(l, "tracking.uploaded")
 	case "sent":
 		page.Notice = webform.Message(l, "notice.message_sent")
+	case "rated":
+		page.Notice = webform.Message(l, "rating.thanks")
+	case "commented":
+		page.Notice = webform.Message(l, "rating.commented")
 	}
 	return p.trackingResponse(http.StatusOK, page)
+}
+
+// rate records the score of a rating link (the closing mail's one-click
+// links, the tracking page's): the first score stands, later clicks show
+// it. It answers with the tracking page's rating section (303), where a
+// comment may follow.
+func (p *PublicSite) rate(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if p.Survey == nil {
+		return nil, apperr.Errorf(apperr.NotFound, "ratings are not taken here")
+	}
+	score, _ := strconv.Atoi(req.Query.Get("score"))
+	notice := "rated"
+	if _, err := p.Survey.Rate(ctx, survey.ClaimantRater, d.Claim.ID, score, ""); err != nil {
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.Conflict {
+			return nil, err
+		}
+		// Rated already (the first score stands) or not closed: the page
+		// shows which.
+		notice = ""
+	}
+	q := url.Values{}
+	if notice != "" {
+		q.Set("notice", notice)
+	}
+	if l := req.Query.Get("lang"); l != "" {
+		q.Set("lang", l)
+	}
+	to := "/t/" + token
+	if len(q) > 0 {
+		to += "?" + q.Encode()
+	}
+	return apigw.Redirect(http.StatusSeeOther, to+"#rating"), nil
+}
+
+// comment adds the claimant's comment to their rating (the tracking page's
+// form, urlencoded comment and lang).
+func (p *PublicSite) comment(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if p.Survey == nil {
+		return nil, apperr.Errorf(apperr.NotFound, "ratings are not taken here")
+	}
+	form, err := req.Form(MaxFormBody)
+	if err != nil {
+		return nil, err
+	}
+	l := d.Claim.Language
+	if v := form.Get("lang"); v == webform.LangRU || v == webform.LangEN {
+		l = v
+	}
+	_, err = p.Survey.Comment(ctx, survey.ClaimantRater, d.Claim.ID, form.Get("comment"))
+	if err == nil {
+		to := "/t/" + token + "?notice=commented"
+		if l != d.Claim.Language {
+			to += "&lang=" + l
+		}
+		return apigw.Redirect(http.StatusSeeOther, to+"#rating"), nil
+	}
+	e, ok := apperr.As(err)
+	if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {
+		return nil, err
+	}
+	if d, err = p.tracked(ctx, token); err != nil {
+		return nil, err
+	}
+	page, err := p.trackingPage(ctx, req, token, d, l)
+	if err != nil {
+		return nil, err
+	}
+	status := http.StatusConflict
+	page.RatingError = webform.Message(l, "rating.err.closed")
+	if e.Code == apperr.Invalid {
+		status, page.RatingError = http.StatusBadRequest, replyError(l, e.Fields)
+		page.RatingComment = form.Get("comment")
+	}
+	return p.trackingResponse(status, page)
 }
 
 // trackingPage builds the tracking page of a claim in language l: only
@@ -528,6 +623,12 @@ func (p *PublicSite) trackingPage(ctx context.Context, req *apigw.Request, token
 	}
 	if err := p.fillConversation(ctx, page, token, d, roster); err != nil {
 		return nil, err
+	}
+	if p.Survey != nil && c.Stage == workflow.Closed {
+		page.Rating = &webform.Rating{Link: "/t/" + token + "/rating", CommentAction: "/t/" + token + "/rating"}
+		if s := c.Satisfaction; s != nil {
+			page.Rating.Score, page.Rating.Comment = s.Score, s.Comment
+		}
 	}
 	views, err := p.Registry.DocumentViews(ctx, c.ID, visibility.Documents(visibility.Claimant, d.Documents))
 	if err != nil {

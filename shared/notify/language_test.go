@@ -116,6 +116,8 @@ func TestEveryTextInOneLanguage(t *testing.T) {
 		d.Assignee = "m-2"
 		add("escalated, "+clock, events.Escalated, d)
 	}
+	add("low rating by the claimant", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 1, Low: true, Comment: "Долго и невежливо", RatedBy: "claimant", Assignee: "m-1"})
+	add("low rating by the dealer", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 2, Low: true, RatedBy: "dealers:d-1", DealerID: "DLR-1"})
 	kinds := map[string]bool{}
 	for _, staff := range []string{"ru", "en"} {
 		f := newFixtureWith(t, func(c *notify.Config) { c.StaffLanguage = staff })
@@ -130,7 +132,7 @@ func TestEveryTextInOneLanguage(t *testing.T) {
 			}
 			_ = json.Unmarshal(e.Data, &d)
 			claimLang = d.Language
-			allowed := dataWords(t, e, "https://claims.example.com/t/"+f.keys.TrackingToken(e.ClaimID), "MSK",
+			allowed := dataWords(t, e, "https://claims.example.com/t/"+f.keys.TrackingToken(e.ClaimID), "/rating?score=", "MSK",
 				"Ирина Соколова", "Алексей Кузнецов", "irina@claimsdesk.example", "alexey@claimsdesk.example")
 			check := func(what, lang, text string) {
 				t.Helper()

@@ -57,6 +57,8 @@ func TestPlanRoutesEachEvent(t *testing.T) {
 		{"implementation", events.StageChanged, stage("implementation", "anna@example.com"), claimant},
 		{"closed", events.StageChanged, stage("closed", "anna@example.com"), claimant},
 		{"rejected", events.StageChanged, stage("rejected", "anna@example.com"), claimant},
+		{"rated 1 by the claimant", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 1, Low: true, RatedBy: "claimant", Assignee: "m-1"}, supervisors},
+		{"rated 4", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 4, RatedBy: "claimant", Assignee: "m-1"}, nil},
 		{"withdrawn", events.StageChanged, stage("withdrawn", "anna@example.com"), claimant},
 		{"closed, claimant without email", events.StageChanged, stage("closed", ""), nil},
 		{"an internal stage", events.StageChanged, stage("diagnostics", "anna@example.com"), nil},

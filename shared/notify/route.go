@@ -54,6 +54,8 @@ var claimantStages = map[string]string{
 //	                      dealer: the assignee's mail and note (the supervisors' without one)
 //	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
 //	claim.escalated       the supervisors' mail and note
+//	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
+//	                      mail and note
 //	every type            a webhook to each active target subscribed to it
 //	documents             each document the event calls for (Documents.Kinds): the claim's
 //	                      PDF on claim.received and claim.updated, the decision letter on
@@ -85,6 +87,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 		}
 	case events.MessagePosted:
 		err = n.planMessage(ctx, e, &p)
+	case events.Rated:
+		err = n.planRated(ctx, e, &p)
 	case events.SLAWarning:
 		var d events.SLA
 		if err = decode(e, &d); err == nil {
@@ -230,7 +234,32 @@ func (n *Notifier) planStageChanged(e events.Event, p *plan) error {
 		stage: d.To, resolution: d.Resolution, Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
 		Instructions: d.Instructions, Warranty: d.WarrantyCase,
 	}
+	if kind == kindClosed {
+		data.Rate = rateLinks(data.Link, d.Language)
+	}
 	return n.toClaimant(kind, d.Language, d.Email, data, p)
+}
+
+// planRated calls the supervisors to a low rating (and to the comment that
+// follows one).
+func (n *Notifier) planRated(ctx context.Context, e events.Event, p *plan) error {
+	var d events.Rating
+	if err := decode(e, &d); err != nil {
+		return err
+	}
+	if !d.Low {
+		return nil
+	}
+	data := mailData{Number: number(d.Number, e), Score: d.Score, Comment: d.Comment, authorRole: "claimant"}
+	if strings.HasPrefix(d.RatedBy, "dealers:") {
+		data.authorRole = "dealer"
+	}
+	if m, err := n.manager(ctx, d.Assignee); err == nil && m != nil {
+		data.Manager = m.Name
+	} else if d.Assignee != "" {
+		data.Manager = d.Assignee
+	}
+	return n.toSupervisors(e, kindLowRating, data, p)
 }
 
 func (n *Notifier) planMessage(ctx context.Context, e events.Event, p *plan) error {

@@ -28,6 +28,7 @@ const (
 	// To the supervisors.
 	kindUnassigned = "unassigned"
 	kindEscalated  = "escalated"
+	kindLowRating  = "low_rating"
 )
 
 // mailData is what every template may use; each kind uses some of it.
@@ -58,6 +59,13 @@ type mailData struct {
 	// Previous is the manager a claim was taken from; Manager the one
 	// responsible.
 	Previous, Manager string
+	// Rate holds the one-click rating links of a closed claim, score 1..5
+	// (empty without a tracking link).
+	Rate []RateLink
+	// Score and Comment are a claimant's rating (the supervisors' mail of
+	// a low one).
+	Score   int
+	Comment string
 
 	// What Stage, Decision, Clock, Due and Author name, set by localized
 	// in the language of each text rendered from the data (a note's Russian
@@ -241,13 +249,19 @@ You can follow the progress here:
 {{.Instructions}}
 {{end}}
 Спасибо, что сообщили нам о проблеме.
-
+{{if .Rate}}
+Оцените, пожалуйста, как мы работали с рекламацией (один щелчок):
+{{range .Rate}}{{.Score}} — {{.Label}}: {{.URL}}
+{{end}}{{end}}
 ` + signRU,
 			html: `<p>Здравствуйте{{if .Name}}, {{.Name}}{{end}}!</p>
 <p>Работа по рекламации <b>{{.Number}}</b> завершена{{if .Decision}}. Решение: <b>{{.Decision}}</b>{{if .Warranty}} (гарантийный случай){{end}}{{end}}.</p>
 {{if .Instructions}}<p>Что нужно знать:</p>
 ` + quote + `{{.Instructions}}</blockquote>
 {{end}}<p>Спасибо, что сообщили нам о проблеме.</p>
+{{if .Rate}}<p>Оцените, пожалуйста, как мы работали с рекламацией (один щелчок):</p>
+<p>{{range .Rate}}<a href="{{.URL}}" style="display:inline-block;padding:6px 12px;margin:2px;border:1px solid #888;border-radius:4px;text-decoration:none">{{.Score}} — {{.Label}}</a> {{end}}</p>
+{{end}}
 <p>С уважением,<br>отдел рекламаций</p>`,
 		},
 		"en": {
@@ -260,13 +274,19 @@ What you need to know:
 {{.Instructions}}
 {{end}}
 Thank you for telling us about the problem.
-
+{{if .Rate}}
+Please rate how we handled your claim (one click):
+{{range .Rate}}{{.Score}} — {{.Label}}: {{.URL}}
+{{end}}{{end}}
 ` + signEN,
 			html: `<p>Hello{{if .Name}} {{.Name}}{{end}},</p>
 <p>Work on your claim <b>{{.Number}}</b> is complete{{if .Decision}}. Decision: <b>{{.Decision}}</b>{{if .Warranty}} (a warranty case){{end}}{{end}}.</p>
 {{if .Instructions}}<p>What you need to know:</p>
 ` + quote + `{{.Instructions}}</blockquote>
 {{end}}<p>Thank you for telling us about the problem.</p>
+{{if .Rate}}<p>Please rate how we handled your claim (one click):</p>
+<p>{{range .Rate}}<a href="{{.URL}}" style="display:inline-block;padding:6px 12px;margin:2px;border:1px solid #888;border-radius:4px;text-decoration:none">{{.Score}} — {{.Label}}</a> {{end}}</p>
+{{end}}
 <p>Kind regards,<br>Claims department</p>`,
 		},
 	},
@@ -502,6 +522,30 @@ Escalation level: {{.Level}}. {{if .Manager}}Responsible manager: {{.Manager}}.{
 <p>Escalation level: {{.Level}}. {{if .Manager}}Responsible manager: {{.Manager}}.{{else}}No manager is assigned.{{end}}</p>`,
 		},
 	},
+	kindLowRating: {
+		"ru": {
+			subject: "Низкая оценка: рекламация {{.Number}} — {{.Score}} из 5",
+			text: `{{.Author}} оценил(а) работу по закрытой рекламации {{.Number}} на {{.Score}} из 5.
+{{if .Comment}}Комментарий:
+{{.Comment}}
+{{end}}{{if .Manager}}Менеджер: {{.Manager}}.{{end}}`,
+			html: `<p>{{.Author}} оценил(а) работу по закрытой рекламации <b>{{.Number}}</b> на <b>{{.Score}} из 5</b>.</p>
+{{if .Comment}}<p>Комментарий:</p>
+` + quote + `{{.Comment}}</blockquote>
+{{end}}{{if .Manager}}<p>Менеджер: {{.Manager}}.</p>{{end}}`,
+		},
+		"en": {
+			subject: "Low rating: claim {{.Number}} — {{.Score}} of 5",
+			text: `{{.Author}} rated the handling of closed claim {{.Number}} {{.Score}} of 5.
+{{if .Comment}}Comment:
+{{.Comment}}
+{{end}}{{if .Manager}}Manager: {{.Manager}}.{{end}}`,
+			html: `<p>{{.Author}} rated the handling of closed claim <b>{{.Number}}</b> <b>{{.Score}} of 5</b>.</p>
+{{if .Comment}}<p>Comment:</p>
+` + quote + `{{.Comment}}</blockquote>
+{{end}}{{if .Manager}}<p>Manager: {{.Manager}}.</p>{{end}}`,
+		},
+	},
 }
 
 // noteTemplates are the in-app notes of the kinds staff receive.
@@ -530,6 +574,40 @@ var noteTemplates = map[string]map[string]noteTemplate{
 		"ru": {"Эскалация по {{.Number}}", "Истёк {{.Clock}}: {{.Due}}; уровень эскалации {{.Level}}."},
 		"en": {"Escalation on {{.Number}}", "Passed: {{.Clock}}, {{.Due}}; escalation level {{.Level}}."},
 	},
+	kindLowRating: {
+		"ru": {"Низкая оценка по {{.Number}}: {{.Score}} из 5", "{{if .Comment}}{{.Comment}}{{else}}Без комментария.{{end}}"},
+		"en": {"Low rating on {{.Number}}: {{.Score}} of 5", "{{if .Comment}}{{.Comment}}{{else}}No comment.{{end}}"},
+	},
+}
+
+// RateLink is a one-click rating link of the closing mail.
+type RateLink struct {
+	Score int
+	Label string
+	URL   string
+}
+
+// rateLabels name the scores, by language.
+var rateLabels = map[string][5]string{
+	"ru": {"очень плохо", "плохо", "удовлетворительно", "хорошо", "отлично"},
+	"en": {"very bad", "bad", "fair", "good", "excellent"},
+}
+
+// rateLinks returns the rating links of a tracking link in lang ("" link:
+// none).
+func rateLinks(link, lang string) []RateLink {
+	if link == "" {
+		return nil
+	}
+	labels, ok := rateLabels[lang]
+	if !ok {
+		labels = rateLabels["ru"]
+	}
+	out := make([]RateLink, 0, 5)
+	for score := 5; score >= 1; score-- {
+		out = append(out, RateLink{Score: score, Label: labels[score-1], URL: fmt.Sprintf("%s/rating?score=%d", link, score)})
+	}
+	return out
 }
 
 // parsed holds every template, parsed once: a broken template fails at

@@ -185,6 +185,8 @@ var claimantEntries = map[string][]string{
 	"decision.revised":          {"resolution", "warrantyCase", "instructions"},
 	"message.posted":            {"authorRole", "attachments"},
 	"order.created":             {"number", "kind"},
+	claims.EventRated:           {"score", "comment", "ratedBy"},
+	claims.EventCommented:       {"comment"},
 	// Only the entries of documents the claimant's side sees (Entry).
 	claims.EventDocumentGenerated: {"document", "kind", "title", "version"},
 }
@@ -347,6 +349,9 @@ var eventFields = map[string][]string{
 	events.DecisionRecorded: {"number", "warrantyCase", "resolution", "revision"},
 	events.OrderCreated:     {"number", "kind", "claim", "sourceOrder", "warrantyCase", "customer", "dealerId", "items", "currency"},
 	events.MessagePosted:    {"number", "messageId", "authorRole", "authorName", "length", "attachments", "stage", "assignee", "dealerId", "language"},
+	// The rating is the claimant's side's own: all of it but the flag
+	// that calls the supervisors.
+	events.Rated: {"number", "score", "comment", "commented", "ratedBy", "dealerId", "assignee"},
 }
 
 // Event returns what the audience sees of an outbox event (a webhook

@@ -108,6 +108,7 @@ func funcs(lang string) template.FuncMap {
 		"iso":       func(t time.Time) string { return t.Format(time.RFC3339) },
 		"zone":      func(t time.Time) string { return ZoneLabel(lang, t) },
 		"size":      func(n int64) string { return formatSize(lang, n) },
+		"scores":    func() []int { return []int{5, 4, 3, 2, 1} },
 		"css":       func() template.CSS { return inline().style },
 		"script":    func(name string) template.JS { return inline().scripts[name] },
 	}

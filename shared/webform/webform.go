@@ -207,6 +207,12 @@ type TrackingPage struct {
 	// Documents are the claim's documents for the claimant (its PDF, the
 	// decision letter, TORG-2 acts), newest first, with download links.
 	Documents []DocumentLink
+	// Rating is the satisfaction survey of a closed claim (nil shows
+	// none); RatingError and RatingComment are a refused comment's error
+	// and text.
+	Rating        *Rating
+	RatingError   string
+	RatingComment string
 
 	// Messages is the claim's conversation with the claims department,
 	// oldest first. The section shows when there are messages, a reply form
@@ -244,6 +250,17 @@ type Decision struct {
 	WarrantyCase bool
 	Instructions string
 	DecidedAt    time.Time
+}
+
+// Rating is the survey of a closed claim on the tracking page: the score
+// links (Link?score=1..5) until it is rated, then the score, and a comment
+// form (posting comment and lang to CommentAction) until it has a comment.
+type Rating struct {
+	Link          string
+	CommentAction string
+	// Score is the rating given (0: none yet); Comment the comment.
+	Score   int
+	Comment string
 }
 
 // DocumentLink is a generated document on the tracking page.

@@ -1,7 +1,7 @@
 // Package claimwork wires the claim services the two claim-facing
 // functions share, the public site (PublicFunction) and the signed-in API
-// (ClaimsFunction): intake, the registry, casework and the chat, over one
-// table, bucket and queue, with the reference data they cache. Both
+// (ClaimsFunction): intake, the registry, casework, the chat and the
+// satisfaction survey, over one table, bucket and queue, with the reference
 // functions use every one of them; no other function imports this package.
 //
 // Layer: wiring.
@@ -28,6 +28,7 @@ import (
 	"github.com/claimsdesk/backend/shared/s3files"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/survey"
 )
 
 // Config is what the services are built from.
@@ -67,6 +68,8 @@ type Services struct {
 	Registry *registry.Service
 	Casework *casework.Service
 	Chat     *chat.Service
+	// Survey records the ratings of closed claims.
+	Survey *survey.Service
 }
 
 // New builds the services and the DynamoDB, S3 and SQS clients they use.
@@ -78,7 +81,7 @@ func New(cfg Config) (*Services, error) {
 	s := &Services{Keys: cfg.Keys, Location: cfg.Location}
 	// A constructor given what an earlier one failed to build refuses it:
 	// the first error is the cause.
-	var errs [9]error
+	var errs [10]error
 	s.Store, errs[0] = dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg.AWS), Table: cfg.Table})
 	s.Files, errs[1] = s3files.New(s3files.Config{Client: s3files.NewClient(cfg.AWS), Bucket: cfg.Bucket})
 	publisher, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: sqsbus.NewClient(cfg.AWS), QueueURL: cfg.Queue})
@@ -92,6 +95,7 @@ func New(cfg Config) (*Services, error) {
 	s.Registry, errs[6] = registry.New(registry.Config{Store: s.Store, Links: s.Files, CursorKey: cfg.Keys.Cursor})
 	s.Casework, errs[7] = casework.New(casework.Config{Store: s.Store, Publisher: publisher, Catalog: s.Catalog, SLA: engine, Logger: cfg.Logger})
 	s.Chat, errs[8] = chat.New(chat.Config{Work: s.Casework, Files: s.Files, Catalog: s.Catalog, Details: s.Store, Logger: cfg.Logger})
+	s.Survey, errs[9] = survey.New(survey.Config{Store: s.Store, Publisher: publisher, Logger: cfg.Logger})
 	if err := cmp.Or(errs[:]...); err != nil {
 		return nil, err
 	}

@@ -372,9 +372,11 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		// claim; the others show no claim.
 		"GET /t/{token}":          {"/t/" + token, "/t/" + token + "?lang=en"},
 		"GET /t/{token}/uploaded": {"/t/" + token + "/uploaded?key=x"},
-		"GET /q/{code}":           {"/q/" + issued.Codes[0].Code},
-		"GET /samples/{name}":     {"/samples/torg-2.pdf"},
-		"GET /health":             {"/health"},
+		// Without a score: the rating link refuses (it records nothing).
+		"GET /t/{token}/rating": {"/t/" + token + "/rating"},
+		"GET /q/{code}":         {"/q/" + issued.Codes[0].Code},
+		"GET /samples/{name}":   {"/samples/torg-2.pdf"},
+		"GET /health":           {"/health"},
 	}
 	// A document's file answers with a redirect to its link; the PDFs are
 	// read below.
