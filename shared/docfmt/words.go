@@ -88,10 +88,7 @@ func RussianNumber(n uint64, feminine bool) string {
 	if n == 0 {
 		return "ноль"
 	}
-	var groups []uint64
-	for v := n; v > 0; v /= 1000 {
-		groups = append(groups, v%1000)
-	}
+	groups := thousands(n)
 	var words []string
 	for i := len(groups) - 1; i >= 0; i-- {
 		g := groups[i]
@@ -144,10 +141,7 @@ func englishNumber(n uint64) string {
 	if n == 0 {
 		return "zero"
 	}
-	var groups []uint64
-	for v := n; v > 0; v /= 1000 {
-		groups = append(groups, v%1000)
-	}
+	groups := thousands(n)
 	var words []string
 	for i := len(groups) - 1; i >= 0; i-- {
 		g := groups[i]
@@ -180,4 +174,14 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// thousands splits n into its groups of three digits, least significant
+// first: 1234567 is [567 234 1].
+func thousands(n uint64) []uint64 {
+	var groups []uint64
+	for v := n; v > 0; v /= 1000 {
+		groups = append(groups, v%1000)
+	}
+	return groups
 }

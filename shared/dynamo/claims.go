@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -460,16 +461,9 @@ func (s *Store) customerUpdate(cu intake.Customer) *types.Update {
 
 // GetClaim returns a claim; apperr.NotFound when it does not exist.
 func (s *Store) GetClaim(ctx context.Context, id string) (*claims.Claim, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(claimPK(id), metaSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get claim %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, notFound("claim " + id)
-	}
-	var r claimRecord
-	if err := unmarshal(out.Item, &r); err != nil {
-		return nil, err
+	r, err := getRecord[claimRecord](ctx, s, claimPK(id), metaSK, "claim "+id)
+	if err != nil || r == nil {
+		return nil, cmp.Or(err, notFound("claim "+id))
 	}
 	c := r.claim()
 	return &c, nil

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -143,16 +144,9 @@ func (s *Store) Document(ctx context.Context, claimID, id string) (*claims.Docum
 	if id == "" || strings.ContainsAny(id, "#") {
 		return nil, notFound("document " + id)
 	}
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(claimPK(claimID), "DOC#"+id), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("document %s of claim %s: %w", id, claimID, err)
-	}
-	if out.Item == nil {
-		return nil, notFound("document " + id)
-	}
-	var r documentRecord
-	if err := unmarshal(out.Item, &r); err != nil {
-		return nil, err
+	r, err := getRecord[documentRecord](ctx, s, claimPK(claimID), "DOC#"+id, "document "+id+" of claim "+claimID)
+	if err != nil || r == nil {
+		return nil, cmp.Or(err, notFound("document "+id))
 	}
 	d := r.document()
 	return &d, nil

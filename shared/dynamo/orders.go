@@ -20,17 +20,8 @@ import (
 
 // getOrder reads an order with a consistent read; nil when absent.
 func (s *Store) getOrder(ctx context.Context, number string) (*orders.Order, error) {
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: key(orderPK(number), "#ORDER"), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("get order %s: %w", number, err)
-	}
-	if out.Item == nil {
-		return nil, nil
-	}
-	var r orderRecord
-	if err := unmarshal(out.Item, &r); err != nil {
+	r, err := getRecord[orderRecord](ctx, s, orderPK(number), "#ORDER", "order "+number)
+	if err != nil || r == nil {
 		return nil, err
 	}
 	o := r.order()

@@ -202,3 +202,20 @@ func isTransient(err error) bool {
 }
 
 func notFound(what string) error { return apperr.Errorf(apperr.NotFound, "%s not found", what) }
+
+// getRecord reads one item with a consistent read into a record of type R:
+// nil (and no error) when there is none. what names the item in errors.
+func getRecord[R any](ctx context.Context, s *Store, pk, sk, what string) (*R, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", what, err)
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var r R
+	if err := unmarshal(out.Item, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

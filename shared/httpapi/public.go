@@ -548,29 +548,16 @@ func (p *PublicSite) rate(ctx context.Context, req *apigw.Request) (*apigw.Respo
 // comment adds the claimant's comment to their rating (the tracking page's
 // form, urlencoded comment and lang).
 func (p *PublicSite) comment(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	token := req.Param("token")
-	d, err := p.tracked(ctx, token)
-	if err != nil {
-		return nil, err
-	}
 	if p.Survey == nil {
 		return nil, apperr.Errorf(apperr.NotFound, "ratings are not taken here")
 	}
-	form, err := req.Form(MaxFormBody)
+	token, d, form, l, err := p.trackedForm(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	l := d.Claim.Language
-	if v := form.Get("lang"); v == webform.LangRU || v == webform.LangEN {
-		l = v
-	}
 	_, err = p.Survey.Comment(ctx, survey.ClaimantRater, d.Claim.ID, form.Get("comment"))
 	if err == nil {
-		to := "/t/" + token + "?notice=commented"
-		if l != d.Claim.Language {
-			to += "&lang=" + l
-		}
-		return apigw.Redirect(http.StatusSeeOther, to+"#rating"), nil
+		return backToTracking(token, "commented", l, d.Claim.Language, "rating"), nil
 	}
 	e, ok := apperr.As(err)
 	if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {
@@ -745,21 +732,12 @@ func (p *PublicSite) fillConversation(ctx context.Context, page *webform.Trackin
 // form, then sends the browser back to the conversation (303); a refused
 // message shows the page again with the error and the typed text.
 func (p *PublicSite) postMessage(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	token := req.Param("token")
-	d, err := p.tracked(ctx, token)
-	if err != nil {
-		return nil, err
-	}
 	if p.Chat == nil {
 		return nil, apperr.Errorf(apperr.NotFound, "the conversation is not available")
 	}
-	form, err := req.Form(MaxFormBody)
+	token, d, form, l, err := p.trackedForm(ctx, req)
 	if err != nil {
 		return nil, err
-	}
-	l := d.Claim.Language
-	if v := form.Get("lang"); v == webform.LangRU || v == webform.LangEN {
-		l = v
 	}
 	var refs []chat.AttachmentRef
 	for _, r := range attachmentRefs(form["attachment"]) {
@@ -774,11 +752,7 @@ func (p *PublicSite) postMessage(ctx context.Context, req *apigw.Request) (*apig
 		},
 	})
 	if err == nil {
-		to := "/t/" + token + "?notice=sent"
-		if l != d.Claim.Language {
-			to += "&lang=" + l
-		}
-		return apigw.Redirect(http.StatusSeeOther, to+"#chat"), nil
+		return backToTracking(token, "sent", l, d.Claim.Language, "chat"), nil
 	}
 	e, ok := apperr.As(err)
 	if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {
@@ -804,6 +778,36 @@ func (p *PublicSite) postMessage(ctx context.Context, req *apigw.Request) (*apig
 		page.ReplyFiles = append(page.ReplyFiles, webform.Attachment{Zone: r.Zone, UploadID: r.UploadID})
 	}
 	return p.trackingResponse(status, page)
+}
+
+// trackedForm reads the claim of a tracking page's form post and the form:
+// the token, the claim, the form, and the page's language (the form's lang,
+// else the claim's).
+func (p *PublicSite) trackedForm(ctx context.Context, req *apigw.Request) (string, *registry.Detail, url.Values, string, error) {
+	token := req.Param("token")
+	d, err := p.tracked(ctx, token)
+	if err != nil {
+		return "", nil, nil, "", err
+	}
+	form, err := req.Form(MaxFormBody)
+	if err != nil {
+		return "", nil, nil, "", err
+	}
+	l := d.Claim.Language
+	if v := form.Get("lang"); v == webform.LangRU || v == webform.LangEN {
+		l = v
+	}
+	return token, d, form, l, nil
+}
+
+// backToTracking sends the browser back to a section of the tracking page
+// (303) with a notice, in language l when it is not the claim's.
+func backToTracking(token, notice, l, claimLang, section string) *apigw.Response {
+	to := "/t/" + token + "?notice=" + notice
+	if l != claimLang {
+		to += "&lang=" + l
+	}
+	return apigw.Redirect(http.StatusSeeOther, to+"#"+section)
 }
 
 // replyError is the text shown at the reply form for its field errors, in
