@@ -1,0 +1,372 @@
+package analytics_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claimsdesk/backend/shared/analytics"
+	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/workflow"
+)
+
+var (
+	ctx    = context.Background()
+	moscow = time.FixedZone("MSK", 3*3600)
+)
+
+// hours is a calendar where every hour is a business hour.
+type hours struct{}
+
+func (hours) Between(from, to time.Time) time.Duration { return max(to.Sub(from), 0) }
+
+func (hours) Calendar(context.Context) (analytics.Calendar, error) { return hours{}, nil }
+
+// store keeps claims, what was applied for each, and the aggregates, in
+// memory.
+type store struct {
+	mu      sync.Mutex
+	claims  map[string]claims.Claim
+	applied map[string]map[string]analytics.Applied
+	cells   map[analytics.Cell]analytics.Counters
+	applies int
+}
+
+func newStore() *store {
+	return &store{claims: map[string]claims.Claim{}, applied: map[string]map[string]analytics.Applied{}, cells: map[analytics.Cell]analytics.Counters{}}
+}
+
+func (s *store) GetClaim(_ context.Context, id string) (*claims.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.claims[id]
+	if !ok {
+		return nil, apperr.Errorf(apperr.NotFound, "claim %s", id)
+	}
+	return &c, nil
+}
+
+func (s *store) Applied(_ context.Context, id string) (map[string]analytics.Applied, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]analytics.Applied{}
+	for k, a := range s.applied[id] {
+		out[k] = a
+	}
+	return out, nil
+}
+
+func (s *store) Apply(_ context.Context, id, kind string, prev int, next analytics.Applied, delta analytics.Contribution) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applied[id][kind].Stamp != prev {
+		return apperr.Errorf(apperr.Conflict, "moved")
+	}
+	for cell, cs := range delta {
+		have := s.cells[cell]
+		if have == nil {
+			have = analytics.Counters{}
+			s.cells[cell] = have
+		}
+		for k, n := range cs {
+			have[k] += n
+		}
+	}
+	if s.applied[id] == nil {
+		s.applied[id] = map[string]analytics.Applied{}
+	}
+	s.applied[id][kind] = next
+	s.applies++
+	return nil
+}
+
+func (s *store) Cells(_ context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []analytics.Stored
+	for cell, cs := range s.cells {
+		if cell.Scope == scope && cell.Dim == dim && cell.Day != analytics.Totals && cell.Day >= from && cell.Day <= to {
+			out = append(out, analytics.Stored{Cell: cell, Counters: cs})
+		}
+	}
+	return out, nil
+}
+
+func (s *store) TotalCells(_ context.Context, scope string, dim analytics.Dim) ([]analytics.Stored, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []analytics.Stored
+	for cell, cs := range s.cells {
+		if cell.Scope == scope && cell.Dim == dim && cell.Day == analytics.Totals {
+			out = append(out, analytics.Stored{Cell: cell, Counters: cs})
+		}
+	}
+	return out, nil
+}
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, moscow)
+
+// claimAt is a claim filed at t by dealer, in category cat.
+func claimAt(n int, t time.Time, dealer, cat string) claims.Claim {
+	return claims.Claim{ID: claims.Number(2026, int64(n)), Channel: claims.ChannelDealerForm, DealerID: dealer, CategoryID: cat, TypeID: cat + "-t",
+		Product: claims.Product{Model: "TH-2000", Series: "2026-11"}, Priority: "normal", Stage: workflow.New, Assignee: "m-1",
+		CreatedAt: t.UTC(), UpdatedAt: t.UTC(), Version: 1, HistorySeq: 1}
+}
+
+// finish closes (or rejects) c at t with a decision.
+func finish(c *claims.Claim, t time.Time, stage claims.Stage, res claims.Resolution) {
+	c.Decision = &claims.Decision{WarrantyCase: res != claims.ResolutionReject, FaultParty: "company", RootCause: "material_defect",
+		Resolution: res, Cost: claims.Money{Amount: 150000, Currency: "RUB"}, DecidedAt: t.Add(-time.Hour).UTC()}
+	c.Stage, c.StageEnteredAt = stage, t.UTC()
+	c.SLA = &claims.SLA{ResolvedAt: t.UTC(), RespondedAt: c.CreatedAt.Add(2 * time.Hour)}
+	c.Version++
+	c.HistorySeq++
+}
+
+func counter(t *testing.T, s *store, cell analytics.Cell, k string) int64 {
+	t.Helper()
+	return s.cells[cell][k]
+}
+
+// TestCountsOnceAndMovesRevisions: a claim counted twice at the same state
+// counts once; its close adds the finish, its decision's revision moves
+// the decision's counts from the old values to the new ones; a dealer's
+// claim counts in the dealer's scope too.
+func TestCountsOnceAndMovesRevisions(t *testing.T) {
+	s := newStore()
+	c := claimAt(1, t0, "DLR-1", "defect")
+	s.claims[c.ID] = c
+	con, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: hours{}, Location: moscow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := con.Count(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := "2026-03-02"
+	all := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimAll, Value: "*", Day: day}
+	if n := counter(t, s, all, analytics.Registered); n != 1 || s.applies != 1 { // one fact kind so far
+		t.Fatalf("registered %d after %d applies, want 1 and 1", n, s.applies)
+	}
+	if n := counter(t, s, analytics.Cell{Scope: analytics.DealerScope("DLR-1"), Dim: analytics.DimCategory, Value: "defect", Day: day}, analytics.Registered); n != 1 {
+		t.Errorf("the dealer's scope: %d", n)
+	}
+	closedAt := t0.Add(50 * time.Hour)
+	finish(&c, closedAt, workflow.Closed, claims.ResolutionRepair)
+	s.claims[c.ID] = c
+	if err := con.Count(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	fin := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimAll, Value: "*", Day: "2026-03-04"}
+	if counter(t, s, fin, analytics.Closed) != 1 || counter(t, s, fin, analytics.ProcMinutes) != 50*60 || counter(t, s, fin, analytics.ProcDays) != 3 {
+		t.Errorf("finish cell %v", s.cells[fin])
+	}
+	repair := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimResolution, Value: "repair", Day: "2026-03-04"}
+	if counter(t, s, repair, analytics.Granted) != 1 || counter(t, s, repair, analytics.Closed) != 1 {
+		t.Errorf("repair cell %v", s.cells[repair])
+	}
+	// A supervisor revises the decision to a reject: the counts move.
+	c.Decision.Resolution, c.Decision.WarrantyCase = claims.ResolutionReject, false
+	c.Version++
+	c.HistorySeq++
+	s.claims[c.ID] = c
+	if err := con.Count(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	reject := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimResolution, Value: "reject", Day: "2026-03-04"}
+	if counter(t, s, repair, analytics.Granted) != 0 || counter(t, s, reject, analytics.Refused) != 1 || counter(t, s, reject, analytics.Closed) != 1 {
+		t.Errorf("after the revision: repair %v, reject %v", s.cells[repair], s.cells[reject])
+	}
+	if counter(t, s, all, analytics.Registered) != 1 {
+		t.Errorf("registered moved with the revision: %v", s.cells[all])
+	}
+}
+
+// TestDeltaStaysInOneTransaction: no change of a claim touches more cells
+// than one transaction holds: intake, the first response, a
+// reassignment, the close, a revision of every decision field, a rating.
+func TestDeltaStaysInOneTransaction(t *testing.T) {
+	c := claimAt(1, t0, "DLR-1", "defect")
+	c.Claimant.Company = "ООО «Мебель»"
+	steps := []struct {
+		name string
+		edit func(c *claims.Claim)
+	}{
+		{"intake", func(*claims.Claim) {}},
+		{"first response", func(c *claims.Claim) { c.SLA = &claims.SLA{RespondedAt: t0.Add(time.Hour)}; c.Stage = workflow.InformationCheck }},
+		{"reassigned", func(c *claims.Claim) { c.Assignee = "m-2" }},
+		{"closed", func(c *claims.Claim) { finish(c, t0.Add(72*time.Hour), workflow.Closed, claims.ResolutionRepair) }},
+		{"every decision field revised", func(c *claims.Claim) {
+			c.Decision = &claims.Decision{WarrantyCase: false, FaultParty: "customer", CulpritDepartment: "Склад", RootCause: "misuse",
+				Resolution: claims.ResolutionReject, DecidedAt: c.Decision.DecidedAt}
+		}},
+		{"rated", func(c *claims.Claim) { c.Satisfaction = &claims.Satisfaction{Score: 2, RatedAt: t0.Add(80 * time.Hour)} }},
+	}
+	prev := map[string]analytics.Contribution{}
+	for _, st := range steps {
+		st.edit(&c)
+		next := analytics.Facts(&c, hours{}, moscow)
+		touched := 0
+		for _, kind := range analytics.FactKinds {
+			n := len(analytics.Delta(prev[kind], next[kind]))
+			if n > analytics.MaxCells {
+				t.Errorf("%s: %s touches %d cells (at most %d)", st.name, kind, n, analytics.MaxCells)
+			}
+			// Counted from nothing (the aggregates far behind): no fact
+			// is larger either.
+			if n := len(next[kind]); n > analytics.MaxCells {
+				t.Errorf("%s: %s from nothing touches %d cells", st.name, kind, n)
+			}
+			touched += n
+		}
+		if touched == 0 {
+			t.Errorf("%s touches no cell", st.name)
+		}
+		prev = next
+	}
+}
+
+// TestReportsEqualARecount: a month of claims (filed, some rejected, some
+// closed, some rated) counted by the consumer gives reports whose figures
+// equal a count made here from the claims themselves.
+func TestReportsEqualARecount(t *testing.T) {
+	s := newStore()
+	con, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: hours{}, Location: moscow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := []string{"defect", "delivery", "service"}
+	var all []claims.Claim
+	for i := range 90 {
+		c := claimAt(i+1, t0.Add(time.Duration(i)*8*time.Hour), fmt.Sprintf("DLR-%d", i%4), cats[i%3])
+		switch i % 5 {
+		case 0:
+			finish(&c, c.CreatedAt.Add(30*time.Hour), workflow.Rejected, claims.ResolutionReject)
+		case 1, 2:
+			finish(&c, c.CreatedAt.Add(time.Duration(20+i)*time.Hour), workflow.Closed, claims.ResolutionRepair)
+			c.Satisfaction = &claims.Satisfaction{Score: 1 + i%5 + 2, RatedAt: c.StageEnteredAt.Add(time.Hour)}
+		}
+		all = append(all, c)
+		s.claims[c.ID] = c
+		if err := con.Count(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := con.Count(ctx, c.ID); err != nil { // redelivered
+			t.Fatal(err)
+		}
+	}
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, moscow), time.Date(2026, 3, 31, 0, 0, 0, 0, moscow)
+	today := time.Date(2026, 4, 30, 0, 0, 0, 0, moscow)
+	inMarch := func(t time.Time) bool { d := t.In(moscow).Format("2006-01-02"); return d >= "2026-03-01" && d <= "2026-03-31" }
+
+	// structure by category: registered, resolved, granted share.
+	res, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimCategory,
+		Measures: []string{"registered", "resolved", "granted", "refused", "grantedShare", "ratings", "avgScore"}}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Rows {
+		var reg, resolved, granted, refused, ratings, scores float64
+		for _, c := range all {
+			if c.CategoryID != row.Key {
+				continue
+			}
+			if inMarch(c.CreatedAt) {
+				reg++
+			}
+			if workflow.Terminal(c.Stage) && inMarch(c.StageEnteredAt) {
+				resolved++
+			}
+			if c.Decision != nil && inMarch(c.Decision.DecidedAt) {
+				if c.Decision.Resolution == claims.ResolutionReject {
+					refused++
+				} else {
+					granted++
+				}
+			}
+			if c.Satisfaction != nil && inMarch(c.Satisfaction.RatedAt) {
+				ratings++
+				scores += float64(c.Satisfaction.Score)
+			}
+		}
+		want := map[string]float64{"registered": reg, "resolved": resolved, "granted": granted, "refused": refused, "ratings": ratings}
+		for k, v := range want {
+			if row.Values[k] != v {
+				t.Errorf("structure %s %s = %v, recount %v", row.Key, k, row.Values[k], v)
+			}
+		}
+		if ratings > 0 && row.Values["avgScore"] != float64(int(scores/ratings*100+0.5))/100 {
+			t.Errorf("structure %s avgScore = %v, recount %v", row.Key, row.Values["avgScore"], scores/ratings)
+		}
+	}
+	if len(res.Rows) != 3 {
+		t.Errorf("%d rows, want the 3 categories", len(res.Rows))
+	}
+
+	// dynamics by week with open claims at each week's end.
+	dyn, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportDynamics, From: from, To: to, Period: "week"}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range dyn.Rows {
+		var reg, open float64
+		var end time.Time
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			if analytics.PeriodOf(d.Format("2006-01-02"), "week") == row.Key {
+				end = d
+			}
+		}
+		endOfDay := end.AddDate(0, 0, 1)
+		for _, c := range all {
+			if analytics.PeriodOf(c.CreatedAt.In(moscow).Format("2006-01-02"), "week") == row.Key && inMarch(c.CreatedAt) {
+				reg++
+			}
+			if c.CreatedAt.Before(endOfDay) && (!workflow.Terminal(c.Stage) || !c.StageEnteredAt.Before(endOfDay)) {
+				open++
+			}
+		}
+		if row.Values["registered"] != reg || row.Values["open"] != open {
+			t.Errorf("week %s: registered %v open %v, recount %v and %v", row.Key, row.Values["registered"], row.Values["open"], reg, open)
+		}
+	}
+
+	// A dealer's scope holds only the dealer's claims.
+	mine, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimDealer,
+		Scope: analytics.DealerScope("DLR-1"), Measures: []string{"registered"}}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine.Rows) != 1 || mine.Rows[0].Key != "DLR-1" {
+		t.Errorf("the dealer's report: %+v", mine.Rows)
+	}
+}
+
+// TestQueryRefusals: each bad parameter is named.
+func TestQueryRefusals(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		q     analytics.Query
+		field string
+	}{
+		{"unknown report", analytics.Query{Name: "everything", From: from, To: from}, "name"},
+		{"from after to", analytics.Query{Name: "dynamics", From: from, To: from.AddDate(0, 0, -1)}, "from"},
+		{"six years", analytics.Query{Name: "dynamics", From: from, To: from.AddDate(6, 0, 0)}, "to"},
+		{"unknown period", analytics.Query{Name: "dynamics", From: from, To: from, Period: "decade"}, "period"},
+		{"unknown dimension", analytics.Query{Name: "structure", From: from, To: from, GroupBy: "colour"}, "groupBy"},
+		{"unknown measure", analytics.Query{Name: "structure", From: from, To: from, Measures: []string{"happiness"}}, "measures"},
+		{"unknown filter", analytics.Query{Name: "dynamics", From: from, To: from, FilterDim: "colour", FilterValue: "red"}, "filter"},
+	}
+	for _, tt := range tests {
+		err := tt.q.Validate()
+		e, ok := apperr.As(err)
+		if !ok || e.Code != apperr.Invalid || len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
+			t.Errorf("%s: %v, want Invalid naming %s", tt.name, err, tt.field)
+		}
+	}
+}
