@@ -216,14 +216,29 @@ type Report struct {
 	Location    *time.Location
 }
 
+// The limits of a report: a spreadsheet holds about a million rows, and
+// wider tables or more series than these no one reads.
+const (
+	MaxColumns = 100
+	MaxRows    = 1_000_000
+	MaxSeries  = 50
+)
+
 // Validate reports what makes the report impossible to render: an unknown
 // language, column or chart kind, a row or totals row whose length is not
-// the number of columns, a series whose length is not its chart's number
+// the number of columns, more columns, rows or series than the limits, a
+// series whose length is not its chart's number
 // of categories. The error names the culprit.
 func (r Report) Validate() error {
 	var errs []error
 	if r.Language != "" && r.Language != "ru" && r.Language != "en" {
 		errs = append(errs, fmt.Errorf("language %q: want \"ru\" or \"en\"", r.Language))
+	}
+	if len(r.Columns) > MaxColumns {
+		errs = append(errs, fmt.Errorf("%d columns: at most %d", len(r.Columns), MaxColumns))
+	}
+	if len(r.Rows) > MaxRows {
+		errs = append(errs, fmt.Errorf("%d rows: at most %d", len(r.Rows), MaxRows))
 	}
 	if len(r.Columns) == 0 && (len(r.Rows) > 0 || len(r.Totals) > 0) {
 		errs = append(errs, errors.New("rows without columns"))
@@ -253,6 +268,9 @@ func (r Report) Validate() error {
 		case ChartLine, ChartColumn, ChartBar:
 		default:
 			errs = append(errs, fmt.Errorf("chart %d (%q): unknown kind %q: want line, column or bar", i+1, c.Title, c.Kind))
+		}
+		if len(c.Series) > MaxSeries {
+			errs = append(errs, fmt.Errorf("chart %d (%q): %d series: at most %d", i+1, c.Title, len(c.Series), MaxSeries))
 		}
 		for _, s := range c.Series {
 			if len(s.Values) != len(c.Categories) {
