@@ -28,7 +28,7 @@ func testRow(i int) []Value {
 		Text(fmt.Sprintf("Группа %d", i+1)),
 		Int(int64(1000 + i*37)),
 		Number(1.5 + float64(i)/4),
-		Number(float64(i%10) / 8),
+		Number(float64(i%10) / 10),
 		Number(12.25 + float64(i)),
 		Number(float64(i%30) + 0.5),
 		Int(int64(123456789 + i*101)),
