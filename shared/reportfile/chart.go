@@ -71,6 +71,8 @@ func ChartPNG(r Report, c Chart, width, height int) ([]byte, error) {
 		return nil, err
 	}
 	d := chartDrawer{r: r, c: c, width: width, height: height, regular: fonts[0], bold: fonts[1]}
+	d.p = charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputPNG, Width: width, Height: height,
+		Font: d.regular})
 	return d.draw()
 }
 
@@ -80,6 +82,7 @@ type chartDrawer struct {
 	c             Chart
 	width, height int
 	regular, bold *truetype.Font
+	p             *charts.Painter
 }
 
 // scale is the size of text relative to a 1200-pixel-wide chart.
@@ -93,12 +96,25 @@ func (d chartDrawer) style(size float64, bold bool) charts.FontStyle {
 	return charts.FontStyle{Font: f, FontSize: size * d.scale(), FontColor: charts.Color{R: 40, G: 40, B: 40, A: 255}}
 }
 
-// fit cleans s for the font and cuts it to what a line of the given
-// width in pixels holds at size points (an estimate from the Go fonts'
-// average advance).
-func (d chartDrawer) fit(s string, size float64, px int) string {
-	chars := int(float64(px) / (size * d.scale() * 0.62))
-	return cut(d.clean(s), max(chars, 4))
+// fit cleans s for the font and cuts it, ending it with "…", to what a
+// line of px pixels holds in the given style, as the painter measures it.
+func (d chartDrawer) fit(s string, st charts.FontStyle, px int) string {
+	s = d.clean(s)
+	fits := func(t string) bool { return d.p.MeasureText(t, 0, st).Width() <= px }
+	if fits(s) {
+		return s
+	}
+	runes := []rune(s)
+	lo, hi := 0, len(runes) // runes[:lo]+"…" fits; runes[:hi]+"…" may not
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(string(runes[:mid]) + "…") {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return strings.TrimSpace(string(runes[:lo])) + "…"
 }
 
 // clean replaces control characters with spaces and characters the font
@@ -127,7 +143,7 @@ func (d chartDrawer) axisTitle(title, unit string, px int) string {
 			title += ", " + unit
 		}
 	}
-	return d.fit(title, 11, px)
+	return d.fit(title, d.style(11, false), px)
 }
 
 func (d chartDrawer) draw() ([]byte, error) {
@@ -136,18 +152,21 @@ func (d chartDrawer) draw() ([]byte, error) {
 	n := len(c.Categories)
 
 	title := charts.TitleOption{
-		Text:             d.fit(c.Title, 16, d.width-40),
-		Subtext:          d.fit(w.period+": "+r.Period, 11, d.width-40) + "\n" + d.fit(w.filters+": "+r.filtersLine(), 11, d.width-40),
+		Text:             d.fit(c.Title, d.style(16, true), d.width-60),
+		Subtext:          d.fit(w.period+": "+r.Period, d.style(11, false), d.width-60) + "\n" + d.fit(w.filters+": "+r.filtersLine(), d.style(11, false), d.width-60),
 		FontStyle:        d.style(16, true),
 		SubtextFontStyle: d.style(11, false),
 	}
 	var names []string
 	named := false
 	for _, s := range c.Series {
-		names = append(names, d.fit(s.Name, 10, d.width/3))
+		names = append(names, d.fit(s.Name, d.style(10, false), d.width/4))
 		named = named || s.Name != ""
 	}
-	legend := charts.LegendOption{SeriesNames: names, FontStyle: d.style(10, false), Show: charts.Ptr(named)}
+	// The legend goes under the chart: on top it would crowd the title,
+	// period and filters.
+	legend := charts.LegendOption{SeriesNames: names, FontStyle: d.style(10, false), Show: charts.Ptr(named),
+		Offset: charts.OffsetStr{Left: charts.PositionCenter, Top: charts.PositionBottom}}
 	values := make([][]float64, len(c.Series))
 	for i, s := range c.Series {
 		values[i] = make([]float64, n)
@@ -160,7 +179,7 @@ func (d chartDrawer) draw() ([]byte, error) {
 	}
 	labels := make([]string, n)
 	for i, cat := range c.Categories {
-		labels[i] = d.fit(cat, 10, d.width/4)
+		labels[i] = d.fit(cat, d.style(10, false), d.width/5)
 	}
 	lang := r.lang()
 	formatter := func(f float64) string { return axisNumber(f, lang) }
@@ -173,21 +192,26 @@ func (d chartDrawer) draw() ([]byte, error) {
 		valueAxis.Min = &min0 // bars start at zero
 	}
 	categoryAxis := charts.CategoryAxisOption{
-		Title: d.fit(c.XTitle, 11, d.width/2), TitleFontStyle: d.style(11, false),
+		Title: d.fit(c.XTitle, d.style(11, false), d.width/2), TitleFontStyle: d.style(11, false),
 		Labels: labels, LabelFontStyle: d.style(10, false),
 	}
-	// Thin the category labels out to what fits: about one per 70 pixels
-	// across, one per 16 up.
-	fitCount := d.width / 70
+	// Thin the category labels out to what fits without collisions: as
+	// many as the widest (across) or the line height (up) allows.
+	labelStyle := d.style(10, false)
+	fitCount := 0
 	if c.Kind == ChartBar {
-		fitCount = d.height / int(16*d.scale()+1)
+		fitCount = d.height * 6 / 10 / (d.p.MeasureText("Ag", 0, labelStyle).Height() + 6)
+	} else {
+		widest := 1
+		for _, l := range labels {
+			widest = max(widest, d.p.MeasureText(l, 0, labelStyle).Width())
+		}
+		fitCount = d.width * 85 / 100 / (widest + 24)
 	}
 	if n > fitCount {
 		categoryAxis.LabelCount = max(fitCount, 2)
 	}
-
-	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputPNG, Width: d.width, Height: d.height,
-		Font: d.regular})
+	p := d.p
 	var err error
 	switch c.Kind {
 	case ChartLine:
