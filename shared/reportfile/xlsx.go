@@ -49,7 +49,6 @@ func XLSX(r Report) ([]byte, error) {
 	if err := x.charts(); err != nil {
 		return nil, fmt.Errorf("reportfile: xlsx charts: %w", err)
 	}
-	x.f.SetActiveSheet(0)
 	x.f.SetDocProps(&excelize.DocProperties{
 		Title: xmlText(r.Title), Subject: xmlText(r.Subtitle), Creator: "ClaimsDesk",
 		Created: r.GeneratedAt.UTC().Format(time.RFC3339), Language: r.lang(),
@@ -197,8 +196,8 @@ func (x *xlsxWriter) dataSheet() error {
 	row := headerRow
 	if len(r.Columns) > 0 {
 		header := make([]any, len(r.Columns))
-		for i, c := range r.Columns {
-			header[i] = excelize.Cell{StyleID: x.header, Value: xmlText(r.heading(c))}
+		for i, h := range x.headings() {
+			header[i] = excelize.Cell{StyleID: x.header, Value: h}
 		}
 		if err := sw.SetRow(cellName(1, row), header, excelize.RowOpts{Height: 32}); err != nil {
 			return err
@@ -229,16 +228,38 @@ func (x *xlsxWriter) dataSheet() error {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
 	if len(r.Columns) > 0 {
-		ref := cellName(1, headerRow) + ":" + cellName(len(r.Columns), max(lastData, headerRow))
-		if err := x.f.AutoFilter(sheet, ref, nil); err != nil {
-			return fmt.Errorf("autofilter %s: %w", ref, err)
+		// The header and data rows are an Excel table, which gives the
+		// header its filter buttons: written as the sheet streams, where
+		// an autofilter set afterwards would parse the whole sheet back
+		// (twice the time and memory for 10,000 rows).
+		ref := cellName(1, headerRow) + ":" + cellName(len(r.Columns), max(lastData, headerRow+1))
+		if err := sw.AddTable(&excelize.Table{Range: ref, Name: "Report", StyleName: "TableStyleLight1",
+			ShowRowStripes: new(bool)}); err != nil {
+			return fmt.Errorf("table %s: %w", ref, err)
 		}
 	}
-	return nil
+	return sw.Flush()
+}
+
+// headings returns the columns' headings as an Excel table needs them:
+// not empty, unique (a repeated one gets " (2)", " (3)"...).
+func (x *xlsxWriter) headings() []string {
+	out := make([]string, len(x.r.Columns))
+	seen := map[string]bool{}
+	for i, c := range x.r.Columns {
+		h := strings.TrimSpace(xmlText(cut(x.r.heading(c), 255)))
+		if h == "" {
+			h = fmt.Sprintf("%d", i+1)
+		}
+		base := h
+		for n := 2; seen[strings.ToLower(h)]; n++ {
+			h = fmt.Sprintf("%s (%d)", base, n)
+		}
+		seen[strings.ToLower(h)] = true
+		out[i] = h
+	}
+	return out
 }
 
 // widths returns each column's width in characters: its longest value

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -79,6 +78,9 @@ func TestXLSXReopened(t *testing.T) {
 	wantSheets := []string{"Данные", "Данные графиков", "График 1. Зарегистрировано по…", "График 2. Структура по группам"}
 	if diff := cmp.Diff(wantSheets, f.GetSheetList()); diff != "" {
 		t.Errorf("sheets mismatch (-want +got):\n%s", diff)
+	}
+	if got := f.GetActiveSheetIndex(); got != 0 {
+		t.Errorf("the workbook opens on sheet %d, want the data sheet", got)
 	}
 	// The two chart sheets hold native charts: a clustered column
 	// chart and a bar chart.
@@ -158,10 +160,9 @@ func TestXLSXReopened(t *testing.T) {
 	if !panes.Freeze || panes.YSplit != 7 || panes.TopLeftCell != "A8" {
 		t.Errorf("panes = %+v, want the 7 rows down to the header frozen", panes)
 	}
-	if names := f.GetDefinedName(); !slices.ContainsFunc(names, func(d excelize.DefinedName) bool {
-		return d.Name == "_xlnm._FilterDatabase" && strings.Contains(d.RefersTo, "$A$7:$H$10")
-	}) {
-		t.Errorf("no autofilter over A7:H10 among the defined names %+v", names)
+	// The header and rows are a table: its header has the filter buttons.
+	if tables, err := f.GetTables(s); err != nil || len(tables) != 1 || tables[0].Range != "A7:H10" {
+		t.Errorf("tables %+v (%v), want one over A7:H10", tables, err)
 	}
 	if w, _ := f.GetColWidth(s, "E"); w < 10 || w > 60 {
 		t.Errorf("column E width %v", w)
@@ -286,5 +287,24 @@ func TestXLSXInLibreOffice(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, table); diff != "" {
 		t.Errorf("LibreOffice's CSV mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestXLSXTableHeadingsUnique(t *testing.T) {
+	r := Report{
+		Columns: []Column{{Title: "Группа", Kind: KindText}, {Title: "группа", Kind: KindText}, {Title: "", Kind: KindInt}},
+		Rows:    [][]Value{{Text("a"), Text("b"), Int(1)}},
+	}
+	b, err := XLSX(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := openXLSX(t, b)
+	rows, err := f.GetRows("Данные")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Группа", "группа (2)", "3"}, rows[4]); diff != "" {
+		t.Errorf("headings mismatch (-want +got):\n%s", diff)
 	}
 }
