@@ -1,6 +1,6 @@
 // Package reportfile renders a report into the files people download: CSV
 // (for machines and any spreadsheet), XLSX (a real spreadsheet: typed
-// cells, number formats, a frozen header, an autofilter and a native chart
+// cells, number formats, a frozen header, filter buttons and a native chart
 // sheet per chart) and PDF (A4 landscape: the charts drawn as images, then
 // the table across pages). It knows nothing of how the figures are
 // computed: the report API fills a Report and calls CSV, XLSX or PDF.

@@ -21,7 +21,7 @@ const widthSample = 2000
 //
 //   - a data sheet ("Данные") with the title, subtitle, period, filters
 //     and generation time above the table; the table's header row is
-//     frozen and carries an autofilter; its cells are typed (numbers,
+//     frozen and, the table being an Excel table, has filter buttons; its cells are typed (numbers,
 //     dates, text) with a number format per column kind (counts "#,##0",
 //     decimals and amounts "#,##0.00" with amounts in roubles, percentages
 //     "0.0%", hours and days "#,##0.0", dates "dd.mm.yyyy" or
