@@ -35,6 +35,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'Render' -benchtime 50x ./shared/documents/
+	$(GO) test -run '^$$' -bench 'PDFTwoCharts|XLSX|CSV' -benchtime 20x ./shared/reportfile/
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/...
 
 conformance: ## run the AWS conformance suite against the embedded services and moto_server

@@ -185,3 +185,28 @@ func FileSize(n int64, lang string) string {
 	}
 	return s + NBSP + units[i]
 }
+
+// Decimal formats a number with a fixed number of decimal places (0 to 6),
+// grouped by thousands: "1 234,5" in Russian, "1,234.5" in English.
+// NaN and infinities print as "—", like Quantity.
+func Decimal(v float64, places int, lang string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	places = min(max(places, 0), 6)
+	sep, dec := NBSP, ","
+	if English(lang) {
+		sep, dec = ",", "."
+	}
+	s := strconv.FormatFloat(math.Abs(v), 'f', places, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	sign := ""
+	if v < 0 && strings.Trim(whole+frac, "0") != "" {
+		sign = "-"
+	}
+	out := sign + group(whole, sep)
+	if frac != "" {
+		out += dec + frac
+	}
+	return out
+}

@@ -189,3 +189,27 @@ func TestFileSize(t *testing.T) {
 		t.Errorf("FileSize mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	tests := []struct {
+		v      float64
+		places int
+		lang   string
+		want   string
+	}{
+		{1234.56, 1, "ru", "1" + NBSP + "234,6"},
+		{1234.56, 1, "en", "1,234.6"},
+		{0.126, 2, "en", "0.13"},
+		{1234567, 0, "ru", "1" + NBSP + "234" + NBSP + "567"},
+		{-0.004, 2, "en", "0.00"},
+		{-12.5, 1, "ru", "-12,5"},
+		{3, 9, "en", "3.000000"},
+		{math.NaN(), 2, "ru", "—"},
+		{math.Inf(-1), 2, "en", "—"},
+	}
+	for _, tt := range tests {
+		if got := Decimal(tt.v, tt.places, tt.lang); got != tt.want {
+			t.Errorf("Decimal(%v, %d, %s) = %q, want %q", tt.v, tt.places, tt.lang, got, tt.want)
+		}
+	}
+}
