@@ -12,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
+	"github.com/claimsdesk/backend/shared/sla"
 )
 
 // Applied is the contribution last applied for a claim, stamped with the
@@ -150,3 +151,17 @@ func errTooManyCells(n int) error {
 }
 
 var errTooMany = errors.New("more cells than one transaction holds")
+
+// SLACalendar is the working calendar of the SLA engine source (the one
+// the SLA's clocks use) as a CalendarSource.
+func SLACalendar(src sla.Source) CalendarSource { return slaCalendar{src} }
+
+type slaCalendar struct{ src sla.Source }
+
+func (s slaCalendar) Calendar(ctx context.Context) (Calendar, error) {
+	e, err := s.src.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("working calendar: %w", err)
+	}
+	return e.Calendar, nil
+}

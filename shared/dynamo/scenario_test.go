@@ -14,6 +14,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
@@ -83,7 +84,22 @@ func writeDocuments(t testing.TB, s *Store) {
 	if err := s.RecordRating(ctx, c.ID, prev, entry, sat, true, []events.Event{ev}); err != nil {
 		t.Fatalf("scenario: rating: %v", err)
 	}
+	// The claim counted in the aggregates.
+	counter, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: everyHour{}, Location: time.UTC})
+	if err != nil {
+		t.Fatalf("scenario: aggregates: %v", err)
+	}
+	if err := counter.Count(ctx, c.ID); err != nil {
+		t.Fatalf("scenario: aggregates: %v", err)
+	}
 }
+
+// everyHour is a working calendar without a break.
+type everyHour struct{}
+
+func (everyHour) Between(from, to time.Time) time.Duration { return max(to.Sub(from), 0) }
+
+func (e everyHour) Calendar(context.Context) (analytics.Calendar, error) { return e, nil }
 
 // writeEntitiesOfIssue9 writes what the code of issue #9 wrote (the items
 // of testdata/items-before-issue-9.json).

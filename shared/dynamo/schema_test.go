@@ -62,7 +62,9 @@ var storedAttributes = map[string][]string{
 		"PK", "SK", "audience", "contentType", "createdAt", "createdBy", "entity", "fileName", "id", "kind", "language",
 		"pages", "s3Key", "size", "source", "title", "values", "version",
 	},
-	"file": {"PK", "SK", "contentType", "entity", "fileName", "id", "s3Key", "size", "uploadedAt", "uploadedBy", "zone"},
+	"agg":     {"PK", "SK", "day", "dim", "entity", counterPrefix + "<counter>", "scope", "value"},
+	"aggfact": {"PK", "SK", "cells", "entity", "kind", "stamp"},
+	"file":    {"PK", "SK", "contentType", "entity", "fileName", "id", "s3Key", "size", "uploadedAt", "uploadedBy", "zone"},
 	"message": {
 		"PK", "SK", "at", "attachments", "attachments[].contentType", "attachments[].fileName", "attachments[].id",
 		"attachments[].size", "attachments[].uploadedAt", "attachments[].uploadedBy", "attachments[].zone",
@@ -137,6 +139,8 @@ type schemaRecord struct {
 var schema = map[string]schemaRecord{
 	"claim":       {record: reflect.TypeFor[claimRecord]()},
 	"file":        {record: reflect.TypeFor[fileRecord]()},
+	"agg":         {},
+	"aggfact":     {record: reflect.TypeFor[factRecord]()},
 	"document":    {record: reflect.TypeFor[documentRecord]()},
 	"message":     {record: reflect.TypeFor[messageRecord]()},
 	"event":       {record: reflect.TypeFor[eventRecord](), doc: reflect.TypeFor[historyDoc]()},
@@ -239,6 +243,9 @@ func storedNames(prefix string, v map[string]any, t reflect.Type, key string) []
 		shown := name
 		if strings.HasPrefix(name, "turn#") {
 			shown = "turn#<pool>" // a pool's round-robin turn
+		}
+		if prefix == "" && strings.HasPrefix(name, counterPrefix) {
+			shown = counterPrefix + "<counter>" // an aggregate cell's counter
 		}
 		out = append(out, prefix+shown)
 		ft, ok := fields[name]
