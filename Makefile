@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction NotifierFunction RelayFunction SlaFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -89,6 +89,8 @@ build-ClaimsFunction:
 	$(call lambda,ClaimsFunction,claims)
 build-AdminFunction:
 	$(call lambda,AdminFunction,admin)
+build-ReportsFunction:
+	$(call lambda,ReportsFunction,reports)
 build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
 build-RelayFunction:

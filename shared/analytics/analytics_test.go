@@ -198,14 +198,19 @@ func TestDeltaStaysInOneTransaction(t *testing.T) {
 		edit func(c *claims.Claim)
 	}{
 		{"intake", func(*claims.Claim) {}},
-		{"first response", func(c *claims.Claim) { c.SLA = &claims.SLA{RespondedAt: t0.Add(time.Hour)}; c.Stage = workflow.InformationCheck }},
+		{"first response", func(c *claims.Claim) {
+			c.SLA = &claims.SLA{RespondedAt: t0.Add(time.Hour)}
+			c.Stage = workflow.InformationCheck
+		}},
 		{"reassigned", func(c *claims.Claim) { c.Assignee = "m-2" }},
 		{"closed", func(c *claims.Claim) { finish(c, t0.Add(72*time.Hour), workflow.Closed, claims.ResolutionRepair) }},
 		{"every decision field revised", func(c *claims.Claim) {
 			c.Decision = &claims.Decision{WarrantyCase: false, FaultParty: "customer", CulpritDepartment: "Склад", RootCause: "misuse",
 				Resolution: claims.ResolutionReject, DecidedAt: c.Decision.DecidedAt}
 		}},
-		{"rated", func(c *claims.Claim) { c.Satisfaction = &claims.Satisfaction{Score: 2, RatedAt: t0.Add(80 * time.Hour)} }},
+		{"rated", func(c *claims.Claim) {
+			c.Satisfaction = &claims.Satisfaction{Score: 2, RatedAt: t0.Add(80 * time.Hour)}
+		}},
 	}
 	prev := map[string]analytics.Contribution{}
 	for _, st := range steps {
@@ -262,7 +267,10 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, moscow), time.Date(2026, 3, 31, 0, 0, 0, 0, moscow)
 	today := time.Date(2026, 4, 30, 0, 0, 0, 0, moscow)
-	inMarch := func(t time.Time) bool { d := t.In(moscow).Format("2006-01-02"); return d >= "2026-03-01" && d <= "2026-03-31" }
+	inMarch := func(t time.Time) bool {
+		d := t.In(moscow).Format("2006-01-02")
+		return d >= "2026-03-01" && d <= "2026-03-31"
+	}
 
 	// structure by category: registered, resolved, granted share.
 	res, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimCategory,

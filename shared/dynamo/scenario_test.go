@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
-	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/claimsdesk/backend/infra/local/template"
 	"github.com/claimsdesk/backend/infra/seed"
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
@@ -149,7 +150,9 @@ func functionRouters() map[string]*apigw.Router {
 	(&OpsAPI{}).Register(admin)
 	(&SLAAdminAPI{}).Register(admin)
 	(&WebhooksAPI{}).Register(admin)
-	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin}
+	reports := apigw.NewRouter(logger)
+	(&ReportsAPI{}).Register(reports)
+	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reports}
 }
 
 // missing returns the keys of have that want lacks, sorted.
@@ -362,6 +365,8 @@ var schemaChecks = []schemaCheck{
 	{"AttachmentView", reflect.TypeFor[registry.AttachmentView](), "response"},
 	{"DocumentView", reflect.TypeFor[registry.DocumentView](), "response"},
 	{"Company", reflect.TypeFor[documents.Company](), "both"},
+	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
+	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
 	{"DocumentList", reflect.TypeFor[Documents](), "response"},
 	{"Torg2Document", reflect.TypeFor[Torg2Document](), "response"},
 	{"Torg2Values", reflect.TypeFor[Torg2Values](), "response"},

@@ -43,6 +43,9 @@ var rules = Rules{
 		"functions/claims": {sesSDK},
 		"functions/public": {sesSDK},
 		"functions/admin":  {s3SDK, sesSDK},
+		// Reports read the aggregates and draw files: no files kept, no
+		// mail, no queue.
+		"functions/reports": {s3SDK, sesSDK, sqsSDK},
 	},
 }
 

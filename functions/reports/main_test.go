@@ -1,0 +1,19 @@
+package main
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/claimsdesk/backend/shared/app"
+	"github.com/claimsdesk/backend/shared/app/apptest"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// TestWireTakesTheTemplatesVariables: with what template.yaml gives the
+// ReportsFunction (a table, the time zone, nothing else) the route is
+// built, and it reads exactly those variables.
+func TestWireTakesTheTemplatesVariables(t *testing.T) {
+	apptest.WiresFromTheTemplate(t, "ReportsFunction", []string{"CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "TABLE_NAME"},
+		func(env *app.Env) (any, error) { return wire(env, discard) })
+}
