@@ -448,6 +448,16 @@ func (s *Stack) Queue(logicalID string) *Queue {
 	return nil
 }
 
+// Topic returns the topic with the given logical ID.
+func (s *Stack) Topic(logicalID string) *Topic {
+	for _, t := range s.Topics {
+		if t.LogicalID == logicalID {
+			return t
+		}
+	}
+	return nil
+}
+
 // mergeGlobals overlays the function's properties on the Globals: nested maps
 // merge, everything else is replaced.
 func mergeGlobals(global, own map[string]any) map[string]any {
