@@ -19,6 +19,9 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.68.0
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/aws-sdk-go-v2/service/sesv2 v1.74.0
+	// SNS at the version built against the aws-sdk-go-v2 and smithy-go
+	// above (v1.47.10 and later need newer ones).
+	github.com/aws/aws-sdk-go-v2/service/sns v1.47.9
 	github.com/aws/aws-sdk-go-v2/service/sqs v1.48.1
 	github.com/aws/smithy-go v1.28.8
 	github.com/chromedp/cdproto v0.159.0

@@ -18,8 +18,8 @@ var discard = slog.New(slog.DiscardHandler)
 // reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
 	apptest.WiresFromTheTemplate(t, "PublicFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
-		"LIMIT_CLAIMS_PER_ADDRESS_HOUR", "LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", "LIMIT_CLAIMS_PER_SHARED_CODE_HOUR",
-		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "NOTIFICATIONS_QUEUE_URL", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
+		"EVENTS_TOPIC_ARN", "LIMIT_CLAIMS_PER_ADDRESS_HOUR", "LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", "LIMIT_CLAIMS_PER_SHARED_CODE_HOUR",
+		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
 		func(env *app.Env) (any, error) { return wire(context.Background(), env, discard) })
 }
 

@@ -1,7 +1,7 @@
 // Command relay is the RelayFunction: on a schedule it re-publishes outbox
 // events that were committed but never reached the notifier (a crash or a
-// queue outage between the commit and the send). It needs the table and
-// the queue, nothing else: no secret, no bucket, no mail.
+// topic outage between the commit and the publish). It needs the table and
+// the events topic, nothing else: no secret, no bucket, no queue, no mail.
 //
 // Layer: wiring.
 package main
@@ -16,7 +16,7 @@ import (
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/outbox"
-	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/snsbus"
 )
 
 func main() {
@@ -29,10 +29,10 @@ func main() {
 	lambda.Start(relay.Run)
 }
 
-// wire builds the relay: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,
+// wire builds the relay: TABLE_NAME, EVENTS_TOPIC_ARN,
 // RELAY_GRACE_SECONDS (how old an unreceived event must be; default 60).
 func wire(env *app.Env, logger *slog.Logger) (*outbox.Relay, error) {
-	table, queue := env.Required("TABLE_NAME"), env.Required("NOTIFICATIONS_QUEUE_URL")
+	table, topic := env.Required("TABLE_NAME"), env.Required("EVENTS_TOPIC_ARN")
 	grace := env.Seconds("RELAY_GRACE_SECONDS", time.Minute)
 	cfg := app.AWS(env)
 	if err := env.Err(); err != nil {
@@ -42,7 +42,7 @@ func wire(env *app.Env, logger *slog.Logger) (*outbox.Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	publisher, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue})
+	publisher, err := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg), TopicARN: topic})
 	if err != nil {
 		return nil, err
 	}

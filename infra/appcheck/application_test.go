@@ -100,6 +100,34 @@ func TestProjectTemplate(t *testing.T) {
 		t.Errorf("RedrivePolicy = %s, want %s", got, want)
 	}
 
+	// Events fan out through one topic to one queue per consumer, raw; the
+	// analytics' queue takes the claim events only.
+	topic := s.Topic("EventsTopic")
+	if topic == nil {
+		t.Fatal("EventsTopic missing")
+	}
+	subs := map[string]map[string]string{}
+	for _, sub := range s.Subscriptions {
+		if sub.TopicARN == topic.ARN && sub.Protocol == "sqs" {
+			subs[sub.Endpoint] = sub.Attributes
+		}
+	}
+	wantSubs := map[string]map[string]string{
+		s.Queue("NotificationsQueue").ARN: {"RawMessageDelivery": "true"},
+		s.Queue("AnalyticsQueue").ARN:     {"RawMessageDelivery": "true", "FilterPolicy": `{"eventType":[{"prefix":"claim."}]}`},
+	}
+	if diff := cmp.Diff(wantSubs, subs); diff != "" {
+		t.Errorf("events topic subscriptions mismatch (-want +got):\n%s", diff)
+	}
+	if got, want := s.Queue("AnalyticsQueue").Attributes["RedrivePolicy"], `{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:claims-AnalyticsDeadLetterQueue","maxReceiveCount":5}`; got != want {
+		t.Errorf("analytics RedrivePolicy = %s, want %s", got, want)
+	}
+	for _, fn := range []string{"PublicFunction", "ClaimsFunction", "RelayFunction", "SlaFunction"} {
+		if got := s.Function(fn).Env["EVENTS_TOPIC_ARN"]; got != topic.ARN {
+			t.Errorf("%s EVENTS_TOPIC_ARN = %q, want the topic's ARN %s", fn, got, topic.ARN)
+		}
+	}
+
 	if len(s.HTTPAPIs) != 1 {
 		t.Fatalf("%d HTTP APIs, want 1", len(s.HTTPAPIs))
 	}
@@ -150,18 +178,20 @@ func TestProjectTemplate(t *testing.T) {
 	if got := s.Function("PublicFunction").Env["APP_SECRET"]; got != strings.Repeat("s", 40) {
 		t.Errorf("APP_SECRET = %q, want the parameter value", got)
 	}
-	for _, ig := range s.Ignored {
-		if strings.HasPrefix(ig, "AlarmSubscription ") {
-			t.Errorf("AlarmSubscription included although AlarmEmail is empty")
+	alarmMail := func(st *template.Stack) *template.Subscription {
+		for _, sub := range st.Subscriptions {
+			if sub.LogicalID == "AlarmSubscription" {
+				return sub
+			}
 		}
+		return nil
+	}
+	if sub := alarmMail(s); sub != nil {
+		t.Errorf("AlarmSubscription included although AlarmEmail is empty: %+v", sub)
 	}
 	withAlarm := loadProject(t, map[string]string{"AlarmEmail": "ops@example.com"})
-	found := false
-	for _, ig := range withAlarm.Ignored {
-		found = found || strings.HasPrefix(ig, "AlarmSubscription ")
-	}
-	if !found {
-		t.Errorf("AlarmSubscription missing with AlarmEmail set: %v", withAlarm.Ignored)
+	if sub := alarmMail(withAlarm); sub == nil || sub.Protocol != "email" || sub.Endpoint != "ops@example.com" || sub.TopicARN != withAlarm.Topic("AlarmTopic").ARN {
+		t.Errorf("AlarmSubscription with AlarmEmail set = %+v, want an e-mail subscription of the alarm topic", sub)
 	}
 }
 

@@ -208,7 +208,7 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	if s.APIURL != "" {
 		fmt.Fprintf(&b, "  HTTP API    %s\n", s.APIURL)
 	}
-	fmt.Fprintf(&b, "  AWS         %s  (DynamoDB, S3, SQS, SES v2, Lambda Invoke API; credentials %s / %s)\n", s.ServicesURL, stack.LocalAccessKey, stack.LocalSecretKey)
+	fmt.Fprintf(&b, "  AWS         %s  (DynamoDB, S3, SQS, SES v2, SNS, Lambda Invoke API; credentials %s / %s)\n", s.ServicesURL, stack.LocalAccessKey, stack.LocalSecretKey)
 	if ext := externalList(s); ext != "" {
 		fmt.Fprintf(&b, "  External    %s\n", ext)
 	}
@@ -252,7 +252,7 @@ func demoUserLabel(app *appconfig.Config, u appconfig.User) string {
 
 func externalList(s *stack.Stack) string {
 	var out []string
-	for name, ep := range map[string]string{"DynamoDB": s.Endpoints.DynamoDB, "S3": s.Endpoints.S3, "SQS": s.Endpoints.SQS, "SES": s.Endpoints.SES} {
+	for name, ep := range map[string]string{"DynamoDB": s.Endpoints.DynamoDB, "S3": s.Endpoints.S3, "SQS": s.Endpoints.SQS, "SES": s.Endpoints.SES, "SNS": s.Endpoints.SNS} {
 		if ep != s.ServicesURL {
 			out = append(out, name+"="+ep)
 		}

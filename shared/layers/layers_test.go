@@ -25,6 +25,7 @@ const (
 	s3SDK    = "github.com/aws/aws-sdk-go-v2/service/s3"
 	sqsSDK   = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sesSDK   = "github.com/aws/aws-sdk-go-v2/service/sesv2"
+	snsSDK   = "github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // rules are the module's: each function links only what it uses. One
@@ -32,20 +33,25 @@ const (
 // draws every PDF: the admin function's label sheets, the public site's
 // sample documents, the notifier's claim documents and the claims API's
 // TORG-2 act; the claim-facing functions and the notifier keep files (S3);
-// the notifier alone sends mail (SES); the relay and the SLA check touch
-// neither files nor PDF; the seed writes the table only.
+// the notifier alone sends mail (SES); the functions that change claims
+// (the public site, the claims API, the SLA check) and the relay publish
+// events to the topic (SNS) and send nothing to a queue; the notifier
+// reads its queue and the admin function its dead letters (SQS), neither
+// publishes; the relay and the SLA check touch neither files nor PDF; the
+// seed writes the table only.
 var rules = Rules{
 	Module: module,
 	Forbidden: map[string][]string{
-		"functions/relay":  {gopdf, goqrcode, s3SDK, sesSDK},
-		"functions/sla":    {gopdf, goqrcode, s3SDK, sesSDK},
-		"functions/seed":   {gopdf, goqrcode, s3SDK, sqsSDK, sesSDK},
-		"functions/claims": {sesSDK},
-		"functions/public": {sesSDK},
-		"functions/admin":  {s3SDK, sesSDK},
+		"functions/relay":    {gopdf, goqrcode, s3SDK, sesSDK, sqsSDK},
+		"functions/sla":      {gopdf, goqrcode, s3SDK, sesSDK, sqsSDK},
+		"functions/seed":     {gopdf, goqrcode, s3SDK, sqsSDK, sesSDK, snsSDK},
+		"functions/claims":   {sesSDK, sqsSDK},
+		"functions/public":   {sesSDK, sqsSDK},
+		"functions/admin":    {s3SDK, sesSDK, snsSDK},
+		"functions/notifier": {snsSDK},
 		// Reports read the aggregates and draw files: no files kept, no
-		// mail, no queue.
-		"functions/reports": {s3SDK, sesSDK, sqsSDK},
+		// mail, no queue, no events.
+		"functions/reports": {s3SDK, sesSDK, sqsSDK, snsSDK},
 	},
 }
 

@@ -238,20 +238,12 @@ func (s *syncBuffer) String() string {
 // Internal error naming it.
 func TestConstructorsRefuseMissingDependencies(t *testing.T) {
 	client := sqs.New(sqs.Options{Region: "eu-central-1"})
-	var nilClient *sqs.Client
 	var nilVisibility *visibility
 	tests := []struct {
 		name    string
 		build   func() (any, error)
 		missing string
 	}{
-		{"publisher without a client", func() (any, error) {
-			return sqsbus.NewPublisher(sqsbus.PublisherConfig{QueueURL: "https://sqs/q"})
-		}, "Client"},
-		{"publisher with a nil client", func() (any, error) {
-			return sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: nilClient, QueueURL: "https://sqs/q"})
-		}, "Client"},
-		{"publisher without a queue", func() (any, error) { return sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: client}) }, "QueueURL"},
 		{"dead letters without a client", func() (any, error) {
 			return sqsbus.NewDeadLetters(sqsbus.DeadLettersConfig{URL: "https://sqs/dlq", ARN: "arn:aws:sqs:eu-central-1:1:dlq"})
 		}, "Client"},

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
@@ -44,6 +45,7 @@ type clients struct {
 	s3       *s3.Client
 	sqs      *sqs.Client
 	ses      *sesv2.Client
+	sns      *sns.Client
 	http     *http.Client
 }
 
@@ -63,6 +65,7 @@ func newClients(endpoint string) *clients {
 		}),
 		sqs:  sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		ses:  sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		sns:  sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		http: &http.Client{Timeout: 10 * time.Second},
 	}
 }
@@ -130,6 +133,7 @@ func run(t *testing.T, c *clients) *transcript {
 	s3Scenario(ctx, t, c, tr)
 	sqsScenario(ctx, t, c, tr)
 	sesScenario(ctx, t, c, tr)
+	snsScenario(ctx, t, c, tr)
 	return tr
 }
 

@@ -23,10 +23,10 @@ var golden string
 
 // sdkCall matches an SDK operation called the usual way:
 // `.<Op>(ctx, &<service>.<Op>Input{`.
-var sdkCall = regexp.MustCompile(`\.(\w+)\(ctx, &(dynamodb|s3|sqs|sesv2)\.(\w+)Input\{`)
+var sdkCall = regexp.MustCompile(`\.(\w+)\(ctx, &(dynamodb|s3|sqs|sesv2|sns)\.(\w+)Input\{`)
 
 // services names the SDK packages as the transcript does.
-var services = map[string]string{"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sesv2": "ses"}
+var services = map[string]string{"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sesv2": "ses", "sns": "sns"}
 
 // checkedElsewhere are operations that moto (5.2.1) does not implement, so
 // the scenarios cannot compare them; each names where the embedded
@@ -38,7 +38,8 @@ var checkedElsewhere = map[string]string{
 
 // Operations returns the AWS operations Go source calls the usual way
 // (`client.PutItem(ctx, &dynamodb.PutItemInput{`), as "service.Operation"
-// with the services named dynamodb, s3, sqs and ses, in order of appearance.
+// with the services named dynamodb, s3, sqs, ses and sns, in order of
+// appearance.
 func Operations(src string) []string {
 	var out []string
 	for _, m := range sdkCall.FindAllStringSubmatch(src, -1) {

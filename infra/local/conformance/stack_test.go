@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -66,6 +68,21 @@ func TestStackOnMoto(t *testing.T) {
 			types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
 		}})
 		return err == nil && out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+	})
+	// The topic and its filtered, raw subscription were provisioned on moto
+	// too, and moto delivers to its queue.
+	topics, err := s.Clients.SNS.ListTopics(ctx, &sns.ListTopicsInput{})
+	if err != nil || len(topics.Topics) == 0 {
+		t.Fatalf("the entries topic was not provisioned on moto: %v %v", topics, err)
+	}
+	if _, err := s.Clients.SNS.Publish(ctx, &sns.PublishInput{
+		TopicArn: topics.Topics[0].TopicArn, Message: aws.String(`{"id":"moto-topic","by":"topic","text":"Through moto's SNS."}`),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String("entry.signed")}},
+	}); err != nil {
+		t.Fatalf("publish on moto: %v", err)
+	}
+	st.Eventually(t, 20*time.Second, "the entry published to moto's topic to be stored", func() bool {
+		return st.Do(t, "GET", s.APIURL+"/entries/moto-topic", guest, nil).Status == 200
 	})
 	if stats := s.Pool("WorkerFunction").Stats(); stats.Invocations == 0 || stats.Errors != 0 {
 		t.Errorf("worker stats = %+v, want a successful invocation", stats)

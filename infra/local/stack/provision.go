@@ -13,6 +13,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -26,6 +27,7 @@ type Clients struct {
 	S3       *s3.Client
 	SQS      *sqs.Client
 	SES      *sesv2.Client
+	SNS      *sns.Client
 }
 
 func newClients(cfg aws.Config, ep Endpoints) Clients {
@@ -37,11 +39,13 @@ func newClients(cfg aws.Config, ep Endpoints) Clients {
 		}),
 		SQS: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(ep.SQS) }),
 		SES: sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(ep.SES) }),
+		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(ep.SNS) }),
 	}
 }
 
-// provision creates or updates the template's tables, buckets, queues and mail
-// identities, like a deployment would, and returns the queue URLs by name.
+// provision creates or updates the template's tables, buckets, queues, topics
+// with their subscriptions and mail identities, like a deployment would, and
+// returns the queue URLs by name.
 func provision(ctx context.Context, c Clients, model *template.Stack, region string) (map[string]string, error) {
 	for _, t := range model.Tables {
 		if err := provisionTable(ctx, c.DynamoDB, t); err != nil {
@@ -75,6 +79,9 @@ func provision(ctx context.Context, c Clients, model *template.Stack, region str
 		if _, err := c.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(urls[q.Name]), Attributes: attrs}); err != nil {
 			return nil, fmt.Errorf("queue %s attributes: %w", q.LogicalID, err)
 		}
+	}
+	if err := provisionTopics(ctx, c.SNS, model); err != nil {
+		return nil, err
 	}
 	for _, id := range model.MailIdentities {
 		_, err := c.SES.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(id)})
@@ -276,4 +283,108 @@ func ensureQueue(ctx context.Context, c *sqs.Client, q *template.Queue) (string,
 		return "", fmt.Errorf("create: %w", err)
 	}
 	return aws.ToString(created.QueueUrl), nil
+}
+
+// provisionTopics creates the template's topics and brings their
+// subscriptions to what the template declares: new ones subscribed, changed
+// attributes set, undeclared ones removed (pending e-mail confirmations,
+// which have no ARN yet, stay).
+func provisionTopics(ctx context.Context, c *sns.Client, model *template.Stack) error {
+	for _, t := range model.Topics {
+		if _, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t.Name), Attributes: t.Attributes}); err != nil {
+			return fmt.Errorf("topic %s: %w", t.LogicalID, err)
+		}
+		declared := map[string]*template.Subscription{}
+		for _, sub := range model.Subscriptions {
+			if sub.TopicARN == t.ARN {
+				declared[sub.Protocol+" "+sub.Endpoint] = sub
+			}
+		}
+		existing := map[string]string{} // protocol+endpoint → subscription ARN
+		var token *string
+		for {
+			out, err := c.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(t.ARN), NextToken: token})
+			if err != nil {
+				return fmt.Errorf("topic %s subscriptions: %w", t.LogicalID, err)
+			}
+			for _, s := range out.Subscriptions {
+				existing[aws.ToString(s.Protocol)+" "+aws.ToString(s.Endpoint)] = aws.ToString(s.SubscriptionArn)
+			}
+			if token = out.NextToken; token == nil {
+				break
+			}
+		}
+		for key, arn := range existing {
+			if _, ok := declared[key]; ok || !strings.HasPrefix(arn, "arn:") {
+				continue
+			}
+			if _, err := c.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(arn)}); err != nil {
+				return fmt.Errorf("topic %s: remove subscription %s: %w", t.LogicalID, key, err)
+			}
+		}
+		for key, sub := range declared {
+			arn, ok := existing[key]
+			if !ok {
+				if _, err := c.Subscribe(ctx, &sns.SubscribeInput{
+					TopicArn: aws.String(t.ARN), Protocol: aws.String(sub.Protocol), Endpoint: aws.String(sub.Endpoint), Attributes: sub.Attributes,
+				}); err != nil {
+					return fmt.Errorf("subscription %s: %w", sub.LogicalID, err)
+				}
+				continue
+			}
+			if !strings.HasPrefix(arn, "arn:") {
+				continue // pending confirmation: nothing to update yet
+			}
+			if err := syncSubscription(ctx, c, arn, sub); err != nil {
+				return fmt.Errorf("subscription %s: %w", sub.LogicalID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// syncSubscription sets the attributes the template declares on an existing
+// subscription, and clears a filter policy the template dropped.
+func syncSubscription(ctx context.Context, c *sns.Client, arn string, sub *template.Subscription) error {
+	got, err := c.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(arn)})
+	if err != nil {
+		return fmt.Errorf("get attributes: %w", err)
+	}
+	want := map[string]string{"RawMessageDelivery": "false"}
+	for k, v := range sub.Attributes {
+		want[k] = v
+	}
+	if _, ok := want["FilterPolicy"]; !ok && got.Attributes["FilterPolicy"] != "" {
+		want["FilterPolicy"] = ""
+	}
+	// The scope first: a body policy is only valid under the body scope.
+	for _, k := range []string{"FilterPolicyScope", "FilterPolicy", "RawMessageDelivery", "DeliveryPolicy", "RedrivePolicy"} {
+		v, ok := want[k]
+		if !ok || got.Attributes[k] == v {
+			continue
+		}
+		if _, err := c.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{
+			SubscriptionArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v),
+		}); err != nil {
+			return fmt.Errorf("set %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// sendToQueue delivers an SNS message to a queue through the SQS API, for an
+// embedded SNS whose SQS is external.
+func sendToQueue(ctx context.Context, c *sqs.Client, queueARN, body string, attrs map[string]sqstypes.MessageAttributeValue) error {
+	parts := strings.Split(queueARN, ":")
+	if len(parts) != 6 {
+		return fmt.Errorf("not a queue ARN: %s", queueARN)
+	}
+	url, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5]), QueueOwnerAWSAccountId: aws.String(parts[4])})
+	if err != nil {
+		return fmt.Errorf("queue %s: %w", queueARN, err)
+	}
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: url.QueueUrl, MessageBody: aws.String(body), MessageAttributes: attrs}); err != nil {
+		return fmt.Errorf("send to %s: %w", queueARN, err)
+	}
+	return nil
 }

@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/dynamodb"
 	"github.com/claimsdesk/backend/infra/local/awsemu/s3"
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/infra/local/awsemu/sns"
 	"github.com/claimsdesk/backend/infra/local/awsemu/sqs"
 	"github.com/claimsdesk/backend/infra/local/runtime"
 	"github.com/claimsdesk/backend/infra/local/template"
@@ -35,7 +37,7 @@ const (
 // Endpoints are external service endpoints that replace the embedded ones
 // ("" keeps the embedded service).
 type Endpoints struct {
-	DynamoDB, S3, SQS, SES string
+	DynamoDB, S3, SQS, SES, SNS string
 }
 
 // EndpointsFromEnv reads AWS_ENDPOINT_URL and the per-service
@@ -48,7 +50,7 @@ func EndpointsFromEnv(getenv func(string) string) Endpoints {
 		}
 		return all
 	}
-	return Endpoints{DynamoDB: pick("DYNAMODB"), S3: pick("S3"), SQS: pick("SQS"), SES: pick("SESV2")}
+	return Endpoints{DynamoDB: pick("DYNAMODB"), S3: pick("S3"), SQS: pick("SQS"), SES: pick("SESV2"), SNS: pick("SNS")}
 }
 
 // embedded are the in-process AWS services.
@@ -57,6 +59,7 @@ type embedded struct {
 	s3       *s3.Server
 	sqs      *sqs.Server
 	ses      *ses.Server
+	sns      *sns.Server
 }
 
 func startEmbedded(state, region, account string, ext Endpoints, logger *slog.Logger) (*embedded, error) {
@@ -91,7 +94,55 @@ func startEmbedded(state, region, account string, ext Endpoints, logger *slog.Lo
 			return nil, fmt.Errorf("start ses: %w", err)
 		}
 	}
+	if ext.SNS == "" {
+		deliver, err := queueDelivery(e.sqs, ext.SQS, region)
+		if err != nil {
+			e.close()
+			return nil, err
+		}
+		if e.sns, err = sns.New(sns.Config{Dir: sub("sns"), Region: region, AccountID: account, DeliverToQueue: deliver, Logger: logger.With("service", "sns")}); err != nil {
+			e.close()
+			return nil, fmt.Errorf("start sns: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// queueDelivery is how the embedded SNS hands messages to subscribed queues:
+// straight into the embedded SQS, or, when SQS is external, through the SQS
+// API at its endpoint.
+func queueDelivery(emb *sqs.Server, external, region string) (sns.DeliverFunc, error) {
+	if emb != nil {
+		return func(_ context.Context, queueARN string, m sns.QueueMessage) error {
+			attrs := make(map[string]sqs.Attribute, len(m.Attributes))
+			for k, a := range m.Attributes {
+				attrs[k] = sqs.Attribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+			}
+			_, err := emb.Deliver(queueARN, m.Body, attrs)
+			return err
+		}, nil
+	}
+	cfg, err := sdkConfig(context.Background(), region)
+	if err != nil {
+		return nil, err
+	}
+	client := newClients(cfg, Endpoints{SQS: external}).SQS
+	return func(ctx context.Context, queueARN string, m sns.QueueMessage) error {
+		var attrs map[string]sqstypes.MessageAttributeValue
+		for k, a := range m.Attributes {
+			if attrs == nil {
+				attrs = map[string]sqstypes.MessageAttributeValue{}
+			}
+			v := sqstypes.MessageAttributeValue{DataType: aws.String(a.DataType)}
+			if strings.HasPrefix(a.DataType, "Binary") {
+				v.BinaryValue = a.BinaryValue
+			} else {
+				v.StringValue = aws.String(a.StringValue)
+			}
+			attrs[k] = v
+		}
+		return sendToQueue(ctx, client, queueARN, m.Body, attrs)
+	}, nil
 }
 
 func (e *embedded) close() {
@@ -106,6 +157,9 @@ func (e *embedded) close() {
 	}
 	if e.ses != nil {
 		e.ses.Close()
+	}
+	if e.sns != nil {
+		e.sns.Close()
 	}
 }
 
@@ -132,6 +186,8 @@ func (h *servicesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		target = handlerOrNil(h.e.sqs)
 	case "ses":
 		target = handlerOrNil(h.e.ses)
+	case "sns":
+		target = handlerOrNil(h.e.sns)
 	default:
 		target = handlerOrNil(h.e.s3)
 	}
@@ -295,7 +351,7 @@ type Services struct {
 	emb *embedded
 }
 
-// StartServices serves the embedded DynamoDB, S3, SQS and SES v2 on addr
+// StartServices serves the embedded DynamoDB, S3, SQS, SES v2 and SNS on addr
 // ("127.0.0.1:0" picks a port), keeping state in dir ("" = memory only).
 func StartServices(dir, addr, region, account string, logger *slog.Logger) (*Services, error) {
 	if logger == nil {
@@ -366,7 +422,7 @@ func ProvisionTemplate(ctx context.Context, root, endpoint string) (*Provisioned
 	if err != nil {
 		return nil, err
 	}
-	clients := newClients(awsCfg, Endpoints{DynamoDB: endpoint, S3: endpoint, SQS: endpoint, SES: endpoint})
+	clients := newClients(awsCfg, Endpoints{DynamoDB: endpoint, S3: endpoint, SQS: endpoint, SES: endpoint, SNS: endpoint})
 	urls, err := provision(ctx, clients, model, cfg.Region)
 	if err != nil {
 		return nil, fmt.Errorf("provision: %w", err)

@@ -285,7 +285,7 @@ func (s *Stack) start(ctx context.Context) error {
 	go func() { _ = s.svcSrv.Serve(svcLn) }()
 
 	s.Endpoints = cfg.Endpoints
-	for _, ep := range []*string{&s.Endpoints.DynamoDB, &s.Endpoints.S3, &s.Endpoints.SQS, &s.Endpoints.SES} {
+	for _, ep := range []*string{&s.Endpoints.DynamoDB, &s.Endpoints.S3, &s.Endpoints.SQS, &s.Endpoints.SES, &s.Endpoints.SNS} {
 		if *ep == "" {
 			*ep = s.ServicesURL
 		}
@@ -502,6 +502,7 @@ func (s *Stack) functionEnv(fn *template.Function) []string {
 		"AWS_ENDPOINT_URL_S3":       s.Endpoints.S3,
 		"AWS_ENDPOINT_URL_SQS":      s.Endpoints.SQS,
 		"AWS_ENDPOINT_URL_SESV2":    s.Endpoints.SES,
+		"AWS_ENDPOINT_URL_SNS":      s.Endpoints.SNS,
 	}
 	if token != "" {
 		vars["AWS_SESSION_TOKEN"] = token

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
@@ -169,6 +171,17 @@ func TestSampleAppEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("entry through the topic", func(t *testing.T) {
+		publishEntry(t, s, "topic-skipped", "other.kind")
+		publishEntry(t, s, "topic-1", "entry.signed")
+		st.Eventually(t, 10*time.Second, "the worker to store the entry published to the topic", func() bool {
+			return st.Do(t, "GET", s.APIURL+"/entries/topic-1", guest, nil).Status == 200
+		})
+		if r := st.Do(t, "GET", s.APIURL+"/entries/topic-skipped", guest, nil); r.Status != 404 {
+			t.Errorf("an entry the filter policy refuses was stored: %d %s", r.Status, r.Body)
+		}
+	})
+
 	t.Run("refused entry to the dead-letter queue", func(t *testing.T) {
 		var signed struct {
 			ID string `json:"id"`
@@ -278,6 +291,29 @@ func queueURL(t *testing.T, s *stack.Stack, name string) string {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.QueueUrl)
+}
+
+// publishEntry publishes an entry to the sample application's topic with a
+// `kind` message attribute, which its queue's subscription filters on.
+func publishEntry(t *testing.T, s *stack.Stack, id, kind string) {
+	t.Helper()
+	topics, err := s.Clients.SNS.ListTopics(context.Background(), &sns.ListTopicsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := ""
+	for _, tp := range topics.Topics {
+		if strings.HasSuffix(aws.ToString(tp.TopicArn), ":guestbook-EntriesTopic") {
+			arn = aws.ToString(tp.TopicArn)
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"id": id, "by": "topic", "text": "Through SNS."})
+	if _, err := s.Clients.SNS.Publish(context.Background(), &sns.PublishInput{
+		TopicArn: aws.String(arn), Message: aws.String(string(body)),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String(kind)}},
+	}); err != nil {
+		t.Fatalf("publish to %q: %v", arn, err)
+	}
 }
 
 // TestStateSurvivesRestart: a table's items and a queue's messages are there

@@ -16,17 +16,20 @@ type Stack struct {
 	Region    string
 	AccountID string
 
-	Functions      []*Function
-	HTTPAPIs       []*HTTPAPI
-	Tables         []*Table
-	Buckets        []*Bucket
-	Queues         []*Queue
+	Functions []*Function
+	HTTPAPIs  []*HTTPAPI
+	Tables    []*Table
+	Buckets   []*Bucket
+	Queues    []*Queue
+	Topics    []*Topic
+	// Subscriptions are the topics' subscriptions (AWS::SNS::Subscription).
+	Subscriptions  []*Subscription
 	MailIdentities []string
 	UserPools      []*UserPool
 	// CustomResources are invoked through their function on deploy.
 	CustomResources []*CustomResource
-	// Ignored lists the resources that have no local counterpart (alarms, topics,
-	// log groups, policies), as "LogicalId (Type)".
+	// Ignored lists the resources that have no local counterpart (alarms,
+	// log groups, policies, queue policies), as "LogicalId (Type)".
 	Ignored []string
 }
 
@@ -183,6 +186,26 @@ type Queue struct {
 	Attributes map[string]string
 }
 
+// Topic is an SNS topic with its attributes in SNS API form.
+type Topic struct {
+	LogicalID  string
+	Name       string
+	ARN        string
+	Attributes map[string]string
+}
+
+// Subscription is a topic's subscription: Protocol "sqs" (Endpoint a queue
+// ARN) or another SNS protocol such as "email"; Attributes in SNS API form
+// (RawMessageDelivery "true"/"false", FilterPolicy as a JSON string,
+// FilterPolicyScope).
+type Subscription struct {
+	LogicalID  string
+	TopicARN   string
+	Protocol   string
+	Endpoint   string
+	Attributes map[string]string
+}
+
 // UserPool is a Cognito user pool with the clients that belong to it.
 type UserPool struct {
 	LogicalID string
@@ -290,6 +313,20 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			q, err = r.queue(id, res.Properties)
 			if q != nil {
 				s.Queues = append(s.Queues, q)
+			}
+		case "AWS::SNS::Topic":
+			var tp *Topic
+			var subs []*Subscription
+			tp, subs, err = r.topic(id, res.Properties)
+			if tp != nil {
+				s.Topics = append(s.Topics, tp)
+				s.Subscriptions = append(s.Subscriptions, subs...)
+			}
+		case "AWS::SNS::Subscription":
+			var sub *Subscription
+			sub, err = r.subscription(id, res.Properties)
+			if sub != nil {
+				s.Subscriptions = append(s.Subscriptions, sub)
 			}
 		case "AWS::SES::EmailIdentity":
 			var name string
@@ -406,6 +443,16 @@ func (s *Stack) Queue(logicalID string) *Queue {
 	for _, q := range s.Queues {
 		if q.LogicalID == logicalID {
 			return q
+		}
+	}
+	return nil
+}
+
+// Topic returns the topic with the given logical ID.
+func (s *Stack) Topic(logicalID string) *Topic {
+	for _, t := range s.Topics {
+		if t.LogicalID == logicalID {
+			return t
 		}
 	}
 	return nil
@@ -1011,6 +1058,87 @@ func (r *resolver) queue(id string, props map[string]any) (*Queue, error) {
 		}
 	}
 	return q, nil
+}
+
+// topicAttributes maps CloudFormation topic properties to SNS API
+// attributes (TopicName names the topic, Subscription lists inline
+// subscriptions; Tags are not kept locally).
+var topicAttributes = []string{"DisplayName", "KmsMasterKeyId", "SignatureVersion", "TracingConfig", "ContentBasedDeduplication", "FifoTopic"}
+
+func (r *resolver) topic(id string, props map[string]any) (*Topic, []*Subscription, error) {
+	v, err := r.value(props)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := asMap(v)
+	name, err := r.physicalName(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &Topic{LogicalID: id, Name: name, ARN: r.arn("sns", name), Attributes: map[string]string{}}
+	for _, k := range topicAttributes {
+		if v, ok := p[k]; ok {
+			t.Attributes[k] = scalarString(v)
+		}
+	}
+	if t.Attributes["FifoTopic"] == "true" {
+		return nil, nil, fmt.Errorf("FifoTopic: FIFO topics are not supported locally")
+	}
+	delete(t.Attributes, "FifoTopic")
+	// Inline subscriptions (the Subscription property) take only a protocol
+	// and an endpoint.
+	var subs []*Subscription
+	for i, item := range asList(p["Subscription"]) {
+		m := asMap(item)
+		sub := &Subscription{
+			LogicalID: fmt.Sprintf("%s.Subscription[%d]", id, i), TopicARN: t.ARN,
+			Protocol: scalarString(m["Protocol"]), Endpoint: scalarString(m["Endpoint"]), Attributes: map[string]string{},
+		}
+		if sub.Protocol == "" || sub.Endpoint == "" {
+			return nil, nil, fmt.Errorf("Subscription[%d]: Protocol and Endpoint are required", i)
+		}
+		subs = append(subs, sub)
+	}
+	return t, subs, nil
+}
+
+// subscription resolves an AWS::SNS::Subscription: FilterPolicy may be a
+// JSON object in the template (CloudFormation's form) or a string.
+func (r *resolver) subscription(id string, props map[string]any) (*Subscription, error) {
+	v, err := r.value(props)
+	if err != nil {
+		return nil, err
+	}
+	p := asMap(v)
+	sub := &Subscription{
+		LogicalID: id, TopicARN: scalarString(p["TopicArn"]), Protocol: scalarString(p["Protocol"]),
+		Endpoint: scalarString(p["Endpoint"]), Attributes: map[string]string{},
+	}
+	if sub.TopicARN == "" || sub.Protocol == "" || sub.Endpoint == "" {
+		return nil, fmt.Errorf("TopicArn, Protocol and Endpoint are required")
+	}
+	if raw, ok := p["RawMessageDelivery"]; ok {
+		sub.Attributes["RawMessageDelivery"] = strings.ToLower(scalarString(raw))
+	}
+	for _, k := range []string{"FilterPolicy", "DeliveryPolicy", "RedrivePolicy"} {
+		val, ok := p[k]
+		if !ok {
+			continue
+		}
+		if s, isString := val.(string); isString {
+			sub.Attributes[k] = s
+			continue
+		}
+		b, err := json.Marshal(val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		sub.Attributes[k] = string(b)
+	}
+	if scope, ok := p["FilterPolicyScope"]; ok {
+		sub.Attributes["FilterPolicyScope"] = scalarString(scope)
+	}
+	return sub, nil
 }
 
 func (r *resolver) customResource(id string, res Resource) (*CustomResource, error) {

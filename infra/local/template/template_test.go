@@ -145,18 +145,28 @@ func TestSampleTemplate(t *testing.T) {
 	if got := apiFn.Env["QUEUE_URL"]; got != "https://sqs.eu-central-1.amazonaws.com/123456789012/guestbook-EntriesQueue" {
 		t.Errorf("QUEUE_URL = %q", got)
 	}
-	for _, ig := range s.Ignored {
-		if strings.HasPrefix(ig, "AlarmTopic ") {
-			t.Errorf("AlarmTopic included although AlarmEmail is empty")
-		}
+	topic := "arn:aws:sns:eu-central-1:123456789012:guestbook-EntriesTopic"
+	wantTopics := []*Topic{{LogicalID: "EntriesTopic", Name: "guestbook-EntriesTopic", ARN: topic, Attributes: map[string]string{"DisplayName": "Guestbook entries"}}}
+	if diff := cmp.Diff(wantTopics, s.Topics); diff != "" {
+		t.Errorf("topics without AlarmEmail mismatch (-want +got):\n%s", diff)
+	}
+	wantSubs := []*Subscription{{
+		LogicalID: "EntriesSubscription", TopicARN: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:eu-central-1:123456789012:guestbook-EntriesQueue",
+		Attributes: map[string]string{"RawMessageDelivery": "true", "FilterPolicy": `{"kind":[{"prefix":"entry."}]}`},
+	}}
+	if diff := cmp.Diff(wantSubs, s.Subscriptions); diff != "" {
+		t.Errorf("subscriptions mismatch (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(s.Ignored, "EntriesQueuePolicy (AWS::SQS::QueuePolicy)") {
+		t.Errorf("the queue policy is not accepted as a resource without local counterpart: %v", s.Ignored)
 	}
 	withAlarm := loadSample(t, map[string]string{"AlarmEmail": "ops@example.com"})
-	found := false
-	for _, ig := range withAlarm.Ignored {
-		found = found || strings.HasPrefix(ig, "AlarmTopic ")
+	if len(withAlarm.Topics) != 2 || withAlarm.Topics[0].LogicalID != "AlarmTopic" {
+		t.Fatalf("topics with AlarmEmail = %+v, want AlarmTopic too", withAlarm.Topics)
 	}
-	if !found {
-		t.Errorf("AlarmTopic missing with AlarmEmail set: %v", withAlarm.Ignored)
+	wantMail := &Subscription{LogicalID: "AlarmTopic.Subscription[0]", TopicARN: withAlarm.Topics[0].ARN, Protocol: "email", Endpoint: "ops@example.com", Attributes: map[string]string{}}
+	if diff := cmp.Diff(wantMail, withAlarm.Subscriptions[0]); diff != "" {
+		t.Errorf("inline subscription mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package claimwork wires the claim services the two claim-facing
 // functions share, the public site (PublicFunction) and the signed-in API
 // (ClaimsFunction): intake, the registry, casework, the chat and the
-// satisfaction survey, over one table, bucket and queue, with the reference
-// functions use every one of them; no other function imports this package.
+// satisfaction survey, over one table, bucket and events topic, with the
+// reference data they cache. Both functions use every one of them; no other
+// function imports this package.
 //
 // Layer: wiring.
 package claimwork
@@ -27,14 +28,14 @@ import (
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/s3files"
 	"github.com/claimsdesk/backend/shared/sla"
-	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/snsbus"
 	"github.com/claimsdesk/backend/shared/survey"
 )
 
 // Config is what the services are built from.
 type Config struct {
 	AWS                   aws.Config
-	Table, Bucket, Queue  string
+	Table, Bucket, Topic  string
 	Keys                  *keys.Keys
 	Location              *time.Location
 	RosterTTL, CatalogTTL time.Duration
@@ -42,13 +43,13 @@ type Config struct {
 }
 
 // Read reads the services' variables into a Config, recording what is
-// wrong in env: TABLE_NAME, BUCKET_NAME, NOTIFICATIONS_QUEUE_URL, APP_SECRET,
+// wrong in env: TABLE_NAME, BUCKET_NAME, EVENTS_TOPIC_ARN, APP_SECRET,
 // COMPANY_TIME_ZONE, ROSTER_CACHE_SECONDS (default 30) and
 // CATALOG_CACHE_SECONDS (the catalog's and the SLA policies'; default 60),
 // and the AWS configuration.
 func Read(env *app.Env, logger *slog.Logger) Config {
 	return Config{
-		Table: env.Required("TABLE_NAME"), Bucket: env.Required("BUCKET_NAME"), Queue: env.Required("NOTIFICATIONS_QUEUE_URL"),
+		Table: env.Required("TABLE_NAME"), Bucket: env.Required("BUCKET_NAME"), Topic: env.Required("EVENTS_TOPIC_ARN"),
 		Keys: app.Parse(env, "APP_SECRET", keys.Derive), Location: env.Location("COMPANY_TIME_ZONE"),
 		RosterTTL: env.Seconds("ROSTER_CACHE_SECONDS", 30*time.Second), CatalogTTL: env.Seconds("CATALOG_CACHE_SECONDS", time.Minute),
 		AWS: app.AWS(env), Logger: logger,
@@ -72,7 +73,7 @@ type Services struct {
 	Survey *survey.Service
 }
 
-// New builds the services and the DynamoDB, S3 and SQS clients they use.
+// New builds the services and the DynamoDB, S3 and SNS clients they use.
 // It returns the first constructor's error (each names what it lacks).
 func New(cfg Config) (*Services, error) {
 	if err := deps.Check("claimwork", deps.Need("Keys", cfg.Keys), deps.Need("Location", cfg.Location)); err != nil {
@@ -84,7 +85,7 @@ func New(cfg Config) (*Services, error) {
 	var errs [10]error
 	s.Store, errs[0] = dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg.AWS), Table: cfg.Table})
 	s.Files, errs[1] = s3files.New(s3files.Config{Client: s3files.NewClient(cfg.AWS), Bucket: cfg.Bucket})
-	publisher, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: sqsbus.NewClient(cfg.AWS), QueueURL: cfg.Queue})
+	publisher, err := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg.AWS), TopicARN: cfg.Topic})
 	errs[2] = err
 	s.Catalog = &catalog.Cached{Source: s.Store, TTL: cfg.CatalogTTL}
 	engine, err := sla.Cached(s.Store, cfg.CatalogTTL)

@@ -13,7 +13,7 @@ import (
 )
 
 // TestNewNamesWhatIsMissing: services asked for without keys or a time
-// zone, or without a table, bucket or queue, are refused with the first
+// zone, or without a table, bucket or events topic, are refused with the first
 // missing part named; with everything they are all built.
 func TestNewNamesWhatIsMissing(t *testing.T) {
 	k, err := keys.Derive("claimwork-test-secret-claimwork-test-secret")
@@ -21,7 +21,7 @@ func TestNewNamesWhatIsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := claimwork.Config{AWS: aws.Config{Region: "eu-central-1"}, Table: "claims-Table", Bucket: "claims-attachments",
-		Queue: "http://127.0.0.1:1/000000000000/claims-NotificationsQueue", Keys: k, Location: time.UTC, Logger: slog.New(slog.DiscardHandler)}
+		Topic: "arn:aws:sns:eu-central-1:000000000000:claims-EventsTopic", Keys: k, Location: time.UTC, Logger: slog.New(slog.DiscardHandler)}
 	tests := []struct {
 		missing string
 		drop    func(*claimwork.Config)
@@ -30,7 +30,7 @@ func TestNewNamesWhatIsMissing(t *testing.T) {
 		{"Location", func(c *claimwork.Config) { c.Location = nil }},
 		{"Table", func(c *claimwork.Config) { c.Table = "" }},
 		{"Bucket", func(c *claimwork.Config) { c.Bucket = "" }},
-		{"QueueURL", func(c *claimwork.Config) { c.Queue = "" }},
+		{"TopicARN", func(c *claimwork.Config) { c.Topic = "" }},
 	}
 	for _, tt := range tests {
 		cfg := full

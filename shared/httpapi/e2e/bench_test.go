@@ -22,7 +22,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
-	"github.com/claimsdesk/backend/shared/sqsbus"
+	"github.com/claimsdesk/backend/shared/snsbus"
 )
 
 var benchSeq atomic.Int64
@@ -217,7 +217,8 @@ func BenchmarkTransition(b *testing.B) {
 }
 
 // BenchmarkNotifier measures the notifier's throughput on the local stack:
-// claim.received events put on the notifications queue in bulk, each
+// claim.received events published to the events topic in bulk (reaching the
+// notifications queue through its subscription), each
 // delivered as the claimant's confirmation, the assignee's mail and note
 // (three deliveries, each recorded for idempotency), until the queue is
 // empty.
@@ -229,7 +230,7 @@ func BenchmarkNotifier(b *testing.B) {
 		b.Fatal(err)
 	}
 	const perRun = 500
-	pub, err := sqsbus.NewPublisher(sqsbus.PublisherConfig{Client: s.Clients.SQS, QueueURL: aws.ToString(q.QueueUrl)})
+	pub, err := snsbus.NewPublisher(snsbus.PublisherConfig{Client: s.Clients.SNS, TopicARN: s.Model.Topic("EventsTopic").ARN})
 	if err != nil {
 		b.Fatal(err)
 	}
