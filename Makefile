@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -91,6 +91,8 @@ build-AdminFunction:
 	$(call lambda,AdminFunction,admin)
 build-ReportsFunction:
 	$(call lambda,ReportsFunction,reports)
+build-AnalyticsFunction:
+	$(call lambda,AnalyticsFunction,analytics)
 build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
 build-RelayFunction:
