@@ -11,19 +11,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
-	"github.com/claimsdesk/backend/shared/events"
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/snsbus"
 )
 
 // TestEventsFanOut: an event a change publishes reaches both consumers'
 // queues through the events topic: the notifier's (its mail goes out) and
-// the analytics' (read here directly, nothing consumes it yet), raw, with
-// the eventType attribute; a message that is not a claim event reaches the
-// notifier's queue only, the analytics' filter policy keeps it off.
+// the analytics' (the claim is counted); a message that is not a claim
+// event reaches the notifier, and the analytics' subscription takes claim
+// events only (the emulator's and the conformance tests show the filter
+// keeping others off).
 func TestEventsFanOut(t *testing.T) {
 	ctx := context.Background()
 	dealer := newUser(t, "dealers", "dealer-1", "DLR-001")
@@ -39,22 +38,12 @@ func TestEventsFanOut(t *testing.T) {
 		return mailAbout(local.OutboxDir, email, id) != nil
 	})
 
-	analytics := queueURL(t, "AnalyticsQueue")
-	var received *sqstypes.Message
-	st.Eventually(t, 10*time.Second, "the claim.received event on the analytics queue", func() bool {
-		received = findMessage(t, analytics, func(body string) bool {
-			var e events.Event
-			return json.Unmarshal([]byte(body), &e) == nil && e.ClaimID == id && e.Type == events.ClaimReceived
-		})
-		return received != nil
+	// The analytics' queue got it too: its consumer counted the claim.
+	store := tableStore(t, local.Clients.DynamoDB)
+	st.Eventually(t, 20*time.Second, "the analytics to count the claim", func() bool {
+		applied, err := store.Applied(ctx, id)
+		return err == nil && applied[analytics.FactRegistered].Stamp > 0
 	})
-	attr := received.MessageAttributes[snsbus.EventTypeAttribute]
-	if aws.ToString(attr.DataType) != "String" || aws.ToString(attr.StringValue) != events.ClaimReceived {
-		t.Errorf("eventType attribute = %s %s, want String %s", aws.ToString(attr.DataType), aws.ToString(attr.StringValue), events.ClaimReceived)
-	}
-	if body := aws.ToString(received.Body); strings.HasPrefix(body, `{"Type":"Notification"`) {
-		t.Errorf("the analytics queue got an SNS envelope, want the raw event: %.200s", body)
-	}
 
 	// A plain mail command, published to the topic as another producer
 	// could: the notifier sends it; its type is not a claim event's.
@@ -75,43 +64,25 @@ func TestEventsFanOut(t *testing.T) {
 	st.Eventually(t, 20*time.Second, "the notifier to send the command's mail", func() bool {
 		return mailAbout(local.OutboxDir, to, commandID) != nil
 	})
-	// SNS delivered to every matching queue before Publish returned.
-	if m := findMessage(t, analytics, func(body string) bool { return strings.Contains(body, commandID) }); m != nil {
-		t.Errorf("the analytics queue got a message that is not a claim event: %s", aws.ToString(m.Body))
-	}
-}
-
-func queueURL(t *testing.T, logicalID string) string {
-	t.Helper()
-	q := local.Model.Queue(logicalID)
-	if q == nil {
-		t.Fatalf("the template has no %s", logicalID)
-	}
-	out, err := local.Clients.SQS.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(q.Name)})
+	// The analytics' subscription filters on the event type: claim events
+	// only.
+	subs, err := local.Clients.SNS.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topic.ARN)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return aws.ToString(out.QueueUrl)
-}
-
-// findMessage receives the queue's visible messages (hiding each for a
-// minute) until one's body matches, and returns it, or nil when none does.
-func findMessage(t *testing.T, url string, match func(body string) bool) *sqstypes.Message {
-	t.Helper()
-	for {
-		out, err := local.Clients.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: []string{"All"},
-		})
+	filtered := false
+	for _, sub := range subs.Subscriptions {
+		if !strings.HasSuffix(aws.ToString(sub.Endpoint), "AnalyticsQueue") {
+			continue
+		}
+		attrs, err := local.Clients.SNS.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Messages) == 0 {
-			return nil
-		}
-		for i := range out.Messages {
-			if match(aws.ToString(out.Messages[i].Body)) {
-				return &out.Messages[i]
-			}
-		}
+		filtered = strings.Contains(attrs.Attributes["FilterPolicy"], `"prefix"`) && strings.Contains(attrs.Attributes["FilterPolicy"], `"claim."`) &&
+			attrs.Attributes["RawMessageDelivery"] == "true"
+	}
+	if !filtered {
+		t.Errorf("the analytics' subscription does not take claim events only, raw: %+v", subs.Subscriptions)
 	}
 }
