@@ -34,6 +34,9 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'Faults' -benchtime 1x -timeout 30m ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
+	$(GO) test -run '^$$' -bench 'AggregateUpdate' -benchtime 100x ./shared/dynamo/
+	$(GO) test -run '^$$' -bench 'StructureReport' -benchtime 20x ./shared/dynamo/
+	$(GO) test -run '^$$' -bench 'StructurePDF' -benchtime 10x ./shared/httpapi/
 	$(GO) test -run '^$$' -bench 'Render' -benchtime 50x ./shared/documents/
 	$(GO) test -run '^$$' -bench 'PDFTwoCharts|XLSX|CSV' -benchtime 20x ./shared/reportfile/
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./infra/local/gateway/ ./infra/local/awsemu/dynamodb/ ./shared/qrcode/...

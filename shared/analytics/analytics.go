@@ -154,7 +154,8 @@ func DealerScope(dealerID string) string { return "dealer:" + dealerID }
 const Totals = "total"
 
 // Cell is one counter set: a scope, a dimension value and a day
-// (YYYY-MM-DD in the company's time zone, or Totals).
+// (YYYY-MM-DD in the company's time zone), a month (YYYY-MM: the sum of
+// its days, which reports over whole months read instead), or Totals.
 type Cell struct {
 	Scope string
 	Dim   Dim
@@ -278,7 +279,9 @@ func Facts(c *claims.Claim, cal Calendar, loc *time.Location) map[string]Contrib
 				if v == "" || !keeps(dim, f) {
 					continue
 				}
-				days := []string{d}
+				// The day, its month (what reports over whole months
+				// read), and for registered and finished claims all time.
+				days := []string{d, d[:7]}
 				if totals && keeps(dim, factRegistered) {
 					days = append(days, Totals)
 				}

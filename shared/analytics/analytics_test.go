@@ -88,7 +88,19 @@ func (s *store) Cells(_ context.Context, scope string, dim analytics.Dim, from, 
 	defer s.mu.Unlock()
 	var out []analytics.Stored
 	for cell, cs := range s.cells {
-		if cell.Scope == scope && cell.Dim == dim && cell.Day != analytics.Totals && cell.Day >= from && cell.Day <= to {
+		if cell.Scope == scope && cell.Dim == dim && len(cell.Day) == 10 && cell.Day >= from && cell.Day <= to {
+			out = append(out, analytics.Stored{Cell: cell, Counters: cs})
+		}
+	}
+	return out, nil
+}
+
+func (s *store) MonthCells(_ context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []analytics.Stored
+	for cell, cs := range s.cells {
+		if cell.Scope == scope && cell.Dim == dim && len(cell.Day) == 7 && cell.Day >= from && cell.Day <= to {
 			out = append(out, analytics.Stored{Cell: cell, Counters: cs})
 		}
 	}

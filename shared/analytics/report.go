@@ -20,9 +20,12 @@ type Stored struct {
 
 // Reader reads aggregate cells.
 type Reader interface {
-	// Cells returns a scope's cells of a dimension for the days from..to
-	// (YYYY-MM-DD, both included).
+	// Cells returns a scope's day cells of a dimension for the days
+	// from..to (YYYY-MM-DD, both included).
 	Cells(ctx context.Context, scope string, dim Dim, from, to string) ([]Stored, error)
+	// MonthCells returns a scope's month cells of a dimension for the
+	// months from..to (YYYY-MM, both included).
+	MonthCells(ctx context.Context, scope string, dim Dim, from, to string) ([]Stored, error)
 	// TotalCells returns a scope's all-time cells of a dimension.
 	TotalCells(ctx context.Context, scope string, dim Dim) ([]Stored, error)
 }
@@ -200,11 +203,33 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 	if t := today.Format("2006-01-02"); needOpen && t > last {
 		last = t
 	}
-	cells, err := r.Cells(ctx, q.Scope, dim, from, last)
+	byDay := q.Name == ReportDynamics && (q.Period == "day" || q.Period == "week")
+	// Calendar days, free of any zone: the days are the company's already.
+	fromDay, err := time.Parse("2006-01-02", from)
 	if err != nil {
 		return nil, err
 	}
-	res.CellsRead = len(cells)
+	toDay, err := time.Parse("2006-01-02", to)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := readSpan(ctx, r, q.Scope, dim, fromDay, toDay, byDay)
+	if err != nil {
+		return nil, err
+	}
+	// What happened after the report's last day, to count the open claims
+	// at its periods' ends back from now.
+	var later []Stored
+	if last > to {
+		lastDay, err := time.Parse("2006-01-02", last)
+		if err != nil {
+			return nil, err
+		}
+		if later, err = readSpan(ctx, r, q.Scope, dim, toDay.AddDate(0, 0, 1), lastDay, byDay); err != nil {
+			return nil, err
+		}
+	}
+	res.CellsRead = len(cells) + len(later)
 	var totals []Stored
 	if needOpen {
 		if totals, err = r.TotalCells(ctx, q.Scope, dim); err != nil {
@@ -220,12 +245,13 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 		}
 		byPeriod := map[string]Counters{}
 		after := Counters{} // after the report's last day: to count open claims back
+		for _, c := range later {
+			if c.Value == want {
+				addTo(after, c.Counters)
+			}
+		}
 		for _, c := range cells {
 			if c.Value != want {
-				continue
-			}
-			if c.Day > to {
-				addTo(after, c.Counters)
 				continue
 			}
 			p := PeriodOf(c.Day, q.Period)
@@ -263,9 +289,6 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 	}
 	byValue := map[string]Counters{}
 	for _, c := range cells {
-		if c.Day > to {
-			continue
-		}
 		if byValue[c.Value] == nil {
 			byValue[c.Value] = Counters{}
 		}
@@ -424,6 +447,57 @@ func percentile(c Counters, bounds []float64, name func(int) string, p float64) 
 func round(v float64, places int) float64 {
 	p := math.Pow(10, float64(places))
 	return math.Round(v*p) / p
+}
+
+// readSpan reads a scope's cells of a dimension for the days from..to:
+// whole months from their month cells (a month's figures in one item per
+// value), the days of a month begun or ended inside the span from day
+// cells; byDay reads day cells only (weekly and daily figures).
+func readSpan(ctx context.Context, r Reader, scope string, dim Dim, from, to time.Time, byDay bool) ([]Stored, error) {
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	if byDay {
+		return r.Cells(ctx, scope, dim, day(from), day(to))
+	}
+	var out []Stored
+	cur := from
+	// The days before the first whole month.
+	if cur.Day() != 1 {
+		end := time.Date(cur.Year(), cur.Month()+1, 0, 0, 0, 0, 0, cur.Location())
+		if end.After(to) {
+			end = to
+		}
+		got, err := r.Cells(ctx, scope, dim, day(cur), day(end))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		cur = end.AddDate(0, 0, 1)
+	}
+	// Whole months.
+	first := cur
+	for !cur.After(to) {
+		end := time.Date(cur.Year(), cur.Month()+1, 0, 0, 0, 0, 0, cur.Location())
+		if end.After(to) {
+			break
+		}
+		cur = end.AddDate(0, 0, 1)
+	}
+	if cur.After(first) {
+		got, err := r.MonthCells(ctx, scope, dim, first.Format("2006-01"), cur.AddDate(0, 0, -1).Format("2006-01"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	// The days of the last month begun.
+	if !cur.After(to) {
+		got, err := r.Cells(ctx, scope, dim, day(cur), day(to))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
 
 // PeriodOf returns the period a day (YYYY-MM-DD) falls in: the day itself,

@@ -35,10 +35,14 @@ func aggPK(scope string, dim analytics.Dim, month string) string {
 	return "AGG#" + scope + "#" + string(dim) + "#" + month
 }
 
-// cellKey returns a cell's item key.
+// cellKey returns a cell's item key: a day's in its month's partition, a
+// month's in its year's (AGG#<scope>#<dim>#m<yyyy> / <mm>#<value>).
 func cellKey(c analytics.Cell) (pk, sk string) {
-	if c.Day == analytics.Totals {
+	switch {
+	case c.Day == analytics.Totals:
 		return aggPK(c.Scope, c.Dim, analytics.Totals), c.Value
+	case len(c.Day) == 7:
+		return aggPK(c.Scope, c.Dim, "m"+c.Day[:4]), c.Day[5:7] + "#" + c.Value
 	}
 	return aggPK(c.Scope, c.Dim, c.Day[:7]), c.Day[8:10] + "#" + c.Value
 }
@@ -187,6 +191,35 @@ func (s *Store) Cells(ctx context.Context, scope string, dim analytics.Dim, from
 			return nil, err
 		}
 		out = append(out, got...)
+	}
+	return out, nil
+}
+
+// MonthCells implements analytics.Reader: one query per year of the
+// months.
+func (s *Store) MonthCells(ctx context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
+	if len(from) != 7 || len(to) != 7 {
+		return nil, apperr.InvalidField("from", "a month as YYYY-MM")
+	}
+	var out []analytics.Stored
+	for year := from[:4]; year <= to[:4]; {
+		lo, hi := "01#", "12#\uffff"
+		if year == from[:4] {
+			lo = from[5:7] + "#"
+		}
+		if year == to[:4] {
+			hi = to[5:7] + "#\uffff"
+		}
+		got, err := s.queryCells(ctx, aggPK(scope, dim, "m"+year), &lo, &hi, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		y, err := strconv.Atoi(year)
+		if err != nil {
+			return nil, apperr.InvalidField("from", "a month as YYYY-MM")
+		}
+		year = fmt.Sprintf("%04d", y+1)
 	}
 	return out, nil
 }

@@ -26,7 +26,17 @@ type cellReader struct{ cells analytics.Contribution }
 func (r cellReader) Cells(_ context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
 	var out []analytics.Stored
 	for c, cs := range r.cells {
-		if c.Scope == scope && c.Dim == dim && c.Day != analytics.Totals && c.Day >= from && c.Day <= to {
+		if c.Scope == scope && c.Dim == dim && len(c.Day) == 10 && c.Day >= from && c.Day <= to {
+			out = append(out, analytics.Stored{Cell: c, Counters: cs})
+		}
+	}
+	return out, nil
+}
+
+func (r cellReader) MonthCells(_ context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
+	var out []analytics.Stored
+	for c, cs := range r.cells {
+		if c.Scope == scope && c.Dim == dim && len(c.Day) == 7 && c.Day >= from && c.Day <= to {
 			out = append(out, analytics.Stored{Cell: c, Counters: cs})
 		}
 	}
