@@ -1,6 +1,7 @@
 // Command admin is the AdminFunction: the catalog and root causes, the
 // manager roster, webhook targets, SLA policies and the working calendar,
-// QR codes, and the notifications' dead letters. It keeps no files and
+// QR codes, the notifications' dead letters, and the check and recount of
+// the reports' aggregates. It keeps no files and
 // sends no mail.
 //
 // Layer: wiring.
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/catalog"
@@ -24,6 +26,7 @@ import (
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/qrcode/qrimage"
+	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/sqsbus"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
@@ -56,11 +59,20 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 		return nil, err
 	}
 	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
+	engine, err := sla.Cached(store, catalogTTL)
+	if err != nil {
+		return nil, err
+	}
+	counter, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: store, Calendar: analytics.SLACalendar(engine), Location: loc, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	router := apigw.NewRouter(logger)
 	(&httpapi.AdminAPI{Catalog: store, QR: store, Signer: signer, Images: qrimage.Images{}, PublicBaseURL: site}).Register(router)
 	(&httpapi.RosterAPI{Store: store, Categories: cat, Now: func() time.Time { return time.Now().In(loc) }}).Register(router)
 	(&httpapi.OpsAPI{DeadLetters: deadLetters}).Register(router)
 	(&httpapi.SLAAdminAPI{Docs: store, Catalog: cat}).Register(router)
 	(&httpapi.WebhooksAPI{Store: store, Key: k.Webhook, Guard: &webhook.Guard{Internal: internal}}).Register(router)
+	(&httpapi.AnalyticsAdminAPI{Maintenance: &analytics.Maintenance{Consumer: counter, Claims: store}}).Register(router)
 	return router, nil
 }

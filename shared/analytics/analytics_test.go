@@ -3,6 +3,8 @@ package analytics_test
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -388,5 +391,86 @@ func TestQueryRefusals(t *testing.T) {
 		if !ok || e.Code != apperr.Invalid || len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
 			t.Errorf("%s: %v, want Invalid naming %s", tt.name, err, tt.field)
 		}
+	}
+}
+
+// lister lists the store's claims of a month, two to a page.
+type lister struct{ s *store }
+
+func (l lister) ListClaims(_ context.Context, spec registry.ListSpec) (*registry.ListPage, error) {
+	var ids []string
+	for id, c := range l.s.claims {
+		if c.CreatedAt.In(moscow).Format("2006-01") == spec.Value {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	start := 0
+	if spec.Start != "" {
+		start, _ = strconv.Atoi(spec.Start)
+	}
+	page := &registry.ListPage{}
+	for i := start; i < len(ids) && i < start+2; i++ {
+		page.Claims = append(page.Claims, l.s.claims[ids[i]])
+	}
+	if start+2 < len(ids) {
+		page.Next = strconv.Itoa(start + 2)
+	}
+	return page, nil
+}
+
+// TestCheckAndRecount: the check finds the claims whose counts are not
+// what the claims are now (an event lost), without changing anything; the
+// recount corrects them, page by page; the check then finds none.
+func TestCheckAndRecount(t *testing.T) {
+	s := newStore()
+	con, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: hours{}, Location: moscow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &analytics.Maintenance{Consumer: con, Claims: lister{s}}
+	for i := range 5 {
+		c := claimAt(i+1, t0.Add(time.Duration(i)*time.Hour), "DLR-1", "defect")
+		s.claims[c.ID] = c
+		if err := con.Count(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two claims are closed and their events lost.
+	for _, n := range []int{2, 4} {
+		c := s.claims[claims.Number(2026, int64(n))]
+		finish(&c, c.CreatedAt.Add(40*time.Hour), workflow.Closed, claims.ResolutionRepair)
+		s.claims[c.ID] = c
+	}
+	walk := func(f func(ctx context.Context, month, cursor string) (*analytics.Page, error)) []string {
+		var drifted []string
+		cursor := ""
+		for {
+			p, err := f(ctx, "2026-03", cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			drifted = append(drifted, p.Drifted...)
+			if cursor = p.Next; cursor == "" {
+				return drifted
+			}
+		}
+	}
+	before := s.applies
+	if got := walk(m.Check); len(got) != 2 || s.applies != before {
+		t.Fatalf("check: drifted %v after %d writes; want the two closed claims and no write", got, s.applies-before)
+	}
+	if got := walk(m.Recount); len(got) != 2 {
+		t.Fatalf("recount: %v", got)
+	}
+	if got := walk(m.Check); len(got) != 0 {
+		t.Errorf("check after the recount: %v", got)
+	}
+	closed := s.cells[analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimAll, Value: "*", Day: "2026-03"}][analytics.Closed]
+	if closed != 2 {
+		t.Errorf("closed in March after the recount: %d, want 2", closed)
+	}
+	if _, err := m.Check(ctx, "March", ""); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("a bad month: %v", err)
 	}
 }

@@ -100,6 +100,12 @@ func (c *Consumer) Count(ctx context.Context, claimID string) error {
 }
 
 func (c *Consumer) count(ctx context.Context, claimID string) error {
+	return c.countAll(ctx, claimID, false)
+}
+
+// countAll brings each fact kind of a claim up to date; force recomputes
+// every kind, whatever its stamp says (a repair).
+func (c *Consumer) countAll(ctx context.Context, claimID string, force bool) error {
 	cl, err := c.cfg.Store.GetClaim(ctx, claimID)
 	if apperr.Is(err, apperr.NotFound) {
 		c.cfg.Logger.WarnContext(ctx, "event of an unknown claim: nothing to count", "claimId", claimID)
@@ -117,7 +123,7 @@ func (c *Consumer) count(ctx context.Context, claimID string) error {
 	cells := 0
 	for _, kind := range FactKinds {
 		prev := applied[kind]
-		if prev.Stamp >= stamp {
+		if prev.Stamp >= stamp && !force {
 			continue // counted at this state (or a later one) already
 		}
 		if facts == nil {
@@ -127,7 +133,7 @@ func (c *Consumer) count(ctx context.Context, claimID string) error {
 			}
 			facts = Facts(cl, cal, c.cfg.Location)
 		}
-		next := Applied{Stamp: stamp, Contribution: facts[kind]}
+		next := Applied{Stamp: max(stamp, prev.Stamp), Contribution: facts[kind]}
 		delta := Delta(prev.Contribution, next.Contribution)
 		if len(delta) == 0 {
 			continue // nothing of this kind changed: nothing to write

@@ -150,6 +150,7 @@ func functionRouters() map[string]*apigw.Router {
 	(&OpsAPI{}).Register(admin)
 	(&SLAAdminAPI{}).Register(admin)
 	(&WebhooksAPI{}).Register(admin)
+	(&AnalyticsAdminAPI{}).Register(admin)
 	reports := apigw.NewRouter(logger)
 	(&ReportsAPI{}).Register(reports)
 	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reports}
@@ -367,6 +368,8 @@ var schemaChecks = []schemaCheck{
 	{"Company", reflect.TypeFor[documents.Company](), "both"},
 	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
 	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
+	{"AnalyticsPage", reflect.TypeFor[analytics.Page](), "response"},
+	{"RecountRequest", reflect.TypeFor[RecountRequest](), "request"},
 	{"DocumentList", reflect.TypeFor[Documents](), "response"},
 	{"Torg2Document", reflect.TypeFor[Torg2Document](), "response"},
 	{"Torg2Values", reflect.TypeFor[Torg2Values](), "response"},
