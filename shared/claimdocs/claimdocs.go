@@ -217,7 +217,13 @@ func (s *Service) Make(ctx context.Context, e events.Event, kind claims.Document
 			return nil, fmt.Errorf("render %s of claim %s: %w", kind, e.ClaimID, err)
 		}
 	case claims.DocDecisionLetter:
-		letter, err := s.letter(ctx, detail, e.At)
+		var change events.StageChange
+		if e.Type == events.StageChanged {
+			if err := decode(e, &change); err != nil {
+				return nil, err
+			}
+		}
+		letter, err := s.letter(ctx, detail, e.At, change.Reason)
 		if err != nil {
 			return nil, err
 		}

@@ -463,14 +463,23 @@ func TestMakeOncePerEvent(t *testing.T) {
 }
 
 // TestDecisionLetterNeedsADecision: a claim without a decision gets no
-// letter (Conflict); with one, the letter is for the claimant.
+// letter (Conflict), unless it was rejected before one (the letter then
+// gives the reason); with one, the letter is for the claimant.
 func TestDecisionLetterNeedsADecision(t *testing.T) {
 	e := newEnv(t)
 	ev := event(t, events.StageChange{From: "decision", To: "implementation"})
 	if _, err := e.svc.Make(ctx, ev, claims.DocDecisionLetter); !apperr.Is(err, apperr.Conflict) {
 		t.Errorf("without a decision: %v, want conflict", err)
 	}
-	c := e.store.claims[claimID]
+	rejected := newEnv(t)
+	c := rejected.store.claims[claimID]
+	c.Stage = workflow.Rejected
+	rejected.store.claims[claimID] = c
+	rejection := event(t, events.StageChange{From: "information_check", To: "rejected", Reason: "Не гарантийный случай"})
+	if d, err := rejected.svc.Make(ctx, rejection, claims.DocDecisionLetter); err != nil || d.Audience != claims.ForClaimant {
+		t.Errorf("rejected at the information check: %+v, %v; want the letter", d, err)
+	}
+	c = e.store.claims[claimID]
 	c.Stage = workflow.Implementation
 	c.Decision = &claims.Decision{WarrantyCase: true, FaultParty: "company", Resolution: claims.ResolutionRefund, Cost: claims.Money{Amount: 123450, Currency: "RUB"},
 		Instructions: "Вернём деньги на счёт", DecidedAt: now}

@@ -9,6 +9,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -95,11 +96,18 @@ func sheetTitle(s *documents.ClaimSheet) string {
 	return t
 }
 
-// letter fills the decision letter of a decided claim, dated at.
-func (s *Service) letter(ctx context.Context, d *registry.Detail, at time.Time) (*documents.DecisionLetter, error) {
+// letter fills the decision letter of a claim, dated at: its decision,
+// or, for a claim rejected before any decision (at the information check),
+// the rejection and its reason.
+func (s *Service) letter(ctx context.Context, d *registry.Detail, at time.Time, reason string) (*documents.DecisionLetter, error) {
 	c := &d.Claim
 	if c.Decision == nil {
-		return nil, apperr.Errorf(apperr.Conflict, "claim %s has no decision: no decision letter", c.ID)
+		if c.Stage != workflow.Rejected {
+			return nil, apperr.Errorf(apperr.Conflict, "claim %s has no decision: no decision letter", c.ID)
+		}
+		// What the claimant is told of the rejection (visibility's rule).
+		c.Decision = &claims.Decision{Resolution: claims.ResolutionReject, Instructions: visibility.StageReason(visibility.Claimant, string(c.Stage), reason),
+			DecidedAt: at}
 	}
 	company, err := s.company(ctx)
 	if err != nil {

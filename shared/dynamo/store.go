@@ -15,6 +15,11 @@
 //	CLAIM#<id>          FILE#<at>#<id>      an attachment
 //	CLAIM#<id>          MSG#<at>#<id>       a chat message
 //	CLAIM#<id>          EVENT#<seq>         a history entry (hash-chained JSON)
+//	AGG#<scope>#<dim>#<yyyy-mm>  <dd>#<value>  the reports' counters of a day and dimension value
+//	                                        (scope "all" or "dealer:<id>"; counters n_<name>); a month's in
+//	                                        AGG#<scope>#<dim>#m<yyyy> / <mm>#<value>, all time's in
+//	                                        AGG#<scope>#<dim>#total / <value>
+//	AGGCLAIM#<id>       FACT#<kind>         what a claim contributed of a fact kind (stamp, cells)
 //	CLAIM#<id>          DOC#<id>            a generated document (its PDF under documents/<claim>/ in the
 //	                                        bucket; a TORG-2 act keeps the request it was filled from)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it

@@ -86,5 +86,8 @@ func registryParams() []apigw.Param {
 		apigw.TextParam("culpritDepartment", 120),
 		limitParam,
 		cursorParam,
+		// The whole list as a file (up to MaxExport claims).
+		apigw.EnumParam("format", "json", "csv", "xlsx"),
+		langParam,
 	}
 }

@@ -127,6 +127,11 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 	drained(t, local)
 	queueDrained(t, "AnalyticsQueue")
+	// A claim rejected at the information check (no decision) still gets
+	// its rejection mail, with the letter giving the reason.
+	if letters := mailsWithAttachments("reports-0@example.com", ids[0]); len(letters) != 1 {
+		t.Errorf("the rejection mail of %s: %d with a letter, want 1", ids[0], len(letters))
+	}
 
 	// The recount, from the claims themselves.
 	loc, err := time.LoadLocation("Europe/Moscow")
@@ -283,6 +288,22 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 	if r := dealer.do(t, "GET", "/v1/reports/structure?from="+today+"&to="+today+"&dealerId=DLR-001", nil); r.Status != 403 {
 		t.Errorf("another dealer's figures = %d, want 403", r.Status)
+	}
+
+	// The claims list exports whole: the dealer's eight claims.
+	exported := dealer.do(t, "GET", "/v1/claims?format=csv", nil)
+	list, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(exported.Body, []byte("\ufeff")))).ReadAll()
+	if err != nil || exported.Status != 200 || len(list) != 1+len(ids) {
+		t.Errorf("the dealer's list export = %d, %d rows (%v), want a header and %d claims", exported.Status, len(list), err, len(ids))
+	}
+	for _, id := range ids {
+		found := false
+		for _, row := range list {
+			found = found || row[0] == id
+		}
+		if !found {
+			t.Errorf("the export lacks %s", id)
+		}
 	}
 
 	// The files carry the same figures.

@@ -62,9 +62,21 @@ func TestSampleEventsReplay(t *testing.T) {
 		}
 	}
 	cases := map[string]func(t *testing.T){
-		"PublicFunction": func(t *testing.T) { api(t, "PublicFunction", `"ok"`) },
-		"ClaimsFunction": func(t *testing.T) { api(t, "ClaimsFunction", `"dealer-1"`) },
-		"AdminFunction":  func(t *testing.T) { api(t, "AdminFunction", `"categories"`) },
+		"PublicFunction":  func(t *testing.T) { api(t, "PublicFunction", `"ok"`) },
+		"ClaimsFunction":  func(t *testing.T) { api(t, "ClaimsFunction", `"dealer-1"`) },
+		"AdminFunction":   func(t *testing.T) { api(t, "AdminFunction", `"categories"`) },
+		"ReportsFunction": func(t *testing.T) { api(t, "ReportsFunction", `"name":"dynamics"`) },
+		"AnalyticsFunction": func(t *testing.T) {
+			var out struct {
+				BatchItemFailures []any `json:"batchItemFailures"`
+			}
+			if err := json.Unmarshal(invoke(t, "AnalyticsFunction", read("AnalyticsFunction")), &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out.BatchItemFailures) != 0 {
+				t.Errorf("failed items %v", out.BatchItemFailures)
+			}
+		},
 		"NotifierFunction": func(t *testing.T) {
 			var out struct {
 				BatchItemFailures []any `json:"batchItemFailures"`
