@@ -1,12 +1,13 @@
 // Command reports is the ReportsFunction: the reports on the claims'
 // aggregates (dynamics, structure, satisfaction, managers, products) as
-// JSON, CSV, XLSX or PDF. It reads the aggregates only, never the claims,
-// and writes nothing.
+// JSON, CSV, XLSX or PDF, read from the aggregates only, never the claims;
+// and the claims list as CSV or XLSX. It writes nothing.
 //
 // Layer: wiring.
 package main
 
 import (
+	"cmp"
 	"log/slog"
 	"os"
 	"time"
@@ -19,7 +20,9 @@ import (
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/dynamo"
-	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/httpapi/reports"
+	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/registry"
 )
 
 func main() {
@@ -32,20 +35,24 @@ func main() {
 	lambda.Start(router.Serve)
 }
 
-// wire builds the route: TABLE_NAME, COMPANY_TIME_ZONE (the days of the
-// reports) and CATALOG_CACHE_SECONDS (default 60: category and type names
-// in files).
+// wire builds the routes: TABLE_NAME, APP_SECRET (the registry's page
+// cursors), COMPANY_TIME_ZONE (the days of the reports) and
+// CATALOG_CACHE_SECONDS (default 60: category and type names in files).
 func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	table, loc, catalogTTL := env.Required("TABLE_NAME"), env.Location("COMPANY_TIME_ZONE"), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
+	k := app.Parse(env, "APP_SECRET", keys.Derive)
 	cfg := app.AWS(env)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	store, err := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
-	if err != nil {
+	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
+	// Lists only: the exports make no download links.
+	reg, err2 := registry.New(registry.Config{Store: store, CursorKey: k.Cursor})
+	if err := cmp.Or(err1, err2); err != nil {
 		return nil, err
 	}
 	router := apigw.NewRouter(logger)
-	(&httpapi.ReportsAPI{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Location: loc}).Register(router)
+	(&reports.ReportsAPI{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Location: loc}).Register(router)
+	(&reports.ExportsAPI{Registry: reg}).Register(router)
 	return router, nil
 }

@@ -2,11 +2,9 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -18,7 +16,6 @@ import (
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
-	"github.com/claimsdesk/backend/shared/reportfile"
 	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
@@ -52,7 +49,7 @@ func (a *ClaimsAPI) Register(r *apigw.Router) {
 	r.Handle("GET /v1/catalog", a.catalog)
 	r.Handle("POST /v1/uploads", a.upload)
 	r.Handle("POST /v1/claims", a.create)
-	r.Handle("GET /v1/claims", a.list, registryParams()...)
+	r.Handle("GET /v1/claims", a.list, RegistryParams()...)
 	r.Handle("GET /v1/claims/{id}", a.get)
 	r.Handle("POST /v1/claims/{id}/attachments", a.claimUpload)
 	r.Handle("PUT /v1/claims/{id}/attachments/{uploadId}", a.attach)
@@ -204,6 +201,16 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 }
 
 func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	page, err := a.Registry.List(ctx, req.Principal, RegistryQuery(req))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, page), nil
+}
+
+// RegistryQuery reads a registry query from a request's parameters (checked
+// by the router: RegistryParams).
+func RegistryQuery(req *apigw.Request) registry.Query {
 	get := req.Query.Get
 	q := registry.Query{
 		Stage: get("stage"), CategoryID: get("categoryId"), TypeID: get("typeId"),
@@ -217,104 +224,9 @@ func (a *ClaimsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Respon
 		w := v == "true"
 		q.WarrantyCase = &w
 	}
-	// The router checked the values (registryParams).
 	q.From, _ = apigw.ParseTime(get("from"), false)
 	q.To, _ = apigw.ParseTime(get("to"), true)
-	if f := get("format"); f == "csv" || f == "xlsx" {
-		return a.export(ctx, req, q, f)
-	}
-	page, err := a.Registry.List(ctx, req.Principal, q)
-	if err != nil {
-		return nil, err
-	}
-	return apigw.JSON(http.StatusOK, page), nil
-}
-
-// MaxExport bounds the claims one list export holds (the answer stays
-// within what a function may return).
-const MaxExport = 5000
-
-// export answers a registry list as a file: every claim the query finds
-// (as the caller may see it), newest first; more than MaxExport is a 400
-// asking for a narrower list.
-func (a *ClaimsAPI) export(ctx context.Context, req *apigw.Request, q registry.Query, format string) (*apigw.Response, error) {
-	q.Limit, q.Cursor = 100, ""
-	var all []claims.Claim
-	for {
-		page, err := a.Registry.List(ctx, req.Principal, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page.Claims...)
-		if len(all) > MaxExport {
-			return nil, apperr.InvalidField("from", fmt.Sprintf("the list holds more than %d claims: export a shorter period or add a filter", MaxExport))
-		}
-		if page.Next == "" {
-			break
-		}
-		q.Cursor = page.Next
-	}
-	lang := "ru"
-	if req.Query.Get("lang") == "en" {
-		lang = "en"
-	}
-	r := claimsListFile(all, lang)
-	var body []byte
-	var err error
-	ctype := "text/csv; charset=utf-8"
-	if format == "xlsx" {
-		body, err = reportfile.XLSX(r)
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	} else {
-		body, err = reportfile.CSV(r)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("export %d claims as %s: %w", len(all), format, err)
-	}
-	out := apigw.Bytes(http.StatusOK, ctype, body)
-	out.Headers["content-disposition"] = `attachment; filename="claims.` + format + `"`
-	return out, nil
-}
-
-// claimsListFile lays a list of claims out as a table.
-func claimsListFile(cs []claims.Claim, lang string) reportfile.Report {
-	t := func(ru, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return ru
-	}
-	cols := []reportfile.Column{
-		{Key: "id", Title: t("Номер", "Number"), Kind: reportfile.KindText},
-		{Key: "createdAt", Title: t("Зарегистрирована", "Filed"), Kind: reportfile.KindDate},
-		{Key: "channel", Title: t("Канал", "Channel"), Kind: reportfile.KindText},
-		{Key: "dealerId", Title: t("Дилер", "Dealer"), Kind: reportfile.KindText},
-		{Key: "categoryId", Title: t("Категория", "Category"), Kind: reportfile.KindText},
-		{Key: "typeId", Title: t("Тип", "Type"), Kind: reportfile.KindText},
-		{Key: "model", Title: t("Модель", "Model"), Kind: reportfile.KindText},
-		{Key: "serial", Title: t("Серийный номер", "Serial"), Kind: reportfile.KindText},
-		{Key: "stage", Title: t("Этап", "Stage"), Kind: reportfile.KindText},
-		{Key: "priority", Title: t("Приоритет", "Priority"), Kind: reportfile.KindText},
-		{Key: "assignee", Title: t("Менеджер", "Manager"), Kind: reportfile.KindText},
-		{Key: "resolution", Title: t("Решение", "Resolution"), Kind: reportfile.KindText},
-		{Key: "score", Title: t("Оценка", "Rating"), Kind: reportfile.KindInt},
-	}
-	r := reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: time.Now()}
-	for _, c := range cs {
-		res, score := reportfile.Blank(), reportfile.Blank()
-		if c.Decision != nil {
-			res = reportfile.Text(string(c.Decision.Resolution))
-		}
-		if c.Satisfaction != nil {
-			score = reportfile.Int(int64(c.Satisfaction.Score))
-		}
-		r.Rows = append(r.Rows, []reportfile.Value{
-			reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(string(c.Channel)), reportfile.Text(c.DealerID),
-			reportfile.Text(c.CategoryID), reportfile.Text(c.TypeID), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
-			reportfile.Text(string(c.Stage)), reportfile.Text(string(c.Priority)), reportfile.Text(c.Assignee), res, score,
-		})
-	}
-	return r
+	return q
 }
 
 // pageLimit reads the page size the router checked (limitParam); 0 when

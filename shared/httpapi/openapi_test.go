@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"context"
@@ -30,6 +30,8 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/events"
+	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -40,15 +42,15 @@ import (
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
-// loadSpec parses and validates the embedded OpenAPI document.
+// loadSpec parses and validates the embedded httpapi.OpenAPI document.
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(OpenAPI)
+	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPI)
 	if err != nil {
 		t.Fatalf("load openapi.yaml: %v", err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("openapi.yaml is not a valid OpenAPI 3 document: %v", err)
+		t.Fatalf("openapi.yaml is not a valid httpapi.OpenAPI 3 document: %v", err)
 	}
 	return doc
 }
@@ -134,26 +136,27 @@ func registeredRoutes() map[string][]string {
 func functionRouters() map[string]*apigw.Router {
 	logger := slog.New(slog.DiscardHandler)
 	public := apigw.NewRouter(logger)
-	RegisterHealth(public, nil)
-	(&PublicSite{}).Register(public)
+	httpapi.RegisterHealth(public, nil)
+	(&httpapi.PublicSite{}).Register(public)
 	claimsRouter := apigw.NewRouter(logger)
-	(&ClaimsAPI{}).Register(claimsRouter)
-	(&CaseworkAPI{}).Register(claimsRouter)
-	(&OrdersAPI{}).Register(claimsRouter)
-	(&MessagesAPI{}).Register(claimsRouter)
-	(&NotificationsAPI{}).Register(claimsRouter)
-	(&DocumentsAPI{}).Register(claimsRouter)
-	(&RatingsAPI{}).Register(claimsRouter)
+	(&httpapi.ClaimsAPI{}).Register(claimsRouter)
+	(&httpapi.CaseworkAPI{}).Register(claimsRouter)
+	(&httpapi.OrdersAPI{}).Register(claimsRouter)
+	(&httpapi.MessagesAPI{}).Register(claimsRouter)
+	(&httpapi.NotificationsAPI{}).Register(claimsRouter)
+	(&httpapi.DocumentsAPI{}).Register(claimsRouter)
+	(&httpapi.RatingsAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
-	(&AdminAPI{}).Register(admin)
-	(&RosterAPI{}).Register(admin)
-	(&OpsAPI{}).Register(admin)
-	(&SLAAdminAPI{}).Register(admin)
-	(&WebhooksAPI{}).Register(admin)
-	(&AnalyticsAdminAPI{}).Register(admin)
-	reports := apigw.NewRouter(logger)
-	(&ReportsAPI{}).Register(reports)
-	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reports}
+	(&httpapi.AdminAPI{}).Register(admin)
+	(&httpapi.RosterAPI{}).Register(admin)
+	(&httpapi.OpsAPI{}).Register(admin)
+	(&httpapi.SLAAdminAPI{}).Register(admin)
+	(&httpapi.WebhooksAPI{}).Register(admin)
+	(&httpapi.AnalyticsAdminAPI{}).Register(admin)
+	reportsRouter := apigw.NewRouter(logger)
+	(&reports.ReportsAPI{}).Register(reportsRouter)
+	(&reports.ExportsAPI{}).Register(reportsRouter)
+	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
 }
 
 // missing returns the keys of have that want lacks, sorted.
@@ -339,15 +342,15 @@ var schemaChecks = []schemaCheck{
 	{"Money", reflect.TypeFor[claims.Money](), "both"},
 	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
 	{"RootCauseInput", reflect.TypeFor[catalog.RootCause](), "request"},
-	{"TransitionRequest", reflect.TypeFor[TransitionRequest](), "request"},
-	{"Transitions", reflect.TypeFor[Transitions](), "response"},
+	{"TransitionRequest", reflect.TypeFor[httpapi.TransitionRequest](), "request"},
+	{"Transitions", reflect.TypeFor[httpapi.Transitions](), "response"},
 	{"BlockedMove", reflect.TypeFor[workflow.Blocked](), "response"},
-	{"DecisionRequest", reflect.TypeFor[DecisionRequest](), "request"},
-	{"AssignmentRequest", reflect.TypeFor[AssignmentRequest](), "request"},
-	{"EditRequest", reflect.TypeFor[EditRequest](), "request"},
-	{"TaskRequest", reflect.TypeFor[TaskRequest](), "request"},
-	{"CompleteRequest", reflect.TypeFor[CompleteRequest](), "request"},
-	{"History", reflect.TypeFor[History](), "response"},
+	{"DecisionRequest", reflect.TypeFor[httpapi.DecisionRequest](), "request"},
+	{"AssignmentRequest", reflect.TypeFor[httpapi.AssignmentRequest](), "request"},
+	{"EditRequest", reflect.TypeFor[httpapi.EditRequest](), "request"},
+	{"TaskRequest", reflect.TypeFor[httpapi.TaskRequest](), "request"},
+	{"CompleteRequest", reflect.TypeFor[httpapi.CompleteRequest](), "request"},
+	{"History", reflect.TypeFor[httpapi.History](), "response"},
 	{"Verification", reflect.TypeFor[casework.Verification](), "response"},
 	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
 	{"DeadLetterStatus", reflect.TypeFor[notify.DeadLetterStatus](), "response"},
@@ -369,58 +372,58 @@ var schemaChecks = []schemaCheck{
 	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
 	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
 	{"AnalyticsPage", reflect.TypeFor[analytics.Page](), "response"},
-	{"RecountRequest", reflect.TypeFor[RecountRequest](), "request"},
-	{"DocumentList", reflect.TypeFor[Documents](), "response"},
-	{"Torg2Document", reflect.TypeFor[Torg2Document](), "response"},
-	{"Torg2Values", reflect.TypeFor[Torg2Values](), "response"},
+	{"RecountRequest", reflect.TypeFor[httpapi.RecountRequest](), "request"},
+	{"DocumentList", reflect.TypeFor[httpapi.Documents](), "response"},
+	{"Torg2Document", reflect.TypeFor[httpapi.Torg2Document](), "response"},
+	{"Torg2Values", reflect.TypeFor[httpapi.Torg2Values](), "response"},
 	{"Torg2Request", reflect.TypeFor[claimdocs.Torg2Request](), "request"},
 	{"Torg2Line", reflect.TypeFor[claimdocs.Torg2Line](), "request"},
 	{"Event", reflect.TypeFor[claims.Event](), "response"},
 	{"ClaimPage", reflect.TypeFor[registry.Page](), "response"},
-	{"ClaimView", reflect.TypeFor[ClaimDetail](), "response"},
-	{"ClaimRequest", reflect.TypeFor[ClaimRequest](), "request"},
-	{"ClaimResponse", reflect.TypeFor[ClaimResponse](), "response"},
+	{"ClaimView", reflect.TypeFor[httpapi.ClaimDetail](), "response"},
+	{"ClaimRequest", reflect.TypeFor[httpapi.ClaimRequest](), "request"},
+	{"ClaimResponse", reflect.TypeFor[httpapi.ClaimResponse](), "response"},
 	{"AttachmentRef", reflect.TypeFor[intake.AttachmentRef](), "request"},
 	{"UploadRequest", reflect.TypeFor[intake.UploadRequest](), "request"},
-	{"ClaimUploadRequest", reflect.TypeFor[claimUploadRequest](), "request"},
-	{"PublicUploadRequest", reflect.TypeFor[uploadRequest](), "request"},
+	{"ClaimUploadRequest", httpapi.ClaimUploadRequestType, "request"},
+	{"PublicUploadRequest", httpapi.UploadRequestType, "request"},
 	{"UploadTicket", reflect.TypeFor[intake.UploadTicket](), "response"},
 	{"IssueRequest", reflect.TypeFor[qrcode.IssueRequest](), "request"},
-	{"QRCode", reflect.TypeFor[IssuedCode](), "response"},
+	{"QRCode", reflect.TypeFor[httpapi.IssuedCode](), "response"},
 	{"Revocation", reflect.TypeFor[qrcode.Revocation](), "request"},
-	{"IssueResponse", reflect.TypeFor[IssueResponse](), "response"},
-	{"Message", reflect.TypeFor[MessageView](), "response"},
-	{"MessageAttachment", reflect.TypeFor[MessageAttachment](), "response"},
+	{"IssueResponse", reflect.TypeFor[httpapi.IssueResponse](), "response"},
+	{"Message", reflect.TypeFor[httpapi.MessageView](), "response"},
+	{"MessageAttachment", reflect.TypeFor[httpapi.MessageAttachment](), "response"},
 	{"MessageAttachmentRef", reflect.TypeFor[chat.AttachmentRef](), "request"},
-	{"MessagesResponse", reflect.TypeFor[MessagesResponse](), "response"},
-	{"MessageRequest", reflect.TypeFor[MessageRequest](), "request"},
-	{"MessagePosted", reflect.TypeFor[MessagePosted](), "response"},
-	{"MessageUploadRequest", reflect.TypeFor[MessageUploadRequest](), "request"},
-	{"MessageUploadTicket", reflect.TypeFor[MessageUploadTicket](), "response"},
+	{"MessagesResponse", reflect.TypeFor[httpapi.MessagesResponse](), "response"},
+	{"MessageRequest", reflect.TypeFor[httpapi.MessageRequest](), "request"},
+	{"MessagePosted", reflect.TypeFor[httpapi.MessagePosted](), "response"},
+	{"MessageUploadRequest", reflect.TypeFor[httpapi.MessageUploadRequest](), "request"},
+	{"MessageUploadTicket", reflect.TypeFor[httpapi.MessageUploadTicket](), "response"},
 	{"Absence", reflect.TypeFor[assignment.Absence](), "both"},
 	{"Manager", reflect.TypeFor[assignment.Manager](), "response"},
-	{"ManagerView", reflect.TypeFor[ManagerView](), "response"},
-	{"ManagerInput", reflect.TypeFor[ManagerView](), "request"},
-	{"ManagerList", reflect.TypeFor[ManagerList](), "response"},
-	{"AbsencesRequest", reflect.TypeFor[AbsencesRequest](), "request"},
-	{"PersonalManagerRequest", reflect.TypeFor[PersonalManagerRequest](), "request"},
-	{"PersonalManagerResponse", reflect.TypeFor[PersonalManagerResponse](), "response"},
+	{"ManagerView", reflect.TypeFor[httpapi.ManagerView](), "response"},
+	{"ManagerInput", reflect.TypeFor[httpapi.ManagerView](), "request"},
+	{"ManagerList", reflect.TypeFor[httpapi.ManagerList](), "response"},
+	{"AbsencesRequest", reflect.TypeFor[httpapi.AbsencesRequest](), "request"},
+	{"PersonalManagerRequest", reflect.TypeFor[httpapi.PersonalManagerRequest](), "request"},
+	{"PersonalManagerResponse", reflect.TypeFor[httpapi.PersonalManagerResponse](), "response"},
 	{"OrderCustomer", reflect.TypeFor[orders.Customer](), "both"},
 	{"OrderLine", reflect.TypeFor[orders.Item](), "both"},
 	{"OrderRecord", reflect.TypeFor[orders.Order](), "response"},
 	{"ERPOrder", reflect.TypeFor[orders.ERPOrder](), "request"},
 	{"StatusReport", reflect.TypeFor[orders.StatusReport](), "request"},
-	{"ERPResult", reflect.TypeFor[ERPResult](), "response"},
-	{"CreateOrderRequest", reflect.TypeFor[CreateOrderRequest](), "request"},
-	{"CreatedOrder", reflect.TypeFor[CreatedOrder](), "response"},
-	{"ClaimRef", reflect.TypeFor[ClaimRef](), "response"},
-	{"OrderView", reflect.TypeFor[OrderView](), "response"},
+	{"ERPResult", reflect.TypeFor[httpapi.ERPResult](), "response"},
+	{"CreateOrderRequest", reflect.TypeFor[httpapi.CreateOrderRequest](), "request"},
+	{"CreatedOrder", reflect.TypeFor[httpapi.CreatedOrder](), "response"},
+	{"ClaimRef", reflect.TypeFor[httpapi.ClaimRef](), "response"},
+	{"OrderView", reflect.TypeFor[httpapi.OrderView](), "response"},
 	{"Notification", reflect.TypeFor[notify.Note](), "response"},
 	{"NotificationPage", reflect.TypeFor[notify.InboxPage](), "response"},
 	{"WebhookTarget", reflect.TypeFor[webhook.Target](), "response"},
-	{"WebhookTargetInput", reflect.TypeFor[WebhookTargetInput](), "request"},
-	{"WebhookTargetCreated", reflect.TypeFor[WebhookTargetCreated](), "response"},
-	{"WebhookTargetList", reflect.TypeFor[WebhookTargetList](), "response"},
+	{"WebhookTargetInput", reflect.TypeFor[httpapi.WebhookTargetInput](), "request"},
+	{"WebhookTargetCreated", reflect.TypeFor[httpapi.WebhookTargetCreated](), "response"},
+	{"WebhookTargetList", reflect.TypeFor[httpapi.WebhookTargetList](), "response"},
 	{"WebhookDelivery", reflect.TypeFor[webhook.Payload](), "response"},
 	{"WebhookEvent", reflect.TypeFor[events.Event](), "response"},
 	{"EventReceived", reflect.TypeFor[events.Received](), "response"},
@@ -435,7 +438,7 @@ var schemaChecks = []schemaCheck{
 	{"EventSLA", reflect.TypeFor[events.SLA](), "response"},
 	{"EventRating", reflect.TypeFor[events.Rating](), "response"},
 	{"Satisfaction", reflect.TypeFor[claims.Satisfaction](), "response"},
-	{"RatingRequest", reflect.TypeFor[RatingRequest](), "request"},
+	{"RatingRequest", reflect.TypeFor[httpapi.RatingRequest](), "request"},
 }
 
 // unchecked are the object schemas without a Go type to compare with.
@@ -445,7 +448,7 @@ var unchecked = map[string]string{
 	"ClaimForm":           "an urlencoded form read field by field",
 	"MessageForm":         "an urlencoded form read field by field",
 	"RatingCommentForm":   "an urlencoded form read field by field",
-	"AttachRequest":       "an anonymous struct in ClaimsAPI.attach",
+	"AttachRequest":       "an anonymous struct in httpapi.ClaimsAPI.attach",
 	"InvalidError":        "Error with its code fixed",
 	"Name":                "catalog.Text, a map",
 	"Description":         "catalog.Text, a map",

@@ -66,8 +66,9 @@ func resolutionValues() []string {
 	return out
 }
 
-// registryParams are the filters of GET /v1/claims.
-func registryParams() []apigw.Param {
+// RegistryParams are the registry list's query parameters (GET /v1/claims,
+// and its export): its filters and page.
+func RegistryParams() []apigw.Param {
 	return []apigw.Param{
 		apigw.EnumParam("stage", stageValues()...),
 		catalogIDParam("categoryId"),
@@ -86,8 +87,13 @@ func registryParams() []apigw.Param {
 		apigw.TextParam("culpritDepartment", 120),
 		limitParam,
 		cursorParam,
-		// The whole list as a file (up to MaxExport claims).
-		apigw.EnumParam("format", "json", "csv", "xlsx"),
-		langParam,
 	}
+}
+
+// LangParam picks the language of a page or a file (ru, en).
+func LangParam() apigw.Param { return langParam }
+
+// DealerIDParam is a dealer ID parameter.
+func DealerIDParam(name string) apigw.Param {
+	return apigw.PatternParam(name, dealerIDPattern, 64, "a dealer ID: 1-64 letters, digits and _ . -")
 }

@@ -18,6 +18,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -124,7 +125,9 @@ type Service struct {
 // Config wires a Service; Store, Links and CursorKey are required.
 type Config struct {
 	Store Store
-	// Links makes the detail view's file links (the bucket).
+	// Links makes the detail view's file links (the bucket); without them
+	// (the list exports) the registry lists claims only, and a detail view
+	// is an Internal error.
 	Links Links
 	// CursorKey signs pagination cursors (keys.Keys.Cursor).
 	CursorKey []byte
@@ -135,9 +138,10 @@ type Config struct {
 // New returns a Service. It returns an Internal error naming each required
 // dependency cfg lacks (a typed nil counts as none).
 func New(cfg Config) (*Service, error) {
-	if err := deps.Check("registry", deps.Need("Store", cfg.Store), deps.Need("Links", cfg.Links), deps.Need("CursorKey", cfg.CursorKey)); err != nil {
+	if err := deps.Check("registry", deps.Need("Store", cfg.Store), deps.Need("CursorKey", cfg.CursorKey)); err != nil {
 		return nil, err
 	}
+	cfg.Links = deps.Optional(cfg.Links)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -473,6 +477,9 @@ func Redact(a visibility.Audience, d *Detail) {
 }
 
 func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
+	if s.links == nil {
+		return nil, errNoLinks
+	}
 	v := &View{Claim: d.Claim, Attachments: []AttachmentView{}, History: d.History}
 	if v.History == nil {
 		v.History = []claims.Event{}
@@ -496,6 +503,9 @@ func (s *Service) view(ctx context.Context, d *Detail) (*View, error) {
 // DocumentViews returns documents (as their audience sees them already)
 // with download links valid for LinkTTL, newest first (never nil).
 func (s *Service) DocumentViews(ctx context.Context, claimID string, ds []claims.Document) ([]DocumentView, error) {
+	if s.links == nil {
+		return nil, errNoLinks
+	}
 	out := make([]DocumentView, 0, len(ds))
 	exp := s.now().Add(LinkTTL).UTC()
 	for i := len(ds) - 1; i >= 0; i-- {
@@ -512,6 +522,9 @@ func (s *Service) DocumentViews(ctx context.Context, claimID string, ds []claims
 	}
 	return out, nil
 }
+
+// errNoLinks is the error of a view asked of a registry built without links.
+var errNoLinks = errors.New("registry: this function makes no download links")
 
 // Detail returns a claim's full detail without access checks, for callers
 // that authorised otherwise (the tracking link).

@@ -87,7 +87,6 @@ func TestNewRefusesEachMissingDependency(t *testing.T) {
 	}{
 		{"Store", func(c *Config) { c.Store = nil }},
 		{"Store", func(c *Config) { c.Store = nilStore }},
-		{"Links", func(c *Config) { c.Links = nil }},
 		{"CursorKey", func(c *Config) { c.CursorKey = nil }},
 		{"CursorKey", func(c *Config) { c.CursorKey = []byte{} }},
 	}
@@ -101,6 +100,16 @@ func TestNewRefusesEachMissingDependency(t *testing.T) {
 	}
 	if _, err := New(full); err != nil {
 		t.Errorf("New with every dependency = %v", err)
+	}
+	// Without links (the exports): lists, and no view.
+	cfg := full
+	cfg.Links = nil
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New without links = %v", err)
+	}
+	if _, err := s.DocumentViews(context.Background(), "RC-2026-000001", []claims.Document{{ID: "d"}}); err == nil {
+		t.Error("a registry without links made a document view")
 	}
 }
 

@@ -291,7 +291,7 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 
 	// The claims list exports whole: the dealer's eight claims.
-	exported := dealer.do(t, "GET", "/v1/claims?format=csv", nil)
+	exported := dealer.do(t, "GET", "/v1/exports/claims?format=csv", nil)
 	list, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(exported.Body, []byte("\ufeff")))).ReadAll()
 	if err != nil || exported.Status != 200 || len(list) != 1+len(ids) {
 		t.Errorf("the dealer's list export = %d, %d rows (%v), want a header and %d claims", exported.Status, len(list), err, len(ids))

@@ -361,6 +361,7 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /v1/catalog":                                 {"/v1/catalog"},
 		"GET /v1/claims":                                  {"/v1/claims", "/v1/claims?stage=implementation", "/v1/claims?serial=SN-VIS-1", "/v1/claims?dealerId=DLR-VIS", "/v1/claims?limit=1", "/v1/claims?customerId=" + created.Claim.CustomerID},
 		"GET /v1/claims/{id}":                             {claimPath},
+		"GET /v1/exports/claims":                          {"/v1/exports/claims", "/v1/exports/claims?format=xlsx"},
 		"GET /v1/claims/{id}/history":                     {claimPath + "/history"},
 		"GET /v1/claims/{id}/messages":                    {claimPath + "/messages"},
 		"GET /v1/claims/{id}/transitions":                 {claimPath + "/transitions"},

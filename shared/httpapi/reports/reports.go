@@ -1,4 +1,11 @@
-package httpapi
+// Package reports is the HTTP edge of the ReportsFunction: the reports on
+// the claims' aggregates and the claims list, as JSON, CSV, XLSX or PDF.
+// It is apart from package httpapi so that only the function that draws
+// spreadsheets links the spreadsheet library (its start-up costs a
+// millisecond).
+//
+// Layer: edge.
+package reports
 
 import (
 	"context"
@@ -12,6 +19,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/reportfile"
 	"github.com/claimsdesk/backend/shared/visibility"
@@ -44,9 +52,9 @@ func (a *ReportsAPI) Register(r *apigw.Router) {
 		apigw.TextParam("groupBy", 40),
 		apigw.PatternParam("filter", filterPattern, 340, "a dimension and a value as <dimension>:<value>, e.g. category:defect"),
 		apigw.PatternParam("measures", measuresPattern, 600, "measure names separated by commas"),
-		apigw.PatternParam("dealerId", dealerIDPattern, 64, "a dealer ID: 1-64 letters, digits and _ . -"),
+		httpapi.DealerIDParam("dealerId"),
 		apigw.EnumParam("format", "json", "csv", "xlsx", "pdf"),
-		langParam,
+		httpapi.LangParam(),
 	)
 }
 
