@@ -173,6 +173,24 @@ var measureTitles = map[string][2]string{
 	"avgScore": {"Средняя оценка", "Average score"}, "highShare": {"Доля оценок 4–5", "Share of 4–5"},
 }
 
+// dimTitles name the dimensions in files, by language.
+var dimTitles = map[analytics.Dim][2]string{
+	analytics.DimAll: {"Все", "All"}, analytics.DimCategory: {"Категория", "Category"}, analytics.DimType: {"Тип", "Type"},
+	analytics.DimChannel: {"Канал", "Channel"}, analytics.DimDealer: {"Дилер", "Dealer"}, analytics.DimCustomer: {"Клиент", "Customer"},
+	analytics.DimManager: {"Менеджер", "Manager"}, analytics.DimStage: {"Этап", "Stage"}, analytics.DimWarranty: {"Гарантийный случай", "Warranty case"},
+	analytics.DimResolution: {"Решение", "Resolution"}, analytics.DimFaultParty: {"Виновная сторона", "Party at fault"},
+	analytics.DimCulpritDepartment: {"Виновное подразделение", "Department at fault"}, analytics.DimRootCause: {"Причина", "Root cause"},
+	analytics.DimModel: {"Модель", "Model"}, analytics.DimSeries: {"Серия", "Series"}, analytics.DimPriority: {"Приоритет", "Priority"},
+}
+
+// dimTitle names a dimension in a file (its ID when it has no title).
+func dimTitle(lang string, d analytics.Dim) string {
+	if t, ok := dimTitles[d]; ok {
+		return pick(lang, t)
+	}
+	return string(d)
+}
+
 var reportTitles = map[string][2]string{
 	analytics.ReportDynamics: {"Динамика рекламаций", "Claims over time"}, analytics.ReportStructure: {"Структура рекламаций", "Structure of claims"},
 	analytics.ReportSatisfaction: {"Удовлетворённость", "Satisfaction"}, analytics.ReportManagers: {"Работа менеджеров", "Managers"},
@@ -220,7 +238,7 @@ func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang
 	label := a.labeler(ctx, res.GroupBy, lang)
 	groupTitle := pick(lang, [2]string{"Период", "Period"})
 	if res.Name != analytics.ReportDynamics {
-		groupTitle = string(res.GroupBy)
+		groupTitle = dimTitle(lang, res.GroupBy)
 	}
 	cols := []reportfile.Column{{Key: "key", Title: groupTitle, Kind: reportfile.KindText}}
 	for _, m := range res.Measures {
@@ -236,7 +254,7 @@ func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang
 	if res.Period != "" {
 		r.Subtitle = pick(lang, [2]string{"по периодам: ", "by "}) + res.Period
 	} else {
-		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + string(res.GroupBy)
+		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + strings.ToLower(dimTitle(lang, res.GroupBy))
 	}
 	var cats []string
 	for _, row := range res.Rows {
