@@ -126,6 +126,14 @@ var storedAttributes = map[string][]string{
 	"webhook": {
 		"PK", "SK", "active", "dealerId", "description", "entity", "events", "id", "updatedAt", "updatedBy", "url",
 	},
+	"export": {
+		"GSI1PK", "GSI1SK", "PK", "SK", "attempt", "attempts", "audience", "contentType", "counted", "createdAt", "dealerId",
+		"entity", "fileName", "filters", "filters.assignee", "filters.categoryId", "filters.culpritDepartment", "filters.customerId",
+		"filters.dealerId", "filters.faultParty", "filters.from", "filters.resolution", "filters.rootCause", "filters.serial",
+		"filters.series", "filters.stage", "filters.to", "filters.typeId", "filters.warrantyCase", "finishedAt", "format", "id",
+		"idempotencyKey", "language", "lastError", "leaseUntil", "reason", "requestHash", "roles", "rows", "s3Key", "size",
+		"startedAt", "status", "ttl", "userId",
+	},
 }
 
 // schemaRecord is how an entity is stored: its record type (nil for items
@@ -163,6 +171,7 @@ var schema = map[string]schemaRecord{
 	"delivery":    {record: reflect.TypeFor[deliveryRecord]()},
 	"note":        {record: reflect.TypeFor[noteRecord]()},
 	"webhook":     {record: reflect.TypeFor[targetRecord]()},
+	"export":      {record: reflect.TypeFor[exportRecord]()},
 }
 
 var timeType = reflect.TypeFor[time.Time]()

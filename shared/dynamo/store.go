@@ -52,6 +52,10 @@
 //	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
 //	                                        GSI1 = UNREAD#<recipient> while unread
 //	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)
+//	EXPORT#<id>         #JOB                a background export of the claims list (TTL 30 days): queued /
+//	                                        running (held by attempt until leaseUntil) / done (its file under
+//	                                        exports/<id>/) / failed (reason); the requester's principal it runs
+//	                                        as; GSI1 = EXPORTS#<user> / <created>#<id> (a user's latest jobs)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.
