@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction ExportsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -96,6 +96,8 @@ build-ReportsFunction:
 	$(call lambda,ReportsFunction,reports)
 build-AnalyticsFunction:
 	$(call lambda,AnalyticsFunction,analytics)
+build-ExportsFunction:
+	$(call lambda,ExportsFunction,exports)
 build-NotifierFunction:
 	$(call lambda,NotifierFunction,notifier)
 build-RelayFunction:

@@ -30,6 +30,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/events"
+	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/intake"
@@ -380,6 +381,9 @@ var schemaChecks = []schemaCheck{
 	{"Torg2Line", reflect.TypeFor[claimdocs.Torg2Line](), "request"},
 	{"Event", reflect.TypeFor[claims.Event](), "response"},
 	{"ClaimPage", reflect.TypeFor[registry.Page](), "response"},
+	{"ExportJob", reflect.TypeFor[exports.View](), "response"},
+	{"ExportFilters", reflect.TypeFor[exports.Filters](), "response"},
+	{"ExportJobList", reflect.TypeFor[exports.List](), "response"},
 	{"ClaimView", reflect.TypeFor[httpapi.ClaimDetail](), "response"},
 	{"ClaimRequest", reflect.TypeFor[httpapi.ClaimRequest](), "request"},
 	{"ClaimResponse", reflect.TypeFor[httpapi.ClaimResponse](), "response"},

@@ -49,9 +49,12 @@ var rules = Rules{
 		"functions/public":   {sesSDK, sqsSDK},
 		"functions/admin":    {s3SDK, sesSDK, snsSDK},
 		"functions/notifier": {snsSDK},
-		// Reports read the aggregates and draw files: no files kept, no
-		// mail, no queue, no events.
-		"functions/reports": {s3SDK, sesSDK, sqsSDK, snsSDK},
+		// Reports read the aggregates and draw files, and queue the
+		// background exports (whose links they sign): no mail, no events.
+		"functions/reports": {sesSDK, snsSDK},
+		// The exports write files from the registry (reportfile links the
+		// PDF and QR libraries): no mail, no events.
+		"functions/exports": {sesSDK, snsSDK},
 		// The analytics count the claims: no files, no mail, no events.
 		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK, snsSDK},
 	},

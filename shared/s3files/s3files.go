@@ -202,6 +202,21 @@ func (f *Files) PutFile(ctx context.Context, key, contentType string, body []byt
 	return nil
 }
 
+// PutStream stores size bytes read from body under key (a file built on
+// disk: an export), with its content type and a Content-Disposition that
+// names it fileName.
+func (f *Files) PutStream(ctx context.Context, key, contentType, fileName string, body io.Reader, size int64) error {
+	_, err := f.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(f.bucket), Key: aws.String(key), ContentType: aws.String(contentType),
+		ContentDisposition: aws.String("attachment; filename*=UTF-8''" + url.PathEscape(fileName)),
+		Body:               body, ContentLength: aws.Int64(size),
+	})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
 // ReadFile returns the object under key; apperr.NotFound when there is
 // none, apperr.TooLarge when it is larger than limit bytes.
 func (f *Files) ReadFile(ctx context.Context, key string, limit int64) ([]byte, error) {

@@ -2,7 +2,7 @@
 // per-message function, reports the failed ones back to Lambda
 // (ReportBatchItemFailures) so only those return to the queue, and spaces
 // their retries out by changing their visibility (exponential backoff by
-// receive count).
+// receive count). It also sends jobs to a work queue (Jobs: the exports').
 //
 // Only this package (and the functions' main packages) may import the SQS
 // event types or the SQS SDK.

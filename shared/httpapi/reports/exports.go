@@ -9,30 +9,51 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/exports"
+	"github.com/claimsdesk/backend/shared/exports/runner"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/reportfile"
 )
 
 // ExportsAPI exports the claims list (the registry with any of its
-// filters) as a file: each claim as the caller may see it.
+// filters) as a file, each claim as the caller may see it: at once for up
+// to MaxExport claims, or as a background job (package exports) whose
+// file waits in the bucket.
 type ExportsAPI struct {
 	Registry *registry.Service
+	// Jobs asks for background exports and shows them.
+	Jobs *exports.Service
+	// Location is the time zone of the files' dates (UTC when nil), as
+	// the background export's.
+	Location *time.Location
 }
 
-// Register adds the export route.
+// Register adds the export routes.
 func (a *ExportsAPI) Register(r *apigw.Router) {
 	params := append(httpapi.RegistryParams(), apigw.EnumParam("format", "csv", "xlsx"), httpapi.LangParam())
 	r.Handle("GET /v1/exports/claims", a.claims, params...)
+	// The job takes the whole list: no page, no cursor.
+	var jobParams []apigw.Param
+	for _, p := range params {
+		if p.Name != "limit" && p.Name != "cursor" {
+			jobParams = append(jobParams, p)
+		}
+	}
+	r.Handle("POST /v1/exports/claims", a.start, jobParams...)
+	r.Handle("GET /v1/exports", a.mine)
+	r.Handle("GET /v1/exports/{id}", a.job)
 }
 
-// MaxExport bounds the claims one list export holds (the answer stays
-// within what a function may return).
+// MaxExport bounds the claims one list export answered at once holds (the
+// answer stays within what a function may return); longer lists are
+// exported in the background.
 const MaxExport = 5000
 
 // claims answers the whole list a registry query finds (as the caller may
-// see it), newest first; more than MaxExport is a 400 asking for a
-// narrower list.
+// see it), newest first; more than MaxExport is a 400 pointing to the
+// background export.
 func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	q := httpapi.RegistryQuery(req)
 	q.Limit, q.Cursor = 100, ""
@@ -44,7 +65,8 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 		}
 		all = append(all, page.Claims...)
 		if len(all) > MaxExport {
-			return nil, apperr.InvalidField("from", fmt.Sprintf("the list holds more than %d claims: export a shorter period or add a filter", MaxExport))
+			return nil, apperr.InvalidField("from", fmt.Sprintf("the list holds more than %d claims: "+
+				"export it in the background with POST /v1/exports/claims (same parameters), or a shorter period or another filter", MaxExport))
 		}
 		if page.Next == "" {
 			break
@@ -55,14 +77,12 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if req.Query.Get("lang") == "en" {
 		lang = "en"
 	}
-	r := claimsListFile(all, lang)
+	r := claimsListFile(all, lang, a.Location)
 	format := req.Query.Get("format")
 	var body []byte
 	var err error
-	ctype := "text/csv; charset=utf-8"
 	if format == "xlsx" {
 		body, err = reportfile.XLSX(r)
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	} else {
 		format = "csv"
 		body, err = reportfile.CSV(r)
@@ -70,43 +90,73 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if err != nil {
 		return nil, fmt.Errorf("export %d claims as %s: %w", len(all), format, err)
 	}
-	out := apigw.Bytes(http.StatusOK, ctype, body)
+	out := apigw.Bytes(http.StatusOK, exports.ContentType(format), body)
 	out.Headers["content-disposition"] = `attachment; filename="claims.` + format + `"`
 	return out, nil
 }
 
-// claimsListFile lays a list of claims out as a table.
-func claimsListFile(cs []claims.Claim, lang string) reportfile.Report {
-	t := func(ru, en string) string { return pick(lang, [2]string{ru, en}) }
-	cols := []reportfile.Column{
-		{Key: "id", Title: t("Номер", "Number"), Kind: reportfile.KindText},
-		{Key: "createdAt", Title: t("Зарегистрирована", "Filed"), Kind: reportfile.KindDate},
-		{Key: "channel", Title: t("Канал", "Channel"), Kind: reportfile.KindText},
-		{Key: "dealerId", Title: t("Дилер", "Dealer"), Kind: reportfile.KindText},
-		{Key: "categoryId", Title: t("Категория", "Category"), Kind: reportfile.KindText},
-		{Key: "typeId", Title: t("Тип", "Type"), Kind: reportfile.KindText},
-		{Key: "model", Title: t("Модель", "Model"), Kind: reportfile.KindText},
-		{Key: "serial", Title: t("Серийный номер", "Serial"), Kind: reportfile.KindText},
-		{Key: "stage", Title: t("Этап", "Stage"), Kind: reportfile.KindText},
-		{Key: "priority", Title: t("Приоритет", "Priority"), Kind: reportfile.KindText},
-		{Key: "assignee", Title: t("Менеджер", "Manager"), Kind: reportfile.KindText},
-		{Key: "resolution", Title: t("Решение", "Resolution"), Kind: reportfile.KindText},
-		{Key: "score", Title: t("Оценка", "Rating"), Kind: reportfile.KindInt},
-	}
-	r := reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: time.Now()}
+// claimsListFile lays a list of claims out as a table: the background
+// export's table (runner.ClaimsTable) with its rows.
+func claimsListFile(cs []claims.Claim, lang string, loc *time.Location) reportfile.Report {
+	r := runner.ClaimsTable(lang, loc, time.Now())
 	for _, c := range cs {
-		res, score := reportfile.Blank(), reportfile.Blank()
-		if c.Decision != nil {
-			res = reportfile.Text(string(c.Decision.Resolution))
-		}
-		if c.Satisfaction != nil {
-			score = reportfile.Int(int64(c.Satisfaction.Score))
-		}
-		r.Rows = append(r.Rows, []reportfile.Value{
-			reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(string(c.Channel)), reportfile.Text(c.DealerID),
-			reportfile.Text(c.CategoryID), reportfile.Text(c.TypeID), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
-			reportfile.Text(string(c.Stage)), reportfile.Text(string(c.Priority)), reportfile.Text(c.Assignee), res, score,
-		})
+		r.Rows = append(r.Rows, runner.ClaimRow(c))
 	}
 	return r
+}
+
+// idempotencyKeyPattern is the Idempotency-Key the API accepts (as claims
+// intake does).
+var idempotencyKeyPattern = lazyre.New(`^[A-Za-z0-9_.:-]{1,128}$`)
+
+// jobIDPattern is an export job's ID.
+var jobIDPattern = lazyre.New(`^[0-9a-f]{32}$`)
+
+// start asks for a background export: 202 with the job (queued) and its
+// address in Location; the same Idempotency-Key again answers the same job
+// (Idempotent-Replayed: true).
+func (a *ExportsAPI) start(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	key := req.Header("idempotency-key")
+	if key != "" && !idempotencyKeyPattern.MatchString(key) {
+		return nil, apperr.InvalidField("Idempotency-Key", "1-128 characters: letters, digits, _ . : -")
+	}
+	format := req.Query.Get("format")
+	if format == "" {
+		format = exports.FormatCSV
+	}
+	res, err := a.Jobs.Start(ctx, req.Principal, exports.Request{
+		Filters: exports.FiltersOf(httpapi.RegistryQuery(req)), Format: format, Language: req.Query.Get("lang"), IdempotencyKey: key,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := apigw.JSON(http.StatusAccepted, res.Job)
+	out.Headers["location"] = res.Job.Self
+	if !res.Created {
+		out.Headers["idempotent-replayed"] = "true"
+	}
+	return out, nil
+}
+
+// job answers one job: its requester's or, for admins, anyone's; 404 to
+// others.
+func (a *ExportsAPI) job(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	id := req.Param("id")
+	if !jobIDPattern.MatchString(id) {
+		return nil, apperr.Errorf(apperr.NotFound, "export not found")
+	}
+	v, err := a.Jobs.Get(ctx, req.Principal, id)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, v), nil
+}
+
+// mine lists the caller's latest jobs.
+func (a *ExportsAPI) mine(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	l, err := a.Jobs.Mine(ctx, req.Principal)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, l), nil
 }
