@@ -31,6 +31,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -315,8 +316,12 @@ type Request struct {
 
 // hash identifies what a request asks for.
 func (r Request) hash() string {
-	b := fmt.Sprintf("%s\x00%s\x00%+v", r.Format, r.Language, r.Filters.Query())
-	h := sha256.Sum256([]byte(b))
+	// JSON writes the values (a pointer's too), in the fields' order.
+	b, _ := json.Marshal(struct {
+		Format, Language string
+		Filters          Filters
+	}{r.Format, r.Language, r.Filters})
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
 
