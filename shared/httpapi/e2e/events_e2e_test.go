@@ -77,6 +77,19 @@ func TestSampleEventsReplay(t *testing.T) {
 				t.Errorf("failed items %v", out.BatchItemFailures)
 			}
 		},
+		"ExportsFunction": func(t *testing.T) {
+			// The sample names a job that was never stored: the message is
+			// taken (no failed item), as a job's late redelivery would be.
+			var out struct {
+				BatchItemFailures []any `json:"batchItemFailures"`
+			}
+			if err := json.Unmarshal(invoke(t, "ExportsFunction", read("ExportsFunction")), &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out.BatchItemFailures) != 0 {
+				t.Errorf("failed items %v", out.BatchItemFailures)
+			}
+		},
 		"NotifierFunction": func(t *testing.T) {
 			var out struct {
 				BatchItemFailures []any `json:"batchItemFailures"`
