@@ -32,6 +32,8 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'Notifier' -benchtime 3x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'ConfirmationLatency' -benchtime 20x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Faults' -benchtime 1x -timeout 30m ./shared/httpapi/e2e/
+	$(GO) test -run '^$$' -bench 'BenchmarkExport$$' -benchtime 2x -timeout 20m ./shared/httpapi/e2e/
+	$(GO) test -run '^$$' -bench 'BenchmarkRun$$' -benchtime 5x ./shared/exports/runner/
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'AggregateUpdate' -benchtime 100x ./shared/dynamo/

@@ -236,10 +236,38 @@ func (f *Files) DownloadURL(_ context.Context, key, fileName, _ string, ttl time
 // by dealer, series or month, newest first, a page of spec.Limit.
 type Claims struct {
 	All []claims.Claim
+
+	mu    sync.Mutex
+	lists map[string][]claims.Claim
 }
 
 // ListClaims implements registry.Store.
 func (c *Claims) ListClaims(_ context.Context, spec registry.ListSpec) (*registry.ListPage, error) {
+	match, err := c.list(spec)
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if spec.Start != "" {
+		start, _ = strconv.Atoi(spec.Start)
+	}
+	end := min(start+spec.Limit, len(match))
+	page := &registry.ListPage{Claims: slices.Clone(match[start:end])}
+	if end < len(match) {
+		page.Next = strconv.Itoa(end)
+	}
+	return page, nil
+}
+
+// list returns the claims of a list, newest first, made once per list (a
+// test sets All before listing).
+func (c *Claims) list(spec registry.ListSpec) ([]claims.Claim, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := fmt.Sprint(spec.Dim, "|", spec.Value, "|", spec.From.UnixNano(), "|", spec.To.UnixNano())
+	if m, ok := c.lists[k]; ok {
+		return m, nil
+	}
 	var match []claims.Claim
 	for _, cl := range c.All {
 		ok := false
@@ -257,17 +285,12 @@ func (c *Claims) ListClaims(_ context.Context, spec registry.ListSpec) (*registr
 			match = append(match, cl)
 		}
 	}
-	slices.SortFunc(match, func(a, b claims.Claim) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	start := 0
-	if spec.Start != "" {
-		start, _ = strconv.Atoi(spec.Start)
+	slices.SortStableFunc(match, func(a, b claims.Claim) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	if c.lists == nil {
+		c.lists = map[string][]claims.Claim{}
 	}
-	end := min(start+spec.Limit, len(match))
-	page := &registry.ListPage{Claims: slices.Clone(match[start:end])}
-	if end < len(match) {
-		page.Next = strconv.Itoa(end)
-	}
-	return page, nil
+	c.lists[k] = match
+	return match, nil
 }
 
 // ClaimDetail implements registry.Store.

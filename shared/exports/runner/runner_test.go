@@ -54,7 +54,7 @@ type rig struct {
 	jobs   int
 }
 
-func newRig(t *testing.T, cs []claims.Claim, mut ...func(*runner.Config)) *rig {
+func newRig(t testing.TB, cs []claims.Claim, mut ...func(*runner.Config)) *rig {
 	t.Helper()
 	reg, err := registry.New(registry.Config{Store: &exportstest.Claims{All: cs}, CursorKey: []byte("k"), Now: func() time.Time { return t0.AddDate(0, 1, 0) }})
 	if err != nil {
