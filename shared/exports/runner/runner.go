@@ -45,6 +45,10 @@ type Config struct {
 	MaxRows int
 	// Location is the time zone of the file's dates (default UTC).
 	Location *time.Location
+	// Reserve is the time kept, before the invocation's deadline, to
+	// finish and store the file (default 30 seconds): a list still being
+	// read then fails the job (no retry would fare better).
+	Reserve time.Duration
 	// TempDir is where a file is built before it is stored (default the
 	// system's: /tmp on Lambda).
 	TempDir string
@@ -64,6 +68,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.RenewEvery <= 0 {
 		cfg.RenewEvery = 1000
+	}
+	if cfg.Reserve <= 0 {
+		cfg.Reserve = 30 * time.Second
 	}
 	if cfg.MaxRows <= 0 {
 		cfg.MaxRows = exports.MaxRows
@@ -114,8 +121,9 @@ func (p *permanent) Error() string { return p.reason }
 // does not exist or is over is left alone (nil); one held by another
 // attempt returns a *HeldError; a failure that a retry may mend (storage,
 // the bucket) releases the job and is returned, and the job fails for good
-// once it has had exports.MaxAttempts attempts; a list longer than exports.MaxRows, or a
-// query the registry refuses, fails the job at once.
+// once it has had exports.MaxAttempts attempts; a list longer than
+// exports.MaxRows, a query the registry refuses, or a list still being read
+// when the invocation's time is nearly out fails the job at once.
 func (r *Runner) Run(ctx context.Context, jobID string) error {
 	now := r.cfg.Now()
 	l := exports.Lease{JobID: jobID, Attempt: exports.NewAttempt(), Until: now.Add(r.cfg.Lease)}
@@ -225,6 +233,10 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		if page.Next == "" {
 			break
 		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < r.cfg.Reserve {
+			return nil, &permanent{reason: fmt.Sprintf("the list was still being read after %d claims when the export's time ran out: "+
+				"export a shorter period or add a filter", stream.Rows())}
+		}
 		q.Cursor = page.Next
 		if sinceRenew >= r.cfg.RenewEvery {
 			sinceRenew = 0
@@ -233,6 +245,12 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 				return nil, err
 			}
 		}
+	}
+	// The whole list is read: the lease covers finishing and storing the
+	// file, and the job shows the count.
+	l.Until = r.cfg.Now().Add(r.cfg.Lease)
+	if err := r.cfg.Store.RenewJob(ctx, l, stream.Rows()); err != nil {
+		return nil, err
 	}
 	if err := stream.Close(); err != nil {
 		return nil, fmt.Errorf("file of export %s: %w", j.ID, err)

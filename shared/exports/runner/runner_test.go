@@ -168,7 +168,7 @@ func TestRunWritesWhatTheRequesterSees(t *testing.T) {
 }
 
 // TestRunRecordsProgress: a running job counts its claims as it goes,
-// renewing its lease.
+// renewing its lease, and once more when the list is read.
 func TestRunRecordsProgress(t *testing.T) {
 	r := newRig(t, fixture(450), func(c *runner.Config) { c.RenewEvery = 100 })
 	var seen []int
@@ -180,10 +180,10 @@ func TestRunRecordsProgress(t *testing.T) {
 	if err := r.runner.Run(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	if r.store.Renewals != 4 {
-		t.Errorf("%d renewals for 450 claims every 100, want 4", r.store.Renewals)
+	if r.store.Renewals != 5 {
+		t.Errorf("%d renewals for 450 claims every 100 and at the end, want 5", r.store.Renewals)
 	}
-	if diff := cmp.Diff([]int{0, 100, 200, 300}, seen); diff != "" {
+	if diff := cmp.Diff([]int{0, 100, 200, 300, 400}, seen); diff != "" {
 		t.Errorf("counted before each renewal (-want +got):\n%s", diff)
 	}
 	if j, _ := r.store.Job(id); j.Counted != 450 || j.Status != exports.Done {
@@ -319,6 +319,23 @@ func TestLostLeaseStopsTheAttempt(t *testing.T) {
 	}
 	if j, _ := r.store.Job(id); j.Status != exports.Running || j.Attempt != "newer" || r.files.Puts != 0 {
 		t.Errorf("job %+v, files put %d; want it left to the newer attempt", j, r.files.Puts)
+	}
+}
+
+// TestOutOfTimeFails: a list still being read when the invocation's time is
+// nearly out fails the job (a retry would run out the same way), with a
+// reason asking for a narrower list.
+func TestOutOfTimeFails(t *testing.T) {
+	r := newRig(t, fixture(300), func(c *runner.Config) { c.Reserve = time.Hour })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	id := r.queued(supervisor, "xlsx", exports.Filters{Series: "2026-11"})
+	if err := r.runner.Run(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := r.store.Job(id)
+	if j.Status != exports.Failed || !strings.Contains(j.Reason, "time ran out") || r.files.Puts != 0 {
+		t.Errorf("job %+v, files put %d; want failed, out of time, no file", j, r.files.Puts)
 	}
 }
 

@@ -66,7 +66,7 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 		all = append(all, page.Claims...)
 		if len(all) > MaxExport {
 			return nil, apperr.InvalidField("from", fmt.Sprintf("the list holds more than %d claims: "+
-				"export it in the background with POST /v1/exports/claims (same parameters), or a shorter period or another filter", MaxExport))
+				"export it in the background with POST /v1/exports/claims (the same filters), or a shorter period or another filter", MaxExport))
 		}
 		if page.Next == "" {
 			break
