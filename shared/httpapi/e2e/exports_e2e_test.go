@@ -45,6 +45,13 @@ func startExport(t *testing.T, u *user, query string, headers ...string) (export
 	return j, r
 }
 
+// startExportJob posts a background export and returns its job's ID.
+func startExportJob(t *testing.T, u *user, query string) string {
+	t.Helper()
+	j, _ := startExport(t, u, query)
+	return j.ID
+}
+
 // exportDone polls a job until it is over (done or failed), with a
 // deadline.
 func exportDone(t *testing.T, u *user, id string) exportJob {

@@ -350,6 +350,13 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		return slices.Equal(kinds(documentsOf(t, dealer, id)), []string{"claim", "decision-letter", "decision-letter", "torg-2"})
 	})
 
+	// The dealer's background export of their list: its file shows none
+	// of the internals either (the job's JSON is walked below).
+	exported := exportDone(t, dealer, startExportJob(t, dealer, "format=csv"))
+	if l := leak.scan(downloadExport(t, exported), false); len(l) > 0 {
+		t.Errorf("the dealer's background export shows %v", l)
+	}
+
 	// Every GET route: the table says how the claimant's side reads it; any
 	// other route must refuse a dealer.
 	params := map[string]string{
@@ -362,6 +369,8 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /v1/claims":                                  {"/v1/claims", "/v1/claims?stage=implementation", "/v1/claims?serial=SN-VIS-1", "/v1/claims?dealerId=DLR-VIS", "/v1/claims?limit=1", "/v1/claims?customerId=" + created.Claim.CustomerID},
 		"GET /v1/claims/{id}":                             {claimPath},
 		"GET /v1/exports/claims":                          {"/v1/exports/claims", "/v1/exports/claims?format=xlsx"},
+		"GET /v1/exports":                                 {"/v1/exports"},
+		"GET /v1/exports/{id}":                            {"/v1/exports/" + exported.ID},
 		"GET /v1/claims/{id}/history":                     {claimPath + "/history"},
 		"GET /v1/claims/{id}/messages":                    {claimPath + "/messages"},
 		"GET /v1/claims/{id}/transitions":                 {claimPath + "/transitions"},
@@ -383,8 +392,9 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	// read below.
 	redirects := map[string]bool{"GET /v1/claims/{id}/documents/{documentId}/file": true}
 	// The dealer's own system (an integrations account for DLR-VIS) reads
-	// the claims API as the dealer does; it does not take part in the chat.
-	systemRefused := map[string]bool{"GET /v1/claims/{id}/messages": true}
+	// the claims API as the dealer does; it does not take part in the chat,
+	// and the dealer user's export job is that user's alone.
+	systemRefused := map[string]bool{"GET /v1/claims/{id}/messages": true, "GET /v1/exports/{id}": true}
 	walk := func(when string) {
 		routes := specGETRoutes(t)
 		keys := make([]string, 0, len(routes))
