@@ -217,7 +217,8 @@ type Store interface {
 	CreateJob(ctx context.Context, j Job) (stored *Job, created bool, err error)
 	// GetJob returns a job; apperr.NotFound when there is none.
 	GetJob(ctx context.Context, id string) (*Job, error)
-	// UserJobs returns a user's latest jobs, newest first.
+	// UserJobs returns a user's latest jobs, newest first (from an index,
+	// which may lag a write by a moment).
 	UserJobs(ctx context.Context, userID string, limit int) ([]Job, error)
 	// TakeJob gives the lease's attempt a queued job, or a running one
 	// whose lease ran out before now (counting the attempt);
@@ -370,7 +371,8 @@ type Started struct {
 // registry's errors now, not the job's later), a repeated Idempotency-Key
 // returns its job (apperr.Unprocessable when it asked for something else),
 // and a user with MaxActive jobs queued or running gets
-// apperr.RateLimited with a Retry-After. The job is stored queued, then
+// apperr.RateLimited with a Retry-After (counted from the user's jobs as
+// the index shows them: requests at the same instant may pass together). The job is stored queued, then
 // handed to the queue; when the queue refuses it, the job is failed and the
 // error returned.
 func (s *Service) Start(ctx context.Context, p *auth.Principal, req Request) (*Started, error) {

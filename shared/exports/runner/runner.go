@@ -213,11 +213,8 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		page, err := r.cfg.Registry.List(ctx, p, q)
 		if err != nil {
 			if c := apperr.CodeOf(err); c == apperr.Invalid || c == apperr.Forbidden || c == apperr.Unauthorized {
-				msg := err.Error()
-				if e, ok := apperr.As(err); ok {
-					msg = e.Error()
-				}
-				return nil, &permanent{reason: "the registry refused the query: " + trimReason(msg)}
+				// The registry's own words (an apperr.Error: no internal detail).
+				return nil, &permanent{reason: "the registry refused the query: " + trimReason(err.Error())}
 			}
 			return nil, fmt.Errorf("list page after %d claims: %w", stream.Rows(), err)
 		}
