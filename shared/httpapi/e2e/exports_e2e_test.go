@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
@@ -148,7 +152,8 @@ func registryIDs(t *testing.T, u *user, query string) []string {
 // dealer's export of the same series holds only that dealer's claims and
 // none of the claims department's columns; the same Idempotency-Key
 // answers the same job; another user gets 404 for the supervisor's job, an
-// admin sees it; a request the registry refuses is refused at once.
+// admin sees it; a user with three jobs queued gets 429; a request the
+// registry refuses is refused at once.
 func TestBackgroundExport(t *testing.T) {
 	series := fmt.Sprintf("EXP-%d", time.Now().UnixNano())
 	dealerA := newUser(t, "dealers", "dealer-export-a", "DLR-EXP-A")
@@ -225,6 +230,25 @@ func TestBackgroundExport(t *testing.T) {
 	sup.do(t, "GET", "/v1/exports", nil).JSON(t, &mine)
 	if len(mine.Jobs) != 1 || mine.Jobs[0].ID != job.ID || mine.Jobs[0].Status != "done" {
 		t.Errorf("the supervisor's jobs %+v, want the one done", mine.Jobs)
+	}
+
+	// Three jobs of a user queued (written straight into the table, as the
+	// API stores them: none is ever run) make a fourth wait: 429 with
+	// Retry-After; another user is not held up.
+	busy := newUser(t, "supervisors", "supervisor-export-busy", "")
+	for i := range 3 {
+		id := fmt.Sprintf("%032x", time.Now().UnixNano()+int64(i))
+		at := time.Now().UTC().Format(time.RFC3339Nano)
+		s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+		if _, err := local.Clients.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("claims-Table"),
+			Item: map[string]ddbtypes.AttributeValue{"PK": s("EXPORT#" + id), "SK": s("#JOB"), "GSI1PK": s("EXPORTS#" + busy.id),
+				"GSI1SK": s(at + "#" + id), "entity": s("export"), "id": s(id), "status": s("queued"), "format": s("csv"), "language": s("ru"),
+				"userId": s(busy.id), "createdAt": s(at)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := busy.do(t, "POST", "/v1/exports/claims?series="+series, nil); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Errorf("a fourth job = %d (Retry-After %q) %s, want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"), r.Body)
 	}
 
 	// Refused at once: a dealer's filter on an internal field, a bad
