@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
@@ -534,4 +535,37 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+type cells []analytics.Stored
+
+func (c cells) Cells(_ context.Context, scope string, dim analytics.Dim, from, to string) ([]analytics.Stored, error) {
+	var out []analytics.Stored
+	for _, s := range c {
+		if s.Scope == scope && s.Dim == dim && s.Day >= from && s.Day <= to {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// TestAggregateDays: the pair dimension's cells of one series and type,
+// by day, registered claims only.
+func TestAggregateDays(t *testing.T) {
+	cell := func(day, value string, reg int64) analytics.Stored {
+		return analytics.Stored{Cell: analytics.Cell{Scope: analytics.AllScope, Dim: PairDim, Value: value, Day: day},
+			Counters: analytics.Counters{analytics.Registered: reg, analytics.Closed: 1}}
+	}
+	r := cells{
+		cell("2026-12-01", "2026-11\x1foverheating", 3), cell("2026-12-02", "2026-11\x1foverheating", 1),
+		cell("2026-12-02", "2026-11\x1fnoise", 5), cell("2026-12-02", "2026-12\x1foverheating", 7),
+		cell("2026-11-30", "2026-11\x1foverheating", 9), cell("2026-12-03", "2026-11\x1foverheating", 0),
+	}
+	got, err := AggregateDays(context.Background(), r, "2026-11", "overheating", "2026-12-01", "2026-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"2026-12-01": 3, "2026-12-02": 1}, got); diff != "" {
+		t.Errorf("days mismatch (-want +got):\n%s", diff)
+	}
 }
