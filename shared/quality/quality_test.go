@@ -569,3 +569,34 @@ func TestAggregateDays(t *testing.T) {
 		t.Errorf("days mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestYoungSeriesLeansOnItsModel: a series first seen today, of a model
+// whose other series see 20 overheating claims a day, is expected to see
+// as many: ten today are no surge. Alone, ten are.
+func TestYoungSeriesLeansOnItsModel(t *testing.T) {
+	w := newWatch(t)
+	ctx := context.Background()
+	for d := 1; d <= 60; d++ {
+		day := w.now.AddDate(0, 0, -d-41).Format(time.DateOnly)
+		for i := range 20 {
+			for _, series := range []string{"OLD-1", "OLD-2"} {
+				if err := w.store.RecordClaim(ctx, ClaimDay{ClaimID: fmt.Sprintf("%s-%s-%d", series, day, i), Series: series, Model: "TH-2000",
+					TypeID: "overheating", Day: day}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for range 10 {
+		w.file(t, "NEW-1", "overheating")
+	}
+	if len(w.store.outbox) != 0 {
+		t.Errorf("%d alerts for ten claims of a young series of a busy model, want none", len(w.store.outbox))
+	}
+	for range 10 {
+		w.file(t, "LONE-1", "noise")
+	}
+	if len(w.store.outbox) != 1 {
+		t.Errorf("%d alerts for ten claims of a type the model never had, want 1", len(w.store.outbox))
+	}
+}

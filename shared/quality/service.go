@@ -206,16 +206,17 @@ func (s *Service) history(ctx context.Context, c ClaimDay) (History, map[string]
 			h.Known = i + 1
 		}
 	}
-	// Without shipments, a young series leans on its model's other series.
+	// Without shipments, a series leans on its model's other series (the
+	// more, the younger it is): their mean daily count per series over the
+	// baseline days.
 	windowStart := need - p.WindowDays
-	if !h.Exposed && windowStart > h.Known && c.Model != "" {
+	if !h.Exposed && windowStart > 0 && c.Model != "" {
 		n, err := s.cfg.Store.ModelSeries(ctx, c.Model)
 		if err != nil {
 			return History{}, nil, nil, err
 		}
 		if n > 1 {
-			bFrom, bTo := addDays(from, h.Known), addDays(from, windowStart-1)
-			model, err := s.cfg.Store.ModelDays(ctx, c.Model, c.TypeID, bFrom, bTo)
+			model, err := s.cfg.Store.ModelDays(ctx, c.Model, c.TypeID, from, addDays(from, windowStart-1))
 			if err != nil {
 				return History{}, nil, nil, err
 			}
@@ -223,7 +224,7 @@ func (s *Service) history(ctx context.Context, c ClaimDay) (History, map[string]
 			for d, k := range model {
 				others += k - len(byDay[d])
 			}
-			h.Pool = float64(max(0, others)) / float64(n-1) / float64(windowStart-h.Known)
+			h.Pool = float64(max(0, others)) / float64(n-1) / float64(windowStart)
 		}
 	}
 	return h, byDay, ships, nil
