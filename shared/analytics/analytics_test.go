@@ -165,8 +165,14 @@ func TestCountsOnceAndMovesRevisions(t *testing.T) {
 	}
 	day := "2026-03-02"
 	all := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimAll, Value: "*", Day: day}
-	if n := counter(t, s, all, analytics.Registered); n != 1 || s.applies != 1 { // one fact kind so far
-		t.Fatalf("registered %d after %d applies, want 1 and 1", n, s.applies)
+	// One fact kind so far: its cells of single dimensions, and of pairs.
+	if n := counter(t, s, all, analytics.Registered); n != 1 || s.applies != 2 {
+		t.Fatalf("registered %d after %d applies, want 1 and 2", n, s.applies)
+	}
+	pair := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.Pair(analytics.DimSeries, analytics.DimType),
+		Value: "2026-11" + analytics.PairSep + "defect-t", Day: day}
+	if n := counter(t, s, pair, analytics.Registered); n != 1 {
+		t.Errorf("the series+type cell: %d", n)
 	}
 	if n := counter(t, s, analytics.Cell{Scope: analytics.DealerScope("DLR-1"), Dim: analytics.DimCategory, Value: "defect", Day: day}, analytics.Registered); n != 1 {
 		t.Errorf("the dealer's scope: %d", n)
@@ -218,6 +224,10 @@ func TestDeltaStaysInOneTransaction(t *testing.T) {
 			c.Stage = workflow.InformationCheck
 		}},
 		{"reassigned", func(c *claims.Claim) { c.Assignee = "m-2" }},
+		{"reclassified, another model and series", func(c *claims.Claim) {
+			c.TypeID, c.CategoryID = "noise", "quality"
+			c.Product.Model, c.Product.Series = "TH-3000", "2026-12"
+		}},
 		{"closed", func(c *claims.Claim) { finish(c, t0.Add(72*time.Hour), workflow.Closed, claims.ResolutionRepair) }},
 		{"every decision field revised", func(c *claims.Claim) {
 			c.Decision = &claims.Decision{WarrantyCase: false, FaultParty: "customer", CulpritDepartment: "Склад", RootCause: "misuse",
@@ -261,9 +271,11 @@ func TestReportsEqualARecount(t *testing.T) {
 		t.Fatal(err)
 	}
 	cats := []string{"defect", "delivery", "service"}
+	models := []string{"TH-2000", "TH-3000"}
 	var all []claims.Claim
 	for i := range 90 {
 		c := claimAt(i+1, t0.Add(time.Duration(i)*8*time.Hour), fmt.Sprintf("DLR-%d", i%4), cats[i%3])
+		c.Product.Model = models[i%7%2]
 		switch i % 5 {
 		case 0:
 			finish(&c, c.CreatedAt.Add(30*time.Hour), workflow.Rejected, claims.ResolutionReject)
@@ -358,6 +370,42 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 	}
 
+	// By two dimensions, either first: each (type, model) row equals a
+	// recount, the rows of one type together.
+	for _, q := range []struct{ by, then analytics.Dim }{{analytics.DimType, analytics.DimModel}, {analytics.DimModel, analytics.DimType}} {
+		two, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: q.by, ThenBy: q.then,
+			Measures: []string{"registered", "granted"}}, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[[2]string]float64{}
+		for _, c := range all {
+			if inMarch(c.CreatedAt) {
+				k := [2]string{c.TypeID, c.Product.Model}
+				if q.by == analytics.DimModel {
+					k = [2]string{c.Product.Model, c.TypeID}
+				}
+				want[k]++
+			}
+		}
+		if len(two.Rows) != len(want) {
+			t.Errorf("by %s then %s: %d rows, want %d", q.by, q.then, len(two.Rows), len(want))
+		}
+		seen := map[string]bool{}
+		for i, row := range two.Rows {
+			if row.Values["registered"] != want[[2]string{row.Key, row.Then}] {
+				t.Errorf("by %s then %s: %s / %s registered %v, recount %v", q.by, q.then, row.Key, row.Then, row.Values["registered"], want[[2]string{row.Key, row.Then}])
+			}
+			if seen[row.Key] && two.Rows[i-1].Key != row.Key {
+				t.Errorf("by %s then %s: the rows of %s apart", q.by, q.then, row.Key)
+			}
+			seen[row.Key] = true
+		}
+	}
+	if err := (&analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimChannel, ThenBy: analytics.DimPriority}).Validate(); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("a pair not kept: %v", err)
+	}
+
 	// A dealer's scope holds only the dealer's claims.
 	mine, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimDealer,
 		Scope: analytics.DealerScope("DLR-1"), Measures: []string{"registered"}}, today)
@@ -384,6 +432,8 @@ func TestQueryRefusals(t *testing.T) {
 		{"unknown dimension", analytics.Query{Name: "structure", From: from, To: from, GroupBy: "colour"}, "groupBy"},
 		{"unknown measure", analytics.Query{Name: "structure", From: from, To: from, Measures: []string{"happiness"}}, "measures"},
 		{"unknown filter", analytics.Query{Name: "dynamics", From: from, To: from, FilterDim: "colour", FilterValue: "red"}, "filter"},
+		{"a pair not kept", analytics.Query{Name: "structure", From: from, To: from, GroupBy: "channel", ThenBy: "priority"}, "thenBy"},
+		{"dynamics by two", analytics.Query{Name: "dynamics", From: from, To: from, ThenBy: "type"}, "thenBy"},
 	}
 	for _, tt := range tests {
 		err := tt.q.Validate()

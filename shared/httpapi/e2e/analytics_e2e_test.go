@@ -46,6 +46,7 @@ func queueDrained(t testing.TB, logicalID string) {
 
 type reportRow struct {
 	Key    string             `json:"key"`
+	Then   string             `json:"then"`
 	Values map[string]float64 `json:"values"`
 }
 
@@ -69,6 +70,7 @@ func getReport(t *testing.T, u *user, path string) reportOut {
 // seen is a claim as the recount reads it.
 type seen struct {
 	TypeID    string    `json:"typeId"`
+	Assignee  string    `json:"assignee"`
 	Stage     string    `json:"stage"`
 	CreatedAt time.Time `json:"createdAt"`
 	Decision  *struct {
@@ -141,6 +143,7 @@ func TestReportsEqualARecount(t *testing.T) {
 	today := time.Now().In(loc).Format("2006-01-02")
 	byType := map[string]map[string]float64{}
 	byResolution := map[string]map[string]float64{}
+	byManagerType := map[[2]string]float64{}
 	for _, id := range ids {
 		var v struct {
 			Claim seen `json:"claim"`
@@ -152,6 +155,7 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 		m := byType[c.TypeID]
 		m["registered"]++
+		byManagerType[[2]string{c.Assignee, c.TypeID}]++
 		switch c.Stage {
 		case "closed":
 			m["resolved"]++
@@ -206,6 +210,16 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 		if byResolution["replace"]["granted"] != 1 || byResolution["repair"]["granted"] != 3 {
 			t.Errorf("the recount: %v, want the revised decision a replace and the three closed claims' repairs", byResolution)
+		}
+		// By two dimensions: each manager's claims by type.
+		two := getReport(t, sup, "/v1/reports/structure?"+period+"&groupBy=manager&thenBy=type&measures=registered")
+		if len(two.Rows) != len(byManagerType) {
+			t.Errorf("%s: by manager and type %d rows, recount %d", when, len(two.Rows), len(byManagerType))
+		}
+		for _, row := range two.Rows {
+			if want := byManagerType[[2]string{row.Key, row.Then}]; row.Values["registered"] != want {
+				t.Errorf("%s: %s / %s registered %v, recount %v", when, row.Key, row.Then, row.Values["registered"], want)
+			}
 		}
 		dyn := getReport(t, sup, "/v1/reports/dynamics?"+period+"&period=day&measures=registered,resolved,open")
 		if len(dyn.Rows) != 1 || dyn.Rows[0].Values["registered"] != 8 || dyn.Rows[0].Values["resolved"] != 5 || dyn.Rows[0].Values["open"] != 3 {
@@ -288,6 +302,14 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 	if r := dealer.do(t, "GET", "/v1/reports/structure?from="+today+"&to="+today+"&dealerId=DLR-001", nil); r.Status != 403 {
 		t.Errorf("another dealer's figures = %d, want 403", r.Status)
+	}
+	// The dealer's own claims by type and model; by manager is the claims
+	// department's.
+	if mine := getReport(t, dealer, "/v1/reports/structure?from="+today+"&to="+today+"&groupBy=type&thenBy=model&measures=registered"); mine.Totals["registered"] != 8 {
+		t.Errorf("the dealer's structure by type and model: %+v", mine)
+	}
+	if r := dealer.do(t, "GET", "/v1/reports/structure?from="+today+"&to="+today+"&groupBy=type&thenBy=manager", nil); r.Status != 403 {
+		t.Errorf("a dealer's report by manager = %d, want 403", r.Status)
 	}
 
 	// The claims list exports whole: the dealer's eight claims.
