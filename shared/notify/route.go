@@ -54,6 +54,8 @@ var claimantStages = map[string]string{
 //	                      dealer: the assignee's mail and note (the supervisors' without one)
 //	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
 //	claim.escalated       the supervisors' mail and note
+//	                      and, on closing a claim with a dealer, a note in the dealer's inbox
+//	                      asking them to rate it
 //	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
 //	                      mail and note
 //	every type            a webhook to each active target subscribed to it
@@ -73,7 +75,7 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 	case events.ClaimReceived:
 		err = n.planReceived(ctx, e, &p)
 	case events.StageChanged:
-		err = n.planStageChanged(e, &p)
+		err = n.planStageChanged(ctx, e, &p)
 	case events.Assigned:
 		var d events.Assignment
 		if err = decode(e, &d); err == nil {
@@ -220,10 +222,22 @@ func (n *Notifier) planReceived(ctx context.Context, e events.Event, p *plan) er
 	return n.toSupervisors(e, kindUnassigned, staff, p)
 }
 
-func (n *Notifier) planStageChanged(e events.Event, p *plan) error {
+func (n *Notifier) planStageChanged(ctx context.Context, e events.Event, p *plan) error {
 	var d events.StageChange
 	if err := decode(e, &d); err != nil {
 		return err
+	}
+	if d.To == string(workflow.Closed) {
+		// The dealer who filed the claim is asked to rate it too.
+		dealer, err := n.dealerOf(ctx, e)
+		if err != nil {
+			return err
+		}
+		if dealer != "" {
+			if err := n.note(e, DealerInbox(dealer), kindRateRequest, mailData{Number: number(d.Number, e)}, p); err != nil {
+				return err
+			}
+		}
 	}
 	kind, ok := claimantStages[d.To]
 	if !ok || d.Email == "" {

@@ -29,6 +29,8 @@ const (
 	kindUnassigned = "unassigned"
 	kindEscalated  = "escalated"
 	kindLowRating  = "low_rating"
+	// To the claim's dealer.
+	kindRateRequest = "rate_request"
 )
 
 // mailData is what every template may use; each kind uses some of it.
@@ -548,7 +550,8 @@ Escalation level: {{.Level}}. {{if .Manager}}Responsible manager: {{.Manager}}.{
 	},
 }
 
-// noteTemplates are the in-app notes of the kinds staff receive.
+// noteTemplates are the in-app notes of the kinds staff and dealers
+// receive.
 var noteTemplates = map[string]map[string]noteTemplate{
 	kindAssignedNew: {
 		"ru": {"Новая рекламация {{.Number}}", "Вам назначена новая рекламация{{if .Model}} (изделие {{.Model}}){{end}}."},
@@ -577,6 +580,12 @@ var noteTemplates = map[string]map[string]noteTemplate{
 	kindLowRating: {
 		"ru": {"Низкая оценка по {{.Number}}: {{.Score}} из 5", "{{if .Comment}}{{.Comment}}{{else}}Без комментария.{{end}}"},
 		"en": {"Low rating on {{.Number}}: {{.Score}} of 5", "{{if .Comment}}{{.Comment}}{{else}}No comment.{{end}}"},
+	},
+	kindRateRequest: {
+		"ru": {"Рекламация {{.Number}} закрыта: оцените нашу работу",
+			"Поставьте оценку от 1 до 5 и, если хотите, оставьте комментарий: в кабинете дилера или из вашей учётной системы."},
+		"en": {"Claim {{.Number}} is closed: please rate our work",
+			"Give a score from 1 to 5, with a comment if you like: in the dealer cabinet or from your own system."},
 	},
 }
 
