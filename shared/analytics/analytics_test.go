@@ -524,3 +524,72 @@ func TestCheckAndRecount(t *testing.T) {
 		t.Errorf("a bad month: %v", err)
 	}
 }
+
+// TestRebuildSpan: a rebuild over months counts every claim filed in them
+// from nothing, page by page across the months, resumable from any
+// cursor, and no claim outside them; the span is checked.
+func TestRebuildSpan(t *testing.T) {
+	s := newStore()
+	con, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: hours{}, Location: moscow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &analytics.Maintenance{Consumer: con, Claims: lister{s}}
+	for i := range 7 { // 2026-03-02 + 0, 20, 40, ... 120 days: 2 in March, 1 in April, 2 in May, 2 in June
+		c := claimAt(i+1, t0.AddDate(0, 0, 20*i), "DLR-1", "defect")
+		s.claims[c.ID] = c
+	}
+	for i := range 2 { // April: three claims, two pages
+		c := claimAt(20+i, t0.AddDate(0, 0, 41+i), "DLR-1", "defect")
+		s.claims[c.ID] = c
+	}
+	var pages []string
+	cursor := ""
+	for {
+		p, err := m.RecountSpan(ctx, "2026-03", "2026-05", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p.Month)
+		if cursor = p.Next; cursor == "" {
+			break
+		}
+		if len(pages) > 20 {
+			t.Fatal("the rebuild does not end")
+		}
+	}
+	registered := map[string]int64{}
+	for cell, cs := range s.cells {
+		if cell.Scope == analytics.AllScope && cell.Dim == analytics.DimAll && len(cell.Day) == 7 {
+			registered[cell.Day] += cs[analytics.Registered]
+		}
+	}
+	want := map[string]int64{"2026-03": 2, "2026-04": 3, "2026-05": 2}
+	for month, n := range want {
+		if registered[month] != n {
+			t.Errorf("%s: %d registered after the rebuild, want %d (%v)", month, registered[month], n, registered)
+		}
+	}
+	if registered["2026-06"] != 0 || registered["2026-07"] != 0 {
+		t.Errorf("claims outside the span counted: %v", registered)
+	}
+	if got := fmt.Sprint(pages); got != "[2026-03 2026-04 2026-04 2026-05]" {
+		t.Errorf("pages walked: %s", got)
+	}
+	// The check over the same span then finds nothing.
+	if p, err := m.CheckSpan(ctx, "2026-03", "2026-03", ""); err != nil || len(p.Drifted) != 0 {
+		t.Errorf("check after the rebuild: %+v %v", p, err)
+	}
+	for _, tt := range []struct{ from, to, cursor, field string }{
+		{"2026-05", "2026-03", "", "from"},
+		{"2016-01", "2026-03", "", "to"},
+		{"2026-13", "2026-03", "", "from"},
+		{"2026-03", "2026-05", "2026-07~", "cursor"},
+		{"2026-03", "2026-05", "garbage", "cursor"},
+	} {
+		_, err := m.RecountSpan(ctx, tt.from, tt.to, tt.cursor)
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || e.Fields[0].Field != tt.field {
+			t.Errorf("%+v: %v, want Invalid naming %s", tt, err, tt.field)
+		}
+	}
+}
