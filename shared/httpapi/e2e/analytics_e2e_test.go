@@ -145,6 +145,7 @@ func TestReportsEqualARecount(t *testing.T) {
 	byType := map[string]map[string]float64{}
 	byResolution := map[string]map[string]float64{}
 	byManagerType := map[[2]string]float64{}
+	byManager := map[string]map[string]float64{}
 	for _, id := range ids {
 		var v struct {
 			Claim seen `json:"claim"`
@@ -157,6 +158,16 @@ func TestReportsEqualARecount(t *testing.T) {
 		m := byType[c.TypeID]
 		m["registered"]++
 		byManagerType[[2]string{c.Assignee, c.TypeID}]++
+		if byManager[c.Assignee] == nil {
+			byManager[c.Assignee] = map[string]float64{}
+		}
+		byManager[c.Assignee]["registered"]++
+		switch c.Stage {
+		case "closed", "rejected":
+			byManager[c.Assignee]["resolved"]++
+		default:
+			byManager[c.Assignee]["open"]++
+		}
 		switch c.Stage {
 		case "closed":
 			m["resolved"]++
@@ -211,6 +222,23 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 		if byResolution["replace"]["granted"] != 1 || byResolution["repair"]["granted"] != 3 {
 			t.Errorf("the recount: %v, want the revised decision a replace and the three closed claims' repairs", byResolution)
+		}
+		// The managers' workload and throughput.
+		mgrs := getReport(t, sup, "/v1/reports/managers?"+period+"&measures=registered,resolved,open")
+		if len(mgrs.Rows) != len(byManager) {
+			t.Errorf("%s: managers has %d rows, recount %d managers", when, len(mgrs.Rows), len(byManager))
+		}
+		for _, row := range mgrs.Rows {
+			for _, k := range []string{"registered", "resolved", "open"} {
+				if row.Values[k] != byManager[row.Key][k] {
+					t.Errorf("%s: managers %s %s = %v, recount %v", when, row.Key, k, row.Values[k], byManager[row.Key][k])
+				}
+			}
+		}
+		// The products: every claim is on the same model.
+		prod := getReport(t, sup, "/v1/reports/products?"+period+"&measures=registered,resolved,granted")
+		if len(prod.Rows) != 1 || prod.Rows[0].Values["registered"] != 8 || prod.Rows[0].Values["resolved"] != 5 {
+			t.Errorf("%s: products %+v, want one model with 8 registered and 5 resolved", when, prod.Rows)
 		}
 		// By two dimensions: each manager's claims by type.
 		two := getReport(t, sup, "/v1/reports/structure?"+period+"&groupBy=manager&thenBy=type&measures=registered")
