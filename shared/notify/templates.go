@@ -30,7 +30,9 @@ const (
 	kindEscalated  = "escalated"
 	kindLowRating  = "low_rating"
 	// To the claim's dealer.
-	kindRateRequest = "rate_request"
+	kindRateRequest   = "rate_request"
+	kindDealerStage   = "dealer_stage"
+	kindDealerMessage = "dealer_message"
 )
 
 // mailData is what every template may use; each kind uses some of it.
@@ -580,6 +582,14 @@ var noteTemplates = map[string]map[string]noteTemplate{
 	kindLowRating: {
 		"ru": {"Низкая оценка по {{.Number}}: {{.Score}} из 5", "{{if .Comment}}{{.Comment}}{{else}}Без комментария.{{end}}"},
 		"en": {"Low rating on {{.Number}}: {{.Score}} of 5", "{{if .Comment}}{{.Comment}}{{else}}No comment.{{end}}"},
+	},
+	kindDealerStage: {
+		"ru": {"Рекламация {{.Number}}: {{.Stage}}", "{{if .Reason}}{{.Reason}}{{else}}Этап рекламации изменился: подробности в карточке рекламации.{{end}}"},
+		"en": {"Claim {{.Number}}: {{.Stage}}", "{{if .Reason}}{{.Reason}}{{else}}The claim has moved on: see the claim for details.{{end}}"},
+	},
+	kindDealerMessage: {
+		"ru": {"Новое сообщение по {{.Number}}", "Отдел рекламаций написал в чате рекламации."},
+		"en": {"New message on {{.Number}}", "The claims department has written in the claim's chat."},
 	},
 	kindRateRequest: {
 		"ru": {"Рекламация {{.Number}} закрыта: оцените нашу работу",

@@ -146,6 +146,7 @@ type noteView struct {
 	EventType string `json:"eventType"`
 	Title     string `json:"title"`
 	TitleEn   string `json:"titleEn"`
+	Text      string `json:"text"`
 	Read      bool   `json:"read"`
 }
 

@@ -164,12 +164,34 @@ func TestSatisfactionSurvey(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("intake = %d %s", r.Status, r.Body)
 	}
-	closeClaim(t, newUser(t, "managers", second.Claim.Assignee, ""), sup, second.Claim.ID)
-	// The dealer is asked: a note in the dealer's inbox, not in another's.
-	st.Eventually(t, deliveryWait, "the dealer's note asking to rate", func() bool { return len(notesAbout(t, dealer, second.Claim.ID, "")) > 0 })
-	if notes := notesAbout(t, dealer, second.Claim.ID, ""); len(notes) != 1 || !strings.Contains(notes[0].Title, second.Claim.ID+" закрыта") ||
-		notes[0].Recipient != "dealer:"+dealerID || !strings.Contains(notes[0].TitleEn, "please rate") {
-		t.Errorf("the dealer's notes about the closed claim: %+v", notes)
+	secondMgr := newUser(t, "managers", second.Claim.Assignee, "")
+	// The manager writes: the dealer's inbox says so, not what was written.
+	if r := secondMgr.do(t, "POST", "/v1/claims/"+second.Claim.ID+"/messages", map[string]any{"body": "Пришлите, пожалуйста, накладную."}); r.Status != 201 {
+		t.Fatalf("the manager's message = %d %s", r.Status, r.Body)
+	}
+	st.Eventually(t, deliveryWait, "the dealer's note of the message", func() bool {
+		for _, n := range notesAbout(t, dealer, second.Claim.ID, "") {
+			if n.EventType == "claim.message_posted" && strings.Contains(n.Title, "Новое сообщение") && !strings.Contains(n.Text, "накладную") {
+				return true
+			}
+		}
+		return false
+	})
+	closeClaim(t, secondMgr, sup, second.Claim.ID)
+	// The dealer is asked: a note in the dealer's inbox (after the one
+	// telling them of the decision), not in another's.
+	asked := func() []noteView {
+		var out []noteView
+		for _, n := range notesAbout(t, dealer, second.Claim.ID, "") {
+			if strings.Contains(n.TitleEn, "please rate") {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	st.Eventually(t, deliveryWait, "the dealer's note asking to rate", func() bool { return len(asked()) > 0 })
+	if notes := asked(); len(notes) != 1 || !strings.Contains(notes[0].Title, second.Claim.ID+" закрыта") || notes[0].Recipient != "dealer:"+dealerID {
+		t.Errorf("the dealer's notes asking to rate the closed claim: %+v", notes)
 	}
 	if notes := notesAbout(t, other, second.Claim.ID, ""); len(notes) != 0 {
 		t.Errorf("another dealer's notes: %+v", notes)
