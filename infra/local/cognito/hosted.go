@@ -656,7 +656,11 @@ func (h *HostedUI) refresh(w http.ResponseWriter, c *Client, f url.Values) {
 	}
 	now := h.cfg.Now()
 	h.mu.Lock()
-	g, ok := h.grants[rt]
+	var g grant
+	stored, ok := h.grants[rt]
+	if ok {
+		g = *stored // revoke changes it under the lock
+	}
 	h.mu.Unlock()
 	switch {
 	case !ok || g.client != c.ID:
@@ -669,7 +673,7 @@ func (h *HostedUI) refresh(w http.ResponseWriter, c *Client, f url.Values) {
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "Refresh Token has expired")
 		return
 	}
-	body, err := h.tokens(c, g, "", now)
+	body, err := h.tokens(c, &g, "", now)
 	if err != nil {
 		oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 		return
@@ -825,7 +829,11 @@ func (h *HostedUI) userInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	origin, _ := claims["origin_jti"].(string)
 	h.mu.Lock()
-	g, ok := h.signins[origin]
+	var g grant
+	stored, ok := h.signins[origin]
+	if ok {
+		g = *stored
+	}
 	h.mu.Unlock()
 	switch {
 	case !ok:

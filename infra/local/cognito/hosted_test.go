@@ -571,3 +571,35 @@ func TestHostedDiscoveryAndJWKS(t *testing.T) {
 		t.Errorf("preflight = %d %v", pre.StatusCode, pre.Header)
 	}
 }
+
+// TestHostedCodeExchangedOnceUnderRace: of many exchanges of one code at
+// the same time, exactly one gets tokens.
+func TestHostedCodeExchangedOnceUnderRace(t *testing.T) {
+	e := newHostedEnv(t)
+	code := codeOf(t, e.signIn(t, authParams(), url.Values{"user": {"dealer-1"}}))
+	const n = 16
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.PostForm(e.base+"/oauth2/token", exchange(code))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	if diff := cmp.Diff(map[int]int{200: 1, 400: n - 1}, got); diff != "" {
+		t.Errorf("statuses mismatch (-want +got):\n%s", diff)
+	}
+}
