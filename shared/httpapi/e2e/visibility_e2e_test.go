@@ -369,6 +369,8 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /v1/claims/{id}/documents/torg-2":            {claimPath + "/documents/torg-2"},
 		"GET /v1/claims/{id}/documents/{documentId}/file": {claimPath + "/documents/" + act.ID + "/file"},
 		"GET /v1/orders/{number}":                         {"/v1/orders/ORD-VIS-1", "/v1/orders/" + made.Order.Number},
+		// The dealer's inbox: what the claims department asks of them.
+		"GET /v1/notifications": {"/v1/notifications", "/v1/notifications?unread=true"},
 		// Public pages: the tracking page is the claimant's view of the
 		// claim; the others show no claim.
 		"GET /t/{token}":          {"/t/" + token, "/t/" + token + "?lang=en"},
