@@ -52,6 +52,8 @@
 //	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
 //	                                        GSI1 = UNREAD#<recipient> while unread
 //	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)
+//	QUALITY#… QMODEL#… QSERIES#… QALERT#…   the surge watch: claims per series (model) and type and day,
+//	                                        shipments, alerts (layout in quality.go)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

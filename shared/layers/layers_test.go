@@ -52,8 +52,9 @@ var rules = Rules{
 		// Reports read the aggregates and draw files: no files kept, no
 		// mail, no queue, no events.
 		"functions/reports": {s3SDK, sesSDK, sqsSDK, snsSDK},
-		// The analytics count the claims: no files, no mail, no events.
-		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK, snsSDK},
+		// The analytics count the claims and publish the surge alerts'
+		// events: no files, no mail.
+		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK},
 	},
 }
 

@@ -58,6 +58,8 @@ var claimantStages = map[string]string{
 //	                      same stages (on closing, asking them to rate it)
 //	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
 //	                      mail and note
+//	quality.surge_detected  the quality engineers' mail (the supervisors' address when none is
+//	                      configured) and the supervisors' note
 //	every type            a webhook to each active target subscribed to it
 //	documents             each document the event calls for (Documents.Kinds): the claim's
 //	                      PDF on claim.received and claim.updated, the decision letter on
@@ -91,6 +93,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 		err = n.planMessage(ctx, e, &p)
 	case events.Rated:
 		err = n.planRated(ctx, e, &p)
+	case events.SurgeDetected:
+		err = n.planSurge(e, &p)
 	case events.SLAWarning:
 		var d events.SLA
 		if err = decode(e, &d); err == nil {

@@ -93,6 +93,12 @@ func Of(p *auth.Principal) Audience {
 // internals.
 func (a Audience) Internal() bool { return a == Staff || a == Integration }
 
+// SeesQualityAlerts reports whether an audience is shown the defect surge
+// alert of a claim's series (the company's own finding about its
+// production): the claims department and the company's systems, never a
+// dealer or the claimant.
+func SeesQualityAlerts(a Audience) bool { return a.Internal() }
+
 // DealerScope returns the dealer a principal's view is limited to: a
 // dealer's user, or an integrations account that carries a dealer (a
 // dealer's own system). "" for everyone else.

@@ -332,3 +332,24 @@ func TestDealerEvents(t *testing.T) {
 		t.Error("data that is not an object: no error")
 	}
 }
+
+// TestQualityAlertsAreTheCompanys: the surge alert of a claim's series is
+// shown to the claims department and the company's systems, never to a
+// dealer, a dealer's own system or the claimant.
+func TestQualityAlertsAreTheCompanys(t *testing.T) {
+	for _, tt := range []struct {
+		p    *auth.Principal
+		want bool
+	}{
+		{&auth.Principal{UserID: "m", Roles: []auth.Role{auth.Manager}}, true},
+		{&auth.Principal{UserID: "s", Roles: []auth.Role{auth.Supervisor}}, true},
+		{&auth.Principal{UserID: "erp", Roles: []auth.Role{auth.Integration}}, true},
+		{&auth.Principal{UserID: "d", Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-1"}, false},
+		{&auth.Principal{UserID: "dlr-sys", Roles: []auth.Role{auth.Integration}, DealerID: "DLR-1"}, false},
+		{nil, false},
+	} {
+		if got := visibility.SeesQualityAlerts(visibility.Of(tt.p)); got != tt.want {
+			t.Errorf("%+v sees quality alerts: %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
