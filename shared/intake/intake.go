@@ -78,6 +78,31 @@ type Store interface {
 	CreateClaim(ctx context.Context, nc *NewClaim) error
 	// GetClaim returns a claim (for idempotent replays); apperr.NotFound when absent.
 	GetClaim(ctx context.Context, id string) (*claims.Claim, error)
+	// FlagLookup finds the earlier claims a new claim's flags point to
+	// (see FlagQuery), through keys and indexes only.
+	FlagLookup(ctx context.Context, q FlagQuery) (*FlagFindings, error)
+}
+
+// FlagQuery is what the flags of a new claim ask of the stored claims.
+type FlagQuery struct {
+	// Serial asks for the open claims on the serial ("": none), newest
+	// first, among the newest SerialLookback on it.
+	Serial string
+	// EssenceKeys ask for the latest claim filed since Since under each
+	// key (claims.EssenceIndexKeys).
+	EssenceKeys []string
+	Since       time.Time
+}
+
+// SerialLookback bounds the claims on a serial intake looks at: the newest.
+const SerialLookback = 20
+
+// FlagFindings are the earlier claims a new claim relates to.
+type FlagFindings struct {
+	// OpenOnSerial are open claims on the serial, newest first.
+	OpenOnSerial []string
+	// SameEssence are the same claimant's claims with the same essence.
+	SameEssence []string
 }
 
 // The errors of Store.CreateClaim that Submit acts on.
@@ -530,6 +555,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 // store numbers and stores a claim that passed every check; the number
 // (and turn) it took are returned with a failure.
 func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation, now time.Time) (*Result, string, int64, error) {
+	// The flags' lookups run while the customer is matched.
+	flagged := make(chan []claims.Flag, 1)
+	go func() { flagged <- s.flags(ctx, d, typ, now) }()
 	customerKey := d.Claimant.CustomerKey()
 	customerID := CustomerID(customerKey)
 	var aliases []string
@@ -574,6 +602,7 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 	if d.Priority != "" {
 		c.Priority = d.Priority
 	}
+	c.Flags = <-flagged
 	pool := ""
 	if roster != nil {
 		pool = roster.TurnKey(c)
@@ -634,7 +663,8 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 			// The event is in the outbox; the relay publishes it later.
 			s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
 		}
-		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee)
+		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee,
+			"flags", len(c.Flags))
 		return &Result{Claim: c, TrackingToken: p.token, Created: true}, "", 0, nil
 	}
 }
@@ -703,6 +733,13 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 		default:
 			return nil, err
 		}
+	}
+	if len(c.Flags) > 0 {
+		kinds := make([]string, len(c.Flags))
+		for i, f := range c.Flags {
+			kinds[i] = string(f.Kind)
+		}
+		after["flags"] = kinds
 	}
 	ev := claims.Event{Seq: 1, Type: claims.EventCreated, Actor: c.CreatedBy, At: now, After: after}
 	if err := ev.Seal(""); err != nil {
