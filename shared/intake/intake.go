@@ -95,7 +95,7 @@ type FlagQuery struct {
 }
 
 // SerialLookback bounds the claims on a serial intake looks at: the newest.
-const SerialLookback = 20
+const SerialLookback = 10
 
 // FlagFindings are the earlier claims a new claim relates to.
 type FlagFindings struct {
@@ -534,13 +534,17 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, err
 	}
 
+	// The flags' lookups (reads only) run while the key is held and the
+	// claim numbered.
+	flagged := make(chan []claims.Flag, 1)
+	go func() { flagged <- s.flags(ctx, d, typ, now) }()
 	// The key and the rate limits before the number: a replay, a refusal
 	// or a concurrent attempt takes none.
 	r, replay, err := s.reserve(ctx, sub, now)
 	if err != nil || replay != nil {
 		return replay, err
 	}
-	res, number, turn, err := s.store(ctx, sub, d, typ, attachments, missing, r, now)
+	res, number, turn, err := s.store(ctx, sub, d, typ, attachments, missing, r, flagged, now)
 	if err != nil && r.Key != nil {
 		// The client's retry with the key takes over and reuses the number.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -552,12 +556,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	return res, err
 }
 
-// store numbers and stores a claim that passed every check; the number
-// (and turn) it took are returned with a failure.
-func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation, now time.Time) (*Result, string, int64, error) {
-	// The flags' lookups run while the customer is matched.
-	flagged := make(chan []claims.Flag, 1)
-	go func() { flagged <- s.flags(ctx, d, typ, now) }()
+// store numbers and stores a claim that passed every check, with the
+// flags flagged delivers; the number (and turn) it took are returned with
+// a failure.
+func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation,
+	flagged <-chan []claims.Flag, now time.Time) (*Result, string, int64, error) {
 	customerKey := d.Claimant.CustomerKey()
 	customerID := CustomerID(customerKey)
 	var aliases []string
@@ -602,7 +605,6 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 	if d.Priority != "" {
 		c.Priority = d.Priority
 	}
-	c.Flags = <-flagged
 	pool := ""
 	if roster != nil {
 		pool = roster.TurnKey(c)
@@ -619,6 +621,9 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 				return nil, "", 0, fmt.Errorf("submit claim: %w", err)
 			}
 			c.ID, turn = claims.Number(now.Year(), n), t
+		}
+		if flagged != nil {
+			c.Flags, flagged = <-flagged, nil
 		}
 		p.token, p.turn = s.cfg.Keys.TrackingToken(c.ID), turn
 		nc, err := s.prepare(c, roster, exclude, p)
