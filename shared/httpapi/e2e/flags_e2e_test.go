@@ -245,3 +245,36 @@ func TestFlagsAtIntake(t *testing.T) {
 		t.Errorf("?flag=after_warranty lists %v, want [%s]", ids, late.Claim.ID)
 	}
 }
+
+// TestWarrantyMonthsInTheCatalog: the seed catalog gives the types their
+// warranty; an administrator's type with an impossible one is refused,
+// naming it.
+func TestWarrantyMonthsInTheCatalog(t *testing.T) {
+	sup := newUser(t, "supervisors", "supervisor-warranty", "")
+	admin := newUser(t, "admins", "admin-warranty", "")
+	r := sup.do(t, "GET", "/v1/catalog", nil)
+	var cat struct {
+		Types []struct {
+			ID             string `json:"id"`
+			WarrantyMonths int    `json:"warrantyMonths"`
+		} `json:"types"`
+	}
+	r.JSON(t, &cat)
+	months := map[string]int{}
+	for _, ty := range cat.Types {
+		months[ty.ID] = ty.WarrantyMonths
+	}
+	for id, want := range map[string]int{"overheating": 24, "cosmetic": 12, "shortage": 0} {
+		if months[id] != want {
+			t.Errorf("%s's warranty = %d months, want %d", id, months[id], want)
+		}
+	}
+	for _, bad := range []int{-1, 241} {
+		r := admin.do(t, "PUT", "/v1/admin/catalog/types/warranty-bad", map[string]any{
+			"categoryId": "defect", "name": map[string]any{"ru": "Гарантия"}, "defaultPriority": "normal", "warrantyMonths": bad,
+		})
+		if r.Status != 400 || !contains(errorFields(t, r), "warrantyMonths") {
+			t.Errorf("warrantyMonths %d = %d %s, want 400 naming warrantyMonths", bad, r.Status, r.Body)
+		}
+	}
+}
