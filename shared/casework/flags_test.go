@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,9 @@ func TestPurchaseDateEditRechecksWarranty(t *testing.T) {
 	h := s.history[id]
 	if got := h[len(h)-1].After["flag.after_warranty"]; got != "dismissed" {
 		t.Errorf("history says %v, want dismissed", got)
+	}
+	if ev := s.outbox[len(s.outbox)-1]; strings.Contains(string(ev.Data), "flag") {
+		t.Errorf("the claim.updated event names the flag: %s", ev.Data)
 	}
 	after := "2024-11-22"
 	cl, err = svc.EditFields(context.Background(), anna, id, cl.Version, casework.FieldPatch{PurchaseDate: &after})

@@ -213,10 +213,13 @@ func (s *Service) EditFields(ctx context.Context, c Caller, id string, version i
 			return nil, err
 		}
 		cl.Claimant, cl.Product, cl.DesiredResult, cl.DesiredFix = d.Claimant, d.Product, d.DesiredResult, d.DesiredFix
+		// The event names the fields edited; a flag the edit moved is in
+		// the history only (flags are staff-only).
+		edited := events.Update{Number: cl.ID, Fields: keysOf(after)}
 		if _, ok := after["product.purchaseDate"]; ok && cat != nil {
 			s.rewarrant(cl, cat, a.ID, now, before, after)
 		}
-		return &Outcome{EventType: "claim.updated", Before: before, After: after, Event: events.Update{Number: cl.ID, Fields: keysOf(after)}}, nil
+		return &Outcome{EventType: "claim.updated", Before: before, After: after, Event: edited}, nil
 	})
 }
 
