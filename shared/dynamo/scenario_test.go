@@ -41,6 +41,7 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeEntitiesOfIssue9(t, s)
 	writeDocuments(t, s)
 	writeQuality(t, s)
+	writeFlags(t, s)
 }
 
 // writeQuality adds what issue #12's surge watch stores: a claim counted
@@ -527,4 +528,33 @@ func parseItems(b []byte) ([]map[string]types.AttributeValue, error) {
 		}
 	}
 	return items, nil
+}
+
+// writeFlags adds what issue #12 stores: a type with a warranty period,
+// and flags on claim 2, one dismissed (their list entries move).
+func writeFlags(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.PutType(ctx, catalog.Type{ID: "overheating", CategoryID: "defect", Name: catalog.Text{"en": "Overheating"},
+		DefaultPriority: catalog.High, WarrantyMonths: 24, Active: true}); err != nil {
+		t.Fatalf("scenario: put type: %v", err)
+	}
+	c, err := s.GetClaim(ctx, claims.Number(2026, 2))
+	if err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
+	at := scenarioAt.Add(80 * time.Hour)
+	next := *c
+	next.Flags = []claims.Flag{
+		claims.OpenSerialFlag("SN-1", []string{claims.Number(2026, 1)}, at),
+		claims.AfterWarrantyFlag("2023-01-31", 12, "2024-01-31", "2026-03-01", at),
+	}
+	next.Flags[1].DismissedAt, next.Flags[1].DismissedBy, next.Flags[1].DismissNote = at.Add(time.Hour), "supervisors:s-1", "receipt seen"
+	ev, err := claims.Next(&next, claims.EventFlagDismissed, "supervisors:s-1", at.Add(time.Hour), nil, map[string]any{"flag": "after_warranty"})
+	if err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
+	if err := s.ApplyChange(ctx, &claims.Change{Claim: &next, Before: c, PrevVersion: c.Version, Event: ev}); err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
 }

@@ -230,6 +230,7 @@ func RegistryQuery(req *apigw.Request) registry.Query {
 		Series: get("series"), Assignee: get("assignee"), Cursor: get("cursor"),
 		Resolution: get("resolution"), RootCause: get("rootCause"), FaultParty: get("faultParty"),
 		CulpritDepartment: claims.CleanText(get("culpritDepartment")),
+		Flag:              get("flag"),
 		Limit:             pageLimit(req),
 	}
 	if v := get("warrantyCase"); v != "" {
