@@ -133,12 +133,34 @@ func TestProjectTemplate(t *testing.T) {
 	}
 	api := s.HTTPAPIs[0]
 	pool := s.UserPools[0]
-	wantAuth := template.JWTAuthorizer{IdentitySource: "$request.header.Authorization", Issuer: "https://cognito-idp.eu-central-1.amazonaws.com/" + pool.ID, Audience: pool.Clients}
+	clients := map[string]*template.AppClient{}
+	for _, c := range pool.AppClients {
+		clients[c.LogicalID] = c
+	}
+	api2, cabinet := clients["UserPoolClient"], clients["CabinetClient"]
+	if api2 == nil || cabinet == nil {
+		t.Fatalf("app clients = %v, want UserPoolClient and CabinetClient", clients)
+	}
+	// The API accepts the tokens of both clients: the integrations' and
+	// the cabinet's hosted sign-in.
+	wantAuth := template.JWTAuthorizer{IdentitySource: "$request.header.Authorization", Issuer: "https://cognito-idp.eu-central-1.amazonaws.com/" + pool.ID, Audience: []string{api2.ID, cabinet.ID}}
 	if diff := cmp.Diff(wantAuth, api.Authorizers["CognitoJwt"]); diff != "" {
 		t.Errorf("authorizer mismatch (-want +got):\n%s", diff)
 	}
 	if pool.Issuer != wantAuth.Issuer || !strings.HasPrefix(pool.ID, "eu-central-1_") {
 		t.Errorf("user pool = %+v", pool)
+	}
+	// The cabinet signs in as a public client with the code flow and PKCE,
+	// on the pool's domain; its ID tokens carry the dealer.
+	wantCabinet := &template.AppClient{LogicalID: "CabinetClient", ID: cabinet.ID, OAuth: true, Flows: []string{"code"}, Scopes: []string{"openid", "email", "profile"},
+		IdentityProviders: []string{"COGNITO"}, CallbackURLs: []string{"http://localhost:3000/cabinet/"}, LogoutURLs: []string{"http://localhost:3000/cabinet/"},
+		IDTokenValidity: time.Hour, AccessTokenValidity: time.Hour, RefreshTokenValidity: 12 * time.Hour, TokenRevocation: true,
+		ReadAttributes: []string{"email", "email_verified", "custom:dealer_id"}}
+	if diff := cmp.Diff(wantCabinet, cabinet); diff != "" {
+		t.Errorf("cabinet client mismatch (-want +got):\n%s", diff)
+	}
+	if api2.OAuth || pool.Domain != "claims-123456789012" {
+		t.Errorf("API client OAuth = %v, domain = %q, want no hosted sign-in for the API client and the domain claims-123456789012", api2.OAuth, pool.Domain)
 	}
 	if diff := cmp.Diff([]string{"admins", "dealers", "integrations", "managers", "supervisors"}, slices.Sorted(slices.Values(pool.Groups))); diff != "" {
 		t.Errorf("groups mismatch (-want +got):\n%s", diff)

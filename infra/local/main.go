@@ -212,6 +212,13 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	if ext := externalList(s); ext != "" {
 		fmt.Fprintf(&b, "  External    %s\n", ext)
 	}
+	if si := s.SignIn; si != nil {
+		var clients []string
+		for _, id := range slices.Sorted(maps.Keys(si.Clients)) {
+			clients = append(clients, id+"="+si.Clients[id])
+		}
+		fmt.Fprintf(&b, "  Sign-in     %s  (hosted sign-in of %s: /oauth2/authorize, /oauth2/token, /oauth2/revoke, /logout, /oauth2/userInfo; clients %s)\n", si.URL, si.Pool, strings.Join(clients, ", "))
+	}
 	if s.OutboxDir != "" {
 		fmt.Fprintf(&b, "  Outbox      %s  (every mail SES accepts, as .eml)\n", s.OutboxDir)
 	}

@@ -27,7 +27,12 @@ type running struct {
 	StackName    string            `json:"stackName"`
 	Region       string            `json:"region"`
 	Parameters   map[string]string `json:"parameters,omitempty"`
-	StartedAt    time.Time         `json:"startedAt"`
+	// SignInURL is the user pool's hosted sign-in (its domain's endpoints)
+	// and SignInClients the app clients it serves, by logical ID: what a
+	// page signing users in is configured with.
+	SignInURL     string            `json:"signInUrl,omitempty"`
+	SignInClients map[string]string `json:"signInClients,omitempty"`
+	StartedAt     time.Time         `json:"startedAt"`
 }
 
 // announce writes the run file of a stack that is ready and returns the
@@ -41,6 +46,9 @@ func announce(cfg stack.Config, s *stack.Stack) (func(), error) {
 		PID: os.Getpid(), APIURL: s.APIURL, ServicesURL: s.ServicesURL,
 		ServicesAddr: hostPort(s.ServicesURL), StackName: s.Model.Name, Region: s.Model.Region,
 		Parameters: cfg.Parameters, StartedAt: time.Now().UTC(),
+	}
+	if s.SignIn != nil {
+		r.SignInURL, r.SignInClients = s.SignIn.URL, s.SignIn.Clients
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {

@@ -65,13 +65,17 @@ var Dims = []Dim{DimAll, DimCategory, DimType, DimChannel, DimDealer, DimCustome
 	DimFaultParty, DimCulpritDepartment, DimRootCause, DimModel, DimSeries, DimPriority}
 
 // Internal reports whether a dimension shows the claims department's own
-// findings (who or what was at fault), which a dealer's reports do not
-// group by.
+// findings (who or what was at fault, who worked the claim), which a
+// dealer's reports do not group by; a pair is internal when either of its
+// dimensions is.
 func (d Dim) Internal() bool {
+	if a, b, ok := d.Split(); ok {
+		return a.Internal() || b.Internal()
+	}
 	return d == DimCulpritDepartment || d == DimRootCause || d == DimManager
 }
 
-// Valid reports whether d is a dimension.
+// Valid reports whether d is a dimension (a pair is not: see Pairs).
 func (d Dim) Valid() bool {
 	for _, x := range Dims {
 		if x == d {
@@ -79,6 +83,48 @@ func (d Dim) Valid() bool {
 		}
 	}
 	return false
+}
+
+// Pair is the dimension that counts by two dimensions at once: its cells'
+// values are the first dimension's value, PairSep, the second's (a
+// "series+type" cell counts one type of defect on one series).
+func Pair(a, b Dim) Dim { return a + "+" + b }
+
+// PairSep separates a pair cell's two values (a control character: no
+// value of a claim carries one).
+const PairSep = "\x1f"
+
+// Split returns a pair's two dimensions; ok is false for a single
+// dimension.
+func (d Dim) Split() (a, b Dim, ok bool) {
+	x, y, ok := strings.Cut(string(d), "+")
+	return Dim(x), Dim(y), ok
+}
+
+// Pairs are the pairs of dimensions the aggregates keep, each a question
+// the sources ask: which defects each model and each series shows (the
+// quality engineer's, and the early warning's per series), the culprit
+// departments by root cause (1C's "structure of claims by department and
+// reason"), each manager's and each dealer's claims by type. Every pair
+// costs cells on every event, so they are chosen, not all 105.
+var Pairs = []Dim{
+	Pair(DimModel, DimType), Pair(DimSeries, DimType), Pair(DimCulpritDepartment, DimRootCause),
+	Pair(DimManager, DimType), Pair(DimDealer, DimType),
+}
+
+// PairOf returns the kept pair of dimensions a and b, in either order;
+// swapped is true when the pair keeps them as b, a. ok is false when no
+// pair keeps them.
+func PairOf(a, b Dim) (pair Dim, swapped, ok bool) {
+	for _, p := range Pairs {
+		switch p {
+		case Pair(a, b):
+			return p, false, true
+		case Pair(b, a):
+			return p, true, true
+		}
+	}
+	return "", false, false
 }
 
 // The counters (measures' raw material) of an aggregate cell.
@@ -199,6 +245,12 @@ func values(c *claims.Claim) map[Dim]string {
 		v[DimCulpritDepartment] = or(d.CulpritDepartment)
 		v[DimRootCause] = or(d.RootCause)
 	}
+	for _, p := range Pairs {
+		a, b, _ := p.Split()
+		if v[a] != "" && v[b] != "" {
+			v[p] = v[a] + PairSep + v[b]
+		}
+	}
 	return v
 }
 
@@ -212,8 +264,12 @@ const (
 	factRated
 )
 
-// keeps reports whether dimension d counts facts of kind f.
+// keeps reports whether dimension d counts facts of kind f (a pair: the
+// facts both its dimensions count).
 func keeps(d Dim, f fact) bool {
+	if a, b, ok := d.Split(); ok {
+		return keeps(a, f) && keeps(b, f)
+	}
 	switch d {
 	case DimStage:
 		return f == factRegistered
@@ -225,7 +281,8 @@ func keeps(d Dim, f fact) bool {
 
 // Fact kinds: what a claim contributes comes in five independent parts,
 // each applied in a transaction of its own (so that none touches more
-// cells than one transaction holds, however far behind the aggregates are).
+// cells than one transaction holds, however far behind the aggregates are),
+// and each part's cells of the pairs of dimensions in one more (PairKind).
 const (
 	FactRegistered = "registered"
 	FactResponded  = "responded"
@@ -234,8 +291,12 @@ const (
 	FactRated      = "rated"
 )
 
+// PairKind is the fact kind of a kind's cells of the pairs of dimensions.
+func PairKind(kind string) string { return kind + "+pairs" }
+
 // FactKinds lists the fact kinds in the order they are applied.
-var FactKinds = []string{FactRegistered, FactResponded, FactDecided, FactFinished, FactRated}
+var FactKinds = []string{FactRegistered, PairKind(FactRegistered), FactResponded, PairKind(FactResponded),
+	FactDecided, PairKind(FactDecided), FactFinished, PairKind(FactFinished), FactRated, PairKind(FactRated)}
 
 var factOf = map[string]fact{FactRegistered: factRegistered, FactResponded: factResponded, FactDecided: factDecided,
 	FactFinished: factFinished, FactRated: factRated}
@@ -273,11 +334,17 @@ func Facts(c *claims.Claim, cal Calendar, loc *time.Location) map[string]Contrib
 	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02") }
 	add := func(kind string, d string, counters Counters, totals bool) {
 		f := factOf[kind]
-		into := out[kind]
 		for _, scope := range scopes {
 			for dim, v := range vals {
 				if v == "" || !keeps(dim, f) {
 					continue
+				}
+				into := out[kind]
+				if _, _, pair := dim.Split(); pair {
+					if dim == Pair(DimDealer, DimType) && scope != AllScope {
+						continue // a dealer's scope has one dealer: its type cells say it
+					}
+					into = out[PairKind(kind)]
 				}
 				// The day, its month (what reports over whole months
 				// read), and for registered and finished claims all time.

@@ -165,8 +165,14 @@ func TestCountsOnceAndMovesRevisions(t *testing.T) {
 	}
 	day := "2026-03-02"
 	all := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.DimAll, Value: "*", Day: day}
-	if n := counter(t, s, all, analytics.Registered); n != 1 || s.applies != 1 { // one fact kind so far
-		t.Fatalf("registered %d after %d applies, want 1 and 1", n, s.applies)
+	// One fact kind so far: its cells of single dimensions, and of pairs.
+	if n := counter(t, s, all, analytics.Registered); n != 1 || s.applies != 2 {
+		t.Fatalf("registered %d after %d applies, want 1 and 2", n, s.applies)
+	}
+	pair := analytics.Cell{Scope: analytics.AllScope, Dim: analytics.Pair(analytics.DimSeries, analytics.DimType),
+		Value: "2026-11" + analytics.PairSep + "defect-t", Day: day}
+	if n := counter(t, s, pair, analytics.Registered); n != 1 {
+		t.Errorf("the series+type cell: %d", n)
 	}
 	if n := counter(t, s, analytics.Cell{Scope: analytics.DealerScope("DLR-1"), Dim: analytics.DimCategory, Value: "defect", Day: day}, analytics.Registered); n != 1 {
 		t.Errorf("the dealer's scope: %d", n)
@@ -218,6 +224,10 @@ func TestDeltaStaysInOneTransaction(t *testing.T) {
 			c.Stage = workflow.InformationCheck
 		}},
 		{"reassigned", func(c *claims.Claim) { c.Assignee = "m-2" }},
+		{"reclassified, another model and series", func(c *claims.Claim) {
+			c.TypeID, c.CategoryID = "noise", "quality"
+			c.Product.Model, c.Product.Series = "TH-3000", "2026-12"
+		}},
 		{"closed", func(c *claims.Claim) { finish(c, t0.Add(72*time.Hour), workflow.Closed, claims.ResolutionRepair) }},
 		{"every decision field revised", func(c *claims.Claim) {
 			c.Decision = &claims.Decision{WarrantyCase: false, FaultParty: "customer", CulpritDepartment: "Склад", RootCause: "misuse",
@@ -261,9 +271,11 @@ func TestReportsEqualARecount(t *testing.T) {
 		t.Fatal(err)
 	}
 	cats := []string{"defect", "delivery", "service"}
+	models := []string{"TH-2000", "TH-3000"}
 	var all []claims.Claim
 	for i := range 90 {
 		c := claimAt(i+1, t0.Add(time.Duration(i)*8*time.Hour), fmt.Sprintf("DLR-%d", i%4), cats[i%3])
+		c.Product.Model = models[i%7%2]
 		switch i % 5 {
 		case 0:
 			finish(&c, c.CreatedAt.Add(30*time.Hour), workflow.Rejected, claims.ResolutionReject)
@@ -358,6 +370,42 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 	}
 
+	// By two dimensions, either first: each (type, model) row equals a
+	// recount, the rows of one type together.
+	for _, q := range []struct{ by, then analytics.Dim }{{analytics.DimType, analytics.DimModel}, {analytics.DimModel, analytics.DimType}} {
+		two, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: q.by, ThenBy: q.then,
+			Measures: []string{"registered", "granted"}}, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[[2]string]float64{}
+		for _, c := range all {
+			if inMarch(c.CreatedAt) {
+				k := [2]string{c.TypeID, c.Product.Model}
+				if q.by == analytics.DimModel {
+					k = [2]string{c.Product.Model, c.TypeID}
+				}
+				want[k]++
+			}
+		}
+		if len(two.Rows) != len(want) {
+			t.Errorf("by %s then %s: %d rows, want %d", q.by, q.then, len(two.Rows), len(want))
+		}
+		seen := map[string]bool{}
+		for i, row := range two.Rows {
+			if row.Values["registered"] != want[[2]string{row.Key, row.Then}] {
+				t.Errorf("by %s then %s: %s / %s registered %v, recount %v", q.by, q.then, row.Key, row.Then, row.Values["registered"], want[[2]string{row.Key, row.Then}])
+			}
+			if seen[row.Key] && two.Rows[i-1].Key != row.Key {
+				t.Errorf("by %s then %s: the rows of %s apart", q.by, q.then, row.Key)
+			}
+			seen[row.Key] = true
+		}
+	}
+	if err := (&analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimChannel, ThenBy: analytics.DimPriority}).Validate(); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("a pair not kept: %v", err)
+	}
+
 	// A dealer's scope holds only the dealer's claims.
 	mine, err := analytics.Run(ctx, s, analytics.Query{Name: analytics.ReportStructure, From: from, To: to, GroupBy: analytics.DimDealer,
 		Scope: analytics.DealerScope("DLR-1"), Measures: []string{"registered"}}, today)
@@ -384,6 +432,8 @@ func TestQueryRefusals(t *testing.T) {
 		{"unknown dimension", analytics.Query{Name: "structure", From: from, To: from, GroupBy: "colour"}, "groupBy"},
 		{"unknown measure", analytics.Query{Name: "structure", From: from, To: from, Measures: []string{"happiness"}}, "measures"},
 		{"unknown filter", analytics.Query{Name: "dynamics", From: from, To: from, FilterDim: "colour", FilterValue: "red"}, "filter"},
+		{"a pair not kept", analytics.Query{Name: "structure", From: from, To: from, GroupBy: "channel", ThenBy: "priority"}, "thenBy"},
+		{"dynamics by two", analytics.Query{Name: "dynamics", From: from, To: from, ThenBy: "type"}, "thenBy"},
 	}
 	for _, tt := range tests {
 		err := tt.q.Validate()
@@ -472,5 +522,74 @@ func TestCheckAndRecount(t *testing.T) {
 	}
 	if _, err := m.Check(ctx, "March", ""); !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("a bad month: %v", err)
+	}
+}
+
+// TestRebuildSpan: a rebuild over months counts every claim filed in them
+// from nothing, page by page across the months, resumable from any
+// cursor, and no claim outside them; the span is checked.
+func TestRebuildSpan(t *testing.T) {
+	s := newStore()
+	con, err := analytics.NewConsumer(analytics.ConsumerConfig{Store: s, Calendar: hours{}, Location: moscow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &analytics.Maintenance{Consumer: con, Claims: lister{s}}
+	for i := range 7 { // 2026-03-02 + 0, 20, 40, ... 120 days: 2 in March, 1 in April, 2 in May, 2 in June
+		c := claimAt(i+1, t0.AddDate(0, 0, 20*i), "DLR-1", "defect")
+		s.claims[c.ID] = c
+	}
+	for i := range 2 { // April: three claims, two pages
+		c := claimAt(20+i, t0.AddDate(0, 0, 41+i), "DLR-1", "defect")
+		s.claims[c.ID] = c
+	}
+	var pages []string
+	cursor := ""
+	for {
+		p, err := m.RecountSpan(ctx, "2026-03", "2026-05", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p.Month)
+		if cursor = p.Next; cursor == "" {
+			break
+		}
+		if len(pages) > 20 {
+			t.Fatal("the rebuild does not end")
+		}
+	}
+	registered := map[string]int64{}
+	for cell, cs := range s.cells {
+		if cell.Scope == analytics.AllScope && cell.Dim == analytics.DimAll && len(cell.Day) == 7 {
+			registered[cell.Day] += cs[analytics.Registered]
+		}
+	}
+	want := map[string]int64{"2026-03": 2, "2026-04": 3, "2026-05": 2}
+	for month, n := range want {
+		if registered[month] != n {
+			t.Errorf("%s: %d registered after the rebuild, want %d (%v)", month, registered[month], n, registered)
+		}
+	}
+	if registered["2026-06"] != 0 || registered["2026-07"] != 0 {
+		t.Errorf("claims outside the span counted: %v", registered)
+	}
+	if got := fmt.Sprint(pages); got != "[2026-03 2026-04 2026-04 2026-05]" {
+		t.Errorf("pages walked: %s", got)
+	}
+	// The check over the same span then finds nothing.
+	if p, err := m.CheckSpan(ctx, "2026-03", "2026-03", ""); err != nil || len(p.Drifted) != 0 {
+		t.Errorf("check after the rebuild: %+v %v", p, err)
+	}
+	for _, tt := range []struct{ from, to, cursor, field string }{
+		{"2026-05", "2026-03", "", "from"},
+		{"2016-01", "2026-03", "", "to"},
+		{"2026-13", "2026-03", "", "from"},
+		{"2026-03", "2026-05", "2026-07~", "cursor"},
+		{"2026-03", "2026-05", "garbage", "cursor"},
+	} {
+		_, err := m.RecountSpan(ctx, tt.from, tt.to, tt.cursor)
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || e.Fields[0].Field != tt.field {
+			t.Errorf("%+v: %v, want Invalid naming %s", tt, err, tt.field)
+		}
 	}
 }

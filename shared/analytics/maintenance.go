@@ -3,6 +3,8 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/lazyre"
@@ -90,6 +92,64 @@ func (m *Maintenance) walk(ctx context.Context, month, cursor string, fix bool) 
 		}
 	}
 	return out, nil
+}
+
+// MaxSpanMonths bounds the months one rebuild walks.
+const MaxSpanMonths = 120
+
+// RecountSpan recounts the claims filed in the months from..to (YYYY-MM,
+// both included), a page per call: a rebuild of every aggregate, for a
+// repair or a dimension added after the claims were counted. The cursor
+// (Page.Next) carries the month and the page, so a rebuild stopped
+// anywhere resumes where it stopped. Errors: Invalid naming from, to or
+// cursor.
+func (m *Maintenance) RecountSpan(ctx context.Context, from, to, cursor string) (*Page, error) {
+	return m.walkSpan(ctx, from, to, cursor, true)
+}
+
+// CheckSpan is Check over the months from..to, as RecountSpan walks them.
+func (m *Maintenance) CheckSpan(ctx context.Context, from, to, cursor string) (*Page, error) {
+	return m.walkSpan(ctx, from, to, cursor, false)
+}
+
+// spanSep separates the month and the page in a span's cursor.
+const spanSep = "~"
+
+func (m *Maintenance) walkSpan(ctx context.Context, from, to, cursor string, fix bool) (*Page, error) {
+	start, err := time.Parse("2006-01", from)
+	if err != nil || !monthPattern.MatchString(from) {
+		return nil, apperr.InvalidField("from", "a month as YYYY-MM")
+	}
+	end, err := time.Parse("2006-01", to)
+	if err != nil || !monthPattern.MatchString(to) {
+		return nil, apperr.InvalidField("to", "a month as YYYY-MM")
+	}
+	switch {
+	case end.Before(start):
+		return nil, apperr.InvalidField("from", "after to")
+	case end.After(start.AddDate(0, MaxSpanMonths-1, 0)):
+		return nil, apperr.InvalidField("to", fmt.Sprintf("at most %d months after from", MaxSpanMonths))
+	}
+	month, page := from, ""
+	if cursor != "" {
+		var ok bool
+		month, page, ok = strings.Cut(cursor, spanSep)
+		if !ok || !monthPattern.MatchString(month) || month < from || month > to {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this span")
+		}
+	}
+	p, err := m.walk(ctx, month, page, fix)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.Next != "":
+		p.Next = month + spanSep + p.Next
+	case month < to:
+		t, _ := time.Parse("2006-01", month)
+		p.Next = t.AddDate(0, 1, 0).Format("2006-01") + spanSep
+	}
+	return p, nil
 }
 
 // recount counts a claim from scratch of its stamps: what it contributes

@@ -78,8 +78,11 @@ type Query struct {
 	From, To time.Time
 	// Period groups dynamics' days (day, week, month, quarter, year).
 	Period string
-	// GroupBy is the dimension the other reports group by.
+	// GroupBy is the dimension the other reports group by; ThenBy, when
+	// given, a second one (a pair the aggregates keep: Pairs), each row one
+	// value of both.
 	GroupBy Dim
+	ThenBy  Dim
 	// Filter limits dynamics to one value of a dimension.
 	FilterDim   Dim
 	FilterValue string
@@ -117,6 +120,9 @@ func (q *Query) Validate() error {
 		if q.GroupBy != "" {
 			add("groupBy", "dynamics groups by period; filter by a dimension instead")
 		}
+		if q.ThenBy != "" {
+			add("thenBy", "dynamics groups by period; filter by a dimension instead")
+		}
 	} else {
 		if q.Period != "" {
 			add("period", "only dynamics groups by period")
@@ -126,6 +132,10 @@ func (q *Query) Validate() error {
 		}
 		if !q.GroupBy.Valid() {
 			add("groupBy", "one of "+dimNames())
+		} else if q.ThenBy != "" {
+			if _, _, ok := PairOf(q.GroupBy, q.ThenBy); !ok {
+				add("thenBy", "the pairs of dimensions reports group by are "+pairNames())
+			}
 		}
 		if q.FilterDim != "" {
 			add("filter", "only dynamics takes a filter; group by the dimension instead")
@@ -148,6 +158,15 @@ func (q *Query) Validate() error {
 	return apperr.Validation(f)
 }
 
+func pairNames() string {
+	var names []string
+	for _, p := range Pairs {
+		a, b, _ := p.Split()
+		names = append(names, string(a)+" with "+string(b))
+	}
+	return strings.Join(names, ", ") + " (either first)"
+}
+
 func dimNames() string {
 	var names []string
 	for _, d := range Dims {
@@ -156,10 +175,11 @@ func dimNames() string {
 	return strings.Join(names, ", ")
 }
 
-// Row is a line of a report: a group (a dimension's value, or a period)
-// and its measures.
+// Row is a line of a report: a group (a dimension's value, or a period;
+// with a second dimension, Then is its value) and its measures.
 type Row struct {
 	Key    string             `json:"key"`
+	Then   string             `json:"then,omitempty"`
 	Values map[string]float64 `json:"values"`
 }
 
@@ -170,6 +190,7 @@ type Result struct {
 	To       string   `json:"to"`
 	Period   string   `json:"period,omitempty"`
 	GroupBy  Dim      `json:"groupBy,omitempty"`
+	ThenBy   Dim      `json:"thenBy,omitempty"`
 	Filter   string   `json:"filter,omitempty"`
 	Measures []string `json:"measures"`
 	Rows     []Row    `json:"rows"`
@@ -189,7 +210,7 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 	}
 	from, to := q.From.Format("2006-01-02"), q.To.Format("2006-01-02")
 	res := &Result{Name: q.Name, From: from, To: to, Measures: q.Measures, Rows: []Row{}}
-	dim := q.GroupBy
+	dim, swapped := q.GroupBy, false
 	if q.Name == ReportDynamics {
 		dim, res.Period = DimAll, q.Period
 		if q.FilterDim != "" {
@@ -197,6 +218,10 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 		}
 	} else {
 		res.GroupBy = dim
+		if q.ThenBy != "" {
+			res.ThenBy = q.ThenBy
+			dim, swapped, _ = PairOf(q.GroupBy, q.ThenBy)
+		}
 	}
 	needOpen := slices.Contains(q.Measures, "open")
 	last := to
@@ -309,7 +334,36 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 	for k := range byValue {
 		keys = append(keys, k)
 	}
+	// Most claims first; by two dimensions, as a reader scans them: the
+	// first dimension's values by their claims, and within each the
+	// second's the same way.
+	split := func(k string) (string, string) {
+		first, second, _ := strings.Cut(k, PairSep)
+		if swapped {
+			first, second = second, first
+		}
+		return first, second
+	}
+	group := map[string]int64{}
+	for k, cs := range byValue {
+		first, _ := split(k)
+		group[first] += cs[Registered]
+	}
 	sort.Slice(keys, func(i, j int) bool {
+		if q.ThenBy != "" {
+			fi, si := split(keys[i])
+			fj, sj := split(keys[j])
+			if fi != fj {
+				if group[fi] != group[fj] {
+					return group[fi] > group[fj]
+				}
+				return fi < fj
+			}
+			if a, b := byValue[keys[i]][Registered], byValue[keys[j]][Registered]; a != b {
+				return a > b
+			}
+			return si < sj
+		}
 		a, b := byValue[keys[i]][Registered], byValue[keys[j]][Registered]
 		if a != b {
 			return a > b
@@ -318,6 +372,9 @@ func Run(ctx context.Context, r Reader, q Query, today time.Time) (*Result, erro
 	})
 	for _, k := range keys {
 		row := Row{Key: k, Values: measures(byValue[k], q.Measures)}
+		if q.ThenBy != "" {
+			row.Key, row.Then = split(k)
+		}
 		if needOpen {
 			row.Values["open"] = float64(openBy[k])
 		}

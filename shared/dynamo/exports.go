@@ -41,6 +41,7 @@ type exportFiltersRecord struct {
 	RootCause         string    `dynamodbav:"rootCause,omitempty"`
 	FaultParty        string    `dynamodbav:"faultParty,omitempty"`
 	CulpritDepartment string    `dynamodbav:"culpritDepartment,omitempty"`
+	Flag              string    `dynamodbav:"flag,omitempty"`
 	From              time.Time `dynamodbav:"from,omitempty"`
 	To                time.Time `dynamodbav:"to,omitempty"`
 }
@@ -98,7 +99,7 @@ func newExportRecord(j exports.Job) exportRecord {
 		ID: j.ID, Status: string(j.Status), Format: j.Format, Language: j.Language,
 		Filters: exportFiltersRecord{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID,
 			CustomerID: f.CustomerID, Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase,
-			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment,
+			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag,
 			From: f.From, To: f.To},
 		UserID: j.Requester.UserID, Roles: roles, DealerID: j.Requester.DealerID, Audience: string(j.Requester.Audience),
 		RequestHash: j.RequestHash, IdempotencyKey: j.IdempotencyKey, CreatedAt: j.CreatedAt, StartedAt: j.StartedAt,
@@ -122,7 +123,7 @@ func (r *exportRecord) job() exports.Job {
 		ID: r.ID, Status: exports.Status(r.Status), Format: r.Format, Language: r.Language,
 		Filters: exports.Filters{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID,
 			CustomerID: f.CustomerID, Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase,
-			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment,
+			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag,
 			From: f.From, To: f.To},
 		Requester:   exports.Requester{UserID: r.UserID, Roles: roles, DealerID: r.DealerID, Audience: visibility.Audience(r.Audience)},
 		RequestHash: r.RequestHash, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,

@@ -20,7 +20,7 @@ func exportJob(id, user string, at time.Time) exports.Job {
 		ID: id, Status: exports.Queued, Format: "xlsx", Language: "en",
 		Filters: exports.Filters{Stage: "closed", CategoryID: "defect", TypeID: "noise", DealerID: "DLR-001", CustomerID: "CUS-0123456789ABC",
 			Serial: "SN1", Series: "2026-11", Assignee: "manager-1", WarrantyCase: &yes, Resolution: "repair", RootCause: "material_defect",
-			FaultParty: "company", CulpritDepartment: "Сборка", From: at.AddDate(0, -1, 0), To: at},
+			FaultParty: "company", CulpritDepartment: "Сборка", Flag: "any", From: at.AddDate(0, -1, 0), To: at},
 		Requester:   exports.Requester{UserID: user, Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-001", Audience: visibility.Dealer},
 		RequestHash: "hash-" + id, IdempotencyKey: "key-" + id, CreatedAt: at,
 	}
@@ -83,7 +83,7 @@ func TestExportJobTransitions(t *testing.T) {
 	other := j
 	other.RequestHash = "another"
 	stored, created, err := s.CreateJob(ctx, other)
-	if err != nil || created || stored.RequestHash != j.RequestHash || stored.Filters.CulpritDepartment != "Сборка" {
+	if err != nil || created || stored.RequestHash != j.RequestHash || stored.Filters.CulpritDepartment != "Сборка" || stored.Filters.Flag != "any" {
 		t.Fatalf("second create = %+v, %v, %v; want the first job, not created", stored, created, err)
 	}
 

@@ -26,7 +26,11 @@
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order) and of the
 //	                                        decision's (warranty, resolution, root cause, fault party,
-//	                                        culprit department: moved in the decision's transaction)
+//	                                        culprit department: moved in the decision's transaction) and
+//	                                        the active flags' (flag: each kind and "any"; removed in a
+//	                                        dismissal's transaction)
+//	ESSENCE#<hash>      #ESSENCE            a claimant's (email or phone) latest claim with an essence, for
+//	                                        the repeat flag (claimId, at; TTL: the repeat window)
 //	ORDER#<number>      #ORDER              an order: source (ERP upsert, replay-safe by erpVersion) or
 //	                                        created from a claim (RW-/AD-<claim>-<n>, sourceClaim set)
 //	CUSTOMER#<id>       #PROFILE            customer profile; personalManager = the sales manager of the
@@ -56,6 +60,8 @@
 //	                                        running (held by attempt until leaseUntil) / done (its file under
 //	                                        exports/<id>/) / failed (reason); the requester's principal it runs
 //	                                        as; GSI1 = EXPORTS#<user> / <created>#<id> (a user's latest jobs)
+//	QUALITY#… QMODEL#… QSERIES#… QALERT#…   the surge watch: claims per series (model) and type and day,
+//	                                        shipments, alerts (layout in quality.go)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

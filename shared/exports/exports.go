@@ -103,6 +103,7 @@ type Filters struct {
 	RootCause         string    `json:"rootCause,omitempty"`
 	FaultParty        string    `json:"faultParty,omitempty"`
 	CulpritDepartment string    `json:"culpritDepartment,omitempty"`
+	Flag              string    `json:"flag,omitempty"`
 	From              time.Time `json:"from,omitzero"`
 	To                time.Time `json:"to,omitzero"`
 }
@@ -111,14 +112,14 @@ type Filters struct {
 func FiltersOf(q registry.Query) Filters {
 	return Filters{Stage: q.Stage, CategoryID: q.CategoryID, TypeID: q.TypeID, DealerID: q.DealerID, CustomerID: q.CustomerID,
 		Serial: q.Serial, Series: q.Series, Assignee: q.Assignee, WarrantyCase: q.WarrantyCase, Resolution: q.Resolution,
-		RootCause: q.RootCause, FaultParty: q.FaultParty, CulpritDepartment: q.CulpritDepartment, From: q.From, To: q.To}
+		RootCause: q.RootCause, FaultParty: q.FaultParty, CulpritDepartment: q.CulpritDepartment, Flag: q.Flag, From: q.From, To: q.To}
 }
 
 // Query returns the registry query of the filters (first page).
 func (f Filters) Query() registry.Query {
 	return registry.Query{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID, CustomerID: f.CustomerID,
 		Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase, Resolution: f.Resolution,
-		RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, From: f.From, To: f.To,
+		RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag, From: f.From, To: f.To,
 		Limit: PageSize}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/lazyre"
+	"github.com/claimsdesk/backend/shared/visibility"
 )
 
 // SupervisorsInbox is the role inbox every supervisor reads.
@@ -25,10 +26,14 @@ const SupervisorsInbox = "role:supervisors"
 // UserInbox is the inbox of one user.
 func UserInbox(userID string) string { return "user:" + userID }
 
+// DealerInbox is the inbox a dealer's users (and the dealer's own system)
+// read: what the claims department asks of the dealer.
+func DealerInbox(dealerID string) string { return "dealer:" + dealerID }
+
 // Note is an in-app notification in one recipient's inbox.
 type Note struct {
 	ID string `json:"id"`
-	// Recipient is "user:<userId>" or "role:supervisors".
+	// Recipient is "user:<userId>", "role:supervisors" or "dealer:<dealerId>".
 	Recipient string    `json:"recipient"`
 	ClaimID   string    `json:"claimId"`
 	EventType string    `json:"eventType"`
@@ -132,9 +137,14 @@ type InboxPage struct {
 	Next string `json:"next,omitempty"`
 }
 
-// inboxes returns the inboxes p reads. Errors: Unauthorized, Forbidden for
-// roles that get no notes (dealers, integrations).
+// inboxes returns the inboxes p reads: a dealer's users and the dealer's
+// own system the dealer's, staff their own (and supervisors the
+// supervisors'). Errors: Unauthorized, Forbidden for the company's
+// integrations (they get webhooks).
 func inboxes(p *auth.Principal) ([]string, error) {
+	if d := visibility.DealerScope(p); d != "" {
+		return []string{DealerInbox(d)}, nil
+	}
 	if err := auth.Require(p, auth.Manager, auth.Supervisor, auth.Admin); err != nil {
 		return nil, err
 	}
@@ -154,7 +164,7 @@ type noteCursor struct {
 
 // List returns a page of p's notes, newest first; supervisors' pages merge
 // their own inbox with the supervisors'. Errors: Unauthorized, Forbidden
-// (dealers, integrations), Invalid naming "limit" or "cursor".
+// (the company's integrations), Invalid naming "limit" or "cursor".
 func (s *Inbox) List(ctx context.Context, p *auth.Principal, q InboxQuery) (*InboxPage, error) {
 	boxes, err := inboxes(p)
 	if err != nil {
@@ -205,7 +215,7 @@ func (s *Inbox) List(ctx context.Context, p *auth.Principal, q InboxQuery) (*Inb
 
 // MarkRead marks one of p's notes (or, for a supervisor, one of the
 // supervisors' inbox) read and returns it; marking a read note again keeps
-// its first reading time. Errors: Unauthorized, Forbidden (dealers,
+// its first reading time. Errors: Unauthorized, Forbidden (the company's
 // integrations), NotFound for another's note or an unknown ID.
 func (s *Inbox) MarkRead(ctx context.Context, p *auth.Principal, id string) (*Note, error) {
 	boxes, err := inboxes(p)

@@ -64,6 +64,8 @@ func inboxFixture() (*notify.Inbox, *inboxStore) {
 		add(notify.SupervisorsInbox, m, false)
 	}
 	add("user:m-1", 6, false)
+	add(notify.DealerInbox("DLR-1"), 7, false)
+	add(notify.DealerInbox("DLR-2"), 8, false)
 	in, err := notify.NewInbox(notify.InboxConfig{Store: s, CursorKey: []byte("cursor-key"), Now: func() time.Time { return at.Add(time.Hour) }})
 	if err != nil {
 		panic(err)
@@ -107,13 +109,26 @@ func TestInboxListsOwnAndRoleNotes(t *testing.T) {
 	if diff := cmp.Diff([]int{6}, minutes(page.Notes)); diff != "" {
 		t.Errorf("manager's notes (-want +got):\n%s", diff)
 	}
-	// Nobody else's inbox and no notes for dealers and integrations.
+	// A dealer's users and the dealer's own system read the dealer's inbox,
+	// not another dealer's.
+	for _, p := range []*auth.Principal{
+		{UserID: "d", Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-1"},
+		{UserID: "dealer-system", Roles: []auth.Role{auth.Integration}, DealerID: "DLR-1"},
+	} {
+		page, err := inbox.List(ctx, p, notify.InboxQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]int{7}, minutes(page.Notes)); diff != "" {
+			t.Errorf("%s's notes (-want +got):\n%s", p.UserID, diff)
+		}
+	}
+	// Nobody else's inbox and no notes for the company's integrations.
 	errs := map[string]struct {
 		p    *auth.Principal
 		q    notify.InboxQuery
 		code apperr.Code
 	}{
-		"dealer":                  {&auth.Principal{UserID: "d", Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-1"}, notify.InboxQuery{}, apperr.Forbidden},
 		"integration":             {&auth.Principal{UserID: "erp", Roles: []auth.Role{auth.Integration}}, notify.InboxQuery{}, apperr.Forbidden},
 		"nobody":                  {nil, notify.InboxQuery{}, apperr.Unauthorized},
 		"forged cursor":           {sup, notify.InboxQuery{Cursor: "eyJpIjpbXX0.AAAA"}, apperr.Invalid},

@@ -240,6 +240,9 @@ type Config struct {
 	// SupervisorsEmail receives the supervisors' mail ("" = none; they
 	// still get in-app notes).
 	SupervisorsEmail string
+	// QualityEmail lists the quality engineers, who receive the defect
+	// surges' mail (none: the SupervisorsEmail).
+	QualityEmail []string
 	// PublicBaseURL is the site of tracking links in mails after the first
 	// (the claim.received event carries the site the claim came through).
 	PublicBaseURL string

@@ -43,6 +43,10 @@ func TestPlanRoutesEachEvent(t *testing.T) {
 	}
 	supervisors := []string{notify.KeySupervisorsMail, notify.KeySupervisorsNote}
 	claimant := []string{notify.KeyClaimantMail}
+	// The claim's dealer (DLR-1) hears of what the claimant hears of.
+	withDealer := func(keys []string) []string {
+		return append(append([]string{}, keys...), notify.KeyNote(notify.DealerInbox("DLR-1")))
+	}
 	tests := []struct {
 		name string
 		typ  string
@@ -53,19 +57,20 @@ func TestPlanRoutesEachEvent(t *testing.T) {
 		{"received by phone without email, nobody took it", events.ClaimReceived, received("", ""), supervisors},
 		{"received, assignee without email", events.ClaimReceived, received("anna@example.com", "m-3"), append(claimant, notify.KeyNote("user:m-3"))},
 		{"received, assignee not on the roster", events.ClaimReceived, received("", "ghost"), []string{notify.KeyNote("user:ghost")}},
-		{"waiting for the customer", events.StageChanged, stage("waiting_for_customer", "anna@example.com"), claimant},
-		{"implementation", events.StageChanged, stage("implementation", "anna@example.com"), claimant},
-		{"closed", events.StageChanged, stage("closed", "anna@example.com"), claimant},
-		{"rejected", events.StageChanged, stage("rejected", "anna@example.com"), claimant},
+		{"waiting for the customer", events.StageChanged, stage("waiting_for_customer", "anna@example.com"), withDealer(claimant)},
+		{"implementation", events.StageChanged, stage("implementation", "anna@example.com"), withDealer(claimant)},
+		// The claim's dealer is asked to rate it (a note in their inbox).
+		{"closed", events.StageChanged, stage("closed", "anna@example.com"), withDealer(claimant)},
+		{"rejected", events.StageChanged, stage("rejected", "anna@example.com"), withDealer(claimant)},
 		{"rated 1 by the claimant", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 1, Low: true, RatedBy: "claimant", Assignee: "m-1"}, supervisors},
 		{"rated 4", events.Rated, events.Rating{Number: "RC-2026-000001", Score: 4, RatedBy: "claimant", Assignee: "m-1"}, nil},
-		{"withdrawn", events.StageChanged, stage("withdrawn", "anna@example.com"), claimant},
-		{"closed, claimant without email", events.StageChanged, stage("closed", ""), nil},
+		{"withdrawn", events.StageChanged, stage("withdrawn", "anna@example.com"), withDealer(claimant)},
+		{"closed, claimant without email", events.StageChanged, stage("closed", ""), withDealer(nil)},
 		{"an internal stage", events.StageChanged, stage("diagnostics", "anna@example.com"), nil},
 		{"returned for rework", events.StageChanged, stage("returned_for_rework", "anna@example.com"), nil},
 		{"reassigned", events.Assigned, events.Assignment{Number: "RC-2026-000001", Assignee: "m-2", Previous: "m-1", Reason: "отпуск"}, manager("m-2")},
-		{"manager writes", events.MessagePosted, posted(events.AuthorManager, "m-1"), claimant},
-		{"supervisor writes", events.MessagePosted, posted(events.AuthorSupervisor, "m-1"), claimant},
+		{"manager writes", events.MessagePosted, posted(events.AuthorManager, "m-1"), withDealer(claimant)},
+		{"supervisor writes", events.MessagePosted, posted(events.AuthorSupervisor, "m-1"), withDealer(claimant)},
 		{"claimant writes", events.MessagePosted, posted(events.AuthorClaimant, "m-1"), manager("m-1")},
 		{"dealer writes", events.MessagePosted, posted(events.AuthorDealer, "m-2"), manager("m-2")},
 		{"dealer writes, nobody assigned", events.MessagePosted, posted(events.AuthorDealer, ""), supervisors},
@@ -141,6 +146,11 @@ func TestPlanAddressesAndLanguages(t *testing.T) {
 	plan, _ = f.n.Plan(context.Background(), event(t, events.StageChanged, stage("waiting_for_customer", "anna@example.com")))
 	if m := plan[0].Mail; !strings.Contains(m.Text, "Пришлите фото шильдика") || !strings.Contains(m.HTML, "Пришлите фото шильдика") {
 		t.Errorf("waiting mail does not say what is asked:\n%s", m.Text)
+	}
+	// So is the dealer's note, with the stage named in both languages.
+	if n := plan[len(plan)-1].Note; n == nil || n.Recipient != "dealer:DLR-1" || n.Text != "Пришлите фото шильдика" ||
+		n.Title != "Рекламация RC-2026-000001: ожидание клиента" || n.TitleEN != "Claim RC-2026-000001: waiting for the customer" {
+		t.Errorf("the dealer's note = %+v", n)
 	}
 	// A message from the claims department: the link, never the text.
 	plan, _ = f.n.Plan(context.Background(), event(t, events.MessagePosted, posted(events.AuthorManager, "m-1")))

@@ -50,12 +50,16 @@ var claimantStages = map[string]string{
 //	claim.stage_changed   claimant mail on entering waiting_for_customer, implementation,
 //	                      closed, rejected, withdrawn
 //	claim.assigned        the new assignee's mail and note
-//	claim.message_posted  from the claims department: claimant mail; from the claimant or
+//	claim.message_posted  from the claims department: claimant mail (and the dealer's note); from the claimant or
 //	                      dealer: the assignee's mail and note (the supervisors' without one)
 //	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
 //	claim.escalated       the supervisors' mail and note
+//	                      and, for a claim with a dealer, a note in the dealer's inbox at the
+//	                      same stages (on closing, asking them to rate it)
 //	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
 //	                      mail and note
+//	quality.surge_detected  the quality engineers' mail (the supervisors' address when none is
+//	                      configured) and the supervisors' note
 //	every type            a webhook to each active target subscribed to it
 //	documents             each document the event calls for (Documents.Kinds): the claim's
 //	                      PDF on claim.received and claim.updated, the decision letter on
@@ -73,7 +77,7 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 	case events.ClaimReceived:
 		err = n.planReceived(ctx, e, &p)
 	case events.StageChanged:
-		err = n.planStageChanged(e, &p)
+		err = n.planStageChanged(ctx, e, &p)
 	case events.Assigned:
 		var d events.Assignment
 		if err = decode(e, &d); err == nil {
@@ -89,6 +93,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 		err = n.planMessage(ctx, e, &p)
 	case events.Rated:
 		err = n.planRated(ctx, e, &p)
+	case events.SurgeDetected:
+		err = n.planSurge(e, &p)
 	case events.SLAWarning:
 		var d events.SLA
 		if err = decode(e, &d); err == nil {
@@ -220,24 +226,40 @@ func (n *Notifier) planReceived(ctx context.Context, e events.Event, p *plan) er
 	return n.toSupervisors(e, kindUnassigned, staff, p)
 }
 
-func (n *Notifier) planStageChanged(e events.Event, p *plan) error {
+func (n *Notifier) planStageChanged(ctx context.Context, e events.Event, p *plan) error {
 	var d events.StageChange
 	if err := decode(e, &d); err != nil {
 		return err
 	}
-	kind, ok := claimantStages[d.To]
-	if !ok || d.Email == "" {
+	kind, told := claimantStages[d.To]
+	if !told {
 		return nil
 	}
-	data := mailData{
-		Name: d.ClaimantName, Number: number(d.Number, e), Link: n.trackingLink("", e.ClaimID),
-		stage: d.To, resolution: d.Resolution, Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
-		Instructions: d.Instructions, Warranty: d.WarrantyCase,
+	if d.Email != "" {
+		data := mailData{
+			Name: d.ClaimantName, Number: number(d.Number, e), Link: n.trackingLink("", e.ClaimID),
+			stage: d.To, resolution: d.Resolution, Reason: visibility.StageReason(visibility.Claimant, d.To, d.Reason),
+			Instructions: d.Instructions, Warranty: d.WarrantyCase,
+		}
+		if kind == kindClosed {
+			data.Rate = rateLinks(data.Link, d.Language)
+		}
+		if err := n.toClaimant(kind, d.Language, d.Email, data, p); err != nil {
+			return err
+		}
 	}
-	if kind == kindClosed {
-		data.Rate = rateLinks(data.Link, d.Language)
+	// The claim's dealer hears of what the claimant hears of, in the
+	// dealer's inbox; on closing, they are asked to rate it.
+	dealer, err := n.dealerOf(ctx, e)
+	if err != nil || dealer == "" {
+		return err
 	}
-	return n.toClaimant(kind, d.Language, d.Email, data, p)
+	note := kindDealerStage
+	if d.To == string(workflow.Closed) {
+		note = kindRateRequest
+	}
+	data := mailData{Number: number(d.Number, e), stage: d.To, Reason: visibility.StageReason(visibility.Dealer, d.To, d.Reason)}
+	return n.note(e, DealerInbox(dealer), note, data, p)
 }
 
 // planRated calls the supervisors to a low rating (and to the comment that
@@ -270,11 +292,16 @@ func (n *Notifier) planMessage(ctx context.Context, e events.Event, p *plan) err
 	num := number(d.Number, e)
 	switch d.AuthorRole {
 	case events.AuthorManager, events.AuthorSupervisor:
-		if d.Email == "" {
+		if d.Email != "" {
+			data := mailData{Number: num, Link: n.trackingLink("", e.ClaimID)}
+			if err := n.toClaimant(kindNewMessage, d.Language, d.Email, data, p); err != nil {
+				return err
+			}
+		}
+		if d.DealerID == "" {
 			return nil
 		}
-		data := mailData{Number: num, Link: n.trackingLink("", e.ClaimID)}
-		return n.toClaimant(kindNewMessage, d.Language, d.Email, data, p)
+		return n.note(e, DealerInbox(d.DealerID), kindDealerMessage, mailData{Number: num}, p)
 	case events.AuthorClaimant, events.AuthorDealer:
 		data := mailData{Number: num, authorRole: d.AuthorRole, AuthorName: d.AuthorName}
 		if d.Assignee != "" {

@@ -29,6 +29,10 @@ const (
 	kindUnassigned = "unassigned"
 	kindEscalated  = "escalated"
 	kindLowRating  = "low_rating"
+	// To the claim's dealer.
+	kindRateRequest   = "rate_request"
+	kindDealerStage   = "dealer_stage"
+	kindDealerMessage = "dealer_message"
 )
 
 // mailData is what every template may use; each kind uses some of it.
@@ -66,6 +70,16 @@ type mailData struct {
 	// a low one).
 	Score   int
 	Comment string
+	// Series, TypeID, Observed, Expected, Window..., ClaimList, Units and
+	// Again: a defect surge (the alert's ID is Number).
+	Series, TypeID       string
+	Observed             int
+	Expected             string
+	WindowFrom, WindowTo string
+	WindowDays           int
+	ClaimList            string
+	Units                int64
+	Again                bool
 
 	// What Stage, Decision, Clock, Due and Author name, set by localized
 	// in the language of each text rendered from the data (a note's Russian
@@ -116,6 +130,7 @@ const (
 )
 
 var mailTemplates = map[string]map[string]mailTemplate{
+	kindSurge: surgeMail, // quality.go
 	kindReceived: {
 		"ru": {
 			subject: "Рекламация {{.Number}} зарегистрирована",
@@ -548,8 +563,10 @@ Escalation level: {{.Level}}. {{if .Manager}}Responsible manager: {{.Manager}}.{
 	},
 }
 
-// noteTemplates are the in-app notes of the kinds staff receive.
+// noteTemplates are the in-app notes of the kinds staff and dealers
+// receive.
 var noteTemplates = map[string]map[string]noteTemplate{
+	kindSurge: surgeNote, // quality.go
 	kindAssignedNew: {
 		"ru": {"Новая рекламация {{.Number}}", "Вам назначена новая рекламация{{if .Model}} (изделие {{.Model}}){{end}}."},
 		"en": {"New claim {{.Number}}", "A new claim{{if .Model}} (product {{.Model}}){{end}} is assigned to you."},
@@ -577,6 +594,20 @@ var noteTemplates = map[string]map[string]noteTemplate{
 	kindLowRating: {
 		"ru": {"Низкая оценка по {{.Number}}: {{.Score}} из 5", "{{if .Comment}}{{.Comment}}{{else}}Без комментария.{{end}}"},
 		"en": {"Low rating on {{.Number}}: {{.Score}} of 5", "{{if .Comment}}{{.Comment}}{{else}}No comment.{{end}}"},
+	},
+	kindDealerStage: {
+		"ru": {"Рекламация {{.Number}}: {{.Stage}}", "{{if .Reason}}{{.Reason}}{{else}}Этап рекламации изменился: подробности в карточке рекламации.{{end}}"},
+		"en": {"Claim {{.Number}}: {{.Stage}}", "{{if .Reason}}{{.Reason}}{{else}}The claim has moved on: see the claim for details.{{end}}"},
+	},
+	kindDealerMessage: {
+		"ru": {"Новое сообщение по {{.Number}}", "Отдел рекламаций написал в чате рекламации."},
+		"en": {"New message on {{.Number}}", "The claims department has written in the claim's chat."},
+	},
+	kindRateRequest: {
+		"ru": {"Рекламация {{.Number}} закрыта: оцените нашу работу",
+			"Поставьте оценку от 1 до 5 и, если хотите, оставьте комментарий: в кабинете дилера или из вашей учётной системы."},
+		"en": {"Claim {{.Number}} is closed: please rate our work",
+			"Give a score from 1 to 5, with a comment if you like: in the dealer cabinet or from your own system."},
 	},
 }
 

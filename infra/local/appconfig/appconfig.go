@@ -14,7 +14,7 @@
 //	claimNames:               # short names for custom attributes in token requests
 //	  team: custom:team
 //	profiles:                 # template parameters and function variables by use
-//	  run: {parameters: {Demo: "true"}}
+//	  run: {parameters: {Demo: "true", Callbacks: "${ApiUrl}/app/"}}  # ${ApiUrl}: the local API's URL
 //	  test: {envVars: {ApiFunction: {CACHE_SECONDS: "0"}}}
 //
 // Every field is optional: without the file the stack runs the template

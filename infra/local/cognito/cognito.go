@@ -3,9 +3,13 @@
 // Cognito's, and publishes the matching JWKS so that the local API gateway's
 // JWT authorizer can verify them exactly as production verifies Cognito's.
 //
-// It issues tokens only; it does not implement Cognito's user management or
-// OAuth endpoints. Tokens carry the user's custom attributes (custom:*)
-// generically, whatever the application names them. It must not import AWS
+// HostedUI serves the pool's hosted sign-in: Cognito's OAuth 2.0 endpoints
+// (authorize with a sign-in page for any user the developer names, token
+// with the authorization code and PKCE or a refresh token, revoke, logout,
+// userInfo, JWKS and the OpenID configuration). It does not implement
+// Cognito's user management: there are no passwords. Tokens carry the
+// user's custom attributes (custom:*) generically, whatever the
+// application names them. It must not import AWS
 // SDK clients, any code of the application it serves, or the gateway package
 // (the gateway depends on it through its KeySource interface, never the
 // reverse).
@@ -118,6 +122,16 @@ type TokenRequest struct {
 	// Scopes go into an access token's "scope"; none means Cognito's
 	// aws.cognito.signin.user.admin.
 	Scopes []string
+	// ClientID is the app client the token is for (its "aud" or
+	// "client_id"); "" for the Issuer's own.
+	ClientID string
+	// AuthTime is when the user signed in ("auth_time"); zero for now.
+	// Tokens refreshed from one sign-in keep its time.
+	AuthTime time.Time
+	// OriginJTI ties the tokens of one sign-in together ("origin_jti"): a
+	// refresh keeps it, and revoking the refresh token revokes them all;
+	// "" for a new one.
+	OriginJTI string
 	// Extra claims are applied last and override the standard ones; a nil
 	// value removes a claim. Tests use it to forge expired, future or
 	// foreign tokens.
@@ -149,19 +163,29 @@ func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
-	originJTI, err := newUUID()
-	if err != nil {
-		return "", fmt.Errorf("issue token: %w", err)
+	originJTI := req.OriginJTI
+	if originJTI == "" {
+		if originJTI, err = newUUID(); err != nil {
+			return "", fmt.Errorf("issue token: %w", err)
+		}
 	}
 	eventID, err := newUUID()
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	iat := now.Unix()
+	authTime := iat
+	if !req.AuthTime.IsZero() {
+		authTime = req.AuthTime.Unix()
+	}
+	clientID := req.ClientID
+	if clientID == "" {
+		clientID = i.clientID
+	}
 	claims := jwt.MapClaims{
 		"sub":        req.Subject,
 		"iss":        i.issuerURL,
-		"auth_time":  iat,
+		"auth_time":  authTime,
 		"iat":        iat,
 		"exp":        now.Add(ttl).Unix(),
 		"jti":        jti,
@@ -174,7 +198,7 @@ func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 	switch req.Use {
 	case "", "id":
 		claims["token_use"] = "id"
-		claims["aud"] = i.clientID
+		claims["aud"] = clientID
 		claims["cognito:username"] = username
 		if req.Email != "" {
 			claims["email"] = req.Email
@@ -187,7 +211,7 @@ func (i *Issuer) Token(req TokenRequest, now time.Time) (string, error) {
 		}
 	case "access":
 		claims["token_use"] = "access"
-		claims["client_id"] = i.clientID
+		claims["client_id"] = clientID
 		claims["username"] = username
 		scope := strings.Join(req.Scopes, " ")
 		if scope == "" {

@@ -169,11 +169,17 @@ type servicesHandler struct {
 	e      *embedded
 	lambda http.Handler
 	cfn    http.Handler
+	// signIn serves the user pools' hosted sign-in; false when the
+	// request is not for it.
+	signIn func(http.ResponseWriter, *http.Request) bool
 }
 
 func (h *servicesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfn != nil && strings.HasPrefix(r.URL.Path, cfnResponsePath) {
 		h.cfn.ServeHTTP(w, r)
+		return
+	}
+	if h.signIn != nil && h.signIn(w, r) {
 		return
 	}
 	var target http.Handler

@@ -114,6 +114,9 @@ type Stack struct {
 	APIURL string
 	// ServicesURL is the embedded AWS endpoint (Lambda Invoke API included).
 	ServicesURL string
+	// SignIn is the hosted sign-in of the first user pool with a domain
+	// (nil when there is none): the local https://<domain>.auth.<region>.amazoncognito.com.
+	SignIn *SignIn
 	// OutboxDir is where SES writes mail ("" when SES is external).
 	OutboxDir string
 	// Endpoints are the service endpoints in use.
@@ -125,6 +128,7 @@ type Stack struct {
 
 	emb      *embedded
 	issuers  map[string]*cognito.Issuer
+	signIns  map[string]*SignIn
 	pools    map[string]*runtime.Pool
 	binaries map[string]string
 	builder  *build.Builder
@@ -281,7 +285,7 @@ func (s *Stack) start(ctx context.Context) error {
 	if s.emb.ses != nil {
 		s.OutboxDir = s.emb.ses.Outbox()
 	}
-	s.svcSrv = &http.Server{Handler: &servicesHandler{e: s.emb, lambda: lambdaAPI{s}, cfn: &s.cfnResponses}, ReadHeaderTimeout: 30 * time.Second}
+	s.svcSrv = &http.Server{Handler: &servicesHandler{e: s.emb, lambda: lambdaAPI{s}, cfn: &s.cfnResponses, signIn: s.serveSignIn}, ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = s.svcSrv.Serve(svcLn) }()
 
 	s.Endpoints = cfg.Endpoints
@@ -295,7 +299,7 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	s.Clients = newClients(s.AWS, s.Endpoints)
 
-	params, err := localParameters(cfg.StateDir, tmpl, cfg.Parameters)
+	params, err := localParameters(cfg.StateDir, tmpl, withAPIURL(cfg.Parameters, s.APIURL))
 	if err != nil {
 		return err
 	}
@@ -316,6 +320,12 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.loadIssuers(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	err = s.startSignIns()
+	s.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	if err := s.startFunctions(ctx); err != nil {

@@ -39,9 +39,22 @@ func issuersFor(model *template.Stack, stateDir string) (map[string]*cognito.Iss
 		if len(p.Clients) == 0 {
 			continue
 		}
-		out[p.LogicalID] = cognito.NewIssuer(key, p.Issuer, p.Clients[0])
+		out[p.LogicalID] = cognito.NewIssuer(key, p.Issuer, tokenClient(p))
 	}
 	return out, nil
+}
+
+// tokenClient is the app client the stack's own tokens (`token`, the
+// banner's, the tests') are for: they stand for a sign-in through the user
+// pool API (InitiateAuth), so the first client without the hosted sign-in,
+// else the first client.
+func tokenClient(p *template.UserPool) string {
+	for _, c := range p.AppClients {
+		if !c.OAuth {
+			return c.ID
+		}
+	}
+	return p.Clients[0]
 }
 
 // checkApp refuses a local configuration that does not fit the template: a
@@ -94,7 +107,7 @@ func carried(pool *template.UserPool, attribute string) error {
 		return fmt.Errorf("%s is not an attribute of user pool %s (%s)", attribute, pool.LogicalID, declared)
 	}
 	if len(pool.Clients) > 0 {
-		client := pool.Clients[0]
+		client := tokenClient(pool)
 		if read, ok := pool.ReadAttributes[client]; ok && !slices.Contains(read, attribute) {
 			return fmt.Errorf("%s is not in the ReadAttributes of app client %s, so its tokens cannot carry it", attribute, client)
 		}

@@ -45,6 +45,7 @@ func (r *resolver) physicalName(id string) (string, error) {
 		"AWS::Logs::LogGroup":          "LogGroupName",
 		"AWS::CloudWatch::Alarm":       "AlarmName",
 		"AWS::Cognito::UserPoolGroup":  "GroupName",
+		"AWS::Cognito::UserPoolDomain": "Domain",
 		"AWS::SES::EmailIdentity":      "EmailIdentity",
 		"AWS::Cognito::UserPool":       "",
 		"AWS::Cognito::UserPoolClient": "",

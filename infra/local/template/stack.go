@@ -219,6 +219,122 @@ type UserPool struct {
 	// ReadAttributes are, per client, the attributes its ReadAttributes
 	// list lets tokens carry; a client without the list reads them all.
 	ReadAttributes map[string][]string
+	// AppClients are the clients with their settings, in the order of
+	// Clients.
+	AppClients []*AppClient
+	// Domain is the prefix of its hosted sign-in domain (an
+	// AWS::Cognito::UserPoolDomain), "" when it has none.
+	Domain string
+}
+
+// AppClient is a user pool app client with what its hosted sign-in (the
+// OAuth 2.0 endpoints of the pool's domain) needs to know of it.
+type AppClient struct {
+	LogicalID string
+	ID        string
+	// Secret is GenerateSecret: a confidential client.
+	Secret bool
+	// OAuth is AllowedOAuthFlowsUserPoolClient: the hosted sign-in serves it.
+	OAuth bool
+	// Flows and Scopes are AllowedOAuthFlows and AllowedOAuthScopes.
+	Flows  []string
+	Scopes []string
+	// IdentityProviders are SupportedIdentityProviders.
+	IdentityProviders []string
+	// CallbackURLs and LogoutURLs are where the sign-in and sign-out may
+	// send the browser back.
+	CallbackURLs []string
+	LogoutURLs   []string
+	// Token lifetimes (Cognito's defaults: an hour, an hour, 30 days).
+	IDTokenValidity      time.Duration
+	AccessTokenValidity  time.Duration
+	RefreshTokenValidity time.Duration
+	// TokenRevocation is EnableTokenRevocation (default true).
+	TokenRevocation bool
+	// ReadAttributes is nil when the client reads every attribute.
+	ReadAttributes []string
+}
+
+// appClient resolves an AWS::Cognito::UserPoolClient.
+func (r *resolver) appClient(id, clientID string, props map[string]any) (*AppClient, error) {
+	c := &AppClient{LogicalID: id, ID: clientID, TokenRevocation: true,
+		IDTokenValidity: time.Hour, AccessTokenValidity: time.Hour, RefreshTokenValidity: 30 * 24 * time.Hour}
+	flag := func(name string, dst *bool) error {
+		v, ok := props[name]
+		if !ok {
+			return nil
+		}
+		s, err := r.stringValue(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if s != "" {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a boolean", name, s)
+			}
+			*dst = b
+		}
+		return nil
+	}
+	list := func(name string, dst *[]string) error {
+		v, ok := props[name]
+		if !ok {
+			return nil
+		}
+		l, err := r.stringList(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		*dst = l
+		return nil
+	}
+	for name, dst := range map[string]*bool{"GenerateSecret": &c.Secret, "AllowedOAuthFlowsUserPoolClient": &c.OAuth, "EnableTokenRevocation": &c.TokenRevocation} {
+		if err := flag(name, dst); err != nil {
+			return nil, err
+		}
+	}
+	for name, dst := range map[string]*[]string{"AllowedOAuthFlows": &c.Flows, "AllowedOAuthScopes": &c.Scopes, "SupportedIdentityProviders": &c.IdentityProviders,
+		"CallbackURLs": &c.CallbackURLs, "LogoutURLs": &c.LogoutURLs, "ReadAttributes": &c.ReadAttributes} {
+		if err := list(name, dst); err != nil {
+			return nil, err
+		}
+	}
+	units, err := r.value(props["TokenValidityUnits"])
+	if err != nil {
+		return nil, fmt.Errorf("TokenValidityUnits: %w", err)
+	}
+	for _, v := range []struct {
+		prop, unit, def string
+		dst             *time.Duration
+	}{
+		{"IdTokenValidity", "IdToken", "hours", &c.IDTokenValidity},
+		{"AccessTokenValidity", "AccessToken", "hours", &c.AccessTokenValidity},
+		{"RefreshTokenValidity", "RefreshToken", "days", &c.RefreshTokenValidity},
+	} {
+		raw, ok := props[v.prop]
+		if !ok {
+			continue
+		}
+		s, err := r.stringValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.prop, err)
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a positive count", v.prop, s)
+		}
+		unit := scalarString(asMap(units)[v.unit])
+		if unit == "" {
+			unit = v.def
+		}
+		per := map[string]time.Duration{"seconds": time.Second, "minutes": time.Minute, "hours": time.Hour, "days": 24 * time.Hour}[unit]
+		if per == 0 {
+			return nil, fmt.Errorf("TokenValidityUnits.%s: %q is not seconds, minutes, hours or days", v.unit, unit)
+		}
+		*v.dst = time.Duration(n) * per
+	}
+	return c, nil
 }
 
 // standardAttributes are Cognito's standard user attributes: a Schema
@@ -338,7 +454,7 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			if p != nil {
 				s.UserPools = append(s.UserPools, p)
 			}
-		case "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup":
+		case "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::Cognito::UserPoolDomain":
 			// Attached to their pool below.
 		case "AWS::CloudFormation::CustomResource":
 			var cr *CustomResource
@@ -363,7 +479,7 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 	}
 	for _, id := range ids {
 		res := t.Resources[id]
-		if !included[id] || (res.Type != "AWS::Cognito::UserPoolClient" && res.Type != "AWS::Cognito::UserPoolGroup") {
+		if !included[id] || (res.Type != "AWS::Cognito::UserPoolClient" && res.Type != "AWS::Cognito::UserPoolGroup" && res.Type != "AWS::Cognito::UserPoolDomain") {
 			continue
 		}
 		poolID, err := r.stringValue(res.Properties["UserPoolId"])
@@ -378,7 +494,15 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 			if p.ID != poolID {
 				continue
 			}
-			if res.Type == "AWS::Cognito::UserPoolClient" {
+			switch res.Type {
+			case "AWS::Cognito::UserPoolDomain":
+				p.Domain = name
+			case "AWS::Cognito::UserPoolClient":
+				c, err := r.appClient(id, name, res.Properties)
+				if err != nil {
+					return nil, fmt.Errorf("resource %s: %w", id, err)
+				}
+				p.AppClients = append(p.AppClients, c)
 				p.Clients = append(p.Clients, name)
 				if v, ok := res.Properties["ReadAttributes"]; ok {
 					attrs, err := r.stringList(v)
@@ -390,7 +514,7 @@ func Build(t *Template, env Env, dir string) (*Stack, error) {
 					}
 					p.ReadAttributes[name] = attrs
 				}
-			} else {
+			default:
 				p.Groups = append(p.Groups, name)
 			}
 		}

@@ -353,3 +353,69 @@ Resources:
 		t.Errorf("package outside: %v", err)
 	}
 }
+
+// TestUserPoolAppClientsAndDomain: an app client's hosted sign-in settings
+// (OAuth flows, scopes, callback and sign-out URLs, token lifetimes in
+// their units, revocation) and the pool's domain are resolved; a client
+// that says nothing gets Cognito's defaults, a unit Cognito does not know
+// is refused.
+func TestUserPoolAppClientsAndDomain(t *testing.T) {
+	const doc = `
+Parameters:
+  Callbacks: {Type: CommaDelimitedList, Default: "https://a.example/app/, https://b.example/app/"}
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Domain:
+    Type: AWS::Cognito::UserPoolDomain
+    Properties: {UserPoolId: !Ref Pool, Domain: !Sub "${AWS::StackName}-login"}
+  Api:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {UserPoolId: !Ref Pool}
+  Web:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      GenerateSecret: false
+      AllowedOAuthFlowsUserPoolClient: true
+      AllowedOAuthFlows: [code]
+      AllowedOAuthScopes: [openid, email]
+      SupportedIdentityProviders: [COGNITO]
+      CallbackURLs: !Ref Callbacks
+      LogoutURLs: [https://a.example/bye]
+      EnableTokenRevocation: false
+      IdTokenValidity: 30
+      AccessTokenValidity: 2
+      RefreshTokenValidity: 600
+      TokenValidityUnits: {IdToken: minutes, RefreshToken: minutes}
+`
+	tmpl, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build(tmpl, env, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := s.UserPools[0]
+	if pool.Domain != env.StackName+"-login" || len(pool.AppClients) != 2 {
+		t.Fatalf("pool = %+v, want the domain %s-login and two clients", pool, env.StackName)
+	}
+	want := []*AppClient{
+		{LogicalID: "Api", ID: pool.Clients[0], IDTokenValidity: time.Hour, AccessTokenValidity: time.Hour, RefreshTokenValidity: 30 * 24 * time.Hour, TokenRevocation: true},
+		{LogicalID: "Web", ID: pool.Clients[1], OAuth: true, Flows: []string{"code"}, Scopes: []string{"openid", "email"}, IdentityProviders: []string{"COGNITO"},
+			CallbackURLs: []string{"https://a.example/app/", "https://b.example/app/"}, LogoutURLs: []string{"https://a.example/bye"},
+			IDTokenValidity: 30 * time.Minute, AccessTokenValidity: 2 * time.Hour, RefreshTokenValidity: 10 * time.Hour},
+	}
+	if diff := cmp.Diff(want, pool.AppClients); diff != "" {
+		t.Errorf("app clients mismatch (-want +got):\n%s", diff)
+	}
+
+	bad, err := Parse([]byte(strings.Replace(doc, "RefreshToken: minutes", "RefreshToken: weeks", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(bad, env, ""); err == nil || !strings.Contains(err.Error(), "TokenValidityUnits.RefreshToken") {
+		t.Errorf("a validity in weeks: err = %v, want one naming TokenValidityUnits.RefreshToken", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,12 +32,12 @@ func queueDrained(t testing.TB, logicalID string) {
 	if q == nil {
 		t.Fatalf("the template has no %s", logicalID)
 	}
-	url, err := local.Clients.SQS.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(q.Name)})
+	queueURL, err := local.Clients.SQS.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(q.Name)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Eventually(t, drainWait, logicalID+" drained", func() bool {
-		out, err := local.Clients.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: url.QueueUrl,
+		out, err := local.Clients.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: queueURL.QueueUrl,
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
 				sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
 		return err == nil && out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" &&
@@ -46,6 +47,7 @@ func queueDrained(t testing.TB, logicalID string) {
 
 type reportRow struct {
 	Key    string             `json:"key"`
+	Then   string             `json:"then"`
 	Values map[string]float64 `json:"values"`
 }
 
@@ -69,6 +71,7 @@ func getReport(t *testing.T, u *user, path string) reportOut {
 // seen is a claim as the recount reads it.
 type seen struct {
 	TypeID    string    `json:"typeId"`
+	Assignee  string    `json:"assignee"`
 	Stage     string    `json:"stage"`
 	CreatedAt time.Time `json:"createdAt"`
 	Decision  *struct {
@@ -141,6 +144,8 @@ func TestReportsEqualARecount(t *testing.T) {
 	today := time.Now().In(loc).Format("2006-01-02")
 	byType := map[string]map[string]float64{}
 	byResolution := map[string]map[string]float64{}
+	byManagerType := map[[2]string]float64{}
+	byManager := map[string]map[string]float64{}
 	for _, id := range ids {
 		var v struct {
 			Claim seen `json:"claim"`
@@ -152,6 +157,17 @@ func TestReportsEqualARecount(t *testing.T) {
 		}
 		m := byType[c.TypeID]
 		m["registered"]++
+		byManagerType[[2]string{c.Assignee, c.TypeID}]++
+		if byManager[c.Assignee] == nil {
+			byManager[c.Assignee] = map[string]float64{}
+		}
+		byManager[c.Assignee]["registered"]++
+		switch c.Stage {
+		case "closed", "rejected":
+			byManager[c.Assignee]["resolved"]++
+		default:
+			byManager[c.Assignee]["open"]++
+		}
 		switch c.Stage {
 		case "closed":
 			m["resolved"]++
@@ -207,6 +223,33 @@ func TestReportsEqualARecount(t *testing.T) {
 		if byResolution["replace"]["granted"] != 1 || byResolution["repair"]["granted"] != 3 {
 			t.Errorf("the recount: %v, want the revised decision a replace and the three closed claims' repairs", byResolution)
 		}
+		// The managers' workload and throughput.
+		mgrs := getReport(t, sup, "/v1/reports/managers?"+period+"&measures=registered,resolved,open")
+		if len(mgrs.Rows) != len(byManager) {
+			t.Errorf("%s: managers has %d rows, recount %d managers", when, len(mgrs.Rows), len(byManager))
+		}
+		for _, row := range mgrs.Rows {
+			for _, k := range []string{"registered", "resolved", "open"} {
+				if row.Values[k] != byManager[row.Key][k] {
+					t.Errorf("%s: managers %s %s = %v, recount %v", when, row.Key, k, row.Values[k], byManager[row.Key][k])
+				}
+			}
+		}
+		// The products: every claim is on the same model.
+		prod := getReport(t, sup, "/v1/reports/products?"+period+"&measures=registered,resolved,granted")
+		if len(prod.Rows) != 1 || prod.Rows[0].Values["registered"] != 8 || prod.Rows[0].Values["resolved"] != 5 {
+			t.Errorf("%s: products %+v, want one model with 8 registered and 5 resolved", when, prod.Rows)
+		}
+		// By two dimensions: each manager's claims by type.
+		two := getReport(t, sup, "/v1/reports/structure?"+period+"&groupBy=manager&thenBy=type&measures=registered")
+		if len(two.Rows) != len(byManagerType) {
+			t.Errorf("%s: by manager and type %d rows, recount %d", when, len(two.Rows), len(byManagerType))
+		}
+		for _, row := range two.Rows {
+			if want := byManagerType[[2]string{row.Key, row.Then}]; row.Values["registered"] != want {
+				t.Errorf("%s: %s / %s registered %v, recount %v", when, row.Key, row.Then, row.Values["registered"], want)
+			}
+		}
 		dyn := getReport(t, sup, "/v1/reports/dynamics?"+period+"&period=day&measures=registered,resolved,open")
 		if len(dyn.Rows) != 1 || dyn.Rows[0].Values["registered"] != 8 || dyn.Rows[0].Values["resolved"] != 5 || dyn.Rows[0].Values["open"] != 3 {
 			t.Errorf("%s: dynamics %+v, want 8 registered, 5 resolved, 3 open", when, dyn.Rows)
@@ -216,7 +259,7 @@ func TestReportsEqualARecount(t *testing.T) {
 
 	// Every claim's event delivered again, twice: no figure changes.
 	q := local.Model.Queue("AnalyticsQueue")
-	url, err := local.Clients.SQS.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(q.Name)})
+	queueURL, err := local.Clients.SQS.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(q.Name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +267,7 @@ func TestReportsEqualARecount(t *testing.T) {
 		for _, id := range ids {
 			body, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("redelivered-%d-%s", round, id), "type": "claim.updated", "claimId": id,
 				"at": time.Now().UTC(), "version": 1, "data": map[string]any{"number": id, "fields": []string{"priority"}}})
-			if _, err := local.Clients.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
+			if _, err := local.Clients.SQS.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: queueURL.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -243,6 +286,8 @@ func TestReportsEqualARecount(t *testing.T) {
 		t.Fatal(err)
 	}
 	month := today[:7]
+	todayT, _ := time.Parse("2006-01-02", today)
+	lastMonth := todayT.AddDate(0, 0, -todayT.Day()).Format("2006-01")
 	walk := func(check bool) []string {
 		var drifted []string
 		cursor := ""
@@ -253,7 +298,8 @@ func TestReportsEqualARecount(t *testing.T) {
 			}
 			var r *st.Response
 			if check {
-				r = admin.do(t, "GET", "/v1/admin/analytics/check?month="+month+map[bool]string{true: "&cursor=" + cursor, false: ""}[cursor != ""], nil)
+				// The check over a span: last month, then this one.
+				r = admin.do(t, "GET", "/v1/admin/analytics/check?from="+lastMonth+"&to="+month+map[bool]string{true: "&cursor=" + url.QueryEscape(cursor), false: ""}[cursor != ""], nil)
 			} else {
 				r = admin.do(t, "POST", "/v1/admin/analytics/recount", map[string]any{"month": month, "cursor": cursor})
 			}
@@ -288,6 +334,14 @@ func TestReportsEqualARecount(t *testing.T) {
 	}
 	if r := dealer.do(t, "GET", "/v1/reports/structure?from="+today+"&to="+today+"&dealerId=DLR-001", nil); r.Status != 403 {
 		t.Errorf("another dealer's figures = %d, want 403", r.Status)
+	}
+	// The dealer's own claims by type and model; by manager is the claims
+	// department's.
+	if mine := getReport(t, dealer, "/v1/reports/structure?from="+today+"&to="+today+"&groupBy=type&thenBy=model&measures=registered"); mine.Totals["registered"] != 8 {
+		t.Errorf("the dealer's structure by type and model: %+v", mine)
+	}
+	if r := dealer.do(t, "GET", "/v1/reports/structure?from="+today+"&to="+today+"&groupBy=type&thenBy=manager", nil); r.Status != 403 {
+		t.Errorf("a dealer's report by manager = %d, want 403", r.Status)
 	}
 
 	// The claims list exports whole: the dealer's eight claims.

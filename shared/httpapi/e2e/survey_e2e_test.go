@@ -37,7 +37,8 @@ var ratingLink = regexp.MustCompile(`(https?://\S+/t/[A-Za-z0-9_-]+/rating\?scor
 // unchanged), later clicks change nothing; the tracking page shows the
 // score and takes a comment once; a low score reaches the supervisors. The
 // dealer rates through the API: not before the claim is closed, not
-// another dealer's claim, not twice.
+// another dealer's claim, not twice; the dealer is asked by a note in
+// their inbox.
 func TestSatisfactionSurvey(t *testing.T) {
 	const dealerID, customer = "DLR-SURVEY", "survey-claimant@example.com"
 	dealer := newUser(t, "dealers", "dealer-survey", dealerID)
@@ -163,7 +164,38 @@ func TestSatisfactionSurvey(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("intake = %d %s", r.Status, r.Body)
 	}
-	closeClaim(t, newUser(t, "managers", second.Claim.Assignee, ""), sup, second.Claim.ID)
+	secondMgr := newUser(t, "managers", second.Claim.Assignee, "")
+	// The manager writes: the dealer's inbox says so, not what was written.
+	if r := secondMgr.do(t, "POST", "/v1/claims/"+second.Claim.ID+"/messages", map[string]any{"body": "Пришлите, пожалуйста, накладную."}); r.Status != 201 {
+		t.Fatalf("the manager's message = %d %s", r.Status, r.Body)
+	}
+	st.Eventually(t, deliveryWait, "the dealer's note of the message", func() bool {
+		for _, n := range notesAbout(t, dealer, second.Claim.ID, "") {
+			if n.EventType == "claim.message_posted" && strings.Contains(n.Title, "Новое сообщение") && !strings.Contains(n.Text, "накладную") {
+				return true
+			}
+		}
+		return false
+	})
+	closeClaim(t, secondMgr, sup, second.Claim.ID)
+	// The dealer is asked: a note in the dealer's inbox (after the one
+	// telling them of the decision), not in another's.
+	asked := func() []noteView {
+		var out []noteView
+		for _, n := range notesAbout(t, dealer, second.Claim.ID, "") {
+			if strings.Contains(n.TitleEn, "please rate") {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	st.Eventually(t, deliveryWait, "the dealer's note asking to rate", func() bool { return len(asked()) > 0 })
+	if notes := asked(); len(notes) != 1 || !strings.Contains(notes[0].Title, second.Claim.ID+" закрыта") || notes[0].Recipient != "dealer:"+dealerID {
+		t.Errorf("the dealer's notes asking to rate the closed claim: %+v", notes)
+	}
+	if notes := notesAbout(t, other, second.Claim.ID, ""); len(notes) != 0 {
+		t.Errorf("another dealer's notes: %+v", notes)
+	}
 	r = dealer.do(t, "POST", "/v1/claims/"+second.Claim.ID+"/rating", map[string]any{"score": 4, "comment": "Быстро и вежливо"})
 	if r.Status != 201 || !strings.Contains(string(r.Body), `"ratedBy":"dealers:dealer-survey"`) {
 		t.Errorf("the dealer's rating = %d %s", r.Status, r.Body)

@@ -50,6 +50,7 @@ func (a *ReportsAPI) Register(r *apigw.Router) {
 		apigw.PatternParam("to", dayPattern, 10, "a day as YYYY-MM-DD").Req(),
 		apigw.EnumParam("period", analytics.Periods...),
 		apigw.TextParam("groupBy", 40),
+		apigw.TextParam("thenBy", 40),
 		apigw.PatternParam("filter", filterPattern, 340, "a dimension and a value as <dimension>:<value>, e.g. category:defect"),
 		apigw.PatternParam("measures", measuresPattern, 600, "measure names separated by commas"),
 		httpapi.DealerIDParam("dealerId"),
@@ -77,7 +78,8 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if err := auth.Require(p, auth.Supervisor, auth.Admin, auth.Dealer, auth.Integration); err != nil {
 		return nil, err
 	}
-	q := analytics.Query{Name: req.Param("name"), Period: req.Query.Get("period"), GroupBy: analytics.Dim(req.Query.Get("groupBy"))}
+	q := analytics.Query{Name: req.Param("name"), Period: req.Query.Get("period"), GroupBy: analytics.Dim(req.Query.Get("groupBy")),
+		ThenBy: analytics.Dim(req.Query.Get("thenBy"))}
 	loc := a.loc()
 	var err error
 	if q.From, err = time.ParseInLocation("2006-01-02", req.Query.Get("from"), loc); err != nil {
@@ -101,8 +103,10 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 		if dealer != "" && dealer != own {
 			return nil, apperr.Errorf(apperr.Forbidden, "a dealer reads their own figures only")
 		}
-		if q.GroupBy.Internal() || q.FilterDim.Internal() {
-			return nil, apperr.Errorf(apperr.Forbidden, "the %s dimension is the claims department's", firstNonEmpty(string(q.GroupBy), string(q.FilterDim)))
+		for _, d := range []analytics.Dim{q.GroupBy, q.ThenBy, q.FilterDim} {
+			if d.Internal() {
+				return nil, apperr.Errorf(apperr.Forbidden, "the %s dimension is the claims department's", d)
+			}
 		}
 		q.Scope = analytics.DealerScope(own)
 	case p.HasAny(auth.Supervisor, auth.Admin) || aud == visibility.Integration:
@@ -148,15 +152,6 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	out := apigw.Bytes(http.StatusOK, ctype, body)
 	out.Headers["content-disposition"] = fmt.Sprintf(`attachment; filename="%s_%s_%s.%s"`, res.Name, res.From, res.To, format)
 	return out, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // measureTitles name the measures in files, by language.
@@ -235,12 +230,15 @@ func measureValue(m string, v float64) reportfile.Value {
 // and totals, and charts (dynamics: columns of the counts over time;
 // otherwise bars of the first two measures by group, the 20 largest).
 func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang string, loc *time.Location) reportfile.Report {
-	label := a.labeler(ctx, res.GroupBy, lang)
+	label, thenLabel := a.labeler(ctx, res.GroupBy, lang), a.labeler(ctx, res.ThenBy, lang)
 	groupTitle := pick(lang, [2]string{"Период", "Period"})
 	if res.Name != analytics.ReportDynamics {
 		groupTitle = dimTitle(lang, res.GroupBy)
 	}
 	cols := []reportfile.Column{{Key: "key", Title: groupTitle, Kind: reportfile.KindText}}
+	if res.ThenBy != "" {
+		cols = append(cols, reportfile.Column{Key: "then", Title: dimTitle(lang, res.ThenBy), Kind: reportfile.KindText})
+	}
 	for _, m := range res.Measures {
 		cols = append(cols, reportfile.Column{Key: m, Title: pick(lang, measureTitles[m]), Kind: measureKind(m)})
 	}
@@ -255,17 +253,28 @@ func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang
 		r.Subtitle = pick(lang, [2]string{"по периодам: ", "by "}) + res.Period
 	} else {
 		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + strings.ToLower(dimTitle(lang, res.GroupBy))
+		if res.ThenBy != "" {
+			r.Subtitle += pick(lang, [2]string{" и ", " and "}) + strings.ToLower(dimTitle(lang, res.ThenBy))
+		}
 	}
 	var cats []string
 	for _, row := range res.Rows {
 		cells := []reportfile.Value{reportfile.Text(label(row.Key))}
+		cat := label(row.Key)
+		if res.ThenBy != "" {
+			cells = append(cells, reportfile.Text(thenLabel(row.Then)))
+			cat += " / " + thenLabel(row.Then)
+		}
 		for _, m := range res.Measures {
 			cells = append(cells, measureValue(m, row.Values[m]))
 		}
 		r.Rows = append(r.Rows, cells)
-		cats = append(cats, label(row.Key))
+		cats = append(cats, cat)
 	}
 	totals := []reportfile.Value{reportfile.Text(pick(lang, [2]string{"Итого", "Total"}))}
+	if res.ThenBy != "" {
+		totals = append(totals, reportfile.Blank())
+	}
 	for _, m := range res.Measures {
 		if v, ok := res.Totals[m]; ok {
 			totals = append(totals, measureValue(m, v))

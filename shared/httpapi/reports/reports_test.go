@@ -153,6 +153,8 @@ func TestReportsAPI(t *testing.T) {
 		{"another dealer's figures", "dealers", "DLR-1", "structure", with(map[string]string{"dealerId": "DLR-2"}), http.StatusForbidden},
 		{"a dealer grouping by manager", "dealers", "DLR-1", "structure", with(map[string]string{"groupBy": "manager"}), http.StatusForbidden},
 		{"a dealer asking for the managers", "dealers", "DLR-1", "managers", with(nil), http.StatusForbidden},
+		{"a dealer by type and manager", "dealers", "DLR-1", "structure", with(map[string]string{"groupBy": "type", "thenBy": "manager"}), http.StatusForbidden},
+		{"a pair not kept", "supervisors", "", "structure", with(map[string]string{"groupBy": "channel", "thenBy": "priority"}), http.StatusBadRequest},
 		{"a manager", "managers", "", "structure", with(nil), http.StatusForbidden},
 		{"unknown report", "supervisors", "", "everything", with(nil), http.StatusBadRequest},
 		{"unknown dimension", "supervisors", "", "structure", with(map[string]string{"groupBy": "colour"}), http.StatusBadRequest},
@@ -171,6 +173,12 @@ func TestReportsAPI(t *testing.T) {
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body(t, res), []byte("\ufeff")))).ReadAll()
 	if err != nil || res.StatusCode != 200 || !strings.HasPrefix(res.Headers["content-type"], "text/csv") || len(rows) < 3 {
 		t.Fatalf("dynamics csv = %d %v: %v", res.StatusCode, err, rows)
+	}
+	// By two dimensions: a column for each.
+	res = getReport(t, r, "admins", "", "structure", with(map[string]string{"groupBy": "dealer", "thenBy": "type", "format": "csv", "lang": "en"}))
+	rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body(t, res), []byte("\ufeff")))).ReadAll()
+	if err != nil || res.StatusCode != 200 || len(rows) != 4 || rows[0][0] != "Dealer" || rows[0][1] != "Type" || rows[1][1] != "t" || rows[3][0] != "Total" {
+		t.Errorf("structure by dealer and type csv = %d %v: %v", res.StatusCode, err, rows)
 	}
 	for format, prefix := range map[string]string{"xlsx": "PK", "pdf": "%PDF-"} {
 		res = getReport(t, r, "admins", "", "structure", with(map[string]string{"format": format, "lang": "en"}))
