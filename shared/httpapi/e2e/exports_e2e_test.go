@@ -153,7 +153,7 @@ func registryIDs(t *testing.T, u *user, query string) []string {
 // none of the claims department's columns; the same Idempotency-Key
 // answers the same job; another user gets 404 for the supervisor's job, an
 // admin sees it; a user with three jobs queued gets 429; a request the
-// registry refuses is refused at once.
+// registry refuses, or with a body, is refused at once.
 func TestBackgroundExport(t *testing.T) {
 	series := fmt.Sprintf("EXP-%d", time.Now().UnixNano())
 	dealerA := newUser(t, "dealers", "dealer-export-a", "DLR-EXP-A")
@@ -257,5 +257,8 @@ func TestBackgroundExport(t *testing.T) {
 		if r := dealerA.do(t, "POST", "/v1/exports/claims?"+q, nil); r.Status != status {
 			t.Errorf("POST ?%s = %d %s, want %d", q, r.Status, r.Body, status)
 		}
+	}
+	if r := dealerA.do(t, "POST", "/v1/exports/claims", map[string]any{"series": series}); r.Status != 400 || !contains(errorFields(t, r), "body") {
+		t.Errorf("POST with the filters in a body = %d %s, want 400 naming the body", r.Status, r.Body)
 	}
 }

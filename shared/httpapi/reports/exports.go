@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -116,6 +117,11 @@ var jobIDPattern = lazyre.New(`^[0-9a-f]{32}$`)
 // address in Location; the same Idempotency-Key again answers the same job
 // (Idempotent-Replayed: true).
 func (a *ExportsAPI) start(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	// The filters are query parameters: filters sent in a body would be
+	// ignored, and the export would hold more than asked for.
+	if len(bytes.TrimSpace(req.Body)) > 0 {
+		return nil, apperr.InvalidField("body", "send the filters as query parameters, with no body")
+	}
 	key := req.Header("idempotency-key")
 	if key != "" && !idempotencyKeyPattern.MatchString(key) {
 		return nil, apperr.InvalidField("Idempotency-Key", "1-128 characters: letters, digits, _ . : -")
