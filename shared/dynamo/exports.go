@@ -82,7 +82,10 @@ type exportRecord struct {
 	FileName       string              `dynamodbav:"fileName,omitempty"`
 	ContentType    string              `dynamodbav:"contentType,omitempty"`
 	Reason         string              `dynamodbav:"reason,omitempty"`
-	TTL            int64               `dynamodbav:"ttl"`
+	// RequeuedAt is when the job was last handed to the queue again
+	// (epoch milliseconds; MarkRequeued).
+	RequeuedAt int64 `dynamodbav:"requeuedAt,omitempty"`
+	TTL        int64 `dynamodbav:"ttl"`
 }
 
 func (exportRecord) storedItem() {}
@@ -295,6 +298,28 @@ func (s *Store) FinishJob(ctx context.Context, l exports.Lease, f exports.File) 
 			":done": str(string(exports.Done)), ":rows": num(int64(f.Rows)), ":size": num(f.Size), ":key": str(f.Key),
 			":name": str(f.FileName), ":type": str(f.ContentType), ":at": str(f.At.UTC().Format(time.RFC3339Nano)),
 		}, "rows", "size")
+}
+
+// MarkRequeued records that a queued job is handed to the queue again,
+// with one conditional write: not when it was less than
+// exports.RequeueAfter ago, nor when the job is no longer queued (false).
+func (s *Store) MarkRequeued(ctx context.Context, id string, at time.Time) (bool, error) {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(exportPK(id), exportSK),
+		UpdateExpression:         aws.String("SET requeuedAt = :at"),
+		ConditionExpression:      aws.String("#status = :queued AND (attribute_not_exists(requeuedAt) OR requeuedAt < :before)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":queued": str(string(exports.Queued)), ":at": num(at.UnixMilli()), ":before": num(at.Add(-exports.RequeueAfter).UnixMilli()),
+		},
+	})
+	switch {
+	case isConditionFailed(err, -1):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("requeue export %s: %w", id, err)
+	}
+	return true, nil
 }
 
 // FailJob marks a job failed with a reason: the attempt's running job

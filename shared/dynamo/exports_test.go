@@ -36,6 +36,9 @@ func writeExports(t testing.TB, s *Store) {
 		if _, _, err := s.CreateJob(ctx, exportJob(id, "dealer-1", at.Add(time.Duration(i)*time.Minute))); err != nil {
 			t.Fatalf("scenario: export: %v", err)
 		}
+		if ok, err := s.MarkRequeued(ctx, id, at.Add(3*time.Minute)); err != nil || !ok {
+			t.Fatalf("scenario: requeue export: %v, %v", ok, err)
+		}
 		l := exports.Lease{JobID: id, Attempt: "attempt-" + id, Until: at.Add(time.Hour)}
 		if _, err := s.TakeJob(ctx, l, at); err != nil {
 			t.Fatalf("scenario: take export: %v", err)
@@ -142,6 +145,23 @@ func TestExportJobTransitions(t *testing.T) {
 	}
 	if err := s.FailJob(ctx, exports.Lease{JobID: q.ID}, "could not be queued", at); err != nil {
 		t.Fatal(err)
+	}
+	// A queued job is handed to the queue again at most once per
+	// RequeueAfter, and never once it is over.
+	r := exportJob("f0000000000000000000000000000003", "supervisor-8", at)
+	if _, _, err := s.CreateJob(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range []struct {
+		after time.Duration
+		want  bool
+	}{{3 * time.Minute, true}, {4 * time.Minute, false}, {5*time.Minute + time.Second, true}} {
+		if ok, err := s.MarkRequeued(ctx, r.ID, at.Add(step.after)); err != nil || ok != step.want {
+			t.Errorf("requeue %d at +%s = %v, %v; want %v", i+1, step.after, ok, err, step.want)
+		}
+	}
+	if ok, _ := s.MarkRequeued(ctx, id, at.Add(time.Hour)); ok {
+		t.Error("a done job was requeued")
 	}
 	jobs, err := s.UserJobs(ctx, "supervisor-9", 10)
 	if err != nil || len(jobs) != 2 || jobs[0].ID != q.ID || jobs[0].Status != exports.Failed || jobs[0].Reason != "could not be queued" || jobs[1].ID != id {

@@ -150,7 +150,7 @@ var storedAttributes = map[string][]string{
 		"entity", "fileName", "filters", "filters.assignee", "filters.categoryId", "filters.culpritDepartment", "filters.customerId",
 		"filters.dealerId", "filters.faultParty", "filters.flag", "filters.from", "filters.resolution", "filters.rootCause", "filters.serial",
 		"filters.series", "filters.stage", "filters.to", "filters.typeId", "filters.warrantyCase", "finishedAt", "format", "id",
-		"idempotencyKey", "language", "lastError", "leaseUntil", "reason", "requestHash", "roles", "rows", "s3Key", "size",
+		"idempotencyKey", "language", "lastError", "leaseUntil", "reason", "requestHash", "requeuedAt", "roles", "rows", "s3Key", "size",
 		"startedAt", "status", "ttl", "userId",
 	},
 }

@@ -79,6 +79,12 @@ const (
 	// user's places: one older is stuck (its attempts spent on failures
 	// the job could not record) and no longer counts.
 	ActiveWindow = 30 * time.Minute
+	// RequeueAfter is how long a job may wait queued before a look at it
+	// (its requester polling) hands it to the queue again: the message
+	// may have been lost between storing the job and queueing it (a crash
+	// in between). A second message is harmless: it finds the job taken
+	// or done. At most once per RequeueAfter.
+	RequeueAfter = 2 * time.Minute
 	// LinkTTL is how long a download link works.
 	LinkTTL = 10 * time.Minute
 	// PageSize is how many claims a registry page brings.
@@ -234,6 +240,10 @@ type Store interface {
 	// FinishJob marks the attempt's job done with its file; ErrLeaseLost
 	// as RenewJob.
 	FinishJob(ctx context.Context, l Lease, f File) error
+	// MarkRequeued records that a queued job is handed to the queue again
+	// at at, unless it was less than RequeueAfter ago (or the job is no
+	// longer queued): false then.
+	MarkRequeued(ctx context.Context, id string, at time.Time) (bool, error)
 	// FailJob marks a job failed with a reason: the attempt's (l.Attempt
 	// set; ErrLeaseLost as RenewJob), or a queued one that was never
 	// taken (l.Attempt empty). A job already over is left as it is.
@@ -456,7 +466,8 @@ func (s *Service) replay(ctx context.Context, j *Job, hash string) (*Started, er
 }
 
 // Get returns a job to its requester or an admin; apperr.NotFound to
-// anyone else (whether or not it exists).
+// anyone else (whether or not it exists). A job queued for longer than
+// RequeueAfter is handed to the queue again.
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View, error) {
 	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
@@ -468,10 +479,25 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*View,
 	if j.Requester.UserID != p.UserID && !p.Has(auth.Admin) {
 		return nil, apperr.Errorf(apperr.NotFound, "export not found")
 	}
+	s.requeue(ctx, j)
 	return s.view(ctx, j)
 }
 
-// Mine returns p's latest jobs (up to 50), newest first.
+// requeue hands a job waiting queued for longer than RequeueAfter to the
+// queue again. It is a repair on the side of a read: its failure is the
+// next look's to mend, not the reader's error.
+func (s *Service) requeue(ctx context.Context, j *Job) {
+	now := s.cfg.Now()
+	if j.Status != Queued || now.Sub(j.CreatedAt) < RequeueAfter {
+		return
+	}
+	if ok, err := s.cfg.Store.MarkRequeued(ctx, j.ID, now); err == nil && ok {
+		_ = s.cfg.Queue.Enqueue(ctx, j.ID)
+	}
+}
+
+// Mine returns p's latest jobs (up to 50), newest first; as Get, it hands
+// the ones queued for too long to the queue again.
 func (s *Service) Mine(ctx context.Context, p *auth.Principal) (*List, error) {
 	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
 		return nil, err
@@ -482,6 +508,7 @@ func (s *Service) Mine(ctx context.Context, p *auth.Principal) (*List, error) {
 	}
 	out := &List{Jobs: make([]View, 0, len(jobs))}
 	for i := range jobs {
+		s.requeue(ctx, &jobs[i])
 		v, err := s.view(ctx, &jobs[i])
 		if err != nil {
 			return nil, err

@@ -227,3 +227,53 @@ func TestGetShowsTheJobToItsRequester(t *testing.T) {
 		t.Errorf("another user's list %+v, %v; want empty", theirs, err)
 	}
 }
+
+// TestStaleQueuedJobIsRequeued: a job still queued RequeueAfter after it
+// was made (its message lost between storing and queueing) goes to the
+// queue again when its requester looks at it, at most once per
+// RequeueAfter; a job being run or over is not.
+func TestStaleQueuedJobIsRequeued(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	res, err := r.svc.Start(ctx, supervisor, exports.Request{Format: "csv", Filters: november})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Job.ID
+	queued := func() int {
+		n := 0
+		for _, q := range r.queue.IDs {
+			if q == id {
+				n++
+			}
+		}
+		return n
+	}
+	look := func() {
+		t.Helper()
+		if _, err := r.svc.Get(ctx, supervisor, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	look()
+	if queued() != 1 {
+		t.Errorf("a fresh job was queued %d times, want once", queued())
+	}
+	r.now = now.Add(exports.RequeueAfter + time.Second)
+	look()
+	look()
+	if _, err := r.svc.Mine(ctx, supervisor); err != nil {
+		t.Fatal(err)
+	}
+	if queued() != 2 {
+		t.Errorf("a job queued for too long was queued %d times after three looks, want twice", queued())
+	}
+	j, _ := r.store.Job(id)
+	j.Status = exports.Running
+	r.store.Put(j)
+	r.now = r.now.Add(exports.RequeueAfter + time.Second)
+	look()
+	if queued() != 2 {
+		t.Errorf("a running job was queued again (%d times)", queued())
+	}
+}

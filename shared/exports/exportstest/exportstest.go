@@ -28,8 +28,9 @@ import (
 // Store keeps jobs in memory. Every change is checked as the table's
 // conditional writes check it.
 type Store struct {
-	mu   sync.Mutex
-	jobs map[string]exports.Job
+	mu       sync.Mutex
+	jobs     map[string]exports.Job
+	requeued map[string]time.Time
 	// Renewals counts the RenewJob calls that succeeded.
 	Renewals int
 	// OnRenew, when set, runs before a renewal is checked (a test takes
@@ -151,6 +152,21 @@ func (s *Store) FinishJob(_ context.Context, l exports.Lease, f exports.File) er
 		j.Status, j.Rows, j.Counted, j.Size, j.Key, j.FileName, j.ContentType, j.FinishedAt = exports.Done, f.Rows, f.Rows, f.Size, f.Key, f.FileName, f.ContentType, f.At
 		j.LeaseUntil = time.Time{}
 	})
+}
+
+// MarkRequeued implements exports.Store.
+func (s *Store) MarkRequeued(_ context.Context, id string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok || j.Status != exports.Queued || (!s.requeued[id].IsZero() && at.Sub(s.requeued[id]) < exports.RequeueAfter) {
+		return false, nil
+	}
+	if s.requeued == nil {
+		s.requeued = map[string]time.Time{}
+	}
+	s.requeued[id] = at
+	return true, nil
 }
 
 // FailJob implements exports.Store.
