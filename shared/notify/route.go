@@ -56,7 +56,9 @@ var claimantStages = map[string]string{
 //	claim.escalated       the supervisors' mail and note
 //	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
 //	                      mail and note
-//	every type            a webhook to each active target subscribed to it
+//	report.mail_due       a mail to each recipient of the report subscription, with their own
+//	                      unsubscribe link; no note, no webhook
+//	every claim event     a webhook to each active target subscribed to it
 //	documents             each document the event calls for (Documents.Kinds): the claim's
 //	                      PDF on claim.received and claim.updated, the decision letter on
 //	                      entering implementation or rejected, which the claimant's mail of
@@ -99,6 +101,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 				err = n.toSupervisors(e, kindSLAWarning, data, &p)
 			}
 		}
+	case events.ReportMailDue:
+		err = n.planReportMail(e, &p)
 	case events.Escalated:
 		var esc events.Escalation
 		if err = decode(e, &esc); err == nil {
@@ -359,7 +363,8 @@ func (n *Notifier) note(e events.Event, recipient, kind string, data mailData, p
 // targets are read for every event (one query), so a target registered or
 // changed a moment ago gets the next event.
 func (n *Notifier) planWebhooks(ctx context.Context, e events.Event, p *plan) error {
-	if n.cfg.Targets == nil || n.cfg.Poster == nil {
+	if n.cfg.Targets == nil || n.cfg.Poster == nil || e.ClaimID == "" {
+		// Events of no claim (report mails) go to no webhook.
 		return nil
 	}
 	targets, err := n.cfg.Targets.WebhookTargets(ctx)

@@ -16,6 +16,7 @@ package reportmail
 import (
 	"context"
 	"fmt"
+	htmlpkg "html"
 	"net/mail"
 	"slices"
 	"strings"
@@ -111,6 +112,8 @@ const (
 	StatusSent             = "sent"
 	StatusSkippedEmpty     = "skipped_empty"
 	StatusSkippedUnchanged = "skipped_unchanged"
+	// StatusNoRecipients: everybody left before the mail went out.
+	StatusNoRecipients = "no_recipients"
 )
 
 // Input is what a client sends to create or replace a subscription.
@@ -487,4 +490,20 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (*Unsubscribed,
 		return &Unsubscribed{SubscriptionID: id, Email: email}, nil
 	}
 	return nil, apperr.Errorf(apperr.Conflict, "subscription %s keeps changing; try again", id)
+}
+
+// UnsubscribeURL is a recipient's one-click unsubscribe link on the public
+// site base.
+func UnsubscribeURL(base string, k *keys.Keys, subscriptionID, email string) string {
+	return strings.TrimRight(base, "/") + "/unsubscribe/" + k.UnsubscribeToken(subscriptionID, email)
+}
+
+// Personalize puts a recipient's unsubscribe link where
+// events.UnsubscribePlaceholder stands in a report mail's body
+// (HTML-escaped when html).
+func Personalize(body, link string, html bool) string {
+	if html {
+		link = htmlpkg.EscapeString(link)
+	}
+	return strings.ReplaceAll(body, events.UnsubscribePlaceholder, link)
 }
