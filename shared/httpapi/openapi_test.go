@@ -32,6 +32,8 @@ import (
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
+	"github.com/claimsdesk/backend/shared/reportdelivery"
+	"github.com/claimsdesk/backend/shared/reportmail"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -156,6 +158,7 @@ func functionRouters() map[string]*apigw.Router {
 	reportsRouter := apigw.NewRouter(logger)
 	(&reports.ReportsAPI{}).Register(reportsRouter)
 	(&reports.ExportsAPI{}).Register(reportsRouter)
+	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
 	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
 }
 
@@ -370,6 +373,12 @@ var schemaChecks = []schemaCheck{
 	{"DocumentView", reflect.TypeFor[registry.DocumentView](), "response"},
 	{"Company", reflect.TypeFor[documents.Company](), "both"},
 	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
+	{"ReportSubscription", reflect.TypeFor[reportmail.Subscription](), "response"},
+	{"ReportSubscriptionInput", reflect.TypeFor[reportmail.Input](), "request"},
+	{"ReportSubscriptionQuery", reflect.TypeFor[reportmail.Query](), "request"},
+	{"ReportSchedule", reflect.TypeFor[reportmail.Schedule](), "request"},
+	{"ReportMailPreview", reflect.TypeFor[reportdelivery.Preview](), "response"},
+	{"ReportMailFile", reflect.TypeFor[reportdelivery.PreviewFile](), "response"},
 	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
 	{"AnalyticsPage", reflect.TypeFor[analytics.Page](), "response"},
 	{"RecountRequest", reflect.TypeFor[httpapi.RecountRequest](), "request"},

@@ -292,8 +292,12 @@ type PreviewFile struct {
 }
 
 // Preview builds the mail sub would send now (for its first recipient,
-// with their unsubscribe link), storing nothing.
-func (d *Delivery) Preview(ctx context.Context, sub *reportmail.Subscription) (*Preview, error) {
+// with their unsubscribe link on site, else on PublicBaseURL), storing
+// nothing.
+func (d *Delivery) Preview(ctx context.Context, sub *reportmail.Subscription, site string) (*Preview, error) {
+	if site == "" {
+		site = d.cfg.PublicBaseURL
+	}
 	now := d.cfg.Now()
 	span := d.current(sub, now)
 	b, err := d.Build(ctx, sub, span, "preview", false)
@@ -305,7 +309,7 @@ func (d *Delivery) Preview(ctx context.Context, sub *reportmail.Subscription) (*
 	link := ""
 	if len(sub.Recipients) > 0 {
 		p.To = sub.Recipients[0]
-		link = reportmail.UnsubscribeURL(d.cfg.PublicBaseURL, d.cfg.Keys, sub.ID, p.To)
+		link = reportmail.UnsubscribeURL(site, d.cfg.Keys, sub.ID, p.To)
 	}
 	p.HTML, p.Text = reportmail.Personalize(b.Mail.HTML, link, true), reportmail.Personalize(b.Mail.Text, link, false)
 	for _, f := range b.Mail.Attachments {
@@ -514,4 +518,17 @@ func (d *Delivery) advance(ctx context.Context, sub *reportmail.Subscription, no
 		return nil // changed meanwhile: its editor set the next run
 	}
 	return err
+}
+
+// ScheduledTime returns the time of an EventBridge "Scheduled Event"
+// (its "time"), else fallback: a retried invocation carries the same time,
+// so it reckons the same periods.
+func ScheduledTime(event []byte, fallback time.Time) time.Time {
+	var e struct {
+		Time time.Time `json:"time"`
+	}
+	if json.Unmarshal(event, &e) == nil && !e.Time.IsZero() {
+		return e.Time
+	}
+	return fallback
 }

@@ -201,7 +201,7 @@ func (in *Input) validate(now time.Time, company *time.Location) error {
 		}
 	}
 	in.Recipients = to
-	var formats []string
+	formats := []string{}
 	for i, fm := range in.Formats {
 		if !slices.Contains(Formats, fm) {
 			add(fmt.Sprintf("formats[%d]", i), "one of "+strings.Join(Formats, ", "))
