@@ -44,8 +44,83 @@ type subscriptionRecord struct {
 
 func (subscriptionRecord) storedItem() {}
 
-// subscriptionDoc is a subscription's document.
-type subscriptionDoc = reportmail.Subscription
+// subscriptionDoc is a subscription's document: the names stored, apart
+// from the API's.
+type subscriptionDoc struct {
+	ID              string      `json:"id"`
+	Report          string      `json:"report"`
+	Query           queryDoc    `json:"query"`
+	DealerID        string      `json:"dealerId,omitempty"`
+	Period          string      `json:"period"`
+	Schedule        scheduleDoc `json:"schedule"`
+	Recipients      []string    `json:"recipients"`
+	Formats         []string    `json:"formats"`
+	Language        string      `json:"language"`
+	SkipWhenEmpty   bool        `json:"skipWhenEmpty,omitempty"`
+	OnlyWhenChanged bool        `json:"onlyWhenChanged,omitempty"`
+	Active          bool        `json:"active"`
+	NextRun         *time.Time  `json:"nextRun,omitempty"`
+	Last            *lastRunDoc `json:"lastRun,omitempty"`
+	Unsubscribed    []string    `json:"unsubscribed,omitempty"`
+	CreatedBy       string      `json:"createdBy"`
+	OwnerDealer     string      `json:"ownerDealer,omitempty"`
+	CreatedAt       time.Time   `json:"createdAt"`
+	UpdatedAt       time.Time   `json:"updatedAt"`
+}
+
+type queryDoc struct {
+	GroupBy  string   `json:"groupBy,omitempty"`
+	Filter   string   `json:"filter,omitempty"`
+	Measures []string `json:"measures,omitempty"`
+	Period   string   `json:"period,omitempty"`
+}
+
+type scheduleDoc struct {
+	Frequency string `json:"frequency"`
+	Weekday   string `json:"weekday,omitempty"`
+	Day       int    `json:"day,omitempty"`
+	At        string `json:"at"`
+	TimeZone  string `json:"timeZone,omitempty"`
+	StartsOn  string `json:"startsOn,omitempty"`
+}
+
+type lastRunDoc struct {
+	Period string    `json:"period"`
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+	Digest string    `json:"digest,omitempty"`
+}
+
+func newSubscriptionDoc(s *reportmail.Subscription) subscriptionDoc {
+	d := subscriptionDoc{ID: s.ID, Report: s.Report, Query: queryDoc(s.Query), DealerID: s.DealerID, Period: s.Period,
+		Schedule: scheduleDoc(s.Schedule), Recipients: s.Recipients, Formats: s.Formats, Language: s.Language,
+		SkipWhenEmpty: s.SkipWhenEmpty, OnlyWhenChanged: s.OnlyWhenChanged, Active: s.Active, NextRun: s.NextRun,
+		Unsubscribed: s.Unsubscribed, CreatedBy: s.CreatedBy, OwnerDealer: s.OwnerDealer, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	if s.Last != nil {
+		l := lastRunDoc(*s.Last)
+		d.Last = &l
+	}
+	return d
+}
+
+func (d subscriptionDoc) subscription(version int) *reportmail.Subscription {
+	s := &reportmail.Subscription{ID: d.ID, Report: d.Report, Query: reportmail.Query(d.Query), DealerID: d.DealerID, Period: d.Period,
+		Schedule: reportmail.Schedule(d.Schedule), Recipients: d.Recipients, Formats: d.Formats, Language: d.Language,
+		SkipWhenEmpty: d.SkipWhenEmpty, OnlyWhenChanged: d.OnlyWhenChanged, Active: d.Active, NextRun: d.NextRun,
+		Unsubscribed: d.Unsubscribed, CreatedBy: d.CreatedBy, OwnerDealer: d.OwnerDealer, Version: version,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if d.Last != nil {
+		l := reportmail.LastRun(*d.Last)
+		s.Last = &l
+	}
+	if s.Recipients == nil {
+		s.Recipients = []string{}
+	}
+	if s.Formats == nil {
+		s.Formats = []string{}
+	}
+	return s
+}
 
 func owner(s *reportmail.Subscription) string {
 	if s.OwnerDealer != "" {
@@ -55,7 +130,7 @@ func owner(s *reportmail.Subscription) string {
 }
 
 func newSubscriptionRecord(s *reportmail.Subscription) (subscriptionRecord, error) {
-	b, err := json.Marshal(s)
+	b, err := json.Marshal(newSubscriptionDoc(s))
 	if err != nil {
 		return subscriptionRecord{}, fmt.Errorf("encode subscription %s: %w", s.ID, err)
 	}
@@ -68,12 +143,11 @@ func newSubscriptionRecord(s *reportmail.Subscription) (subscriptionRecord, erro
 }
 
 func (r *subscriptionRecord) subscription() (*reportmail.Subscription, error) {
-	var s reportmail.Subscription
-	if err := json.Unmarshal([]byte(r.Doc), &s); err != nil {
+	var d subscriptionDoc
+	if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
 		return nil, fmt.Errorf("decode subscription %s: %w", r.PK, err)
 	}
-	s.Version = r.Version
-	return &s, nil
+	return d.subscription(r.Version), nil
 }
 
 // putSubscription is the write of s over prevVersion (0: a new one).

@@ -39,6 +39,7 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	t.Helper()
 	writeEntitiesOfIssue9(t, s)
 	writeDocuments(t, s)
+	writeReportMail(t, s)
 }
 
 // writeDocuments adds what issue #10 stores (a generated document of claim
