@@ -375,7 +375,9 @@ type RunResult struct {
 	Sent    int `json:"sent"`
 	Skipped int `json:"skipped"`
 	// Busy: being built by another attempt.
-	Busy   int `json:"busy"`
+	Busy int `json:"busy"`
+	// Done: the period was done before (the schedule fired twice).
+	Done   int `json:"done"`
 	Failed int `json:"failed"`
 }
 
@@ -400,6 +402,8 @@ func (d *Delivery) Run(ctx context.Context, now time.Time) (RunResult, error) {
 			res.Sent++
 		case status == "busy":
 			res.Busy++
+		case status == "done":
+			res.Done++
 		default:
 			res.Skipped++
 		}
@@ -429,7 +433,7 @@ func (d *Delivery) runOne(ctx context.Context, sub *reportmail.Subscription, now
 		// Done before (a schedule that fired twice): only move the
 		// schedule on, if it was not.
 		log.InfoContext(ctx, "report mail of this period already done", "status", claim.Status)
-		return claim.Status, d.advance(ctx, sub, now)
+		return "done", d.advance(ctx, sub, now)
 	case !claim.Taken:
 		log.InfoContext(ctx, "report mail being built by another attempt", "heldUntil", claim.HeldUntil)
 		return "busy", nil

@@ -1,0 +1,347 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	st "github.com/claimsdesk/backend/infra/local/stacktest"
+	"github.com/claimsdesk/backend/shared/reportdelivery"
+	"github.com/claimsdesk/backend/shared/reportmail"
+)
+
+type subscriptionOut struct {
+	ID         string     `json:"id"`
+	Recipients []string   `json:"recipients"`
+	Active     bool       `json:"active"`
+	NextRun    *time.Time `json:"nextRun"`
+	DealerID   string     `json:"dealerId"`
+	LastRun    *struct {
+		Period string `json:"period"`
+		Status string `json:"status"`
+	} `json:"lastRun"`
+	Unsubscribed []string `json:"unsubscribed"`
+}
+
+// fire invokes the ReportMailFunction as its EventBridge rule does, at a
+// time of the test's choosing (the fake clock: the job reckons "now" from
+// the scheduled event's time).
+func fire(t *testing.T, at time.Time) reportdelivery.RunResult {
+	t.Helper()
+	ev := fmt.Sprintf(`{"version":"0","id":"%d","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012",`+
+		`"time":%q,"region":"eu-central-1","resources":["arn:aws:events:eu-central-1:123456789012:rule/claims-ReportMailFunctionDue"],"detail":{}}`,
+		at.UnixNano(), at.UTC().Format(time.RFC3339))
+	res, err := local.Invoke(context.Background(), "ReportMailFunction", []byte(ev))
+	if err != nil || res.FunctionError != "" {
+		t.Fatalf("report mail run at %s: %v %s", at, err, res.Payload)
+	}
+	var out reportdelivery.RunResult
+	if err := json.Unmarshal(res.Payload, &out); err != nil {
+		t.Fatalf("run result %s: %v", res.Payload, err)
+	}
+	return out
+}
+
+// mailsTo returns the mails to address.
+func mailsTo(t *testing.T, address string) []ses.Mail {
+	t.Helper()
+	mails, err := ses.ReadOutbox(local.OutboxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []ses.Mail
+	for _, m := range mails {
+		if len(m.To) == 1 && strings.EqualFold(m.To[0], address) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func readSubscription(t *testing.T, u *user, id string) subscriptionOut {
+	t.Helper()
+	r := u.do(t, "GET", "/v1/report-subscriptions/"+id, nil)
+	if r.Status != 200 {
+		t.Fatalf("subscription %s = %d %s", id, r.Status, r.Body)
+	}
+	var s subscriptionOut
+	r.JSON(t, &s)
+	return s
+}
+
+// TestWeeklyReportMail: a weekly subscription mails last week's report on
+// Monday at 09:00 Moscow time with the PDF and XLSX attached, the chart
+// inline; once when the schedule fires twice (one after the other, and at
+// once) and after a run killed mid-build is taken over; a skipWhenEmpty
+// subscription sends nothing for an empty week; a recipient's unsubscribe
+// link keeps the next mail from them (the other recipient still gets it).
+// The mail parses with Python's email package.
+func TestWeeklyReportMail(t *testing.T) {
+	sup := newUser(t, "supervisors", "supervisor-rm", "")
+	dealer := newUser(t, "dealers", "dealer-rm", "DLR-RMW")
+	moscow, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tomorrow on: the first Monday 09:00 after it reports on a week that
+	// holds today, when the claims below are counted.
+	today := time.Now().In(moscow)
+	startsOn := today.AddDate(0, 0, 1).Format("2006-01-02")
+	for i := range 3 {
+		r, _ := createClaim(t, dealer, claimBody(func(b map[string]any) {
+			b["essence"] = fmt.Sprintf("Отчёт по почте: рекламация номер %d.", i+1)
+			b["claimant"] = map[string]any{"name": "Клиент", "phone": fmt.Sprintf("+7903555000%d", i), "email": fmt.Sprintf("rm-claimant%d@example.com", i)}
+		}))
+		if r.Status != 201 {
+			t.Fatalf("intake = %d %s", r.Status, r.Body)
+		}
+	}
+	day := today.Format("2006-01-02")
+	st.Eventually(t, deliveryWait, "the dealer's claims counted", func() bool {
+		r := sup.do(t, "GET", "/v1/reports/structure?from="+day+"&to="+day+"&dealerId=DLR-RMW", nil)
+		var res struct {
+			Totals map[string]float64 `json:"totals"`
+		}
+		return r.Status == 200 && json.Unmarshal(r.Body, &res) == nil && res.Totals["registered"] == 3
+	})
+
+	body := func(dealerID string, to []string, mut ...func(map[string]any)) map[string]any {
+		b := map[string]any{
+			"report": "structure", "query": map[string]any{"groupBy": "category"}, "dealerId": dealerID, "period": "last_week",
+			"schedule":   map[string]any{"frequency": "weekly", "weekday": "monday", "at": "09:00", "timeZone": "Europe/Moscow", "startsOn": startsOn},
+			"recipients": to, "formats": []string{"pdf", "xlsx"}, "language": "en",
+		}
+		for _, m := range mut {
+			m(b)
+		}
+		return b
+	}
+	create := func(b map[string]any) subscriptionOut {
+		t.Helper()
+		r := sup.do(t, "POST", "/v1/report-subscriptions", b)
+		if r.Status != 201 {
+			t.Fatalf("create subscription = %d %s", r.Status, r.Body)
+		}
+		var s subscriptionOut
+		r.JSON(t, &s)
+		return s
+	}
+	weekly := create(body("DLR-RMW", []string{"rm-a@example.com", "rm-b@example.com"}))
+	empty := create(body("DLR-RM-EMPTY", []string{"rm-empty@example.com"}, func(b map[string]any) { b["skipWhenEmpty"] = true }))
+	twice := create(body("DLR-RMW", []string{"rm-twice@example.com"}, func(b map[string]any) { b["formats"] = []string{"pdf"} }))
+
+	// The next run is Monday 09:00 Moscow (06:00 UTC).
+	at := *weekly.NextRun
+	if m := at.In(moscow); m.Weekday() != time.Monday || m.Hour() != 9 || m.Minute() != 0 {
+		t.Fatalf("next run %s, want a Monday 09:00 Moscow", m)
+	}
+	monday := at.In(moscow)
+	period := monday.AddDate(0, 0, -7).Format("2006-01-02") + "_" + monday.AddDate(0, 0, -1).Format("2006-01-02")
+
+	// Before 09:00 nothing is due.
+	if got := fire(t, at.Add(-time.Minute)); got.Due != 0 {
+		t.Errorf("a minute early: %+v, want nothing due", got)
+	}
+
+	// A run killed mid-build left the weekly subscription's period
+	// "building" under a lease (as the function dies: the run record
+	// written, no mail, no next run).
+	store := tableStore(t, local.Clients.DynamoDB)
+	ctx := context.Background()
+	if c, err := store.ClaimRun(ctx, reportmail.Run{SubscriptionID: weekly.ID, Period: period, Attempt: "killed", LeaseUntil: at.Add(5*time.Minute + 5*time.Second)}, at); err != nil || !c.Taken {
+		t.Fatalf("the killed run's record: %+v %v", c, err)
+	}
+	// The schedule fires twice at 09:00, at once: the killed run's period
+	// waits for its lease; the other subscriptions are built once each.
+	var wg sync.WaitGroup
+	results := make([]reportdelivery.RunResult, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = fire(t, at) }()
+	}
+	wg.Wait()
+	sent, skipped, busy := 0, 0, 0
+	for _, r := range results {
+		sent, skipped, busy = sent+r.Sent, skipped+r.Skipped, busy+r.Busy
+	}
+	if sent != 1 || skipped != 1 || busy < 2 {
+		t.Errorf("two runs at 09:00: %+v; want one mail (the twice-fired subscription) and one skipped (the empty week)", results)
+	}
+	if s := readSubscription(t, sup, weekly.ID); s.LastRun != nil || s.NextRun == nil || !s.NextRun.Equal(at) {
+		t.Errorf("the killed run's subscription after 09:00: %+v, want still due at %s", s, at)
+	}
+	// Five minutes later (the next firing) the lease has run out: the run
+	// is taken over and sent; fired again, nothing more.
+	if got := fire(t, at.Add(5*time.Minute+10*time.Second)); got.Sent != 1 {
+		t.Errorf("the firing after the lease: %+v, want the taken-over mail", got)
+	}
+	if got := fire(t, at.Add(6*time.Minute)); got.Due != 0 {
+		t.Errorf("fired again: %+v, want nothing due", got)
+	}
+	if status, takeovers, err := store.RunStatus(ctx, weekly.ID, period); err != nil || status != "sent" || takeovers != 1 {
+		t.Errorf("the killed run: %s, %d takeovers, %v; want sent after one takeover", status, takeovers, err)
+	}
+	s := readSubscription(t, sup, weekly.ID)
+	if s.LastRun == nil || s.LastRun.Status != "sent" || s.LastRun.Period != period || s.NextRun == nil || !s.NextRun.Equal(at.AddDate(0, 0, 7)) {
+		t.Errorf("after the mail: %+v, want last run %s sent and the next a week later", s, period)
+	}
+	if e := readSubscription(t, sup, empty.ID); e.LastRun == nil || e.LastRun.Status != "skipped_empty" {
+		t.Errorf("the empty week's subscription: %+v, want skipped_empty", e.LastRun)
+	}
+
+	st.Eventually(t, deliveryWait, "the weekly mails", func() bool {
+		return len(mailsTo(t, "rm-a@example.com")) > 0 && len(mailsTo(t, "rm-b@example.com")) > 0 && len(mailsTo(t, "rm-twice@example.com")) > 0
+	})
+	drained(t, local)
+	for addr, want := range map[string]int{"rm-a@example.com": 1, "rm-b@example.com": 1, "rm-twice@example.com": 1, "rm-empty@example.com": 0} {
+		if got := len(mailsTo(t, addr)); got != want {
+			t.Errorf("%d mails to %s, want %d", got, addr, want)
+		}
+	}
+	mail := mailsTo(t, "rm-a@example.com")[0]
+	if !strings.Contains(mail.Subject, "Structure of claims") {
+		t.Errorf("subject %q", mail.Subject)
+	}
+	for _, name := range []string{fmt.Sprintf("structure_%s_%s.pdf", period[:10], period[11:]), fmt.Sprintf("structure_%s_%s.xlsx", period[:10], period[11:])} {
+		found := false
+		for _, a := range mail.Attachments {
+			if a.Filename == name {
+				found = true
+				if strings.HasSuffix(name, ".pdf") && !strings.HasPrefix(string(a.Data), "%PDF-") {
+					t.Errorf("%s is no PDF", name)
+				}
+				if strings.HasSuffix(name, ".xlsx") && !strings.HasPrefix(string(a.Data), "PK") {
+					t.Errorf("%s is no XLSX (zip)", name)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no attachment %s in %v", name, attachmentNames(mail))
+		}
+	}
+	link := strings.Trim(mail.Headers["List-Unsubscribe"], "<>")
+	if !strings.Contains(link, "/unsubscribe/"+weekly.ID+".") || mail.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" ||
+		!strings.Contains(mail.HTML, link) || !strings.Contains(mail.Text, link) {
+		t.Errorf("unsubscribe link %q (post %q) not in both bodies", link, mail.Headers["List-Unsubscribe-Post"])
+	}
+	if other := mailsTo(t, "rm-b@example.com")[0]; strings.Contains(other.HTML, link) {
+		t.Error("the other recipient's mail carries the same unsubscribe link")
+	}
+	checkMailParses(t, mail)
+
+	// rm-a unsubscribes with their link (one click); a forged link is refused.
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := (*user)(nil).do(t, "GET", u.Path[:len(u.Path)-2]+"xx", nil); r.Status != 404 {
+		t.Errorf("forged unsubscribe link = %d, want 404", r.Status)
+	}
+	if r := (*user)(nil).do(t, "GET", u.Path, nil); r.Status != 200 || !strings.Contains(string(r.Body), "rm-a@example.com") {
+		t.Errorf("unsubscribe = %d %s", r.Status, r.Body)
+	}
+	if s := readSubscription(t, sup, weekly.ID); len(s.Recipients) != 1 || s.Recipients[0] != "rm-b@example.com" || !s.Active {
+		t.Errorf("after rm-a left: %+v, want rm-b only, active", s)
+	}
+	// Next Monday: rm-b gets the mail, rm-a does not.
+	if got := fire(t, at.AddDate(0, 0, 7)); got.Sent < 1 {
+		t.Errorf("next Monday: %+v, want mails sent", got)
+	}
+	st.Eventually(t, deliveryWait, "next week's mail to rm-b", func() bool { return len(mailsTo(t, "rm-b@example.com")) == 2 })
+	drained(t, local)
+	if got := len(mailsTo(t, "rm-a@example.com")); got != 1 {
+		t.Errorf("%d mails to rm-a after unsubscribing, want 1 (the first)", got)
+	}
+	_ = twice
+}
+
+func attachmentNames(m ses.Mail) []string {
+	var out []string
+	for _, a := range m.Attachments {
+		out = append(out, a.Filename+" "+a.ContentType)
+	}
+	return out
+}
+
+// checkMailParses parses the raw mail with Python's email package: a text
+// part, an HTML part, an inline PNG whose Content-ID the HTML shows as
+// cid:, and the PDF and XLSX attachments. Skipped without python3.
+func checkMailParses(t *testing.T, m ses.Mail) {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 absent: the raw mail is not parsed with Python's email package")
+		return
+	}
+	raw := filepath.Join(t.TempDir(), "mail.eml")
+	if err := os.WriteFile(raw, m.Raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const script = `
+import email, email.policy, json, sys
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+out = {"type": msg.get_content_type(), "text": "", "html": "", "inline": [], "attachments": []}
+for part in msg.walk():
+    if part.is_multipart():
+        continue
+    ctype, disp = part.get_content_type(), part.get_content_disposition()
+    if ctype == "text/plain" and disp is None:
+        out["text"] = part.get_content()
+    elif ctype == "text/html" and disp is None:
+        out["html"] = part.get_content()
+    elif disp == "inline":
+        out["inline"].append({"type": ctype, "cid": (part["Content-ID"] or "").strip("<>"), "size": len(part.get_content()),
+                              "parent": part.get_content_type()})
+    elif disp == "attachment":
+        out["attachments"].append({"type": ctype, "name": part.get_filename(), "size": len(part.get_content())})
+related = [p.get_content_type() for p in msg.walk() if p.get_content_type() == "multipart/related"]
+out["related"] = len(related)
+print(json.dumps(out))
+`
+	got, err := exec.Command(py, "-c", script, raw).Output()
+	if err != nil {
+		t.Fatalf("python could not parse the mail: %v", err)
+	}
+	var p struct {
+		Type, Text, HTML string
+		Related          int
+		Inline           []struct {
+			Type, CID string
+			Size      int
+		}
+		Attachments []struct {
+			Type, Name string
+			Size       int
+		}
+	}
+	if err := json.Unmarshal(got, &p); err != nil {
+		t.Fatalf("python's answer %s: %v", got, err)
+	}
+	if p.Type != "multipart/mixed" || p.Related != 1 {
+		t.Errorf("structure: %s with %d multipart/related, want mixed around one related", p.Type, p.Related)
+	}
+	if !strings.Contains(p.Text, "Registered") || !strings.Contains(p.HTML, "<table") {
+		t.Errorf("text %q / html %.200q lack the figures", p.Text, p.HTML)
+	}
+	if len(p.Inline) != 1 || p.Inline[0].Type != "image/png" || p.Inline[0].Size == 0 || !strings.Contains(p.HTML, `src="cid:`+p.Inline[0].CID+`"`) {
+		t.Errorf("inline parts %+v: want one PNG whose cid the HTML shows", p.Inline)
+	}
+	types := map[string]bool{}
+	for _, a := range p.Attachments {
+		if a.Size > 0 {
+			types[a.Type] = true
+		}
+	}
+	if !types["application/pdf"] || !types["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] || len(p.Attachments) != 2 {
+		t.Errorf("attachments %+v, want the PDF and the XLSX", p.Attachments)
+	}
+}
