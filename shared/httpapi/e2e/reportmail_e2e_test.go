@@ -345,3 +345,122 @@ print(json.dumps(out))
 		t.Errorf("attachments %+v, want the PDF and the XLSX", p.Attachments)
 	}
 }
+
+// TestReportSubscriptionsAPI: bad input is a 400 naming the field; a
+// dealer's subscription is scoped to their own claims and may not take the
+// claims department's report or dimensions; the preview shows the mail as
+// it would go; "send now" mails it; a dealer sees only their own.
+func TestReportSubscriptionsAPI(t *testing.T) {
+	sup := newUser(t, "supervisors", "supervisor-rs", "")
+	dealer := newUser(t, "dealers", "dealer-rs", "DLR-RSA")
+	valid := func(mut ...func(map[string]any)) map[string]any {
+		b := map[string]any{
+			"report": "dynamics", "query": map[string]any{"period": "day"}, "period": "last_week",
+			"schedule":   map[string]any{"frequency": "weekly", "weekday": "monday", "at": "09:00"},
+			"recipients": []string{"rs-api@example.com"}, "formats": []string{"pdf", "xlsx"},
+		}
+		for _, m := range mut {
+			m(b)
+		}
+		return b
+	}
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = fmt.Sprintf("r%d@example.com", i)
+	}
+	yesterday := time.Now().AddDate(0, 0, -2).Format("2006-01-02")
+	for _, tt := range []struct {
+		name  string
+		mut   func(map[string]any)
+		field string
+	}{
+		{"unknown report", func(b map[string]any) { b["report"] = "weather" }, "report"},
+		{"bad time zone", func(b map[string]any) {
+			b["schedule"] = map[string]any{"frequency": "daily", "at": "09:00", "timeZone": "Europe/Atlantis"}
+		}, "schedule.timeZone"},
+		{"starts in the past", func(b map[string]any) {
+			b["schedule"] = map[string]any{"frequency": "daily", "at": "09:00", "startsOn": yesterday}
+		}, "schedule.startsOn"},
+		{"cannot fire", func(b map[string]any) {
+			b["schedule"] = map[string]any{"frequency": "monthly", "day": 40, "at": "09:00"}
+		}, "schedule.day"},
+		{"more than 50 recipients", func(b map[string]any) { b["recipients"] = many }, "recipients"},
+		{"malformed address", func(b map[string]any) { b["recipients"] = []string{"rs-api@example.com", "ivan@"} }, "recipients[1]"},
+		{"unknown measure", func(b map[string]any) { b["query"] = map[string]any{"measures": []string{"joy"}} }, "query.measures"},
+	} {
+		r := sup.do(t, "POST", "/v1/report-subscriptions", valid(tt.mut))
+		if r.Status != 400 || !contains(errorFields(t, r), tt.field) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tt.name, r.Status, r.Body, tt.field)
+		}
+	}
+	// A dealer: their own figures, never the claims department's.
+	r := dealer.do(t, "POST", "/v1/report-subscriptions", valid())
+	if r.Status != 201 {
+		t.Fatalf("dealer's subscription = %d %s", r.Status, r.Body)
+	}
+	var own subscriptionOut
+	r.JSON(t, &own)
+	if own.DealerID != "DLR-RSA" {
+		t.Errorf("dealer's subscription scoped to %q, want DLR-RSA", own.DealerID)
+	}
+	for name, mut := range map[string]func(map[string]any){
+		"another dealer":   func(b map[string]any) { b["dealerId"] = "DLR-OTHER" },
+		"managers' report": func(b map[string]any) { b["report"] = "managers"; b["query"] = map[string]any{} },
+		"root causes":      func(b map[string]any) { b["report"] = "structure"; b["query"] = map[string]any{"groupBy": "rootCause"} },
+	} {
+		if r := dealer.do(t, "POST", "/v1/report-subscriptions", valid(mut)); r.Status != 403 {
+			t.Errorf("dealer, %s: %d %s, want 403", name, r.Status, r.Body)
+		}
+	}
+	if r := newUser(t, "managers", "manager-rs", "").do(t, "GET", "/v1/report-subscriptions", nil); r.Status != 403 {
+		t.Errorf("a manager lists subscriptions: %d, want 403", r.Status)
+	}
+	staff := sup.do(t, "POST", "/v1/report-subscriptions", valid(func(b map[string]any) { b["recipients"] = []string{"rs-staff@example.com"} }))
+	if staff.Status != 201 {
+		t.Fatalf("staff subscription = %d %s", staff.Status, staff.Body)
+	}
+	var staffSub subscriptionOut
+	staff.JSON(t, &staffSub)
+	if r := dealer.do(t, "GET", "/v1/report-subscriptions/"+staffSub.ID, nil); r.Status != 404 {
+		t.Errorf("dealer reads staff's subscription: %d, want 404", r.Status)
+	}
+	var list struct {
+		Items []subscriptionOut `json:"items"`
+	}
+	dealer.do(t, "GET", "/v1/report-subscriptions", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != own.ID {
+		t.Errorf("dealer's list %+v, want their own only", list.Items)
+	}
+
+	// The preview: the mail as it would go, nothing sent.
+	var p reportdelivery.Preview
+	r = dealer.do(t, "GET", "/v1/report-subscriptions/"+own.ID+"/preview", nil)
+	if r.Status != 200 {
+		t.Fatalf("preview = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &p)
+	if p.To != "rs-api@example.com" || p.Subject == "" || !strings.Contains(p.HTML, "/unsubscribe/"+own.ID+".") || len(p.Attachments) != 2 ||
+		p.Attachments[0].Size == 0 || !strings.HasSuffix(p.Attachments[0].FileName, ".pdf") || !strings.HasSuffix(p.Attachments[1].FileName, ".xlsx") {
+		t.Errorf("preview %+v", p)
+	}
+	if got := len(mailsTo(t, "rs-api@example.com")); got != 0 {
+		t.Errorf("the preview sent %d mails", got)
+	}
+	// Send now: the mail arrives.
+	r = dealer.do(t, "POST", "/v1/report-subscriptions/"+own.ID+"/send", nil)
+	if r.Status != 202 {
+		t.Fatalf("send = %d %s", r.Status, r.Body)
+	}
+	st.Eventually(t, deliveryWait, "the mail sent now", func() bool { return len(mailsTo(t, "rs-api@example.com")) == 1 })
+	// The dealer has no claims: no chart, the two files.
+	if m := mailsTo(t, "rs-api@example.com")[0]; m.Subject != p.Subject || len(m.Attachments) != 2 || !p.Empty || p.Inline != nil {
+		t.Errorf("sent %q with %v (previewed empty %v, inline %v), want the previewed subject and two files", m.Subject, attachmentNames(m), p.Empty, p.Inline)
+	}
+	// Delete: gone.
+	if r := dealer.do(t, "DELETE", "/v1/report-subscriptions/"+own.ID, nil); r.Status != 204 {
+		t.Errorf("delete = %d %s", r.Status, r.Body)
+	}
+	if r := dealer.do(t, "GET", "/v1/report-subscriptions/"+own.ID, nil); r.Status != 404 {
+		t.Errorf("after delete = %d", r.Status)
+	}
+}
