@@ -24,7 +24,7 @@
 // It imports reportfile (the spreadsheet library): only the report
 // functions import it. It imports no AWS package.
 //
-// Layer: domain, job.
+// Layer: domain.
 package reportdelivery
 
 import (
