@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/claimsdesk/backend/infra/local/awsemu/ses"
+	"github.com/claimsdesk/backend/infra/local/stack"
 	st "github.com/claimsdesk/backend/infra/local/stacktest"
 	"github.com/claimsdesk/backend/shared/reportdelivery"
 	"github.com/claimsdesk/backend/shared/reportmail"
@@ -462,5 +467,118 @@ func TestReportSubscriptionsAPI(t *testing.T) {
 	}
 	if r := dealer.do(t, "GET", "/v1/report-subscriptions/"+own.ID, nil); r.Status != 404 {
 		t.Errorf("after delete = %d", r.Status)
+	}
+}
+
+// TestReportMailKilledMidBuild kills the ReportMailFunction while it
+// builds a period's mail (its first file upload hangs; the process dies as
+// an out-of-memory kill would): no mail goes out, the run stays "building"
+// under its lease, and the next firing after the lease takes it over and
+// mails it once.
+func TestReportMailKilledMidBuild(t *testing.T) {
+	// The function's S3 endpoint is a proxy that hangs the first upload of
+	// a report file until the test is done.
+	var target atomic.Pointer[url.URL]
+	hung, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/reports/") {
+			first := false
+			once.Do(func() { first = true })
+			if first {
+				close(hung)
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+				return
+			}
+		}
+		httputil.NewSingleHostReverseProxy(target.Load()).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	defer close(release)
+	s := st.Start(t, st.WithTestSettings(), st.WithConfig(func(c *stack.Config) {
+		c.Clock = stillClock{}
+		if c.EnvVars == nil {
+			c.EnvVars = map[string]map[string]string{}
+		}
+		if c.EnvVars["ReportMailFunction"] == nil {
+			c.EnvVars["ReportMailFunction"] = map[string]string{}
+		}
+		c.EnvVars["ReportMailFunction"]["AWS_ENDPOINT_URL_S3"] = proxy.URL
+	}))
+	u, err := url.Parse(s.Endpoints.S3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Store(u)
+	shared := local
+	local = s
+	t.Cleanup(func() { local = shared })
+
+	sup := newUser(t, "supervisors", "supervisor-kill", "")
+	start := time.Now().In(time.UTC).AddDate(0, 0, 1).Format("2006-01-02")
+	r := sup.do(t, "POST", "/v1/report-subscriptions", map[string]any{
+		"report": "dynamics", "query": map[string]any{"period": "day"}, "period": "yesterday",
+		"schedule":   map[string]any{"frequency": "daily", "at": "09:00", "startsOn": start},
+		"recipients": []string{"rm-kill@example.com"}, "formats": []string{"pdf", "xlsx"},
+	})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	var sub subscriptionOut
+	r.JSON(t, &sub)
+	at := *sub.NextRun
+
+	// The killed invocation's outcome: "" when it failed as a crash does.
+	killed := make(chan string, 1)
+	go func() {
+		ev := fmt.Sprintf(`{"detail-type":"Scheduled Event","source":"aws.events","time":%q,"detail":{}}`, at.Format(time.RFC3339))
+		res, err := s.Invoke(context.Background(), "ReportMailFunction", []byte(ev))
+		switch {
+		case err != nil || res.FunctionError != "":
+			killed <- ""
+		default:
+			killed <- string(res.Payload)
+		}
+	}()
+	select {
+	case <-hung:
+	case <-time.After(deliveryWait):
+		t.Fatal("the run never uploaded a file")
+	}
+	store := tableStore(t, s.Clients.DynamoDB)
+	period := at.AddDate(0, 0, -1).In(time.FixedZone("MSK", 3*3600)).Format("2006-01-02")
+	period += "_" + period
+	if status, _, err := store.RunStatus(context.Background(), sub.ID, period); err != nil || status != "building" {
+		t.Fatalf("mid-build the run is %q (%v), want building", status, err)
+	}
+	if n := s.Pool("ReportMailFunction").Kill(); n == 0 {
+		t.Fatal("no report mail process to kill")
+	}
+	if out := <-killed; out != "" {
+		t.Fatalf("the killed run answered %s", out)
+	}
+	// Fired again within the lease: nothing; after it: taken over, once.
+	if got := fire(t, at.Add(time.Minute)); got.Busy != 1 || got.Sent != 0 {
+		t.Errorf("within the lease: %+v, want busy", got)
+	}
+	if got := fire(t, at.Add(5*time.Minute+10*time.Second)); got.Sent != 1 {
+		t.Errorf("after the lease: %+v, want the mail", got)
+	}
+	if got := fire(t, at.Add(10*time.Minute)); got.Due != 0 {
+		t.Errorf("fired again: %+v, want nothing due", got)
+	}
+	st.Eventually(t, deliveryWait, "the taken-over mail", func() bool { return len(mailsTo(t, "rm-kill@example.com")) > 0 })
+	drained(t, s)
+	if n := len(mailsTo(t, "rm-kill@example.com")); n != 1 {
+		t.Errorf("%d mails, want 1", n)
+	}
+	if status, takeovers, _ := store.RunStatus(context.Background(), sub.ID, period); status != "sent" || takeovers != 1 {
+		t.Errorf("the run: %s after %d takeovers, want sent after 1", status, takeovers)
+	}
+	if m := mailsTo(t, "rm-kill@example.com"); len(m) == 1 && len(m[0].Attachments) != 2 {
+		t.Errorf("the mail carries %v, want the PDF and the XLSX", attachmentNames(m[0]))
 	}
 }
