@@ -28,8 +28,11 @@ import (
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/keys"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/visibility"
 )
+
+var dealerIDPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // MaxRecipients bounds a subscription's recipients (SES takes 50 a mail;
 // each recipient gets a mail of their own, with their unsubscribe link).
@@ -178,8 +181,8 @@ func (in *Input) validate(now time.Time, company *time.Location) error {
 	if !slices.Contains(Periods, in.Period) {
 		add("period", "one of "+strings.Join(Periods, ", "))
 	}
-	if len(in.DealerID) > 64 {
-		add("dealerId", "at most 64 characters")
+	if in.DealerID != "" && !dealerIDPattern.MatchString(in.DealerID) {
+		add("dealerId", "a dealer ID: 1-64 letters, digits and _ . -")
 	}
 	switch n := len(in.Recipients); {
 	case n == 0:
