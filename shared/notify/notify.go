@@ -29,7 +29,7 @@
 // its own, so the Message-IDs differ.
 //
 // It defines the channel and state interfaces (Mailer, Deliveries, Roster,
-// Targets, Poster, Notes, Claims) that infrastructure packages implement; it
+// Targets, Poster, Notes, Claims, StoredFiles) that infrastructure packages implement; it
 // imports no AWS package.
 //
 // Layer: domain, consumer.

@@ -258,8 +258,9 @@ func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span
 	return b, nil
 }
 
-// current is the span a mail sent now reports on: the period as of the
-// schedule's latest firing (today's, if it fired today), else as of now.
+// current is the span a mail sent now reports on: the period as of today
+// in the schedule's zone (last week's for last_week, whatever the
+// weekday).
 func (d *Delivery) current(sub *reportmail.Subscription, now time.Time) reportmail.Span {
 	loc := sub.Schedule.Location(d.cfg.Location)
 	return reportmail.Resolve(sub.Period, now, loc)
