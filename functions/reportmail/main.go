@@ -42,13 +42,15 @@ func main() {
 }
 
 // wire builds the job: TABLE_NAME, BUCKET_NAME, EVENTS_TOPIC_ARN,
-// APP_SECRET, COMPANY_TIME_ZONE, CATALOG_CACHE_SECONDS (default 60) and
+// APP_SECRET, COMPANY_TIME_ZONE, CATALOG_CACHE_SECONDS (default 60),
 // FUNCTION_TIMEOUT_SECONDS (a run's lease: a run held longer by a dead
-// attempt is taken over).
+// attempt is taken over), PUBLIC_BASE_URL (the API's site: links to files
+// too large to attach) and REPORT_MAX_ATTACHMENT_BYTES (default 28 MiB).
 func wire(env *app.Env, logger *slog.Logger) (*reportdelivery.Delivery, error) {
 	table, bucket, topic := env.Required("TABLE_NAME"), env.Required("BUCKET_NAME"), env.Required("EVENTS_TOPIC_ARN")
 	loc, catalogTTL := env.Location("COMPANY_TIME_ZONE"), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
 	timeout := env.Seconds("FUNCTION_TIMEOUT_SECONDS", 15*time.Minute)
+	site, maxBytes := env.Optional("PUBLIC_BASE_URL", ""), env.Int("REPORT_MAX_ATTACHMENT_BYTES", reportdelivery.DefaultMaxAttachmentBytes)
 	k := app.Parse(env, "APP_SECRET", keys.Derive)
 	cfg := app.AWS(env)
 	if err := env.Err(); err != nil {
@@ -58,6 +60,7 @@ func wire(env *app.Env, logger *slog.Logger) (*reportdelivery.Delivery, error) {
 	files, err2 := s3files.New(s3files.Config{Client: s3files.NewClient(cfg), Bucket: bucket})
 	publisher, err3 := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg), TopicARN: topic})
 	d, err4 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Runs: store,
-		Files: files, Publisher: publisher, Keys: k, Location: loc, Lease: max(timeout, time.Second) + 5*time.Second, Logger: logger})
+		Files: files, Publisher: publisher, Keys: k, PublicBaseURL: site, Location: loc, Lease: max(timeout, time.Second) + 5*time.Second,
+		MaxAttachmentBytes: int64(maxBytes), Logger: logger})
 	return d, cmp.Or(err1, err2, err3, err4)
 }

@@ -17,7 +17,7 @@ var discard = slog.New(slog.DiscardHandler)
 // variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
 	apptest.WiresFromTheTemplate(t, "ReportMailFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
-		"EVENTS_TOPIC_ARN", "FUNCTION_TIMEOUT_SECONDS", "TABLE_NAME"},
+		"EVENTS_TOPIC_ARN", "FUNCTION_TIMEOUT_SECONDS", "PUBLIC_BASE_URL", "REPORT_MAX_ATTACHMENT_BYTES", "TABLE_NAME"},
 		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 

@@ -44,10 +44,13 @@ func main() {
 // cursors, the unsubscribe links), COMPANY_TIME_ZONE (the days of the
 // reports), CATALOG_CACHE_SECONDS (default 60: category and type names in
 // files), BUCKET_NAME (the files of mails sent at once), EVENTS_TOPIC_ARN
-// (their events) and PUBLIC_BASE_URL (the unsubscribe links of previews).
+// (their events), PUBLIC_BASE_URL (the site of the links in previews and
+// mails sent at once; "" is the host a request came to) and
+// REPORT_MAX_ATTACHMENT_BYTES (default 28 MiB: larger files go as links).
 func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	table, loc, catalogTTL := env.Required("TABLE_NAME"), env.Location("COMPANY_TIME_ZONE"), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
 	bucket, topic, site := env.Required("BUCKET_NAME"), env.Required("EVENTS_TOPIC_ARN"), env.Optional("PUBLIC_BASE_URL", "")
+	maxBytes := env.Int("REPORT_MAX_ATTACHMENT_BYTES", reportdelivery.DefaultMaxAttachmentBytes)
 	k := app.Parse(env, "APP_SECRET", keys.Derive)
 	cfg := app.AWS(env)
 	if err := env.Err(); err != nil {
@@ -61,13 +64,13 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
 	subs, err5 := reportmail.New(reportmail.Config{Store: store, Keys: k, Location: loc})
 	delivery, err6 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: cat, Runs: store, Files: files, Publisher: publisher,
-		Keys: k, PublicBaseURL: site, Location: loc, Logger: logger})
+		Keys: k, PublicBaseURL: site, Location: loc, MaxAttachmentBytes: int64(maxBytes), Logger: logger})
 	if err := cmp.Or(err1, err2, err3, err4, err5, err6); err != nil {
 		return nil, err
 	}
 	router := apigw.NewRouter(logger)
 	(&reports.ReportsAPI{Reader: store, Catalog: cat, Location: loc}).Register(router)
 	(&reports.ExportsAPI{Registry: reg}).Register(router)
-	(&reports.SubscriptionsAPI{Service: subs, Delivery: delivery, PublicBaseURL: site}).Register(router)
+	(&reports.SubscriptionsAPI{Service: subs, Delivery: delivery, Files: files, PublicBaseURL: site}).Register(router)
 	return router, nil
 }

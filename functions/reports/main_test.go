@@ -16,6 +16,6 @@ var discard = slog.New(slog.DiscardHandler)
 // built, and it reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
 	apptest.WiresFromTheTemplate(t, "ReportsFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "EVENTS_TOPIC_ARN",
-		"PUBLIC_BASE_URL", "TABLE_NAME"},
+		"PUBLIC_BASE_URL", "REPORT_MAX_ATTACHMENT_BYTES", "TABLE_NAME"},
 		func(env *app.Env) (any, error) { return wire(env, discard) })
 }

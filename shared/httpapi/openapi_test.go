@@ -299,6 +299,8 @@ var redirectsOnSuccess = map[string]string{
 	// The rating links and the comment form: back to the rating section.
 	"GET /t/{token}/rating":  "303",
 	"POST /t/{token}/rating": "303",
+	// A report mail's file link: to a fresh presigned download.
+	"GET /report-files/{token}": "302",
 	// A document's file: to its presigned download link.
 	"GET /v1/claims/{id}/documents/{documentId}/file": "302",
 }

@@ -28,6 +28,8 @@ type Keys struct {
 	Cursor   []byte
 	// Unsubscribe signs the one-click unsubscribe links of report mails.
 	Unsubscribe []byte
+	// Files signs the links to report mails' files too large to attach.
+	Files []byte
 }
 
 // Derive returns the keys derived from secret. It fails when the secret is
@@ -41,7 +43,8 @@ func Derive(secret string) (*Keys, error) {
 		m.Write([]byte("claimsdesk/" + purpose))
 		return m.Sum(nil)
 	}
-	return &Keys{QR: d("qr"), Tracking: d("tracking"), Webhook: d("webhook"), Cursor: d("cursor"), Unsubscribe: d("unsubscribe")}, nil
+	return &Keys{QR: d("qr"), Tracking: d("tracking"), Webhook: d("webhook"), Cursor: d("cursor"), Unsubscribe: d("unsubscribe"),
+		Files: d("report-files")}, nil
 }
 
 // TrackingToken is the private token of a claim's tracking link. It is

@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/analytics"
@@ -53,8 +54,6 @@ import (
 // Files stores the mails' files in the bucket.
 type Files interface {
 	PutFile(ctx context.Context, key, contentType string, body []byte) error
-	// DownloadURL returns a presigned GET of key valid for ttl.
-	DownloadURL(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
 }
 
 // Publisher publishes events after their commit (the relay re-publishes
@@ -81,7 +80,8 @@ type Config struct {
 	Files     Files
 	Publisher Publisher
 	Keys      *keys.Keys
-	// PublicBaseURL is the site of the unsubscribe links in previews.
+	// PublicBaseURL is the site (the API's) of the links to files too
+	// large to attach, and of the unsubscribe links in previews.
 	PublicBaseURL string
 	// Location is the company's time zone: the days of the figures, and
 	// schedules without their own.
@@ -178,9 +178,10 @@ func Digest(res *analytics.Result) string {
 
 // Build computes sub's report for span, renders its chart and files and
 // writes its mail; the files are stored under dir in the bucket when store
-// is set (a preview stores nothing).
-func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span reportmail.Span, dir string, store bool) (*Built, error) {
-	now := d.cfg.Now()
+// is set (a preview stores nothing). Files too large to attach are linked
+// on site (the API's /report-files/{token}, signed, valid LinkTTL from
+// now, the time the mail is built for).
+func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span reportmail.Span, dir, site string, now time.Time, store bool) (*Built, error) {
 	res, err := analytics.Run(ctx, d.cfg.Reader, sub.AnalyticsQuery(span), now.In(d.cfg.Location))
 	if err != nil {
 		return nil, fmt.Errorf("report of subscription %s for %s: %w", sub.ID, span.Key(), err)
@@ -237,11 +238,13 @@ func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span
 	}
 	var links []events.ReportFile
 	if total > d.cfg.MaxAttachmentBytes {
-		// Too large for SES: links to the stored files instead.
+		// Too large for SES: signed links to the stored files instead.
+		if site == "" {
+			return nil, fmt.Errorf("subscription %s: files of %d bytes need links and no public site is configured", sub.ID, total)
+		}
 		for _, f := range files {
-			if f.URL, err = d.cfg.Files.DownloadURL(ctx, f.Key, f.FileName, f.ContentType, LinkTTL); err != nil {
-				return nil, fmt.Errorf("link to %s: %w", f.Key, err)
-			}
+			f.URL = strings.TrimRight(site, "/") + "/report-files/" + reportmail.FileLinkToken(d.cfg.Keys,
+				reportmail.FileLink{Key: f.Key, FileName: f.FileName, ContentType: f.ContentType, Expires: now.Add(LinkTTL)})
 			links = append(links, f)
 		}
 		files = nil
@@ -301,7 +304,7 @@ func (d *Delivery) Preview(ctx context.Context, sub *reportmail.Subscription, si
 	}
 	now := d.cfg.Now()
 	span := d.current(sub, now)
-	b, err := d.Build(ctx, sub, span, "preview", false)
+	b, err := d.Build(ctx, sub, span, "preview", site, now, false)
 	if err != nil {
 		return nil, err
 	}
@@ -337,14 +340,17 @@ type Sent struct {
 // outbox at once, whatever its schedule and options (skipWhenEmpty and
 // onlyWhenChanged are for the schedule); it leaves the schedule as it is.
 // Invalid when the subscription has no recipients.
-func (d *Delivery) SendNow(ctx context.Context, sub *reportmail.Subscription) (*Sent, error) {
+func (d *Delivery) SendNow(ctx context.Context, sub *reportmail.Subscription, site string) (*Sent, error) {
+	if site == "" {
+		site = d.cfg.PublicBaseURL
+	}
 	if len(sub.Recipients) == 0 {
 		return nil, apperr.InvalidField("recipients", "the subscription has no recipients left")
 	}
 	now := d.cfg.Now().UTC()
 	span := d.current(sub, now)
 	id := events.NewID(now)
-	b, err := d.Build(ctx, sub, span, "reports/"+sub.ID+"/now-"+id, true)
+	b, err := d.Build(ctx, sub, span, reportmail.FilesPrefix+sub.ID+"/now-"+id, site, now, true)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +447,7 @@ func (d *Delivery) runOne(ctx context.Context, sub *reportmail.Subscription, now
 	case claim.Repeat:
 		log.WarnContext(ctx, "report mail taken over from an attempt that died mid-build")
 	}
-	b, err := d.Build(ctx, sub, span, "reports/"+sub.ID+"/"+span.Key(), true)
+	b, err := d.Build(ctx, sub, span, reportmail.FilesPrefix+sub.ID+"/"+span.Key(), d.cfg.PublicBaseURL, now, true)
 	if err != nil {
 		return "", err
 	}

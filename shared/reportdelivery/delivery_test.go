@@ -126,17 +126,14 @@ func (m *memFiles) PutFile(_ context.Context, key, _ string, body []byte) error 
 	return nil
 }
 
-func (m *memFiles) DownloadURL(_ context.Context, key, _, _ string, ttl time.Duration) (string, error) {
-	return "https://bucket.example/" + key + "?ttl=" + ttl.String(), nil
-}
-
 func newDelivery(t *testing.T, reader analytics.Reader, maxBytes int64) (*Delivery, *fakeRuns, *memFiles) {
 	t.Helper()
 	k, _ := keys.Derive(strings.Repeat("k", 32))
 	moscow, _ := time.LoadLocation("Europe/Moscow")
 	runs := &fakeRuns{subs: map[string]reportmail.Subscription{}, runs: map[string]string{}}
 	files := &memFiles{files: map[string]int{}}
-	d, err := New(Config{Reader: reader, Runs: runs, Files: files, Keys: k, Location: moscow, MaxAttachmentBytes: maxBytes})
+	d, err := New(Config{Reader: reader, Runs: runs, Files: files, Keys: k, Location: moscow, MaxAttachmentBytes: maxBytes,
+		PublicBaseURL: "https://claims.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,8 +202,8 @@ func TestRunSkipsUnchangedAndEmpty(t *testing.T) {
 	}
 }
 
-// TestTooLargeGoesAsLinks: files beyond the mail's limit are linked for 7
-// days instead of attached.
+// TestTooLargeGoesAsLinks: files beyond the mail's limit are linked
+// instead of attached: signed links to the API, valid 7 days.
 func TestTooLargeGoesAsLinks(t *testing.T) {
 	d, runs, _ := newDelivery(t, cells{"2026-12-06": 2}, 1000)
 	runs.subs["rs-1"] = daily(time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC))
@@ -217,8 +214,19 @@ func TestTooLargeGoesAsLinks(t *testing.T) {
 	if err := runs.events[0].Decode(&m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Attachments) != 0 || len(m.Links) != 2 || !strings.Contains(m.Links[0].URL, "ttl=168h0m0s") || !strings.Contains(m.HTML, m.Links[0].URL[:30]) {
-		t.Errorf("links %+v", m.Links)
+	if len(m.Attachments) != 0 || len(m.Links) != 2 || !strings.Contains(m.HTML, m.Links[0].URL) || !strings.Contains(m.Text, m.Links[1].URL) {
+		t.Fatalf("links %+v", m.Links)
+	}
+	token, ok := strings.CutPrefix(m.Links[0].URL, "https://claims.example.com/report-files/")
+	if !ok {
+		t.Fatalf("link %s is not the API's", m.Links[0].URL)
+	}
+	f, err := reportmail.ParseFileLink(d.cfg.Keys, token, time.Date(2026, 12, 14, 5, 0, 0, 0, time.UTC))
+	if err != nil || f.Key != m.Links[0].Key || f.FileName != "structure_2026-12-06_2026-12-06.pdf" {
+		t.Errorf("link names %+v (%v), want %s", f, err, m.Links[0].Key)
+	}
+	if _, err := reportmail.ParseFileLink(d.cfg.Keys, token, time.Date(2026, 12, 14, 7, 0, 0, 0, time.UTC)); !apperr.Is(err, apperr.Gone) {
+		t.Errorf("a link 7 days on: %v, want gone", err)
 	}
 }
 

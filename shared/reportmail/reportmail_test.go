@@ -229,3 +229,26 @@ func TestUnsubscribeSigned(t *testing.T) {
 		t.Error("a token checks under another secret")
 	}
 }
+
+// TestFileLinkSigned: a file link names its file until it expires; edited,
+// forged, outside the report files or expired, it is refused.
+func TestFileLinkSigned(t *testing.T) {
+	k, _ := keys.Derive(strings.Repeat("f", 32))
+	exp := testNow.Add(7 * 24 * time.Hour)
+	tok := FileLinkToken(k, FileLink{Key: "reports/rs-1/p/r.pdf", FileName: "r.pdf", ContentType: "application/pdf", Expires: exp})
+	f, err := ParseFileLink(k, tok, testNow)
+	if err != nil || f.Key != "reports/rs-1/p/r.pdf" || f.FileName != "r.pdf" || !f.Expires.Equal(exp) {
+		t.Fatalf("parsed %+v %v", f, err)
+	}
+	if _, err := ParseFileLink(k, tok, exp); !apperr.Is(err, apperr.Gone) {
+		t.Errorf("at its expiry: %v, want gone", err)
+	}
+	other, _ := keys.Derive(strings.Repeat("o", 32))
+	outside := FileLinkToken(k, FileLink{Key: "uploads/x.jpg", Expires: exp})
+	for name, bad := range map[string]string{"edited": "x" + tok, "another secret": FileLinkToken(other, FileLink{Key: "reports/a", Expires: exp}),
+		"outside reports/": outside, "empty": ""} {
+		if _, err := ParseFileLink(k, bad, testNow); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -587,5 +589,80 @@ func TestReportMailKilledMidBuild(t *testing.T) {
 	}
 	if m := mailsTo(t, "rm-kill@example.com"); len(m) == 1 && len(m[0].Attachments) != 2 {
 		t.Errorf("the mail carries %v, want the PDF and the XLSX", attachmentNames(m[0]))
+	}
+}
+
+// TestReportMailLinksTooLargeFiles: files past the mail's limit (here 1 KB)
+// go as signed links to the API, not attachments; a link redirects to a
+// fresh download of the file; a forged one is a 404 page.
+func TestReportMailLinksTooLargeFiles(t *testing.T) {
+	s := st.Start(t, st.WithTestSettings(), st.WithConfig(func(c *stack.Config) {
+		c.Clock = stillClock{}
+		if c.EnvVars == nil {
+			c.EnvVars = map[string]map[string]string{}
+		}
+		if c.EnvVars["ReportsFunction"] == nil {
+			c.EnvVars["ReportsFunction"] = map[string]string{}
+		}
+		c.EnvVars["ReportsFunction"]["REPORT_MAX_ATTACHMENT_BYTES"] = "1000"
+	}))
+	shared := local
+	local = s
+	t.Cleanup(func() { local = shared })
+
+	sup := newUser(t, "supervisors", "supervisor-links", "")
+	r := sup.do(t, "POST", "/v1/report-subscriptions", map[string]any{
+		"report": "structure", "period": "last_month", "schedule": map[string]any{"frequency": "monthly", "day": 1, "at": "08:00"},
+		"recipients": []string{"rm-links@example.com"}, "formats": []string{"pdf", "xlsx"},
+	})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	var sub subscriptionOut
+	r.JSON(t, &sub)
+	var p reportdelivery.Preview
+	sup.do(t, "GET", "/v1/report-subscriptions/"+sub.ID+"/preview", nil).JSON(t, &p)
+	if len(p.Attachments) != 0 || len(p.Links) != 2 {
+		t.Errorf("preview: attachments %+v, links %+v; want two links", p.Attachments, p.Links)
+	}
+	if r := sup.do(t, "POST", "/v1/report-subscriptions/"+sub.ID+"/send", nil); r.Status != 202 {
+		t.Fatalf("send = %d %s", r.Status, r.Body)
+	}
+	st.Eventually(t, deliveryWait, "the mail with links", func() bool { return len(mailsTo(t, "rm-links@example.com")) == 1 })
+	m := mailsTo(t, "rm-links@example.com")[0]
+	if len(m.Attachments) != 0 {
+		t.Errorf("attachments %v, want none", attachmentNames(m))
+	}
+	var pdfLink string
+	for _, field := range strings.Fields(m.Text) {
+		if strings.Contains(field, "/report-files/") && pdfLink == "" {
+			pdfLink = field
+		}
+	}
+	u, err := url.Parse(pdfLink)
+	if err != nil || pdfLink == "" || !strings.Contains(m.HTML, html.EscapeString(pdfLink)) {
+		t.Fatalf("no file link in the text %q (or not in the HTML): %v", m.Text, err)
+	}
+	// Not followed: the redirect is checked, then its target fetched.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(s.APIURL + u.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") == "" {
+		t.Fatalf("the link = %d, want a redirect", res.StatusCode)
+	}
+	file, err := http.Get(res.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(file.Body)
+	file.Body.Close()
+	if file.StatusCode != 200 || !strings.HasPrefix(string(data), "%PDF-") {
+		t.Errorf("the download = %d %.20q, want the PDF", file.StatusCode, data)
+	}
+	if r := (*user)(nil).do(t, "GET", u.Path[:len(u.Path)-3]+"AAA", nil); r.Status != 404 {
+		t.Errorf("a forged link = %d, want 404", r.Status)
 	}
 }

@@ -382,6 +382,7 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		// here); the unsubscribe page shows no claim.
 		"GET /v1/report-subscriptions": {"/v1/report-subscriptions"},
 		"GET /unsubscribe/{token}":     {"/unsubscribe/" + token},
+		"GET /report-files/{token}":    {"/report-files/" + token},
 	}
 	// A document's file answers with a redirect to its link; the PDFs are
 	// read below.

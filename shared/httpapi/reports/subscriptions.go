@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"net/http"
+	"time"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
@@ -18,9 +19,16 @@ import (
 type SubscriptionsAPI struct {
 	Service  *reportmail.Service
 	Delivery *reportdelivery.Delivery
+	// Files presigns the downloads behind the mails' file links.
+	Files Downloads
 	// PublicBaseURL is the site of the unsubscribe links in previews; ""
 	// is the host the request came to.
 	PublicBaseURL string
+}
+
+// Downloads presigns a download of a stored file.
+type Downloads interface {
+	DownloadURL(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error)
 }
 
 var subscriptionIDPattern = lazyre.New(`^rs-[0-9a-f]{12,40}$`)
@@ -40,6 +48,7 @@ func (a *SubscriptionsAPI) Register(r *apigw.Router) {
 	r.Handle("GET /v1/report-subscriptions/{id}/preview", a.preview)
 	r.Handle("GET /unsubscribe/{token}", a.unsubscribe)
 	r.Handle("POST /unsubscribe/{token}", a.unsubscribe)
+	r.Handle("GET /report-files/{token}", a.file)
 }
 
 // subscriptionID returns the path's ID; NotFound for one of no shape.
@@ -121,7 +130,7 @@ func (a *SubscriptionsAPI) send(ctx context.Context, req *apigw.Request) (*apigw
 	if err != nil {
 		return nil, err
 	}
-	sent, err := a.Delivery.SendNow(ctx, sub)
+	sent, err := a.Delivery.SendNow(ctx, sub, a.site(req))
 	if err != nil {
 		return nil, err
 	}
@@ -137,18 +146,46 @@ func (a *SubscriptionsAPI) preview(ctx context.Context, req *apigw.Request) (*ap
 	if err != nil {
 		return nil, err
 	}
-	site := a.PublicBaseURL
-	if site == "" && req.Header("host") != "" {
-		site = "https://" + req.Header("host")
-		if proto := req.Header("x-forwarded-proto"); proto == "http" {
-			site = "http://" + req.Header("host")
-		}
-	}
-	p, err := a.Delivery.Preview(ctx, sub, site)
+	p, err := a.Delivery.Preview(ctx, sub, a.site(req))
 	if err != nil {
 		return nil, err
 	}
 	return apigw.JSON(http.StatusOK, p), nil
+}
+
+// site is the public site of links: the configured one, else the host the
+// request came to.
+func (a *SubscriptionsAPI) site(req *apigw.Request) string {
+	if a.PublicBaseURL != "" || req.Header("host") == "" {
+		return a.PublicBaseURL
+	}
+	if req.Header("x-forwarded-proto") == "http" {
+		return "http://" + req.Header("host")
+	}
+	return "https://" + req.Header("host")
+}
+
+// fileLinkDownload is how long the redirect of a file link is valid.
+const fileLinkDownload = 5 * time.Minute
+
+// file follows a mail's signed link to a file too large to attach: a
+// redirect to a fresh presigned download; a page says when the link is
+// not valid or expired.
+func (a *SubscriptionsAPI) file(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	f, err := reportmail.ParseFileLink(a.Service.Keys(), req.Param("token"), time.Now())
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This download link is not valid", ""), nil
+	case apperr.Is(err, apperr.Gone):
+		return unsubscribePage(http.StatusGone, "Срок действия ссылки истёк", "This download link has expired", ""), nil
+	case err != nil:
+		return nil, err
+	}
+	u, err := a.Files.DownloadURL(ctx, f.Key, f.FileName, f.ContentType, fileLinkDownload)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Redirect(http.StatusFound, u), nil
 }
 
 // unsubscribe takes the link's recipient off its subscription: one click
