@@ -80,7 +80,7 @@ var htmlTemplate = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 // compose writes the mail of a built report: subject, HTML (figures, the
 // chart as cid:, the top rows, the files) and plain text, with the
 // unsubscribe placeholder where each recipient's link goes.
-func compose(sub *reportmail.Subscription, span reportmail.Span, res *analytics.Result, label func(string) string, loc *time.Location,
+func compose(sub *reportmail.Subscription, span reportmail.Span, res *analytics.Result, label func(string) string,
 	chart bool, files, links []events.ReportFile) (subject, html, text string, err error) {
 	lang := sub.Language
 	t := func(ru, en string) string {

@@ -250,7 +250,7 @@ func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span
 		files = nil
 	}
 	label := reportlayout.Labeler(ctx, d.cfg.Catalog, res.GroupBy, sub.Language)
-	subject, html, text, err := compose(sub, span, res, label, d.cfg.Location, chart, files, links)
+	subject, html, text, err := compose(sub, span, res, label, chart, files, links)
 	if err != nil {
 		return nil, err
 	}
