@@ -42,6 +42,7 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeDocuments(t, s)
 	writeQuality(t, s)
 	writeFlags(t, s)
+	writeReportMail(t, s)
 }
 
 // writeQuality adds what issue #12's surge watch stores: a claim counted
