@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction ExportsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction ExportsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -107,6 +107,8 @@ build-RelayFunction:
 	$(call lambda,RelayFunction,relay)
 build-SlaFunction:
 	$(call lambda,SlaFunction,sla)
+build-ReportMailFunction:
+	$(call lambda,ReportMailFunction,reportmail)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

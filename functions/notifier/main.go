@@ -69,8 +69,8 @@ func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
 	docs, err5 := claimdocs.New(claimdocs.Config{Store: store, Files: files, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Keys: k,
 		PublicBaseURL: site, Location: loc, Managers: store, Logger: logger})
 	notifier, err6 := notify.New(notify.Config{Mailer: mailer, Deliveries: store, Roster: store, Targets: store, Poster: poster, Notes: store,
-		Claims: store, Documents: docs, Keys: k, SupervisorsEmail: supervisors, QualityEmail: quality, PublicBaseURL: site, Location: loc, RosterTTL: rosterTTL,
-		Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
+		Claims: store, Documents: docs, Files: files, Keys: k, SupervisorsEmail: supervisors, QualityEmail: quality, PublicBaseURL: site, Location: loc,
+		RosterTTL: rosterTTL, Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
 	backoff, err7 := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue, Base: max(retryBase, time.Second), Max: 15 * time.Minute})
 	consumer, err8 := sqsbus.NewConsumer(sqsbus.ConsumerConfig{Handle: notifier.Deliver, Backoff: backoff, Logger: logger})
 	return consumer, cmp.Or(err1, err2, err3, err4, err5, err6, err7, err8)

@@ -949,7 +949,7 @@ func (s *Store) Postpone(ctx context.Context, events []events.Event, until time.
 	for _, e := range events {
 		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 aws.String(s.table),
-			Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+			Key:                       key(outboxPK(e), "OUTBOX#"+e.ID),
 			UpdateExpression:          aws.String("SET GSI3SK = :sk ADD relays :one"),
 			ConditionExpression:       aws.String("attribute_exists(GSI3PK)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str(until.UTC().Format(timeLayout) + "#" + e.ID), ":one": num(1)},

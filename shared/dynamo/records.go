@@ -456,8 +456,9 @@ func (r *eventRecord) event() (claims.Event, error) {
 		PrevHash: d.PrevHash, Hash: d.Hash}, nil
 }
 
-// outboxRecord is an outbox event: CLAIM#<id> / OUTBOX#<event id>, on the
-// pending index (GSI3) until the notifier receives it.
+// outboxRecord is an outbox event: CLAIM#<id> / OUTBOX#<event id> (an
+// event of no claim, as a report mail's: OUTBOX#<event id> / OUTBOX#<event
+// id>), on the pending index (GSI3) until the notifier receives it.
 type outboxRecord struct {
 	PK     string `dynamodbav:"PK"`
 	SK     string `dynamodbav:"SK"`
@@ -485,13 +486,22 @@ type outboxDoc struct {
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
+// outboxPK is the partition of an event's outbox record: its claim's, or
+// its own for an event of no claim.
+func outboxPK(e events.Event) string {
+	if e.ClaimID == "" {
+		return "OUTBOX#" + e.ID
+	}
+	return claimPK(e.ClaimID)
+}
+
 func newOutboxRecord(e events.Event) (outboxRecord, error) {
 	b, err := json.Marshal(outboxDoc{ID: e.ID, Type: e.Type, ClaimID: e.ClaimID, At: e.At, Actor: e.Actor, Version: e.Version, Data: e.Data})
 	if err != nil {
 		return outboxRecord{}, fmt.Errorf("encode outbox event %s: %w", e.ID, err)
 	}
 	return outboxRecord{
-		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Entity: "outbox",
+		PK: outboxPK(e), SK: "OUTBOX#" + e.ID, Entity: "outbox",
 		GSI3PK: PendingOutbox, GSI3SK: e.At.UTC().Format(timeLayout) + "#" + e.ID, Doc: string(b),
 	}, nil
 }

@@ -23,6 +23,12 @@
 //	CLAIM#<id>          DOC#<id>            a generated document (its PDF under documents/<claim>/ in the
 //	                                        bucket; a TORG-2 act keeps the request it was filled from)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it
+//	                                        (an event of no claim, a report mail's: OUTBOX#<event id> / OUTBOX#<event id>)
+//	RSUB#<id>           #SUB                a report subscription (JSON doc, version); GSI1 = RSUBS / <owner>#<id>
+//	                                        (owner "staff" or "dealer:<id>"), GSI5 = REPORTMAIL#DUE / <next run>#<id>
+//	                                        while active (the scheduled job's due list)
+//	RSUB#<id>           RUN#<period>        a run of a subscription for a period (from_to): building (held by
+//	                                        attempt until leaseUntil), then sent / skipped_empty / skipped_unchanged
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order) and of the
 //	                                        decision's (warranty, resolution, root cause, fault party,

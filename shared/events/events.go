@@ -369,3 +369,50 @@ const MaxSurgeClaims = 200
 
 // EventType implements Payload.
 func (Surge) EventType() string { return SurgeDetected }
+
+// ReportMailDue: a report subscription's mail for one period is built (its
+// files are in the bucket); the notifier sends it to each recipient. It is
+// about no claim (ClaimID is empty), goes to no webhook and is not in
+// Types.
+const ReportMailDue = "report.mail_due"
+
+// ReportFile is a file of a report mail, stored in the bucket.
+type ReportFile struct {
+	Key         string `json:"key"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	// URL is a download link, set for a file sent as a link instead of an
+	// attachment (the mail would pass SES's size limit).
+	URL string `json:"url,omitempty"`
+}
+
+// ReportMail is the payload of ReportMailDue: the mail as built, the same
+// for every recipient but for the unsubscribe link, which the notifier
+// signs per recipient and puts where UnsubscribePlaceholder stands in Text
+// and HTML.
+type ReportMail struct {
+	SubscriptionID string   `json:"subscriptionId"`
+	Period         string   `json:"period"`
+	Recipients     []string `json:"recipients"`
+	Language       string   `json:"language"`
+	Subject        string   `json:"subject"`
+	Text           string   `json:"text"`
+	HTML           string   `json:"html"`
+	// Chart is the main chart (PNG), shown inline in the HTML as
+	// cid:<ChartContentID>.
+	Chart       *ReportFile  `json:"chart,omitempty"`
+	Attachments []ReportFile `json:"attachments,omitempty"`
+	// Links are files too large to attach, linked from the HTML and text.
+	Links []ReportFile `json:"links,omitempty"`
+}
+
+// UnsubscribePlaceholder stands for a recipient's unsubscribe link in a
+// ReportMail's Text and HTML.
+const UnsubscribePlaceholder = "{{unsubscribe_url}}"
+
+// ChartContentID is the Content-ID of a report mail's inline chart.
+const ChartContentID = "chart@claimsdesk"
+
+// EventType implements Payload.
+func (ReportMail) EventType() string { return ReportMailDue }

@@ -39,6 +39,8 @@ import (
 	"github.com/claimsdesk/backend/shared/qrcode"
 	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/reportdelivery"
+	"github.com/claimsdesk/backend/shared/reportmail"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/webhook"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -159,6 +161,7 @@ func functionRouters() map[string]*apigw.Router {
 	reportsRouter := apigw.NewRouter(logger)
 	(&reports.ReportsAPI{}).Register(reportsRouter)
 	(&reports.ExportsAPI{}).Register(reportsRouter)
+	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
 	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
 }
 
@@ -299,6 +302,8 @@ var redirectsOnSuccess = map[string]string{
 	// The rating links and the comment form: back to the rating section.
 	"GET /t/{token}/rating":  "303",
 	"POST /t/{token}/rating": "303",
+	// A report mail's file link: to a fresh presigned download.
+	"GET /report-files/{token}": "302",
 	// A document's file: to its presigned download link.
 	"GET /v1/claims/{id}/documents/{documentId}/file": "302",
 }
@@ -375,6 +380,12 @@ var schemaChecks = []schemaCheck{
 	{"DocumentView", reflect.TypeFor[registry.DocumentView](), "response"},
 	{"Company", reflect.TypeFor[documents.Company](), "both"},
 	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
+	{"ReportSubscription", reflect.TypeFor[reportmail.Subscription](), "response"},
+	{"ReportSubscriptionInput", reflect.TypeFor[reportmail.Input](), "request"},
+	{"ReportSubscriptionQuery", reflect.TypeFor[reportmail.Query](), "request"},
+	{"ReportSchedule", reflect.TypeFor[reportmail.Schedule](), "request"},
+	{"ReportMailPreview", reflect.TypeFor[reportdelivery.Preview](), "response"},
+	{"ReportMailFile", reflect.TypeFor[reportdelivery.PreviewFile](), "response"},
 	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
 	{"AnalyticsPage", reflect.TypeFor[analytics.Page](), "response"},
 	{"RecountRequest", reflect.TypeFor[httpapi.RecountRequest](), "request"},

@@ -38,7 +38,8 @@ const (
 // events to the topic (SNS) and send nothing to a queue; the notifier
 // reads its queue and the admin function its dead letters (SQS), neither
 // publishes; the relay and the SLA check touch neither files nor PDF; the
-// seed writes the table only.
+// seed writes the table only; the report functions draw files and keep
+// the mails' (the notifier sends them).
 var rules = Rules{
 	Module: module,
 	Forbidden: map[string][]string{
@@ -49,9 +50,14 @@ var rules = Rules{
 		"functions/public":   {sesSDK, sqsSDK},
 		"functions/admin":    {s3SDK, sesSDK, snsSDK},
 		"functions/notifier": {snsSDK},
-		// Reports read the aggregates and draw files, and queue the
-		// background exports (whose links they sign): no mail, no events.
-		"functions/reports": {sesSDK, snsSDK},
+		// Reports read the aggregates and draw files; the report
+		// subscriptions' "send now" keeps its files and publishes its event;
+		// the background exports are queued (and their links signed): no
+		// mail.
+		"functions/reports": {sesSDK},
+		// The report mails: files kept and events published, no mail sent
+		// (the notifier's), no queue.
+		"functions/reportmail": {sesSDK, sqsSDK},
 		// The exports write files from the registry (reportfile links the
 		// PDF and QR libraries): no mail, no events.
 		"functions/exports": {sesSDK, snsSDK},

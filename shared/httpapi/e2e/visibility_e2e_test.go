@@ -421,6 +421,11 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /q/{code}":         {"/q/" + issued.Codes[0].Code},
 		"GET /samples/{name}":   {"/samples/torg-2.pdf"},
 		"GET /health":           {"/health"},
+		// A dealer's report subscriptions (their own figures only; none
+		// here); the unsubscribe page shows no claim.
+		"GET /v1/report-subscriptions": {"/v1/report-subscriptions"},
+		"GET /unsubscribe/{token}":     {"/unsubscribe/" + token},
+		"GET /report-files/{token}":    {"/report-files/" + token},
 	}
 	// A document's file answers with a redirect to its link; the PDFs are
 	// read below.
