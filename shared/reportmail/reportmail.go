@@ -454,6 +454,32 @@ type Unsubscribed struct {
 // subscription (the last one leaving deactivates it); a token used again
 // finds the address gone and is no error. NotFound for a token that names
 // no subscription or none of its recipients.
+// UnsubscribeTarget returns whom an unsubscribe link would take off which
+// subscription (Already: off it already), changing nothing: the page a
+// link opens asks before it acts, so that a mail scanner following links
+// unsubscribes nobody. NotFound for a link that is not valid.
+func (s *Service) UnsubscribeTarget(ctx context.Context, token string) (*Unsubscribed, error) {
+	id := keys.UnsubscribeSubscription(token)
+	invalid := apperr.Errorf(apperr.NotFound, "this unsubscribe link is not valid")
+	if id == "" {
+		return nil, invalid
+	}
+	sub, err := s.cfg.Store.GetSubscription(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if email, ok := s.cfg.Keys.UnsubscribeRecipient(token, sub.Unsubscribed); ok {
+		return &Unsubscribed{SubscriptionID: id, Email: email, Already: true}, nil
+	}
+	if email, ok := s.cfg.Keys.UnsubscribeRecipient(token, sub.Recipients); ok {
+		return &Unsubscribed{SubscriptionID: id, Email: email}, nil
+	}
+	return nil, invalid
+}
+
 func (s *Service) Unsubscribe(ctx context.Context, token string) (*Unsubscribed, error) {
 	id := keys.UnsubscribeSubscription(token)
 	invalid := apperr.Errorf(apperr.NotFound, "this unsubscribe link is not valid")

@@ -231,6 +231,27 @@ func TestTenOverheatingClaimsRaiseOneAlert(t *testing.T) {
 		}
 	}
 
+	// The products report shows staff the open surge, not a dealer.
+	day := time.Now().In(moscowZone(t)).Format("2006-01-02")
+	var products struct {
+		Alerts []struct {
+			ID, Series, TypeID, Status string
+			Observed                   int
+		} `json:"alerts"`
+	}
+	sup.do(t, "GET", "/v1/reports/products?from="+day+"&to="+day+"&groupBy=series&thenBy=type", nil).JSON(t, &products)
+	found := false
+	for _, al := range products.Alerts {
+		found = found || (al.ID == a.ID && al.Series == series && al.TypeID == "overheating" && al.Status == "open" && al.Observed == 10)
+	}
+	if !found {
+		t.Errorf("the products report's alerts %+v lack %s", products.Alerts, a.ID)
+	}
+	if r := newUser(t, "dealers", "dealer-products", "DLR-PRODUCTS").do(t, "GET", "/v1/reports/products?from="+day+"&to="+day, nil); r.Status != 200 ||
+		strings.Contains(string(r.Body), `"alerts"`) {
+		t.Errorf("a dealer's products report = %d %s, want no alerts", r.Status, r.Body)
+	}
+
 	// Each claim of the series links to the alert for staff, not for its dealer.
 	var detail struct {
 		QualityAlert *struct{ ID, Status string } `json:"qualityAlert"`
@@ -283,4 +304,13 @@ func TestTenOverheatingClaimsRaiseOneAlert(t *testing.T) {
 	if r := sup.do(t, "GET", "/v1/quality/alerts/QA-0000000000000000000000000000", nil); r.Status != 404 {
 		t.Errorf("unknown alert = %d, want 404", r.Status)
 	}
+}
+
+func moscowZone(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

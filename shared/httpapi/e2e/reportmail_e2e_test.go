@@ -258,7 +258,17 @@ func TestWeeklyReportMail(t *testing.T) {
 	if r := (*user)(nil).do(t, "GET", u.Path[:len(u.Path)-2]+"xx", nil); r.Status != 404 {
 		t.Errorf("forged unsubscribe link = %d, want 404", r.Status)
 	}
-	if r := (*user)(nil).do(t, "GET", u.Path, nil); r.Status != 200 || !strings.Contains(string(r.Body), "rm-a@example.com") {
+	// The link opens a page that asks (a mail scanner following it
+	// unsubscribes nobody); its button posts, as a mail client's one-click
+	// unsubscribe does.
+	if r := (*user)(nil).do(t, "GET", u.Path, nil); r.Status != 200 || !strings.Contains(string(r.Body), "rm-a@example.com") ||
+		!strings.Contains(string(r.Body), `<form method="post">`) {
+		t.Errorf("unsubscribe page = %d %s", r.Status, r.Body)
+	}
+	if s := readSubscription(t, sup, weekly.ID); len(s.Recipients) != 2 {
+		t.Errorf("opening the link unsubscribed: %+v", s.Recipients)
+	}
+	if r := (*user)(nil).do(t, "POST", u.Path, nil); r.Status != 200 || !strings.Contains(string(r.Body), "rm-a@example.com") {
 		t.Errorf("unsubscribe = %d %s", r.Status, r.Body)
 	}
 	if s := readSubscription(t, sup, weekly.ID); len(s.Recipients) != 1 || s.Recipients[0] != "rm-b@example.com" || !s.Active {

@@ -21,6 +21,7 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/lazyre"
+	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/reportfile"
 	"github.com/claimsdesk/backend/shared/reportlayout"
 	"github.com/claimsdesk/backend/shared/visibility"
@@ -36,6 +37,15 @@ type ReportsAPI struct {
 	Catalog  catalog.Source
 	Location *time.Location
 	Now      func() time.Time
+	// Alerts lists the defect surge alerts the products report shows staff
+	// (optional).
+	Alerts AlertLister
+}
+
+// AlertLister lists the surge alerts: the closed ones or the others,
+// newest first (the store).
+type AlertLister interface {
+	Alerts(ctx context.Context, closed bool, limit int) ([]quality.Alert, error)
 }
 
 var (
@@ -127,6 +137,19 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	}
 	format := req.Query.Get("format")
 	if format == "" || format == "json" {
+		// The products report shows the claims department the defect
+		// surges still open (never a dealer: the company's own finding).
+		if q.Name == analytics.ReportProducts && a.Alerts != nil && visibility.SeesQualityAlerts(visibility.Of(p)) {
+			list, err := a.Alerts.Alerts(ctx, false, 100)
+			if err != nil {
+				return nil, err
+			}
+			res.Alerts = []analytics.AlertSummary{}
+			for _, al := range list {
+				res.Alerts = append(res.Alerts, analytics.AlertSummary{ID: al.ID, Series: al.Series, Model: al.Model, TypeID: al.TypeID,
+					Status: string(al.Status), Observed: al.Finding.Observed, Expected: al.Finding.Expected, RaisedAt: al.RaisedAt})
+			}
+		}
 		return apigw.JSON(http.StatusOK, res), nil
 	}
 	lang := "ru"

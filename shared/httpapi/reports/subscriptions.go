@@ -46,7 +46,7 @@ func (a *SubscriptionsAPI) Register(r *apigw.Router) {
 	r.Handle("DELETE /v1/report-subscriptions/{id}", a.delete)
 	r.Handle("POST /v1/report-subscriptions/{id}/send", a.send)
 	r.Handle("GET /v1/report-subscriptions/{id}/preview", a.preview)
-	r.Handle("GET /unsubscribe/{token}", a.unsubscribe)
+	r.Handle("GET /unsubscribe/{token}", a.confirmUnsubscribe)
 	r.Handle("POST /unsubscribe/{token}", a.unsubscribe)
 	r.Handle("GET /report-files/{token}", a.file)
 }
@@ -175,9 +175,9 @@ func (a *SubscriptionsAPI) file(ctx context.Context, req *apigw.Request) (*apigw
 	f, err := reportmail.ParseFileLink(a.Service.Keys(), req.Param("token"), time.Now())
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This download link is not valid", ""), nil
+		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This download link is not valid", "", false), nil
 	case apperr.Is(err, apperr.Gone):
-		return unsubscribePage(http.StatusGone, "Срок действия ссылки истёк", "This download link has expired", ""), nil
+		return unsubscribePage(http.StatusGone, "Срок действия ссылки истёк", "This download link has expired", "", false), nil
 	case err != nil:
 		return nil, err
 	}
@@ -188,25 +188,46 @@ func (a *SubscriptionsAPI) file(ctx context.Context, req *apigw.Request) (*apigw
 	return apigw.Redirect(http.StatusFound, u), nil
 }
 
-// unsubscribe takes the link's recipient off its subscription: one click
-// (GET, the link in the mail) or the mail client's one-click POST
-// (List-Unsubscribe-Post, RFC 8058). A page says what happened, in the
-// subscription's language.
-func (a *SubscriptionsAPI) unsubscribe(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	u, err := a.Service.Unsubscribe(ctx, req.Param("token"))
+// confirmUnsubscribe is the page the link in the mail opens: it names the
+// recipient and asks, with one button, before anything changes (mail
+// scanners follow links; a GET unsubscribes nobody). Mail clients
+// unsubscribe in one click with a POST (List-Unsubscribe-Post, RFC 8058).
+func (a *SubscriptionsAPI) confirmUnsubscribe(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	u, err := a.Service.UnsubscribeTarget(ctx, req.Param("token"))
 	if apperr.Is(err, apperr.NotFound) {
-		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This unsubscribe link is not valid", ""), nil
+		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This unsubscribe link is not valid", "", false), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return unsubscribePage(http.StatusOK, "Вы отписаны от рассылки отчёта", "You are unsubscribed from the report mail", u.Email), nil
+	if u.Already {
+		return unsubscribePage(http.StatusOK, "Вы отписаны от рассылки отчёта", "You are unsubscribed from the report mail", u.Email, false), nil
+	}
+	return unsubscribePage(http.StatusOK, "Отписаться от рассылки отчёта?", "Unsubscribe from the report mail?", u.Email, true), nil
 }
 
-func unsubscribePage(status int, ru, en, email string) *apigw.Response {
+// unsubscribe takes the link's recipient off its subscription: the page's
+// button, or the mail client's one-click POST. A page says what happened.
+func (a *SubscriptionsAPI) unsubscribe(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	u, err := a.Service.Unsubscribe(ctx, req.Param("token"))
+	if apperr.Is(err, apperr.NotFound) {
+		return unsubscribePage(http.StatusNotFound, "Ссылка недействительна", "This unsubscribe link is not valid", "", false), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return unsubscribePage(http.StatusOK, "Вы отписаны от рассылки отчёта", "You are unsubscribed from the report mail", u.Email, false), nil
+}
+
+// unsubscribePage says what an unsubscribe link did, or (ask) asks with
+// a button that posts to the same address.
+func unsubscribePage(status int, ru, en, email string, ask bool) *apigw.Response {
 	who := ""
 	if email != "" {
 		who = "<p>" + html.EscapeString(email) + "</p>"
+	}
+	if ask {
+		who += `<form method="post"><button type="submit" style="font-size:16px;padding:10px 18px">Отписаться / Unsubscribe</button></form>`
 	}
 	body := `<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
 		`<title>ClaimsDesk</title></head><body style="font-family:Arial,Helvetica,sans-serif;max-width:640px;margin:40px auto">` +
