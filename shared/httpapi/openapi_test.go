@@ -138,6 +138,7 @@ func functionRouters() map[string]*apigw.Router {
 	public := apigw.NewRouter(logger)
 	httpapi.RegisterHealth(public, nil)
 	(&httpapi.PublicSite{}).Register(public)
+	(&httpapi.CabinetSite{}).Register(public)
 	claimsRouter := apigw.NewRouter(logger)
 	(&httpapi.ClaimsAPI{}).Register(claimsRouter)
 	(&httpapi.CaseworkAPI{}).Register(claimsRouter)
