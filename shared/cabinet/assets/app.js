@@ -630,7 +630,8 @@ function route() {
 }
 
 function failPage(e, title) {
-  if (e instanceof ApiError && e.status === 401) {
+  // A refused refresh token already shows the sign-in.
+  if ((e instanceof ApiError && e.status === 401) || (e && e.grant)) {
     return;
   }
   var main = page(title || t('title'));
@@ -1245,7 +1246,7 @@ function torgDialog(view, reload) {
     h('div', { class: 'row' }, field(t('torg.started'), inp('acceptanceStarted', { type: 'datetime-local', value: local(new Date(now.getTime() - 7200000)) }), null, true),
       field(t('torg.ended'), inp('acceptanceEnded', { type: 'datetime-local', value: local(now) }), null, true)),
     h('fieldset', {}, h('legend', { text: t('torg.transport') }), h('div', { class: 'row' }, field(t('torg.tkind'), inp('tKind', { value: 'ТТН', maxlength: '40' })),
-      field(t('torg.tnumber'), inp('tNumber', { maxlength: '60' })), field(t('torg.tdate'), inp('tDate', { type: 'date' })))),
+      field(t('torg.tnumber'), inp('tNumber', { maxlength: '60' })), field(t('torg.tdate'), inp('tDate', { type: 'date', value: today() })))),
     h('fieldset', {}, h('legend', { text: t('torg.commission') }), [0, 1, 2].map(function (i) {
       return h('div', { class: 'row' }, field(t('torg.position'), inp('pos' + i, { maxlength: '120' }), null, i === 0), field(t('torg.person'), inp('name' + i, { maxlength: '120' }), null, i === 0));
     })),
@@ -1323,8 +1324,12 @@ function torgDialog(view, reload) {
       var rest = [];
       (e.fields || []).forEach(function (fe) {
         var m = fe.field.match(/^lines\[(\d+)\]\.(\w+)/);
-        var key = { actNumber: 'actNumber', actDate: 'actDate', place: 'place', department: 'department', contractNumber: 'contractNumber', contractDate: 'contractDate', acceptanceStarted: 'acceptanceStarted', acceptanceEnded: 'acceptanceEnded', conclusion: 'conclusion' }[fe.field];
-        if (key) {
+        var key = { 'transportDocuments[0].kind': 'tKind', 'transportDocuments[0].number': 'tNumber', 'transportDocuments[0].date': 'tDate' }[fe.field] || (f[fe.field] ? fe.field : '');
+        var cm = fe.field.match(/^commission\[(\d)\]\.(position|name)$/);
+        if (cm) {
+          key = (cm[2] === 'name' ? 'name' : 'pos') + cm[1];
+        }
+        if (key && f[key]) {
           fieldError(f[key], fe.message);
         } else if (m && chosen[+m[1]]) {
           var r = chosen[+m[1]];
