@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"strings"
 	"sync"
@@ -153,3 +154,7 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Files returns the page's embedded files (assets/index.html, app.js,
+// app.css), for tests that read them.
+func Files() fs.FS { return files }
