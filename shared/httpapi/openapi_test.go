@@ -419,6 +419,7 @@ var schemaChecks = []schemaCheck{
 	{"CreatedOrder", reflect.TypeFor[httpapi.CreatedOrder](), "response"},
 	{"ClaimRef", reflect.TypeFor[httpapi.ClaimRef](), "response"},
 	{"OrderView", reflect.TypeFor[httpapi.OrderView](), "response"},
+	{"OrderPage", reflect.TypeFor[httpapi.OrderPage](), "response"},
 	{"Notification", reflect.TypeFor[notify.Note](), "response"},
 	{"NotificationPage", reflect.TypeFor[notify.InboxPage](), "response"},
 	{"WebhookTarget", reflect.TypeFor[webhook.Target](), "response"},

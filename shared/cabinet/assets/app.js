@@ -34,8 +34,9 @@ ru: {
 'stats.avgDays': 'Среднее время до решения, дн.', 'stats.grantedShare': 'Удовлетворено', 'stats.byType': 'По типам',
 'stats.type': 'Тип', 'stats.none': 'Статистика пока пуста.', 'stats.failed': 'Статистика недоступна.',
 'new.title': 'Новая рекламация', 'new.source': 'Заказ, по которому рекламация',
-'new.orderHint': 'Номер заказа из накладной или счёта: кабинет подставит товары заказа, как их прислала учётная система.',
-'new.find': 'Найти заказ', 'new.noOrder': 'Без заказа: ввести товар вручную', 'new.orderNotFound': 'Заказ {0} не найден среди заказов вашей организации.',
+'new.orderHint': 'Или номер заказа из накладной или счёта: кабинет подставит товары заказа.',
+'new.find': 'Найти заказ', 'new.yourOrders': 'Ваши заказы', 'new.yourOrdersHint': 'Заказы вашей организации, как их прислала учётная система.',
+'new.noOrders': 'Заказов пока нет', 'new.noOrder': 'Без заказа: ввести товар вручную', 'new.orderNotFound': 'Заказ {0} не найден среди заказов вашей организации.',
 'new.items': 'Отметьте позиции и количество', 'new.qty': 'Количество', 'new.of': 'из {0} {1}',
 'new.product': 'Товар', 'new.model': 'Модель или артикул', 'new.name': 'Наименование', 'new.serial': 'Серийный номер',
 'new.series': 'Партия', 'new.purchaseDate': 'Дата покупки', 'new.claimant': 'Покупатель', 'new.cname': 'Имя или ФИО',
@@ -105,8 +106,9 @@ en: {
 'stats.avgDays': 'Average days to decision', 'stats.grantedShare': 'Granted', 'stats.byType': 'By type',
 'stats.type': 'Type', 'stats.none': 'No figures yet.', 'stats.failed': 'Figures unavailable.',
 'new.title': 'New claim', 'new.source': 'The order the claim is about',
-'new.orderHint': 'The order number from the invoice: the cabinet fills in the order\u2019s items as the ERP sent them.',
-'new.find': 'Find the order', 'new.noOrder': 'No order: enter the product by hand', 'new.orderNotFound': 'Order {0} is not among your organisation\u2019s orders.',
+'new.orderHint': 'Or the order number from the invoice: the cabinet fills in the order\u2019s items.',
+'new.find': 'Find the order', 'new.yourOrders': 'Your orders', 'new.yourOrdersHint': 'Your organisation\u2019s orders as the ERP sent them.',
+'new.noOrders': 'No orders yet', 'new.noOrder': 'No order: enter the product by hand', 'new.orderNotFound': 'Order {0} is not among your organisation\u2019s orders.',
 'new.items': 'Tick the items and quantities', 'new.qty': 'Quantity', 'new.of': 'of {0} {1}',
 'new.product': 'Product', 'new.model': 'Model or SKU', 'new.name': 'Name', 'new.serial': 'Serial number',
 'new.series': 'Batch', 'new.purchaseDate': 'Purchase date', 'new.claimant': 'Customer', 'new.cname': 'Name',
@@ -788,6 +790,8 @@ function newForm(main, orderNumber) {
     return el;
   };
   var orderIn = h('input', { id: 'n-order', type: 'text', value: orderNumber, autocomplete: 'off', inputmode: 'text' });
+  var pick = h('select', { id: 'n-order-pick' }, h('option', { value: '', text: t('loading') }));
+  var pickBox = field(t('new.yourOrders'), pick, t('new.yourOrdersHint'));
   inputs['order.reference'] = orderIn;
   var orderMsg = h('div', { id: 'n-order-found', 'aria-live': 'polite' });
   var itemsBox = h('fieldset', { id: 'n-items', hidden: true }, h('legend', { text: t('new.items') }));
@@ -825,7 +829,7 @@ function newForm(main, orderNumber) {
   };
   var form = h('form', { id: 'n-form', novalidate: true },
     h('section', {}, h('h2', { text: t('new.source') }),
-      h('div', { class: 'row end' }, box('order.reference', t('f.order'), orderIn, t('new.orderHint')), findBtn), orderMsg, itemsBox),
+      pickBox, h('div', { class: 'row end' }, box('order.reference', t('f.order'), orderIn, t('new.orderHint')), findBtn), orderMsg, itemsBox),
     h('section', {}, h('h2', { text: t('new.kind') }), box('categoryId', t('new.category'), cat, null, true), box('typeId', t('new.type'), typ, null, true), typeInfo),
     h('section', {}, h('h2', { text: t('new.product') }), box('product.model', t('new.model'), model, null, true), box('product.name', t('new.name'), pname),
       h('div', { class: 'row' }, box('product.serial', t('new.serial'), serial), box('product.series', t('new.series'), series)), dup,
@@ -892,6 +896,21 @@ function newForm(main, orderNumber) {
     itemsBox.hidden = false;
   }
   findBtn.addEventListener('click', findOrder);
+  pick.addEventListener('change', function () {
+    if (pick.value) {
+      orderIn.value = pick.value;
+      findOrder();
+    }
+  });
+  // The dealer's recent orders as the ERP sent them.
+  get('v1/orders' + qs({ limit: 50 })).then(function (p) {
+    clear(pick).appendChild(h('option', { value: '', text: p.orders.length ? t('new.choose') : t('new.noOrders') }));
+    p.orders.forEach(function (o) {
+      pick.appendChild(h('option', { value: o.number, text: o.number + ' · ' + dtFormat(o.createdAt, true) + ' · ' + ((o.customer && (o.customer.company || o.customer.name)) || '') + ' · ' + (o.status || '') }));
+    });
+  }, function () {
+    clear(pick).appendChild(h('option', { value: '', text: t('new.noOrders') }));
+  });
   orderIn.addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter') {
       ev.preventDefault();

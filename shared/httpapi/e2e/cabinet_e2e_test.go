@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -277,7 +278,9 @@ func TestCabinetOnAPhone(t *testing.T) {
 
 	// 2. File a claim from the ERP's order: two of its items, three photos.
 	b.do(t, "open the filing form", chromedp.Click(chromedp.ID("nav-new")), chromedp.WaitVisible(chromedp.ID("n-order")))
-	b.do(t, "find the order", chromedp.SendKeys(chromedp.ID("n-order"), orderNo), chromedp.Click(chromedp.ID("n-find")), chromedp.WaitVisible(chromedp.ID("n-item-2")))
+	b.waitFor(t, "the dealer's orders", fmt.Sprintf(`!!document.querySelector('#n-order-pick option[value=%s]')`, js(orderNo)))
+	eval[string](t, b, "choose the order", chooseOption("n-order-pick", orderNo))
+	b.waitFor(t, "the order's items", `!!document.getElementById('n-item-2')`)
 	if got := eval[string](t, b, "the customer from the order", `document.getElementById('n-claimant-name').value`); got != "Ольга Кузнецова" {
 		t.Errorf("the customer's name from the order = %q", got)
 	}
@@ -332,6 +335,29 @@ func TestCabinetOnAPhone(t *testing.T) {
 		len(c.Order.Items) != 2 || c.Order.Items[0].SKU != "TH-2000" || c.Order.Items[0].Quantity != 10 || c.Order.Items[1].SKU != "TH-FLT" || c.Order.Items[1].Quantity != 4 ||
 		len(filed.Attachments) != 3 {
 		t.Fatalf("the claim filed from the cabinet: %+v", filed)
+	}
+
+	// The orders the filing offered: the dealer's own only.
+	var listed struct {
+		Orders []struct {
+			Number       string `json:"number"`
+			SalesManager string `json:"salesManager"`
+		} `json:"orders"`
+	}
+	if r := dealer.do(t, "GET", "/v1/orders", nil); r.Status != 200 {
+		t.Errorf("the dealer's orders = %d %s", r.Status, r.Body)
+	} else if r.JSON(t, &listed); len(listed.Orders) != 1 || listed.Orders[0].Number != orderNo {
+		t.Errorf("the dealer's orders: %+v", listed)
+	}
+	other := newUser(t, "dealers", otherUsername, otherDealerID)
+	if r := other.do(t, "GET", "/v1/orders", nil); r.Status != 200 || strings.Contains(string(r.Body), orderNo) {
+		t.Errorf("another dealer's orders = %d %s", r.Status, r.Body)
+	}
+	if r := other.do(t, "GET", "/v1/orders?dealerId="+dealerID, nil); r.Status != 403 {
+		t.Errorf("another dealer asking for %s's orders = %d, want 403", dealerID, r.Status)
+	}
+	if r := newUser(t, "supervisors", "supervisor-cabinet", "").do(t, "GET", "/v1/orders", nil); r.Status != 400 || !slices.Contains(errorFields(t, r), "dealerId") {
+		t.Errorf("a supervisor listing orders without a dealer = %d %s, want 400 naming dealerId", r.Status, r.Body)
 	}
 
 	// 3. It is in the list, with the year's figures.
