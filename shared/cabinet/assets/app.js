@@ -82,8 +82,8 @@ ru: {
 'kind.sales': 'продажа', 'kind.rework': 'переделка', 'kind.additional': 'дополнительный',
 'notes.title': 'Уведомления', 'notes.empty': 'Уведомлений нет.', 'notes.read': 'Прочитано', 'notes.markRead': 'Отметить прочитанным',
 'notes.new': 'Новое уведомление: {0}',
-'ev.claim.received': 'Рекламация подана', 'ev.stage.changed': 'Стадия: {0}', 'ev.message.posted': 'Сообщение в переписке',
-'ev.attachment.added': 'Добавлен файл', 'ev.document.generated': 'Сформирован документ', 'ev.decision.made': 'Принято решение',
+'ev.claim.created': 'Рекламация подана', 'ev.claim.updated': 'Данные рекламации уточнены', 'ev.rating.commented': 'Оставлен комментарий к оценке', 'ev.stage.changed': 'Стадия: {0}', 'ev.message.posted': 'Сообщение в переписке',
+'ev.attachment.added': 'Добавлен файл', 'ev.document.generated': 'Сформирован документ', 'ev.decision.recorded': 'Принято решение',
 'ev.decision.revised': 'Решение пересмотрено', 'ev.claim.rated': 'Поставлена оценка', 'ev.other': 'Событие',
 'err.network': 'Нет связи с сервером. Проверьте интернет и попробуйте ещё раз.', 'err.server': 'Ошибка сервера ({0}). Попробуйте позже.',
 'err.forbidden': 'Это действие недоступно вашей учётной записи.', 'err.conflict': 'Рекламация изменилась: обновите страницу.',
@@ -154,8 +154,8 @@ en: {
 'kind.sales': 'sale', 'kind.rework': 'rework', 'kind.additional': 'additional',
 'notes.title': 'Notifications', 'notes.empty': 'No notifications.', 'notes.read': 'Read', 'notes.markRead': 'Mark read',
 'notes.new': 'New notification: {0}',
-'ev.claim.received': 'Claim filed', 'ev.stage.changed': 'Stage: {0}', 'ev.message.posted': 'Message in the conversation',
-'ev.attachment.added': 'File added', 'ev.document.generated': 'Document made', 'ev.decision.made': 'Decision made',
+'ev.claim.created': 'Claim filed', 'ev.claim.updated': 'Claim details updated', 'ev.rating.commented': 'Rating commented', 'ev.stage.changed': 'Stage: {0}', 'ev.message.posted': 'Message in the conversation',
+'ev.attachment.added': 'File added', 'ev.document.generated': 'Document made', 'ev.decision.recorded': 'Decision made',
 'ev.decision.revised': 'Decision revised', 'ev.claim.rated': 'Rated', 'ev.other': 'Event',
 'err.network': 'No connection to the server. Check the internet and try again.', 'err.server': 'Server error ({0}). Please try later.',
 'err.forbidden': 'Your account may not do this.', 'err.conflict': 'The claim has changed: refresh the page.',
@@ -278,7 +278,7 @@ function zoneName() {
   var z = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   var off = -new Date().getTimezoneOffset();
   var s = 'UTC' + (off === 0 ? '' : (off > 0 ? '+' : '-') + Math.floor(Math.abs(off) / 60) + (Math.abs(off) % 60 ? ':' + ('0' + Math.abs(off) % 60).slice(-2) : ''));
-  return z + ', ' + s;
+  return z === 'UTC' || z === 'Etc/UTC' ? s : z + ', ' + s;
 }
 function money(m) {
   if (!m) {

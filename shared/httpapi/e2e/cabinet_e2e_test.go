@@ -301,7 +301,7 @@ func TestCabinetOnAPhone(t *testing.T) {
 	shots.take(t, b, "filing")
 	checkAccessibility(t, b, axe, "filing")
 	b.do(t, "send the claim", chromedp.Click(chromedp.ID("n-submit")))
-	b.waitFor(t, "the claim's page", `/^#\/claims\/RC-/.test(location.hash) && !!document.getElementById('c-stage')`)
+	b.waitFor(t, "the claim's page", `/^#\/claims\/RC-/.test(location.hash) && !!document.getElementById('c-stage') && document.getElementById('c-history').textContent.indexOf('Рекламация подана') >= 0`)
 	id := strings.TrimSuffix(strings.TrimPrefix(eval[string](t, b, "the claim number", `location.hash`), "#/claims/"), "?filed")
 	if !claimNumberRe.MatchString(id) {
 		t.Fatalf("the claim page is %q", id)
@@ -363,7 +363,14 @@ func TestCabinetOnAPhone(t *testing.T) {
 	// 3. It is in the list, with the year's figures.
 	b.do(t, "back to the list", chromedp.Click(chromedp.ID("nav-claims")))
 	b.waitFor(t, "the claim in the list", fmt.Sprintf(`!!document.querySelector('#claims a[href="#/claims/%s"]')`, id))
-	b.waitFor(t, "the figures", `!!document.querySelector('.figures')`)
+	// The figures come from the aggregates, which count the claim a moment
+	// after it is filed.
+	st.Eventually(t, deliveryWait, "the claim among the year's figures", func() bool {
+		goTo(t, b, "the filing page", "#/new")
+		goTo(t, b, "the list again", "#/")
+		_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](`!!document.querySelector('.figures dd') && document.querySelector('.figures dd').textContent === '1'`, chromedp.WithPollingTimeout(3*time.Second)))
+		return err == nil
+	})
 	shots.take(t, b, "list")
 	checkAccessibility(t, b, axe, "list")
 	b.do(t, "filter by another serial", chromedp.SetValue(chromedp.ID("f-serial"), "SN-NOT-THERE"), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
@@ -381,8 +388,11 @@ func TestCabinetOnAPhone(t *testing.T) {
 
 	// 5. The conversation: the dealer writes, the manager answers through
 	// the API, the dealer sees it and a notification.
-	b.do(t, "write to the manager", chromedp.SendKeys(chromedp.ID("chat-body"), "Когда заберёте лишние кронштейны?"), chromedp.Click(chromedp.ID("chat-send")))
-	b.waitFor(t, "the dealer's message", `!!document.getElementById('chat-list') && document.getElementById('chat-list').textContent.indexOf('лишние кронштейны') >= 0`)
+	b.do(t, "write to the manager with a photo", chromedp.SendKeys(chromedp.ID("chat-body"), "Когда заберёте лишние кронштейны?"),
+		chromedp.SetUploadFiles(chromedp.ID("chat-files"), []string{photos[0]}))
+	b.waitFor(t, "the photo uploaded", `(function () { var s = document.querySelectorAll('#chat-form .upstate'); return s.length === 1 && s[0].textContent === 'Загружен'; })()`)
+	b.do(t, "send the message", chromedp.Click(chromedp.ID("chat-send")))
+	b.waitFor(t, "the dealer's message with its photo", `!!document.getElementById('chat-list') && document.getElementById('chat-list').textContent.indexOf('лишние кронштейны') >= 0 && document.querySelectorAll('#chat-list .files a').length === 1`)
 	mgr := newUser(t, "managers", c.Assignee, "")
 	if r := mgr.do(t, "POST", "/v1/claims/"+id+"/messages", map[string]any{"body": "Заберём в четверг вместе с заменой фильтров."}); r.Status != 201 {
 		t.Fatalf("the manager's answer = %d %s", r.Status, r.Body)
@@ -434,6 +444,17 @@ func TestCabinetOnAPhone(t *testing.T) {
 	shots.take(t, b, "torg2-made")
 	b.do(t, "close the dialog", chromedp.Click(chromedp.ID("torg-close")))
 	b.waitFor(t, "the act among the documents", `!!document.querySelector('#c-docs a[data-kind="torg-2"]') && !document.getElementById('torg')`)
+	b.do(t, "attach the signed scan", chromedp.SetUploadFiles(chromedp.ID("torg-scan"), []string{photos[2]}))
+	b.waitFor(t, "the scan attached", `document.getElementById('c-docs').textContent.indexOf('Скан прикреплён') >= 0`)
+	var withScan struct {
+		Attachments []struct {
+			Zone string `json:"zone"`
+		} `json:"attachments"`
+	}
+	dealer.do(t, "GET", "/v1/claims/"+id, nil).JSON(t, &withScan)
+	if len(withScan.Attachments) != 4 || withScan.Attachments[3].Zone != "documents" {
+		t.Errorf("the claim's files after the scan: %+v", withScan.Attachments)
+	}
 
 	// 7. The decision, then the claim is closed and the dealer rates it.
 	cl := readClaim(t, mgr, id)
