@@ -59,7 +59,7 @@ ru: {
 'claim.history': 'История', 'claim.tz': 'Время — {0}', 'claim.files': 'Файлы рекламации', 'claim.documents': 'Документы',
 'claim.noDocuments': 'Документов пока нет.', 'claim.download': 'Скачать PDF', 'claim.orders': 'Заказы',
 'claim.sourceOrder': 'Исходный заказ', 'claim.reworkOrders': 'Заказы по рекламации', 'claim.notFound': 'Рекламация не найдена.',
-'claim.refresh': 'Обновить', 'claim.items': 'Позиции',
+'claim.refresh': 'Обновить', 'claim.pdfReady': 'PDF рекламации готов.', 'claim.items': 'Позиции',
 'chat.title': 'Переписка с отделом рекламаций', 'chat.empty': 'Сообщений пока нет.', 'chat.you': 'Вы', 'chat.staff': 'Отдел рекламаций',
 'chat.claimant': 'Покупатель', 'chat.body': 'Сообщение', 'chat.files': 'Файлы (до 5)', 'chat.send': 'Отправить',
 'chat.closed': 'Рекламация закрыта: переписка только для чтения.',
@@ -131,7 +131,7 @@ en: {
 'claim.history': 'History', 'claim.tz': 'Times in {0}', 'claim.files': 'The claim\u2019s files', 'claim.documents': 'Documents',
 'claim.noDocuments': 'No documents yet.', 'claim.download': 'Download PDF', 'claim.orders': 'Orders',
 'claim.sourceOrder': 'Source order', 'claim.reworkOrders': 'Orders made from the claim', 'claim.notFound': 'Claim not found.',
-'claim.refresh': 'Refresh', 'claim.items': 'Items',
+'claim.refresh': 'Refresh', 'claim.pdfReady': 'The claim\u2019s PDF is ready.', 'claim.items': 'Items',
 'chat.title': 'Conversation with the claims department', 'chat.empty': 'No messages yet.', 'chat.you': 'You', 'chat.staff': 'Claims department',
 'chat.claimant': 'Customer', 'chat.body': 'Message', 'chat.files': 'Files (up to 5)', 'chat.send': 'Send',
 'chat.closed': 'The claim is finished: the conversation is read-only.',
@@ -1163,6 +1163,9 @@ function renderClaim(view, chat, filed) {
     }))) : null,
     h('h3', { text: t('claim.essence') }), h('p', { class: 'pre', text: c.essence })));
   main.appendChild(documentsBox(view, tp, reload));
+  if (filed && !(view.documents || []).length) {
+    waitForPDF(view, tp, reload, 0);
+  }
   main.appendChild(chatBox(c, chat, reload));
   if ((view.orders || []).length) {
     main.appendChild(h('section', { 'aria-labelledby': 'c-orders-h' }, h('h2', { id: 'c-orders-h', text: t('claim.reworkOrders') }),
@@ -1183,6 +1186,30 @@ function renderClaim(view, chat, filed) {
       var extra = e.type === 'document.generated' && e.after && e.after.title ? e.after.title : '';
       return h('li', {}, h('time', { datetime: e.at, text: dtFormat(e.at) }), ' ', h('span', { text: label }), extra ? h('span', { class: 'meta', text: ' · ' + extra }) : null);
     }))));
+}
+
+// waitForPDF shows the claim's PDF as soon as the notifier has made it
+// (a second or two after filing), for half a minute at most.
+function waitForPDF(view, tp, reload, n) {
+  if (n >= 15) {
+    return;
+  }
+  setTimeout(function () {
+    var id = view.claim.id;
+    if (!$('c-docs') || location.hash.indexOf(id) < 0) {
+      return;
+    }
+    get('v1/claims/' + encodeURIComponent(id) + '/documents').then(function (d) {
+      var sec = $('c-docs');
+      if (!sec || !(d.documents || []).length) {
+        waitForPDF(view, tp, reload, n + 1);
+        return;
+      }
+      view.documents = d.documents;
+      sec.replaceWith(documentsBox(view, tp, reload));
+      say(t('claim.pdfReady'));
+    }, function () {});
+  }, 2000);
 }
 
 function zoneTitle(tp, zone) {

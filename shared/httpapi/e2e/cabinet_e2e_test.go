@@ -306,6 +306,8 @@ func TestCabinetOnAPhone(t *testing.T) {
 	if !claimNumberRe.MatchString(id) {
 		t.Fatalf("the claim page is %q", id)
 	}
+	// The claim's PDF shows up on the page once the notifier has made it.
+	b.waitFor(t, "the claim's PDF", `!!document.querySelector('#c-docs a[data-kind="claim"]')`)
 	shots.take(t, b, "filed")
 	var filed struct {
 		Claim struct {
