@@ -296,14 +296,77 @@ function b64url(bytes) {
 }
 function randomString() { return b64url(crypto.getRandomValues(new Uint8Array(32))); }
 
+// sha256 hashes bytes: with WebCrypto where the page is a secure context
+// (https, localhost), else here (a phone opening the local stack by the
+// machine's address over plain http has no crypto.subtle).
+function sha256(bytes) {
+  if (window.crypto && crypto.subtle) {
+    return crypto.subtle.digest('SHA-256', bytes).then(function (b) { return new Uint8Array(b); });
+  }
+  return Promise.resolve(sha256js(bytes));
+}
+function sha256js(bytes) {
+  var K = [];
+  var H = [];
+  var isPrime = function (n) {
+    for (var f = 2; f * f <= n; f++) {
+      if (n % f === 0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  var frac = function (x) { return ((x - Math.floor(x)) * 4294967296) | 0; };
+  for (var n = 2, c = 0; c < 64; n++) {
+    if (isPrime(n)) {
+      if (c < 8) {
+        H[c] = frac(Math.pow(n, 1 / 2));
+      }
+      K[c++] = frac(Math.pow(n, 1 / 3));
+    }
+  }
+  var len = bytes.length;
+  var words = new Array(((len + 9 + 63) >> 6) << 4).fill(0);
+  for (var i = 0; i < len; i++) {
+    words[i >> 2] |= bytes[i] << (24 - (i % 4) * 8);
+  }
+  words[len >> 2] |= 0x80 << (24 - (len % 4) * 8);
+  words[words.length - 1] = len * 8;
+  var W = new Array(64);
+  for (var j = 0; j < words.length; j += 16) {
+    var a = H[0], b = H[1], cc = H[2], d = H[3], e = H[4], f = H[5], g = H[6], hh = H[7];
+    for (var k = 0; k < 64; k++) {
+      if (k < 16) {
+        W[k] = words[j + k] | 0;
+      } else {
+        var x = W[k - 15], y = W[k - 2];
+        var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+        var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+        W[k] = (W[k - 16] + s0 + W[k - 7] + s1) | 0;
+      }
+      var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      var t1 = (hh + S1 + ((e & f) ^ (~e & g)) + K[k] + W[k]) | 0;
+      var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      var t2 = (S0 + ((a & b) ^ (a & cc) ^ (b & cc))) | 0;
+      hh = g; g = f; f = e; e = (d + t1) | 0; d = cc; cc = b; b = a; a = (t1 + t2) | 0;
+    }
+    H = [(H[0] + a) | 0, (H[1] + b) | 0, (H[2] + cc) | 0, (H[3] + d) | 0, (H[4] + e) | 0, (H[5] + f) | 0, (H[6] + g) | 0, (H[7] + hh) | 0];
+  }
+  var out = new Uint8Array(32);
+  for (var m = 0; m < 32; m++) {
+    out[m] = (H[m >> 2] >>> (24 - (m % 4) * 8)) & 255;
+  }
+  return out;
+}
+
 function signIn() {
   var verifier = randomString();
   var state = randomString();
   store.setItem('cab.pkce', JSON.stringify({ verifier: verifier, state: state, back: location.hash || '#/' }));
-  return crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)).then(function (sum) {
+  return sha256(new TextEncoder().encode(verifier)).then(function (sum) {
     var q = new URLSearchParams({
       response_type: 'code', client_id: cfg.clientId, redirect_uri: redirectURI, scope: 'openid email profile',
-      state: state, code_challenge: b64url(new Uint8Array(sum)), code_challenge_method: 'S256'
+      state: state, code_challenge: b64url(sum), code_challenge_method: 'S256'
     });
     location.assign(signInBase + '/oauth2/authorize?' + q.toString());
   });
@@ -1622,6 +1685,10 @@ window.addEventListener('hashchange', route);
 // check the session without reading the tokens.
 window.cabinet = {
   expiresAt: function () { return tokens ? tokens.exp : 0; },
+  // The hash used without WebCrypto, hex-encoded, for the tests.
+  sha256js: function (s) {
+    return Array.prototype.map.call(sha256js(new TextEncoder().encode(s)), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  },
   signedIn: function () { return !!me; }
 };
 

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"image/color"
@@ -275,6 +276,15 @@ func TestCabinetOnAPhone(t *testing.T) {
 		t.Error("the tokens are not in session storage only")
 	}
 	shots.take(t, b, "list-empty")
+	// Opened by the machine's address over plain http (a phone on the local
+	// stack), the page has no WebCrypto: its own SHA-256 makes the PKCE
+	// challenge, and must agree with the standard one.
+	for _, in := range []string{"", "abc", strings.Repeat("a", 55), strings.Repeat("b", 56), strings.Repeat("PKCE-verifier-", 20), "проверка"} {
+		want := fmt.Sprintf("%x", sha256.Sum256([]byte(in)))
+		if got := eval[string](t, b, "the page's SHA-256", fmt.Sprintf(`window.cabinet.sha256js(%s)`, js(in))); got != want {
+			t.Errorf("the page's SHA-256 of %q = %s, want %s", in, got, want)
+		}
+	}
 
 	// 2. File a claim from the ERP's order: two of its items, three photos.
 	b.do(t, "open the filing form", chromedp.Click(chromedp.ID("nav-new")), chromedp.WaitVisible(chromedp.ID("n-order")))
@@ -384,9 +394,14 @@ func TestCabinetOnAPhone(t *testing.T) {
 	old := expiredToken(t, username, dealerID)
 	eval[bool](t, b, "an expired ID token in the tab", fmt.Sprintf(`(function () { var k = JSON.parse(sessionStorage.getItem('cab.tokens')); k.id = %s; k.exp = Date.now() + 3600000; sessionStorage.setItem('cab.tokens', JSON.stringify(k)); location.hash = '#/claims/%s'; location.reload(); return true; })()`, js(old), id))
 	waitAcrossLoads(t, b, "the claim page after the refresh", `window.cabinet && window.cabinet.signedIn() && !!document.getElementById('c-stage')`)
-	if got := eval[string](t, b, "the ID token now", `JSON.parse(sessionStorage.getItem('cab.tokens')).id`); got == old || got == "" {
+	current := eval[string](t, b, "the ID token now", `JSON.parse(sessionStorage.getItem('cab.tokens')).id`)
+	if current == old || current == "" {
 		t.Fatal("the page kept the expired ID token")
 	}
+	// A token with seconds left is refreshed before it runs out.
+	eval[bool](t, b, "an ID token about to expire", `(function () { var k = JSON.parse(sessionStorage.getItem('cab.tokens')); k.exp = Date.now() + 5000; sessionStorage.setItem('cab.tokens', JSON.stringify(k)); location.reload(); return true; })()`)
+	waitAcrossLoads(t, b, "a fresh token before the old one expired", fmt.Sprintf(`window.cabinet && window.cabinet.expiresAt() > Date.now() + 3000000 && JSON.parse(sessionStorage.getItem('cab.tokens')).id !== %s`, js(current)))
+	b.waitFor(t, "the claim page with the fresh token", `window.cabinet.signedIn() && !!document.getElementById('c-stage')`)
 
 	// 5. The conversation: the dealer writes, the manager answers through
 	// the API, the dealer sees it and a notification.
