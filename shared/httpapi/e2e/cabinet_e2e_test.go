@@ -101,6 +101,15 @@ func checkAccessibility(t *testing.T, b *browserSession, axe, page string) {
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](axe+"\n;true")); err != nil {
 		t.Fatalf("inject axe-core: %v", err)
 	}
+	// The check can fail: an input without a label, added for a moment, is
+	// a critical violation.
+	probe, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+		`(function () { var i = document.createElement('input'); i.id = 'axe-probe'; document.body.appendChild(i);
+return axe.run({include: [['#axe-probe']]}, {runOnly: {type: 'rule', values: ['label']}}).then(function (r) { i.remove(); return r.violations.map(function (v) { return v.id + ':' + v.impact; }).join(','); }); })()`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || probe != "label:critical" {
+		t.Fatalf("axe-core on an unlabelled input found %q (%v), want label:critical", probe, err)
+	}
 	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
 		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}).then(function (r) { return JSON.stringify(r.violations); })`,
 		chromedp.EvalAwaitPromise))
