@@ -55,7 +55,8 @@ func axeScript(t *testing.T) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return skip("no cache directory: %v", err)
 	}
-	cmd := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", "--silent", "axe-core@"+axeVersion)
+	cmd := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", "--silent",
+		"--fetch-retries=1", "--fetch-timeout=30000", "axe-core@"+axeVersion)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	done := make(chan error, 1)
