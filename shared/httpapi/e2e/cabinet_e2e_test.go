@@ -495,8 +495,25 @@ func TestCabinetOnAPhone(t *testing.T) {
 		"cost": map[string]any{"amount": 140000, "currency": "RUB"}, "instructions": "Привезём 4 фильтра и заберём кронштейны в четверг.",
 	}, 200)
 	move(t, mgr, &cl, "implementation", "", 200)
+	// The filters are sent again: a rework order, which the ERP ships.
+	r = mgr.do(t, "POST", "/v1/claims/"+id+"/orders", map[string]any{"kind": "rework", "version": cl.Version,
+		"items": []map[string]any{{"sku": "TH-FLT", "name": "Фильтр для TH-2000", "quantity": 4, "unit": "шт"}}})
+	if r.Status != 201 {
+		t.Fatalf("the rework order = %d %s", r.Status, r.Body)
+	}
+	var rework struct {
+		Order struct {
+			Number string `json:"number"`
+		} `json:"order"`
+	}
+	r.JSON(t, &rework)
+	if r := erp.do(t, "POST", "/v1/erp/orders/"+rework.Order.Number+"/status", map[string]any{"status": "отгружен", "erpVersion": 2}); r.Status != 200 {
+		t.Fatalf("the rework order's status = %d %s", r.Status, r.Body)
+	}
+	cl = readClaim(t, mgr, id)
 	b.do(t, "refresh the claim", chromedp.Click(chromedp.ID("c-refresh")))
 	b.waitFor(t, "the decision", `!!document.getElementById('c-decision') && document.getElementById('c-decision').textContent.indexOf('заберём кронштейны') >= 0`)
+	b.waitFor(t, "the rework order on the claim", fmt.Sprintf(`document.querySelector('main').textContent.indexOf(%s) >= 0`, js(rework.Order.Number+" · переделка · отгружен")))
 	shots.take(t, b, "decision")
 	finishTasks(t, mgr, &cl)
 	move(t, mgr, &cl, "quality_control", "", 200)
@@ -523,6 +540,7 @@ func TestCabinetOnAPhone(t *testing.T) {
 	// 8. The order page lists the claim.
 	goTo(t, b, "open the order", "#/orders/"+orderNo)
 	b.waitFor(t, "the claim on the order", fmt.Sprintf(`!!document.querySelector('#o-claims a[href="#/claims/%s"]')`, id))
+	b.waitFor(t, "the rework order and its status on the order", fmt.Sprintf(`document.getElementById('o-claims').textContent.indexOf(%s) >= 0`, js(rework.Order.Number+" · переделка · отгружен")))
 	shots.take(t, b, "order")
 
 	// 9. Sign out through the hosted sign-out; another dealer signs in and
