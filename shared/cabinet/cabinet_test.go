@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/cabinet"
+	"github.com/claimsdesk/backend/shared/orders"
 )
 
 var good = cabinet.Config{SignInURL: "https://claims-1.auth.eu-central-1.amazoncognito.com", ClientID: "4kq1c3abcde"}
@@ -148,6 +149,12 @@ func TestTextsInBothLanguages(t *testing.T) {
 	}
 	if diff := cmp.Diff(keys["ru"], keys["en"]); diff != "" {
 		t.Errorf("the Russian (-) and English (+) texts differ:\n%s", diff)
+	}
+	// Texts the script builds from a value: an order's kind.
+	for _, k := range []orders.Kind{orders.Source, orders.Rework, orders.Additional} {
+		if !slices.Contains(keys["ru"], "kind."+string(k)) {
+			t.Errorf("no text for the order kind %q", k)
+		}
 	}
 	for _, m := range textUse.FindAllStringSubmatch(string(src), -1) {
 		if !slices.Contains(keys["ru"], m[1]) {

@@ -24,7 +24,7 @@ ru: {
 'signin.button': 'Войти', 'signin.expired': 'Сеанс закончился: войдите снова.', 'signin.failed': 'Войти не удалось: {0}. Попробуйте ещё раз.',
 'signin.notDealer': 'Кабинет открыт только пользователям дилеров. Ваша учётная запись не привязана к дилеру.',
 'signout': 'Выйти', 'nav.claims': 'Рекламации', 'nav.new': 'Новая рекламация', 'nav.notes': 'Уведомления',
-'nav.notesCount': 'Уведомления ({0} новых)',
+'nav.notesCount': 'Уведомления (новых: {0})',
 'list.title': 'Рекламации', 'list.empty': 'Рекламаций не найдено.', 'list.more': 'Показать ещё', 'list.filters': 'Отбор',
 'f.stage': 'Стадия', 'f.any': 'Любая', 'f.from': 'Подана с', 'f.to': 'по', 'f.order': 'Номер заказа', 'f.serial': 'Серийный номер',
 'f.text': 'Текст (номер, товар, покупатель)', 'f.apply': 'Показать', 'f.reset': 'Сбросить',
@@ -79,7 +79,7 @@ ru: {
 'order.title': 'Заказ {0}', 'order.status': 'Статус в учётной системе', 'order.kind': 'Вид', 'order.claims': 'Рекламации по заказу',
 'order.noClaims': 'Рекламаций по заказу нет.', 'order.made': 'Заказы, созданные по рекламации {0}', 'order.from': 'Создан по рекламации',
 'order.notFound': 'Заказ не найден.', 'order.fileClaim': 'Подать рекламацию по этому заказу',
-'kind.sales': 'продажа', 'kind.rework': 'переделка', 'kind.additional': 'дополнительный',
+'kind.source': 'исходный', 'order.created': 'Создан', 'kind.rework': 'переделка', 'kind.additional': 'дополнительный',
 'notes.title': 'Уведомления', 'notes.empty': 'Уведомлений нет.', 'notes.read': 'Прочитано', 'notes.markRead': 'Отметить прочитанным',
 'notes.new': 'Новое уведомление: {0}',
 'ev.claim.created': 'Рекламация подана', 'ev.claim.updated': 'Данные рекламации уточнены', 'ev.rating.commented': 'Оставлен комментарий к оценке', 'ev.stage.changed': 'Стадия: {0}', 'ev.message.posted': 'Сообщение в переписке',
@@ -151,7 +151,7 @@ en: {
 'order.title': 'Order {0}', 'order.status': 'Status in the ERP', 'order.kind': 'Kind', 'order.claims': 'Claims on the order',
 'order.noClaims': 'No claims on this order.', 'order.made': 'Orders made from claim {0}', 'order.from': 'Made from claim',
 'order.notFound': 'Order not found.', 'order.fileClaim': 'File a claim on this order',
-'kind.sales': 'sale', 'kind.rework': 'rework', 'kind.additional': 'additional',
+'kind.source': 'source', 'order.created': 'Created', 'kind.rework': 'rework', 'kind.additional': 'additional',
 'notes.title': 'Notifications', 'notes.empty': 'No notifications.', 'notes.read': 'Read', 'notes.markRead': 'Mark read',
 'notes.new': 'New notification: {0}',
 'ev.claim.created': 'Claim filed', 'ev.claim.updated': 'Claim details updated', 'ev.rating.commented': 'Rating commented', 'ev.stage.changed': 'Stage: {0}', 'ev.message.posted': 'Message in the conversation',
@@ -1564,14 +1564,14 @@ function orderPage(number) {
       h('div', {}, h('dt', { text: t('order.kind') }), h('dd', { text: t('kind.' + o.kind) })),
       h('div', {}, h('dt', { text: t('order.status') }), h('dd', { id: 'o-status', text: o.status || '—' })),
       h('div', {}, h('dt', { text: t('new.claimant') }), h('dd', { text: [o.customer && o.customer.name, o.customer && o.customer.company].filter(Boolean).join(', ') })),
-      h('div', {}, h('dt', { text: t('c.created') }), h('dd', { text: dtFormat(o.createdAt) })),
+      h('div', {}, h('dt', { text: t('order.created') }), h('dd', { text: dtFormat(o.createdAt) })),
       v.sourceClaim ? h('div', {}, h('dt', { text: t('order.from') }), h('dd', {}, h('a', { href: '#/claims/' + encodeURIComponent(v.sourceClaim.id), text: v.sourceClaim.id }))) : null));
     main.appendChild(h('div', { class: 'scroll' }, h('table', { class: 'lines' },
       h('caption', { text: t('claim.items') }),
       h('tbody', {}, (o.items || []).map(function (it) {
         return h('tr', {}, h('th', { scope: 'row', text: it.sku }), h('td', { text: it.name || '' }), h('td', { text: it.quantity + ' ' + (it.unit || '') }));
       })))));
-    if (o.kind === 'sales') {
+    if (o.kind === 'source') {
       main.appendChild(h('p', {}, h('a', { href: '#/new?order=' + encodeURIComponent(o.number), class: 'button', text: t('order.fileClaim') })));
     }
     var sec = h('section', { 'aria-labelledby': 'o-claims-h' }, h('h2', { id: 'o-claims-h', text: t('order.claims') }));
