@@ -427,6 +427,23 @@ func TestCabinetOnAPhone(t *testing.T) {
 	b.do(t, "refresh the claim", chromedp.Click(chromedp.ID("c-refresh")))
 	b.waitFor(t, "the manager's answer", `!!document.getElementById('chat-list') && document.getElementById('chat-list').textContent.indexOf('в четверг') >= 0`)
 	shots.take(t, b, "chat")
+
+	// The claims department asks for something; the dealer sees what and
+	// answers in the chat, which puts the claim back to work.
+	cl := readClaim(t, mgr, id)
+	move(t, mgr, &cl, "information_check", "", 200)
+	move(t, mgr, &cl, "waiting_for_customer", "Пришлите фото упаковочного листа.", 200)
+	b.do(t, "refresh the claim", chromedp.Click(chromedp.ID("c-refresh")))
+	b.waitFor(t, "what is asked", `!!document.getElementById('c-asked') && document.getElementById('c-asked').textContent.indexOf('упаковочного листа') >= 0`)
+	shots.take(t, b, "asked")
+	b.do(t, "answer", chromedp.SendKeys(chromedp.ID("chat-body"), "Фото упаковочного листа во вложении."),
+		chromedp.SetUploadFiles(chromedp.ID("chat-files"), []string{photos[2]}))
+	b.waitFor(t, "the photo uploaded", `(function () { var s = document.querySelectorAll('#chat-form .upstate'); return s.length === 1 && s[0].textContent === 'Загружен'; })()`)
+	b.do(t, "send the answer", chromedp.Click(chromedp.ID("chat-send")))
+	b.waitFor(t, "the claim back at work", `(function () { var s = document.getElementById('c-stage'); return !!s && !document.getElementById('c-asked') && s.textContent === 'Проверка информации'; })()`)
+	if cl = readClaim(t, mgr, id); cl.Stage != "information_check" {
+		t.Errorf("after the dealer's answer the claim is at %s, want information_check", cl.Stage)
+	}
 	goTo(t, b, "open the notifications", "#/notes")
 	st.Eventually(t, deliveryWait, "the note of the manager's message", func() bool {
 		b.do(t, "reload the notifications", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
@@ -484,8 +501,7 @@ func TestCabinetOnAPhone(t *testing.T) {
 	}
 
 	// 7. The decision, then the claim is closed and the dealer rates it.
-	cl := readClaim(t, mgr, id)
-	move(t, mgr, &cl, "information_check", "", 200)
+	cl = readClaim(t, mgr, id)
 	finishTasks(t, mgr, &cl)
 	move(t, mgr, &cl, "diagnostics", "", 200)
 	finishTasks(t, mgr, &cl)
