@@ -23,10 +23,11 @@ type CabinetSite struct {
 
 // Register adds the cabinet's routes. GET /cabinet takes the hosted
 // sign-in's answer (code and state, or error and error_description) and
-// lang; the files take nothing.
+// lang, and ignores the tags messengers add to shared links; the files
+// take nothing.
 func (c *CabinetSite) Register(r *apigw.Router) {
-	r.Handle("GET /cabinet", c.page, langParam, apigw.TextParam("code", 512), apigw.TextParam("state", 512),
-		apigw.TextParam("error", 100), apigw.TextParam("error_description", 1000))
+	r.Handle("GET /cabinet", c.page, append([]apigw.Param{langParam, apigw.TextParam("code", 512), apigw.TextParam("state", 512),
+		apigw.TextParam("error", 100), apigw.TextParam("error_description", 1000)}, marketingParams...)...)
 	r.Handle("GET /cabinet/{asset}", c.asset)
 }
 

@@ -35,7 +35,7 @@ func TestCabinetSite(t *testing.T) {
 	cfg := cabinet.Config{SignInURL: "https://claims-1.auth.eu-central-1.amazoncognito.com", ClientID: "cabinet-client-1"}
 	(&httpapi.CabinetSite{Config: cfg, UploadOrigin: "https://bucket.s3.eu-central-1.amazonaws.com"}).Register(r)
 
-	for _, q := range []string{"", "code=abc&state=xyz", "error=access_denied&error_description=no&state=xyz", "lang=en"} {
+	for _, q := range []string{"", "code=abc&state=xyz", "error=access_denied&error_description=no&state=xyz", "lang=en", "utm_source=telegram"} {
 		res := cabinetGet(t, r, "GET /cabinet", "/cabinet", q, nil)
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Headers["content-type"], "text/html") || !strings.Contains(res.Body, `"clientId":"cabinet-client-1"`) {
 			t.Errorf("GET /cabinet?%s = %d %s", q, res.StatusCode, res.Headers["content-type"])
