@@ -738,11 +738,7 @@ function listPage() {
   function show() {
     clear(results);
     var q = (listState.filters.text || '').toLowerCase();
-    var ord = listState.filters.order;
     var shown = listState.claims.filter(function (c) {
-      if (ord && (!c.order || c.order.reference !== ord)) {
-        return false;
-      }
       if (!q) {
         return true;
       }
@@ -760,7 +756,7 @@ function listPage() {
   }
   function load(more) {
     var f2 = listState.filters;
-    var params = { stage: f2.stage, from: f2.from, to: f2.to, serial: f2.serial, limit: 50 };
+    var params = { stage: f2.stage, from: f2.from, to: f2.to, order: f2.order, serial: f2.serial, limit: 50 };
     if (more) {
       params.cursor = listState.next;
     }

@@ -399,6 +399,12 @@ func TestCabinetOnAPhone(t *testing.T) {
 	b.waitFor(t, "an empty result", `!!document.querySelector('#results .empty')`)
 	b.do(t, "filter by the serial", chromedp.SetValue(chromedp.ID("f-serial"), serial), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
 	b.waitFor(t, "the claim found by serial", fmt.Sprintf(`!!document.querySelector('#claims a[href="#/claims/%s"]')`, id))
+	eval[bool](t, b, "clear the serial", `(function () { document.getElementById('f-serial').value = ''; return true; })()`)
+	b.do(t, "filter by another order", chromedp.SetValue(chromedp.ID("f-order"), "ORD-OTHER"),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	b.waitFor(t, "an empty result", `!!document.querySelector('#results .empty')`)
+	b.do(t, "filter by the order", chromedp.SetValue(chromedp.ID("f-order"), orderNo), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	b.waitFor(t, "the claim found by order", fmt.Sprintf(`!!document.querySelector('#claims a[href="#/claims/%s"]')`, id))
 
 	// 4. The ID token expires mid-session: the page refreshes it and goes on.
 	old := expiredToken(t, username, dealerID)
