@@ -406,6 +406,13 @@ func TestCabinetOnAPhone(t *testing.T) {
 	b.do(t, "filter by the order", chromedp.SetValue(chromedp.ID("f-order"), orderNo), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
 	b.waitFor(t, "the claim found by order", fmt.Sprintf(`!!document.querySelector('#claims a[href="#/claims/%s"]')`, id))
 
+	// Filing again for the same serial number warns of the open claim.
+	goTo(t, b, "a new claim", "#/new")
+	b.waitFor(t, "the filing form", `!!document.getElementById('n-product-serial')`)
+	eval[bool](t, b, "the same serial", fmt.Sprintf(`(function () { var f = document.getElementById('n-product-serial'); f.value = %s; f.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`, js(serial)))
+	b.waitFor(t, "the duplicate warning", fmt.Sprintf(`!!document.querySelector('#n-dup a[href="#/claims/%s"]')`, id))
+	shots.take(t, b, "duplicate-warning")
+
 	// 4. The ID token expires mid-session: the page refreshes it and goes on.
 	old := expiredToken(t, username, dealerID)
 	eval[bool](t, b, "an expired ID token in the tab", fmt.Sprintf(`(function () { var k = JSON.parse(sessionStorage.getItem('cab.tokens')); k.id = %s; k.exp = Date.now() + 3600000; sessionStorage.setItem('cab.tokens', JSON.stringify(k)); location.hash = '#/claims/%s'; location.reload(); return true; })()`, js(old), id))
