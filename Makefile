@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -35,6 +35,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'Worklist' -benchtime 500x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'AggregateUpdate' -benchtime 100x ./shared/dynamo/
+	$(GO) test -run '^$$' -bench 'Detection' -benchtime 1x ./shared/quality/
 	$(GO) test -run '^$$' -bench 'StructureReport' -benchtime 20x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'StructurePDF' -benchtime 10x ./shared/httpapi/
 	$(GO) test -run '^$$' -bench 'Render' -benchtime 50x ./shared/documents/
@@ -102,6 +103,8 @@ build-RelayFunction:
 	$(call lambda,RelayFunction,relay)
 build-SlaFunction:
 	$(call lambda,SlaFunction,sla)
+build-ReportMailFunction:
+	$(call lambda,ReportMailFunction,reportmail)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

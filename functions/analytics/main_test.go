@@ -15,6 +15,6 @@ var discard = slog.New(slog.DiscardHandler)
 // variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
 	apptest.WiresFromTheTemplate(t, "AnalyticsFunction", []string{"ANALYTICS_QUEUE_URL", "ANALYTICS_RETRY_BASE_SECONDS", "CATALOG_CACHE_SECONDS",
-		"COMPANY_TIME_ZONE", "TABLE_NAME"},
+		"COMPANY_TIME_ZONE", "EVENTS_TOPIC_ARN", "TABLE_NAME"},
 		func(env *app.Env) (any, error) { return wire(env, discard) })
 }

@@ -2,7 +2,7 @@
 // managers, supervisors and integrations (intake, registry, uploads, and
 // the casework: stages, decisions, assignment, tasks, history, worklist,
 // orders, the chat, in-app notes, the claim's documents and the TORG-2 act
-// it renders). It sends no mail and draws no QR code.
+// it renders; the ERP's shipments and the defect surge alerts). It sends no mail and draws no QR code.
 //
 // Layer: wiring.
 package main
@@ -21,6 +21,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claimdocs"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/notify"
+	"github.com/claimsdesk/backend/shared/quality"
 )
 
 func main() {
@@ -52,14 +53,20 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	if err != nil {
 		return nil, err
 	}
+	watch, err := quality.New(quality.Config{Store: s.Store, Location: s.Location, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	router := apigw.NewRouter(logger)
 	ords := &httpapi.OrdersAPI{Work: s.Casework, Orders: s.Store, Claims: s.Store, Registry: s.Registry, DealerOrders: s.Store}
-	(&httpapi.ClaimsAPI{Intake: s.Intake, Registry: s.Registry, Changes: s.Store, Catalog: s.Catalog, Keys: s.Keys, Orders: ords}).Register(router)
+	(&httpapi.ClaimsAPI{Intake: s.Intake, Registry: s.Registry, Changes: s.Store, Catalog: s.Catalog, Keys: s.Keys, Orders: ords,
+		Alerts: watch}).Register(router)
 	(&httpapi.CaseworkAPI{Casework: s.Casework, Registry: s.Registry, Roster: s.Store}).Register(router)
 	ords.Register(router)
 	(&httpapi.MessagesAPI{Chat: s.Chat, Intake: s.Intake, Links: s.Files}).Register(router)
 	(&httpapi.NotificationsAPI{Inbox: inbox}).Register(router)
 	(&httpapi.DocumentsAPI{Docs: docs, Registry: s.Registry}).Register(router)
 	(&httpapi.RatingsAPI{Survey: s.Survey}).Register(router)
+	(&httpapi.QualityAPI{Quality: watch}).Register(router)
 	return router, nil
 }

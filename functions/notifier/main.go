@@ -40,7 +40,8 @@ func main() {
 }
 
 // wire builds the queue consumer: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,
-// BUCKET_NAME, APP_SECRET, MAIL_FROM, COMPANY_TIME_ZONE, SUPERVISORS_EMAIL and
+// BUCKET_NAME, APP_SECRET, MAIL_FROM, COMPANY_TIME_ZONE, SUPERVISORS_EMAIL,
+// QUALITY_EMAIL (the quality engineers, comma separated) and
 // PUBLIC_BASE_URL ("" for none), WEBHOOK_INTERNAL_HOSTS (the hosts inside
 // the network webhooks may reach), and in seconds NOTIFY_RETRY_BASE_SECONDS
 // (default 30), WEBHOOK_TIMEOUT_SECONDS (10), ROSTER_CACHE_SECONDS (30),
@@ -51,6 +52,7 @@ func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
 	table, queue, from, loc := env.Required("TABLE_NAME"), env.Required("NOTIFICATIONS_QUEUE_URL"), env.Required("MAIL_FROM"), env.Location("COMPANY_TIME_ZONE")
 	k, internal := app.Parse(env, "APP_SECRET", keys.Derive), app.Parse(env, "WEBHOOK_INTERNAL_HOSTS", webhook.ParseInternal)
 	supervisors, site := env.Optional("SUPERVISORS_EMAIL", ""), env.Optional("PUBLIC_BASE_URL", "")
+	quality := app.Parse(env, "QUALITY_EMAIL", notify.ParseRecipients)
 	retryBase, webhookTimeout := env.Seconds("NOTIFY_RETRY_BASE_SECONDS", 30*time.Second), env.Seconds("WEBHOOK_TIMEOUT_SECONDS", 10*time.Second)
 	rosterTTL, timeout := env.Seconds("ROSTER_CACHE_SECONDS", 30*time.Second), env.Seconds("FUNCTION_TIMEOUT_SECONDS", 15*time.Minute)
 	bucket, catalogTTL := env.Required("BUCKET_NAME"), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
@@ -67,8 +69,8 @@ func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
 	docs, err5 := claimdocs.New(claimdocs.Config{Store: store, Files: files, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Keys: k,
 		PublicBaseURL: site, Location: loc, Managers: store, Logger: logger})
 	notifier, err6 := notify.New(notify.Config{Mailer: mailer, Deliveries: store, Roster: store, Targets: store, Poster: poster, Notes: store,
-		Claims: store, Documents: docs, Keys: k, SupervisorsEmail: supervisors, PublicBaseURL: site, Location: loc, RosterTTL: rosterTTL,
-		Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
+		Claims: store, Documents: docs, Files: files, Keys: k, SupervisorsEmail: supervisors, QualityEmail: quality, PublicBaseURL: site, Location: loc,
+		RosterTTL: rosterTTL, Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
 	backoff, err7 := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue, Base: max(retryBase, time.Second), Max: 15 * time.Minute})
 	consumer, err8 := sqsbus.NewConsumer(sqsbus.ConsumerConfig{Handle: notifier.Deliver, Backoff: backoff, Logger: logger})
 	return consumer, cmp.Or(err1, err2, err3, err4, err5, err6, err7, err8)

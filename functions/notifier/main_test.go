@@ -20,7 +20,7 @@ var discard = slog.New(slog.DiscardHandler)
 // those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
 	apptest.WiresFromTheTemplate(t, "NotifierFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE", "FUNCTION_TIMEOUT_SECONDS", "MAIL_FROM", "NOTIFICATIONS_QUEUE_URL", "NOTIFY_RETRY_BASE_SECONDS",
-		"PUBLIC_BASE_URL", "ROSTER_CACHE_SECONDS", "SUPERVISORS_EMAIL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS", "WEBHOOK_TIMEOUT_SECONDS"},
+		"PUBLIC_BASE_URL", "QUALITY_EMAIL", "ROSTER_CACHE_SECONDS", "SUPERVISORS_EMAIL", "TABLE_NAME", "WEBHOOK_INTERNAL_HOSTS", "WEBHOOK_TIMEOUT_SECONDS"},
 		func(env *app.Env) (any, error) { return wire(env, discard) })
 }
 

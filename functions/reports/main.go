@@ -1,7 +1,8 @@
 // Command reports is the ReportsFunction: the reports on the claims'
 // aggregates (dynamics, structure, satisfaction, managers, products) as
 // JSON, CSV, XLSX or PDF, read from the aggregates only, never the claims;
-// and the claims list as CSV or XLSX. It writes nothing.
+// and the claims list as CSV or XLSX; report subscriptions (their CRUD, a
+// mail sent at once, a preview) and the recipients' unsubscribe page.
 //
 // Layer: wiring.
 package main
@@ -23,6 +24,10 @@ import (
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/reportdelivery"
+	"github.com/claimsdesk/backend/shared/reportmail"
+	"github.com/claimsdesk/backend/shared/s3files"
+	"github.com/claimsdesk/backend/shared/snsbus"
 )
 
 func main() {
@@ -36,10 +41,16 @@ func main() {
 }
 
 // wire builds the routes: TABLE_NAME, APP_SECRET (the registry's page
-// cursors), COMPANY_TIME_ZONE (the days of the reports) and
-// CATALOG_CACHE_SECONDS (default 60: category and type names in files).
+// cursors, the unsubscribe links), COMPANY_TIME_ZONE (the days of the
+// reports), CATALOG_CACHE_SECONDS (default 60: category and type names in
+// files), BUCKET_NAME (the files of mails sent at once), EVENTS_TOPIC_ARN
+// (their events), PUBLIC_BASE_URL (the site of the links in previews and
+// mails sent at once; "" is the host a request came to) and
+// REPORT_MAX_ATTACHMENT_BYTES (default 28 MiB: larger files go as links).
 func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	table, loc, catalogTTL := env.Required("TABLE_NAME"), env.Location("COMPANY_TIME_ZONE"), env.Seconds("CATALOG_CACHE_SECONDS", time.Minute)
+	bucket, topic, site := env.Required("BUCKET_NAME"), env.Required("EVENTS_TOPIC_ARN"), env.Optional("PUBLIC_BASE_URL", "")
+	maxBytes := env.Int("REPORT_MAX_ATTACHMENT_BYTES", reportdelivery.DefaultMaxAttachmentBytes)
 	k := app.Parse(env, "APP_SECRET", keys.Derive)
 	cfg := app.AWS(env)
 	if err := env.Err(); err != nil {
@@ -48,11 +59,18 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
 	// Lists only: the exports make no download links.
 	reg, err2 := registry.New(registry.Config{Store: store, CursorKey: k.Cursor})
-	if err := cmp.Or(err1, err2); err != nil {
+	files, err3 := s3files.New(s3files.Config{Client: s3files.NewClient(cfg), Bucket: bucket})
+	publisher, err4 := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg), TopicARN: topic})
+	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
+	subs, err5 := reportmail.New(reportmail.Config{Store: store, Keys: k, Location: loc})
+	delivery, err6 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: cat, Runs: store, Files: files, Publisher: publisher,
+		Keys: k, PublicBaseURL: site, Location: loc, MaxAttachmentBytes: int64(maxBytes), Logger: logger})
+	if err := cmp.Or(err1, err2, err3, err4, err5, err6); err != nil {
 		return nil, err
 	}
 	router := apigw.NewRouter(logger)
-	(&reports.ReportsAPI{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Location: loc}).Register(router)
+	(&reports.ReportsAPI{Reader: store, Catalog: cat, Location: loc, Alerts: store}).Register(router)
 	(&reports.ExportsAPI{Registry: reg}).Register(router)
+	(&reports.SubscriptionsAPI{Service: subs, Delivery: delivery, Files: files, PublicBaseURL: site}).Register(router)
 	return router, nil
 }

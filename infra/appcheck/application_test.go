@@ -122,7 +122,7 @@ func TestProjectTemplate(t *testing.T) {
 	if got, want := s.Queue("AnalyticsQueue").Attributes["RedrivePolicy"], `{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:claims-AnalyticsDeadLetterQueue","maxReceiveCount":5}`; got != want {
 		t.Errorf("analytics RedrivePolicy = %s, want %s", got, want)
 	}
-	for _, fn := range []string{"PublicFunction", "ClaimsFunction", "RelayFunction", "SlaFunction"} {
+	for _, fn := range []string{"PublicFunction", "ClaimsFunction", "ReportsFunction", "RelayFunction", "SlaFunction", "ReportMailFunction"} {
 		if got := s.Function(fn).Env["EVENTS_TOPIC_ARN"]; got != topic.ARN {
 			t.Errorf("%s EVENTS_TOPIC_ARN = %q, want the topic's ARN %s", fn, got, topic.ARN)
 		}

@@ -198,6 +198,21 @@ type Result struct {
 	Totals map[string]float64 `json:"totals"`
 	// CellsRead counts the aggregate items the report read.
 	CellsRead int `json:"cellsRead"`
+	// Alerts are the defect surge alerts not closed, which the products
+	// report shows the claims department (filled by the edge).
+	Alerts []AlertSummary `json:"alerts,omitempty"`
+}
+
+// AlertSummary is a defect surge alert as a report lists it.
+type AlertSummary struct {
+	ID       string    `json:"id"`
+	Series   string    `json:"series"`
+	Model    string    `json:"model"`
+	TypeID   string    `json:"typeId"`
+	Status   string    `json:"status"`
+	Observed int       `json:"observed"`
+	Expected float64   `json:"expected"`
+	RaisedAt time.Time `json:"raisedAt"`
 }
 
 // Run reads the aggregates a query needs and computes its report: the

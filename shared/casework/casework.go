@@ -64,6 +64,9 @@ type Config struct {
 	// SLA keeps the claims' service-level clocks (optional; nil: none are
 	// kept).
 	SLA sla.Source
+	// Location is the company's time zone: a claim's filing date against
+	// its warranty (default UTC).
+	Location *time.Location
 	// Retry bounds the retries of ApplyCurrent (zero: DefaultRetry).
 	Retry  Retry
 	Now    func() time.Time
@@ -110,6 +113,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Retry.Attempts <= 0 {
 		cfg.Retry = DefaultRetry
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -307,6 +313,7 @@ func (s *Service) changeFrom(ctx context.Context, c Caller, cur *claims.Claim, v
 	next.Tasks = append([]claims.Task(nil), cur.Tasks...)
 	next.Orders = append([]string(nil), cur.Orders...)
 	next.MissingZones = append([]string(nil), cur.MissingZones...)
+	next.Flags = append([]claims.Flag(nil), cur.Flags...)
 	if cur.Decision != nil {
 		d := *cur.Decision
 		next.Decision = &d

@@ -162,6 +162,13 @@ type FieldPatch struct {
 // changed field is in the history with before and after. Errors: Invalid
 // naming the field, Forbidden, Conflict.
 func (s *Service) EditFields(ctx context.Context, c Caller, id string, version int, p FieldPatch) (*claims.Claim, error) {
+	var cat *catalog.Catalog
+	if p.PurchaseDate != nil {
+		var err error
+		if cat, err = s.cfg.Catalog.Catalog(ctx); err != nil {
+			return nil, fmt.Errorf("edit claim: %w", err)
+		}
+	}
 	return s.change(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
 		if !has(a, workflow.ByAssignee) && !has(a, workflow.BySupervisor) {
 			return nil, apperr.Errorf(apperr.Forbidden, "claims are edited by their manager or a supervisor")
@@ -206,7 +213,67 @@ func (s *Service) EditFields(ctx context.Context, c Caller, id string, version i
 			return nil, err
 		}
 		cl.Claimant, cl.Product, cl.DesiredResult, cl.DesiredFix = d.Claimant, d.Product, d.DesiredResult, d.DesiredFix
-		return &Outcome{EventType: "claim.updated", Before: before, After: after, Event: events.Update{Number: cl.ID, Fields: keysOf(after)}}, nil
+		// The event names the fields edited; a flag the edit moved is in
+		// the history only (flags are staff-only).
+		edited := events.Update{Number: cl.ID, Fields: keysOf(after)}
+		if _, ok := after["product.purchaseDate"]; ok && cat != nil {
+			s.rewarrant(cl, cat, a.ID, now, before, after)
+		}
+		return &Outcome{EventType: "claim.updated", Before: before, After: after, Event: edited}, nil
+	})
+}
+
+// rewarrant checks a claim whose purchase date was edited against its
+// type's warranty again (the serial, the essence and the claimant's email,
+// which the other flags depend on, are fixed after intake): an active
+// after_warranty flag is dismissed when the claim now falls within the
+// warranty, one is raised when it now falls after it. The history entry
+// says so under "flag.after_warranty".
+func (s *Service) rewarrant(cl *claims.Claim, cat *catalog.Catalog, actor string, now time.Time, before, after map[string]any) {
+	months := 0
+	if t, ok := cat.Type(cl.TypeID); ok {
+		months = t.WarrantyMonths
+	}
+	end, on, late := claims.AfterWarranty(cl.Product.PurchaseDate, months, cl.CreatedAt, s.cfg.Location)
+	const key = "flag." + string(claims.FlagAfterWarranty)
+	i := cl.FlagIndex(claims.FlagAfterWarranty)
+	switch {
+	case late && i < 0:
+		cl.Flags = append(cl.Flags, claims.AfterWarrantyFlag(cl.Product.PurchaseDate, months, end, on, now))
+		before[key], after[key] = "none", "raised"
+	case !late && i >= 0:
+		cl.Flags[i].DismissedAt, cl.Flags[i].DismissedBy = now, actor
+		cl.Flags[i].DismissNote = "the purchase date was corrected to " + cl.Product.PurchaseDate + ": within the warranty"
+		before[key], after[key] = "active", "dismissed"
+	}
+}
+
+// DismissFlag dismisses the claim's active flag of kind, with a note saying
+// why (a member of staff looked and found nothing wrong): the claim's
+// manager or a supervisor. The flag stays on the claim with who dismissed
+// it, when and why, and the claim leaves the registry's ?flag= lists; the
+// history keeps the entry (staff only, like the flag). Errors: Invalid
+// naming note, NotFound (no active flag of that kind), Forbidden, Conflict.
+func (s *Service) DismissFlag(ctx context.Context, c Caller, id string, version int, kind claims.FlagKind, note string) (*claims.Claim, error) {
+	note = claims.CleanText(note)
+	switch n := len([]rune(note)); {
+	case n == 0:
+		return nil, apperr.InvalidField("note", "say why the flag is dismissed")
+	case n > 2000:
+		return nil, apperr.InvalidField("note", "at most 2000 characters")
+	}
+	return s.change(ctx, c, id, version, func(cl *claims.Claim, a workflow.Actor, now time.Time) (*Outcome, error) {
+		if !has(a, workflow.ByAssignee) && !has(a, workflow.BySupervisor) {
+			return nil, apperr.Errorf(apperr.Forbidden, "flags are dismissed by the claim's manager or a supervisor")
+		}
+		i := cl.FlagIndex(kind)
+		if i < 0 {
+			return nil, apperr.Errorf(apperr.NotFound, "the claim has no active %s flag", kind)
+		}
+		cl.Flags[i].DismissedAt, cl.Flags[i].DismissedBy, cl.Flags[i].DismissNote = now, a.ID, note
+		return &Outcome{EventType: claims.EventFlagDismissed,
+			Before: map[string]any{"flag": string(kind), "active": true},
+			After:  map[string]any{"flag": string(kind), "active": false, "note": note}}, nil
 	})
 }
 

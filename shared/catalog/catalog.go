@@ -124,8 +124,13 @@ type Type struct {
 	// always-required ones, as field paths (see Fields).
 	RequiredFields  []string `json:"requiredFields"`
 	DefaultPriority Priority `json:"defaultPriority"`
-	Order           int      `json:"order"`
-	Active          bool     `json:"active"`
+	// WarrantyMonths is the warranty period of the products claims of this
+	// type are about, counted from the purchase date: a claim filed after
+	// it is flagged (not refused). 0: no warranty applies (transport,
+	// quantity, service), nothing is flagged.
+	WarrantyMonths int  `json:"warrantyMonths,omitempty"`
+	Order          int  `json:"order"`
+	Active         bool `json:"active"`
 }
 
 // Zone returns the photo zone with id.
@@ -276,6 +281,9 @@ var knownMediaTypes = []string{
 	"application/pdf",
 }
 
+// MaxWarrantyMonths caps a type's warranty period (20 years).
+const MaxWarrantyMonths = 240
+
 // MaxUploadBytes caps any zone's MaxBytes (large videos go to S3 directly, but
 // not without bound).
 const MaxUploadBytes = 200 << 20
@@ -353,6 +361,9 @@ func ValidateType(t *Type, c *Catalog) error {
 	}
 	if !t.DefaultPriority.Valid() {
 		add("defaultPriority", "one of low, normal, high, critical")
+	}
+	if t.WarrantyMonths < 0 || t.WarrantyMonths > MaxWarrantyMonths {
+		add("warrantyMonths", fmt.Sprintf("0..%d months (0: no warranty applies)", MaxWarrantyMonths))
 	}
 	return apperr.Validation(f)
 }

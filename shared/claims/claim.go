@@ -143,6 +143,9 @@ type Claim struct {
 	// Satisfaction is the claimant's (or the dealer's) rating of how the
 	// claim was handled, given once it is closed (nil before).
 	Satisfaction *Satisfaction `json:"satisfaction,omitempty"`
+	// Flags are intake's warnings about the claim (a duplicate, filed
+	// after the warranty): staff only.
+	Flags []Flag `json:"flags,omitempty"`
 	// HistoryHash is the hash of the latest history entry: the head of the
 	// claim's audit chain.
 	HistoryHash string `json:"historyHash,omitempty"`

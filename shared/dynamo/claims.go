@@ -62,16 +62,23 @@ const (
 	DimOrder    = registry.DimOrder
 )
 
-// decisionIndexWrites moves a claim's decision list entries (registry
-// DecisionDims) from the decision before a change to the one after: a
-// Delete for each entry that no longer holds, a Put for each new one. A
-// change that does not say what it found (before nil) cannot have
-// changed the decision: casework makes every decision.
+// movingDims are the list dimensions whose entries follow a claim's
+// changes: its decision's (registry.DecisionDims) and its active flags'
+// (registry.FlagDims).
+func movingDims(c *claims.Claim) [][2]string {
+	return append(registry.DecisionDims(c.Decision), registry.FlagDims(c)...)
+}
+
+// decisionIndexWrites moves a claim's decision and flag list entries
+// (movingDims) from the claim before a change to the one after: a Delete
+// for each entry that no longer holds, a Put for each new one. A change
+// that does not say what it found (before nil) cannot have changed the
+// decision or the flags: casework makes every decision and dismissal.
 func (s *Store) decisionIndexWrites(before, after *claims.Claim) ([]types.TransactWriteItem, error) {
 	if before == nil {
 		return nil, nil
 	}
-	old, cur := registry.DecisionDims(before.Decision), registry.DecisionDims(after.Decision)
+	old, cur := movingDims(before), movingDims(after)
 	pks := func(dims [][2]string) map[string]bool {
 		m := map[string]bool{}
 		for _, d := range dims {
@@ -113,6 +120,7 @@ func indexRecords(c *claims.Claim) []indexRecord {
 		{DimSeries, c.Product.Series},
 		{DimOrder, c.Order.Reference},
 	}
+	dims = append(dims, registry.FlagDims(c)...)
 	var out []indexRecord
 	for _, d := range dims {
 		if d[1] == "" {
@@ -219,6 +227,13 @@ func (s *Store) CreateClaim(ctx context.Context, nc *intake.NewClaim) error {
 	}
 	for _, ix := range indexRecords(c) {
 		if _, err := put(ix, ""); err != nil {
+			return err
+		}
+	}
+	for _, k := range claims.EssenceIndexKeys(c.Claimant, c.Essence) {
+		// The claimant's latest claim with this essence, for the repeat check.
+		if _, err := put(essenceRecord{PK: essencePK(k), SK: essenceSK, Entity: "essence", ClaimID: c.ID, At: c.CreatedAt,
+			TTL: c.CreatedAt.Add(claims.RepeatWindow).Unix()}, ""); err != nil {
 			return err
 		}
 	}
@@ -567,7 +582,8 @@ func (s *Store) ListClaims(ctx context.Context, spec registry.ListSpec) (*regist
 	case registry.DimAssignee:
 		in.IndexName, pkAttr, skAttr, pk = aws.String("GSI2"), "GSI2PK", "GSI2SK", "ASSIGNEE#"+spec.Value
 	case DimDealer, DimCategory, DimType, DimCustomer, DimSerial, DimSeries, DimMonth, DimOrder,
-		registry.DimWarranty, registry.DimResolution, registry.DimRootCause, registry.DimFaultParty, registry.DimCulprit:
+		registry.DimWarranty, registry.DimResolution, registry.DimRootCause, registry.DimFaultParty, registry.DimCulprit,
+		registry.DimFlag:
 		pk = indexPK(spec.Dim, spec.Value)
 	default:
 		return nil, apperr.InvalidField("filter", "unknown list dimension "+spec.Dim)
@@ -933,7 +949,7 @@ func (s *Store) Postpone(ctx context.Context, events []events.Event, until time.
 	for _, e := range events {
 		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 aws.String(s.table),
-			Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+			Key:                       key(outboxPK(e), "OUTBOX#"+e.ID),
 			UpdateExpression:          aws.String("SET GSI3SK = :sk ADD relays :one"),
 			ConditionExpression:       aws.String("attribute_exists(GSI3PK)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str(until.UTC().Format(timeLayout) + "#" + e.ID), ":one": num(1)},

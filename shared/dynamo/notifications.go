@@ -31,7 +31,7 @@ const (
 func (s *Store) MarkReceived(ctx context.Context, e events.Event) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       key(claimPK(e.ClaimID), "OUTBOX#"+e.ID),
+		Key:                       key(outboxPK(e), "OUTBOX#"+e.ID),
 		UpdateExpression:          aws.String("SET receivedAt = :at REMOVE GSI3PK, GSI3SK"),
 		ConditionExpression:       aws.String("attribute_exists(GSI3PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(time.Now().UTC().Format(time.RFC3339Nano))},

@@ -115,6 +115,7 @@ type claimRecord struct {
 	Decision       *decisionRecord  `dynamodbav:"decision,omitempty"`
 	Satisfaction   *ratingRecord    `dynamodbav:"satisfaction,omitempty"`
 	Orders         []string         `dynamodbav:"orders,omitempty"`
+	Flags          []flagRecord     `dynamodbav:"flags,omitempty"`
 	HistoryHash    string           `dynamodbav:"historyHash,omitempty"`
 	HistorySeq     int              `dynamodbav:"historySeq,omitempty"`
 	CreatedBy      string           `dynamodbav:"createdBy"`
@@ -199,6 +200,17 @@ type decisionRecord struct {
 	Revision                 int         `dynamodbav:"revision"`
 }
 
+// flagRecord is one of a claim's flags (claims.Flag).
+type flagRecord struct {
+	Kind        string            `dynamodbav:"kind"`
+	Reason      map[string]string `dynamodbav:"reason,omitempty"`
+	Related     []string          `dynamodbav:"related,omitempty"`
+	FlaggedAt   time.Time         `dynamodbav:"flaggedAt,omitempty"`
+	DismissedAt time.Time         `dynamodbav:"dismissedAt,omitempty"`
+	DismissedBy string            `dynamodbav:"dismissedBy,omitempty"`
+	DismissNote string            `dynamodbav:"dismissNote,omitempty"`
+}
+
 type ratingRecord struct {
 	Score       int       `dynamodbav:"score"`
 	Comment     string    `dynamodbav:"comment,omitempty"`
@@ -247,6 +259,10 @@ func newClaimRecord(c *claims.Claim) claimRecord {
 		Orders: c.Orders, HistoryHash: c.HistoryHash, HistorySeq: c.HistorySeq, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	r.Satisfaction = newRatingRecord(c.Satisfaction)
+	r.Flags = convert(c.Flags, func(f claims.Flag) flagRecord {
+		return flagRecord{Kind: string(f.Kind), Reason: f.Reason, Related: f.Related, FlaggedAt: f.FlaggedAt,
+			DismissedAt: f.DismissedAt, DismissedBy: f.DismissedBy, DismissNote: f.DismissNote}
+	})
 	if s := c.SLA; s != nil {
 		r.SLA = &slaRecord{Policy: s.Policy, FirstResponseDue: s.FirstResponseDue, RespondedAt: s.RespondedAt, ResolutionDue: s.ResolutionDue,
 			StatutoryDue: s.StatutoryDue, PausedAt: s.PausedAt, StageLeftSeconds: s.StageLeftSeconds, Warned: s.Warned, Breached: s.Breached,
@@ -291,6 +307,10 @@ func (r *claimRecord) claim() claims.Claim {
 		Orders: r.Orders, HistoryHash: r.HistoryHash, HistorySeq: r.HistorySeq, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
 	c.Satisfaction = r.Satisfaction.satisfaction()
+	c.Flags = convert(r.Flags, func(f flagRecord) claims.Flag {
+		return claims.Flag{Kind: claims.FlagKind(f.Kind), Reason: f.Reason, Related: f.Related, FlaggedAt: f.FlaggedAt,
+			DismissedAt: f.DismissedAt, DismissedBy: f.DismissedBy, DismissNote: f.DismissNote}
+	})
 	if c.HistorySeq == 0 {
 		// Written before the history head was kept apart from the
 		// version, when the two were equal.
@@ -436,8 +456,9 @@ func (r *eventRecord) event() (claims.Event, error) {
 		PrevHash: d.PrevHash, Hash: d.Hash}, nil
 }
 
-// outboxRecord is an outbox event: CLAIM#<id> / OUTBOX#<event id>, on the
-// pending index (GSI3) until the notifier receives it.
+// outboxRecord is an outbox event: CLAIM#<id> / OUTBOX#<event id> (an
+// event of no claim, as a report mail's: OUTBOX#<event id> / OUTBOX#<event
+// id>), on the pending index (GSI3) until the notifier receives it.
 type outboxRecord struct {
 	PK     string `dynamodbav:"PK"`
 	SK     string `dynamodbav:"SK"`
@@ -465,13 +486,22 @@ type outboxDoc struct {
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
+// outboxPK is the partition of an event's outbox record: its claim's, or
+// its own for an event of no claim.
+func outboxPK(e events.Event) string {
+	if e.ClaimID == "" {
+		return "OUTBOX#" + e.ID
+	}
+	return claimPK(e.ClaimID)
+}
+
 func newOutboxRecord(e events.Event) (outboxRecord, error) {
 	b, err := json.Marshal(outboxDoc{ID: e.ID, Type: e.Type, ClaimID: e.ClaimID, At: e.At, Actor: e.Actor, Version: e.Version, Data: e.Data})
 	if err != nil {
 		return outboxRecord{}, fmt.Errorf("encode outbox event %s: %w", e.ID, err)
 	}
 	return outboxRecord{
-		PK: claimPK(e.ClaimID), SK: "OUTBOX#" + e.ID, Entity: "outbox",
+		PK: outboxPK(e), SK: "OUTBOX#" + e.ID, Entity: "outbox",
 		GSI3PK: PendingOutbox, GSI3SK: e.At.UTC().Format(timeLayout) + "#" + e.ID, Doc: string(b),
 	}, nil
 }
@@ -493,6 +523,20 @@ type indexRecord struct {
 }
 
 func (indexRecord) storedItem() {}
+
+// essenceRecord is the latest claim a claimant filed with an essence:
+// ESSENCE#<claims.EssenceIndexKeys> / #ESSENCE, kept (TTL) for
+// claims.RepeatWindow.
+type essenceRecord struct {
+	PK      string    `dynamodbav:"PK"`
+	SK      string    `dynamodbav:"SK"`
+	Entity  string    `dynamodbav:"entity"`
+	ClaimID string    `dynamodbav:"claimId"`
+	At      time.Time `dynamodbav:"at"`
+	TTL     int64     `dynamodbav:"ttl"`
+}
+
+func (essenceRecord) storedItem() {}
 
 // trackingRecord points a tracking token's hash to its claim:
 // TRACK#<hash> / #TRACK.
@@ -711,6 +755,7 @@ type typeDoc struct {
 	PhotoZones      []photoZoneDoc    `json:"photoZones"`
 	RequiredFields  []string          `json:"requiredFields"`
 	DefaultPriority string            `json:"defaultPriority"`
+	WarrantyMonths  int               `json:"warrantyMonths,omitempty"`
 	Order           int               `json:"order"`
 	Active          bool              `json:"active"`
 }
@@ -752,7 +797,7 @@ func newTypeDoc(t catalog.Type) typeDoc {
 		PhotoZones: convert(t.PhotoZones, func(z catalog.PhotoZone) photoZoneDoc {
 			return photoZoneDoc{ID: z.ID, Title: z.Title, Hint: z.Hint, Min: z.Min, Max: z.Max, MediaTypes: z.MediaTypes, MaxBytes: z.MaxBytes}
 		}),
-		RequiredFields: t.RequiredFields, DefaultPriority: string(t.DefaultPriority), Order: t.Order, Active: t.Active,
+		RequiredFields: t.RequiredFields, DefaultPriority: string(t.DefaultPriority), WarrantyMonths: t.WarrantyMonths, Order: t.Order, Active: t.Active,
 	}
 }
 
@@ -763,7 +808,7 @@ func (d typeDoc) catalogType() catalog.Type {
 		PhotoZones: convert(d.PhotoZones, func(z photoZoneDoc) catalog.PhotoZone {
 			return catalog.PhotoZone{ID: z.ID, Title: z.Title, Hint: z.Hint, Min: z.Min, Max: z.Max, MediaTypes: z.MediaTypes, MaxBytes: z.MaxBytes}
 		}),
-		RequiredFields: d.RequiredFields, DefaultPriority: catalog.Priority(d.DefaultPriority), Order: d.Order, Active: d.Active,
+		RequiredFields: d.RequiredFields, DefaultPriority: catalog.Priority(d.DefaultPriority), WarrantyMonths: d.WarrantyMonths, Order: d.Order, Active: d.Active,
 	}
 }
 

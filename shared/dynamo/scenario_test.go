@@ -22,6 +22,7 @@ import (
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
+	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/webhook"
 )
 
@@ -39,6 +40,51 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	t.Helper()
 	writeEntitiesOfIssue9(t, s)
 	writeDocuments(t, s)
+	writeQuality(t, s)
+	writeFlags(t, s)
+	writeReportMail(t, s)
+}
+
+// writeQuality adds what issue #12's surge watch stores: a claim counted
+// on its series, type and model, a series' shipments, an alert raised with
+// its event and then closed.
+func writeQuality(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	c := quality.ClaimDay{ClaimID: claims.Number(2026, 1), Series: "2026-11", Model: "TH-2000", TypeID: "overheating", Day: "2026-03-02"}
+	if err := s.RecordClaim(ctx, c); err != nil {
+		t.Fatalf("scenario: quality: %v", err)
+	}
+	sh := quality.Shipments{Series: "2026-11", Model: "TH-2000", ERPVersion: 2, TotalUnits: 1500, UpdatedAt: scenarioAt, UpdatedBy: "integrations:erp",
+		Shipments: []quality.Shipment{{Date: "2026-02-01", Units: 1000}, {Month: "2026-01", Units: 500}}}
+	if _, err := s.PutShipments(ctx, sh); err != nil {
+		t.Fatalf("scenario: quality: %v", err)
+	}
+	at := scenarioAt.Add(96 * time.Hour)
+	a := quality.Alert{ID: "QA-0190000000000abcdef01234567", Series: c.Series, Model: c.Model, TypeID: c.TypeID, Status: quality.Open,
+		Finding: quality.Finding{Alarm: true, Ratio: 3, Statistic: 10.5, Threshold: 10, Observed: 10, Expected: 0.25, Days: 1, DailyExpected: 0.25},
+		Window:  events.Window{From: c.Day, To: c.Day, Days: 1}, UnitsInService: 1500, Claims: []string{c.ClaimID}, Announcements: 1,
+		RaisedAt: at, AnnouncedAt: at, Rev: 1}
+	e := events.Event{ID: "0190000000000fedcba9876543210", Type: events.SurgeDetected, ClaimID: c.ClaimID, At: at, Actor: "system", Version: 1,
+		Data: json.RawMessage(`{"alertId":"` + a.ID + `"}`)}
+	if err := s.RaiseAlert(ctx, a, "", e); err != nil {
+		t.Fatalf("scenario: quality: %v", err)
+	}
+	if err := a.Acknowledge("supervisors:s1", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Mute(3, "supervisors:s1", at); err != nil {
+		t.Fatal(err)
+	}
+	a.AcknowledgedAt, a.AcknowledgedBy = at, "supervisors:s1"
+	if err := a.Close("Партия отозвана.", "supervisors:s1", at); err != nil {
+		t.Fatal(err)
+	}
+	a.MutedUntil, a.MutedBy = at.Add(72*time.Hour), "supervisors:s1"
+	a.Rev = 2
+	if err := s.SaveAlert(ctx, a, 1, nil); err != nil {
+		t.Fatalf("scenario: quality: %v", err)
+	}
 }
 
 // writeDocuments adds what issue #10 stores (a generated document of claim
@@ -483,4 +529,33 @@ func parseItems(b []byte) ([]map[string]types.AttributeValue, error) {
 		}
 	}
 	return items, nil
+}
+
+// writeFlags adds what issue #12 stores: a type with a warranty period,
+// and flags on claim 2, one dismissed (their list entries move).
+func writeFlags(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.PutType(ctx, catalog.Type{ID: "overheating", CategoryID: "defect", Name: catalog.Text{"en": "Overheating"},
+		DefaultPriority: catalog.High, WarrantyMonths: 24, Active: true}); err != nil {
+		t.Fatalf("scenario: put type: %v", err)
+	}
+	c, err := s.GetClaim(ctx, claims.Number(2026, 2))
+	if err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
+	at := scenarioAt.Add(80 * time.Hour)
+	next := *c
+	next.Flags = []claims.Flag{
+		claims.OpenSerialFlag("SN-1", []string{claims.Number(2026, 1)}, at),
+		claims.AfterWarrantyFlag("2023-01-31", 12, "2024-01-31", "2026-03-01", at),
+	}
+	next.Flags[1].DismissedAt, next.Flags[1].DismissedBy, next.Flags[1].DismissNote = at.Add(time.Hour), "supervisors:s-1", "receipt seen"
+	ev, err := claims.Next(&next, claims.EventFlagDismissed, "supervisors:s-1", at.Add(time.Hour), nil, map[string]any{"flag": "after_warranty"})
+	if err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
+	if err := s.ApplyChange(ctx, &claims.Change{Claim: &next, Before: c, PrevVersion: c.Version, Event: ev}); err != nil {
+		t.Fatalf("scenario: flags: %v", err)
+	}
 }

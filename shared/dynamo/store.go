@@ -23,10 +23,20 @@
 //	CLAIM#<id>          DOC#<id>            a generated document (its PDF under documents/<claim>/ in the
 //	                                        bucket; a TORG-2 act keeps the request it was filled from)
 //	CLAIM#<id>          OUTBOX#<event id>   an outbox event; GSI3 = OUTBOX#PENDING until the notifier receives it
+//	                                        (an event of no claim, a report mail's: OUTBOX#<event id> / OUTBOX#<event id>)
+//	RSUB#<id>           #SUB                a report subscription (JSON doc, version); GSI1 = RSUBS / <owner>#<id>
+//	                                        (owner "staff" or "dealer:<id>"), GSI5 = REPORTMAIL#DUE / <next run>#<id>
+//	                                        while active (the scheduled job's due list)
+//	RSUB#<id>           RUN#<period>        a run of a subscription for a period (from_to): building (held by
+//	                                        attempt until leaseUntil), then sent / skipped_empty / skipped_unchanged
 //	IDX#<dim>#<value>   <created>#<id>      list index of immutable dimensions (dealer, category, type,
 //	                                        customer, serial, series, month, source order) and of the
 //	                                        decision's (warranty, resolution, root cause, fault party,
-//	                                        culprit department: moved in the decision's transaction)
+//	                                        culprit department: moved in the decision's transaction) and
+//	                                        the active flags' (flag: each kind and "any"; removed in a
+//	                                        dismissal's transaction)
+//	ESSENCE#<hash>      #ESSENCE            a claimant's (email or phone) latest claim with an essence, for
+//	                                        the repeat flag (claimId, at; TTL: the repeat window)
 //	ORDER#<number>      #ORDER              an order: source (ERP upsert, replay-safe by erpVersion) or
 //	                                        created from a claim (RW-/AD-<claim>-<n>, sourceClaim set)
 //	CUSTOMER#<id>       #PROFILE            customer profile; personalManager = the sales manager of the
@@ -52,6 +62,8 @@
 //	INBOX#<recipient>   NOTE#<at>#<id>      an in-app note for user:<id> or role:supervisors (TTL 90 days);
 //	                                        GSI1 = UNREAD#<recipient> while unread
 //	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)
+//	QUALITY#… QMODEL#… QSERIES#… QALERT#…   the surge watch: claims per series (model) and type and day,
+//	                                        shipments, alerts (layout in quality.go)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

@@ -52,6 +52,11 @@ const (
 	// Rated: the claimant (or the dealer) rated a closed claim, or added
 	// the comment to their rating; a low score calls the supervisors.
 	Rated = "claim.rated"
+	// SurgeDetected: claims of one type on one series rose above what its
+	// units in service or its own history lead to expect (package quality);
+	// the quality engineers are told. The envelope's claimId is the claim
+	// whose count raised (or re-announced) the alert.
+	SurgeDetected = "quality.surge_detected"
 )
 
 // Event is the envelope of every event.
@@ -284,6 +289,7 @@ func (Escalation) EventType() string { return Escalated }
 // catalogue the API description, the webhook targets and the tests read.
 var Types = []Payload{
 	Received{}, StageChange{}, Assignment{}, Decision{}, Order{}, Message{}, Update{}, SLA{}, Escalation{}, Rating{},
+	Surge{},
 }
 
 // TypeNames lists the event types, in the order of Types.
@@ -324,3 +330,89 @@ type Rating struct {
 
 // EventType implements Payload.
 func (Rating) EventType() string { return Rated }
+
+// Surge is the payload of SurgeDetected: the alert, what was counted and
+// what was expected.
+type Surge struct {
+	AlertID string `json:"alertId"`
+	Series  string `json:"series"`
+	Model   string `json:"model"`
+	TypeID  string `json:"typeId"`
+	// Observed claims against Expected over the window's days, From to To
+	// (company days, To the day of the claim that raised the alert).
+	Observed int     `json:"observed"`
+	Expected float64 `json:"expected"`
+	Window   Window  `json:"window"`
+	// Ratio is the rate ratio the detector's alarming chart watches for
+	// (3: a sudden surge, 1.5: a gradual one).
+	Ratio float64 `json:"ratio"`
+	// UnitsInService is the series' units in service on To (0: no
+	// shipments known; then Expected comes from the series' own history).
+	UnitsInService int64 `json:"unitsInService,omitempty"`
+	// Claims are the claims behind Observed (at most MaxSurgeClaims, the
+	// latest).
+	Claims []string `json:"claims"`
+	// Announcement counts the alert's announcements (1: new; more: a
+	// surge still going on when its mute ran out).
+	Announcement int `json:"announcement"`
+}
+
+// Window is a range of company days.
+type Window struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Days int    `json:"days"`
+}
+
+// MaxSurgeClaims bounds the claims a Surge lists.
+const MaxSurgeClaims = 200
+
+// EventType implements Payload.
+func (Surge) EventType() string { return SurgeDetected }
+
+// ReportMailDue: a report subscription's mail for one period is built (its
+// files are in the bucket); the notifier sends it to each recipient. It is
+// about no claim (ClaimID is empty), goes to no webhook and is not in
+// Types.
+const ReportMailDue = "report.mail_due"
+
+// ReportFile is a file of a report mail, stored in the bucket.
+type ReportFile struct {
+	Key         string `json:"key"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	// URL is a download link, set for a file sent as a link instead of an
+	// attachment (the mail would pass SES's size limit).
+	URL string `json:"url,omitempty"`
+}
+
+// ReportMail is the payload of ReportMailDue: the mail as built, the same
+// for every recipient but for the unsubscribe link, which the notifier
+// signs per recipient and puts where UnsubscribePlaceholder stands in Text
+// and HTML.
+type ReportMail struct {
+	SubscriptionID string   `json:"subscriptionId"`
+	Period         string   `json:"period"`
+	Recipients     []string `json:"recipients"`
+	Language       string   `json:"language"`
+	Subject        string   `json:"subject"`
+	Text           string   `json:"text"`
+	HTML           string   `json:"html"`
+	// Chart is the main chart (PNG), shown inline in the HTML as
+	// cid:<ChartContentID>.
+	Chart       *ReportFile  `json:"chart,omitempty"`
+	Attachments []ReportFile `json:"attachments,omitempty"`
+	// Links are files too large to attach, linked from the HTML and text.
+	Links []ReportFile `json:"links,omitempty"`
+}
+
+// UnsubscribePlaceholder stands for a recipient's unsubscribe link in a
+// ReportMail's Text and HTML.
+const UnsubscribePlaceholder = "{{unsubscribe_url}}"
+
+// ChartContentID is the Content-ID of a report mail's inline chart.
+const ChartContentID = "chart@claimsdesk"
+
+// EventType implements Payload.
+func (ReportMail) EventType() string { return ReportMailDue }

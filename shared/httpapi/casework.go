@@ -38,6 +38,7 @@ func (a *CaseworkAPI) Register(r *apigw.Router) {
 	r.Handle("POST /v1/claims/{id}/tasks/{taskId}/complete", a.completeTask)
 	r.Handle("GET /v1/claims/{id}/history", a.history)
 	r.Handle("GET /v1/claims/{id}/history/verify", a.verify)
+	r.Handle("POST /v1/claims/{id}/flags/{kind}/dismissal", a.dismissFlag)
 }
 
 // maxChangeBody bounds the body of a change request.
@@ -292,6 +293,37 @@ func (a *CaseworkAPI) completeTask(ctx context.Context, req *apigw.Request) (*ap
 		return nil, err
 	}
 	cl, err := a.Casework.CompleteTask(ctx, c, req.Param("id"), v, req.Param("taskId"), body.Note)
+	if err != nil {
+		return nil, err
+	}
+	return changed(req.Principal, cl), nil
+}
+
+// DismissFlagRequest is the body of POST
+// /v1/claims/{id}/flags/{kind}/dismissal.
+type DismissFlagRequest struct {
+	Version int    `json:"version"`
+	Note    string `json:"note"`
+}
+
+func (a *CaseworkAPI) dismissFlag(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	c, err := staffCaller(req)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := claims.ParseFlagKind("kind", req.Param("kind"))
+	if err != nil {
+		return nil, err
+	}
+	var body DismissFlagRequest
+	if err := req.DecodeJSON(&body, maxChangeBody); err != nil {
+		return nil, err
+	}
+	v, err := expectedVersion(req, body.Version)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := a.Casework.DismissFlag(ctx, c, req.Param("id"), v, kind, body.Note)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
+	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/visibility"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -32,6 +33,14 @@ type ClaimsAPI struct {
 	Keys     *keys.Keys
 	// Orders, when set, adds the claim's orders to its detail view.
 	Orders *OrdersAPI
+	// Alerts, when set, links a claim of an alerted series and type to its
+	// alert (for staff).
+	Alerts AlertLinker
+}
+
+// AlertLinker finds the alert a claim's detail links to (quality.Service).
+type AlertLinker interface {
+	AlertFor(ctx context.Context, c *claims.Claim) (*quality.Ref, error)
 }
 
 // ClaimDetail is the answer of GET /v1/claims/{id}: the claim with its
@@ -41,6 +50,9 @@ type ClaimDetail struct {
 	*registry.View
 	SourceOrder *orders.Order  `json:"sourceOrder,omitempty"`
 	Orders      []orders.Order `json:"orders"`
+	// QualityAlert is the open (acknowledged, muted) defect surge alert of
+	// the claim's series and type; staff only.
+	QualityAlert *quality.Ref `json:"qualityAlert,omitempty"`
 }
 
 // Register adds the routes of the ClaimsFunction.
@@ -218,6 +230,7 @@ func RegistryQuery(req *apigw.Request) registry.Query {
 		Series: get("series"), Order: get("order"), Assignee: get("assignee"), Cursor: get("cursor"),
 		Resolution: get("resolution"), RootCause: get("rootCause"), FaultParty: get("faultParty"),
 		CulpritDepartment: claims.CleanText(get("culpritDepartment")),
+		Flag:              get("flag"),
 		Limit:             pageLimit(req),
 	}
 	if v := get("warrantyCase"); v != "" {
@@ -250,6 +263,11 @@ func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Respons
 			return nil, err
 		}
 		out.SourceOrder, out.Orders = co.SourceOrder, co.Orders
+	}
+	if a.Alerts != nil && visibility.SeesQualityAlerts(visibility.Of(req.Principal)) {
+		if out.QualityAlert, err = a.Alerts.AlertFor(ctx, &v.Claim); err != nil {
+			return nil, err
+		}
 	}
 	return apigw.JSON(http.StatusOK, out), nil
 }

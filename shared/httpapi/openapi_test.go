@@ -36,7 +36,10 @@ import (
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
+	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/reportdelivery"
+	"github.com/claimsdesk/backend/shared/reportmail"
 	"github.com/claimsdesk/backend/shared/sla"
 	"github.com/claimsdesk/backend/shared/webhook"
 	"github.com/claimsdesk/backend/shared/workflow"
@@ -147,6 +150,7 @@ func functionRouters() map[string]*apigw.Router {
 	(&httpapi.NotificationsAPI{}).Register(claimsRouter)
 	(&httpapi.DocumentsAPI{}).Register(claimsRouter)
 	(&httpapi.RatingsAPI{}).Register(claimsRouter)
+	(&httpapi.QualityAPI{}).Register(claimsRouter)
 	admin := apigw.NewRouter(logger)
 	(&httpapi.AdminAPI{}).Register(admin)
 	(&httpapi.RosterAPI{}).Register(admin)
@@ -157,6 +161,7 @@ func functionRouters() map[string]*apigw.Router {
 	reportsRouter := apigw.NewRouter(logger)
 	(&reports.ReportsAPI{}).Register(reportsRouter)
 	(&reports.ExportsAPI{}).Register(reportsRouter)
+	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
 	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
 }
 
@@ -297,6 +302,8 @@ var redirectsOnSuccess = map[string]string{
 	// The rating links and the comment form: back to the rating section.
 	"GET /t/{token}/rating":  "303",
 	"POST /t/{token}/rating": "303",
+	// A report mail's file link: to a fresh presigned download.
+	"GET /report-files/{token}": "302",
 	// A document's file: to its presigned download link.
 	"GET /v1/claims/{id}/documents/{documentId}/file": "302",
 }
@@ -351,6 +358,8 @@ var schemaChecks = []schemaCheck{
 	{"EditRequest", reflect.TypeFor[httpapi.EditRequest](), "request"},
 	{"TaskRequest", reflect.TypeFor[httpapi.TaskRequest](), "request"},
 	{"CompleteRequest", reflect.TypeFor[httpapi.CompleteRequest](), "request"},
+	{"DismissFlagRequest", reflect.TypeFor[httpapi.DismissFlagRequest](), "request"},
+	{"Flag", reflect.TypeFor[claims.Flag](), "response"},
 	{"History", reflect.TypeFor[httpapi.History](), "response"},
 	{"Verification", reflect.TypeFor[casework.Verification](), "response"},
 	{"Worklist", reflect.TypeFor[registry.Worklist](), "response"},
@@ -371,6 +380,12 @@ var schemaChecks = []schemaCheck{
 	{"DocumentView", reflect.TypeFor[registry.DocumentView](), "response"},
 	{"Company", reflect.TypeFor[documents.Company](), "both"},
 	{"ReportResult", reflect.TypeFor[analytics.Result](), "response"},
+	{"ReportSubscription", reflect.TypeFor[reportmail.Subscription](), "response"},
+	{"ReportSubscriptionInput", reflect.TypeFor[reportmail.Input](), "request"},
+	{"ReportSubscriptionQuery", reflect.TypeFor[reportmail.Query](), "request"},
+	{"ReportSchedule", reflect.TypeFor[reportmail.Schedule](), "request"},
+	{"ReportMailPreview", reflect.TypeFor[reportdelivery.Preview](), "response"},
+	{"ReportMailFile", reflect.TypeFor[reportdelivery.PreviewFile](), "response"},
 	{"ReportRow", reflect.TypeFor[analytics.Row](), "response"},
 	{"AnalyticsPage", reflect.TypeFor[analytics.Page](), "response"},
 	{"RecountRequest", reflect.TypeFor[httpapi.RecountRequest](), "request"},
@@ -439,6 +454,18 @@ var schemaChecks = []schemaCheck{
 	{"EventUpdate", reflect.TypeFor[events.Update](), "response"},
 	{"EventSLA", reflect.TypeFor[events.SLA](), "response"},
 	{"EventRating", reflect.TypeFor[events.Rating](), "response"},
+	{"EventSurge", reflect.TypeFor[events.Surge](), "response"},
+	{"SurgeWindow", reflect.TypeFor[events.Window](), "response"},
+	{"ERPShipments", reflect.TypeFor[quality.ERPShipments](), "request"},
+	{"Shipment", reflect.TypeFor[quality.Shipment](), "both"},
+	{"Shipments", reflect.TypeFor[quality.Shipments](), "response"},
+	{"ShipmentsResult", reflect.TypeFor[httpapi.ShipmentsResult](), "response"},
+	{"QualityAlert", reflect.TypeFor[quality.Alert](), "response"},
+	{"SurgeFinding", reflect.TypeFor[quality.Finding](), "response"},
+	{"QualityAlertList", reflect.TypeFor[httpapi.AlertList](), "response"},
+	{"QualityAlertRef", reflect.TypeFor[quality.Ref](), "response"},
+	{"MuteAlertRequest", reflect.TypeFor[httpapi.MuteRequest](), "request"},
+	{"CloseAlertRequest", reflect.TypeFor[httpapi.CloseAlertRequest](), "request"},
 	{"Satisfaction", reflect.TypeFor[claims.Satisfaction](), "response"},
 	{"RatingRequest", reflect.TypeFor[httpapi.RatingRequest](), "request"},
 }
@@ -462,6 +489,8 @@ var unchecked = map[string]string{
 	"Role":                "",
 	"CatalogID":           "",
 	"Priority":            "",
+	"FlagKind":            "",
+	"WarrantyMonths":      "",
 	"MediaType":           "",
 	"UploadMediaType":     "",
 	"RequiredField":       "",
@@ -715,6 +744,7 @@ func TestOpenAPIEnumsMatchGo(t *testing.T) {
 	}{
 		{"Priority", schemaEnum("Priority"), strs(convert(catalog.Priorities)...)},
 		{"DesiredResult", schemaEnum("DesiredResult"), strs(convert(claims.DesiredResults)...)},
+		{"FlagKind", schemaEnum("FlagKind"), strs(convert(claims.FlagKinds)...)},
 		{"RequiredField", schemaEnum("RequiredField"), strs(slices.Clone(catalog.Fields)...)},
 		{"Channel", schemaEnum("Channel"), strs(string(claims.ChannelQR), string(claims.ChannelDealerForm), string(claims.ChannelAPI), string(claims.ChannelPhone))},
 		{"AbsenceKind", schemaEnum("AbsenceKind"), strs(convert(assignment.AbsenceKinds)...)},
@@ -760,6 +790,9 @@ func TestOpenAPIDescribesEveryEvent(t *testing.T) {
 		events.SLAWarning:    events.SLA{Number: "RC-2026-000001", Clock: "resolution", Due: at, Stage: "diagnostics", Priority: "normal"},
 		events.Escalated:     events.Escalation{Number: "RC-2026-000001", Clock: "resolution", Due: at, Level: 1, Stage: "diagnostics", Priority: "high"},
 		events.Rated:         events.Rating{Number: "RC-2026-000001", Score: 2, Low: true, Comment: "Долго", RatedBy: "claimant", DealerID: "DLR-1"},
+		events.SurgeDetected: events.Surge{AlertID: "QA-0190000000000abcdef01234567", Series: "2026-11", Model: "TH-2000", TypeID: "overheating",
+			Observed: 10, Expected: 0.5, Window: events.Window{From: "2026-12-07", To: "2026-12-07", Days: 1}, Ratio: 3,
+			Claims: []string{"RC-2026-000001"}, Announcement: 1},
 	}
 	var enum []string
 	for _, v := range doc.Components.Schemas["EventType"].Value.Enum {

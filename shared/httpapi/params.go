@@ -92,9 +92,19 @@ func RegistryParams() []apigw.Param {
 		catalogIDParam("rootCause"),
 		apigw.EnumParam("faultParty", claims.FaultParties...),
 		apigw.TextParam("culpritDepartment", 120),
+		apigw.EnumParam("flag", flagValues()...),
 		limitParam,
 		cursorParam,
 	}
+}
+
+// flagValues are the values of the registry's flag filter: a kind, or any.
+func flagValues() []string {
+	out := []string{claims.AnyFlag}
+	for _, k := range claims.FlagKinds {
+		out = append(out, string(k))
+	}
+	return out
 }
 
 // LangParam picks the language of a page or a file (ru, en).

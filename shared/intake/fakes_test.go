@@ -19,6 +19,7 @@ import (
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/sla"
+	"github.com/claimsdesk/backend/shared/workflow"
 )
 
 // now is the fixed clock of every test: a Saturday morning in March.
@@ -51,6 +52,9 @@ type fakeStore struct {
 	releases     []string // "<owner> <number> <turn>"
 	// onRead runs (unlocked) before each IdempotencyRecord read.
 	onRead func()
+	// flagQueries are the FlagLookup calls; flagErr fails them.
+	flagQueries []intake.FlagQuery
+	flagErr     error
 }
 
 func newFakeStore() *fakeStore {
@@ -169,6 +173,37 @@ func (s *fakeStore) CreateClaim(_ context.Context, nc *intake.NewClaim) error {
 		return fmt.Errorf("no answer: %w", intake.ErrTransient)
 	}
 	return nil
+}
+
+// FlagLookup answers from the claims stored, as the table's indexes would:
+// open claims on the serial, and the latest claim under each essence key
+// since q.Since.
+func (s *fakeStore) FlagLookup(_ context.Context, q intake.FlagQuery) (*intake.FlagFindings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flagQueries = append(s.flagQueries, q)
+	if s.flagErr != nil {
+		return nil, s.flagErr
+	}
+	out := &intake.FlagFindings{}
+	latest := map[string]*claims.Claim{}
+	for i := len(s.created) - 1; i >= 0; i-- {
+		c := s.claims[s.created[i].Claim.ID]
+		if q.Serial != "" && c.Product.Serial == q.Serial && !workflow.Terminal(c.Stage) {
+			out.OpenOnSerial = append(out.OpenOnSerial, c.ID)
+		}
+		for _, k := range claims.EssenceIndexKeys(c.Claimant, c.Essence) {
+			if latest[k] == nil {
+				latest[k] = c
+			}
+		}
+	}
+	for _, k := range q.EssenceKeys {
+		if c := latest[k]; c != nil && !c.CreatedAt.Before(q.Since) {
+			out.SameEssence = append(out.SameEssence, c.ID)
+		}
+	}
+	return out, nil
 }
 
 func (s *fakeStore) GetClaim(_ context.Context, id string) (*claims.Claim, error) {

@@ -78,6 +78,31 @@ type Store interface {
 	CreateClaim(ctx context.Context, nc *NewClaim) error
 	// GetClaim returns a claim (for idempotent replays); apperr.NotFound when absent.
 	GetClaim(ctx context.Context, id string) (*claims.Claim, error)
+	// FlagLookup finds the earlier claims a new claim's flags point to
+	// (see FlagQuery), through keys and indexes only.
+	FlagLookup(ctx context.Context, q FlagQuery) (*FlagFindings, error)
+}
+
+// FlagQuery is what the flags of a new claim ask of the stored claims.
+type FlagQuery struct {
+	// Serial asks for the open claims on the serial ("": none), newest
+	// first, among the newest SerialLookback on it.
+	Serial string
+	// EssenceKeys ask for the latest claim filed since Since under each
+	// key (claims.EssenceIndexKeys).
+	EssenceKeys []string
+	Since       time.Time
+}
+
+// SerialLookback bounds the claims on a serial intake looks at: the newest.
+const SerialLookback = 10
+
+// FlagFindings are the earlier claims a new claim relates to.
+type FlagFindings struct {
+	// OpenOnSerial are open claims on the serial, newest first.
+	OpenOnSerial []string
+	// SameEssence are the same claimant's claims with the same essence.
+	SameEssence []string
 }
 
 // The errors of Store.CreateClaim that Submit acts on.
@@ -509,13 +534,17 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 		return nil, err
 	}
 
+	// The flags' lookups (reads only) run while the key is held and the
+	// claim numbered.
+	flagged := make(chan []claims.Flag, 1)
+	go func() { flagged <- s.flags(ctx, d, typ, now) }()
 	// The key and the rate limits before the number: a replay, a refusal
 	// or a concurrent attempt takes none.
 	r, replay, err := s.reserve(ctx, sub, now)
 	if err != nil || replay != nil {
 		return replay, err
 	}
-	res, number, turn, err := s.store(ctx, sub, d, typ, attachments, missing, r, now)
+	res, number, turn, err := s.store(ctx, sub, d, typ, attachments, missing, r, flagged, now)
 	if err != nil && r.Key != nil {
 		// The client's retry with the key takes over and reuses the number.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -527,9 +556,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Result, error) {
 	return res, err
 }
 
-// store numbers and stores a claim that passed every check; the number
-// (and turn) it took are returned with a failure.
-func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation, now time.Time) (*Result, string, int64, error) {
+// store numbers and stores a claim that passed every check, with the
+// flags flagged delivers; the number (and turn) it took are returned with
+// a failure.
+func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ *catalog.Type, attachments []claims.Attachment, missing []string, r *Reservation,
+	flagged <-chan []claims.Flag, now time.Time) (*Result, string, int64, error) {
 	customerKey := d.Claimant.CustomerKey()
 	customerID := CustomerID(customerKey)
 	var aliases []string
@@ -591,6 +622,9 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 			}
 			c.ID, turn = claims.Number(now.Year(), n), t
 		}
+		if flagged != nil {
+			c.Flags, flagged = <-flagged, nil
+		}
 		p.token, p.turn = s.cfg.Keys.TrackingToken(c.ID), turn
 		nc, err := s.prepare(c, roster, exclude, p)
 		if err != nil {
@@ -634,7 +668,8 @@ func (s *Service) store(ctx context.Context, sub Submission, d claims.Draft, typ
 			// The event is in the outbox; the relay publishes it later.
 			s.cfg.Logger.WarnContext(ctx, "publish after commit failed; the outbox relay will retry", "claimId", c.ID, "error", err.Error())
 		}
-		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee)
+		s.cfg.Logger.InfoContext(ctx, "claim received", "claimId", c.ID, "channel", string(c.Channel), "attachments", len(attachments), "assignee", c.Assignee,
+			"flags", len(c.Flags))
 		return &Result{Claim: c, TrackingToken: p.token, Created: true}, "", 0, nil
 	}
 }
@@ -703,6 +738,13 @@ func (s *Service) prepare(base *claims.Claim, roster *assignment.Roster, exclude
 		default:
 			return nil, err
 		}
+	}
+	if len(c.Flags) > 0 {
+		kinds := make([]string, len(c.Flags))
+		for i, f := range c.Flags {
+			kinds[i] = string(f.Kind)
+		}
+		after["flags"] = kinds
 	}
 	ev := claims.Event{Seq: 1, Type: claims.EventCreated, Actor: c.CreatedBy, At: now, After: after}
 	if err := ev.Seal(""); err != nil {

@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // MinSecret is the shortest master secret accepted.
@@ -25,6 +26,10 @@ type Keys struct {
 	Tracking []byte
 	Webhook  []byte
 	Cursor   []byte
+	// Unsubscribe signs the one-click unsubscribe links of report mails.
+	Unsubscribe []byte
+	// Files signs the links to report mails' files too large to attach.
+	Files []byte
 }
 
 // Derive returns the keys derived from secret. It fails when the secret is
@@ -38,7 +43,8 @@ func Derive(secret string) (*Keys, error) {
 		m.Write([]byte("claimsdesk/" + purpose))
 		return m.Sum(nil)
 	}
-	return &Keys{QR: d("qr"), Tracking: d("tracking"), Webhook: d("webhook"), Cursor: d("cursor")}, nil
+	return &Keys{QR: d("qr"), Tracking: d("tracking"), Webhook: d("webhook"), Cursor: d("cursor"), Unsubscribe: d("unsubscribe"),
+		Files: d("report-files")}, nil
 }
 
 // TrackingToken is the private token of a claim's tracking link. It is
@@ -62,4 +68,44 @@ func ValidTrackingToken(s string) bool {
 	}
 	_, err := base64.RawURLEncoding.DecodeString(s)
 	return err == nil
+}
+
+// UnsubscribeToken is the token of the one-click unsubscribe link of one
+// recipient of one report subscription: "<subscription>.<signature>". The
+// address is not in the link; the signature is checked against each of the
+// subscription's recipients (at most 50).
+func (k *Keys) UnsubscribeToken(subscriptionID, email string) string {
+	return subscriptionID + "." + k.unsubscribeMAC(subscriptionID, email)
+}
+
+// UnsubscribeRecipient returns which of recipients a token was made for,
+// and its subscription; ok is false for a token of none of them (forged,
+// edited, or of an address no longer subscribed).
+func (k *Keys) UnsubscribeRecipient(token string, recipients []string) (email string, ok bool) {
+	sub, mac, found := strings.Cut(token, ".")
+	if !found || sub == "" {
+		return "", false
+	}
+	for _, r := range recipients {
+		if hmac.Equal([]byte(mac), []byte(k.unsubscribeMAC(sub, r))) {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// UnsubscribeSubscription returns the subscription a token names ("" when
+// it has no shape of one).
+func UnsubscribeSubscription(token string) string {
+	sub, mac, found := strings.Cut(token, ".")
+	if !found || len(mac) != 24 {
+		return ""
+	}
+	return sub
+}
+
+func (k *Keys) unsubscribeMAC(subscriptionID, email string) string {
+	m := hmac.New(sha256.New, k.Unsubscribe)
+	m.Write([]byte("unsubscribe:v1:" + subscriptionID + ":" + strings.ToLower(strings.TrimSpace(email))))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }

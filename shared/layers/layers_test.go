@@ -38,7 +38,8 @@ const (
 // events to the topic (SNS) and send nothing to a queue; the notifier
 // reads its queue and the admin function its dead letters (SQS), neither
 // publishes; the relay and the SLA check touch neither files nor PDF; the
-// seed writes the table only.
+// seed writes the table only; the report functions draw files and keep
+// the mails' (the notifier sends them).
 var rules = Rules{
 	Module: module,
 	Forbidden: map[string][]string{
@@ -49,11 +50,16 @@ var rules = Rules{
 		"functions/public":   {sesSDK, sqsSDK},
 		"functions/admin":    {s3SDK, sesSDK, snsSDK},
 		"functions/notifier": {snsSDK},
-		// Reports read the aggregates and draw files: no files kept, no
-		// mail, no queue, no events.
-		"functions/reports": {s3SDK, sesSDK, sqsSDK, snsSDK},
-		// The analytics count the claims: no files, no mail, no events.
-		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK, snsSDK},
+		// Reports read the aggregates and draw files; the report
+		// subscriptions' "send now" keeps its files and publishes its event:
+		// no mail, no queue.
+		"functions/reports": {sesSDK, sqsSDK},
+		// The report mails: files kept and events published, no mail sent
+		// (the notifier's), no queue.
+		"functions/reportmail": {sesSDK, sqsSDK},
+		// The analytics count the claims and publish the surge alerts'
+		// events: no files, no mail.
+		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK},
 	},
 }
 

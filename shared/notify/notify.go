@@ -29,7 +29,7 @@
 // its own, so the Message-IDs differ.
 //
 // It defines the channel and state interfaces (Mailer, Deliveries, Roster,
-// Targets, Poster, Notes, Claims) that infrastructure packages implement; it
+// Targets, Poster, Notes, Claims, StoredFiles) that infrastructure packages implement; it
 // imports no AWS package.
 //
 // Layer: domain, consumer.
@@ -76,6 +76,17 @@ type Mail struct {
 	// Documents are the event's documents the mail carries: made (or
 	// found made) and attached when the mail is sent.
 	Documents []claims.DocumentKind `json:"-"`
+	// Files are stored files the mail carries (a report mail's), read from
+	// the bucket and attached when it is sent; Inline is shown in the HTML
+	// as cid:<its ContentID>.
+	Files  []events.ReportFile `json:"-"`
+	Inline *InlineFile         `json:"-"`
+}
+
+// InlineFile is a stored file shown in a mail's HTML.
+type InlineFile struct {
+	File      events.ReportFile
+	ContentID string
 }
 
 // Attachment is a file attached to a mail.
@@ -83,6 +94,9 @@ type Attachment struct {
 	FileName    string `json:"fileName"`
 	ContentType string `json:"contentType"`
 	Data        []byte `json:"data"`
+	// ContentID makes the file inline: the HTML shows it as
+	// cid:<ContentID> (a report mail's chart).
+	ContentID string `json:"contentId,omitempty"`
 }
 
 // MaxAttachmentBytes bounds the files of one mail (SES takes 40 MB a
@@ -224,6 +238,12 @@ type Documents interface {
 	Content(ctx context.Context, d *claims.Document) ([]byte, error)
 }
 
+// StoredFiles reads the stored files report mails carry.
+type StoredFiles interface {
+	// ReadFile returns the object under key; TooLarge beyond limit bytes.
+	ReadFile(ctx context.Context, key string, limit int64) ([]byte, error)
+}
+
 // Config wires a Notifier. Mailer, Deliveries and Keys are required; an
 // absent Roster, Targets and Poster (both or neither), Notes, Claims or
 // Documents switches that channel off.
@@ -236,10 +256,15 @@ type Config struct {
 	Notes      Notes
 	Claims     Claims
 	Documents  Documents
-	Keys       *keys.Keys
+	// Files reads report mails' files (absent: no report mails).
+	Files StoredFiles
+	Keys  *keys.Keys
 	// SupervisorsEmail receives the supervisors' mail ("" = none; they
 	// still get in-app notes).
 	SupervisorsEmail string
+	// QualityEmail lists the quality engineers, who receive the defect
+	// surges' mail (none: the SupervisorsEmail).
+	QualityEmail []string
 	// PublicBaseURL is the site of tracking links in mails after the first
 	// (the claim.received event carries the site the claim came through).
 	PublicBaseURL string
@@ -303,7 +328,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, err
 	}
 	cfg.Roster, cfg.Notes, cfg.Claims = deps.Optional(cfg.Roster), deps.Optional(cfg.Notes), deps.Optional(cfg.Claims)
-	cfg.Documents = deps.Optional(cfg.Documents)
+	cfg.Documents, cfg.Files = deps.Optional(cfg.Documents), deps.Optional(cfg.Files)
 	cfg.Targets, cfg.Poster = deps.Optional(cfg.Targets), deps.Optional(cfg.Poster)
 	if (cfg.Targets == nil) != (cfg.Poster == nil) {
 		if err := deps.Check("notify (webhooks need both)", deps.Need("Targets", cfg.Targets), deps.Need("Poster", cfg.Poster)); err != nil {
@@ -360,7 +385,8 @@ func (n *Notifier) Deliver(ctx context.Context, body []byte) error {
 	}
 	if probe.Type != "" {
 		var e events.Event
-		if err := json.Unmarshal(body, &e); err != nil || e.ID == "" || e.ClaimID == "" {
+		// Every event is about a claim but a report mail's.
+		if err := json.Unmarshal(body, &e); err != nil || e.ID == "" || (e.ClaimID == "" && e.Type != events.ReportMailDue) {
 			return apperr.InvalidField("event", "not an outbox event")
 		}
 		return n.deliverEvent(ctx, e)
@@ -609,6 +635,13 @@ func (n *Notifier) perform(ctx context.Context, log *slog.Logger, e events.Event
 // carries (made now if the event's document delivery has not made them).
 func (n *Notifier) attach(ctx context.Context, e events.Event, m Mail) ([]Attachment, error) {
 	out := slices.Clone(m.Attachments)
+	if len(m.Files) > 0 || m.Inline != nil {
+		files, err := n.storedFiles(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, files...)
+	}
 	if len(m.Documents) == 0 {
 		return out, nil
 	}
@@ -745,4 +778,39 @@ func ValidateMail(m *Mail) error {
 		fields = append(fields, apperr.FieldError{Field: "mail.attachments", Message: fmt.Sprintf("at most %d bytes in all", MaxAttachmentBytes)})
 	}
 	return apperr.Validation(fields)
+}
+
+// MaxReportMailBytes bounds a report mail's stored files (SES takes 40 MB a
+// message, base64 included; the builder links larger files instead).
+const MaxReportMailBytes = 29 << 20
+
+// storedFiles reads a mail's stored files: the inline one first.
+func (n *Notifier) storedFiles(ctx context.Context, m Mail) ([]Attachment, error) {
+	if n.cfg.Files == nil {
+		return nil, errors.New("the mail carries stored files and the notifier reads none")
+	}
+	var out []Attachment
+	total := 0
+	read := func(f events.ReportFile, cid string) error {
+		b, err := n.cfg.Files.ReadFile(ctx, f.Key, MaxReportMailBytes)
+		if err != nil {
+			return fmt.Errorf("file %s: %w", f.Key, err)
+		}
+		if total += len(b); total > MaxReportMailBytes {
+			return fmt.Errorf("file %s: the mail's files exceed %d bytes", f.Key, MaxReportMailBytes)
+		}
+		out = append(out, Attachment{FileName: f.FileName, ContentType: f.ContentType, Data: b, ContentID: cid})
+		return nil
+	}
+	if m.Inline != nil {
+		if err := read(m.Inline.File, m.Inline.ContentID); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range m.Files {
+		if err := read(f, ""); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

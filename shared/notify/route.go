@@ -48,17 +48,21 @@ var claimantStages = map[string]string{
 //	claim.received        claimant mail (with the tracking link); the assignee's mail and note,
 //	                      or, when nobody took the claim, the supervisors' mail and note
 //	claim.stage_changed   claimant mail on entering waiting_for_customer, implementation,
-//	                      closed, rejected, withdrawn
+//	                      closed, rejected, withdrawn; for a claim with a dealer, a note in the
+//	                      dealer's inbox at the same stages (on closing, asking them to rate it)
 //	claim.assigned        the new assignee's mail and note
-//	claim.message_posted  from the claims department: claimant mail (and the dealer's note); from the claimant or
-//	                      dealer: the assignee's mail and note (the supervisors' without one)
+//	claim.message_posted  from the claims department: claimant mail and the dealer's note; from
+//	                      the claimant or dealer: the assignee's mail and note (the supervisors'
+//	                      without one)
 //	claim.sla_warning     the assignee's mail and note (the supervisors' without one)
 //	claim.escalated       the supervisors' mail and note
-//	                      and, for a claim with a dealer, a note in the dealer's inbox at the
-//	                      same stages (on closing, asking them to rate it)
 //	claim.rated           a low score (1-2), or the comment that follows one: the supervisors'
 //	                      mail and note
-//	every type            a webhook to each active target subscribed to it
+//	quality.surge_detected  the quality engineers' mail (the supervisors' address when none is
+//	                      configured) and the supervisors' note
+//	report.mail_due       a mail to each recipient of the report subscription, with their own
+//	                      unsubscribe link; no note, no webhook
+//	every other type      a webhook to each active target subscribed to it
 //	documents             each document the event calls for (Documents.Kinds): the claim's
 //	                      PDF on claim.received and claim.updated, the decision letter on
 //	                      entering implementation or rejected, which the claimant's mail of
@@ -91,6 +95,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 		err = n.planMessage(ctx, e, &p)
 	case events.Rated:
 		err = n.planRated(ctx, e, &p)
+	case events.SurgeDetected:
+		err = n.planSurge(e, &p)
 	case events.SLAWarning:
 		var d events.SLA
 		if err = decode(e, &d); err == nil {
@@ -101,6 +107,8 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 				err = n.toSupervisors(e, kindSLAWarning, data, &p)
 			}
 		}
+	case events.ReportMailDue:
+		err = n.planReportMail(e, &p)
 	case events.Escalated:
 		var esc events.Escalation
 		if err = decode(e, &esc); err == nil {
@@ -382,7 +390,8 @@ func (n *Notifier) note(e events.Event, recipient, kind string, data mailData, p
 // targets are read for every event (one query), so a target registered or
 // changed a moment ago gets the next event.
 func (n *Notifier) planWebhooks(ctx context.Context, e events.Event, p *plan) error {
-	if n.cfg.Targets == nil || n.cfg.Poster == nil {
+	if n.cfg.Targets == nil || n.cfg.Poster == nil || e.ClaimID == "" {
+		// Events of no claim (report mails) go to no webhook.
 		return nil
 	}
 	targets, err := n.cfg.Targets.WebhookTargets(ctx)

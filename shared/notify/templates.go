@@ -70,6 +70,16 @@ type mailData struct {
 	// a low one).
 	Score   int
 	Comment string
+	// Series, TypeID, Observed, Expected, Window..., ClaimList, Units and
+	// Again: a defect surge (the alert's ID is Number).
+	Series, TypeID       string
+	Observed             int
+	Expected             string
+	WindowFrom, WindowTo string
+	WindowDays           int
+	ClaimList            string
+	Units                int64
+	Again                bool
 
 	// What Stage, Decision, Clock, Due and Author name, set by localized
 	// in the language of each text rendered from the data (a note's Russian
@@ -120,6 +130,7 @@ const (
 )
 
 var mailTemplates = map[string]map[string]mailTemplate{
+	kindSurge: surgeMail, // quality.go
 	kindReceived: {
 		"ru": {
 			subject: "Рекламация {{.Number}} зарегистрирована",
@@ -555,6 +566,7 @@ Escalation level: {{.Level}}. {{if .Manager}}Responsible manager: {{.Manager}}.{
 // noteTemplates are the in-app notes of the kinds staff and dealers
 // receive.
 var noteTemplates = map[string]map[string]noteTemplate{
+	kindSurge: surgeNote, // quality.go
 	kindAssignedNew: {
 		"ru": {"Новая рекламация {{.Number}}", "Вам назначена новая рекламация{{if .Model}} (изделие {{.Model}}){{end}}."},
 		"en": {"New claim {{.Number}}", "A new claim{{if .Model}} (product {{.Model}}){{end}} is assigned to you."},

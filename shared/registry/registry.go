@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,26 @@ const (
 	DimRootCause  = "rootcause"  // a root cause of the catalog
 	DimFaultParty = "fault"      // claims.FaultParties
 	DimCulprit    = "culprit"    // the culprit department
+	// DimFlag lists the claims with an active flag of a kind (or of any
+	// kind: claims.AnyFlag); its entries follow the flags (written at
+	// intake, removed when a flag is dismissed).
+	DimFlag = "flag"
 )
+
+// FlagDims returns the flag dimension values of a claim's active flags:
+// each kind, and claims.AnyFlag when there is one.
+func FlagDims(c *claims.Claim) [][2]string {
+	var out [][2]string
+	for _, f := range c.ActiveFlags() {
+		if dv := [2]string{DimFlag, string(f.Kind)}; !slices.Contains(out, dv) {
+			out = append(out, dv)
+		}
+	}
+	if len(out) > 0 {
+		out = append(out, [2]string{DimFlag, claims.AnyFlag})
+	}
+	return out
+}
 
 // DecisionDims returns the decision's list dimensions and their values (none
 // for an undecided claim, none for an empty value).
@@ -158,9 +178,12 @@ type Query struct {
 	// department are internal: only staff filter by them.
 	WarrantyCase                                         *bool
 	Resolution, RootCause, FaultParty, CulpritDepartment string
-	From, To                                             time.Time
-	Cursor                                               string
-	Limit                                                int
+	// Flag lists the claims with an active flag of a kind, or of any kind
+	// (claims.AnyFlag): staff only.
+	Flag     string
+	From, To time.Time
+	Cursor   string
+	Limit    int
 }
 
 // Page is a page of the registry.
@@ -240,6 +263,10 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, q Query) (*Page, 
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "dealers cannot filter by internal fields",
 				Fields: []apperr.FieldError{{Field: "culpritDepartment", Message: "staff only"}}}
 		}
+		if q.Flag != "" {
+			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "dealers cannot filter by internal fields",
+				Fields: []apperr.FieldError{{Field: "flag", Message: "staff only"}}}
+		}
 		if q.DealerID != "" && !strings.EqualFold(q.DealerID, dealer) {
 			return nil, apperr.Errorf(apperr.Forbidden, "dealers list their own claims")
 		}
@@ -312,6 +339,8 @@ func primary(q Query) (string, string) {
 		return DimOrder, q.Order
 	case q.CustomerID != "":
 		return DimCustomer, q.CustomerID
+	case q.Flag != "":
+		return DimFlag, q.Flag
 	case q.DealerID != "":
 		return DimDealer, q.DealerID
 	case q.RootCause != "":
@@ -344,7 +373,8 @@ func matches(c *claims.Claim, q Query) bool {
 	}
 	return eq(q.Stage, string(c.Stage)) && eq(q.CategoryID, c.CategoryID) && eq(q.TypeID, c.TypeID) &&
 		eq(q.DealerID, c.DealerID) && eq(q.CustomerID, c.CustomerID) && eq(q.Serial, c.Product.Serial) &&
-		eq(q.Series, c.Product.Series) && eq(q.Order, c.Order.Reference) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt) && decided(c.Decision, q)
+		eq(q.Series, c.Product.Series) && eq(q.Order, c.Order.Reference) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt) && decided(c.Decision, q) &&
+		(q.Flag == "" || c.Flagged(q.Flag))
 }
 
 // decided applies the decision filters: a claim without a decision matches

@@ -88,7 +88,8 @@ func Options(o *sesv2.Options) {
 	})
 }
 
-// Send sends m and returns SES's message ID. An error that SES answered
+// Send sends m and returns SES's message ID: Simple content, or a raw
+// multipart message when m has inline files (rawMessage). An error that SES answered
 // with a 4xx status (the mail was refused) or a connection that was never
 // made wraps notify.ErrMailRefused; any other error (a timeout, a lost
 // answer, a 5xx) leaves the outcome unknown.
@@ -118,12 +119,26 @@ func (s *Sender) Send(ctx context.Context, m notify.Mail) (string, error) {
 			types.MessageHeader{Name: aws.String("References"), Value: aws.String(ThreadID(m.DeliveryID, s.from))},
 		)
 	}
-	out, err := s.client.SendEmail(ctx, &sesv2.SendEmailInput{
+	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.from),
 		Destination:      &types.Destination{ToAddresses: m.To},
 		ReplyToAddresses: m.ReplyTo,
 		Content:          &types.EmailContent{Simple: content},
-	})
+	}
+	if inline(m) {
+		// A chart shown in the HTML: a raw multipart/related message.
+		extra := map[string]string{}
+		if m.DeliveryID != "" {
+			extra[notify.HeaderDelivery], extra["References"] = m.DeliveryID, ThreadID(m.DeliveryID, s.from)
+		}
+		raw, err := rawMessage(s.from, m, extra)
+		if err != nil {
+			return "", fmt.Errorf("send mail %q to %v: %w: build the message: %w", m.Subject, m.To, notify.ErrMailRefused, err)
+		}
+		in.ReplyToAddresses = nil
+		in.Content = &types.EmailContent{Raw: &types.RawMessage{Data: raw}}
+	}
+	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
 		if refused(err) {
 			return "", fmt.Errorf("send mail %q to %v: %w: %w", m.Subject, m.To, notify.ErrMailRefused, err)

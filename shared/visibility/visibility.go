@@ -28,7 +28,9 @@
 // told: why the claim waits for them, why it was rejected); who in the claims
 // department did something (shown as StaffActor); an order's notes, the
 // customer's personal (sales) manager and who created it; the QR code a
-// claim was filed from. The assignee's user ID and a message's author name
+// claim was filed from; the claim's flags (suspected duplicates, filed after
+// the warranty), their reasons and the claims they link to, and their
+// history entries. The assignee's user ID and a message's author name
 // stay: they tell the claimant's side who handles the claim. Staff cannot
 // post internal chat messages: every message is the claimant's to read. The
 // in-app notes (package notify) go to staff inboxes only.
@@ -93,6 +95,12 @@ func Of(p *auth.Principal) Audience {
 // internals.
 func (a Audience) Internal() bool { return a == Staff || a == Integration }
 
+// SeesQualityAlerts reports whether an audience is shown the defect surge
+// alert of a claim's series (the company's own finding about its
+// production): the claims department and the company's systems, never a
+// dealer or the claimant.
+func SeesQualityAlerts(a Audience) bool { return a.Internal() }
+
 // DealerScope returns the dealer a principal's view is limited to: a
 // dealer's user, or an integrations account that carries a dealer (a
 // dealer's own system). "" for everyone else.
@@ -131,6 +139,7 @@ func Claim(a Audience, c claims.Claim) claims.Claim {
 	c.SLA = slaFor(c.SLA)
 	c.HistoryHash = ""
 	c.QRCode = ""
+	c.Flags = nil
 	c.CreatedBy = Actor(a, c.CreatedBy)
 	// Slices the caller may still hold are copied, not shared.
 	c.MissingZones = append([]string(nil), c.MissingZones...)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -34,16 +35,19 @@ const (
 	staffUser         = "sentinel-staff-user"
 	qrCode            = "SENTINELQR"
 	historyHash       = "5e471e15e471e15e471e15e471e15e471e15e471e15e471e15e471e15e471e1"
+	flagReason        = "SENTINEL flag reason"
+	flagRelated       = "RC-1999-424242"
+	flagNote          = "SENTINEL flag dismissal"
 )
 
 var sentinels = []string{culpritEmployee, culpritDepartment, rootCause, decider, taskTitle, taskOwner, taskNote, slaPolicy,
-	moveNote, reworkReason, assignReason, salesManager, orderNote, staffUser, qrCode, historyHash}
+	moveNote, reworkReason, assignReason, salesManager, orderNote, staffUser, qrCode, historyHash, flagReason, flagRelated, flagNote}
 
 // internalKeys are JSON names of internal fields: none may appear in a view
 // for the claimant's side, whatever its value.
 var internalKeys = []string{"culpritEmployee", "culpritDepartment", "rootCause", "decidedBy", "incidentAnalysisRequired",
 	"tasks", "dueAt", "historyHash", "qrCode", "policy", "warned", "breached", "level", "nextCheck", "firstResponseDue",
-	"resolutionDue", "pausedAt", "stageLeftSeconds", "salesManager", "note", "hash", "prevHash", "substituteChain", "assignment"}
+	"resolutionDue", "pausedAt", "stageLeftSeconds", "salesManager", "note", "hash", "prevHash", "substituteChain", "assignment", "flags", "flag"}
 
 var at = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 
@@ -62,6 +66,11 @@ func fullClaim() claims.Claim {
 			Cost: claims.Money{Amount: 450000, Currency: "RUB"}, Instructions: "Мастер приедет и всё починит.",
 			IncidentAnalysisRequired: true, DecidedBy: "supervisors:" + decider, DecidedAt: at, Revision: 1},
 		Orders: []string{"RW-RC-2026-000001-1"}, HistoryHash: historyHash, CreatedBy: "managers:" + staffUser,
+		Flags: []claims.Flag{
+			{Kind: claims.FlagOpenSerial, Reason: catalog.Text{"en": flagReason}, Related: []string{flagRelated}, FlaggedAt: at},
+			{Kind: claims.FlagRepeatEssence, Reason: catalog.Text{"ru": flagReason}, Related: []string{flagRelated}, FlaggedAt: at,
+				DismissedAt: at, DismissedBy: "managers:" + staffUser, DismissNote: flagNote},
+		},
 		CreatedAt: at, UpdatedAt: at, Version: 9,
 	}
 }
@@ -69,7 +78,7 @@ func fullClaim() claims.Claim {
 func history() []claims.Event {
 	return []claims.Event{
 		{Seq: 1, Type: claims.EventCreated, Actor: "dealers:d1", At: at, After: map[string]any{"stage": "new", "assignee": "manager-1",
-			"assignment": "round robin", "substituteChain": []string{staffUser}}},
+			"assignment": "round robin", "substituteChain": []string{staffUser}, "flags": []string{"open_serial_duplicate"}}},
 		{Seq: 2, Type: "claim.assigned", Actor: "supervisors:" + staffUser, At: at, After: map[string]any{"assignee": "manager-2", "reason": assignReason}},
 		{Seq: 3, Type: "stage.changed", Actor: "managers:" + staffUser, At: at, Before: map[string]any{"stage": "diagnostics"},
 			After: map[string]any{"stage": "waiting_for_customer", "reason": "Пришлите фото шильдика", "note": moveNote}},
@@ -85,6 +94,8 @@ func history() []claims.Event {
 		{Seq: 11, Type: "message.posted", Actor: "claimant", At: at, After: map[string]any{"authorRole": "claimant", "length": 40}},
 		{Seq: 12, Type: "stage.changed", Actor: "supervisors:" + staffUser, At: at, Before: map[string]any{"stage": "decision"},
 			After: map[string]any{"stage": "rejected", "reason": "Гарантия истекла"}},
+		{Seq: 13, Type: claims.EventFlagDismissed, Actor: "managers:" + staffUser, At: at, Before: map[string]any{"flag": "repeat_essence", "active": true},
+			After: map[string]any{"flag": "repeat_essence", "active": false, "note": flagNote}},
 	}
 }
 
@@ -330,5 +341,26 @@ func TestDealerEvents(t *testing.T) {
 	}
 	if _, _, err := visibility.Event(visibility.Dealer, events.Event{ID: "x", Type: events.StageChanged, Data: json.RawMessage(`[1]`)}); err == nil {
 		t.Error("data that is not an object: no error")
+	}
+}
+
+// TestQualityAlertsAreTheCompanys: the surge alert of a claim's series is
+// shown to the claims department and the company's systems, never to a
+// dealer, a dealer's own system or the claimant.
+func TestQualityAlertsAreTheCompanys(t *testing.T) {
+	for _, tt := range []struct {
+		p    *auth.Principal
+		want bool
+	}{
+		{&auth.Principal{UserID: "m", Roles: []auth.Role{auth.Manager}}, true},
+		{&auth.Principal{UserID: "s", Roles: []auth.Role{auth.Supervisor}}, true},
+		{&auth.Principal{UserID: "erp", Roles: []auth.Role{auth.Integration}}, true},
+		{&auth.Principal{UserID: "d", Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-1"}, false},
+		{&auth.Principal{UserID: "dlr-sys", Roles: []auth.Role{auth.Integration}, DealerID: "DLR-1"}, false},
+		{nil, false},
+	} {
+		if got := visibility.SeesQualityAlerts(visibility.Of(tt.p)); got != tt.want {
+			t.Errorf("%+v sees quality alerts: %v, want %v", tt.p, got, tt.want)
+		}
 	}
 }

@@ -94,7 +94,8 @@ func New(cfg Config) (*Services, error) {
 	s.Intake, errs[5] = intake.New(intake.Config{Store: s.Store, Files: s.Files, Catalog: s.Catalog, Publisher: publisher, Keys: cfg.Keys,
 		Roster: s.Roster, SLA: engine, Location: cfg.Location, Logger: cfg.Logger})
 	s.Registry, errs[6] = registry.New(registry.Config{Store: s.Store, Links: s.Files, CursorKey: cfg.Keys.Cursor})
-	s.Casework, errs[7] = casework.New(casework.Config{Store: s.Store, Publisher: publisher, Catalog: s.Catalog, SLA: engine, Logger: cfg.Logger})
+	s.Casework, errs[7] = casework.New(casework.Config{Store: s.Store, Publisher: publisher, Catalog: s.Catalog, SLA: engine,
+		Location: cfg.Location, Logger: cfg.Logger})
 	s.Chat, errs[8] = chat.New(chat.Config{Work: s.Casework, Files: s.Files, Catalog: s.Catalog, Details: s.Store, Logger: cfg.Logger})
 	s.Survey, errs[9] = survey.New(survey.Config{Store: s.Store, Publisher: publisher, Logger: cfg.Logger})
 	if err := cmp.Or(errs[:]...); err != nil {

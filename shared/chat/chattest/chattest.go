@@ -314,6 +314,9 @@ func (noIntake) NextNumber(context.Context, int, string) (int64, int64, error) {
 func (noIntake) CustomerByContact(context.Context, string) (string, error) { return "", errNoIntake }
 func (noIntake) CreateClaim(context.Context, *intake.NewClaim) error       { return errNoIntake }
 func (noIntake) GetClaim(context.Context, string) (*claims.Claim, error)   { return nil, errNoIntake }
+func (noIntake) FlagLookup(context.Context, intake.FlagQuery) (*intake.FlagFindings, error) {
+	return nil, errNoIntake
+}
 
 const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 

@@ -244,7 +244,7 @@ return { samePage: window.stillTheSamePage === true, tooShort: e.validity.tooSho
 	// The confirmation mail to the claimant (the assigned manager gets one
 	// too), and the link in it.
 	var mail ses.Mail
-	st.Eventually(t, 5*time.Second, "the confirmation mail of "+number, func() bool {
+	st.Eventually(t, deliveryWait, "the confirmation mail of "+number, func() bool {
 		mails, _ := ses.ReadOutbox(local.OutboxDir)
 		for _, m := range mails {
 			if strings.Contains(m.Subject, number) && slices.Contains(m.To, email) {

@@ -109,6 +109,15 @@ func TestSampleEventsReplay(t *testing.T) {
 				t.Errorf("SLA check answered %v", out)
 			}
 		},
+		"ReportMailFunction": func(t *testing.T) {
+			var out map[string]any
+			if err := json.Unmarshal(invoke(t, "ReportMailFunction", read("ReportMailFunction")), &out); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := out["due"]; !ok {
+				t.Errorf("report mail run answered %v", out)
+			}
+		},
 		"SeedFunction": func(t *testing.T) {
 			// The custom resource answers CloudFormation at the event's
 			// ResponseURL: point it here.

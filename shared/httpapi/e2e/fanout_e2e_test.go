@@ -34,13 +34,13 @@ func TestEventsFanOut(t *testing.T) {
 		t.Fatalf("create claim = %d %s", r.Status, r.Body)
 	}
 	id := out.Claim.ID
-	st.Eventually(t, 20*time.Second, "the notifier to mail the claimant", func() bool {
+	st.Eventually(t, deliveryWait, "the notifier to mail the claimant", func() bool {
 		return mailAbout(local.OutboxDir, email, id) != nil
 	})
 
 	// The analytics' queue got it too: its consumer counted the claim.
 	store := tableStore(t, local.Clients.DynamoDB)
-	st.Eventually(t, 20*time.Second, "the analytics to count the claim", func() bool {
+	st.Eventually(t, deliveryWait, "the analytics to count the claim", func() bool {
 		applied, err := store.Applied(ctx, id)
 		return err == nil && applied[analytics.FactRegistered].Stamp > 0
 	})
@@ -61,7 +61,7 @@ func TestEventsFanOut(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	st.Eventually(t, 20*time.Second, "the notifier to send the command's mail", func() bool {
+	st.Eventually(t, deliveryWait, "the notifier to send the command's mail", func() bool {
 		return mailAbout(local.OutboxDir, to, commandID) != nil
 	})
 	// The analytics' subscription filters on the event type: claim events

@@ -43,6 +43,13 @@ const (
 	visOrderNote       = "SENTINEL заметка к заказу"
 	visSalesManager    = "SENTINEL-личный-менеджер"
 	visManagerEmail    = "vis-private-manager@claimsdesk.example"
+	visFlagNote        = "SENTINEL почему флаг снят"
+	// The flags' reasons, in both languages.
+	visFlagSerialRu  = "уже есть открытая рекламация"
+	visFlagSerialEn  = "already has an open claim"
+	visFlagRepeatRu  = "с той же сутью"
+	visFlagRepeatEn  = "with the same essence"
+	visFlagKindFirst = "open_serial_duplicate"
 )
 
 // internalNames are JSON names of internal fields: none may appear in a
@@ -50,7 +57,7 @@ const (
 var internalNames = []string{"culpritEmployee", "culpritDepartment", "rootCause", "decidedBy", "incidentAnalysisRequired",
 	"tasks", "openTasks", "dueAt", "historyHash", "head", "hash", "prevHash", "qrCode", "policy", "warned", "breached",
 	"level", "nextCheck", "firstResponseDue", "resolutionDue", "pausedAt", "stageLeftSeconds", "salesManager",
-	"substituteChain", "assignment", "note"}
+	"substituteChain", "assignment", "note", "flags", "dismissNote"}
 
 // leakCheck finds internal values and names in answers.
 type leakCheck struct {
@@ -222,12 +229,27 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	companyHook.target(t, "vis-company-crm", "")
 
 	claimant := fmt.Sprintf("vis-claimant-%d@example.com", time.Now().UnixNano())
+	// The claim is flagged: the claims department took an earlier claim on
+	// its serial, with its essence, from the same phone (another email, so
+	// that the claimant's mails are of this claim only). The earlier
+	// claim's number is the flags' link: the dealer never sees it.
+	phone := fmt.Sprintf("+7903%07d", time.Now().UnixNano()%10000000)
+	essence := "Обогреватель перегревается и отключается через десять минут."
+	r, earlier := createClaim(t, sup, claimBody(func(b map[string]any) {
+		b["claimant"] = map[string]any{"name": "Вера Клиентова", "email": "earlier-" + claimant, "phone": phone}
+		b["product"] = map[string]any{"model": "TH-2000", "serial": "SN-VIS-1", "series": "2026-11"}
+		b["essence"] = essence
+		b["desiredResult"] = "repair"
+	}))
+	if r.Status != 201 {
+		t.Fatalf("earlier intake = %d %s", r.Status, r.Body)
+	}
 	r, created := createClaim(t, dealer, claimBody(func(b map[string]any) {
 		b["channel"] = "dealer_form"
-		b["claimant"] = map[string]any{"name": "Вера Клиентова", "email": claimant}
+		b["claimant"] = map[string]any{"name": "Вера Клиентова", "email": claimant, "phone": phone}
 		b["product"] = map[string]any{"model": "TH-2000", "serial": "SN-VIS-1", "series": "2026-11"}
 		b["order"] = map[string]any{"reference": "ORD-VIS-1", "items": []map[string]any{{"sku": "TH-2000", "quantity": 1}}}
-		b["essence"] = "Обогреватель перегревается и отключается через десять минут."
+		b["essence"] = essence
 		b["desiredResult"] = "repair"
 	}))
 	if r.Status != 201 {
@@ -238,10 +260,19 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	token := strings.TrimPrefix(mustURL(t, created.TrackingURL).Path, "/t/")
 	leak := &leakCheck{values: []string{visCulpritEmployee, visCulpritDept, visRootCause, visDecider, visTaskTitle, visTaskOwner,
 		visTaskNote, visDoneNote, visMoveNote, visReassignReason, visRevisionReason, visReworkReason, visOrderNote, visSalesManager,
-		visManagerEmail, keys.TrackingHash(token)}}
+		visManagerEmail, keys.TrackingHash(token), visFlagNote, visFlagSerialRu, visFlagSerialEn, visFlagRepeatRu, visFlagRepeatEn,
+		visFlagKindFirst, earlier.Claim.ID}}
+	if l := leak.scan(r.Body, true); len(l) > 0 {
+		t.Errorf("the dealer's intake answer shows %v", l)
+	}
+	if r := dealer.do(t, "GET", "/v1/claims?flag=any", nil); r.Status != 403 || !strings.Contains(string(r.Body), `"flag"`) {
+		t.Errorf("a dealer's ?flag=any = %d %s, want 403 naming flag", r.Status, r.Body)
+	}
 
-	// The claims department works the claim.
+	// The claims department works the claim; a supervisor looks into the
+	// repeat and dismisses its flag.
 	c := readClaim(t, sup, id)
+	c = step(t, sup, "POST", claimPath+"/flags/repeat_essence/dismissal", map[string]any{"version": c.Version, "note": visFlagNote}, 200)
 	if c.Assignee == "mgr-vis" { // the round robin's turn: take it away first
 		c = step(t, sup, "POST", claimPath+"/assignment", map[string]any{"version": c.Version, "assignee": "manager-1", "reason": "перераспределение"}, 200)
 	}
@@ -313,12 +344,13 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	// The staff view carries every internal value: the search can fail.
 	staffBody := sup.do(t, "GET", claimPath, nil).Body
 	staffHistory := sup.do(t, "GET", claimPath+"/history", nil).Body
-	for _, v := range []string{visCulpritEmployee, visCulpritDept, visRootCause, visDecider, visTaskTitle, visTaskOwner, visTaskNote, visDoneNote} {
+	for _, v := range []string{visCulpritEmployee, visCulpritDept, visRootCause, visDecider, visTaskTitle, visTaskOwner, visTaskNote, visDoneNote,
+		visFlagNote, visFlagSerialRu, visFlagSerialEn, visFlagRepeatRu, visFlagRepeatEn, visFlagKindFirst, earlier.Claim.ID} {
 		if !strings.Contains(string(staffBody), v) {
 			t.Errorf("the staff view lacks %q: the claim is not set up as the test needs", v)
 		}
 	}
-	for _, v := range []string{visMoveNote, visReassignReason, visRevisionReason, visReworkReason} {
+	for _, v := range []string{visMoveNote, visReassignReason, visRevisionReason, visReworkReason, visFlagNote} {
 		if !strings.Contains(string(staffHistory), v) {
 			t.Errorf("the staff history lacks %q", v)
 		}
@@ -385,6 +417,11 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /q/{code}":         {"/q/" + issued.Codes[0].Code},
 		"GET /samples/{name}":   {"/samples/torg-2.pdf"},
 		"GET /health":           {"/health"},
+		// A dealer's report subscriptions (their own figures only; none
+		// here); the unsubscribe page shows no claim.
+		"GET /v1/report-subscriptions": {"/v1/report-subscriptions"},
+		"GET /unsubscribe/{token}":     {"/unsubscribe/" + token},
+		"GET /report-files/{token}":    {"/report-files/" + token},
 	}
 	// A document's file answers with a redirect to its link; the PDFs are
 	// read below.

@@ -21,7 +21,9 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/lazyre"
+	"github.com/claimsdesk/backend/shared/quality"
 	"github.com/claimsdesk/backend/shared/reportfile"
+	"github.com/claimsdesk/backend/shared/reportlayout"
 	"github.com/claimsdesk/backend/shared/visibility"
 )
 
@@ -35,6 +37,15 @@ type ReportsAPI struct {
 	Catalog  catalog.Source
 	Location *time.Location
 	Now      func() time.Time
+	// Alerts lists the defect surge alerts the products report shows staff
+	// (optional).
+	Alerts AlertLister
+}
+
+// AlertLister lists the surge alerts: the closed ones or the others,
+// newest first (the store).
+type AlertLister interface {
+	Alerts(ctx context.Context, closed bool, limit int) ([]quality.Alert, error)
 }
 
 var (
@@ -126,6 +137,19 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	}
 	format := req.Query.Get("format")
 	if format == "" || format == "json" {
+		// The products report shows the claims department the defect
+		// surges still open (never a dealer: the company's own finding).
+		if q.Name == analytics.ReportProducts && a.Alerts != nil && visibility.SeesQualityAlerts(visibility.Of(p)) {
+			list, err := a.Alerts.Alerts(ctx, false, 100)
+			if err != nil {
+				return nil, err
+			}
+			res.Alerts = []analytics.AlertSummary{}
+			for _, al := range list {
+				res.Alerts = append(res.Alerts, analytics.AlertSummary{ID: al.ID, Series: al.Series, Model: al.Model, TypeID: al.TypeID,
+					Status: string(al.Status), Observed: al.Finding.Observed, Expected: al.Finding.Expected, RaisedAt: al.RaisedAt})
+			}
+		}
 		return apigw.JSON(http.StatusOK, res), nil
 	}
 	lang := "ru"
@@ -154,44 +178,6 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	return out, nil
 }
 
-// measureTitles name the measures in files, by language.
-var measureTitles = map[string][2]string{
-	"registered": {"Зарегистрировано", "Registered"}, "resolved": {"Рассмотрено", "Resolved"}, "closed": {"Закрыто", "Closed"},
-	"rejected": {"Отклонено", "Rejected"}, "withdrawn": {"Отозвано", "Withdrawn"}, "open": {"Открыто на конец", "Open at the end"},
-	"granted": {"Удовлетворено", "Granted"}, "refused": {"Отказано", "Refused"}, "grantedShare": {"Доля удовлетворённых", "Granted share"},
-	"cost": {"Стоимость решений", "Cost of decisions"}, "avgHours": {"Среднее время, раб. ч", "Average time, business h"},
-	"medianHours": {"Медиана, раб. ч", "Median, business h"}, "p90Hours": {"90-й процентиль, раб. ч", "90th percentile, business h"},
-	"avgDays": {"Среднее время, дн.", "Average time, days"}, "medianDays": {"Медиана, дн.", "Median, days"},
-	"p90Days": {"90-й процентиль, дн.", "90th percentile, days"}, "firstResponseHours": {"Первый ответ, раб. ч", "First response, business h"},
-	"breached": {"Нарушения SLA", "SLA breaches"}, "escalated": {"Эскалации", "Escalations"},
-	"statutoryMissed": {"Пропущен срок по закону", "Statutory deadline missed"}, "ratings": {"Оценок", "Ratings"},
-	"avgScore": {"Средняя оценка", "Average score"}, "highShare": {"Доля оценок 4–5", "Share of 4–5"},
-}
-
-// dimTitles name the dimensions in files, by language.
-var dimTitles = map[analytics.Dim][2]string{
-	analytics.DimAll: {"Все", "All"}, analytics.DimCategory: {"Категория", "Category"}, analytics.DimType: {"Тип", "Type"},
-	analytics.DimChannel: {"Канал", "Channel"}, analytics.DimDealer: {"Дилер", "Dealer"}, analytics.DimCustomer: {"Клиент", "Customer"},
-	analytics.DimManager: {"Менеджер", "Manager"}, analytics.DimStage: {"Этап", "Stage"}, analytics.DimWarranty: {"Гарантийный случай", "Warranty case"},
-	analytics.DimResolution: {"Решение", "Resolution"}, analytics.DimFaultParty: {"Виновная сторона", "Party at fault"},
-	analytics.DimCulpritDepartment: {"Виновное подразделение", "Department at fault"}, analytics.DimRootCause: {"Причина", "Root cause"},
-	analytics.DimModel: {"Модель", "Model"}, analytics.DimSeries: {"Серия", "Series"}, analytics.DimPriority: {"Приоритет", "Priority"},
-}
-
-// dimTitle names a dimension in a file (its ID when it has no title).
-func dimTitle(lang string, d analytics.Dim) string {
-	if t, ok := dimTitles[d]; ok {
-		return pick(lang, t)
-	}
-	return string(d)
-}
-
-var reportTitles = map[string][2]string{
-	analytics.ReportDynamics: {"Динамика рекламаций", "Claims over time"}, analytics.ReportStructure: {"Структура рекламаций", "Structure of claims"},
-	analytics.ReportSatisfaction: {"Удовлетворённость", "Satisfaction"}, analytics.ReportManagers: {"Работа менеджеров", "Managers"},
-	analytics.ReportProducts: {"Рекламации по изделиям", "Claims by product"},
-}
-
 func pick(lang string, t [2]string) string {
 	if lang == "en" {
 		return t[1]
@@ -199,150 +185,7 @@ func pick(lang string, t [2]string) string {
 	return t[0]
 }
 
-// measureKind is how a file shows a measure.
-func measureKind(m string) reportfile.Kind {
-	switch m {
-	case "grantedShare", "highShare":
-		return reportfile.KindPercent
-	case "cost":
-		return reportfile.KindMoney
-	case "avgHours", "medianHours", "p90Hours", "firstResponseHours":
-		return reportfile.KindHours
-	case "avgDays", "medianDays", "p90Days":
-		return reportfile.KindDays
-	case "avgScore":
-		return reportfile.KindDecimal
-	}
-	return reportfile.KindInt
-}
-
-func measureValue(m string, v float64) reportfile.Value {
-	switch measureKind(m) {
-	case reportfile.KindInt:
-		return reportfile.Int(int64(v))
-	case reportfile.KindMoney:
-		return reportfile.Int(int64(v*100 + 0.5))
-	}
-	return reportfile.Number(v)
-}
-
-// reportFile lays a report's figures out for a file: a table of its rows
-// and totals, and charts (dynamics: columns of the counts over time;
-// otherwise bars of the first two measures by group, the 20 largest).
+// reportFile lays a report's figures out for a file (package reportlayout).
 func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang string, loc *time.Location) reportfile.Report {
-	label, thenLabel := a.labeler(ctx, res.GroupBy, lang), a.labeler(ctx, res.ThenBy, lang)
-	groupTitle := pick(lang, [2]string{"Период", "Period"})
-	if res.Name != analytics.ReportDynamics {
-		groupTitle = dimTitle(lang, res.GroupBy)
-	}
-	cols := []reportfile.Column{{Key: "key", Title: groupTitle, Kind: reportfile.KindText}}
-	if res.ThenBy != "" {
-		cols = append(cols, reportfile.Column{Key: "then", Title: dimTitle(lang, res.ThenBy), Kind: reportfile.KindText})
-	}
-	for _, m := range res.Measures {
-		cols = append(cols, reportfile.Column{Key: m, Title: pick(lang, measureTitles[m]), Kind: measureKind(m)})
-	}
-	r := reportfile.Report{
-		Title: pick(lang, reportTitles[res.Name]), Language: lang, Columns: cols, GeneratedAt: a.now(), Location: loc,
-		Period: res.From + " — " + res.To,
-	}
-	if res.Filter != "" {
-		r.Filters = append(r.Filters, res.Filter)
-	}
-	if res.Period != "" {
-		r.Subtitle = pick(lang, [2]string{"по периодам: ", "by "}) + res.Period
-	} else {
-		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + strings.ToLower(dimTitle(lang, res.GroupBy))
-		if res.ThenBy != "" {
-			r.Subtitle += pick(lang, [2]string{" и ", " and "}) + strings.ToLower(dimTitle(lang, res.ThenBy))
-		}
-	}
-	var cats []string
-	for _, row := range res.Rows {
-		cells := []reportfile.Value{reportfile.Text(label(row.Key))}
-		cat := label(row.Key)
-		if res.ThenBy != "" {
-			cells = append(cells, reportfile.Text(thenLabel(row.Then)))
-			cat += " / " + thenLabel(row.Then)
-		}
-		for _, m := range res.Measures {
-			cells = append(cells, measureValue(m, row.Values[m]))
-		}
-		r.Rows = append(r.Rows, cells)
-		cats = append(cats, cat)
-	}
-	totals := []reportfile.Value{reportfile.Text(pick(lang, [2]string{"Итого", "Total"}))}
-	if res.ThenBy != "" {
-		totals = append(totals, reportfile.Blank())
-	}
-	for _, m := range res.Measures {
-		if v, ok := res.Totals[m]; ok {
-			totals = append(totals, measureValue(m, v))
-		} else {
-			totals = append(totals, reportfile.Blank())
-		}
-	}
-	r.Totals = totals
-	series := func(m string, limit int) reportfile.Series {
-		s := reportfile.Series{Name: pick(lang, measureTitles[m])}
-		for i, row := range res.Rows {
-			if limit > 0 && i >= limit {
-				break
-			}
-			s.Values = append(s.Values, row.Values[m])
-		}
-		return s
-	}
-	if res.Name == analytics.ReportDynamics {
-		var counts []reportfile.Series
-		for _, m := range res.Measures {
-			if m != "open" && measureKind(m) == reportfile.KindInt {
-				counts = append(counts, series(m, 0))
-			}
-		}
-		if len(counts) > 0 {
-			r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartColumn, Title: r.Title, XTitle: groupTitle,
-				YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: counts})
-		}
-		for _, m := range res.Measures {
-			if m == "open" {
-				r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartLine, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-					YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: []reportfile.Series{series(m, 0)}})
-			}
-		}
-		return r
-	}
-	const top = 20
-	for i, m := range res.Measures {
-		if i >= 2 {
-			break
-		}
-		n := min(len(cats), top)
-		r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartBar, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-			YTitle: pick(lang, measureTitles[m]), Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
-	}
-	return r
-}
-
-// labeler names a dimension's values in files: categories and types by
-// their catalog names, the rest as they are.
-func (a *ReportsAPI) labeler(ctx context.Context, dim analytics.Dim, lang string) func(string) string {
-	plain := func(v string) string { return v }
-	if a.Catalog == nil || (dim != analytics.DimCategory && dim != analytics.DimType) {
-		return plain
-	}
-	cat, err := a.Catalog.Catalog(ctx)
-	if err != nil {
-		return plain
-	}
-	return func(v string) string {
-		if dim == analytics.DimCategory {
-			if c, ok := cat.Category(v); ok {
-				return c.Name.In(lang)
-			}
-		} else if t, ok := cat.Type(v); ok {
-			return t.Name.In(lang)
-		}
-		return v
-	}
+	return reportlayout.File(ctx, a.Catalog, res, lang, loc, a.now())
 }
