@@ -119,7 +119,7 @@ en: {
 'new.desired': 'What the customer wants', 'new.desiredFix': 'Wishes', 'new.files': 'Photos and documents',
 'new.zone': '{0}: {1} to {2} files', 'new.addFile': 'Add a file', 'new.required': 'required',
 'new.requiredHint': 'This type of claim requires the field', 'new.submit': 'Send the claim', 'new.sending': 'Sending…',
-'new.dup': 'Serial number {0} already has an open claim:', 'new.fixErrors': 'Please correct the marked fields.',
+'new.dup': 'There is an open claim on serial number {0}:', 'new.fixErrors': 'Please correct the marked fields.',
 'new.waitUploads': 'Please wait for the files to upload.', 'new.zoneCount': 'Files needed: {0} to {1}, added {2}.',
 'up.uploading': 'Uploading', 'up.done': 'Uploaded', 'up.failed': 'Upload failed', 'up.retry': 'Retry',
 'up.remove': 'Remove', 'up.tooBig': 'The file is larger than {0} MB.', 'up.badType': 'This kind of file is not accepted here.',
