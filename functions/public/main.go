@@ -17,6 +17,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/app/claimwork"
+	"github.com/claimsdesk/backend/shared/cabinet"
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/qrcode"
@@ -35,12 +36,17 @@ func main() {
 // wire builds the routes from the claim services' variables (claimwork.Read)
 // and the abuse limits, per hour: LIMIT_CLAIMS_PER_ADDRESS_HOUR, _PER_SERIAL_CODE_HOUR,
 // _PER_SHARED_CODE_HOUR, LIMIT_MESSAGES_PER_ADDRESS_HOUR, _PER_CLAIM_HOUR
-// (unset: httpapi.DefaultLimits').
+// (unset: httpapi.DefaultLimits'), and the dealer cabinet's SIGNIN_URL (the
+// user pool domain's hosted sign-in) and CABINET_CLIENT_ID (its app client).
 func wire(ctx context.Context, env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	cfg := claimwork.Read(env, logger)
 	limits := httpapi.Limits{PerAddress: env.Int("LIMIT_CLAIMS_PER_ADDRESS_HOUR", 0), PerSerialCode: env.Int("LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", 0),
 		PerSharedCode: env.Int("LIMIT_CLAIMS_PER_SHARED_CODE_HOUR", 0), MessagesPerAddress: env.Int("LIMIT_MESSAGES_PER_ADDRESS_HOUR", 0),
 		MessagesPerClaim: env.Int("LIMIT_MESSAGES_PER_CLAIM_HOUR", 0)}
+	cab := cabinet.Config{SignInURL: env.Required("SIGNIN_URL"), ClientID: env.Required("CABINET_CLIENT_ID")}
+	if cab.SignInURL != "" && cab.ClientID != "" {
+		env.Check("SIGNIN_URL", cab.Check())
+	}
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -61,5 +67,6 @@ func wire(ctx context.Context, env *app.Env, logger *slog.Logger) (*apigw.Router
 	(&httpapi.PublicSite{Limits: limits, Intake: s.Intake, Registry: s.Registry, Tracking: s.Store, Changes: s.Store, Catalog: s.Catalog,
 		QR: s.Store, Signer: signer, Keys: s.Keys, Files: s.Files, UploadOrigin: origin, Sample: documents.Sample, Logger: logger,
 		Chat: s.Chat, Survey: s.Survey, Roster: s.Roster, Location: s.Location}).Register(router)
+	(&httpapi.CabinetSite{Config: cab, UploadOrigin: origin}).Register(router)
 	return router, nil
 }

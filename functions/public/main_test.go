@@ -17,9 +17,9 @@ var discard = slog.New(slog.DiscardHandler)
 // PublicFunction (no mail, no dead letters) the routes are built, and it
 // reads exactly those variables.
 func TestWireTakesTheTemplatesVariables(t *testing.T) {
-	apptest.WiresFromTheTemplate(t, "PublicFunction", []string{"APP_SECRET", "BUCKET_NAME", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
+	apptest.WiresFromTheTemplate(t, "PublicFunction", []string{"APP_SECRET", "BUCKET_NAME", "CABINET_CLIENT_ID", "CATALOG_CACHE_SECONDS", "COMPANY_TIME_ZONE",
 		"EVENTS_TOPIC_ARN", "LIMIT_CLAIMS_PER_ADDRESS_HOUR", "LIMIT_CLAIMS_PER_SERIAL_CODE_HOUR", "LIMIT_CLAIMS_PER_SHARED_CODE_HOUR",
-		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "ROSTER_CACHE_SECONDS", "TABLE_NAME"},
+		"LIMIT_MESSAGES_PER_ADDRESS_HOUR", "LIMIT_MESSAGES_PER_CLAIM_HOUR", "ROSTER_CACHE_SECONDS", "SIGNIN_URL", "TABLE_NAME"},
 		func(env *app.Env) (any, error) { return wire(context.Background(), env, discard) })
 }
 

@@ -153,7 +153,7 @@ func TestProjectTemplate(t *testing.T) {
 	// The cabinet signs in as a public client with the code flow and PKCE,
 	// on the pool's domain; its ID tokens carry the dealer.
 	wantCabinet := &template.AppClient{LogicalID: "CabinetClient", ID: cabinet.ID, OAuth: true, Flows: []string{"code"}, Scopes: []string{"openid", "email", "profile"},
-		IdentityProviders: []string{"COGNITO"}, CallbackURLs: []string{"http://localhost:3000/cabinet/"}, LogoutURLs: []string{"http://localhost:3000/cabinet/"},
+		IdentityProviders: []string{"COGNITO"}, CallbackURLs: []string{"http://localhost:3000/cabinet"}, LogoutURLs: []string{"http://localhost:3000/cabinet"},
 		IDTokenValidity: time.Hour, AccessTokenValidity: time.Hour, RefreshTokenValidity: 12 * time.Hour, TokenRevocation: true,
 		ReadAttributes: []string{"email", "email_verified", "custom:dealer_id"}}
 	if diff := cmp.Diff(wantCabinet, cabinet); diff != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
 )
 
@@ -140,6 +142,13 @@ func (s *Store) UpsertOrder(ctx context.Context, o orders.Order) (bool, error) {
 		if customerID != "" && next.Kind == orders.Source {
 			items = append(items, types.TransactWriteItem{Update: s.personalManagerUpdate(customerID, next)})
 		}
+		if next.Kind == orders.Source && next.DealerID != "" {
+			entry, err := marshal(newDealerOrderRecord(next))
+			if err != nil {
+				return false, err
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: entry}})
+		}
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		switch {
 		case err == nil:
@@ -152,6 +161,57 @@ func (s *Store) UpsertOrder(ctx context.Context, o orders.Order) (bool, error) {
 		}
 	}
 	return false, apperr.Errorf(apperr.Conflict, "order %s is being changed concurrently; retry", o.Number)
+}
+
+// dealerOrderCursor is the shape of a DealerOrders start: an entry's sort
+// key.
+var dealerOrderCursor = lazyre.New(`^\d{4}-\d{2}-\d{2}T[0-9:.]+Z#[^#]{1,64}$`)
+
+// DealerOrders returns a page of the source orders the ERP sent for a
+// dealer, newest first (one Query of the dealer's entries and one
+// BatchGetItem), and where the next page starts ("" on the last). start is
+// a previous page's next; any other value is apperr.Invalid naming cursor.
+func (s *Store) DealerOrders(ctx context.Context, dealerID string, limit int, start string) ([]orders.Order, string, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(dealerOrdersPK(dealerID))},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(min(max(limit, 1), 100))),
+	}
+	if start != "" {
+		if !dealerOrderCursor.MatchString(start) {
+			return nil, "", apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		in.ExclusiveStartKey = key(dealerOrdersPK(dealerID), start)
+	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("orders of dealer %s: %w", dealerID, err)
+	}
+	numbers := make([]string, 0, len(out.Items))
+	for _, item := range out.Items {
+		var r dealerOrderRecord
+		if err := unmarshal(item, &r); err != nil {
+			return nil, "", err
+		}
+		numbers = append(numbers, r.Number)
+	}
+	got, err := s.OrdersByNumber(ctx, numbers)
+	if err != nil {
+		return nil, "", err
+	}
+	list := make([]orders.Order, 0, len(got))
+	for _, o := range got {
+		if o.Kind == orders.Source && strings.EqualFold(o.DealerID, dealerID) {
+			list = append(list, o)
+		}
+	}
+	next := ""
+	if v, ok := out.LastEvaluatedKey["SK"].(*types.AttributeValueMemberS); ok {
+		next = v.Value
+	}
+	return list, next, nil
 }
 
 // merge applies an ERP upsert to a stored order: a source order takes

@@ -314,3 +314,66 @@ func TestOrdersByNumber(t *testing.T) {
 		t.Errorf("no numbers: %v, %v", got, err)
 	}
 }
+
+// TestDealerOrders: a dealer's source orders, newest first, page by page;
+// another dealer's stay out, also after the ERP moved one of them; a cursor
+// not of this list is refused naming cursor.
+func TestDealerOrders(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	put := func(number, dealer string, v int64, hours int) {
+		t.Helper()
+		o := erpOrder(v, "delivered")
+		o.Number, o.DealerID, o.SalesManager = number, dealer, ""
+		o.CreatedAt, o.UpdatedAt = base.Add(time.Duration(hours)*time.Hour), base.Add(time.Duration(hours)*time.Hour)
+		if _, err := db.store.UpsertOrder(ctx, o); err != nil {
+			t.Fatalf("upsert %s: %v", number, err)
+		}
+	}
+	put("SO-1", "D-1", 1, 1)
+	put("SO-2", "D-1", 1, 2)
+	put("SO-3", "D-1", 1, 3)
+	put("SO-9", "D-2", 1, 4)
+	numbers := func(os []orders.Order) []string {
+		var out []string
+		for _, o := range os {
+			out = append(out, o.Number)
+		}
+		return out
+	}
+	first, next, err := db.store.DealerOrders(ctx, "D-1", 2, "")
+	if err != nil || next == "" {
+		t.Fatalf("first page: %v, next %q", err, next)
+	}
+	if diff := cmp.Diff([]string{"SO-3", "SO-2"}, numbers(first)); diff != "" {
+		t.Errorf("first page mismatch (-want +got):\n%s", diff)
+	}
+	second, _, err := db.store.DealerOrders(ctx, "d-1", 2, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"SO-1"}, numbers(second)); diff != "" {
+		t.Errorf("second page mismatch (-want +got):\n%s", diff)
+	}
+	// The ERP gives SO-2 to D-2: D-1 no longer lists it, D-2 does.
+	put("SO-2", "D-2", 2, 2)
+	all, _, err := db.store.DealerOrders(ctx, "D-1", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"SO-3", "SO-1"}, numbers(all)); diff != "" {
+		t.Errorf("D-1 after the move mismatch (-want +got):\n%s", diff)
+	}
+	other, _, err := db.store.DealerOrders(ctx, "D-2", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"SO-9", "SO-2"}, numbers(other)); diff != "" {
+		t.Errorf("D-2 mismatch (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"SO-1", "x#y", "2026-01-01T00:00:00Z"} {
+		if _, _, err := db.store.DealerOrders(ctx, "D-1", 10, bad); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("cursor %q: %v, want invalid", bad, err)
+		}
+	}
+}

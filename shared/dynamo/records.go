@@ -636,6 +636,25 @@ type orderItemRecord struct {
 
 func orderPK(number string) string { return "ORDER#" + number }
 
+// dealerOrderRecord lists a source order under its dealer, newest first:
+// IDX#DEALERORDER#<DEALER> / <createdAt>#<number>. It never changes: the
+// order is read by its number, and one the ERP moved to another dealer is
+// left out when read (its new dealer gets an entry of its own).
+type dealerOrderRecord struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	Entity string `dynamodbav:"entity"`
+	Number string `dynamodbav:"number"`
+}
+
+func (dealerOrderRecord) storedItem() {}
+
+func dealerOrdersPK(dealerID string) string { return indexPK("DEALERORDER", dealerID) }
+
+func newDealerOrderRecord(o orders.Order) dealerOrderRecord {
+	return dealerOrderRecord{PK: dealerOrdersPK(o.DealerID), SK: o.CreatedAt.UTC().Format(timeLayout) + "#" + o.Number, Entity: "dealerorder", Number: o.Number}
+}
+
 func newOrderRecord(o orders.Order) orderRecord {
 	return orderRecord{
 		PK: orderPK(o.Number), SK: "#ORDER", Entity: "order",

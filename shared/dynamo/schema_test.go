@@ -97,7 +97,8 @@ var storedAttributes = map[string][]string{
 		"items[].name", "items[].price", "items[].quantity", "items[].sku", "items[].unit", "kind", "note",
 		"number", "salesManager", "sourceClaim", "status", "updatedAt",
 	},
-	"category": {"PK", "SK", "doc", "doc.active", "doc.description", "doc.id", "doc.name", "doc.order", "entity"},
+	"dealerorder": {"PK", "SK", "entity", "number"},
+	"category":    {"PK", "SK", "doc", "doc.active", "doc.description", "doc.id", "doc.name", "doc.order", "entity"},
 	"type": {
 		"PK", "SK", "doc", "doc.active", "doc.categoryId", "doc.defaultPriority", "doc.id", "doc.instructions", "doc.name",
 		"doc.order", "doc.photoZones", "doc.photoZones[].hint", "doc.photoZones[].id", "doc.photoZones[].max",
@@ -193,6 +194,7 @@ var schema = map[string]schemaRecord{
 	"rate":                {},
 	"COUNTER":             {},
 	"order":               {record: reflect.TypeFor[orderRecord]()},
+	"dealerorder":         {record: reflect.TypeFor[dealerOrderRecord]()},
 	"category":            {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[categoryDoc]()},
 	"type":                {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[typeDoc]()},
 	"rootcause":           {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[rootCauseDoc]()},
@@ -538,6 +540,14 @@ func TestItemsAsBefore(t *testing.T) {
 		// Issue #12 writes, beside each new claim, its claimant's essence
 		// items for the repeat check: new items, read by nothing older.
 		if m["entity"] == (typedValue{"S", "essence"}) {
+			delete(got, k)
+		}
+	}
+	// Issue #13 lists each source order under its dealer (entity
+	// dealerorder), written with the order; orders stored before have none
+	// until the ERP sends them again.
+	for k, item := range got {
+		if item.(map[string]any)["entity"] == (typedValue{"S", "dealerorder"}) {
 			delete(got, k)
 		}
 	}

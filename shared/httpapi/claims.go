@@ -227,7 +227,7 @@ func RegistryQuery(req *apigw.Request) registry.Query {
 	q := registry.Query{
 		Stage: get("stage"), CategoryID: get("categoryId"), TypeID: get("typeId"),
 		DealerID: get("dealerId"), CustomerID: get("customerId"), Serial: get("serial"),
-		Series: get("series"), Assignee: get("assignee"), Cursor: get("cursor"),
+		Series: get("series"), Order: get("order"), Assignee: get("assignee"), Cursor: get("cursor"),
 		Resolution: get("resolution"), RootCause: get("rootCause"), FaultParty: get("faultParty"),
 		CulpritDepartment: claims.CleanText(get("culpritDepartment")),
 		Flag:              get("flag"),

@@ -142,6 +142,7 @@ func functionRouters() map[string]*apigw.Router {
 	public := apigw.NewRouter(logger)
 	httpapi.RegisterHealth(public, nil)
 	(&httpapi.PublicSite{}).Register(public)
+	(&httpapi.CabinetSite{}).Register(public)
 	claimsRouter := apigw.NewRouter(logger)
 	(&httpapi.ClaimsAPI{}).Register(claimsRouter)
 	(&httpapi.CaseworkAPI{}).Register(claimsRouter)
@@ -437,6 +438,7 @@ var schemaChecks = []schemaCheck{
 	{"CreatedOrder", reflect.TypeFor[httpapi.CreatedOrder](), "response"},
 	{"ClaimRef", reflect.TypeFor[httpapi.ClaimRef](), "response"},
 	{"OrderView", reflect.TypeFor[httpapi.OrderView](), "response"},
+	{"OrderPage", reflect.TypeFor[httpapi.OrderPage](), "response"},
 	{"Notification", reflect.TypeFor[notify.Note](), "response"},
 	{"NotificationPage", reflect.TypeFor[notify.InboxPage](), "response"},
 	{"WebhookTarget", reflect.TypeFor[webhook.Target](), "response"},

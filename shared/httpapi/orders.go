@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/claimsdesk/backend/shared/auth"
 	"github.com/claimsdesk/backend/shared/casework"
 	"github.com/claimsdesk/backend/shared/claims"
+	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/visibility"
@@ -37,13 +39,23 @@ type ClaimsLister interface {
 	ListClaims(ctx context.Context, spec registry.ListSpec) (*registry.ListPage, error)
 }
 
+// DealerOrdersLister lists the source orders the ERP sent for a dealer
+// (dynamo.Store implements it).
+type DealerOrdersLister interface {
+	// DealerOrders returns a page newest first and where the next starts
+	// ("" on the last); a start not of this list is apperr.Invalid.
+	DealerOrders(ctx context.Context, dealerID string, limit int, start string) ([]orders.Order, string, error)
+}
+
 // OrdersAPI is the orders part of the API: the ERP's inbound exchange,
-// orders created from claims and the order view.
+// orders created from claims, the order view and a dealer's orders.
 type OrdersAPI struct {
 	Work     *casework.Service
 	Orders   OrdersStore
 	Claims   ClaimsLister
 	Registry *registry.Service
+	// DealerOrders lists a dealer's orders (GET /v1/orders).
+	DealerOrders DealerOrdersLister
 }
 
 // Register adds the orders routes.
@@ -52,6 +64,66 @@ func (a *OrdersAPI) Register(r *apigw.Router) {
 	r.Handle("POST /v1/erp/orders/{number}/status", a.status)
 	r.Handle("POST /v1/claims/{id}/orders", a.create)
 	r.Handle("GET /v1/orders/{number}", a.get)
+	r.Handle("GET /v1/orders", a.list, apigw.PatternParam("dealerId", dealerIDPattern, 64, "a dealer ID: 1-64 letters, digits and _ . -"),
+		limitParam, apigw.PatternParam("cursor", orderCursorPattern, 400, "a cursor from the previous page's next"))
+}
+
+// orderCursorPattern is the shape of GET /v1/orders' cursor.
+var orderCursorPattern = lazyre.New(`^[A-Za-z0-9_-]{1,400}$`)
+
+// OrderPage is a page of a dealer's orders.
+type OrderPage struct {
+	Orders []orders.Order `json:"orders"`
+	// Next continues the list (as cursor); absent on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// list is GET /v1/orders: the source orders the ERP sent for a dealer,
+// newest first. A dealer (or the dealer's system) lists their own
+// (dealerId may be left out; another's is 403); the claims department and
+// the company's integrations name the dealer (400 without dealerId).
+func (a *OrdersAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	p := req.Principal
+	if err := auth.Require(p, auth.Dealer, auth.Manager, auth.Supervisor, auth.Admin, auth.Integration); err != nil {
+		return nil, err
+	}
+	dealer := req.Query.Get("dealerId")
+	if own := visibility.DealerScope(p); !visibility.Of(p).Internal() {
+		switch {
+		case own == "":
+			return nil, apperr.Errorf(apperr.Forbidden, "the account belongs to no dealer")
+		case dealer != "" && !strings.EqualFold(dealer, own):
+			return nil, apperr.Errorf(apperr.Forbidden, "a dealer lists their own orders only")
+		}
+		dealer = own
+	} else if dealer == "" {
+		return nil, apperr.InvalidField("dealerId", "required: the dealer whose orders to list")
+	}
+	start := ""
+	if c := req.Query.Get("cursor"); c != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(c)
+		d, sk, ok := strings.Cut(string(raw), "|")
+		if err != nil || !ok || !strings.EqualFold(d, dealer) {
+			return nil, apperr.InvalidField("cursor", "not a cursor of this list")
+		}
+		start = sk
+	}
+	limit := 25
+	if l := req.Query.Get("limit"); l != "" {
+		limit, _ = strconv.Atoi(l)
+	}
+	list, next, err := a.DealerOrders.DealerOrders(ctx, dealer, limit, start)
+	if err != nil {
+		return nil, err
+	}
+	page := OrderPage{Orders: make([]orders.Order, 0, len(list))}
+	for _, o := range list {
+		page.Orders = append(page.Orders, orderForCaller(p, o))
+	}
+	if next != "" {
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(dealer + "|" + next))
+	}
+	return apigw.JSON(http.StatusOK, page), nil
 }
 
 // Body limits.

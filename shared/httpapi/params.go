@@ -4,6 +4,7 @@ import (
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/lazyre"
+	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/workflow"
 )
 
@@ -66,6 +67,11 @@ func resolutionValues() []string {
 	return out
 }
 
+// orderNumberMatcher accepts what can be an order's number.
+type orderNumberMatcher struct{}
+
+func (orderNumberMatcher) MatchString(s string) bool { return orders.ValidNumber(s) }
+
 // RegistryParams are the registry list's query parameters (GET /v1/claims,
 // and its export): its filters and page.
 func RegistryParams() []apigw.Param {
@@ -77,6 +83,7 @@ func RegistryParams() []apigw.Param {
 		apigw.PatternParam("customerId", customerPattern, 17, "a customer ID such as CUS-0123456789ABC"),
 		serialParam("serial"),
 		serialParam("series"),
+		apigw.PatternParam("order", orderNumberMatcher{}, 64, "an order number: 1-64 letters, digits and . _ -"),
 		userIDParam("assignee"),
 		apigw.TimeParam("from"),
 		apigw.TimeParam("to"),

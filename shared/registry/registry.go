@@ -171,6 +171,8 @@ func New(cfg Config) (*Service, error) {
 // Query is a list request.
 type Query struct {
 	Stage, CategoryID, TypeID, DealerID, CustomerID, Serial, Series, Assignee string
+	// Order is the source order's number (order.reference).
+	Order string
 	// The decision filters: WarrantyCase (nil = either), Resolution,
 	// RootCause, FaultParty, CulpritDepartment. Root cause and culprit
 	// department are internal: only staff filter by them.
@@ -333,6 +335,8 @@ func primary(q Query) (string, string) {
 		return DimAssignee, q.Assignee
 	case q.Serial != "":
 		return DimSerial, q.Serial
+	case q.Order != "":
+		return DimOrder, q.Order
 	case q.CustomerID != "":
 		return DimCustomer, q.CustomerID
 	case q.Flag != "":
@@ -369,7 +373,7 @@ func matches(c *claims.Claim, q Query) bool {
 	}
 	return eq(q.Stage, string(c.Stage)) && eq(q.CategoryID, c.CategoryID) && eq(q.TypeID, c.TypeID) &&
 		eq(q.DealerID, c.DealerID) && eq(q.CustomerID, c.CustomerID) && eq(q.Serial, c.Product.Serial) &&
-		eq(q.Series, c.Product.Series) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt) && decided(c.Decision, q) &&
+		eq(q.Series, c.Product.Series) && eq(q.Order, c.Order.Reference) && eq(q.Assignee, c.Assignee) && in(c.CreatedAt) && decided(c.Decision, q) &&
 		(q.Flag == "" || c.Flagged(q.Flag))
 }
 

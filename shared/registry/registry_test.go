@@ -118,6 +118,7 @@ func TestListScopesByRole(t *testing.T) {
 		"dealer/DLR-A": {{Claims: []claims.Claim{claim("RC-2026-000001", "DLR-A", "", "new")}}},
 		"assignee/m1":  {{Claims: []claims.Claim{claim("RC-2026-000002", "DLR-B", "m1", "new")}}},
 		"stage/new":    {{Claims: []claims.Claim{claim("RC-2026-000001", "DLR-A", "", "new"), claim("RC-2026-000002", "DLR-B", "m1", "new")}}},
+		"order/ORD-7":  {{Claims: []claims.Claim{withOrder(claim("RC-2026-000003", "DLR-A", "", "new"), "ord-7"), withOrder(claim("RC-2026-000004", "DLR-B", "", "new"), "ORD-7")}}},
 	}}
 	s := newService(f)
 	tests := []struct {
@@ -134,6 +135,8 @@ func TestListScopesByRole(t *testing.T) {
 		{"manager asking for another's", manager1, Query{Assignee: "m2"}, "", nil, apperr.Forbidden},
 		{"supervisor filters by stage", supervisor, Query{Stage: "new"}, DimStage, []string{"RC-2026-000001", "RC-2026-000002"}, ""},
 		{"post-filter applies", supervisor, Query{Stage: "new", DealerID: "DLR-B"}, DimDealer, []string{}, ""},
+		{"the order's index serves the order filter, a dealer's own only", dealerA, Query{Order: "ORD-7"}, DimOrder, []string{"RC-2026-000003"}, ""},
+		{"a supervisor sees every claim on the order", supervisor, Query{Order: "ORD-7", Stage: "new"}, DimOrder, []string{"RC-2026-000003", "RC-2026-000004"}, ""},
 		{"nobody", nil, Query{}, "", nil, apperr.Unauthorized},
 		{"to before from", supervisor, Query{From: time.Now(), To: time.Now().Add(-time.Hour)}, "", nil, apperr.Invalid},
 	}
@@ -166,6 +169,11 @@ func TestListScopesByRole(t *testing.T) {
 
 func withSerial(c claims.Claim, serial string) claims.Claim {
 	c.Product.Serial = serial
+	return c
+}
+
+func withOrder(c claims.Claim, reference string) claims.Claim {
+	c.Order.Reference = reference
 	return c
 }
 

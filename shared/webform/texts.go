@@ -745,3 +745,20 @@ var dict = map[string]map[string]string{
 		"copy.failed":        "Could not copy: select the link and copy it yourself",
 	},
 }
+
+// Texts returns the texts in lang whose keys start with one of prefixes,
+// for pages that render on the client (the dealer cabinet): the stage
+// names, the desired results and the resolutions are then the same words
+// as on the claimant's pages.
+func Texts(lang string, prefixes ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range dict[normLang(lang)] {
+		for _, p := range prefixes {
+			if len(k) >= len(p) && k[:len(p)] == p {
+				out[k] = v
+				break
+			}
+		}
+	}
+	return out
+}

@@ -104,6 +104,21 @@ func (s *Stack) serveSignIn(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// withLocalSignIn replaces a hosted sign-in's address in AWS in v (what
+// !Sub https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com
+// gives a function's variable) with the local one: like the services'
+// endpoints, the only difference from production. It runs while the
+// functions start, after startSignIns.
+func (s *Stack) withLocalSignIn(v string) string {
+	if !strings.Contains(v, ".amazoncognito.com") {
+		return v
+	}
+	for domain, si := range s.signIns {
+		v = strings.ReplaceAll(v, "https://"+domain+".auth."+s.cfg.Region+".amazoncognito.com", si.URL)
+	}
+	return v
+}
+
 // withAPIURL replaces ApiUrlPlaceholder in parameter values.
 func withAPIURL(params map[string]string, apiURL string) map[string]string {
 	out := make(map[string]string, len(params))

@@ -525,7 +525,7 @@ func (s *Stack) functionEnv(fn *template.Function) []string {
 		vars["GOCOVERDIR"] = gc
 	}
 	for k, v := range fn.Env {
-		vars[k] = v
+		vars[k] = s.withLocalSignIn(v)
 	}
 	for _, scope := range []string{"Parameters", fn.LogicalID} {
 		for k, v := range s.cfg.EnvVars[scope] {

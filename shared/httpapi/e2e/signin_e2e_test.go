@@ -35,7 +35,7 @@ func whoAmI(t *testing.T, token string) (int, me) {
 // is for a user typed into the sign-in page, and for the tokens a refresh
 // gives. A foreign redirect URI gets the sign-in's error page.
 func TestHostedSignInTokensPassTheAuthorizer(t *testing.T) {
-	cabinet := local.APIURL + "/cabinet/"
+	cabinet := local.APIURL + "/cabinet"
 	dealer, ok := local.App.UserOf("dealers")
 	if !ok {
 		t.Fatal("no demo dealer in local-stack.yaml")

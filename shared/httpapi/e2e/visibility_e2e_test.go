@@ -410,6 +410,11 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		"GET /v1/claims/{id}/documents/torg-2":            {claimPath + "/documents/torg-2"},
 		"GET /v1/claims/{id}/documents/{documentId}/file": {claimPath + "/documents/" + act.ID + "/file"},
 		"GET /v1/orders/{number}":                         {"/v1/orders/ORD-VIS-1", "/v1/orders/" + made.Order.Number},
+		// The dealer's orders as the ERP sent them (the cabinet's filing).
+		"GET /v1/orders": {"/v1/orders", "/v1/orders?dealerId=DLR-VIS&limit=1"},
+		// The dealer cabinet's page and files hold no claim.
+		"GET /cabinet":         {"/cabinet", "/cabinet?lang=en"},
+		"GET /cabinet/{asset}": {"/cabinet/app.js", "/cabinet/app.css"},
 		// The dealer's inbox: what the claims department asks of them.
 		"GET /v1/notifications": {"/v1/notifications", "/v1/notifications?unread=true"},
 		// Public pages: the tracking page is the claimant's view of the

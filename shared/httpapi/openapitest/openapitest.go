@@ -47,9 +47,10 @@ var spec = sync.OnceValues(func() (routers.Router, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route the OpenAPI document: %w", err)
 	}
-	// The pages and SVG images are text without a structure to check; read
-	// them as plain text so that their content type is still checked.
-	for _, ct := range []string{"text/html", "image/svg+xml"} {
+	// The pages, SVG images and the cabinet's script and stylesheet are text
+	// without a structure to check; read them as plain text so that their
+	// content type is still checked.
+	for _, ct := range []string{"text/html", "image/svg+xml", "text/javascript", "text/css"} {
 		if openapi3filter.RegisteredBodyDecoder(ct) == nil {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 		}
