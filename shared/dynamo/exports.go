@@ -27,6 +27,8 @@ const exportSK = "#JOB"
 func userExportsPK(userID string) string { return "EXPORTS#" + userID }
 
 // exportFiltersRecord is a job's registry filters.
+// exportFiltersRecord is exports.Filters as stored; the two convert into
+// each other, so a filter added to one must be added to the other.
 type exportFiltersRecord struct {
 	Stage             string    `dynamodbav:"stage,omitempty"`
 	CategoryID        string    `dynamodbav:"categoryId,omitempty"`
@@ -35,6 +37,7 @@ type exportFiltersRecord struct {
 	CustomerID        string    `dynamodbav:"customerId,omitempty"`
 	Serial            string    `dynamodbav:"serial,omitempty"`
 	Series            string    `dynamodbav:"series,omitempty"`
+	Order             string    `dynamodbav:"order,omitempty"`
 	Assignee          string    `dynamodbav:"assignee,omitempty"`
 	WarrantyCase      *bool     `dynamodbav:"warrantyCase,omitempty"`
 	Resolution        string    `dynamodbav:"resolution,omitempty"`
@@ -91,7 +94,6 @@ type exportRecord struct {
 func (exportRecord) storedItem() {}
 
 func newExportRecord(j exports.Job) exportRecord {
-	f := j.Filters
 	roles := make([]string, len(j.Requester.Roles))
 	for i, r := range j.Requester.Roles {
 		roles[i] = string(r)
@@ -100,11 +102,8 @@ func newExportRecord(j exports.Job) exportRecord {
 		PK: exportPK(j.ID), SK: exportSK, GSI1PK: userExportsPK(j.Requester.UserID),
 		GSI1SK: j.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + j.ID, Entity: "export",
 		ID: j.ID, Status: string(j.Status), Format: j.Format, Language: j.Language,
-		Filters: exportFiltersRecord{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID,
-			CustomerID: f.CustomerID, Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase,
-			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag,
-			From: f.From, To: f.To},
-		UserID: j.Requester.UserID, Roles: roles, DealerID: j.Requester.DealerID, Audience: string(j.Requester.Audience),
+		Filters: exportFiltersRecord(j.Filters),
+		UserID:  j.Requester.UserID, Roles: roles, DealerID: j.Requester.DealerID, Audience: string(j.Requester.Audience),
 		RequestHash: j.RequestHash, IdempotencyKey: j.IdempotencyKey, CreatedAt: j.CreatedAt, StartedAt: j.StartedAt,
 		FinishedAt: j.FinishedAt, Counted: j.Counted, Attempts: j.Attempts, Attempt: j.Attempt, LastError: j.LastError,
 		Rows: j.Rows, Size: j.Size, S3Key: j.Key, FileName: j.FileName, ContentType: j.ContentType, Reason: j.Reason,
@@ -117,17 +116,13 @@ func newExportRecord(j exports.Job) exportRecord {
 }
 
 func (r *exportRecord) job() exports.Job {
-	f := r.Filters
 	roles := make([]auth.Role, len(r.Roles))
 	for i, role := range r.Roles {
 		roles[i] = auth.Role(role)
 	}
 	j := exports.Job{
 		ID: r.ID, Status: exports.Status(r.Status), Format: r.Format, Language: r.Language,
-		Filters: exports.Filters{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID,
-			CustomerID: f.CustomerID, Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase,
-			Resolution: f.Resolution, RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag,
-			From: f.From, To: f.To},
+		Filters:     exports.Filters(r.Filters),
 		Requester:   exports.Requester{UserID: r.UserID, Roles: roles, DealerID: r.DealerID, Audience: visibility.Audience(r.Audience)},
 		RequestHash: r.RequestHash, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, Counted: r.Counted, Attempts: r.Attempts, Attempt: r.Attempt, LastError: r.LastError,

@@ -19,7 +19,7 @@ func exportJob(id, user string, at time.Time) exports.Job {
 	return exports.Job{
 		ID: id, Status: exports.Queued, Format: "xlsx", Language: "en",
 		Filters: exports.Filters{Stage: "closed", CategoryID: "defect", TypeID: "noise", DealerID: "DLR-001", CustomerID: "CUS-0123456789ABC",
-			Serial: "SN1", Series: "2026-11", Assignee: "manager-1", WarrantyCase: &yes, Resolution: "repair", RootCause: "material_defect",
+			Serial: "SN1", Series: "2026-11", Order: "ORD-77", Assignee: "manager-1", WarrantyCase: &yes, Resolution: "repair", RootCause: "material_defect",
 			FaultParty: "company", CulpritDepartment: "Сборка", Flag: "any", From: at.AddDate(0, -1, 0), To: at},
 		Requester:   exports.Requester{UserID: user, Roles: []auth.Role{auth.Dealer}, DealerID: "DLR-001", Audience: visibility.Dealer},
 		RequestHash: "hash-" + id, IdempotencyKey: "key-" + id, CreatedAt: at,

@@ -161,7 +161,7 @@ var storedAttributes = map[string][]string{
 	"export": {
 		"GSI1PK", "GSI1SK", "PK", "SK", "attempt", "attempts", "audience", "contentType", "counted", "createdAt", "dealerId",
 		"entity", "fileName", "filters", "filters.assignee", "filters.categoryId", "filters.culpritDepartment", "filters.customerId",
-		"filters.dealerId", "filters.faultParty", "filters.flag", "filters.from", "filters.resolution", "filters.rootCause", "filters.serial",
+		"filters.dealerId", "filters.faultParty", "filters.flag", "filters.from", "filters.order", "filters.resolution", "filters.rootCause", "filters.serial",
 		"filters.series", "filters.stage", "filters.to", "filters.typeId", "filters.warrantyCase", "finishedAt", "format", "id",
 		"idempotencyKey", "language", "lastError", "leaseUntil", "reason", "requestHash", "requeuedAt", "roles", "rows", "s3Key", "size",
 		"startedAt", "status", "ttl", "userId",

@@ -103,6 +103,7 @@ type Filters struct {
 	CustomerID        string    `json:"customerId,omitempty"`
 	Serial            string    `json:"serial,omitempty"`
 	Series            string    `json:"series,omitempty"`
+	Order             string    `json:"order,omitempty"`
 	Assignee          string    `json:"assignee,omitempty"`
 	WarrantyCase      *bool     `json:"warrantyCase,omitempty"`
 	Resolution        string    `json:"resolution,omitempty"`
@@ -117,14 +118,14 @@ type Filters struct {
 // FiltersOf returns the filters of a registry query.
 func FiltersOf(q registry.Query) Filters {
 	return Filters{Stage: q.Stage, CategoryID: q.CategoryID, TypeID: q.TypeID, DealerID: q.DealerID, CustomerID: q.CustomerID,
-		Serial: q.Serial, Series: q.Series, Assignee: q.Assignee, WarrantyCase: q.WarrantyCase, Resolution: q.Resolution,
+		Serial: q.Serial, Series: q.Series, Order: q.Order, Assignee: q.Assignee, WarrantyCase: q.WarrantyCase, Resolution: q.Resolution,
 		RootCause: q.RootCause, FaultParty: q.FaultParty, CulpritDepartment: q.CulpritDepartment, Flag: q.Flag, From: q.From, To: q.To}
 }
 
 // Query returns the registry query of the filters (first page).
 func (f Filters) Query() registry.Query {
 	return registry.Query{Stage: f.Stage, CategoryID: f.CategoryID, TypeID: f.TypeID, DealerID: f.DealerID, CustomerID: f.CustomerID,
-		Serial: f.Serial, Series: f.Series, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase, Resolution: f.Resolution,
+		Serial: f.Serial, Series: f.Series, Order: f.Order, Assignee: f.Assignee, WarrantyCase: f.WarrantyCase, Resolution: f.Resolution,
 		RootCause: f.RootCause, FaultParty: f.FaultParty, CulpritDepartment: f.CulpritDepartment, Flag: f.Flag, From: f.From, To: f.To,
 		Limit: PageSize}
 }
