@@ -144,6 +144,10 @@ type screenshots struct {
 
 func newScreenshots(t *testing.T) *screenshots {
 	dir := filepath.Join(st.ModuleRoot(t), ".local", "screenshots", "cabinet")
+	// A run's steps only: an earlier run's, numbered otherwise, would mix in.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
