@@ -337,14 +337,25 @@ func (h *HostedUI) toErrorPage(w http.ResponseWriter, r *http.Request, msg strin
 	http.Redirect(w, r, h.cfg.BaseURL+"/error?"+url.Values{"error": {msg}}.Encode(), http.StatusFound)
 }
 
-func (h *HostedUI) authorize(w http.ResponseWriter, r *http.Request) {
+// authRequest reads an authorization request from the query; when it is
+// refused, the browser has been sent to the error page, or back to the
+// app with the error, and ok is false.
+func (h *HostedUI) authRequest(w http.ResponseWriter, r *http.Request) (req *authRequest, ok bool) {
 	req, pageErr, redirErr := h.parseAuth(r.URL.Query())
 	switch {
 	case pageErr != "":
 		h.toErrorPage(w, r, pageErr)
-		return
+		return req, false
 	case redirErr != nil:
 		redirectError(w, r, req, redirErr)
+		return req, false
+	}
+	return req, true
+}
+
+func (h *HostedUI) authorize(w http.ResponseWriter, r *http.Request) {
+	req, ok := h.authRequest(w, r)
+	if !ok {
 		return
 	}
 	if !req.forceLogin {
@@ -378,13 +389,8 @@ const (
 )
 
 func (h *HostedUI) login(w http.ResponseWriter, r *http.Request) {
-	req, pageErr, redirErr := h.parseAuth(r.URL.Query())
-	switch {
-	case pageErr != "":
-		h.toErrorPage(w, r, pageErr)
-		return
-	case redirErr != nil:
-		redirectError(w, r, req, redirErr)
+	req, ok := h.authRequest(w, r)
+	if !ok {
 		return
 	}
 	if r.Method == http.MethodGet {

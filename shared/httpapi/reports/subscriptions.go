@@ -60,6 +60,15 @@ func subscriptionID(req *apigw.Request) (string, error) {
 	return id, nil
 }
 
+// subscription is the subscription the path names, as the caller may see it.
+func (a *SubscriptionsAPI) subscription(ctx context.Context, req *apigw.Request) (*reportmail.Subscription, error) {
+	id, err := subscriptionID(req)
+	if err != nil {
+		return nil, err
+	}
+	return a.Service.Get(ctx, req.Principal, id)
+}
+
 func (a *SubscriptionsAPI) list(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
 	subs, err := a.Service.List(ctx, req.Principal)
 	if err != nil {
@@ -83,11 +92,7 @@ func (a *SubscriptionsAPI) create(ctx context.Context, req *apigw.Request) (*api
 }
 
 func (a *SubscriptionsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	id, err := subscriptionID(req)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := a.Service.Get(ctx, req.Principal, id)
+	sub, err := a.subscription(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +127,7 @@ func (a *SubscriptionsAPI) delete(ctx context.Context, req *apigw.Request) (*api
 }
 
 func (a *SubscriptionsAPI) send(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	id, err := subscriptionID(req)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := a.Service.Get(ctx, req.Principal, id)
+	sub, err := a.subscription(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +139,7 @@ func (a *SubscriptionsAPI) send(ctx context.Context, req *apigw.Request) (*apigw
 }
 
 func (a *SubscriptionsAPI) preview(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
-	id, err := subscriptionID(req)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := a.Service.Get(ctx, req.Principal, id)
+	sub, err := a.subscription(ctx, req)
 	if err != nil {
 		return nil, err
 	}
