@@ -820,6 +820,17 @@ func (d rootCauseDoc) rootCause() catalog.RootCause {
 	return catalog.RootCause{ID: d.ID, Name: d.Name, Group: d.Group, Active: d.Active}
 }
 
+// modelDoc is a product model of the catalog: CATALOG / MODEL#<id>.
+type modelDoc struct {
+	ID     string            `json:"id"`
+	Name   map[string]string `json:"name"`
+	Active bool              `json:"active"`
+}
+
+func newModelDoc(m catalog.Model) modelDoc { return modelDoc{ID: m.ID, Name: m.Name, Active: m.Active} }
+
+func (d modelDoc) model() catalog.Model { return catalog.Model{ID: d.ID, Name: d.Name, Active: d.Active} }
+
 // managerRecord is a roster entry: ROSTER / MANAGER#<id>, the manager as
 // a JSON document (managerDoc), with a revision for read-modify-write
 // updates.

@@ -106,6 +106,7 @@ var storedAttributes = map[string][]string{
 		"doc.requiredFields", "doc.sampleDocuments", "doc.sampleDocuments[].title", "doc.sampleDocuments[].url", "doc.warrantyMonths", "entity",
 	},
 	"rootcause": {"PK", "SK", "doc", "doc.active", "doc.group", "doc.id", "doc.name", "entity"},
+	"model":     {"PK", "SK", "doc", "doc.active", "doc.id", "doc.name", "entity"},
 	"manager": {
 		"PK", "SK", "doc", "doc.absences", "doc.absences[].from", "doc.absences[].kind", "doc.absences[].note",
 		"doc.absences[].to", "doc.active", "doc.categories", "doc.email", "doc.id", "doc.name", "doc.productLines",
@@ -190,6 +191,7 @@ var schema = map[string]schemaRecord{
 	"category":            {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[categoryDoc]()},
 	"type":                {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[typeDoc]()},
 	"rootcause":           {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[rootCauseDoc]()},
+	"model":               {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[modelDoc]()},
 	"manager":             {record: reflect.TypeFor[managerRecord](), doc: reflect.TypeFor[managerDoc]()},
 	"config":              {record: reflect.TypeFor[configRecord]()},
 	"qr":                  {record: reflect.TypeFor[qrRecord]()},
