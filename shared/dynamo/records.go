@@ -829,7 +829,9 @@ type modelDoc struct {
 
 func newModelDoc(m catalog.Model) modelDoc { return modelDoc{ID: m.ID, Name: m.Name, Active: m.Active} }
 
-func (d modelDoc) model() catalog.Model { return catalog.Model{ID: d.ID, Name: d.Name, Active: d.Active} }
+func (d modelDoc) model() catalog.Model {
+	return catalog.Model{ID: d.ID, Name: d.Name, Active: d.Active}
+}
 
 // managerRecord is a roster entry: ROSTER / MANAGER#<id>, the manager as
 // a JSON document (managerDoc), with a revision for read-modify-write
