@@ -42,7 +42,7 @@ var storedAttributes = map[string][]string{
 		"claimant", "claimant.company", "claimant.email", "claimant.name", "claimant.phone", "claimant.taxId",
 		"createdAt", "createdBy", "customerId", "dealerId",
 		"decision", "decision.cost", "decision.cost.amount", "decision.cost.currency", "decision.culpritDepartment",
-		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty",
+		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty", "decision.solvedWith",
 		"decision.incidentAnalysisRequired", "decision.instructions", "decision.resolution", "decision.revision",
 		"decision.rootCause", "decision.warrantyCase",
 		"desiredFix", "desiredResult", "dueAt", "entity", "essence",
