@@ -42,9 +42,9 @@ var storedAttributes = map[string][]string{
 		"claimant", "claimant.company", "claimant.email", "claimant.name", "claimant.phone", "claimant.taxId",
 		"createdAt", "createdBy", "customerId", "dealerId",
 		"decision", "decision.cost", "decision.cost.amount", "decision.cost.currency", "decision.culpritDepartment",
-		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty", "decision.solvedWith",
+		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty",
 		"decision.incidentAnalysisRequired", "decision.instructions", "decision.resolution", "decision.revision",
-		"decision.rootCause", "decision.warrantyCase",
+		"decision.rootCause", "decision.solvedWith", "decision.warrantyCase",
 		"desiredFix", "desiredResult", "dueAt", "entity", "essence",
 		"flags", "flags[].dismissNote", "flags[].dismissedAt", "flags[].dismissedBy", "flags[].flaggedAt", "flags[].kind",
 		"flags[].reason", "flags[].related", "historyHash", "historySeq", "id", "language", "missingZones",
@@ -156,6 +156,9 @@ var storedAttributes = map[string][]string{
 		"doc.schedule.startsOn", "doc.schedule.timeZone", "doc.schedule.weekday", "doc.skipWhenEmpty", "doc.unsubscribed",
 		"doc.updatedAt", "entity", "version",
 	},
+	"kb_article": {"GSI1PK", "GSI1SK", "PK", "SK", "doc", "doc.audience", "doc.body", "doc.categories", "doc.createdAt", "doc.createdBy", "doc.files", "doc.files[].contentType", "doc.files[].fileName", "doc.files[].id", "doc.files[].kind", "doc.files[].size", "doc.html", "doc.id", "doc.language", "doc.models", "doc.owners", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.updatedBy", "doc.version", "entity", "version"},
+	"kb_version": {"PK", "SK", "doc", "doc.article", "doc.article.audience", "doc.article.body", "doc.article.categories", "doc.article.createdAt", "doc.article.createdBy", "doc.article.files", "doc.article.files[].contentType", "doc.article.files[].fileName", "doc.article.files[].id", "doc.article.files[].kind", "doc.article.files[].size", "doc.article.html", "doc.article.id", "doc.article.language", "doc.article.models", "doc.article.owners", "doc.article.publishedAt", "doc.article.rootCauses", "doc.article.status", "doc.article.title", "doc.article.types", "doc.article.updatedAt", "doc.article.updatedBy", "doc.article.version", "doc.at", "doc.by", "doc.fields", "doc.note", "doc.status", "doc.version", "entity"},
+	"kb_link":    {"PK", "SK", "doc", "doc.audience", "doc.categories", "doc.id", "doc.language", "doc.models", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.version", "entity"},
 	"report_run": {
 		"PK", "SK", "attempt", "entity", "eventId", "finishedAt", "leaseUntil", "startedAt", "status", "takeovers", "ttl",
 	},
@@ -208,6 +211,9 @@ var schema = map[string]schemaRecord{
 	"qalert":              {record: reflect.TypeFor[alertRecord](), doc: reflect.TypeFor[alertDoc]()},
 	"report_subscription": {record: reflect.TypeFor[subscriptionRecord](), doc: reflect.TypeFor[subscriptionDoc]()},
 	"report_run":          {record: reflect.TypeFor[runRecord]()},
+	"kb_article":          {record: reflect.TypeFor[articleRecord](), doc: reflect.TypeFor[articleDoc]()},
+	"kb_version":          {record: reflect.TypeFor[articleVersionRecord](), doc: reflect.TypeFor[articleVersionDoc]()},
+	"kb_link":             {record: reflect.TypeFor[articleLinkRecord](), doc: reflect.TypeFor[articleSummaryDoc]()},
 }
 
 var timeType = reflect.TypeFor[time.Time]()

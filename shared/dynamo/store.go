@@ -50,7 +50,10 @@
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
 //	COUNTER#CLAIM       <year>              claim number counter (n) and the round-robin turn of each
 //	                                        assignment pool (turn#<pool key>)
-//	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id>
+//	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id> / MODEL#<id> (product models)
+//	KB#<id>             #ARTICLE / V#<n>    a knowledge base article (GSI1 = KB#ARTICLES / <updatedAt>#<id>)
+//	                                        and its versions; KBLINK#<kind>#<value> / KB#<id> its links to
+//	                                        the catalog with its summary (layout in kb.go)
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
 //	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
 //	QR#<id>             #QR                 issued QR code (revoked, revokedAt, reason once withdrawn);
