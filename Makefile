@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction KnowledgeFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -105,6 +105,8 @@ build-SlaFunction:
 	$(call lambda,SlaFunction,sla)
 build-ReportMailFunction:
 	$(call lambda,ReportMailFunction,reportmail)
+build-KnowledgeFunction:
+	$(call lambda,KnowledgeFunction,knowledge)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

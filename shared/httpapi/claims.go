@@ -12,6 +12,7 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -36,6 +37,14 @@ type ClaimsAPI struct {
 	// Alerts, when set, links a claim of an alerted series and type to its
 	// alert (for staff).
 	Alerts AlertLinker
+	// Articles, when set, suggests knowledge base articles in a claim's
+	// detail (for staff).
+	Articles ArticleSuggester
+}
+
+// ArticleSuggester finds the articles a claim's detail suggests (kb.Shelf).
+type ArticleSuggester interface {
+	ForClaim(ctx context.Context, typeID, model, rootCause string) ([]kb.Suggestion, error)
 }
 
 // AlertLinker finds the alert a claim's detail links to (quality.Service).
@@ -53,6 +62,9 @@ type ClaimDetail struct {
 	// QualityAlert is the open (acknowledged, muted) defect surge alert of
 	// the claim's series and type; staff only.
 	QualityAlert *quality.Ref `json:"qualityAlert,omitempty"`
+	// Articles are the published knowledge base articles matching the
+	// claim's type, model and root cause, the most used first; staff only.
+	Articles []kb.Suggestion `json:"articles,omitempty"`
 }
 
 // Register adds the routes of the ClaimsFunction.
@@ -266,6 +278,15 @@ func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Respons
 	}
 	if a.Alerts != nil && visibility.SeesQualityAlerts(visibility.Of(req.Principal)) {
 		if out.QualityAlert, err = a.Alerts.AlertFor(ctx, &v.Claim); err != nil {
+			return nil, err
+		}
+	}
+	if a.Articles != nil && visibility.Of(req.Principal).Internal() {
+		rootCause := ""
+		if v.Claim.Decision != nil {
+			rootCause = v.Claim.Decision.RootCause
+		}
+		if out.Articles, err = a.Articles.ForClaim(ctx, v.Claim.TypeID, v.Claim.Product.Model, rootCause); err != nil {
 			return nil, err
 		}
 	}

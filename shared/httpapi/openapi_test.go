@@ -33,6 +33,7 @@ import (
 	"github.com/claimsdesk/backend/shared/httpapi"
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
@@ -162,7 +163,10 @@ func functionRouters() map[string]*apigw.Router {
 	(&reports.ReportsAPI{}).Register(reportsRouter)
 	(&reports.ExportsAPI{}).Register(reportsRouter)
 	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
-	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
+	knowledge := apigw.NewRouter(logger)
+	(&httpapi.KnowledgeAPI{}).Register(knowledge)
+	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter,
+		"KnowledgeFunction": knowledge}
 }
 
 // missing returns the keys of have that want lacks, sorted.
@@ -349,6 +353,8 @@ var schemaChecks = []schemaCheck{
 	{"Decision", reflect.TypeFor[claims.Decision](), "response"},
 	{"Money", reflect.TypeFor[claims.Money](), "both"},
 	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
+	{"Model", reflect.TypeFor[catalog.Model](), "response"},
+	{"ModelInput", reflect.TypeFor[catalog.Model](), "request"},
 	{"RootCauseInput", reflect.TypeFor[catalog.RootCause](), "request"},
 	{"TransitionRequest", reflect.TypeFor[httpapi.TransitionRequest](), "request"},
 	{"Transitions", reflect.TypeFor[httpapi.Transitions](), "response"},
@@ -397,6 +403,21 @@ var schemaChecks = []schemaCheck{
 	{"Event", reflect.TypeFor[claims.Event](), "response"},
 	{"ClaimPage", reflect.TypeFor[registry.Page](), "response"},
 	{"ClaimView", reflect.TypeFor[httpapi.ClaimDetail](), "response"},
+	{"Article", reflect.TypeFor[kb.Article](), "response"},
+	{"ArticleInput", reflect.TypeFor[kb.Input](), "request"},
+	{"ArticleSummary", reflect.TypeFor[kb.Summary](), "response"},
+	{"ArticleFile", reflect.TypeFor[kb.File](), "response"},
+	{"ArticleChange", reflect.TypeFor[kb.Change](), "response"},
+	{"ArticleRevision", reflect.TypeFor[kb.Revision](), "response"},
+	{"ArticlePage", reflect.TypeFor[httpapi.ArticlePage](), "response"},
+	{"ArticleVersions", reflect.TypeFor[httpapi.ArticleVersions](), "response"},
+	{"ArticleSuggestion", reflect.TypeFor[kb.Suggestion](), "response"},
+	{"ArticleUploadRequest", reflect.TypeFor[kb.UploadRequest](), "request"},
+	{"ArticleUpload", reflect.TypeFor[kb.Upload](), "response"},
+	{"ArticleSearchResult", reflect.TypeFor[httpapi.SearchResult](), "response"},
+	{"ArticleSearchHit", reflect.TypeFor[httpapi.SearchHit](), "response"},
+	{"ArticleCoverage", reflect.TypeFor[httpapi.Coverage](), "response"},
+	{"ArticleIndexRebuilt", reflect.TypeFor[httpapi.RebuildResult](), "response"},
 	{"ClaimRequest", reflect.TypeFor[httpapi.ClaimRequest](), "request"},
 	{"ClaimResponse", reflect.TypeFor[httpapi.ClaimResponse](), "response"},
 	{"AttachmentRef", reflect.TypeFor[intake.AttachmentRef](), "request"},
@@ -488,6 +509,7 @@ var unchecked = map[string]string{
 	"HTMLPage":            "",
 	"Role":                "",
 	"CatalogID":           "",
+	"ModelID":             "",
 	"Priority":            "",
 	"FlagKind":            "",
 	"WarrantyMonths":      "",

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -63,7 +64,7 @@ type Files interface {
 type SearchIndex interface {
 	Index(ctx context.Context) (*search.Index, error)
 	Update(ctx context.Context, fn func(*search.Index)) error
-	Rebuild(ctx context.Context, docs []search.Doc) error
+	Rebuild(ctx context.Context, docs iter.Seq2[search.Doc, error]) error
 }
 
 // Config wires a Service; every field but Now is required.
@@ -442,31 +443,39 @@ func (s *Service) Rebuild(ctx context.Context, p *auth.Principal) (int, error) {
 	if err := auth.Require(p, auth.Admin); err != nil {
 		return 0, err
 	}
-	var docs []search.Doc
-	cursor := ""
-	for {
-		page, next, err := s.cfg.Store.ListArticles(ctx, 100, cursor)
-		if err != nil {
-			return 0, err
+	n := 0
+	// The articles a page at a time, as the index takes them.
+	docs := func(yield func(search.Doc, error) bool) {
+		cursor := ""
+		for {
+			page, next, err := s.cfg.Store.ListArticles(ctx, 100, cursor)
+			if err != nil {
+				yield(search.Doc{}, err)
+				return
+			}
+			ids := make([]string, len(page))
+			for i, a := range page {
+				ids[i] = a.ID
+			}
+			full, err := s.cfg.Store.ArticlesByID(ctx, ids)
+			if err != nil {
+				yield(search.Doc{}, err)
+				return
+			}
+			for i := range full {
+				n++
+				if !yield(Doc(&full[i]), nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			cursor = next
 		}
-		ids := make([]string, len(page))
-		for i, a := range page {
-			ids[i] = a.ID
-		}
-		full, err := s.cfg.Store.ArticlesByID(ctx, ids)
-		if err != nil {
-			return 0, err
-		}
-		for i := range full {
-			docs = append(docs, Doc(&full[i]))
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
 	}
 	if err := s.cfg.Index.Rebuild(ctx, docs); err != nil {
 		return 0, err
 	}
-	return len(docs), nil
+	return n, nil
 }
