@@ -43,6 +43,7 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeQuality(t, s)
 	writeFlags(t, s)
 	writeReportMail(t, s)
+	writeKBIndex(t, s)
 }
 
 // writeQuality adds what issue #12's surge watch stores: a claim counted

@@ -158,6 +158,7 @@ var storedAttributes = map[string][]string{
 	"report_run": {
 		"PK", "SK", "attempt", "entity", "eventId", "finishedAt", "leaseUntil", "startedAt", "status", "takeovers", "ttl",
 	},
+	"kbindex": {"PK", "SK", "docs", "entity", "s3Key", "size", "updatedAt", "version"},
 }
 
 // schemaRecord is how an entity is stored: its record type (nil for items
@@ -206,6 +207,7 @@ var schema = map[string]schemaRecord{
 	"qalert":              {record: reflect.TypeFor[alertRecord](), doc: reflect.TypeFor[alertDoc]()},
 	"report_subscription": {record: reflect.TypeFor[subscriptionRecord](), doc: reflect.TypeFor[subscriptionDoc]()},
 	"report_run":          {record: reflect.TypeFor[runRecord]()},
+	"kbindex":             {record: reflect.TypeFor[kbIndexRecord]()},
 }
 
 var timeType = reflect.TypeFor[time.Time]()
