@@ -45,6 +45,7 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeFlags(t, s)
 	writeReportMail(t, s)
 	writeKB(t, s)
+	writeKBIndex(t, s)
 }
 
 // writeKB adds what issue #14's knowledge base stores: an article with a

@@ -162,6 +162,7 @@ var storedAttributes = map[string][]string{
 	"report_run": {
 		"PK", "SK", "attempt", "entity", "eventId", "finishedAt", "leaseUntil", "startedAt", "status", "takeovers", "ttl",
 	},
+	"kbindex": {"PK", "SK", "docs", "entity", "s3Key", "size", "updatedAt", "version"},
 }
 
 // schemaRecord is how an entity is stored: its record type (nil for items
@@ -214,6 +215,7 @@ var schema = map[string]schemaRecord{
 	"kb_article":          {record: reflect.TypeFor[articleRecord](), doc: reflect.TypeFor[articleDoc]()},
 	"kb_version":          {record: reflect.TypeFor[articleVersionRecord](), doc: reflect.TypeFor[articleVersionDoc]()},
 	"kb_link":             {record: reflect.TypeFor[articleLinkRecord](), doc: reflect.TypeFor[articleSummaryDoc]()},
+	"kbindex":             {record: reflect.TypeFor[kbIndexRecord]()},
 }
 
 var timeType = reflect.TypeFor[time.Time]()

@@ -67,6 +67,9 @@
 //	WEBHOOK             TARGET#<id>         a webhook target (URL, event types, dealer, active)
 //	QUALITY#… QMODEL#… QSERIES#… QALERT#…   the surge watch: claims per series (model) and type and day,
 //	                                        shipments, alerts (layout in quality.go)
+//	KBINDEX             #CURRENT            the knowledge base's search index pointer: version, s3Key of its
+//	                                        object (kb/index/<version>-<random>.bin), moved by a write
+//	                                        conditional on the version it replaces (kbindex.go)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

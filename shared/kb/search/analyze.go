@@ -2,6 +2,8 @@ package search
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -9,52 +11,63 @@ import (
 	"github.com/kljensen/snowball/russian"
 )
 
-// maxTokenBytes bounds one token: longer runs of letters (a pasted hash, a
+// analyzerVersion names the analyzer's rules. An encoded index records it:
+// an index written by other rules is re-analysed from its stored texts when
+// it is loaded, so a change of these rules must change this number.
+const analyzerVersion = 1
+
+// maxTokenBytes bounds one word: longer runs of letters (a pasted hash, a
 // base64 blob) are not words anyone searches for.
 const maxTokenBytes = 64
 
-// token is one analysed word of a text: its term (stemmed, lower case) and
-// where its source word sits in the text, for snippets.
-type token struct {
-	term       string
-	start, end int // byte offsets of the source word in the analysed text
+// word is one analysed word of a text: its term (stemmed, lower case), an
+// alternative term matched as well (the light English stem, when it
+// differs), and where the source word sits in the text, for snippets.
+type word struct {
+	term, alt  string
+	start, end int // byte offsets of the source word in the text
 }
 
-// tokenize splits text into words: maximal runs of letters and digits, joined
-// across a single hyphen, dot or slash between two letters/digits so that
-// model codes ("TX-200", "v2.1", "Wi-Fi") stay one token. Each word is
-// lower-cased, ё is folded to е, stop words are dropped and the rest stemmed:
-// Cyrillic words with the Russian stemmer, Latin ones with the English
-// stemmer, whatever the document's language. Words with digits are kept
-// whole (lower-cased, joiners removed), so "TX-200", "tx200" and "Tx-200"
-// are one term.
-func tokenize(text string, emit func(t token)) {
+// tokenize calls emit for each word of text that is not a stop word. Words
+// are maximal runs of letters and digits, joined across a single hyphen,
+// dot, slash or underscore between two letters or digits, so that model
+// codes ("TX-200", "v2.1", "Wi-Fi") stay one word.
+func tokenize(text string, emit func(w word)) {
+	scanWords(text, func(start, end int) bool {
+		if a := analyzeWord(text[start:end]); a.term != "" {
+			emit(word{term: a.term, alt: a.alt, start: start, end: end})
+		}
+		return true
+	})
+}
+
+// scanWords calls f with the bounds of each word of text until f returns
+// false.
+func scanWords(text string, f func(start, end int) bool) {
 	i := 0
 	for i < len(text) {
-		r, w := utf8.DecodeRuneInString(text[i:])
+		r, n := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
-			i += w
+			i += n
 			continue
 		}
-		start := i
-		j := i + w
+		start, j := i, i+n
 		for j < len(text) {
-			r, w := utf8.DecodeRuneInString(text[j:])
+			r, n := utf8.DecodeRuneInString(text[j:])
 			if isWordRune(r) {
-				j += w
+				j += n
 				continue
 			}
-			if isJoiner(r) && j+w < len(text) {
-				r2, _ := utf8.DecodeRuneInString(text[j+w:])
-				if isWordRune(r2) {
-					j += w
+			if isJoiner(r) && j+n < len(text) {
+				if r2, _ := utf8.DecodeRuneInString(text[j+n:]); isWordRune(r2) {
+					j += n
 					continue
 				}
 			}
 			break
 		}
-		if term := analyzeWord(text[start:j]); term != "" {
-			emit(token{term: term, start: start, end: j})
+		if !f(start, j) {
+			return
 		}
 		i = j
 	}
@@ -64,16 +77,68 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 
 func isJoiner(r rune) bool { return r == '-' || r == '.' || r == '/' || r == '_' }
 
-// analyzeWord turns one source word (possibly with joiners) into its term,
-// or "" when it is a stop word or too long.
-func analyzeWord(word string) string {
-	if len(word) > maxTokenBytes {
-		return ""
+// analysis is what one source word becomes.
+type analysis struct{ term, alt string }
+
+// stemCache keeps the analysis of words seen: stemming is most of the cost
+// of indexing, and an article's vocabulary repeats. It stops growing at
+// stemCacheMax words (then words not in it are stemmed each time).
+var (
+	stemCache     sync.Map // string -> analysis
+	stemCacheSize atomic.Int64
+)
+
+const stemCacheMax = 1 << 19
+
+// analyzeWord turns one source word (possibly with joiners) into its terms:
+// lower-cased, ё folded to е; a word with a digit or a joiner is a code or a
+// compound ("tx200", "wifi") kept whole, without its joiners; otherwise a
+// stop word gives no term, a Cyrillic word is stemmed by the Russian
+// stemmer and any other by the English one (with a light English stem as
+// its alternative term), whatever the document's language.
+func analyzeWord(src string) analysis {
+	if len(src) > maxTokenBytes {
+		return analysis{}
 	}
+	if a, ok := stemCache.Load(src); ok {
+		return a.(analysis)
+	}
+	a := analyzeUncached(src)
+	if stemCacheSize.Load() < stemCacheMax {
+		if _, loaded := stemCache.LoadOrStore(src, a); !loaded {
+			stemCacheSize.Add(1)
+		}
+	}
+	return a
+}
+
+func analyzeUncached(src string) analysis {
+	w, digits, cyrillic, joined := fold(src)
+	if digits || joined {
+		return analysis{term: w}
+	}
+	if cyrillic {
+		if russian.IsStopWord(w) {
+			return analysis{}
+		}
+		return analysis{term: stemRussian(w)}
+	}
+	if utf8.RuneCountInString(w) < 2 || english.IsStopWord(w) {
+		return analysis{}
+	}
+	a := analysis{term: english.Stem(w, true)}
+	if l := lightEnglish(w); l != a.term {
+		a.alt = l
+	}
+	return a
+}
+
+// fold lower-cases src, folds ё to е and drops joiners, and reports what
+// the word holds.
+func fold(src string) (w string, digits, cyrillic, joined bool) {
 	var b strings.Builder
-	b.Grow(len(word))
-	digits, cyr, joined := false, 0, false
-	for _, r := range word {
+	b.Grow(len(src))
+	for _, r := range src {
 		switch {
 		case isJoiner(r):
 			joined = true
@@ -86,37 +151,17 @@ func analyzeWord(word string) string {
 		if unicode.IsDigit(r) {
 			digits = true
 		} else if unicode.Is(unicode.Cyrillic, r) {
-			cyr++
+			cyrillic = true
 		}
 		b.WriteRune(r)
 	}
-	w := b.String()
-	if digits || joined {
-		// A code or a compound ("tx200", "wifi", "v21"): searchable whole.
-		return w
-	}
-	if cyr > 0 {
-		if russian.IsStopWord(w) {
-			return ""
-		}
-		return stemRussian(w)
-	}
-	if english.IsStopWord(w) {
-		return ""
-	}
-	return english.Stem(w, true)
-}
-
-// analyze returns the terms of text in order.
-func analyze(text string) []string {
-	var terms []string
-	tokenize(text, func(t token) { terms = append(terms, t.term) })
-	return terms
+	return b.String(), digits, cyrillic, joined
 }
 
 // stemRussian stems w with the Snowball Russian stemmer until it no longer
 // changes (at most three times): one pass leaves "перегрева" at "перегрев"
-// but takes "перегрев" to "перегр", so forms of one word would not meet.
+// but takes "перегрев" to "перегр", so the forms of one word would not
+// meet; the fixed point is the same for them.
 func stemRussian(w string) string {
 	for range 3 {
 		s := russian.Stem(w, true)
@@ -125,5 +170,43 @@ func stemRussian(w string) string {
 		}
 		w = s
 	}
+	return w
+}
+
+// lightEnglish strips only inflections (plural -s/-es/-ies, -ed, -ing and a
+// final e) from a lower-case English word. Porter2 (the Snowball English
+// stemmer) also strips derivational suffixes inside a region of the word,
+// which splits some families: "overheat" stays "overheat" but
+// "overheating" becomes "overh". Indexing and querying both stems lets
+// either meet.
+func lightEnglish(w string) string {
+	n := len(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		w = w[:n-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:n-1]
+	}
+	for _, suf := range []string{"ing", "ed"} {
+		if rest, ok := strings.CutSuffix(w, suf); ok && len(rest) >= 3 && strings.ContainsAny(rest, "aeiouy") {
+			w = rest
+			if l := len(w); l >= 2 && w[l-1] == w[l-2] && strings.IndexByte("bdgmnprt", w[l-1]) >= 0 {
+				w = w[:l-1]
+			}
+			break
+		}
+	}
+	if l := len(w); l > 3 && w[l-1] == 'e' {
+		w = w[:l-1]
+	}
+	return w
+}
+
+// foldPrefix lower-cases a word being typed and folds ё, for prefix
+// matching against terms.
+func foldPrefix(src string) string {
+	w, _, _, _ := fold(src)
 	return w
 }

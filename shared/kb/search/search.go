@@ -1,16 +1,49 @@
 // Package search is the knowledge base's full-text search engine: an
-// in-memory index of articles (titles and Markdown bodies in Russian and
-// English) with filters by type, model, audience, status and language.
+// in-memory inverted index of articles (titles and Markdown bodies in
+// Russian and English) with filters by type, model, audience, status and
+// language, a compact versioned binary encoding, and (store.go) its
+// persistence as one object per version in the private bucket with a
+// pointer item in the table.
 //
-// Layer: domain. It imports no AWS package; store.go keeps the index in the
-// private bucket and a pointer item in the table through clients injected by
-// the caller.
+// Analysis. Text is split into words (runs of letters and digits, joined
+// across "-", ".", "/" and "_" so that "TX-200" or "Wi-Fi" stay one word),
+// lower-cased, ё folded to е; Russian and English stop words are dropped;
+// Cyrillic words are stemmed with the Snowball Russian stemmer (to its fixed
+// point: one pass does not bring "перегрев" and "перегрева" together) and
+// Latin ones with the Snowball English stemmer plus a light inflectional
+// stem (Porter2 takes "overheating" to "overh" but leaves "overheat"),
+// whatever the article's language, since mixed texts are common; a word
+// with a digit or a joiner is kept whole ("tx200", "a3"). Markdown syntax,
+// link and image URLs are stripped before analysis. Queries are analysed
+// the same way.
+//
+// Matching and ranking. Every query word must match (AND); a word matches
+// a document holding any of its terms; the last word, unless followed by a
+// space, also matches the terms it begins (typing) and the shorter stems it
+// begins with. Documents are ranked by BM25F over two fields: for each
+// query word, its best term's
+//
+//	idf · tf' · (k1+1) / (tf' + k1),  tf' = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)
+//
+// with k1 = 1.2, title w = 3, b = 0.5 and body w = 1, b = 0.75, and
+// idf = ln(1 + (N − df + 0.5)/(df + 0.5)); a term matched only by prefix
+// counts 0.8 of that. Ties go to the newest document. Filters are checked
+// on the documents the words match (or on all documents for a query of
+// filters only, newest first): at 10 000 articles that is microseconds.
+//
+// Memory. Postings are (document, title tf, body tf) triples of 8 bytes in
+// document order; a document's postings are removed when it is replaced or
+// deleted by analysing its stored text again, so the index holds no dead
+// entries and needs no compaction. The plain text of each body is kept for
+// snippets (and to re-analyse an index written by other analyzer rules).
+//
+// Layer: domain. It imports no AWS package: Store keeps the index through
+// the small interfaces it declares, which shared/dynamo (the pointer) and
+// shared/s3files (the objects) implement.
 package search
 
 import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -21,11 +54,12 @@ import (
 
 // Doc is one article as the index sees it.
 type Doc struct {
-	ID    string
-	Lang  string // "ru" or "en"
+	ID   string
+	Lang string // "ru" or "en"
+	// Title is plain text.
 	Title string
 	// Body is the Markdown source; the index strips Markdown syntax, link
-	// URLs and image URLs.
+	// URLs and image URLs, and keeps the plain text for snippets.
 	Body string
 	// Summary is shown in hits; when empty, the first ~200 characters of
 	// the body's text.
@@ -39,7 +73,7 @@ type Doc struct {
 // Query is one search.
 type Query struct {
 	// Text is words in Russian and/or English; all must match. Empty text
-	// with filters lists the matching documents newest first.
+	// lists the documents the filters let through, newest first.
 	Text string
 	// Types and Models filter: a document matches if it links any of the
 	// given types (and any of the given models); empty means no filter.
@@ -47,8 +81,10 @@ type Query struct {
 	Audiences     []string // empty = all
 	Statuses      []string // empty = all
 	Lang          string   // optional "ru" or "en"
-	Limit         int      // default 20, max 100
-	Offset        int
+	// Limit is the page size: DefaultLimit when 0 or less, at most
+	// MaxLimit. Offset (0 or more) skips the hits of earlier pages.
+	Limit  int
+	Offset int
 }
 
 // Hit is one found document.
@@ -56,8 +92,8 @@ type Hit struct {
 	ID, Lang, Title, Summary, Audience, Status string
 	Types, Models                              []string
 	Score                                      float64
-	// Snippet is a short plain-text excerpt around the first matched term;
-	// the caller escapes it.
+	// Snippet is a short plain-text excerpt of the body around its first
+	// matched word (or its start); the caller escapes it.
 	Snippet string
 }
 
@@ -73,124 +109,436 @@ const (
 	MaxLimit     = 100
 )
 
-// summaryRunes is the length of a summary made from the body.
-const summaryRunes = 200
+// Ranking parameters (see the package comment).
+const (
+	k1          = 1.2
+	titleWeight = 3.0
+	titleB      = 0.5
+	bodyWeight  = 1.0
+	bodyB       = 0.75
+	prefixShare = 0.8
+)
 
-// entry is one indexed document.
-type entry struct {
-	Doc        Doc
-	Text       string // the body's plain text
-	TitleTerms map[string]int
-	BodyTerms  map[string]int
-	TitleLen   int
-	BodyLen    int
+// Lengths of the texts shown in hits, in characters.
+const (
+	summaryRunes = 200
+	snippetRunes = 160
+)
+
+// maxPrefixTerms bounds the terms a word being typed expands to.
+const maxPrefixTerms = 64
+
+// posting is one document's occurrences of a term.
+type posting struct {
+	doc         uint32
+	title, body uint16
 }
 
-// Index is an in-memory search index. It is safe for concurrent use.
+// entry is one indexed document: its Doc without the Body, the body's
+// plain text and the lengths of both fields in words.
+type entry struct {
+	doc               Doc
+	text              string
+	titleLen, bodyLen uint32
+}
+
+// Index is an in-memory search index. It is safe for concurrent use: any
+// number of searches run together; Put and Delete wait for them.
 type Index struct {
-	mu   sync.RWMutex
-	docs map[string]*entry
+	mu       sync.RWMutex
+	docs     []*entry // by document number; nil once deleted or replaced
+	byID     map[string]uint32
+	live     int
+	titleSum uint64 // total words of the live documents' titles
+	bodySum  uint64
+	terms    map[string][]posting // postings in document order
+
+	sortMu sync.Mutex
+	sorted []string // the terms in order, for prefixes; nil when stale
 }
 
 // New returns an empty index.
-func New() *Index { return &Index{docs: map[string]*entry{}} }
+func New() *Index {
+	return &Index{byID: map[string]uint32{}, terms: map[string][]posting{}}
+}
 
 // Len returns the number of indexed documents.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.docs)
+	return ix.live
+}
+
+// fieldCounts counts the terms of one field.
+type fieldCounts struct {
+	counts map[string]uint16
+	words  uint32
+}
+
+func countTerms(text string) fieldCounts {
+	fc := fieldCounts{counts: map[string]uint16{}}
+	tokenize(text, func(w word) {
+		fc.words++
+		inc(fc.counts, w.term)
+		if w.alt != "" {
+			inc(fc.counts, w.alt)
+		}
+	})
+	return fc
+}
+
+func inc(m map[string]uint16, t string) {
+	if m[t] < math.MaxUint16 {
+		m[t]++
+	}
+}
+
+// analyzed is a document ready to be added: its entry and term counts.
+type analyzed struct {
+	e           *entry
+	title, body fieldCounts
+}
+
+func analyzeDoc(d Doc) analyzed {
+	text := plainText(d.Body)
+	d.Body = ""
+	if d.Summary == "" {
+		d.Summary = truncate(text, summaryRunes)
+	}
+	a := analyzed{e: &entry{doc: d, text: text}, title: countTerms(d.Title), body: countTerms(text)}
+	a.e.titleLen, a.e.bodyLen = a.title.words, a.body.words
+	return a
 }
 
 // Put inserts d, or replaces the document with its ID.
 func (ix *Index) Put(d Doc) {
-	e := &entry{Doc: d, Text: plainText(d.Body), TitleTerms: map[string]int{}, BodyTerms: map[string]int{}}
-	if e.Doc.Summary == "" {
-		e.Doc.Summary = truncate(e.Text, summaryRunes)
-	}
-	for _, t := range analyze(d.Title) {
-		e.TitleTerms[t]++
-		e.TitleLen++
-	}
-	for _, t := range analyze(e.Text) {
-		e.BodyTerms[t]++
-		e.BodyLen++
-	}
+	a := analyzeDoc(d) // outside the lock: searches go on meanwhile
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.docs[d.ID] = e
+	ix.add(a)
+}
+
+// add appends an analysed document, removing the one it replaces.
+func (ix *Index) add(a analyzed) {
+	if old, ok := ix.byID[a.e.doc.ID]; ok {
+		ix.remove(old)
+	}
+	n := uint32(len(ix.docs))
+	ix.docs = append(ix.docs, a.e)
+	ix.byID[a.e.doc.ID] = n
+	ix.live++
+	ix.titleSum += uint64(a.e.titleLen)
+	ix.bodySum += uint64(a.e.bodyLen)
+	for t, c := range a.title.counts {
+		ix.addPosting(t, posting{doc: n, title: c, body: a.body.counts[t]})
+	}
+	for t, c := range a.body.counts {
+		if _, inTitle := a.title.counts[t]; !inTitle {
+			ix.addPosting(t, posting{doc: n, body: c})
+		}
+	}
+}
+
+func (ix *Index) addPosting(t string, p posting) {
+	list, ok := ix.terms[t]
+	if !ok {
+		ix.staleTerms()
+	}
+	ix.terms[t] = append(list, p)
 }
 
 // Delete removes the document with the given ID, if indexed.
 func (ix *Index) Delete(id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	delete(ix.docs, id)
+	if n, ok := ix.byID[id]; ok {
+		ix.remove(n)
+	}
+}
+
+// remove drops document n and its postings, found by analysing its stored
+// title and text again.
+func (ix *Index) remove(n uint32) {
+	e := ix.docs[n]
+	terms := countTerms(e.doc.Title).counts
+	for t := range countTerms(e.text).counts {
+		terms[t] = 1
+	}
+	for t := range terms {
+		list := ix.terms[t]
+		i, found := slices.BinarySearchFunc(list, n, func(p posting, n uint32) int { return cmp.Compare(p.doc, n) })
+		if !found {
+			continue
+		}
+		if len(list) == 1 {
+			delete(ix.terms, t)
+			ix.staleTerms()
+			continue
+		}
+		ix.terms[t] = slices.Delete(list, i, i+1)
+	}
+	ix.docs[n] = nil
+	delete(ix.byID, e.doc.ID)
+	ix.live--
+	ix.titleSum -= uint64(e.titleLen)
+	ix.bodySum -= uint64(e.bodyLen)
+}
+
+func (ix *Index) staleTerms() {
+	ix.sortMu.Lock()
+	ix.sorted = nil
+	ix.sortMu.Unlock()
+}
+
+// sortedTerms returns the terms in order, sorting them if they changed.
+// The caller holds ix.mu (read or write).
+func (ix *Index) sortedTerms() []string {
+	ix.sortMu.Lock()
+	defer ix.sortMu.Unlock()
+	if ix.sorted == nil {
+		s := make([]string, 0, len(ix.terms))
+		for t := range ix.terms {
+			s = append(s, t)
+		}
+		slices.Sort(s)
+		ix.sorted = s
+	}
+	return ix.sorted
+}
+
+// Clone returns an independent copy of the index (what an update changes
+// while searches go on in the original).
+func (ix *Index) Clone() *Index {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	c := &Index{
+		docs: slices.Clone(ix.docs), byID: make(map[string]uint32, len(ix.byID)), live: ix.live,
+		titleSum: ix.titleSum, bodySum: ix.bodySum, terms: make(map[string][]posting, len(ix.terms)),
+	}
+	for id, n := range ix.byID {
+		c.byID[id] = n
+	}
+	for t, list := range ix.terms {
+		c.terms[t] = slices.Clip(slices.Clone(list))
+	}
+	return c
+}
+
+// queryWord is one word of a query with the terms that match it: exact
+// ones (full weight) and, for a word being typed, the terms it extends to
+// or that it extends (prefixShare of the weight).
+type queryWord struct {
+	exact   []string
+	partial []string
+}
+
+// parseQuery analyses the query's text into its words. typing is whether
+// the last word may be unfinished (no space after it).
+func (ix *Index) parseQuery(text string) []queryWord {
+	var words []queryWord
+	var last word
+	tokenize(text, func(w word) {
+		qw := queryWord{exact: []string{w.term}}
+		if w.alt != "" {
+			qw.exact = append(qw.exact, w.alt)
+		}
+		words = append(words, qw)
+		last = w
+	})
+	if len(words) == 0 || last.end != len(text) {
+		return words // a space or punctuation ends the last word: it is finished
+	}
+	typed := foldPrefix(text[last.start:last.end])
+	if utf8.RuneCountInString(typed) < 3 {
+		return words
+	}
+	qw := &words[len(words)-1]
+	seen := map[string]bool{}
+	for _, t := range qw.exact {
+		seen[t] = true
+	}
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			qw.partial = append(qw.partial, t)
+		}
+	}
+	sorted := ix.sortedTerms()
+	i, _ := slices.BinarySearch(sorted, typed)
+	for j := i; j < len(sorted) && j-i < maxPrefixTerms && strings.HasPrefix(sorted[j], typed); j++ {
+		add(sorted[j])
+	}
+	// The stems the typed word begins with, down to four characters or
+	// three fewer than typed ("перегре" reaches "перегр").
+	runes := []rune(typed)
+	for k := len(runes) - 1; k >= max(4, len(runes)-3); k-- {
+		if _, ok := ix.terms[string(runes[:k])]; ok {
+			add(string(runes[:k]))
+		}
+	}
+	return words
+}
+
+// scratch is a search's per-document working memory.
+type scratch struct {
+	score   []float64
+	matched []uint16 // query words matched so far
+	best    []float64
+	seen    []uint16 // 1 + the index of the last query word that touched the document
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (s *scratch) reset(n int) {
+	grow := func(f []float64) []float64 {
+		if cap(f) < n {
+			return make([]float64, n)
+		}
+		f = f[:n]
+		clear(f)
+		return f
+	}
+	growU := func(f []uint16) []uint16 {
+		if cap(f) < n {
+			return make([]uint16, n)
+		}
+		f = f[:n]
+		clear(f)
+		return f
+	}
+	s.score, s.best = grow(s.score), grow(s.best)
+	s.matched, s.seen = growU(s.matched), growU(s.seen)
+}
+
+// candidate is a matching document and its score.
+type candidate struct {
+	n     uint32
+	score float64
 }
 
 // Search returns the page of documents matching q, best first.
 func (ix *Index) Search(q Query) Result {
-	terms := analyze(q.Text)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	type scored struct {
-		e     *entry
-		score float64
+	words := ix.parseQuery(q.Text)
+	var found []candidate
+	if len(words) == 0 {
+		// No word to search for (none, or only stop words): list.
+		for n, e := range ix.docs {
+			if e != nil && matchFilters(&e.doc, &q) {
+				found = append(found, candidate{n: uint32(n)})
+			}
+		}
+	} else {
+		found = ix.match(words, &q)
 	}
-	var found []scored
-	n := float64(len(ix.docs))
-	for _, e := range ix.docs {
-		if !matchFilters(&e.Doc, &q) {
-			continue
-		}
-		score, ok := 0.0, true
-		for _, t := range terms {
-			tf := float64(e.TitleTerms[t])*3 + float64(e.BodyTerms[t])
-			if tf == 0 {
-				ok = false
-				break
-			}
-			df := 0
-			for _, o := range ix.docs {
-				if o.TitleTerms[t] > 0 || o.BodyTerms[t] > 0 {
-					df++
-				}
-			}
-			idf := math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
-			score += idf * tf * 2.2 / (tf + 1.2)
-		}
-		if ok {
-			found = append(found, scored{e, score})
-		}
-	}
-	slices.SortFunc(found, func(a, b scored) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
-		}
-		if c := b.e.Doc.UpdatedAt.Compare(a.e.Doc.UpdatedAt); c != 0 {
+	slices.SortFunc(found, func(a, b candidate) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return strings.Compare(a.e.Doc.ID, b.e.Doc.ID)
+		ea, eb := ix.docs[a.n], ix.docs[b.n]
+		if c := eb.doc.UpdatedAt.Compare(ea.doc.UpdatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(ea.doc.ID, eb.doc.ID)
 	})
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	res := Result{Total: len(found)}
+	res := Result{Hits: []Hit{}, Total: len(found)}
+	var snippetTerms []string
+	for _, w := range words {
+		snippetTerms = append(append(snippetTerms, w.exact...), w.partial...)
+	}
 	for i := max(q.Offset, 0); i < len(found) && len(res.Hits) < limit; i++ {
-		e := found[i].e
+		e := ix.docs[found[i].n]
 		res.Hits = append(res.Hits, Hit{
-			ID: e.Doc.ID, Lang: e.Doc.Lang, Title: e.Doc.Title, Summary: e.Doc.Summary,
-			Audience: e.Doc.Audience, Status: e.Doc.Status,
-			Types: e.Doc.Types, Models: e.Doc.Models,
-			Score: found[i].score, Snippet: snippet(e.Text, terms),
+			ID: e.doc.ID, Lang: e.doc.Lang, Title: e.doc.Title, Summary: e.doc.Summary,
+			Audience: e.doc.Audience, Status: e.doc.Status,
+			Types: e.doc.Types, Models: e.doc.Models,
+			Score: math.Round(found[i].score*1e4) / 1e4, Snippet: snippet(e.text, snippetTerms),
 		})
 	}
 	return res
+}
+
+// match returns the documents that match every word and the filters, with
+// their BM25F scores.
+func (ix *Index) match(words []queryWord, q *Query) []candidate {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.reset(len(ix.docs))
+	N := float64(max(ix.live, 1))
+	avgTitle := math.Max(float64(ix.titleSum)/N, 1)
+	avgBody := math.Max(float64(ix.bodySum)/N, 1)
+	// The rarest word first: later words visit only the documents that
+	// matched the earlier ones.
+	words = slices.Clone(words)
+	slices.SortStableFunc(words, func(a, b queryWord) int { return cmp.Compare(ix.weight(a), ix.weight(b)) })
+	var touched []uint32
+	for wi, w := range words {
+		mark := uint16(wi + 1)
+		var now []uint32
+		visit := func(t string, share float64) {
+			list := ix.terms[t]
+			if len(list) == 0 {
+				return
+			}
+			df := float64(len(list))
+			idf := math.Log(1 + (N-df+0.5)/(df+0.5))
+			for _, p := range list {
+				if wi > 0 && s.matched[p.doc] != uint16(wi) {
+					continue // missed an earlier word
+				}
+				e := ix.docs[p.doc]
+				tf := titleWeight*float64(p.title)/(1-titleB+titleB*float64(e.titleLen)/avgTitle) +
+					bodyWeight*float64(p.body)/(1-bodyB+bodyB*float64(e.bodyLen)/avgBody)
+				sc := share * idf * tf * (k1 + 1) / (tf + k1)
+				if s.seen[p.doc] != mark {
+					s.seen[p.doc] = mark
+					s.best[p.doc] = sc
+					now = append(now, p.doc)
+				} else if sc > s.best[p.doc] {
+					s.best[p.doc] = sc
+				}
+			}
+		}
+		for _, t := range w.exact {
+			visit(t, 1)
+		}
+		for _, t := range w.partial {
+			visit(t, prefixShare)
+		}
+		for _, n := range now {
+			s.matched[n]++
+			s.score[n] += s.best[n]
+		}
+		touched = now
+		if len(touched) == 0 {
+			return nil
+		}
+	}
+	found := make([]candidate, 0, len(touched))
+	for _, n := range touched {
+		if int(s.matched[n]) == len(words) && matchFilters(&ix.docs[n].doc, q) {
+			found = append(found, candidate{n: n, score: s.score[n]})
+		}
+	}
+	return found
+}
+
+// weight is the number of postings a query word's terms have.
+func (ix *Index) weight(w queryWord) int {
+	n := 0
+	for _, t := range w.exact {
+		n += len(ix.terms[t])
+	}
+	for _, t := range w.partial {
+		n += len(ix.terms[t])
+	}
+	return n
 }
 
 func matchFilters(d *Doc, q *Query) bool {
@@ -221,24 +569,35 @@ func anyOf(want, have []string) bool {
 	return false
 }
 
-// snippetRunes is the length of a snippet.
-const snippetRunes = 160
-
-// snippet returns about snippetRunes of text around the first word whose
-// term is one of terms, or the text's start.
+// snippet returns about snippetRunes of text from a little before the first
+// word whose term is one of terms, or from the text's start. Only words
+// that begin like one of the terms are analysed.
 func snippet(text string, terms []string) string {
 	at := -1
 	if len(terms) > 0 {
-		tokenize(text, func(t token) {
-			if at < 0 && slices.Contains(terms, t.term) {
-				at = t.start
+		heads := make([]string, 0, len(terms))
+		for _, t := range terms {
+			heads = append(heads, head(t))
+		}
+		scanWords(text, func(start, end int) bool {
+			w := foldPrefix(text[start:end])
+			for _, h := range heads {
+				if strings.HasPrefix(w, h) {
+					a := analyzeWord(text[start:end])
+					if a.term != "" && (slices.Contains(terms, a.term) || a.alt != "" && slices.Contains(terms, a.alt)) {
+						at = start
+						return false
+					}
+					break
+				}
 			}
+			return true
 		})
 	}
 	if at < 0 {
 		return truncate(text, snippetRunes)
 	}
-	// Start a few words before the match, on a rune boundary.
+	// Start a few words before the match, at a word's start.
 	start := max(at-snippetRunes/3, 0)
 	for start > 0 && !utf8.RuneStart(text[start]) {
 		start--
@@ -246,6 +605,8 @@ func snippet(text string, terms []string) string {
 	if start > 0 {
 		if sp := strings.IndexAny(text[start:at], " \n"); sp >= 0 {
 			start += sp + 1
+		} else {
+			start = at
 		}
 	}
 	s := truncate(text[start:], snippetRunes)
@@ -255,7 +616,19 @@ func snippet(text string, terms []string) string {
 	return s
 }
 
-// truncate returns the first n runes of s on one line, cut at a word
+// head returns the first two characters of a term: a word whose folded
+// form does not begin with them cannot have the term (stems are prefixes
+// of their words, but for an English -ies becoming -y).
+func head(t string) string {
+	i := 0
+	for n := 0; i < len(t) && n < 2; n++ {
+		_, w := utf8.DecodeRuneInString(t[i:])
+		i += w
+	}
+	return t[:i]
+}
+
+// truncate returns the first n characters of s on one line, cut at a word
 // boundary with an ellipsis when shortened.
 func truncate(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -274,49 +647,4 @@ func truncate(s string, n int) string {
 		cut = cut[:sp]
 	}
 	return cut + "…"
-}
-
-// formatMagic and formatVersion head every encoded index.
-const (
-	formatMagic   = "KBIX"
-	formatVersion = 1
-)
-
-// MarshalBinary encodes the index.
-func (ix *Index) MarshalBinary() ([]byte, error) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	var buf bytes.Buffer
-	buf.WriteString(formatMagic)
-	buf.WriteByte(formatVersion)
-	docs := make([]Doc, 0, len(ix.docs))
-	for _, e := range ix.docs {
-		docs = append(docs, e.Doc)
-	}
-	if err := gob.NewEncoder(&buf).Encode(docs); err != nil {
-		return nil, fmt.Errorf("encode search index: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// UnmarshalBinary replaces the index's contents with the decoded data.
-func (ix *Index) UnmarshalBinary(data []byte) error {
-	if len(data) < len(formatMagic)+1 || string(data[:len(formatMagic)]) != formatMagic {
-		return fmt.Errorf("decode search index: not a search index")
-	}
-	if v := data[len(formatMagic)]; v != formatVersion {
-		return fmt.Errorf("decode search index: format version %d, want %d", v, formatVersion)
-	}
-	var docs []Doc
-	if err := gob.NewDecoder(bytes.NewReader(data[len(formatMagic)+1:])).Decode(&docs); err != nil {
-		return fmt.Errorf("decode search index: %w", err)
-	}
-	fresh := New()
-	for _, d := range docs {
-		fresh.Put(d)
-	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.docs = fresh.docs
-	return nil
 }
