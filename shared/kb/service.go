@@ -265,7 +265,7 @@ type UploadRequest struct {
 // Upload is a presigned upload: POST the file to URL with Fields, then name
 // ID in the article's files.
 type Upload struct {
-	ID string `json:"id"`
+	ID string `json:"uploadId"`
 	intake.Upload
 	ExpiresAt time.Time `json:"expiresAt"`
 }
