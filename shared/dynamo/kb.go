@@ -255,6 +255,9 @@ func decodeArticle(item map[string]types.AttributeValue) (*kb.Article, error) {
 		return nil, fmt.Errorf("decode article %s: %w", r.PK, err)
 	}
 	a := d.article()
+	if a.Files == nil {
+		a.Files = []kb.File{}
+	}
 	return &a, nil
 }
 
@@ -324,6 +327,9 @@ func (s *Store) articleVersions(ctx context.Context, id, sk string) ([]kb.Revisi
 			}
 			out = append(out, kb.Revision{Change: kb.Change{Version: d.Version, At: d.At, By: d.By, Fields: d.Fields, Status: kb.Status(d.Status),
 				Note: d.Note}, Article: d.Article.article()})
+			if r := &out[len(out)-1]; r.Article.Files == nil {
+				r.Article.Files = []kb.File{}
+			}
 		}
 	}
 	return out, nil

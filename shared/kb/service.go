@@ -185,7 +185,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, id string, in In
 	}
 	rev := Revision{Change: Change{Version: a.Version, At: now, By: p.UserID, Fields: changedFields(prev, &a), Status: a.Status, Note: in.Note}, Article: a}
 	if prev != nil && len(rev.Fields) == 0 {
-		return prev, nil
+		return prev, Links(ctx, s.cfg.Files, prev)
 	}
 	if err := s.cfg.Store.PutArticle(ctx, a, prev, rev); err != nil {
 		return nil, err
@@ -194,6 +194,9 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, id string, in In
 	// repaired by the rebuild, POST /v1/kb/index/rebuild).
 	if err := s.cfg.Index.Update(ctx, func(ix *search.Index) { ix.Put(Doc(&a)) }); err != nil {
 		return nil, fmt.Errorf("index article %s: %w", a.ID, err)
+	}
+	if err := Links(ctx, s.cfg.Files, &a); err != nil {
+		return nil, err
 	}
 	return &a, nil
 }

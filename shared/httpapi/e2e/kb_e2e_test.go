@@ -87,7 +87,7 @@ func TestKnowledgeBaseFromArticleToReport(t *testing.T) {
 	title := fmt.Sprintf("Перегрев: очистите фильтр %d", run)
 	article := map[string]any{
 		"title": title, "language": "ru", "audience": "public", "status": "published",
-		"body": "## Что сделать\n\n1. Выключите прибор.\n2. Очистите фильтр.\n\n![фильтр](kb-file:" + picID + ")\n\n<script>alert(1)</script>[x](javascript:alert(1))",
+		"body":       "## Что сделать\n\n1. Выключите прибор.\n2. Очистите фильтр.\n\n![фильтр](kb-file:" + picID + ")\n\n<script>alert(1)</script>[x](javascript:alert(1))",
 		"categories": []string{"defect"}, "types": []string{"overheating"}, "models": []string{"TH-2000"}, "files": []map[string]any{{"id": picID}},
 	}
 	// Bad input: each named.
@@ -274,7 +274,7 @@ func TestKnowledgeBaseFromArticleToReport(t *testing.T) {
 	mgr.do(t, "GET", "/v1/claims/"+id+"/history", nil).JSON(t, &hist)
 	linked := false
 	for _, e := range hist.Events {
-		if d, ok := e.After["decision"].(map[string]any); ok && d["solvedWith"] == a.ID {
+		if e.Type == "decision.recorded" && e.After["solvedWith"] == a.ID {
 			linked = true
 		}
 	}
