@@ -22,7 +22,7 @@ import (
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/dynamo"
-	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/httpapi/kbapi"
 	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/kb/markdown"
 	"github.com/claimsdesk/backend/shared/kb/search"
@@ -64,6 +64,6 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 		return nil, err
 	}
 	router := apigw.NewRouter(logger)
-	(&httpapi.KnowledgeAPI{KB: service, Shelf: shelf}).Register(router)
+	(&kbapi.KnowledgeAPI{KB: service, Shelf: shelf}).Register(router)
 	return router, nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/claimsdesk/backend/shared/documents"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/httpapi/kbapi"
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/intake"
 	"github.com/claimsdesk/backend/shared/kb"
@@ -164,7 +165,7 @@ func functionRouters() map[string]*apigw.Router {
 	(&reports.ExportsAPI{}).Register(reportsRouter)
 	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
 	knowledge := apigw.NewRouter(logger)
-	(&httpapi.KnowledgeAPI{}).Register(knowledge)
+	(&kbapi.KnowledgeAPI{}).Register(knowledge)
 	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter,
 		"KnowledgeFunction": knowledge}
 }
@@ -409,15 +410,15 @@ var schemaChecks = []schemaCheck{
 	{"ArticleFile", reflect.TypeFor[kb.File](), "response"},
 	{"ArticleChange", reflect.TypeFor[kb.Change](), "response"},
 	{"ArticleRevision", reflect.TypeFor[kb.Revision](), "response"},
-	{"ArticlePage", reflect.TypeFor[httpapi.ArticlePage](), "response"},
-	{"ArticleVersions", reflect.TypeFor[httpapi.ArticleVersions](), "response"},
+	{"ArticlePage", reflect.TypeFor[kbapi.ArticlePage](), "response"},
+	{"ArticleVersions", reflect.TypeFor[kbapi.ArticleVersions](), "response"},
 	{"ArticleSuggestion", reflect.TypeFor[kb.Suggestion](), "response"},
 	{"ArticleUploadRequest", reflect.TypeFor[kb.UploadRequest](), "request"},
 	{"ArticleUpload", reflect.TypeFor[kb.Upload](), "response"},
-	{"ArticleSearchResult", reflect.TypeFor[httpapi.SearchResult](), "response"},
-	{"ArticleSearchHit", reflect.TypeFor[httpapi.SearchHit](), "response"},
-	{"ArticleCoverage", reflect.TypeFor[httpapi.Coverage](), "response"},
-	{"ArticleIndexRebuilt", reflect.TypeFor[httpapi.RebuildResult](), "response"},
+	{"ArticleSearchResult", reflect.TypeFor[kbapi.SearchResult](), "response"},
+	{"ArticleSearchHit", reflect.TypeFor[kbapi.SearchHit](), "response"},
+	{"ArticleCoverage", reflect.TypeFor[kbapi.Coverage](), "response"},
+	{"ArticleIndexRebuilt", reflect.TypeFor[kbapi.RebuildResult](), "response"},
 	{"ClaimRequest", reflect.TypeFor[httpapi.ClaimRequest](), "request"},
 	{"ClaimResponse", reflect.TypeFor[httpapi.ClaimResponse](), "response"},
 	{"AttachmentRef", reflect.TypeFor[intake.AttachmentRef](), "request"},

@@ -1,4 +1,11 @@
-package httpapi
+// Package kbapi is the HTTP edge of the KnowledgeFunction: the knowledge
+// base's articles, their versions and uploads, the search, the types
+// without an article and the index's rebuild. It is apart from package
+// httpapi so that the function links neither the PDF nor the QR code
+// library, which httpapi's other handlers use.
+//
+// Layer: edge.
+package kbapi
 
 import (
 	"context"
@@ -26,7 +33,14 @@ type KnowledgeAPI struct {
 var (
 	kbCursorPattern  = lazyre.New(`^[A-Za-z0-9_-]{8,200}$`)
 	modelParamPatten = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
+	// The shapes httpapi's routes give the same parameters.
+	catalogIDPattern = lazyre.New(`^[a-z][a-z0-9_-]{1,39}$`)
+	limitParam       = apigw.IntParam("limit", 1, 100)
 )
+
+func catalogIDParam(name string) apigw.Param {
+	return apigw.PatternParam(name, catalogIDPattern, 40, "a catalog ID: a lower-case letter, then 1-39 of a-z 0-9 _ -")
+}
 
 // Register adds the knowledge base's routes.
 func (a *KnowledgeAPI) Register(r *apigw.Router) {
