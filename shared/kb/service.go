@@ -349,7 +349,19 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Artic
 	if err := Links(ctx, s.cfg.Files, a); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return ForAudience(visibility.Of(p), a), nil
+}
+
+// ForAudience returns a as audience aud may see it: outside the claims
+// department, who wrote it is "staff" (visibility.StaffActor) and its
+// links to root causes (the company's internal taxonomy) are left out.
+func ForAudience(aud visibility.Audience, a *Article) *Article {
+	if aud.Internal() {
+		return a
+	}
+	c := *a
+	c.CreatedBy, c.UpdatedBy, c.Owners, c.RootCauses = visibility.StaffActor, visibility.StaffActor, []string{visibility.StaffActor}, []string{}
+	return &c
 }
 
 // downloadTTL is how long an article's file links work.
@@ -414,10 +426,24 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, limit int, cursor
 		if err != nil {
 			return nil, "", err
 		}
-		out := make([]Summary, 0, len(res.Hits))
-		for _, h := range res.Hits {
-			out = append(out, Summary{ID: h.ID, Title: h.Title, Language: h.Lang, Audience: Audience(h.Audience), Status: Status(h.Status),
-				Types: h.Types, Models: h.Models})
+		ids := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		full, err := s.cfg.Store.ArticlesByID(ctx, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		byID := map[string]*Article{}
+		for i := range full {
+			byID[full[i].ID] = &full[i]
+		}
+		out := make([]Summary, 0, len(ids))
+		for _, id := range ids {
+			// Read again: only what is published and public now.
+			if a := byID[id]; a != nil && visibility.SeesArticle(visibility.Of(p), string(a.Status), string(a.Audience)) {
+				out = append(out, ForAudience(visibility.Of(p), a).Summary())
+			}
 		}
 		return out, "", nil
 	}
