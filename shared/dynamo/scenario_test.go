@@ -71,6 +71,13 @@ func writeKB(t testing.TB, s *Store) {
 		Status: kb.Published, Note: "проверено"}, Article: b}); err != nil {
 		t.Fatalf("scenario: kb: %v", err)
 	}
+	// The claim form showed it before filing, and a claim followed.
+	if err := s.RecordView(ctx, "form-token-0123456789", "overheating", []string{a.ID}, scenarioAt, "2026-03-01"); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	if err := s.FileView(ctx, "form-token-0123456789", claims.Number(2026, 1), scenarioAt.Add(time.Minute)); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
 	// The decision of claim 1 names the article it was solved with.
 	c, err := s.GetClaim(ctx, claims.Number(2026, 1))
 	if err != nil {

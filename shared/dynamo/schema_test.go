@@ -158,6 +158,8 @@ var storedAttributes = map[string][]string{
 	},
 	"kb_article": {"GSI1PK", "GSI1SK", "PK", "SK", "doc", "doc.audience", "doc.body", "doc.categories", "doc.createdAt", "doc.createdBy", "doc.files", "doc.files[].contentType", "doc.files[].fileName", "doc.files[].id", "doc.files[].kind", "doc.files[].size", "doc.html", "doc.id", "doc.language", "doc.models", "doc.owners", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.updatedBy", "doc.version", "entity", "version"},
 	"kb_version": {"PK", "SK", "doc", "doc.article", "doc.article.audience", "doc.article.body", "doc.article.categories", "doc.article.createdAt", "doc.article.createdBy", "doc.article.files", "doc.article.files[].contentType", "doc.article.files[].fileName", "doc.article.files[].id", "doc.article.files[].kind", "doc.article.files[].size", "doc.article.html", "doc.article.id", "doc.article.language", "doc.article.models", "doc.article.owners", "doc.article.publishedAt", "doc.article.rootCauses", "doc.article.status", "doc.article.title", "doc.article.types", "doc.article.updatedAt", "doc.article.updatedBy", "doc.article.version", "doc.at", "doc.by", "doc.fields", "doc.note", "doc.status", "doc.version", "entity"},
+	"kb_view":    {"PK", "SK", "articles", "claimId", "day", "entity", "filedAt", "ttl", "typeId"},
+	"kb_stat":    {"PK", "SK", "entity", "filed", "shown"},
 	"kb_link":    {"PK", "SK", "doc", "doc.audience", "doc.categories", "doc.id", "doc.language", "doc.models", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.version", "entity"},
 	"report_run": {
 		"PK", "SK", "attempt", "entity", "eventId", "finishedAt", "leaseUntil", "startedAt", "status", "takeovers", "ttl",
@@ -215,6 +217,8 @@ var schema = map[string]schemaRecord{
 	"kb_article":          {record: reflect.TypeFor[articleRecord](), doc: reflect.TypeFor[articleDoc]()},
 	"kb_version":          {record: reflect.TypeFor[articleVersionRecord](), doc: reflect.TypeFor[articleVersionDoc]()},
 	"kb_link":             {record: reflect.TypeFor[articleLinkRecord](), doc: reflect.TypeFor[articleSummaryDoc]()},
+	"kb_view":             {record: reflect.TypeFor[kbViewRecord]()},
+	"kb_stat":             {},
 	"kbindex":             {record: reflect.TypeFor[kbIndexRecord]()},
 }
 

@@ -29,6 +29,8 @@ type ShelfConfig struct {
 	Solved  analytics.Reader
 	Files   FileLinks
 	Catalog catalog.Source
+	// Views records the self-help views before filing.
+	Views Views
 	// Location is the company's time zone (the aggregates' months).
 	Location *time.Location
 	Now      func() time.Time

@@ -99,7 +99,8 @@ func New(cfg Config) (*Services, error) {
 	s.Intake, errs[5] = intake.New(intake.Config{Store: s.Store, Files: s.Files, Catalog: s.Catalog, Publisher: publisher, Keys: cfg.Keys,
 		Roster: s.Roster, SLA: engine, Location: cfg.Location, Logger: cfg.Logger})
 	s.Registry, errs[6] = registry.New(registry.Config{Store: s.Store, Links: s.Files, CursorKey: cfg.Keys.Cursor})
-	s.Articles, errs[10] = kb.NewShelf(kb.ShelfConfig{Store: s.Store, Solved: s.Store, Files: s.Files, Catalog: s.Catalog, Location: cfg.Location})
+	s.Articles, errs[10] = kb.NewShelf(kb.ShelfConfig{Store: s.Store, Solved: s.Store, Files: s.Files, Catalog: s.Catalog, Views: s.Store,
+		Location: cfg.Location})
 	s.Casework, errs[7] = casework.New(casework.Config{Store: s.Store, Publisher: publisher, Catalog: s.Catalog, SLA: engine,
 		Location: cfg.Location, Logger: cfg.Logger, Articles: s.Articles})
 	s.Chat, errs[8] = chat.New(chat.Config{Work: s.Casework, Files: s.Files, Catalog: s.Catalog, Details: s.Store, Logger: cfg.Logger})
