@@ -59,7 +59,7 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	}
 	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
 	service, err1 := kb.New(kb.Config{Store: store, Catalog: cat, Renderer: markdown.New(), Files: files, Index: index})
-	shelf, err2 := kb.NewShelf(kb.ShelfConfig{Store: store, Catalog: cat, Location: loc})
+	shelf, err2 := kb.NewShelf(kb.ShelfConfig{Store: store, Catalog: cat, Files: files, Views: store, Location: loc})
 	if err := cmp.Or(err1, err2); err != nil {
 		return nil, err
 	}

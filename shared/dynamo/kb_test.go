@@ -54,7 +54,9 @@ func TestArticleWritesAreGuardedAndMoveTheirLinks(t *testing.T) {
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	a := kb.Article{ID: "kb-00000000000000a1", Title: "Перегрев", Body: "b", HTML: "<p>b</p>", Language: "ru", Audience: kb.Public,
 		Status: kb.Published, Types: []string{"overheating"}, Models: []string{"TH-2000"}, Version: 1, CreatedAt: at, UpdatedAt: at}
-	rev := func(a kb.Article) kb.Revision { return kb.Revision{Change: kb.Change{Version: a.Version, At: a.UpdatedAt}, Article: a} }
+	rev := func(a kb.Article) kb.Revision {
+		return kb.Revision{Change: kb.Change{Version: a.Version, At: a.UpdatedAt}, Article: a}
+	}
 	if err := db.store.PutArticle(ctx, a, nil, rev(a)); err != nil {
 		t.Fatal(err)
 	}

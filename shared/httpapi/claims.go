@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ type ClaimsAPI struct {
 	// Articles, when set, suggests knowledge base articles in a claim's
 	// detail (for staff).
 	Articles ArticleSuggester
+	// SelfHelp, when set, counts a claim filed with a Kb-View header as
+	// following the self-help that view showed (the cabinet's).
+	SelfHelp SelfHelp
 }
 
 // ArticleSuggester finds the articles a claim's detail suggests (kb.Shelf).
@@ -210,9 +214,20 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		}
 		sub.Idempotency = &intake.IdempotencyKey{Scope: "user:" + p.UserID, Key: k, BodyHash: intake.BodyHash(req.Body)}
 	}
+	view := req.Header("kb-view")
+	if view != "" && !kb.ValidViewToken(view) {
+		return nil, apperr.InvalidField("Kb-View", "the view token the self-help was asked with (16-64 letters, digits, _ or -)")
+	}
 	res, err := a.Intake.Submit(ctx, sub)
 	if err != nil {
 		return nil, err
+	}
+	if view != "" && a.SelfHelp != nil && res.Created {
+		// A failure here costs one count, never the claim (the function's
+		// logger is the default one: app.Logger).
+		if err := a.SelfHelp.Filed(ctx, view, res.Claim.ID); err != nil {
+			slog.ErrorContext(ctx, "self-help view not marked filed", "claimId", res.Claim.ID, "error", err.Error())
+		}
 	}
 	shown := visibility.Claim(visibility.Of(p), *res.Claim)
 	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: &shown, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})

@@ -130,7 +130,10 @@ type FormPage struct {
 	Code      string // the QR code (shown small, for support)
 	Action    string // form action, e.g. "/q/ABCD..."
 	UploadURL string // JSON endpoint returning presigned S3 POSTs, e.g. "/q/ABCD.../uploads"
-	Product   Product
+	// ArticlesURL is the JSON endpoint of the chosen type's self-help
+	// articles, e.g. "/q/ABCD.../articles" ("" shows none).
+	ArticlesURL string
+	Product     Product
 	// Catalog holds the active categories and types only (catalog.Active).
 	Catalog   *catalog.Catalog
 	FormToken string // one-time token, hidden field "formToken"

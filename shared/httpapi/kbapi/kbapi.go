@@ -36,6 +36,8 @@ var (
 	// The shapes httpapi's routes give the same parameters.
 	catalogIDPattern = lazyre.New(`^[a-z][a-z0-9_-]{1,39}$`)
 	limitParam       = apigw.IntParam("limit", 1, 100)
+	viewPattern      = lazyre.New(`^[A-Za-z0-9_-]{16,64}$`)
+	dayPattern       = lazyre.New(`^\d{4}-\d{2}-\d{2}$`)
 )
 
 func catalogIDParam(name string) apigw.Param {
@@ -56,6 +58,10 @@ func (a *KnowledgeAPI) Register(r *apigw.Router) {
 		apigw.EnumParam("status", "draft", "published", "archived"), apigw.EnumParam("audience", "staff", "public"),
 		limitParam, apigw.IntParam("offset", 0, 1000))
 	r.Handle("GET /v1/kb/coverage", a.coverage)
+	r.Handle("GET /v1/kb/self-help", a.selfHelp, catalogIDParam("type").Req(), apigw.EnumParam("lang", "ru", "en"),
+		apigw.PatternParam("view", viewPattern, 64, "a random token of 16-64 letters, digits, _ or -, sent again with the claim (Kb-View)"))
+	r.Handle("GET /v1/kb/deflection", a.deflection, apigw.PatternParam("from", dayPattern, 10, "a day as YYYY-MM-DD").Req(),
+		apigw.PatternParam("to", dayPattern, 10, "a day as YYYY-MM-DD").Req())
 	r.Handle("POST /v1/kb/index/rebuild", a.rebuild)
 }
 
@@ -259,4 +265,59 @@ func (a *KnowledgeAPI) rebuild(ctx context.Context, req *apigw.Request) (*apigw.
 		return nil, err
 	}
 	return apigw.JSON(http.StatusOK, RebuildResult{Articles: n}), nil
+}
+
+// selfHelp is the cabinet's "before you file: try this": the published
+// public articles of a type, recorded as shown under the page's view
+// token (a claim filed with it in Kb-View counts as following it).
+func (a *KnowledgeAPI) selfHelp(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := auth.Require(req.Principal, auth.Admin, auth.Supervisor, auth.Manager, auth.Integration, auth.Dealer); err != nil {
+		return nil, err
+	}
+	lang := req.Query.Get("lang")
+	if lang == "" {
+		lang = "ru"
+	}
+	list, err := a.Shelf.ShowSelfHelp(ctx, req.Query.Get("view"), req.Query.Get("type"), lang)
+	if err != nil {
+		return nil, err
+	}
+	out := SelfHelpList{Articles: make([]SelfHelpArticle, 0, len(list))}
+	for _, art := range list {
+		out.Articles = append(out.Articles, SelfHelpArticle{ID: art.ID, Title: art.Title, Language: art.Language, HTML: art.HTML})
+	}
+	return apigw.JSON(http.StatusOK, out), nil
+}
+
+// SelfHelpArticle is an article a claimant's page shows before filing.
+type SelfHelpArticle struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Language string `json:"language"`
+	// HTML is the article's body, sanitized when it was written.
+	HTML string `json:"html"`
+}
+
+// SelfHelpList is the answer of GET /v1/kb/self-help.
+type SelfHelpList struct {
+	Articles []SelfHelpArticle `json:"articles"`
+}
+
+// DeflectionReport is what the articles' self-help did over a period.
+type DeflectionReport struct {
+	From  string          `json:"from"`
+	To    string          `json:"to"`
+	Items []kb.Deflection `json:"items"`
+}
+
+func (a *KnowledgeAPI) deflection(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := auth.Require(req.Principal, auth.Admin, auth.Supervisor, auth.Manager); err != nil {
+		return nil, err
+	}
+	from, to := req.Query.Get("from"), req.Query.Get("to")
+	items, err := a.Shelf.DeflectionReport(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, DeflectionReport{From: from, To: to, Items: items}), nil
 }
