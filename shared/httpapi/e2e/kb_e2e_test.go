@@ -207,7 +207,76 @@ func TestKnowledgeBaseFromArticleToReport(t *testing.T) {
 		t.Errorf("the supervisor's search finds %d articles of the run, want 3 (public, staff-only, draft)", found.Total)
 	}
 
-	// A claim of the type: the manager sees the article first.
+	// The QR claim form, before filing: the type's public article with
+	// its picture, never the staff-only one nor the draft. One customer
+	// reads it and files anyway (the form's token carries the view); another
+	// reads it and does not file.
+	code := issueCodes(t, map[string]any{"kind": "series", "model": "TH-2000", "productName": "Тепловентилятор", "series": fmt.Sprintf("KB-%d", run)}).Codes[0].Code
+	page, token := openForm(t, code)
+	if !strings.Contains(string(page.Body), `id="self-help"`) || !strings.Contains(string(page.Body), `"articlesURL":"/q/`+code+`/articles"`) {
+		t.Errorf("the form has no self-help section or endpoint")
+	}
+	selfHelp := func(path string, u *user) string {
+		t.Helper()
+		r := u.do(t, "GET", path, nil)
+		if r.Status != 200 {
+			t.Fatalf("GET %s = %d %s", path, r.Status, r.Body)
+		}
+		return string(r.Body)
+	}
+	formHelp := selfHelp("/q/"+code+"/articles?typeId=overheating&lang=ru&formToken="+token, nil)
+	if !strings.Contains(formHelp, title) || !strings.Contains(formHelp, `\u003cimg src=\"http`) {
+		t.Errorf("the form's self-help lacks the article or its picture: %.600s", formHelp)
+	}
+	if strings.Contains(formHelp, staffTitle) || strings.Contains(formHelp, draftTitle) {
+		t.Errorf("the form's self-help shows a staff-only article or a draft: %s", formHelp)
+	}
+	if help := selfHelp("/q/"+code+"/articles?typeId=late_delivery&formToken="+token, nil); strings.Contains(help, title) {
+		t.Errorf("another type's self-help shows the article: %s", help)
+	}
+	v := formValues(token)
+	v.Set("typeId", "overheating")
+	v.Set("serial", fmt.Sprintf("SN-KB-QR-%d", run))
+	v.Set("purchaseDate", "2026-10-01")
+	v.Set("essence", "Корпус сильно греется, фильтр почистили, не помогло.")
+	v.Set("desiredResult", "repair")
+	if r := postForm(t, code, v); r.Status != 200 || numberRe.Find(r.Body) == nil {
+		t.Fatalf("the QR claim after the self-help = %d", r.Status)
+	}
+	_, otherToken := openForm(t, code)
+	selfHelp("/q/"+code+"/articles?typeId=overheating&lang=en&formToken="+otherToken, nil)
+	// The cabinet: the dealer's page shows the same, and the claim it files
+	// carries its view.
+	view := fmt.Sprintf("cab-view-%d", run)
+	cabHelp := selfHelp("/v1/kb/self-help?type=overheating&lang=ru&view="+view, dealer)
+	if !strings.Contains(cabHelp, title) || strings.Contains(cabHelp, staffTitle) || strings.Contains(cabHelp, draftTitle) {
+		t.Errorf("the cabinet's self-help: %.600s", cabHelp)
+	}
+	deflection := func() (shown, filed, pending int) {
+		var rep struct {
+			Items []struct {
+				ArticleID string `json:"articleId"`
+				Shown     int    `json:"shown"`
+				Filed     int    `json:"filed"`
+				Pending   int    `json:"pending"`
+				Prevented int    `json:"prevented"`
+			} `json:"items"`
+		}
+		today := time.Now().Format("2006-01-02")
+		sup.do(t, "GET", "/v1/kb/deflection?from="+today+"&to="+today, nil).JSON(t, &rep)
+		for _, it := range rep.Items {
+			if it.ArticleID == a.ID {
+				return it.Shown, it.Filed, it.Pending
+			}
+		}
+		return 0, 0, 0
+	}
+	if shown, filed, pending := deflection(); shown != 3 || filed != 1 || pending != 2 {
+		t.Errorf("the article's self-help: shown %d, filed %d, pending %d; want 3, 1, 2", shown, filed, pending)
+	}
+
+	// A claim of the type, from the cabinet after its self-help: the
+	// manager sees the article first.
 	var refs []any
 	for _, zone := range []string{"product", "plate", "defect"} {
 		id, status := upload(t, dealer, "/v1/uploads", map[string]any{"typeId": "overheating", "zone": zone, "fileName": "photo.jpg",
@@ -223,11 +292,17 @@ func TestKnowledgeBaseFromArticleToReport(t *testing.T) {
 		b["essence"] = "Корпус нагревается до запаха гари через 10 минут работы."
 		b["desiredResult"] = "replacement"
 		b["attachments"] = refs
-	}))
+	}), "Kb-View", view)
 	if r.Status != 201 {
 		t.Fatalf("claim = %d %s", r.Status, r.Body)
 	}
 	id := created.Claim.ID
+	if shown, filed, pending := deflection(); shown != 3 || filed != 2 || pending != 1 {
+		t.Errorf("after the cabinet's claim: shown %d, filed %d, pending %d; want 3, 2, 1", shown, filed, pending)
+	}
+	if r := dealer.do(t, "POST", "/v1/claims", claimBody(), "Kb-View", "bad view!"); r.Status != 400 || !contains(errorFields(t, r), "Kb-View") {
+		t.Errorf("a bad Kb-View = %d %s, want 400 naming it", r.Status, r.Body)
+	}
 	mgr := newUser(t, "managers", created.Claim.Assignee, "")
 	suggested := func(u *user) []string {
 		var detail struct {
