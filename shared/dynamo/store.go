@@ -53,7 +53,9 @@
 //	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id> / MODEL#<id> (product models)
 //	KB#<id>             #ARTICLE / V#<n>    a knowledge base article (GSI1 = KB#ARTICLES / <updatedAt>#<id>)
 //	                                        and its versions; KBLINK#<kind>#<value> / KB#<id> its links to
-//	                                        the catalog with its summary (layout in kb.go)
+//	                                        the catalog with its summary (layout in kb.go); KBVIEW#<token> /
+//	                                        #VIEW a self-help view before filing, KBSTAT#<yyyy-mm> / <dd>#<id>
+//	                                        an article's views of a day (kbview.go)
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
 //	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
 //	QR#<id>             #QR                 issued QR code (revoked, revokedAt, reason once withdrawn);

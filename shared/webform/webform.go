@@ -11,7 +11,8 @@
 // script only as a JSON block rendered by html/template. The pages are meant
 // to be served with a strict Content-Security-Policy (default-src 'none';
 // style-src and script-src 'unsafe-inline'; img-src 'self' data: blob:;
-// form-action and connect-src 'self' plus the S3 endpoint).
+// form-action, connect-src and img-src 'self' plus the S3 endpoint: the
+// self-help articles' pictures are presigned links).
 //
 // The language link on the pages is the relative URL "?lang=en" (or "ru"):
 // a page's URL must not need any other query parameter.
