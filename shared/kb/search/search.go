@@ -34,8 +34,9 @@
 // Memory. Postings are (document, title tf, body tf) triples of 8 bytes in
 // document order; a document's postings are removed when it is replaced or
 // deleted by analysing its stored text again, so the index holds no dead
-// entries and needs no compaction. The plain text of each body is kept for
-// snippets (and to re-analyse an index written by other analyzer rules).
+// entries and needs no compaction. The plain text of each body is kept,
+// compressed on its own, for snippets (and to re-analyse an index written
+// by other analyzer rules): only the hits shown unpack theirs.
 //
 // Layer: domain. It imports no AWS package: Store keeps the index through
 // the small interfaces it declares, which shared/dynamo (the pointer) and
@@ -49,6 +50,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -135,10 +137,10 @@ type posting struct {
 }
 
 // entry is one indexed document: its Doc without the Body, the body's
-// plain text and the lengths of both fields in words.
+// plain text packed (packText) and the lengths of both fields in words.
 type entry struct {
 	doc               Doc
-	text              string
+	ztext             string
 	titleLen, bodyLen uint32
 }
 
@@ -205,7 +207,7 @@ func analyzeDoc(d Doc) analyzed {
 	if d.Summary == "" {
 		d.Summary = truncate(text, summaryRunes)
 	}
-	a := analyzed{e: &entry{doc: d, text: text}, title: countTerms(d.Title), body: countTerms(text)}
+	a := analyzed{e: &entry{doc: d, ztext: packText(text)}, title: countTerms(d.Title), body: countTerms(text)}
 	a.e.titleLen, a.e.bodyLen = a.title.words, a.body.words
 	return a
 }
@@ -261,7 +263,7 @@ func (ix *Index) Delete(id string) {
 func (ix *Index) remove(n uint32) {
 	e := ix.docs[n]
 	terms := countTerms(e.doc.Title).counts
-	for t := range countTerms(e.text).counts {
+	for t := range countTerms(unpackText(e.ztext)).counts {
 		terms[t] = 1
 	}
 	for t := range terms {
@@ -458,7 +460,7 @@ func (ix *Index) Search(q Query) Result {
 			ID: e.doc.ID, Lang: e.doc.Lang, Title: e.doc.Title, Summary: e.doc.Summary,
 			Audience: e.doc.Audience, Status: e.doc.Status,
 			Types: e.doc.Types, Models: e.doc.Models,
-			Score: math.Round(found[i].score*1e4) / 1e4, Snippet: snippet(e.text, snippetTerms),
+			Score: math.Round(found[i].score*1e4) / 1e4, Snippet: snippet(unpackText(e.ztext), snippetTerms),
 		})
 	}
 	return res
@@ -628,23 +630,39 @@ func head(t string) string {
 	return t[:i]
 }
 
-// truncate returns the first n characters of s on one line, cut at a word
-// boundary with an ellipsis when shortened.
+// truncate returns the first n characters of s on one line (white space
+// runs collapsed to one space), cut at a word boundary with an ellipsis
+// when shortened. It reads only as much of s as it needs.
 func truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, c := 0, 0
-	for i = range s {
-		if c == n {
+	var b strings.Builder
+	count, space, cut := 0, false, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if count == n {
+			cut = true
 			break
 		}
-		c++
+		if space {
+			b.WriteByte(' ')
+			count++
+			space = false
+			if count == n {
+				cut = true
+				break
+			}
+		}
+		b.WriteRune(r)
+		count++
 	}
-	cut := s[:i]
-	if sp := strings.LastIndexByte(cut, ' '); sp > len(cut)/2 {
-		cut = cut[:sp]
+	out := b.String()
+	if !cut {
+		return out
 	}
-	return cut + "…"
+	if sp := strings.LastIndexByte(out, ' '); sp > len(out)/2 {
+		out = out[:sp]
+	}
+	return strings.TrimRight(out, " ") + "…"
 }
