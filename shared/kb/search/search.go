@@ -74,8 +74,9 @@ type Doc struct {
 
 // Query is one search.
 type Query struct {
-	// Text is words in Russian and/or English; all must match. Empty text
-	// lists the documents the filters let through, newest first.
+	// Text is words in Russian and/or English; all must match. Text with
+	// no word to search for (empty, or stop words only) lists the documents
+	// the filters let through, newest first.
 	Text string
 	// Types and Models filter: a document matches if it links any of the
 	// given types (and any of the given models); empty means no filter.
@@ -309,19 +310,30 @@ func (ix *Index) sortedTerms() []string {
 }
 
 // Clone returns an independent copy of the index (what an update changes
-// while searches go on in the original).
+// while searches go on in the original), its documents numbered anew
+// without the gaps replaced and deleted ones left.
 func (ix *Index) Clone() *Index {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	c := &Index{
-		docs: slices.Clone(ix.docs), byID: make(map[string]uint32, len(ix.byID)), live: ix.live,
+		docs: make([]*entry, 0, ix.live), byID: make(map[string]uint32, len(ix.byID)), live: ix.live,
 		titleSum: ix.titleSum, bodySum: ix.bodySum, terms: make(map[string][]posting, len(ix.terms)),
 	}
-	for id, n := range ix.byID {
-		c.byID[id] = n
+	renumber := make([]uint32, len(ix.docs))
+	for n, e := range ix.docs {
+		if e != nil {
+			renumber[n] = uint32(len(c.docs))
+			c.byID[e.doc.ID] = uint32(len(c.docs))
+			c.docs = append(c.docs, e) // entries are never changed: shared
+		}
 	}
 	for t, list := range ix.terms {
-		c.terms[t] = slices.Clip(slices.Clone(list))
+		cl := make([]posting, len(list))
+		for i, p := range list {
+			p.doc = renumber[p.doc] // keeps the order
+			cl[i] = p
+		}
+		c.terms[t] = cl
 	}
 	return c
 }

@@ -295,4 +295,19 @@ func TestCloneIsIndependent(t *testing.T) {
 	if diff := cmp.Diff([]string{"x"}, ids(c.Search(search.Query{Text: "pump"}))); diff != "" {
 		t.Errorf("clone mismatch (-want +got):\n%s", diff)
 	}
+	// A clone of an index with gaps (replaced, deleted documents) holds
+	// the same and encodes the same.
+	ix.Put(search.Doc{ID: "ru-noise", Title: "Шум при отжиме", Body: "Проверьте болты.", UpdatedAt: t0})
+	ix.Delete("en-wifi")
+	c = ix.Clone()
+	for _, q := range []search.Query{{Text: "болты"}, {Text: "перегрев"}, {}} {
+		if diff := cmp.Diff(ix.Search(q), c.Search(q)); diff != "" {
+			t.Errorf("Search(%+v) on the clone mismatch (-want +got):\n%s", q, diff)
+		}
+	}
+	a, _ := ix.MarshalBinary()
+	b, _ := c.MarshalBinary()
+	if string(a) != string(b) {
+		t.Errorf("the clone encodes differently")
+	}
 }
