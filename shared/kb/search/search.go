@@ -13,9 +13,10 @@
 // Latin ones with the Snowball English stemmer plus a light inflectional
 // stem (Porter2 takes "overheating" to "overh" but leaves "overheat"),
 // whatever the article's language, since mixed texts are common; a word
-// with a digit or a joiner is kept whole ("tx200", "a3"). Markdown syntax,
-// link and image URLs are stripped before analysis. Queries are analysed
-// the same way.
+// with a digit is a code kept whole ("tx200", "a3"), a joined one loses its
+// joiners ("wifi") and, in indexed text, has its parts indexed too.
+// Markdown syntax, link and image URLs are stripped before analysis.
+// Queries are analysed the same way.
 //
 // Matching and ranking. Every query word must match (AND); a word matches
 // a document holding any of its terms; the last word, unless followed by a
@@ -180,7 +181,7 @@ type fieldCounts struct {
 
 func countTerms(text string) fieldCounts {
 	fc := fieldCounts{counts: map[string]uint16{}}
-	tokenize(text, func(w word) {
+	tokenize(text, true, func(w word) {
 		fc.words++
 		inc(fc.counts, w.term)
 		if w.alt != "" {
@@ -351,7 +352,7 @@ type queryWord struct {
 func (ix *Index) parseQuery(text string) []queryWord {
 	var words []queryWord
 	var last word
-	tokenize(text, func(w word) {
+	tokenize(text, false, func(w word) {
 		qw := queryWord{exact: []string{w.term}}
 		if w.alt != "" {
 			qw.exact = append(qw.exact, w.alt)
@@ -593,19 +594,27 @@ func snippet(text string, terms []string) string {
 		for _, t := range terms {
 			heads = append(heads, head(t))
 		}
-		scanWords(text, func(start, end int) bool {
+		has := func(start, end int) bool {
 			w := foldPrefix(text[start:end])
 			for _, h := range heads {
 				if strings.HasPrefix(w, h) {
 					a := analyzeWord(text[start:end])
-					if a.term != "" && (slices.Contains(terms, a.term) || a.alt != "" && slices.Contains(terms, a.alt)) {
-						at = start
-						return false
-					}
-					break
+					return a.term != "" && (slices.Contains(terms, a.term) || a.alt != "" && slices.Contains(terms, a.alt))
 				}
 			}
-			return true
+			return false
+		}
+		scanWords(text, func(start, end int) bool {
+			if has(start, end) {
+				at = start
+				return false
+			}
+			eachPart(text, start, end, func(ps, pe int) {
+				if at < 0 && has(ps, pe) {
+					at = start
+				}
+			})
+			return at < 0
 		})
 	}
 	if at < 0 {
