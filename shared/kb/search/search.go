@@ -129,8 +129,12 @@ const (
 	snippetRunes = 160
 )
 
-// maxPrefixTerms bounds the terms a word being typed expands to.
-const maxPrefixTerms = 64
+// A word being typed expands to at most maxPrefixTerms terms it begins,
+// the most frequent of the first maxPrefixScan in order.
+const (
+	maxPrefixTerms = 64
+	maxPrefixScan  = 4096
+)
 
 // posting is one document's occurrences of a term.
 type posting struct {
@@ -347,12 +351,21 @@ type queryWord struct {
 	partial []string
 }
 
-// parseQuery analyses the query's text into its words. typing is whether
-// the last word may be unfinished (no space after it).
+// maxQueryWords bounds the words of a query searched for (the rest is
+// ignored): a pasted paragraph is not a search.
+const maxQueryWords = 32
+
+// parseQuery analyses the query's text into its words. The last one is
+// being typed unless a space or punctuation follows it: then it also
+// matches the terms it begins (the most frequent maxPrefixTerms) and the
+// shorter stems it begins with.
 func (ix *Index) parseQuery(text string) []queryWord {
 	var words []queryWord
 	var last word
 	tokenize(text, false, func(w word) {
+		if len(words) == maxQueryWords {
+			return
+		}
 		qw := queryWord{exact: []string{w.term}}
 		if w.alt != "" {
 			qw.exact = append(qw.exact, w.alt)
@@ -380,8 +393,17 @@ func (ix *Index) parseQuery(text string) []queryWord {
 	}
 	sorted := ix.sortedTerms()
 	i, _ := slices.BinarySearch(sorted, typed)
-	for j := i; j < len(sorted) && j-i < maxPrefixTerms && strings.HasPrefix(sorted[j], typed); j++ {
-		add(sorted[j])
+	j := i
+	for j < len(sorted) && j-i < maxPrefixScan && strings.HasPrefix(sorted[j], typed) {
+		j++
+	}
+	extended := slices.Clone(sorted[i:j])
+	if len(extended) > maxPrefixTerms {
+		slices.SortStableFunc(extended, func(a, b string) int { return cmp.Compare(len(ix.terms[b]), len(ix.terms[a])) })
+		extended = extended[:maxPrefixTerms]
+	}
+	for _, t := range extended {
+		add(t)
 	}
 	// The stems the typed word begins with, down to four characters or
 	// three fewer than typed ("перегре" reaches "перегр").

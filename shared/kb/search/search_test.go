@@ -315,3 +315,38 @@ func TestCloneIsIndependent(t *testing.T) {
 		t.Errorf("the clone encodes differently")
 	}
 }
+
+// TestTypedWordExpandsToItsMostFrequentTerms: a word being typed that
+// begins more terms than are searched takes the most frequent ones.
+func TestTypedWordExpandsToItsMostFrequentTerms(t *testing.T) {
+	ix := search.New()
+	for i := range 100 {
+		ix.Put(search.Doc{ID: fmt.Sprintf("rare%03d", i), Title: fmt.Sprintf("Code KB%d", 1000+i)})
+	}
+	for i := range 10 {
+		ix.Put(search.Doc{ID: fmt.Sprintf("common%d", i), Title: "Code KB1999"})
+	}
+	r := ix.Search(search.Query{Text: "code kb1", Limit: 100})
+	common := 0
+	for _, h := range r.Hits {
+		if strings.HasPrefix(h.ID, "common") {
+			common++
+		}
+	}
+	if common != 10 || r.Total != 10+63 {
+		t.Errorf("typing kb1 found %d of the 10 documents of the frequent term, %d in all; want 10 and 73 (64 terms)", common, r.Total)
+	}
+	// Finished, the word is a term of its own: none is "kb1".
+	if r := ix.Search(search.Query{Text: "code kb1 "}); r.Total != 0 {
+		t.Errorf("finished kb1 found %d", r.Total)
+	}
+}
+
+// TestLongQueriesAreCut: words past the 32nd are not searched for.
+func TestLongQueriesAreCut(t *testing.T) {
+	ix := corpus()
+	text := strings.Repeat("перегрев ", 32) + "отсутствующееслово"
+	if got := ids(ix.Search(search.Query{Text: text})); !cmp.Equal(got, []string{"ru-overheat", "ru-noise"}) {
+		t.Errorf("got %v", got)
+	}
+}
