@@ -469,32 +469,24 @@ func (ix *Index) Search(q Query) Result {
 	} else {
 		found = ix.match(words, &q)
 	}
-	slices.SortFunc(found, func(a, b candidate) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		ea, eb := ix.docs[a.n], ix.docs[b.n]
-		if c := eb.doc.UpdatedAt.Compare(ea.doc.UpdatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(ea.doc.ID, eb.doc.ID)
-	})
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
 	res := Result{Hits: []Hit{}, Total: len(found)}
+	offset := max(q.Offset, 0)
+	found = ix.best(found, offset+limit)
 	var snippetTerms []string
 	for _, w := range words {
 		snippetTerms = append(append(snippetTerms, w.exact...), w.partial...)
 	}
-	for i := max(q.Offset, 0); i < len(found) && len(res.Hits) < limit; i++ {
+	for i := offset; i < len(found) && len(res.Hits) < limit; i++ {
 		e := ix.docs[found[i].n]
 		res.Hits = append(res.Hits, Hit{
 			ID: e.doc.ID, Lang: e.doc.Lang, Title: e.doc.Title, Summary: e.doc.Summary,
 			Audience: e.doc.Audience, Status: e.doc.Status,
-			Types: e.doc.Types, Models: e.doc.Models,
+			Types: slices.Clone(e.doc.Types), Models: slices.Clone(e.doc.Models),
 			Score: math.Round(found[i].score*1e4) / 1e4, Snippet: snippet(unpackText(e.ztext), snippetTerms),
 		})
 	}
@@ -564,6 +556,57 @@ func (ix *Index) match(words []queryWord, q *Query) []candidate {
 		}
 	}
 	return found
+}
+
+// before orders candidates: higher score, then newer, then by ID.
+func (ix *Index) before(a, b candidate) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	ea, eb := ix.docs[a.n], ix.docs[b.n]
+	if c := eb.doc.UpdatedAt.Compare(ea.doc.UpdatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(ea.doc.ID, eb.doc.ID)
+}
+
+// best returns the first k of found in order (all of them when k is not
+// much smaller): a page needs its top k, not all matches sorted.
+func (ix *Index) best(found []candidate, k int) []candidate {
+	if k*4 >= len(found) {
+		slices.SortFunc(found, ix.before)
+		return found
+	}
+	// A heap of the k best so far, the worst of them at the root.
+	h := slices.Clone(found[:k])
+	worse := func(i, j int) bool { return ix.before(h[i], h[j]) > 0 }
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && worse(r, l) {
+				l = r
+			}
+			if !worse(l, i) {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, c := range found[k:] {
+		if ix.before(c, h[0]) < 0 {
+			h[0] = c
+			down(0)
+		}
+	}
+	slices.SortFunc(h, ix.before)
+	return h
 }
 
 // weight is the number of postings a query word's terms have.

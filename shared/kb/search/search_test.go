@@ -350,3 +350,38 @@ func TestLongQueriesAreCut(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// TestPagesOfManyMatches: pages far smaller than the matches (selected,
+// not sorted whole: offsets 0, 5 and 60) follow the order of a full
+// listing.
+func TestPagesOfManyMatches(t *testing.T) {
+	ix := search.New()
+	const n = 300
+	for i := range n {
+		// Scattered times: the order is not the insertion order.
+		ix.Put(search.Doc{ID: fmt.Sprintf("d%03d", i), Title: "Датчик", UpdatedAt: t0.Add(time.Duration(i*7919%n) * time.Minute)})
+	}
+	all := ids(ix.Search(search.Query{Text: "датчик", Limit: 100})) // sorted whole (100*4 >= 300)
+	for off := 100; off < n; off += 100 {
+		all = append(all, ids(ix.Search(search.Query{Text: "датчик", Limit: 100, Offset: off}))...)
+	}
+	if len(all) != n {
+		t.Fatalf("full listing has %d, want %d", len(all), n)
+	}
+	for _, off := range []int{0, 5, 60, 150, 295} {
+		got := ids(ix.Search(search.Query{Text: "датчик", Limit: 5, Offset: off}))
+		if diff := cmp.Diff(all[off:off+5], got); diff != "" {
+			t.Errorf("page at %d mismatch (-want +got):\n%s", off, diff)
+		}
+	}
+	// Newest first on equal scores: minute 299 is d(299·7919⁻¹ mod 300).
+	newest := ""
+	for i := range n {
+		if i*7919%n == n-1 {
+			newest = fmt.Sprintf("d%03d", i)
+		}
+	}
+	if all[0] != newest {
+		t.Errorf("first %s, want the newest %s", all[0], newest)
+	}
+}
