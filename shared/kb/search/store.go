@@ -200,7 +200,8 @@ func (s *Store) keep(ix *Index, p Pointer) {
 // starts again from that one, so fn may run more than once and must only
 // change the index it is given (Put, Delete). Searches go on meanwhile on
 // the version before. It returns apperr.Conflict after maxAttempts
-// overtaken tries.
+// overtaken tries. A stored index that cannot be read (damaged, deleted by
+// hand) fails every update until Rebuild replaces it.
 func (s *Store) Update(ctx context.Context, fn func(*Index)) error {
 	for attempt := range maxAttempts {
 		p, err := s.cfg.Pointers.IndexPointer(ctx)
