@@ -132,7 +132,8 @@ func analyzeWord(src string) analysis {
 	}
 	a := analyzeUncached(src)
 	if stemCacheSize.Load() < stemCacheMax {
-		if _, loaded := stemCache.LoadOrStore(src, a); !loaded {
+		// A copy: src is a slice of a whole text, which the key would keep.
+		if _, loaded := stemCache.LoadOrStore(strings.Clone(src), a); !loaded {
 			stemCacheSize.Add(1)
 		}
 	}

@@ -52,10 +52,15 @@ func unpackTextErr(z string) (string, error) {
 	if err := r.(flate.Resetter).Reset(strings.NewReader(z), nil); err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.Grow(len(z) * 3)
-	if _, err := io.Copy(&b, r); err != nil {
+	buf := unpackBuffers.Get().(*bytes.Buffer)
+	defer unpackBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return buf.String(), nil
 }
+
+// unpackBuffers hold texts being unpacked: the one string made of each is
+// its only allocation.
+var unpackBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
