@@ -37,6 +37,8 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'AggregateUpdate' -benchtime 100x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'Detection' -benchtime 1x ./shared/quality/
+	$(GO) test -run '^$$' -bench 'KBSearch' -benchtime 2000x ./shared/kb/search/
+	$(GO) test -run '^$$' -bench 'KBIndexStore' -benchtime 5x ./shared/kb/search/
 	$(GO) test -run '^$$' -bench 'StructureReport' -benchtime 20x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'StructurePDF' -benchtime 10x ./shared/httpapi/
 	$(GO) test -run '^$$' -bench 'Render' -benchtime 50x ./shared/documents/

@@ -31,14 +31,41 @@ type word struct {
 // tokenize calls emit for each word of text that is not a stop word. Words
 // are maximal runs of letters and digits, joined across a single hyphen,
 // dot, slash or underscore between two letters or digits, so that model
-// codes ("TX-200", "v2.1", "Wi-Fi") stay one word.
-func tokenize(text string, emit func(w word)) {
+// codes ("TX-200", "v2.1", "Wi-Fi") stay one word. With parts set (what is
+// indexed, not what is searched), the parts of a joined word are words too,
+// after it: a text's "сервис-центра" is found by "сервис центр" and by
+// "сервис-центре", its "TX-200" by "TX-200", "tx200" and "200".
+func tokenize(text string, parts bool, emit func(w word)) {
 	scanWords(text, func(start, end int) bool {
 		if a := analyzeWord(text[start:end]); a.term != "" {
 			emit(word{term: a.term, alt: a.alt, start: start, end: end})
 		}
+		if parts {
+			eachPart(text, start, end, func(ps, pe int) {
+				if a := analyzeWord(text[ps:pe]); a.term != "" {
+					emit(word{term: a.term, alt: a.alt, start: ps, end: pe})
+				}
+			})
+		}
 		return true
 	})
+}
+
+// eachPart calls f with the bounds of the parts of the joined word
+// text[start:end] (nothing for a word without joiners).
+func eachPart(text string, start, end int, f func(ps, pe int)) {
+	w := text[start:end]
+	if strings.IndexFunc(w, isJoiner) < 0 {
+		return
+	}
+	ps := start
+	for i, r := range w {
+		if isJoiner(r) {
+			f(ps, start+i)
+			ps = start + i + utf8.RuneLen(r)
+		}
+	}
+	f(ps, end)
 }
 
 // scanWords calls f with the bounds of each word of text until f returns
@@ -91,11 +118,11 @@ var (
 const stemCacheMax = 1 << 19
 
 // analyzeWord turns one source word (possibly with joiners) into its terms:
-// lower-cased, ё folded to е; a word with a digit or a joiner is a code or a
-// compound ("tx200", "wifi") kept whole, without its joiners; otherwise a
-// stop word gives no term, a Cyrillic word is stemmed by the Russian
-// stemmer and any other by the English one (with a light English stem as
-// its alternative term), whatever the document's language.
+// lower-cased, ё folded to е, joiners dropped ("Wi-Fi" is "wifi"); a word
+// with a digit is a code kept whole ("tx200"); otherwise a stop word gives
+// no term, a Cyrillic word is stemmed by the Russian stemmer and any other
+// by the English one (with a light English stem as its alternative term),
+// whatever the document's language.
 func analyzeWord(src string) analysis {
 	if len(src) > maxTokenBytes {
 		return analysis{}
@@ -105,7 +132,8 @@ func analyzeWord(src string) analysis {
 	}
 	a := analyzeUncached(src)
 	if stemCacheSize.Load() < stemCacheMax {
-		if _, loaded := stemCache.LoadOrStore(src, a); !loaded {
+		// A copy: src is a slice of a whole text, which the key would keep.
+		if _, loaded := stemCache.LoadOrStore(strings.Clone(src), a); !loaded {
 			stemCacheSize.Add(1)
 		}
 	}
@@ -113,8 +141,9 @@ func analyzeWord(src string) analysis {
 }
 
 func analyzeUncached(src string) analysis {
-	w, digits, cyrillic, joined := fold(src)
-	if digits || joined {
+	w, digits, cyrillic, _ := fold(src)
+	if digits {
+		// A code ("tx200", "a3", "2024"): kept whole.
 		return analysis{term: w}
 	}
 	if cyrillic {

@@ -4,17 +4,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"slices"
 	"time"
 )
 
 // The encoding: the magic "KBIX", the format version and the analyzer
-// version (uvarints), then the documents (numbered densely in order) and
-// the terms in order with their postings. Strings are a uvarint length and
-// bytes; string lists a uvarint count and strings; document numbers in a
-// postings list are deltas. A reader refuses another format version (a
-// future change is detected, not misread) and re-analyses the stored texts
-// when only the analyzer version differs.
+// version (uvarints), then the documents (numbered densely in order, each
+// with its packed text) and the terms in order with their postings, then a
+// CRC-32C of all before it (4 bytes, big-endian). Strings are a uvarint
+// length and bytes; string lists a uvarint count and strings; document
+// numbers in a postings list are deltas. A reader refuses another format
+// version (a future change is detected, not misread) and damaged data, and
+// re-analyses the stored texts when only the analyzer version differs.
 const (
 	formatMagic   = "KBIX"
 	formatVersion = 1
@@ -22,6 +24,11 @@ const (
 
 // MarshalBinary encodes the index (encoding.BinaryMarshaler).
 func (ix *Index) MarshalBinary() ([]byte, error) {
+	return ix.encode(analyzerVersion), nil
+}
+
+// encode encodes the index as written by the given analyzer version.
+func (ix *Index) encode(analyzer uint64) []byte {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	renumber := make([]uint32, len(ix.docs))
@@ -31,7 +38,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		if e != nil {
 			renumber[i] = n
 			n++
-			size += len(e.doc.ID) + len(e.doc.Title) + len(e.doc.Summary) + len(e.text) + 64
+			size += len(e.doc.ID) + len(e.doc.Title) + len(e.doc.Summary) + len(e.ztext) + 64
 		}
 	}
 	terms := ix.sortedTerms()
@@ -41,7 +48,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, size)
 	b = append(b, formatMagic...)
 	b = binary.AppendUvarint(b, formatVersion)
-	b = binary.AppendUvarint(b, analyzerVersion)
+	b = binary.AppendUvarint(b, analyzer)
 	b = binary.AppendUvarint(b, uint64(n))
 	for _, e := range ix.docs {
 		if e == nil {
@@ -59,7 +66,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		}
 		b = binary.AppendVarint(b, d.UpdatedAt.Unix())
 		b = binary.AppendUvarint(b, uint64(d.UpdatedAt.Nanosecond()))
-		b = appendString(b, e.text)
+		b = appendString(b, e.ztext)
 		b = binary.AppendUvarint(b, uint64(e.titleLen))
 		b = binary.AppendUvarint(b, uint64(e.bodyLen))
 	}
@@ -77,8 +84,10 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 			b = binary.AppendUvarint(b, uint64(p.body))
 		}
 	}
-	return b, nil
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -185,13 +194,18 @@ func (ix *Index) UnmarshalBinary(data []byte) error {
 }
 
 func decode(data []byte) (*Index, error) {
-	if len(data) < len(formatMagic) || string(data[:len(formatMagic)]) != formatMagic {
+	if len(data) < len(formatMagic)+4 || string(data[:len(formatMagic)]) != formatMagic {
 		return nil, errors.New("not a search index")
 	}
 	d := &decoder{s: string(data), off: len(formatMagic)}
 	if v := d.uvarint(); d.err == nil && v != formatVersion {
 		return nil, fmt.Errorf("format version %d, this code reads %d", v, formatVersion)
 	}
+	body := len(data) - 4
+	if crc32.Checksum(data[:body], castagnoli) != binary.BigEndian.Uint32(data[body:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
+	}
+	d.s = d.s[:body]
 	analyzer := d.uvarint()
 	n := d.count(8)
 	ix := New()
@@ -204,7 +218,7 @@ func decode(data []byte) (*Index, error) {
 		doc.Categories, doc.Types, doc.Models, doc.RootCauses = d.list(), d.list(), d.list(), d.list()
 		sec := d.varint()
 		doc.UpdatedAt = time.Unix(sec, int64(d.uvarint())%1e9).UTC()
-		e.text = d.string()
+		e.ztext = d.string()
 		e.titleLen, e.bodyLen = uint32(d.uvarint()), uint32(d.uvarint())
 		if d.err != nil {
 			return nil, d.err
@@ -220,7 +234,10 @@ func decode(data []byte) (*Index, error) {
 	ix.live = n
 	if analyzer != analyzerVersion {
 		// Written by other analyzer rules: index the stored texts again.
-		return reanalyze(ix), d.err
+		if d.err != nil {
+			return nil, d.err
+		}
+		return reanalyze(ix)
 	}
 	terms := d.count(4)
 	ix.terms = make(map[string][]posting, terms)
@@ -262,12 +279,16 @@ func decode(data []byte) (*Index, error) {
 
 // reanalyze rebuilds the postings of ix's documents from their stored
 // titles and texts.
-func reanalyze(old *Index) *Index {
+func reanalyze(old *Index) (*Index, error) {
 	ix := New()
 	for _, e := range old.docs {
-		a := analyzed{e: e, title: countTerms(e.doc.Title), body: countTerms(e.text)}
+		text, err := unpackTextErr(e.ztext)
+		if err != nil {
+			return nil, fmt.Errorf("text of %s: %w", e.doc.ID, err)
+		}
+		a := analyzed{e: e, title: countTerms(e.doc.Title), body: countTerms(text)}
 		e.titleLen, e.bodyLen = a.title.words, a.body.words
 		ix.add(a)
 	}
-	return ix
+	return ix, nil
 }

@@ -27,7 +27,7 @@ func corpus() *search.Index {
 	for i, d := range []search.Doc{
 		{ID: "ru-overheat", Lang: "ru", Title: "Перегрев компрессора", Body: "Если холодильник **перегревается**, проверьте [решётку конденсатора](https://example.com/grille-photo).\n\n![Схема](https://cdn.example.com/scheme.png)",
 			Types: []string{"fridge"}, Models: []string{"TX-200"}, Audience: "public", Status: "published"},
-		{ID: "ru-noise", Lang: "ru", Title: "Шум при отжиме", Body: "Стиральная машина шумит при отжиме: проверьте транспортировочные болты. Перегрева двигателя при этом нет.",
+		{ID: "ru-noise", Lang: "ru", Title: "Шум при отжиме", Body: "Стиральная машина шумит при отжиме: проверьте транспортировочные болты. Перегрева двигателя при этом нет. Если шум остался, обратитесь в сервис-центр.",
 			Types: []string{"washer"}, Models: []string{"A3"}, Audience: "staff", Status: "published"},
 		{ID: "en-pump", Lang: "en", Title: "Pump overheating", Body: "The drain pump may overheat when the filter is clogged. Clean the filter.",
 			Types: []string{"washer"}, Models: []string{"A3", "A5"}, Audience: "public", Status: "draft"},
@@ -59,6 +59,10 @@ func TestSearchMatchesWordFormsAndCodes(t *testing.T) {
 		{"model code without its hyphen", "tx200 module", []string{"en-wifi"}},
 		{"short code", "a3", []string{}},
 		{"compound", "wifi", []string{"en-wifi"}},
+		{"compound as typed", "Wi-Fi ", []string{"en-wifi"}},
+		{"a compound's parts", "сервис центра", []string{"ru-noise"}},
+		{"a compound's form", "сервис-центре", []string{"ru-noise"}},
+		{"a code's number", "200", []string{"en-wifi"}},
 		{"link URLs are not text", "example", []string{}},
 		{"image URLs are not text", "cdn png", []string{}},
 		{"image alt text is", "схема", []string{"ru-overheat"}},
@@ -294,5 +298,90 @@ func TestCloneIsIndependent(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"x"}, ids(c.Search(search.Query{Text: "pump"}))); diff != "" {
 		t.Errorf("clone mismatch (-want +got):\n%s", diff)
+	}
+	// A clone of an index with gaps (replaced, deleted documents) holds
+	// the same and encodes the same.
+	ix.Put(search.Doc{ID: "ru-noise", Title: "Шум при отжиме", Body: "Проверьте болты.", UpdatedAt: t0})
+	ix.Delete("en-wifi")
+	c = ix.Clone()
+	for _, q := range []search.Query{{Text: "болты"}, {Text: "перегрев"}, {}} {
+		if diff := cmp.Diff(ix.Search(q), c.Search(q)); diff != "" {
+			t.Errorf("Search(%+v) on the clone mismatch (-want +got):\n%s", q, diff)
+		}
+	}
+	a, _ := ix.MarshalBinary()
+	b, _ := c.MarshalBinary()
+	if string(a) != string(b) {
+		t.Errorf("the clone encodes differently")
+	}
+}
+
+// TestTypedWordExpandsToItsMostFrequentTerms: a word being typed that
+// begins more terms than are searched takes the most frequent ones.
+func TestTypedWordExpandsToItsMostFrequentTerms(t *testing.T) {
+	ix := search.New()
+	for i := range 100 {
+		ix.Put(search.Doc{ID: fmt.Sprintf("rare%03d", i), Title: fmt.Sprintf("Code KB%d", 1000+i)})
+	}
+	for i := range 10 {
+		ix.Put(search.Doc{ID: fmt.Sprintf("common%d", i), Title: "Code KB1999"})
+	}
+	r := ix.Search(search.Query{Text: "code kb1", Limit: 100})
+	common := 0
+	for _, h := range r.Hits {
+		if strings.HasPrefix(h.ID, "common") {
+			common++
+		}
+	}
+	if common != 10 || r.Total != 10+63 {
+		t.Errorf("typing kb1 found %d of the 10 documents of the frequent term, %d in all; want 10 and 73 (64 terms)", common, r.Total)
+	}
+	// Finished, the word is a term of its own: none is "kb1".
+	if r := ix.Search(search.Query{Text: "code kb1 "}); r.Total != 0 {
+		t.Errorf("finished kb1 found %d", r.Total)
+	}
+}
+
+// TestLongQueriesAreCut: words past the 32nd are not searched for.
+func TestLongQueriesAreCut(t *testing.T) {
+	ix := corpus()
+	text := strings.Repeat("перегрев ", 32) + "отсутствующееслово"
+	if got := ids(ix.Search(search.Query{Text: text})); !cmp.Equal(got, []string{"ru-overheat", "ru-noise"}) {
+		t.Errorf("got %v", got)
+	}
+}
+
+// TestPagesOfManyMatches: pages far smaller than the matches (selected,
+// not sorted whole: offsets 0, 5 and 60) follow the order of a full
+// listing.
+func TestPagesOfManyMatches(t *testing.T) {
+	ix := search.New()
+	const n = 300
+	for i := range n {
+		// Scattered times: the order is not the insertion order.
+		ix.Put(search.Doc{ID: fmt.Sprintf("d%03d", i), Title: "Датчик", UpdatedAt: t0.Add(time.Duration(i*7919%n) * time.Minute)})
+	}
+	all := ids(ix.Search(search.Query{Text: "датчик", Limit: 100})) // sorted whole (100*4 >= 300)
+	for off := 100; off < n; off += 100 {
+		all = append(all, ids(ix.Search(search.Query{Text: "датчик", Limit: 100, Offset: off}))...)
+	}
+	if len(all) != n {
+		t.Fatalf("full listing has %d, want %d", len(all), n)
+	}
+	for _, off := range []int{0, 5, 60, 150, 295} {
+		got := ids(ix.Search(search.Query{Text: "датчик", Limit: 5, Offset: off}))
+		if diff := cmp.Diff(all[off:off+5], got); diff != "" {
+			t.Errorf("page at %d mismatch (-want +got):\n%s", off, diff)
+		}
+	}
+	// Newest first on equal scores: minute 299 is d(299·7919⁻¹ mod 300).
+	newest := ""
+	for i := range n {
+		if i*7919%n == n-1 {
+			newest = fmt.Sprintf("d%03d", i)
+		}
+	}
+	if all[0] != newest {
+		t.Errorf("first %s, want the newest %s", all[0], newest)
 	}
 }

@@ -297,3 +297,66 @@ func TestRebuildReplacesTheIndex(t *testing.T) {
 		t.Errorf("pointer moved to %+v after a failed rebuild", after)
 	}
 }
+
+// gatedObjects holds every PutFile until the gate opens.
+type gatedObjects struct {
+	search.Objects
+	writing chan struct{} // closed when a PutFile started
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedObjects) PutFile(ctx context.Context, key, contentType string, body []byte) error {
+	g.once.Do(func() { close(g.writing) })
+	<-g.gate
+	return g.Objects.PutFile(ctx, key, contentType, body)
+}
+
+// TestSearchesGoOnDuringAnUpdate: while an update of the same instance is
+// writing its object, Index answers with the version before it, then with
+// the update's once it landed.
+func TestSearchesGoOnDuringAnUpdate(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	c := &clock{now: t0}
+	gated := &gatedObjects{Objects: b.objects, writing: make(chan struct{}), gate: make(chan struct{})}
+	close(gated.gate)
+	s, err := search.NewStore(search.StoreConfig{Pointers: b.pointers, Objects: gated, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, put(search.Doc{ID: "a1", Title: "Pump"})); err != nil {
+		t.Fatal(err)
+	}
+	gated.gate, gated.writing, gated.once = make(chan struct{}), make(chan struct{}), sync.Once{}
+	done := make(chan error, 1)
+	go func() { done <- s.Update(ctx, put(search.Doc{ID: "a2", Title: "Pump seal"})) }()
+	<-gated.writing
+	c.Add(search.DefaultCacheFor) // the pointer is read again, too
+	read := make(chan int, 1)
+	go func() {
+		ix, err := s.Index(ctx)
+		if err != nil {
+			t.Error(err)
+			read <- -1
+			return
+		}
+		read <- ix.Len()
+	}()
+	select {
+	case n := <-read:
+		if n != 1 {
+			t.Errorf("during the update: %d documents, want the version before's 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Index waited for the update")
+	}
+	close(gated.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ix, err := s.Index(ctx)
+	if err != nil || ix.Len() != 2 {
+		t.Errorf("after the update: %v, %v; want 2 documents", ix, err)
+	}
+}
