@@ -159,9 +159,10 @@ func (p *PublicSite) html(status int, render func(*bytes.Buffer) error) (*apigw.
 }
 
 // errorPage renders errors of the HTML routes as pages in the visitor's
-// language; the JSON upload route keeps JSON errors.
+// language; the JSON routes (the uploads, the self-help articles) keep JSON
+// errors.
 func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) (*apigw.Response, bool) {
-	if strings.HasSuffix(req.RouteKey, "/uploads") {
+	if strings.HasSuffix(req.RouteKey, "/uploads") || strings.HasSuffix(req.RouteKey, "/articles") {
 		return nil, false
 	}
 	l := lang(req)

@@ -231,6 +231,9 @@ func TestKnowledgeBaseFromArticleToReport(t *testing.T) {
 	if strings.Contains(formHelp, staffTitle) || strings.Contains(formHelp, draftTitle) {
 		t.Errorf("the form's self-help shows a staff-only article or a draft: %s", formHelp)
 	}
+	if r := st.Do(t, "GET", local.APIURL+"/q/"+code+"/articles?typeId=Bad!", "", nil); r.Status != 400 || !contains(errorFields(t, r), "typeId") {
+		t.Errorf("a bad type = %d %s, want a JSON 400 naming typeId", r.Status, r.Body)
+	}
 	if help := selfHelp("/q/"+code+"/articles?typeId=late_delivery&formToken="+token, nil); strings.Contains(help, title) {
 		t.Errorf("another type's self-help shows the article: %s", help)
 	}

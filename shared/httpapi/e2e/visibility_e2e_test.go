@@ -437,8 +437,10 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		// Without a score: the rating link refuses (it records nothing).
 		"GET /t/{token}/rating": {"/t/" + token + "/rating"},
 		"GET /q/{code}":         {"/q/" + issued.Codes[0].Code},
-		"GET /samples/{name}":   {"/samples/torg-2.pdf"},
-		"GET /health":           {"/health"},
+		// The claim form's self-help: the published public articles only.
+		"GET /q/{code}/articles": {"/q/" + issued.Codes[0].Code + "/articles?typeId=noise", "/q/" + issued.Codes[0].Code + "/articles?typeId=noise&lang=en"},
+		"GET /samples/{name}":    {"/samples/torg-2.pdf"},
+		"GET /health":            {"/health"},
 		// A dealer's report subscriptions (their own figures only; none
 		// here); the unsubscribe page shows no claim.
 		"GET /v1/report-subscriptions": {"/v1/report-subscriptions"},
