@@ -58,7 +58,8 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 		return nil, err
 	}
 	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
-	service, err1 := kb.New(kb.Config{Store: store, Catalog: cat, Renderer: markdown.New(), Files: files, Index: index})
+	service, err1 := kb.New(kb.Config{Store: store, Catalog: cat, Renderer: markdown.New(), Files: files, Index: index,
+		Logger: logger})
 	shelf, err2 := kb.NewShelf(kb.ShelfConfig{Store: store, Catalog: cat, Files: files, Views: store, Location: loc})
 	if err := cmp.Or(err1, err2); err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package kb_test
 
 import (
 	"context"
+	"errors"
 	"iter"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -140,11 +142,21 @@ func (f files) DownloadURL(_ context.Context, key, _, _ string, _ time.Duration)
 	return "https://bucket.example/" + key + "?sig=1&x=2", nil
 }
 
-// index is search.Index behind the SearchIndex interface.
-type index struct{ ix *search.Index }
+// index is search.Index behind the SearchIndex interface; fail makes
+// its updates fail.
+type index struct {
+	ix   *search.Index
+	fail bool
+}
 
-func (i *index) Index(context.Context) (*search.Index, error)           { return i.ix, nil }
-func (i *index) Update(_ context.Context, fn func(*search.Index)) error { fn(i.ix); return nil }
+func (i *index) Index(context.Context) (*search.Index, error) { return i.ix, nil }
+func (i *index) Update(_ context.Context, fn func(*search.Index)) error {
+	if i.fail {
+		return errors.New("bucket unavailable")
+	}
+	fn(i.ix)
+	return nil
+}
 func (i *index) Rebuild(_ context.Context, docs iter.Seq2[search.Doc, error]) error {
 	i.ix = search.New()
 	for d, err := range docs {
@@ -168,14 +180,52 @@ type catalogSource struct{}
 func (catalogSource) Catalog(context.Context) (*catalog.Catalog, error) { return cat, nil }
 
 func newService(t *testing.T) (*kb.Service, *store, files) {
+	s, st, fs, _ := newServiceIndex(t)
+	return s, st, fs
+}
+
+func newServiceIndex(t *testing.T) (*kb.Service, *store, files, *index) {
 	t.Helper()
-	st, fs := newStore(), files{}
-	s, err := kb.New(kb.Config{Store: st, Catalog: catalogSource{}, Renderer: markdown.New(), Files: fs, Index: &index{ix: search.New()},
-		Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }})
+	st, fs, ix := newStore(), files{}, &index{ix: search.New()}
+	s, err := kb.New(kb.Config{Store: st, Catalog: catalogSource{}, Renderer: markdown.New(), Files: fs, Index: ix,
+		Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, st, fs
+	return s, st, fs, ix
+}
+
+// TestTheRebuildRepairsAnIndexThatMissedAChange: an index update that
+// fails leaves the article stored and answered; the search misses it until
+// an admin rebuilds the index.
+func TestTheRebuildRepairsAnIndexThatMissedAChange(t *testing.T) {
+	s, _, _, ix := newServiceIndex(t)
+	ctx := context.Background()
+	ix.fail = true
+	a, err := s.Create(ctx, sup, input(func(in *kb.Input) { in.Title = "Вентилятор гудит" }))
+	if err != nil || a.Version != 1 {
+		t.Fatalf("create with the index down = %+v, %v", a, err)
+	}
+	ix.fail = false
+	find := func() int {
+		res, err := s.Search(ctx, sup, search.Query{Text: "гудит"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Hits)
+	}
+	if n := find(); n != 0 {
+		t.Fatalf("found %d before the rebuild", n)
+	}
+	if _, err := s.Rebuild(ctx, sup); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("a supervisor's rebuild: %v, want forbidden", err)
+	}
+	if n, err := s.Rebuild(ctx, admin); err != nil || n != 1 {
+		t.Fatalf("rebuild = %d, %v", n, err)
+	}
+	if n := find(); n != 1 {
+		t.Errorf("found %d after the rebuild, want 1", n)
+	}
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"iter"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -67,7 +68,7 @@ type SearchIndex interface {
 	Rebuild(ctx context.Context, docs iter.Seq2[search.Doc, error]) error
 }
 
-// Config wires a Service; every field but Now is required.
+// Config wires a Service; every field but Now and Logger is required.
 type Config struct {
 	Store    Store
 	Catalog  catalog.Source
@@ -75,6 +76,9 @@ type Config struct {
 	Files    Files
 	Index    SearchIndex
 	Now      func() time.Time
+	// Logger reports an index update that failed after its article was
+	// stored (slog.Default when nil).
+	Logger *slog.Logger
 }
 
 // Service writes, reads and searches articles.
@@ -91,6 +95,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -190,10 +197,12 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, id string, in In
 	if err := s.cfg.Store.PutArticle(ctx, a, prev, rev); err != nil {
 		return nil, err
 	}
-	// The article is stored: the index follows it (a failure here is
-	// repaired by the rebuild, POST /v1/kb/index/rebuild).
+	// The article is stored: the index follows it. A failure here is
+	// logged, not answered: the writer's change is made (a retry would
+	// only meet a conflict), and the rebuild (POST /v1/kb/index/rebuild)
+	// repairs the index.
 	if err := s.cfg.Index.Update(ctx, func(ix *search.Index) { ix.Put(Doc(&a)) }); err != nil {
-		return nil, fmt.Errorf("index article %s: %w", a.ID, err)
+		s.cfg.Logger.ErrorContext(ctx, "article stored but not indexed: rebuild the index", "articleId", a.ID, "error", err.Error())
 	}
 	if err := Links(ctx, s.cfg.Files, &a); err != nil {
 		return nil, err
