@@ -5,7 +5,7 @@
 GO        ?= go
 SHELL     := /bin/bash
 # Every function of template.yaml; `sam build` calls build-<LogicalId>.
-FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction ExportsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction SeedFunction
+FUNCTIONS := PublicFunction ClaimsFunction AdminFunction ReportsFunction AnalyticsFunction ExportsFunction NotifierFunction RelayFunction SlaFunction ReportMailFunction KnowledgeFunction SeedFunction
 
 .DEFAULT_GOAL := help
 .PHONY: help run test bench lint conformance build token invoke reset clean deploy \
@@ -31,6 +31,7 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'Intake|Transition' -benchtime 300x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Notifier' -benchtime 3x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'ConfirmationLatency' -benchtime 20x ./shared/httpapi/e2e/
+	$(GO) test -run '^$$' -bench 'KnowledgeSearch' -benchtime 500x ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'Faults' -benchtime 1x -timeout 30m ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'BenchmarkExport$$' -benchtime 2x -timeout 20m ./shared/httpapi/e2e/
 	$(GO) test -run '^$$' -bench 'BenchmarkRun$$' -benchtime 5x ./shared/exports/runner/
@@ -38,6 +39,8 @@ bench: ## print the performance figures (local stack overhead and cold starts, e
 	$(GO) test -run '^$$' -bench 'SLACheck' -benchtime 5x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'AggregateUpdate' -benchtime 100x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'Detection' -benchtime 1x ./shared/quality/
+	$(GO) test -run '^$$' -bench 'KBSearch' -benchtime 2000x ./shared/kb/search/
+	$(GO) test -run '^$$' -bench 'KBIndexStore' -benchtime 5x ./shared/kb/search/
 	$(GO) test -run '^$$' -bench 'StructureReport' -benchtime 20x ./shared/dynamo/
 	$(GO) test -run '^$$' -bench 'StructurePDF' -benchtime 10x ./shared/httpapi/
 	$(GO) test -run '^$$' -bench 'Render' -benchtime 50x ./shared/documents/
@@ -109,6 +112,8 @@ build-SlaFunction:
 	$(call lambda,SlaFunction,sla)
 build-ReportMailFunction:
 	$(call lambda,ReportMailFunction,reportmail)
+build-KnowledgeFunction:
+	$(call lambda,KnowledgeFunction,knowledge)
 build-SeedFunction:
 	$(call lambda,SeedFunction,seed)
 

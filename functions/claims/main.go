@@ -60,7 +60,7 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	router := apigw.NewRouter(logger)
 	ords := &httpapi.OrdersAPI{Work: s.Casework, Orders: s.Store, Claims: s.Store, Registry: s.Registry, DealerOrders: s.Store}
 	(&httpapi.ClaimsAPI{Intake: s.Intake, Registry: s.Registry, Changes: s.Store, Catalog: s.Catalog, Keys: s.Keys, Orders: ords,
-		Alerts: watch}).Register(router)
+		Alerts: watch, Articles: s.Articles, SelfHelp: s.Articles}).Register(router)
 	(&httpapi.CaseworkAPI{Casework: s.Casework, Registry: s.Registry, Roster: s.Store}).Register(router)
 	ords.Register(router)
 	(&httpapi.MessagesAPI{Chat: s.Chat, Intake: s.Intake, Links: s.Files}).Register(router)

@@ -66,7 +66,7 @@ func wire(ctx context.Context, env *app.Env, logger *slog.Logger) (*apigw.Router
 	httpapi.RegisterHealth(router, s.Store)
 	(&httpapi.PublicSite{Limits: limits, Intake: s.Intake, Registry: s.Registry, Tracking: s.Store, Changes: s.Store, Catalog: s.Catalog,
 		QR: s.Store, Signer: signer, Keys: s.Keys, Files: s.Files, UploadOrigin: origin, Sample: documents.Sample, Logger: logger,
-		Chat: s.Chat, Survey: s.Survey, Roster: s.Roster, Location: s.Location}).Register(router)
+		Chat: s.Chat, Survey: s.Survey, Roster: s.Roster, Location: s.Location, SelfHelp: s.Articles}).Register(router)
 	(&httpapi.CabinetSite{Config: cab, UploadOrigin: origin}).Register(router)
 	return router, nil
 }

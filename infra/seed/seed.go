@@ -44,6 +44,11 @@ func Catalog() (*catalog.Catalog, error) {
 			errs = append(errs, fmt.Errorf("root cause %s: %w", c.RootCauses[i].ID, err))
 		}
 	}
+	for i := range c.Models {
+		if err := catalog.ValidateModel(&c.Models[i]); err != nil {
+			errs = append(errs, fmt.Errorf("model %s: %w", c.Models[i].ID, err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("seed catalog: %w", err)
 	}

@@ -58,11 +58,14 @@ const (
 	DimModel             Dim = "model"
 	DimSeries            Dim = "series"
 	DimPriority          Dim = "priority"
+	// DimArticle is the knowledge base article a decision was solved with
+	// (NoValue: none): which articles close claims, and how fast.
+	DimArticle Dim = "article"
 )
 
 // Dims lists the dimensions, DimAll first.
 var Dims = []Dim{DimAll, DimCategory, DimType, DimChannel, DimDealer, DimCustomer, DimManager, DimStage, DimWarranty, DimResolution,
-	DimFaultParty, DimCulpritDepartment, DimRootCause, DimModel, DimSeries, DimPriority}
+	DimFaultParty, DimCulpritDepartment, DimRootCause, DimModel, DimSeries, DimPriority, DimArticle}
 
 // Internal reports whether a dimension shows the claims department's own
 // findings (who or what was at fault, who worked the claim), which a
@@ -72,7 +75,7 @@ func (d Dim) Internal() bool {
 	if a, b, ok := d.Split(); ok {
 		return a.Internal() || b.Internal()
 	}
-	return d == DimCulpritDepartment || d == DimRootCause || d == DimManager
+	return d == DimCulpritDepartment || d == DimRootCause || d == DimManager || d == DimArticle
 }
 
 // Valid reports whether d is a dimension (a pair is not: see Pairs).
@@ -110,6 +113,9 @@ func (d Dim) Split() (a, b Dim, ok bool) {
 var Pairs = []Dim{
 	Pair(DimModel, DimType), Pair(DimSeries, DimType), Pair(DimCulpritDepartment, DimRootCause),
 	Pair(DimManager, DimType), Pair(DimDealer, DimType),
+	// The knowledge base's ranking: how often each article solved claims
+	// of each type.
+	Pair(DimType, DimArticle),
 }
 
 // PairOf returns the kept pair of dimensions a and b, in either order;
@@ -244,6 +250,7 @@ func values(c *claims.Claim) map[Dim]string {
 		v[DimFaultParty] = or(d.FaultParty)
 		v[DimCulpritDepartment] = or(d.CulpritDepartment)
 		v[DimRootCause] = or(d.RootCause)
+		v[DimArticle] = or(d.SolvedWith)
 	}
 	for _, p := range Pairs {
 		a, b, _ := p.Split()
@@ -273,7 +280,7 @@ func keeps(d Dim, f fact) bool {
 	switch d {
 	case DimStage:
 		return f == factRegistered
-	case DimWarranty, DimResolution, DimFaultParty, DimCulpritDepartment, DimRootCause:
+	case DimWarranty, DimResolution, DimFaultParty, DimCulpritDepartment, DimRootCause, DimArticle:
 		return f == factDecided || f == factFinished || f == factRated
 	}
 	return true

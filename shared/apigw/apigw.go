@@ -202,7 +202,7 @@ func HTML(status int, body string, connectOrigins ...string) *Response {
 	}
 	return &Response{Status: status, Headers: map[string]string{
 		"content-type":            "text/html; charset=utf-8",
-		"content-security-policy": "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action " + connect + "; connect-src " + connect + "; base-uri 'none'; frame-ancestors 'none'",
+		"content-security-policy": "default-src 'none'; img-src 'self' data: blob:" + strings.TrimPrefix(connect, "'self'") + "; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action " + connect + "; connect-src " + connect + "; base-uri 'none'; frame-ancestors 'none'",
 		"x-frame-options":         "DENY",
 	}, Body: []byte(body)}
 }

@@ -61,6 +61,9 @@ type Config struct {
 	Workflow *workflow.Config
 	// Catalog gives the root cause catalog for decisions.
 	Catalog catalog.Source
+	// Articles tells whether the article a decision was solved with is
+	// published (optional; nil: a decision naming one is refused).
+	Articles Articles
 	// SLA keeps the claims' service-level clocks (optional; nil: none are
 	// kept).
 	SLA sla.Source
@@ -71,6 +74,12 @@ type Config struct {
 	Retry  Retry
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Articles looks up knowledge base articles (kb.Shelf).
+type Articles interface {
+	// Published reports whether the article exists and is published.
+	Published(ctx context.Context, id string) (bool, error)
 }
 
 // Retry is how ApplyCurrent retries a change that lost a race: at most

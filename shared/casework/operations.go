@@ -27,6 +27,7 @@ func decisionMap(d *claims.Decision) map[string]any {
 		"warrantyCase": d.WarrantyCase, "faultParty": d.FaultParty, "culpritDepartment": d.CulpritDepartment,
 		"culpritEmployee": d.CulpritEmployee, "rootCause": d.RootCause, "resolution": string(d.Resolution),
 		"cost": d.Cost.String(), "instructions": d.Instructions, "incidentAnalysisRequired": d.IncidentAnalysisRequired,
+		"solvedWith": d.SolvedWith,
 	}
 }
 
@@ -42,6 +43,18 @@ func (s *Service) Decide(ctx context.Context, c Caller, id string, version int, 
 	causes := cat.Active().RootCauses
 	if err := claims.ValidateDecision(&d, causes); err != nil {
 		return nil, err
+	}
+	if d.SolvedWith != "" {
+		if s.cfg.Articles == nil {
+			return nil, apperr.InvalidField("solvedWith", "the knowledge base is not available here")
+		}
+		ok, err := s.cfg.Articles.Published(ctx, d.SolvedWith)
+		if err != nil {
+			return nil, fmt.Errorf("decide: %w", err)
+		}
+		if !ok {
+			return nil, apperr.InvalidField("solvedWith", "not a published knowledge base article")
+		}
 	}
 	for _, rc := range causes {
 		if rc.ID == d.RootCause {

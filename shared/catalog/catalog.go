@@ -159,6 +159,52 @@ type Catalog struct {
 	Types      []Type     `json:"types"`
 	// RootCauses are what a decision can name as the cause.
 	RootCauses []RootCause `json:"rootCauses,omitempty"`
+	// Models are the product models claims and knowledge base articles
+	// name (a claim's product.model is free text from the claimant; an
+	// article links only models of this list).
+	Models []Model `json:"models,omitempty"`
+}
+
+// Model is a product model of the catalog, by its code as the nameplate
+// and the ERP print it (e.g. "TH-2000").
+type Model struct {
+	ID     string `json:"id"`
+	Name   Text   `json:"name"`
+	Active bool   `json:"active"`
+}
+
+var modelPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$`)
+
+// ValidateModel cleans a product model's name (package cleantext) and
+// checks the model; errors name the field.
+func ValidateModel(m *Model) error {
+	var f []apperr.FieldError
+	if !modelPattern.MatchString(m.ID) {
+		f = append(f, apperr.FieldError{Field: "id", Message: "1-64 characters: letters, digits, '.', '/', '_' or '-', starting with a letter or digit"})
+	}
+	m.Name.clean(true)
+	f = append(f, validateText("name", m.Name, 1, 120, true)...)
+	return apperr.Validation(f)
+}
+
+// Model returns the product model with id.
+func (c *Catalog) Model(id string) (*Model, bool) {
+	for i := range c.Models {
+		if c.Models[i].ID == id {
+			return &c.Models[i], true
+		}
+	}
+	return nil, false
+}
+
+// RootCause returns the root cause with id.
+func (c *Catalog) RootCause(id string) (*RootCause, bool) {
+	for i := range c.RootCauses {
+		if c.RootCauses[i].ID == id {
+			return &c.RootCauses[i], true
+		}
+	}
+	return nil, false
 }
 
 // RootCause is an entry of the root cause catalog.
@@ -240,6 +286,11 @@ func (c *Catalog) Active() *Catalog {
 			out.RootCauses = append(out.RootCauses, r)
 		}
 	}
+	for _, m := range c.Models {
+		if m.Active {
+			out.Models = append(out.Models, m)
+		}
+	}
 	out.Sort()
 	return out
 }
@@ -251,6 +302,7 @@ func (c *Catalog) Sort() {
 		return a.Order < b.Order || a.Order == b.Order && a.ID < b.ID
 	})
 	sort.SliceStable(c.RootCauses, func(i, j int) bool { return c.RootCauses[i].ID < c.RootCauses[j].ID })
+	sort.SliceStable(c.Models, func(i, j int) bool { return c.Models[i].ID < c.Models[j].ID })
 	sort.SliceStable(c.Types, func(i, j int) bool {
 		a, b := c.Types[i], c.Types[j]
 		if a.CategoryID != b.CategoryID {

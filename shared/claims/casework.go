@@ -68,6 +68,9 @@ type Decision struct {
 	Cost       Money      `json:"cost"`
 	// Instructions tell the customer what happens next.
 	Instructions string `json:"instructions"`
+	// SolvedWith is the knowledge base article the decision followed
+	// ("solved with": a published article; internal).
+	SolvedWith string `json:"solvedWith,omitempty"`
 	// IncidentAnalysisRequired is set when the root cause is a manufacturing
 	// defect: the claim then goes through incident analysis.
 	IncidentAnalysisRequired bool      `json:"incidentAnalysisRequired,omitempty"`

@@ -51,6 +51,12 @@ func (s *Store) Catalog(ctx context.Context) (*catalog.Catalog, error) {
 					return nil, fmt.Errorf("decode root cause %s: %w", r.SK, err)
 				}
 				c.RootCauses = append(c.RootCauses, d.rootCause())
+			case "model":
+				var d modelDoc
+				if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+					return nil, fmt.Errorf("decode model %s: %w", r.SK, err)
+				}
+				c.Models = append(c.Models, d.model())
 			}
 		}
 	}
@@ -66,7 +72,7 @@ func catalogEntry(kind, id string, doc any) (map[string]types.AttributeValue, er
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
-	sk := map[string]string{"category": "CATEGORY#", "type": "TYPE#", "rootcause": "ROOTCAUSE#"}[kind] + id
+	sk := map[string]string{"category": "CATEGORY#", "type": "TYPE#", "rootcause": "ROOTCAUSE#", "model": "MODEL#"}[kind] + id
 	return marshal(catalogRecord{PK: catalogPK, SK: sk, Entity: kind, Doc: string(b)})
 }
 
@@ -129,6 +135,11 @@ func (s *Store) SeedCatalog(ctx context.Context, c *catalog.Catalog) (int, error
 			return added, err
 		}
 	}
+	for _, m := range c.Models {
+		if err := add("model", m.ID, newModelDoc(m)); err != nil {
+			return added, err
+		}
+	}
 	return added, nil
 }
 
@@ -140,6 +151,18 @@ func (s *Store) PutRootCause(ctx context.Context, r catalog.RootCause) error {
 	}
 	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
 		return fmt.Errorf("put root cause %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// PutModel creates or replaces a product model.
+func (s *Store) PutModel(ctx context.Context, m catalog.Model) error {
+	item, err := catalogEntry("model", m.ID, newModelDoc(m))
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+		return fmt.Errorf("put model %s: %w", m.ID, err)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func TestSeedCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SeedCatalog: %v", err)
 	}
-	if want := len(cat.Categories) + len(cat.Types) + len(cat.RootCauses); added != want {
+	if want := len(cat.Categories) + len(cat.Types) + len(cat.RootCauses) + len(cat.Models); added != want {
 		t.Errorf("first seed added %d entries, want %d", added, want)
 	}
 	got, err := db.store.Catalog(ctx)

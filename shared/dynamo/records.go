@@ -198,6 +198,7 @@ type decisionRecord struct {
 	DecidedBy                string      `dynamodbav:"decidedBy,omitempty"`
 	DecidedAt                time.Time   `dynamodbav:"decidedAt,omitempty"`
 	Revision                 int         `dynamodbav:"revision"`
+	SolvedWith               string      `dynamodbav:"solvedWith,omitempty"`
 }
 
 // flagRecord is one of a claim's flags (claims.Flag).
@@ -270,7 +271,7 @@ func newClaimRecord(c *claims.Claim) claimRecord {
 	}
 	if d := c.Decision; d != nil {
 		r.Decision = &decisionRecord{WarrantyCase: d.WarrantyCase, FaultParty: d.FaultParty, CulpritDepartment: d.CulpritDepartment,
-			CulpritEmployee: d.CulpritEmployee, RootCause: d.RootCause, Resolution: string(d.Resolution),
+			CulpritEmployee: d.CulpritEmployee, RootCause: d.RootCause, Resolution: string(d.Resolution), SolvedWith: d.SolvedWith,
 			Cost: moneyRecord{Amount: d.Cost.Amount, Currency: d.Cost.Currency}, Instructions: d.Instructions,
 			IncidentAnalysisRequired: d.IncidentAnalysisRequired, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, Revision: d.Revision}
 	}
@@ -323,7 +324,7 @@ func (r *claimRecord) claim() claims.Claim {
 	}
 	if d := r.Decision; d != nil {
 		c.Decision = &claims.Decision{WarrantyCase: d.WarrantyCase, FaultParty: d.FaultParty, CulpritDepartment: d.CulpritDepartment,
-			CulpritEmployee: d.CulpritEmployee, RootCause: d.RootCause, Resolution: claims.Resolution(d.Resolution),
+			CulpritEmployee: d.CulpritEmployee, RootCause: d.RootCause, Resolution: claims.Resolution(d.Resolution), SolvedWith: d.SolvedWith,
 			Cost: claims.Money{Amount: d.Cost.Amount, Currency: d.Cost.Currency}, Instructions: d.Instructions,
 			IncidentAnalysisRequired: d.IncidentAnalysisRequired, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, Revision: d.Revision}
 	}
@@ -818,6 +819,19 @@ func newRootCauseDoc(r catalog.RootCause) rootCauseDoc {
 
 func (d rootCauseDoc) rootCause() catalog.RootCause {
 	return catalog.RootCause{ID: d.ID, Name: d.Name, Group: d.Group, Active: d.Active}
+}
+
+// modelDoc is a product model of the catalog: CATALOG / MODEL#<id>.
+type modelDoc struct {
+	ID     string            `json:"id"`
+	Name   map[string]string `json:"name"`
+	Active bool              `json:"active"`
+}
+
+func newModelDoc(m catalog.Model) modelDoc { return modelDoc{ID: m.ID, Name: m.Name, Active: m.Active} }
+
+func (d modelDoc) model() catalog.Model {
+	return catalog.Model{ID: d.ID, Name: d.Name, Active: d.Active}
 }
 
 // managerRecord is a roster entry: ROSTER / MANAGER#<id>, the manager as

@@ -18,6 +18,7 @@ import (
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -44,6 +45,56 @@ func writeEveryEntity(t testing.TB, s *Store) {
 	writeQuality(t, s)
 	writeFlags(t, s)
 	writeReportMail(t, s)
+	writeKB(t, s)
+	writeKBIndex(t, s)
+}
+
+// writeKB adds what issue #14's knowledge base stores: an article with a
+// picture written as a draft, then published with a link moved (a version
+// each, the type link kept, the model link replaced).
+func writeKB(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.PutModel(ctx, catalog.Model{ID: "TH-2000", Name: catalog.Text{"ru": "Тепловентилятор TH-2000"}, Active: true}); err != nil {
+		t.Fatalf("scenario: put model: %v", err)
+	}
+	a := kb.Article{ID: "kb-0123456789abcdef", Title: "Перегрев: очистите фильтр", Body: "# Фильтр\n\n![фильтр](kb-file:f-0123456789abcdef)",
+		HTML: "<h1>Фильтр</h1>", Language: "ru", Audience: kb.Public, Status: kb.Draft, Categories: []string{"defect"},
+		Types: []string{"overheating"}, Models: []string{"TH-2000"}, RootCauses: []string{"misuse"},
+		Files:  []kb.File{{ID: "f-0123456789abcdef", Kind: "image", FileName: "filter.png", ContentType: "image/png", Size: 1234}},
+		Owners: []string{"supervisor-1"}, Version: 1, CreatedAt: scenarioAt, CreatedBy: "supervisor-1", UpdatedAt: scenarioAt, UpdatedBy: "supervisor-1"}
+	if err := s.PutArticle(ctx, a, nil, kb.Revision{Change: kb.Change{Version: 1, At: scenarioAt, By: "supervisor-1", Fields: []string{"created"}, Status: kb.Draft}, Article: a}); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	b := a
+	b.Status, b.Models, b.Version, b.UpdatedAt, b.PublishedAt = kb.Published, []string{"TH-3000"}, 2, scenarioAt.Add(time.Hour), scenarioAt.Add(time.Hour)
+	if err := s.PutArticle(ctx, b, &a, kb.Revision{Change: kb.Change{Version: 2, At: b.UpdatedAt, By: "supervisor-1", Fields: []string{"status", "models"},
+		Status: kb.Published, Note: "проверено"}, Article: b}); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	// The claim form showed it before filing, and a claim followed.
+	if err := s.RecordView(ctx, "form-token-0123456789", "overheating", []string{a.ID}, scenarioAt, "2026-03-01"); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	if err := s.FileView(ctx, "form-token-0123456789", claims.Number(2026, 1), scenarioAt.Add(time.Minute)); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	// The decision of claim 1 names the article it was solved with.
+	c, err := s.GetClaim(ctx, claims.Number(2026, 1))
+	if err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	next := *c
+	d := *c.Decision
+	d.SolvedWith, d.Revision = a.ID, d.Revision+1
+	next.Decision = &d
+	ev, err := claims.Next(&next, "decision.revised", "supervisors:s-1", scenarioAt.Add(100*time.Hour), nil, map[string]any{"solvedWith": a.ID})
+	if err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
+	if err := s.ApplyChange(ctx, &claims.Change{Claim: &next, Before: c, PrevVersion: c.Version, Event: ev}); err != nil {
+		t.Fatalf("scenario: kb: %v", err)
+	}
 }
 
 // writeQuality adds what issue #12's surge watch stores: a claim counted

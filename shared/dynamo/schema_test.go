@@ -44,7 +44,7 @@ var storedAttributes = map[string][]string{
 		"decision", "decision.cost", "decision.cost.amount", "decision.cost.currency", "decision.culpritDepartment",
 		"decision.culpritEmployee", "decision.decidedAt", "decision.decidedBy", "decision.faultParty",
 		"decision.incidentAnalysisRequired", "decision.instructions", "decision.resolution", "decision.revision",
-		"decision.rootCause", "decision.warrantyCase",
+		"decision.rootCause", "decision.solvedWith", "decision.warrantyCase",
 		"desiredFix", "desiredResult", "dueAt", "entity", "essence",
 		"flags", "flags[].dismissNote", "flags[].dismissedAt", "flags[].dismissedBy", "flags[].flaggedAt", "flags[].kind",
 		"flags[].reason", "flags[].related", "historyHash", "historySeq", "id", "language", "missingZones",
@@ -106,6 +106,7 @@ var storedAttributes = map[string][]string{
 		"doc.requiredFields", "doc.sampleDocuments", "doc.sampleDocuments[].title", "doc.sampleDocuments[].url", "doc.warrantyMonths", "entity",
 	},
 	"rootcause": {"PK", "SK", "doc", "doc.active", "doc.group", "doc.id", "doc.name", "entity"},
+	"model":     {"PK", "SK", "doc", "doc.active", "doc.id", "doc.name", "entity"},
 	"manager": {
 		"PK", "SK", "doc", "doc.absences", "doc.absences[].from", "doc.absences[].kind", "doc.absences[].note",
 		"doc.absences[].to", "doc.active", "doc.categories", "doc.email", "doc.id", "doc.name", "doc.productLines",
@@ -155,6 +156,11 @@ var storedAttributes = map[string][]string{
 		"doc.schedule.startsOn", "doc.schedule.timeZone", "doc.schedule.weekday", "doc.skipWhenEmpty", "doc.unsubscribed",
 		"doc.updatedAt", "entity", "version",
 	},
+	"kb_article": {"GSI1PK", "GSI1SK", "PK", "SK", "doc", "doc.audience", "doc.body", "doc.categories", "doc.createdAt", "doc.createdBy", "doc.files", "doc.files[].contentType", "doc.files[].fileName", "doc.files[].id", "doc.files[].kind", "doc.files[].size", "doc.html", "doc.id", "doc.language", "doc.models", "doc.owners", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.updatedBy", "doc.version", "entity", "version"},
+	"kb_version": {"PK", "SK", "doc", "doc.article", "doc.article.audience", "doc.article.body", "doc.article.categories", "doc.article.createdAt", "doc.article.createdBy", "doc.article.files", "doc.article.files[].contentType", "doc.article.files[].fileName", "doc.article.files[].id", "doc.article.files[].kind", "doc.article.files[].size", "doc.article.html", "doc.article.id", "doc.article.language", "doc.article.models", "doc.article.owners", "doc.article.publishedAt", "doc.article.rootCauses", "doc.article.status", "doc.article.title", "doc.article.types", "doc.article.updatedAt", "doc.article.updatedBy", "doc.article.version", "doc.at", "doc.by", "doc.fields", "doc.note", "doc.status", "doc.version", "entity"},
+	"kb_view":    {"PK", "SK", "articles", "claimId", "day", "entity", "filedAt", "ttl", "typeId"},
+	"kb_stat":    {"PK", "SK", "entity", "filed", "shown"},
+	"kb_link":    {"PK", "SK", "doc", "doc.audience", "doc.categories", "doc.id", "doc.language", "doc.models", "doc.publishedAt", "doc.rootCauses", "doc.status", "doc.title", "doc.types", "doc.updatedAt", "doc.version", "entity"},
 	"report_run": {
 		"PK", "SK", "attempt", "entity", "eventId", "finishedAt", "leaseUntil", "startedAt", "status", "takeovers", "ttl",
 	},
@@ -166,6 +172,7 @@ var storedAttributes = map[string][]string{
 		"idempotencyKey", "language", "lastError", "leaseUntil", "reason", "requestHash", "requeuedAt", "roles", "rows", "s3Key", "size",
 		"startedAt", "status", "ttl", "userId",
 	},
+	"kbindex": {"PK", "SK", "docs", "entity", "s3Key", "size", "updatedAt", "version"},
 }
 
 // schemaRecord is how an entity is stored: its record type (nil for items
@@ -198,6 +205,7 @@ var schema = map[string]schemaRecord{
 	"category":            {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[categoryDoc]()},
 	"type":                {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[typeDoc]()},
 	"rootcause":           {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[rootCauseDoc]()},
+	"model":               {record: reflect.TypeFor[catalogRecord](), doc: reflect.TypeFor[modelDoc]()},
 	"manager":             {record: reflect.TypeFor[managerRecord](), doc: reflect.TypeFor[managerDoc]()},
 	"config":              {record: reflect.TypeFor[configRecord]()},
 	"qr":                  {record: reflect.TypeFor[qrRecord]()},
@@ -215,6 +223,12 @@ var schema = map[string]schemaRecord{
 	"report_subscription": {record: reflect.TypeFor[subscriptionRecord](), doc: reflect.TypeFor[subscriptionDoc]()},
 	"report_run":          {record: reflect.TypeFor[runRecord]()},
 	"export":              {record: reflect.TypeFor[exportRecord]()},
+	"kb_article":          {record: reflect.TypeFor[articleRecord](), doc: reflect.TypeFor[articleDoc]()},
+	"kb_version":          {record: reflect.TypeFor[articleVersionRecord](), doc: reflect.TypeFor[articleVersionDoc]()},
+	"kb_link":             {record: reflect.TypeFor[articleLinkRecord](), doc: reflect.TypeFor[articleSummaryDoc]()},
+	"kb_view":             {record: reflect.TypeFor[kbViewRecord]()},
+	"kb_stat":             {},
+	"kbindex":             {record: reflect.TypeFor[kbIndexRecord]()},
 }
 
 var timeType = reflect.TypeFor[time.Time]()

@@ -50,7 +50,12 @@
 //	RATE#<key>#<hour>   #RATE               rate-limit counter (TTL)
 //	COUNTER#CLAIM       <year>              claim number counter (n) and the round-robin turn of each
 //	                                        assignment pool (turn#<pool key>)
-//	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id>
+//	CATALOG             CATEGORY#<id> / TYPE#<id> / ROOTCAUSE#<id> / MODEL#<id> (product models)
+//	KB#<id>             #ARTICLE / V#<n>    a knowledge base article (GSI1 = KB#ARTICLES / <updatedAt>#<id>)
+//	                                        and its versions; KBLINK#<kind>#<value> / KB#<id> its links to
+//	                                        the catalog with its summary (layout in kb.go); KBVIEW#<token> /
+//	                                        #VIEW a self-help view before filing, KBSTAT#<yyyy-mm> / <dd>#<id>
+//	                                        an article's views of a day (kbview.go)
 //	ROSTER              MANAGER#<id>        a claims manager: skills, substitute, absences (JSON doc, rev)
 //	CONFIG              sla / calendar      SLA policies, working calendar (JSON documents)
 //	QR#<id>             #QR                 issued QR code (revoked, revokedAt, reason once withdrawn);
@@ -68,6 +73,9 @@
 //	                                        as; GSI1 = EXPORTS#<user> / <created>#<id> (a user's latest jobs)
 //	QUALITY#… QMODEL#… QSERIES#… QALERT#…   the surge watch: claims per series (model) and type and day,
 //	                                        shipments, alerts (layout in quality.go)
+//	KBINDEX             #CURRENT            the knowledge base's search index pointer: version, s3Key of its
+//	                                        object (kb/index/<version>-<random>.bin), moved by a write
+//	                                        conditional on the version it replaces (kbindex.go)
 //
 // It must not be imported by domain packages; they declare the interfaces it
 // satisfies.

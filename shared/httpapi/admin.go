@@ -23,6 +23,7 @@ type CatalogStore interface {
 	PutCategory(ctx context.Context, c catalog.Category) error
 	PutType(ctx context.Context, t catalog.Type) error
 	PutRootCause(ctx context.Context, r catalog.RootCause) error
+	PutModel(ctx context.Context, m catalog.Model) error
 }
 
 // QRStore keeps issued QR codes.
@@ -62,6 +63,7 @@ func (a *AdminAPI) Register(r *apigw.Router) {
 	r.Handle("PUT /v1/admin/catalog/categories/{id}", a.putCategory)
 	r.Handle("PUT /v1/admin/catalog/types/{id}", a.putType)
 	r.Handle("PUT /v1/admin/catalog/root-causes/{id}", a.putRootCause)
+	r.Handle("PUT /v1/admin/catalog/models/{id}", a.putModel)
 	r.Handle("POST /v1/qr-codes", a.issue)
 	r.Handle("GET /v1/qr-codes/{code}", a.qrCode)
 	r.Handle("GET /v1/qr-codes/{code}/image", a.qrImage, apigw.EnumParam("format", "png", "svg"), apigw.IntParam("size", qrcode.MinPNGSize, qrcode.MaxPNGSize))
@@ -162,6 +164,29 @@ func (a *AdminAPI) putRootCause(ctx context.Context, req *apigw.Request) (*apigw
 		return nil, err
 	}
 	return apigw.JSON(http.StatusOK, r), nil
+}
+
+func (a *AdminAPI) putModel(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if err := admin(req); err != nil {
+		return nil, err
+	}
+	var m catalog.Model
+	if err := req.DecodeJSON(&m, 16<<10); err != nil {
+		return nil, err
+	}
+	if m.ID == "" {
+		m.ID = req.Param("id")
+	}
+	if m.ID != req.Param("id") {
+		return nil, apperr.InvalidField("id", "must match the URL")
+	}
+	if err := catalog.ValidateModel(&m); err != nil {
+		return nil, err
+	}
+	if err := a.Catalog.PutModel(ctx, m); err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, m), nil
 }
 
 // IssuedCode is one code in an issue response.

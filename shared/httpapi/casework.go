@@ -147,6 +147,8 @@ type DecisionRequest struct {
 	Resolution        claims.Resolution `json:"resolution"`
 	Cost              claims.Money      `json:"cost"`
 	Instructions      string            `json:"instructions"`
+	// SolvedWith is the knowledge base article the decision followed.
+	SolvedWith string `json:"solvedWith"`
 	// Reason is required to change a recorded decision.
 	Reason string `json:"reason"`
 }
@@ -168,6 +170,7 @@ func (a *CaseworkAPI) decide(ctx context.Context, req *apigw.Request) (*apigw.Re
 		WarrantyCase: body.WarrantyCase, FaultParty: body.FaultParty, CulpritDepartment: body.CulpritDepartment,
 		CulpritEmployee: body.CulpritEmployee, RootCause: body.RootCause, Resolution: body.Resolution,
 		Cost: claims.Money{Amount: body.Cost.Amount, Currency: strings.ToUpper(body.Cost.Currency)}, Instructions: body.Instructions,
+		SolvedWith: body.SolvedWith,
 	}
 	if len([]rune(body.Reason)) > 2000 {
 		return nil, apperr.InvalidField("reason", "at most 2000 characters")

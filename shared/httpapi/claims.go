@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/orders"
@@ -36,6 +38,17 @@ type ClaimsAPI struct {
 	// Alerts, when set, links a claim of an alerted series and type to its
 	// alert (for staff).
 	Alerts AlertLinker
+	// Articles, when set, suggests knowledge base articles in a claim's
+	// detail (for staff).
+	Articles ArticleSuggester
+	// SelfHelp, when set, counts a claim filed with a Kb-View header as
+	// following the self-help that view showed (the cabinet's).
+	SelfHelp SelfHelp
+}
+
+// ArticleSuggester finds the articles a claim's detail suggests (kb.Shelf).
+type ArticleSuggester interface {
+	ForClaim(ctx context.Context, typeID, model, rootCause string) ([]kb.Suggestion, error)
 }
 
 // AlertLinker finds the alert a claim's detail links to (quality.Service).
@@ -53,6 +66,9 @@ type ClaimDetail struct {
 	// QualityAlert is the open (acknowledged, muted) defect surge alert of
 	// the claim's series and type; staff only.
 	QualityAlert *quality.Ref `json:"qualityAlert,omitempty"`
+	// Articles are the published knowledge base articles matching the
+	// claim's type, model and root cause, the most used first; staff only.
+	Articles []kb.Suggestion `json:"articles,omitempty"`
 }
 
 // Register adds the routes of the ClaimsFunction.
@@ -198,9 +214,20 @@ func (a *ClaimsAPI) create(ctx context.Context, req *apigw.Request) (*apigw.Resp
 		}
 		sub.Idempotency = &intake.IdempotencyKey{Scope: "user:" + p.UserID, Key: k, BodyHash: intake.BodyHash(req.Body)}
 	}
+	view := req.Header("kb-view")
+	if view != "" && !kb.ValidViewToken(view) {
+		return nil, apperr.InvalidField("Kb-View", "the view token the self-help was asked with (16-64 letters, digits, _ or -)")
+	}
 	res, err := a.Intake.Submit(ctx, sub)
 	if err != nil {
 		return nil, err
+	}
+	if view != "" && a.SelfHelp != nil && res.Created {
+		// A failure here costs one count, never the claim (the function's
+		// logger is the default one: app.Logger).
+		if err := a.SelfHelp.Filed(ctx, view, res.Claim.ID); err != nil {
+			slog.ErrorContext(ctx, "self-help view not marked filed", "claimId", res.Claim.ID, "error", err.Error())
+		}
 	}
 	shown := visibility.Claim(visibility.Of(p), *res.Claim)
 	out := apigw.JSON(http.StatusCreated, ClaimResponse{Claim: &shown, TrackingURL: req.BaseURL + "/t/" + res.TrackingToken})
@@ -266,6 +293,15 @@ func (a *ClaimsAPI) get(ctx context.Context, req *apigw.Request) (*apigw.Respons
 	}
 	if a.Alerts != nil && visibility.SeesQualityAlerts(visibility.Of(req.Principal)) {
 		if out.QualityAlert, err = a.Alerts.AlertFor(ctx, &v.Claim); err != nil {
+			return nil, err
+		}
+	}
+	if a.Articles != nil && visibility.Of(req.Principal).Internal() {
+		rootCause := ""
+		if v.Claim.Decision != nil {
+			rootCause = v.Claim.Decision.RootCause
+		}
+		if out.Articles, err = a.Articles.ForClaim(ctx, v.Claim.TypeID, v.Claim.Product.Model, rootCause); err != nil {
 			return nil, err
 		}
 	}

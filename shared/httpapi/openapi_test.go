@@ -32,8 +32,10 @@ import (
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/httpapi"
+	"github.com/claimsdesk/backend/shared/httpapi/kbapi"
 	"github.com/claimsdesk/backend/shared/httpapi/reports"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/orders"
 	"github.com/claimsdesk/backend/shared/qrcode"
@@ -163,7 +165,10 @@ func functionRouters() map[string]*apigw.Router {
 	(&reports.ReportsAPI{}).Register(reportsRouter)
 	(&reports.ExportsAPI{}).Register(reportsRouter)
 	(&reports.SubscriptionsAPI{}).Register(reportsRouter)
-	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter}
+	knowledge := apigw.NewRouter(logger)
+	(&kbapi.KnowledgeAPI{}).Register(knowledge)
+	return map[string]*apigw.Router{"PublicFunction": public, "ClaimsFunction": claimsRouter, "AdminFunction": admin, "ReportsFunction": reportsRouter,
+		"KnowledgeFunction": knowledge}
 }
 
 // missing returns the keys of have that want lacks, sorted.
@@ -350,6 +355,8 @@ var schemaChecks = []schemaCheck{
 	{"Decision", reflect.TypeFor[claims.Decision](), "response"},
 	{"Money", reflect.TypeFor[claims.Money](), "both"},
 	{"RootCause", reflect.TypeFor[catalog.RootCause](), "both"},
+	{"Model", reflect.TypeFor[catalog.Model](), "response"},
+	{"ModelInput", reflect.TypeFor[catalog.Model](), "request"},
 	{"RootCauseInput", reflect.TypeFor[catalog.RootCause](), "request"},
 	{"TransitionRequest", reflect.TypeFor[httpapi.TransitionRequest](), "request"},
 	{"Transitions", reflect.TypeFor[httpapi.Transitions](), "response"},
@@ -401,6 +408,25 @@ var schemaChecks = []schemaCheck{
 	{"ExportFilters", reflect.TypeFor[exports.Filters](), "response"},
 	{"ExportJobList", reflect.TypeFor[exports.List](), "response"},
 	{"ClaimView", reflect.TypeFor[httpapi.ClaimDetail](), "response"},
+	{"Article", reflect.TypeFor[kb.Article](), "response"},
+	{"ArticleInput", reflect.TypeFor[kb.Input](), "request"},
+	{"ArticleSummary", reflect.TypeFor[kb.Summary](), "response"},
+	{"ArticleFile", reflect.TypeFor[kb.File](), "response"},
+	{"ArticleChange", reflect.TypeFor[kb.Change](), "response"},
+	{"ArticleRevision", reflect.TypeFor[kb.Revision](), "response"},
+	{"ArticlePage", reflect.TypeFor[kbapi.ArticlePage](), "response"},
+	{"ArticleVersions", reflect.TypeFor[kbapi.ArticleVersions](), "response"},
+	{"ArticleSuggestion", reflect.TypeFor[kb.Suggestion](), "response"},
+	{"ArticleUploadRequest", reflect.TypeFor[kb.UploadRequest](), "request"},
+	{"ArticleUpload", reflect.TypeFor[kb.Upload](), "response"},
+	{"ArticleSearchResult", reflect.TypeFor[kbapi.SearchResult](), "response"},
+	{"ArticleSearchHit", reflect.TypeFor[kbapi.SearchHit](), "response"},
+	{"ArticleCoverage", reflect.TypeFor[kbapi.Coverage](), "response"},
+	{"ArticleIndexRebuilt", reflect.TypeFor[kbapi.RebuildResult](), "response"},
+	{"SelfHelpArticle", reflect.TypeFor[httpapi.SelfHelpArticle](), "response"},
+	{"SelfHelpList", reflect.TypeFor[httpapi.SelfHelpList](), "response"},
+	{"Deflection", reflect.TypeFor[kb.Deflection](), "response"},
+	{"DeflectionReport", reflect.TypeFor[kbapi.DeflectionReport](), "response"},
 	{"ClaimRequest", reflect.TypeFor[httpapi.ClaimRequest](), "request"},
 	{"ClaimResponse", reflect.TypeFor[httpapi.ClaimResponse](), "response"},
 	{"AttachmentRef", reflect.TypeFor[intake.AttachmentRef](), "request"},
@@ -492,6 +518,7 @@ var unchecked = map[string]string{
 	"HTMLPage":            "",
 	"Role":                "",
 	"CatalogID":           "",
+	"ModelID":             "",
 	"Priority":            "",
 	"FlagKind":            "",
 	"WarrantyMonths":      "",

@@ -24,6 +24,7 @@ import (
 	"github.com/claimsdesk/backend/shared/chat"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/lazyre"
 	"github.com/claimsdesk/backend/shared/qrcode"
@@ -83,7 +84,42 @@ type PublicSite struct {
 	Sample func(name, lang string) ([]byte, error)
 	// Limits are the abuse limits (zero values take DefaultLimits').
 	Limits Limits
-	Logger *slog.Logger
+	// SelfHelp shows the published public articles of the chosen type
+	// before the claimant files, and records whether a claim followed (nil:
+	// none shown).
+	SelfHelp SelfHelp
+	Logger   *slog.Logger
+}
+
+// SelfHelp is the knowledge base as the claimant's pages use it (kb.Shelf).
+type SelfHelp interface {
+	// ShowSelfHelp returns the articles of a type, recording under token
+	// that the page showed them.
+	ShowSelfHelp(ctx context.Context, token, typeID, lang string) ([]kb.Article, error)
+	// Filed records that a claim followed the view token named.
+	Filed(ctx context.Context, token, claimID string) error
+}
+
+// SelfHelpArticle is an article the claimant's page shows before filing.
+type SelfHelpArticle struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Language string `json:"language"`
+	// HTML is the article's body, sanitized when it was written.
+	HTML string `json:"html"`
+}
+
+// SelfHelpList is the answer of the self-help routes.
+type SelfHelpList struct {
+	Articles []SelfHelpArticle `json:"articles"`
+}
+
+func selfHelpList(list []kb.Article) SelfHelpList {
+	out := SelfHelpList{Articles: make([]SelfHelpArticle, 0, len(list))}
+	for _, a := range list {
+		out.Articles = append(out.Articles, SelfHelpArticle{ID: a.ID, Title: a.Title, Language: a.Language, HTML: a.HTML})
+	}
+	return out
 }
 
 // TrackingStore finds a claim by the hash of its tracking token.
@@ -96,6 +132,8 @@ func (p *PublicSite) Register(r *apigw.Router) {
 	r.Handle("GET /q/{code}", p.form, append([]apigw.Param{langParam}, marketingParams...)...)
 	r.Handle("POST /q/{code}", p.submit)
 	r.Handle("POST /q/{code}/uploads", p.upload)
+	r.Handle("GET /q/{code}/articles", p.articles, catalogIDParam("typeId").Req(), langParam,
+		apigw.PatternParam("formToken", formTokenPattern, 24, "the form's token"))
 	r.Handle("GET /t/{token}", p.tracking, append([]apigw.Param{langParam, apigw.EnumParam("notice", "uploaded", "sent", "rated", "commented")}, marketingParams...)...)
 	r.Handle("GET /t/{token}/rating", p.rate, append([]apigw.Param{langParam, apigw.IntParam("score", claims.MinScore, claims.MaxScore).Req()}, marketingParams...)...)
 	r.Handle("POST /t/{token}/rating", p.comment)
@@ -121,9 +159,10 @@ func (p *PublicSite) html(status int, render func(*bytes.Buffer) error) (*apigw.
 }
 
 // errorPage renders errors of the HTML routes as pages in the visitor's
-// language; the JSON upload route keeps JSON errors.
+// language; the JSON routes (the uploads, the self-help articles) keep JSON
+// errors.
 func (p *PublicSite) errorPage(req *apigw.Request, status int, e *apperr.Error) (*apigw.Response, bool) {
-	if strings.HasSuffix(req.RouteKey, "/uploads") {
+	if strings.HasSuffix(req.RouteKey, "/uploads") || strings.HasSuffix(req.RouteKey, "/articles") {
 		return nil, false
 	}
 	l := lang(req)
@@ -197,7 +236,7 @@ func (p *PublicSite) formPage(ctx context.Context, req *apigw.Request, code stri
 		return nil, err
 	}
 	return &webform.FormPage{
-		Lang: lang(req), Code: code, Action: "/q/" + code, UploadURL: "/q/" + code + "/uploads",
+		Lang: lang(req), Code: code, Action: "/q/" + code, UploadURL: "/q/" + code + "/uploads", ArticlesURL: "/q/" + code + "/articles",
 		Product: product(rec), Catalog: cat.ForClaimants(),
 	}, nil
 }
@@ -218,6 +257,23 @@ func (p *PublicSite) form(ctx context.Context, req *apigw.Request) (*apigw.Respo
 		page.Values = map[string]string{"lang": page.Lang}
 	}
 	return p.html(http.StatusOK, func(b *bytes.Buffer) error { return webform.RenderForm(b, page) })
+}
+
+// articles answers the form's script when a type is chosen: the published
+// public self-help articles of the type ("before you file: try this"), in
+// the page's language first, recorded as shown under the form's token.
+func (p *PublicSite) articles(ctx context.Context, req *apigw.Request) (*apigw.Response, error) {
+	if _, _, err := p.code(ctx, req.Param("code")); err != nil {
+		return nil, err
+	}
+	if p.SelfHelp == nil {
+		return apigw.JSON(http.StatusOK, selfHelpList(nil)), nil
+	}
+	list, err := p.SelfHelp.ShowSelfHelp(ctx, req.Query.Get("formToken"), req.Query.Get("typeId"), lang(req))
+	if err != nil {
+		return nil, err
+	}
+	return apigw.JSON(http.StatusOK, selfHelpList(list)), nil
 }
 
 // uploadRequest is the body of POST /q/{code}/uploads.
@@ -361,6 +417,13 @@ func (p *PublicSite) submit(ctx context.Context, req *apigw.Request) (*apigw.Res
 			return retry(http.StatusConflict, map[string]string{"": webform.Message(page.Lang, "error.alreadySent")})
 		}
 		return nil, err
+	}
+	if p.SelfHelp != nil {
+		// The page showed self-help before: a claim followed it. A failure
+		// here costs one count, never the claim.
+		if err := p.SelfHelp.Filed(ctx, page.FormToken, res.Claim.ID); err != nil {
+			p.Logger.ErrorContext(ctx, "self-help view not marked filed", "claimId", res.Claim.ID, "error", err.Error())
+		}
 	}
 	result := &webform.ResultPage{
 		Lang: page.Lang, Number: res.Claim.ID, Stage: string(res.Claim.Stage),

@@ -26,6 +26,10 @@ const (
 	sqsSDK   = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sesSDK   = "github.com/aws/aws-sdk-go-v2/service/sesv2"
 	snsSDK   = "github.com/aws/aws-sdk-go-v2/service/sns"
+	// The knowledge base's Markdown renderer and sanitizer: only the
+	// function that writes articles renders them.
+	goldmark   = "github.com/yuin/goldmark"
+	bluemonday = "github.com/microcosm-cc/bluemonday"
 )
 
 // rules are the module's: each function links only what it uses. One
@@ -46,8 +50,8 @@ var rules = Rules{
 		"functions/relay":    {gopdf, goqrcode, s3SDK, sesSDK, sqsSDK},
 		"functions/sla":      {gopdf, goqrcode, s3SDK, sesSDK, sqsSDK},
 		"functions/seed":     {gopdf, goqrcode, s3SDK, sqsSDK, sesSDK, snsSDK},
-		"functions/claims":   {sesSDK, sqsSDK},
-		"functions/public":   {sesSDK, sqsSDK},
+		"functions/claims":   {sesSDK, sqsSDK, goldmark, bluemonday},
+		"functions/public":   {sesSDK, sqsSDK, goldmark, bluemonday},
 		"functions/admin":    {s3SDK, sesSDK, snsSDK},
 		"functions/notifier": {snsSDK},
 		// Reports read the aggregates and draw files; the report
@@ -64,6 +68,9 @@ var rules = Rules{
 		// The analytics count the claims and publish the surge alerts'
 		// events: no files, no mail.
 		"functions/analytics": {gopdf, goqrcode, s3SDK, sesSDK},
+		// The knowledge base: articles and their files, the search index
+		// in the bucket; no PDF, no mail, no queue, no event.
+		"functions/knowledge": {gopdf, goqrcode, sesSDK, sqsSDK, snsSDK},
 	},
 }
 

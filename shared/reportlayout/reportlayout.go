@@ -65,7 +65,8 @@ var dimTitles = map[analytics.Dim][2]string{
 	analytics.DimManager: {"Менеджер", "Manager"}, analytics.DimStage: {"Этап", "Stage"}, analytics.DimWarranty: {"Гарантийный случай", "Warranty case"},
 	analytics.DimResolution: {"Решение", "Resolution"}, analytics.DimFaultParty: {"Виновная сторона", "Party at fault"},
 	analytics.DimCulpritDepartment: {"Виновное подразделение", "Department at fault"}, analytics.DimRootCause: {"Причина", "Root cause"},
-	analytics.DimModel: {"Модель", "Model"}, analytics.DimSeries: {"Серия", "Series"}, analytics.DimPriority: {"Приоритет", "Priority"},
+	analytics.DimArticle: {"Статья базы знаний", "Knowledge base article"},
+	analytics.DimModel:   {"Модель", "Model"}, analytics.DimSeries: {"Серия", "Series"}, analytics.DimPriority: {"Приоритет", "Priority"},
 }
 
 // dimTitle names a dimension in a file (its ID when it has no title).

@@ -404,3 +404,11 @@ func Event(a Audience, e events.Event) (events.Event, bool, error) {
 	out.Data = b
 	return out, true, nil
 }
+
+// SeesArticle reports whether audience a may read a knowledge base article
+// of status and audience ("staff" or "public"): the claims department and
+// the company's systems every article, drafts included; dealers and
+// claimants only the published public ones.
+func SeesArticle(a Audience, status, audience string) bool {
+	return a.Internal() || status == "published" && audience == "public"
+}

@@ -414,6 +414,8 @@ var dict = map[string]map[string]string{
 		"stageinfo.withdrawn":            "Рекламация отозвана и больше не рассматривается.",
 
 		"js.takePhoto":       "Сфотографировать",
+		"js.selfHelp":        "Прежде чем подать рекламацию, попробуйте это",
+		"js.selfHelpHint":    "Если совет не помог, заполните форму дальше.",
 		"js.chooseFile":      "Выбрать файл",
 		"js.chooseFiles":     "Выбрать файлы",
 		"js.waiting":         "В очереди",
@@ -710,6 +712,8 @@ var dict = map[string]map[string]string{
 		"stageinfo.withdrawn":            "The claim was withdrawn and is no longer handled.",
 
 		"js.takePhoto":       "Take a photo",
+		"js.selfHelp":        "Before you file: try this",
+		"js.selfHelpHint":    "If it does not help, go on with the form.",
 		"js.chooseFile":      "Choose a file",
 		"js.chooseFiles":     "Choose files",
 		"js.waiting":         "Waiting",

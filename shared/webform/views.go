@@ -150,6 +150,7 @@ type formView struct {
 type formConfig struct {
 	Code         string            `json:"code"`
 	UploadURL    string            `json:"uploadURL"`
+	ArticlesURL  string            `json:"articlesURL"`
 	TypeID       string            `json:"typeId"`
 	Restore      bool              `json:"restore"`
 	MaxRetries   int               `json:"maxRetries"`
@@ -430,7 +431,7 @@ func acceptAttr(types []string) string {
 
 func newFormConfig(lang string, p *FormPage, cat *catalog.Catalog, atts []Attachment, restore bool) formConfig {
 	c := formConfig{
-		Code: p.Code, UploadURL: p.UploadURL, TypeID: p.Values["typeId"],
+		Code: p.Code, UploadURL: p.UploadURL, ArticlesURL: p.ArticlesURL, TypeID: p.Values["typeId"],
 		Restore:      restore,
 		MaxRetries:   uploadRetries,
 		BaseRequired: []string{"name", "essence", "typeId", "desiredResult"},

@@ -11,7 +11,8 @@
 // script only as a JSON block rendered by html/template. The pages are meant
 // to be served with a strict Content-Security-Policy (default-src 'none';
 // style-src and script-src 'unsafe-inline'; img-src 'self' data: blob:;
-// form-action and connect-src 'self' plus the S3 endpoint).
+// form-action, connect-src and img-src 'self' plus the S3 endpoint: the
+// self-help articles' pictures are presigned links).
 //
 // The language link on the pages is the relative URL "?lang=en" (or "ru"):
 // a page's URL must not need any other query parameter.
@@ -130,7 +131,10 @@ type FormPage struct {
 	Code      string // the QR code (shown small, for support)
 	Action    string // form action, e.g. "/q/ABCD..."
 	UploadURL string // JSON endpoint returning presigned S3 POSTs, e.g. "/q/ABCD.../uploads"
-	Product   Product
+	// ArticlesURL is the JSON endpoint of the chosen type's self-help
+	// articles, e.g. "/q/ABCD.../articles" ("" shows none).
+	ArticlesURL string
+	Product     Product
 	// Catalog holds the active categories and types only (catalog.Active).
 	Catalog   *catalog.Catalog
 	FormToken string // one-time token, hidden field "formToken"

@@ -87,7 +87,7 @@ func FunctionEnv(t testing.TB, logicalID string, params map[string]string) map[s
 // other functions), so that a variable the template forgot shows up.
 func Setenv(t testing.TB, vars map[string]string) {
 	t.Helper()
-	for _, fn := range []string{"PublicFunction", "ClaimsFunction", "AdminFunction", "NotifierFunction", "RelayFunction", "SlaFunction", "ReportMailFunction", "SeedFunction"} {
+	for _, fn := range []string{"PublicFunction", "ClaimsFunction", "AdminFunction", "NotifierFunction", "RelayFunction", "SlaFunction", "ReportMailFunction", "KnowledgeFunction", "SeedFunction"} {
 		for k := range FunctionEnv(t, fn, nil) {
 			t.Setenv(k, "")
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/dynamo"
 	"github.com/claimsdesk/backend/shared/intake"
+	"github.com/claimsdesk/backend/shared/kb"
 	"github.com/claimsdesk/backend/shared/keys"
 	"github.com/claimsdesk/backend/shared/registry"
 	"github.com/claimsdesk/backend/shared/s3files"
@@ -71,6 +72,10 @@ type Services struct {
 	Chat     *chat.Service
 	// Survey records the ratings of closed claims.
 	Survey *survey.Service
+	// Articles are the knowledge base's articles as the claim pages read
+	// them: suggestions inside a claim, self-help before filing, the
+	// decisions' "solved with".
+	Articles *kb.Shelf
 }
 
 // New builds the services and the DynamoDB, S3 and SNS clients they use.
@@ -82,7 +87,7 @@ func New(cfg Config) (*Services, error) {
 	s := &Services{Keys: cfg.Keys, Location: cfg.Location}
 	// A constructor given what an earlier one failed to build refuses it:
 	// the first error is the cause.
-	var errs [10]error
+	var errs [11]error
 	s.Store, errs[0] = dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg.AWS), Table: cfg.Table})
 	s.Files, errs[1] = s3files.New(s3files.Config{Client: s3files.NewClient(cfg.AWS), Bucket: cfg.Bucket})
 	publisher, err := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg.AWS), TopicARN: cfg.Topic})
@@ -94,8 +99,10 @@ func New(cfg Config) (*Services, error) {
 	s.Intake, errs[5] = intake.New(intake.Config{Store: s.Store, Files: s.Files, Catalog: s.Catalog, Publisher: publisher, Keys: cfg.Keys,
 		Roster: s.Roster, SLA: engine, Location: cfg.Location, Logger: cfg.Logger})
 	s.Registry, errs[6] = registry.New(registry.Config{Store: s.Store, Links: s.Files, CursorKey: cfg.Keys.Cursor})
+	s.Articles, errs[10] = kb.NewShelf(kb.ShelfConfig{Store: s.Store, Solved: s.Store, Files: s.Files, Catalog: s.Catalog, Views: s.Store,
+		Location: cfg.Location})
 	s.Casework, errs[7] = casework.New(casework.Config{Store: s.Store, Publisher: publisher, Catalog: s.Catalog, SLA: engine,
-		Location: cfg.Location, Logger: cfg.Logger})
+		Location: cfg.Location, Logger: cfg.Logger, Articles: s.Articles})
 	s.Chat, errs[8] = chat.New(chat.Config{Work: s.Casework, Files: s.Files, Catalog: s.Catalog, Details: s.Store, Logger: cfg.Logger})
 	s.Survey, errs[9] = survey.New(survey.Config{Store: s.Store, Publisher: publisher, Logger: cfg.Logger})
 	if err := cmp.Or(errs[:]...); err != nil {

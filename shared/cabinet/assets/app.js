@@ -42,7 +42,7 @@ ru: {
 'new.series': 'Партия', 'new.purchaseDate': 'Дата покупки', 'new.claimant': 'Покупатель', 'new.cname': 'Имя или ФИО',
 'new.email': 'Эл. почта', 'new.phone': 'Телефон', 'new.company': 'Организация', 'new.taxId': 'ИНН',
 'new.kind': 'Что случилось', 'new.category': 'Категория', 'new.type': 'Тип рекламации', 'new.choose': '— выберите —',
-'new.instructions': 'Как подать', 'new.samples': 'Образцы документов', 'new.essence': 'Суть рекламации',
+'new.instructions': 'Как подать', 'new.samples': 'Образцы документов', 'new.selfHelp': 'Прежде чем подать: попробуйте это', 'new.essence': 'Суть рекламации',
 'new.essenceHint': 'Что произошло, когда и как это проявляется (не меньше 10 знаков).',
 'new.desired': 'Чего хочет покупатель', 'new.desiredFix': 'Пожелания', 'new.files': 'Фото и документы',
 'new.zone': '{0}: от {1} до {2} файлов', 'new.addFile': 'Добавить файл', 'new.required': 'обязательно',
@@ -114,7 +114,7 @@ en: {
 'new.series': 'Batch', 'new.purchaseDate': 'Purchase date', 'new.claimant': 'Customer', 'new.cname': 'Name',
 'new.email': 'Email', 'new.phone': 'Phone', 'new.company': 'Company', 'new.taxId': 'Tax ID (INN)',
 'new.kind': 'What happened', 'new.category': 'Category', 'new.type': 'Type of claim', 'new.choose': '— choose —',
-'new.instructions': 'How to file', 'new.samples': 'Sample documents', 'new.essence': 'What is wrong',
+'new.instructions': 'How to file', 'new.samples': 'Sample documents', 'new.selfHelp': 'Before you file: try this', 'new.essence': 'What is wrong',
 'new.essenceHint': 'What happened, when, and how it shows (at least 10 characters).',
 'new.desired': 'What the customer wants', 'new.desiredFix': 'Wishes', 'new.files': 'Photos and documents',
 'new.zone': '{0}: {1} to {2} files', 'new.addFile': 'Add a file', 'new.required': 'required',
@@ -1011,6 +1011,23 @@ function newForm(main, orderNumber) {
     if (!tp) {
       return;
     }
+    // Self-help: the type's published articles (HTML sanitized when they
+    // were written), asked for with the claim's key as the view token, so
+    // that the claim filed with it counts against them.
+    var help = h('div', { class: 'instructions', hidden: true });
+    typeInfo.appendChild(help);
+    call('GET', 'v1/kb/self-help?type=' + encodeURIComponent(tp.id) + '&lang=' + lang + '&view=' + key).then(function (res) {
+      if (typ.value !== tp.id || !res.articles.length) {
+        return;
+      }
+      help.appendChild(h('h3', { text: t('new.selfHelp') }));
+      res.articles.forEach(function (a) {
+        var body = h('div');
+        body.innerHTML = a.html;
+        help.appendChild(h('details', {}, h('summary', { text: a.title }), body));
+      });
+      help.hidden = false;
+    }, function () {});
     var instr = named(tp.instructions);
     if (instr) {
       typeInfo.appendChild(h('div', { class: 'instructions' }, h('h3', { text: t('new.instructions') }), instr.split('\n').map(function (p) { return h('p', { text: p }); })));
@@ -1134,7 +1151,7 @@ function newForm(main, orderNumber) {
     }
     submit.disabled = true;
     submit.textContent = t('new.sending');
-    call('POST', 'v1/claims', body, { 'Idempotency-Key': key }).then(function (res) {
+    call('POST', 'v1/claims', body, { 'Idempotency-Key': key, 'Kb-View': key }).then(function (res) {
       location.hash = '#/claims/' + encodeURIComponent(res.claim.id) + '?filed';
     }, function (e) {
       submit.disabled = false;

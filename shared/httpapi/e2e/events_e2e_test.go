@@ -62,10 +62,11 @@ func TestSampleEventsReplay(t *testing.T) {
 		}
 	}
 	cases := map[string]func(t *testing.T){
-		"PublicFunction":  func(t *testing.T) { api(t, "PublicFunction", `"ok"`) },
-		"ClaimsFunction":  func(t *testing.T) { api(t, "ClaimsFunction", `"dealer-1"`) },
-		"AdminFunction":   func(t *testing.T) { api(t, "AdminFunction", `"categories"`) },
-		"ReportsFunction": func(t *testing.T) { api(t, "ReportsFunction", `"name":"dynamics"`) },
+		"PublicFunction":    func(t *testing.T) { api(t, "PublicFunction", `"ok"`) },
+		"ClaimsFunction":    func(t *testing.T) { api(t, "ClaimsFunction", `"dealer-1"`) },
+		"AdminFunction":     func(t *testing.T) { api(t, "AdminFunction", `"categories"`) },
+		"ReportsFunction":   func(t *testing.T) { api(t, "ReportsFunction", `"name":"dynamics"`) },
+		"KnowledgeFunction": func(t *testing.T) { api(t, "KnowledgeFunction", `"items":[]`) },
 		"AnalyticsFunction": func(t *testing.T) {
 			var out struct {
 				BatchItemFailures []any `json:"batchItemFailures"`

@@ -44,6 +44,8 @@ const (
 	visSalesManager    = "SENTINEL-личный-менеджер"
 	visManagerEmail    = "vis-private-manager@claimsdesk.example"
 	visFlagNote        = "SENTINEL почему флаг снят"
+	visKBStaffTitle    = "SENTINEL статья только для персонала"
+	visKBDraftTitle    = "SENTINEL черновик статьи"
 	// The flags' reasons, in both languages.
 	visFlagSerialRu  = "уже есть открытая рекламация"
 	visFlagSerialEn  = "already has an open claim"
@@ -57,7 +59,7 @@ const (
 var internalNames = []string{"culpritEmployee", "culpritDepartment", "rootCause", "decidedBy", "incidentAnalysisRequired",
 	"tasks", "openTasks", "dueAt", "historyHash", "head", "hash", "prevHash", "qrCode", "policy", "warned", "breached",
 	"level", "nextCheck", "firstResponseDue", "resolutionDue", "pausedAt", "stageLeftSeconds", "salesManager",
-	"substituteChain", "assignment", "note", "flags", "dismissNote"}
+	"substituteChain", "assignment", "note", "flags", "dismissNote", "solvedWith"}
 
 // leakCheck finds internal values and names in answers.
 type leakCheck struct {
@@ -299,10 +301,30 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	c = readClaim(t, mgr, id)
 	done()
 	move(t, mgr, &c, "decision", "", 200)
+	// The knowledge base: a published public article (the dealer reads
+	// it), a staff-only one (the decision was solved with it) and a public
+	// draft, neither of which the dealer may see.
+	article := func(title, audience, status string) string {
+		r := sup.do(t, "POST", "/v1/kb/articles", map[string]any{"title": title, "language": "ru", "audience": audience, "status": status,
+			"body": "Проверьте крепление вентилятора.", "types": []string{"noise"}, "models": []string{"TH-2000"}})
+		if r.Status != 201 {
+			t.Fatalf("article %q = %d %s", title, r.Status, r.Body)
+		}
+		var a struct {
+			ID string `json:"id"`
+		}
+		r.JSON(t, &a)
+		return a.ID
+	}
+	publicArticle := article("Шум: проверьте крепление вентилятора", "public", "published")
+	staffArticle := article(visKBStaffTitle, "staff", "published")
+	article(visKBDraftTitle, "public", "draft")
+	leak.values = append(leak.values, visKBStaffTitle, visKBDraftTitle, staffArticle)
 	decision := map[string]any{
 		"version": c.Version, "warrantyCase": true, "faultParty": "company", "culpritDepartment": visCulpritDept,
 		"culpritEmployee": visCulpritEmployee, "rootCause": "service_failure", "resolution": "repair",
 		"cost": map[string]any{"amount": 450000, "currency": "RUB"}, "instructions": "Мастер заберёт изделие и отремонтирует его за наш счёт.",
+		"solvedWith": staffArticle,
 	}
 	c = step(t, sup, "PUT", claimPath+"/decision", decision, 200)
 	decision["version"], decision["rootCause"], decision["reason"] = c.Version, visRootCause, visRevisionReason
@@ -393,7 +415,7 @@ func TestDealerSeesNoInternals(t *testing.T) {
 	// other route must refuse a dealer.
 	params := map[string]string{
 		"{id}": id, "{number}": made.Order.Number, "{token}": token, "{code}": issued.Codes[0].Code, "{batchId}": issued.BatchID,
-		"{name}": "torg-2.pdf", "{documentId}": act.ID,
+		"{name}": "torg-2.pdf", "{documentId}": act.ID, "{version}": "1",
 	}
 	table := map[string][]string{
 		"GET /v1/me":                                      {"/v1/me"},
@@ -424,13 +446,21 @@ func TestDealerSeesNoInternals(t *testing.T) {
 		// Without a score: the rating link refuses (it records nothing).
 		"GET /t/{token}/rating": {"/t/" + token + "/rating"},
 		"GET /q/{code}":         {"/q/" + issued.Codes[0].Code},
-		"GET /samples/{name}":   {"/samples/torg-2.pdf"},
-		"GET /health":           {"/health"},
+		// The claim form's self-help: the published public articles only.
+		"GET /q/{code}/articles": {"/q/" + issued.Codes[0].Code + "/articles?typeId=noise", "/q/" + issued.Codes[0].Code + "/articles?typeId=noise&lang=en"},
+		"GET /samples/{name}":    {"/samples/torg-2.pdf"},
+		"GET /health":            {"/health"},
 		// A dealer's report subscriptions (their own figures only; none
 		// here); the unsubscribe page shows no claim.
 		"GET /v1/report-subscriptions": {"/v1/report-subscriptions"},
-		"GET /unsubscribe/{token}":     {"/unsubscribe/" + token},
-		"GET /report-files/{token}":    {"/report-files/" + token},
+		// The knowledge base: the published public articles only, whatever
+		// the query asks for.
+		"GET /v1/kb/articles":      {"/v1/kb/articles", "/v1/kb/articles?limit=100"},
+		"GET /v1/kb/articles/{id}": {"/v1/kb/articles/" + publicArticle},
+		"GET /v1/kb/search": {"/v1/kb/search", "/v1/kb/search?q=SENTINEL", "/v1/kb/search?type=noise&status=draft",
+			"/v1/kb/search?type=noise&audience=staff&model=TH-2000", "/v1/kb/search?q=статья&status=published&audience=staff"},
+		"GET /unsubscribe/{token}":  {"/unsubscribe/" + token},
+		"GET /report-files/{token}": {"/report-files/" + token},
 	}
 	// A document's file answers with a redirect to its link; the PDFs are
 	// read below.

@@ -259,6 +259,13 @@ func (s *catalogStore) PutRootCause(_ context.Context, r catalog.RootCause) erro
 	return nil
 }
 
+func (s *catalogStore) PutModel(_ context.Context, m catalog.Model) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cat.Models = append(s.cat.Models, m)
+	return nil
+}
+
 // qrStore keeps QR records in memory.
 type qrStore struct {
 	mu      sync.Mutex

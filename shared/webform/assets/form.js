@@ -201,6 +201,42 @@ if (!/(^|\s)zl(\s|$)/.test(n.className)) panel.appendChild(n.cloneNode(true));
 panel.hidden = !src;
 setRequired(t);
 if (canUpload) renderZones(t);
+loadHelp(t);
+}
+
+// Self-help: the type's published articles (HTML sanitized when they were
+// written), asked for with the form's token, so that the claim that
+// follows is counted against them.
+var helpBox = byId('self-help'), helpFor = '';
+function loadHelp(t) {
+if (!helpBox || !cfg.articlesURL) return;
+var id = t ? t.id : '';
+if (id === helpFor) return;
+helpFor = id;
+helpBox.textContent = '';
+helpBox.hidden = true;
+if (!id) return;
+var tok = form.elements.formToken;
+var x = new XMLHttpRequest();
+x.open('GET', cfg.articlesURL + '?typeId=' + encodeURIComponent(id) + '&lang=' + encodeURIComponent(document.documentElement.lang || 'ru') + (tok ? '&formToken=' + encodeURIComponent(tok.value) : ''));
+x.onload = function () {
+if (x.status !== 200 || helpFor !== id) return;
+var list = [];
+try { list = JSON.parse(x.responseText).articles || []; } catch (e) { return; }
+if (!list.length) return;
+helpBox.appendChild(el('h2', '', T.selfHelp));
+each(list, function (a) {
+var d = el('details', 'kb');
+d.appendChild(el('summary', '', a.title));
+var body = document.createElement('div');
+body.innerHTML = a.html;
+d.appendChild(body);
+helpBox.appendChild(d);
+});
+helpBox.appendChild(el('p', 'hint', T.selfHelpHint));
+helpBox.hidden = false;
+};
+x.send();
 }
 
 function renderZones(t) {
