@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -25,14 +26,14 @@ func TestSelfHelpViewsCountEachArticleOnceAndTheClaimOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(db.store.RecordView(ctx, "view-aaaaaaaaaaaaaaaa", "overheating", []string{"kb-1", "kb-2"}, at, "2026-03-01"))
-	must(db.store.RecordView(ctx, "view-aaaaaaaaaaaaaaaa", "noise", []string{"kb-2", "kb-3"}, at.Add(24*time.Hour), "2026-03-02"))
+	must(db.store.RecordView(ctx, "ip:192.0.2.1", "view-aaaaaaaaaaaaaaaa", "overheating", []string{"kb-1", "kb-2"}, at, "2026-03-01"))
+	must(db.store.RecordView(ctx, "ip:192.0.2.1", "view-aaaaaaaaaaaaaaaa", "noise", []string{"kb-2", "kb-3"}, at.Add(24*time.Hour), "2026-03-02"))
 	must(db.store.FileView(ctx, "view-aaaaaaaaaaaaaaaa", "RC-2026-000001", at.Add(25*time.Hour)))
 	must(db.store.FileView(ctx, "view-aaaaaaaaaaaaaaaa", "RC-2026-000001", at.Add(26*time.Hour)))
 	must(db.store.FileView(ctx, "view-never-recorded-x", "RC-2026-000002", at))
-	must(db.store.RecordView(ctx, "view-bbbbbbbbbbbbbbbb", "overheating", []string{"kb-1"}, at, "2026-03-01"))
+	must(db.store.RecordView(ctx, "ip:192.0.2.1", "view-bbbbbbbbbbbbbbbb", "overheating", []string{"kb-1"}, at, "2026-03-01"))
 	// A view a claim followed takes no more articles.
-	must(db.store.RecordView(ctx, "view-aaaaaaaaaaaaaaaa", "noise", []string{"kb-4"}, at.Add(48*time.Hour), "2026-03-03"))
+	must(db.store.RecordView(ctx, "ip:192.0.2.1", "view-aaaaaaaaaaaaaaaa", "noise", []string{"kb-4"}, at.Add(48*time.Hour), "2026-03-03"))
 	got, err := db.store.ViewStats(ctx, "2026-03")
 	must(err)
 	want := []kb.DayStat{
@@ -40,6 +41,35 @@ func TestSelfHelpViewsCountEachArticleOnceAndTheClaimOnce(t *testing.T) {
 		{Day: "2026-03-01", ArticleID: "kb-2", Shown: 1, Filed: 1},
 		{Day: "2026-03-01", ArticleID: "kb-3", Shown: 1, Filed: 1},
 	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("view stats mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestSelfHelpViewsOfOneViewerAreBounded: a script showing the articles
+// in a loop from one address gets kb.ViewsPerHour views counted in an
+// hour, not more; another address, and the next hour, count again.
+func TestSelfHelpViewsOfOneViewerAreBounded(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	view := func(viewer string, i int, at time.Time) {
+		t.Helper()
+		token := fmt.Sprintf("view-%s-%016d", viewer[len(viewer)-1:], i)
+		if err := db.store.RecordView(ctx, viewer, token, "overheating", []string{"kb-1"}, at, "2026-03-01"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range kb.ViewsPerHour + 10 {
+		view("ip:192.0.2.1", i, at.Add(time.Duration(i)*time.Second))
+	}
+	view("ip:192.0.2.2", 0, at)
+	view("ip:192.0.2.1", 1000, at.Add(time.Hour))
+	got, err := db.store.ViewStats(ctx, "2026-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []kb.DayStat{{Day: "2026-03-01", ArticleID: "kb-1", Shown: kb.ViewsPerHour + 2}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("view stats mismatch (-want +got):\n%s", diff)
 	}

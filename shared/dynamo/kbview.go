@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/kb"
 )
 
@@ -48,10 +49,23 @@ func (kbViewRecord) storedItem() {}
 
 // RecordView implements kb.Views: the view's articles joined to those it
 // showed before (a type changed on the page), each new one counted shown
-// on the view's first day. A view a claim already followed is left alone.
-func (s *Store) RecordView(ctx context.Context, token, typeID string, articles []string, at time.Time, day string) error {
+// on the view's first day. A view a claim already followed is left alone,
+// and so is every view of a viewer past kb.ViewsPerHour in the hour (one
+// conditional counter, RATE#kbview:<viewer>#<hour>, first).
+func (s *Store) RecordView(ctx context.Context, viewer, token, typeID string, articles []string, at time.Time, day string) error {
 	if len(articles) == 0 {
 		return nil
+	}
+	limit := s.rateLimitUpdate(claims.HourlyLimit("kbview:"+viewer, kb.ViewsPerHour, at)).Update
+	if _, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: limit.TableName, Key: limit.Key, UpdateExpression: limit.UpdateExpression,
+		ConditionExpression: limit.ConditionExpression, ExpressionAttributeNames: limit.ExpressionAttributeNames,
+		ExpressionAttributeValues: limit.ExpressionAttributeValues,
+	}); err != nil {
+		if isConditionFailed(err, -1) {
+			return nil // this viewer's views of the hour are counted already
+		}
+		return fmt.Errorf("record self-help view: %w", err)
 	}
 	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key(kbViewPK(token), kbViewSK),

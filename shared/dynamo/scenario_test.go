@@ -73,7 +73,7 @@ func writeKB(t testing.TB, s *Store) {
 		t.Fatalf("scenario: kb: %v", err)
 	}
 	// The claim form showed it before filing, and a claim followed.
-	if err := s.RecordView(ctx, "form-token-0123456789", "overheating", []string{a.ID}, scenarioAt, "2026-03-01"); err != nil {
+	if err := s.RecordView(ctx, "ip:192.0.2.1", "form-token-0123456789", "overheating", []string{a.ID}, scenarioAt, "2026-03-01"); err != nil {
 		t.Fatalf("scenario: kb: %v", err)
 	}
 	if err := s.FileView(ctx, "form-token-0123456789", claims.Number(2026, 1), scenarioAt.Add(time.Minute)); err != nil {

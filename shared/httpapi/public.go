@@ -94,8 +94,9 @@ type PublicSite struct {
 // SelfHelp is the knowledge base as the claimant's pages use it (kb.Shelf).
 type SelfHelp interface {
 	// ShowSelfHelp returns the articles of a type, recording under token
+	// (at most kb.ViewsPerHour for one viewer)
 	// that the page showed them.
-	ShowSelfHelp(ctx context.Context, token, typeID, lang string) ([]kb.Article, error)
+	ShowSelfHelp(ctx context.Context, viewer, token, typeID, lang string) ([]kb.Article, error)
 	// Filed records that a claim followed the view token named.
 	Filed(ctx context.Context, token, claimID string) error
 }
@@ -269,7 +270,7 @@ func (p *PublicSite) articles(ctx context.Context, req *apigw.Request) (*apigw.R
 	if p.SelfHelp == nil {
 		return apigw.JSON(http.StatusOK, selfHelpList(nil)), nil
 	}
-	list, err := p.SelfHelp.ShowSelfHelp(ctx, req.Query.Get("formToken"), req.Query.Get("typeId"), lang(req))
+	list, err := p.SelfHelp.ShowSelfHelp(ctx, "ip:"+req.SourceIP, req.Query.Get("formToken"), req.Query.Get("typeId"), lang(req))
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,10 @@ import (
 // whether a claim followed (shared/dynamo's Store).
 type Views interface {
 	// RecordView adds articles to the view token made (counting each new
-	// one shown on the view's first day); nothing once a claim followed.
-	RecordView(ctx context.Context, token, typeID string, articles []string, at time.Time, day string) error
+	// one shown on the view's first day); nothing once a claim followed,
+	// and nothing when viewer has had ViewsPerHour views recorded in the
+	// clock hour of at (the page is shown all the same).
+	RecordView(ctx context.Context, viewer, token, typeID string, articles []string, at time.Time, day string) error
 	// FileView marks the view with the claim that followed it, once, and
 	// counts its articles filed; nothing when there is no such view.
 	FileView(ctx context.Context, token, claimID string, at time.Time) error
@@ -32,6 +34,12 @@ type DayStat struct {
 	Filed     int64
 }
 
+// ViewsPerHour is how many self-help views one viewer (an address on the
+// claim form, a user in the cabinet) has recorded in a clock hour: a
+// customer choosing a type shows a few; a script calling the route in a
+// loop would otherwise inflate what the articles are said to prevent.
+const ViewsPerHour = 30
+
 // PreventWindow is how long after a view without a claim the article
 // counts as having prevented one.
 const PreventWindow = 72 * time.Hour
@@ -44,8 +52,9 @@ func ValidViewToken(token string) bool { return viewTokenPattern.MatchString(tok
 
 // ShowSelfHelp returns the published public articles of a type for a
 // claimant's page (as the claimant's side sees them), recording under
-// token (when valid) that the page showed them.
-func (s *Shelf) ShowSelfHelp(ctx context.Context, token, typeID, lang string) ([]Article, error) {
+// token (when valid) that the page showed them to viewer (the caller's
+// address or user, which bounds the views recorded: ViewsPerHour).
+func (s *Shelf) ShowSelfHelp(ctx context.Context, viewer, token, typeID, lang string) ([]Article, error) {
 	list, err := s.SelfHelp(ctx, typeID, lang)
 	if err != nil {
 		return nil, err
@@ -61,7 +70,7 @@ func (s *Shelf) ShowSelfHelp(ctx context.Context, token, typeID, lang string) ([
 		ids[i] = a.ID
 	}
 	now := s.cfg.Now()
-	if err := s.cfg.Views.RecordView(ctx, token, typeID, ids, now, now.In(s.cfg.Location).Format("2006-01-02")); err != nil {
+	if err := s.cfg.Views.RecordView(ctx, viewer, token, typeID, ids, now, now.In(s.cfg.Location).Format("2006-01-02")); err != nil {
 		return nil, err
 	}
 	return list, nil

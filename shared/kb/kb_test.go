@@ -97,7 +97,7 @@ func (s *store) LinkedArticles(_ context.Context, l kb.Link) ([]kb.Summary, erro
 	return out, nil
 }
 
-func (s *store) RecordView(_ context.Context, token, _ string, articles []string, _ time.Time, day string) error {
+func (s *store) RecordView(_ context.Context, _, token, _ string, articles []string, _ time.Time, day string) error {
 	for _, a := range articles {
 		if !slices.Contains(s.views[token], a) {
 			s.views[token] = append(s.views[token], a)
@@ -432,7 +432,7 @@ func TestDeflectionCountsPreventedAfterTheWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := shelf.ShowSelfHelp(ctx, "view-0123456789abcdef", "overheating", "en")
+	list, err := shelf.ShowSelfHelp(ctx, "ip:192.0.2.1", "view-0123456789abcdef", "overheating", "en")
 	if err != nil || len(list) != 1 || list[0].CreatedBy != "staff" {
 		t.Fatalf("self-help = %+v, %v", list, err)
 	}

@@ -278,7 +278,7 @@ func (a *KnowledgeAPI) selfHelp(ctx context.Context, req *apigw.Request) (*apigw
 	if lang == "" {
 		lang = "ru"
 	}
-	list, err := a.Shelf.ShowSelfHelp(ctx, req.Query.Get("view"), req.Query.Get("type"), lang)
+	list, err := a.Shelf.ShowSelfHelp(ctx, "user:"+req.Principal.UserID, req.Query.Get("view"), req.Query.Get("type"), lang)
 	if err != nil {
 		return nil, err
 	}
