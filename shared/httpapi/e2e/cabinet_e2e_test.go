@@ -312,8 +312,20 @@ func TestCabinetOnAPhone(t *testing.T) {
 		chromedp.Click(chromedp.ID("n-item-0")), chromedp.Click(chromedp.ID("n-item-1")),
 		chromedp.SetValue(chromedp.ID("n-qty-1"), "4"))
 	eval[string](t, b, "choose the category", chooseOption("n-categoryId", "quantity"))
+	// Before filing, the type's published public article ("before you
+	// file: try this"); not the staff-only one.
+	kbAdmin := newUser(t, "admins", "admin-cabinet", "")
+	const helpTitle, staffHelpTitle = "Пересорт: сверьте артикул на коробке", "Пересорт: внутренняя проверка склада"
+	writeArticle(t, kbAdmin, "POST", "/v1/kb/articles", map[string]any{"title": helpTitle, "language": "ru", "audience": "public",
+		"status": "published", "body": "Сверьте **артикул** на коробке с накладной.", "types": []string{"wrong_item"}}, 201)
+	writeArticle(t, kbAdmin, "POST", "/v1/kb/articles", map[string]any{"title": staffHelpTitle, "language": "ru", "audience": "staff",
+		"status": "published", "body": "Только для склада.", "types": []string{"wrong_item"}}, 201)
 	eval[string](t, b, "choose the type", chooseOption("n-typeId", "wrong_item"))
 	b.do(t, "the type's photo zones", chromedp.WaitVisible(chromedp.ID("z-documents")))
+	b.waitFor(t, "the type's self-help article", fmt.Sprintf(`document.getElementById('n-form').textContent.indexOf(%s) >= 0`, js(helpTitle)))
+	if page := eval[string](t, b, "the filing page's text", `document.getElementById('n-form').textContent`); strings.Contains(page, staffHelpTitle) || !strings.Contains(page, "Прежде чем подать") {
+		t.Errorf("the filing page's self-help shows the staff-only article or no heading: %q", page)
+	}
 	for i, z := range []string{"product", "plate", "documents"} {
 		b.do(t, "attach a photo to "+z, chromedp.SetUploadFiles(chromedp.ID("z-"+z), []string{photos[i]}))
 	}
