@@ -3,6 +3,7 @@ package kb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"log/slog"
 	"slices"
@@ -28,6 +29,7 @@ type store struct {
 	revs     map[string][]kb.Revision
 	views    map[string][]string
 	stats    []kb.DayStat
+	read     [][]string // the IDs of each ArticlesByID
 }
 
 func newStore() *store {
@@ -43,6 +45,7 @@ func (s *store) Article(_ context.Context, id string) (*kb.Article, error) {
 }
 
 func (s *store) ArticlesByID(_ context.Context, ids []string) ([]kb.Article, error) {
+	s.read = append(s.read, ids)
 	var out []kb.Article
 	for _, id := range ids {
 		if a, ok := s.articles[id]; ok {
@@ -418,6 +421,56 @@ func TestSuggestionsRankByClaimsSolved(t *testing.T) {
 	}
 	if ok, _ := shelf.Published(ctx, a.ID); !ok {
 		t.Error("a published article is not published")
+	}
+}
+
+// TestSelfHelpShowsFiveInThePagesLanguageFirstAndReadsOnlyThose: a type
+// with seven public articles (three English) shows an English page the
+// three English ones, then the two newest others; drafts and staff-only
+// articles never; and only the five shown are read whole.
+func TestSelfHelpShowsFiveInThePagesLanguageFirstAndReadsOnlyThose(t *testing.T) {
+	s, st, _ := newService(t)
+	ctx := context.Background()
+	lang := map[string]string{}
+	for i, l := range []string{"ru", "en", "ru", "en", "ru", "en", "ru"} {
+		a, err := s.Create(ctx, sup, input(func(in *kb.Input) { in.Language, in.Title = l, fmt.Sprintf("Статья %d", i) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lang[a.ID] = l
+	}
+	hidden := map[string]bool{}
+	for _, m := range []func(*kb.Input){
+		func(in *kb.Input) { in.Status, in.Language = kb.Draft, "en" },
+		func(in *kb.Input) { in.Audience, in.Language = kb.StaffOnly, "en" },
+	} {
+		a, err := s.Create(ctx, sup, input(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden[a.ID] = true
+	}
+	shelf, err := kb.NewShelf(kb.ShelfConfig{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.read = nil
+	got, err := shelf.SelfHelp(ctx, "overheating", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	for _, a := range got {
+		if hidden[a.ID] {
+			t.Errorf("the page shows %s (%s, %s)", a.ID, a.Status, a.Audience)
+		}
+		langs = append(langs, lang[a.ID])
+	}
+	if want := []string{"en", "en", "en", "ru", "ru"}; !slices.Equal(langs, want) {
+		t.Errorf("languages shown = %v, want %v", langs, want)
+	}
+	if len(st.read) != 1 || len(st.read[0]) != kb.SelfHelpLimit {
+		t.Errorf("articles read whole = %v, want one read of the %d shown", st.read, kb.SelfHelpLimit)
 	}
 }
 

@@ -158,22 +158,31 @@ func (s *Shelf) solved(ctx context.Context, typeID string) (map[string]int64, er
 	return out, nil
 }
 
+// SelfHelpLimit is how many articles a claimant's page shows for a type.
+const SelfHelpLimit = 5
+
 // SelfHelp returns the published public articles of a claim type, for
-// the claimant's page, in lang first (then the others), with their
-// pictures' links set.
+// the claimant's page, in lang first (then the others), newest first, at
+// most SelfHelpLimit, with their pictures' links set. The type's links
+// are ranked from their summaries; only the articles shown are read.
 func (s *Shelf) SelfHelp(ctx context.Context, typeID, lang string) ([]Article, error) {
 	list, err := s.cfg.Store.LinkedArticles(ctx, Link{LinkType, typeID})
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for _, a := range list {
-		if a.Status == Published && a.Audience == Public {
-			ids = append(ids, a.ID)
-		}
+	list = slices.DeleteFunc(list, func(a Summary) bool { return a.Status != Published || a.Audience != Public })
+	slices.SortFunc(list, func(a, b Summary) int {
+		return selfHelpOrder(lang, a.Language, b.Language, a.PublishedAt, b.PublishedAt, a.ID, b.ID)
+	})
+	if len(list) > SelfHelpLimit {
+		list = list[:SelfHelpLimit]
 	}
-	if len(ids) == 0 {
+	if len(list) == 0 {
 		return []Article{}, nil
+	}
+	ids := make([]string, len(list))
+	for i, a := range list {
+		ids[i] = a.ID
 	}
 	out, err := s.cfg.Store.ArticlesByID(ctx, ids)
 	if err != nil {
@@ -182,11 +191,8 @@ func (s *Shelf) SelfHelp(ctx context.Context, typeID, lang string) ([]Article, e
 	// Read again: only what is published and public now.
 	out = slices.DeleteFunc(out, func(a Article) bool { return a.Status != Published || a.Audience != Public })
 	slices.SortFunc(out, func(a, b Article) int {
-		return cmp.Or(cmp.Compare(boolInt(b.Language == lang), boolInt(a.Language == lang)), b.PublishedAt.Compare(a.PublishedAt), cmp.Compare(a.ID, b.ID))
+		return selfHelpOrder(lang, a.Language, b.Language, a.PublishedAt, b.PublishedAt, a.ID, b.ID)
 	})
-	if len(out) > 5 {
-		out = out[:5]
-	}
 	if s.cfg.Files != nil {
 		for i := range out {
 			if err := Links(ctx, s.cfg.Files, &out[i]); err != nil {
@@ -195,6 +201,12 @@ func (s *Shelf) SelfHelp(ctx context.Context, typeID, lang string) ([]Article, e
 		}
 	}
 	return out, nil
+}
+
+// selfHelpOrder orders two articles for a page in lang: its language
+// first, then the newest published, then by ID.
+func selfHelpOrder(lang, langA, langB string, publishedA, publishedB time.Time, idA, idB string) int {
+	return cmp.Or(cmp.Compare(boolInt(langB == lang), boolInt(langA == lang)), publishedB.Compare(publishedA), cmp.Compare(idA, idB))
 }
 
 func boolInt(b bool) int {

@@ -67,6 +67,15 @@ func TestBrowserFilesAClaimFromAQRCode(t *testing.T) {
 		paths[z], photos[z] = writePhoto(t, dir, z+".jpg", color.RGBA{R: uint8(60 * (i + 1)), G: 90, B: 200})
 	}
 
+	// The knowledge base has a public article for the type the customer
+	// will choose, and one for staff only.
+	const helpTitle, staffHelpTitle = "Перегрев: освободите вентиляционные решётки", "Перегрев: проверка термодатчика (только сервис)"
+	writeArticle(t, admin, "POST", "/v1/kb/articles", map[string]any{"title": helpTitle, "language": "ru", "audience": "public",
+		"status": "published", "body": "Прибор отключается, когда закрыты **вентиляционные решётки**: отодвиньте его от стены на 30 см.",
+		"types": []string{"overheating"}}, 201)
+	writeArticle(t, admin, "POST", "/v1/kb/articles", map[string]any{"title": staffHelpTitle, "language": "ru", "audience": "staff",
+		"status": "published", "body": "Замерьте сопротивление термодатчика.", "types": []string{"overheating"}}, 201)
+
 	// 2. The form on a phone.
 	b := startBrowser(t, chromium, 90*time.Second)
 	b.do(t, "open the form",
@@ -102,6 +111,14 @@ func TestBrowserFilesAClaimFromAQRCode(t *testing.T) {
 	}
 	if got := eval[string](t, b, "type", chooseOption("f-typeId", "overheating")); got != "Перегрев" {
 		t.Errorf("type label = %q", got)
+	}
+
+	// Before filing: the type's newest public article, its Markdown as
+	// HTML; the staff-only one not.
+	b.waitFor(t, "the type's self-help", fmt.Sprintf(`!document.getElementById('self-help').hidden &&
+		document.getElementById('self-help').textContent.indexOf(%s) >= 0`, js(helpTitle)))
+	if help := eval[string](t, b, "the self-help", `document.getElementById('self-help').innerHTML`); !strings.Contains(help, "<strong>вентиляционные решётки</strong>") || strings.Contains(help, staffHelpTitle) {
+		t.Errorf("the form's self-help = %q, want the public article's HTML and not the staff-only one", help)
 	}
 
 	// The type's photo zones appear; each required one gets its photo.
