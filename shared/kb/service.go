@@ -482,8 +482,11 @@ func (s *Service) Rebuild(ctx context.Context, p *auth.Principal) (int, error) {
 		return 0, err
 	}
 	n := 0
-	// The articles a page at a time, as the index takes them.
+	// The articles a page at a time, as the index takes them; read anew
+	// each time the index ranges over them (a rebuild overtaken by an
+	// update reads them again).
 	docs := func(yield func(search.Doc, error) bool) {
+		n = 0
 		cursor := ""
 		for {
 			page, next, err := s.cfg.Store.ListArticles(ctx, 100, cursor)

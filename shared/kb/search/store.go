@@ -227,21 +227,24 @@ func (s *Store) Update(ctx context.Context, fn func(*Index)) error {
 	return apperr.Errorf(apperr.Conflict, "search index: overtaken by other updates %d times, try again", maxAttempts)
 }
 
-// Rebuild replaces the whole index by one of docs (what repairs an index
-// after a failed update: the caller lists every article). An update that
-// lands while it runs is lost: run Rebuild when articles do not change.
+// Rebuild replaces the whole index with docs (for repair and new analysis
+// rules; the caller lists the articles). The pointer is read before docs
+// are, and moved only if no update came in between: an update that lands
+// while docs are read moves it, and the rebuild reads docs again (up to
+// maxAttempts times), so no change made during a rebuild is lost. docs
+// must therefore read afresh each time it is ranged over.
 func (s *Store) Rebuild(ctx context.Context, docs iter.Seq2[Doc, error]) error {
-	ix := New()
-	for d, err := range docs {
-		if err != nil {
-			return fmt.Errorf("rebuild search index: %w", err)
-		}
-		ix.Put(d)
-	}
 	for attempt := range maxAttempts {
 		p, err := s.cfg.Pointers.IndexPointer(ctx)
 		if err != nil {
 			return fmt.Errorf("search index pointer: %w", err)
+		}
+		ix := New()
+		for d, err := range docs {
+			if err != nil {
+				return fmt.Errorf("rebuild search index: %w", err)
+			}
+			ix.Put(d)
 		}
 		err = s.publish(ctx, p, ix)
 		if !apperr.Is(err, apperr.Conflict) {

@@ -360,3 +360,43 @@ func TestSearchesGoOnDuringAnUpdate(t *testing.T) {
 		t.Errorf("after the update: %v, %v; want 2 documents", ix, err)
 	}
 }
+
+// TestRebuildKeepsAnUpdateMadeWhileItReads: an article changed while a
+// rebuild lists the articles (stored first, then put in the index by
+// another instance) is in the index the rebuild leaves.
+func TestRebuildKeepsAnUpdateMadeWhileItReads(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	rebuilder, writer := b.store(t, time.Now), b.store(t, time.Now)
+	articles := []search.Doc{{ID: "a", Title: "Door seal"}, {ID: "b", Title: "Drain pump"}}
+	changed := false
+	docs := iter.Seq2[search.Doc, error](func(yield func(search.Doc, error) bool) {
+		listed := slices.Clone(articles)
+		if !changed {
+			// Mid-listing, another request stores a new article, then
+			// indexes it.
+			changed = true
+			articles = append(articles, search.Doc{ID: "c", Title: "Heater relay"})
+			if err := writer.Update(ctx, put(articles[2])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range listed {
+			if !yield(d, nil) {
+				return
+			}
+		}
+	})
+	if err := rebuilder.Rebuild(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := b.store(t, time.Now).Index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(ix.Search(search.Query{}))
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("after a rebuild overtaken by an update: %v, want a, b and c", got)
+	}
+}
