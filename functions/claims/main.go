@@ -9,11 +9,8 @@ package main
 
 import (
 	"log/slog"
-	"os"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
@@ -25,13 +22,7 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	router, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(router.Serve)
+	app.Start(wire, func(router *apigw.Router) any { return router.Serve })
 }
 
 // wire builds the routes from the claim services' variables (claimwork.Read).

@@ -13,12 +13,9 @@ import (
 	"cmp"
 	"crypto/rand"
 	"log/slog"
-	"os"
 	"time"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/dynamo"
@@ -29,13 +26,7 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	consumer, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(consumer.HandleBatch)
+	app.Start(wire, func(consumer *sqsbus.Consumer) any { return consumer.HandleBatch })
 }
 
 // wire builds the queue consumer: TABLE_NAME, BUCKET_NAME (where the files

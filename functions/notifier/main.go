@@ -10,12 +10,9 @@ package main
 import (
 	"cmp"
 	"log/slog"
-	"os"
 	"time"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/catalog"
@@ -30,13 +27,7 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	consumer, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(consumer.HandleBatch)
+	app.Start(wire, func(consumer *sqsbus.Consumer) any { return consumer.HandleBatch })
 }
 
 // wire builds the queue consumer: TABLE_NAME, NOTIFICATIONS_QUEUE_URL,

@@ -8,11 +8,8 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/app"
@@ -24,13 +21,9 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	router, err := wire(context.Background(), app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(router.Serve)
+	app.Start(func(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
+		return wire(context.Background(), env, logger)
+	}, func(router *apigw.Router) any { return router.Serve })
 }
 
 // wire builds the routes from the claim services' variables (claimwork.Read)

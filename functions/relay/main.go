@@ -8,10 +8,7 @@ package main
 
 import (
 	"log/slog"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/dynamo"
@@ -20,13 +17,7 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	relay, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(relay.Run)
+	app.Start(wire, func(relay *outbox.Relay) any { return relay.Run })
 }
 
 // wire builds the relay: TABLE_NAME, EVENTS_TOPIC_ARN,

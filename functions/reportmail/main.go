@@ -13,12 +13,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"time"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/catalog"
@@ -30,14 +27,10 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	d, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(func(ctx context.Context, in json.RawMessage) (reportdelivery.RunResult, error) {
-		return d.Run(ctx, reportdelivery.ScheduledTime(in, time.Now()))
+	app.Start(wire, func(d *reportdelivery.Delivery) any {
+		return func(ctx context.Context, in json.RawMessage) (reportdelivery.RunResult, error) {
+			return d.Run(ctx, reportdelivery.ScheduledTime(in, time.Now()))
+		}
 	})
 }
 

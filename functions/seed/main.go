@@ -9,10 +9,8 @@ package main
 
 import (
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/cfn"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/infra/seed"
 	"github.com/claimsdesk/backend/shared/app"
@@ -21,13 +19,7 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	seeder, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(cfn.LambdaWrap(seeder.Handle))
+	app.Start(wire, func(seeder *seeding.Seeder) any { return cfn.LambdaWrap(seeder.Handle) })
 }
 
 // wire builds the seeder: TABLE_NAME.

@@ -13,12 +13,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"time"
 	// The company's time zone; Lambda's runtime image has no zoneinfo.
 	_ "time/tzdata"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/claimsdesk/backend/shared/app"
 	"github.com/claimsdesk/backend/shared/assignment"
@@ -31,13 +28,9 @@ import (
 )
 
 func main() {
-	logger := app.Logger()
-	checker, err := wire(app.NewEnv(), logger)
-	if err != nil {
-		logger.Error("function init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(func(ctx context.Context, in json.RawMessage) (slacheck.Result, error) { return checker.Run(ctx, in) })
+	app.Start(wire, func(checker *slacheck.Checker) any {
+		return func(ctx context.Context, in json.RawMessage) (slacheck.Result, error) { return checker.Run(ctx, in) }
+	})
 }
 
 // wire builds the checker: TABLE_NAME, EVENTS_TOPIC_ARN,

@@ -3,7 +3,7 @@
 // and the AWS SDK configuration with the DynamoDB client every function
 // uses. Each functions/<name>/main.go reads its own variables, builds only
 // the clients it uses and its services through their constructors, and
-// starts its handler.
+// starts its handler (Start).
 //
 // It links only what every function links (the standard library, the
 // SDK's core and DynamoDB client, packages awsenv and logging): a client
@@ -18,12 +18,27 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/claimsdesk/backend/shared/awsenv"
 	"github.com/claimsdesk/backend/shared/logging"
 )
+
+// Start is a function's main: it wires the function from the environment
+// and starts Lambda with the handler handler makes of what was wired. A
+// function that cannot be wired logs why and exits, so that Lambda
+// reports a failed init instead of answering with it.
+func Start[T any](wire func(*Env, *slog.Logger) (T, error), handler func(T) any) {
+	logger := Logger()
+	v, err := wire(NewEnv(), logger)
+	if err != nil {
+		logger.Error("function init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(handler(v))
+}
 
 // Logger returns the function's JSON logger (on stdout, at the level
 // Lambda passes) and makes it slog's default.
