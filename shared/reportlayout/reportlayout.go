@@ -131,7 +131,7 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		cols = append(cols, reportfile.Column{Key: "then", Title: dimTitle(lang, res.ThenBy), Kind: reportfile.KindText})
 	}
 	for _, m := range res.Measures {
-		cols = append(cols, reportfile.Column{Key: m, Title: pick(lang, measureTitles[m]), Kind: measureKind(m)})
+		cols = append(cols, reportfile.Column{Key: m, Title: columnTitle(m, lang), Kind: measureKind(m)})
 	}
 	r := reportfile.Report{
 		Title: pick(lang, reportTitles[res.Name]), Language: lang, Columns: cols, GeneratedAt: now, Location: loc,
@@ -213,6 +213,20 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 			YTitle: pick(lang, measureTitles[m]), Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
 	}
 	return r
+}
+
+// columnTitle names a measure's column in a file: its title without the
+// unit, which the file adds to the heading from the column's kind (the
+// title with it would read "Среднее время, дн., дн."). Charts and mails
+// keep the whole title.
+func columnTitle(m, lang string) string {
+	t := pick(lang, measureTitles[m])
+	if k := measureKind(m); k == reportfile.KindHours || k == reportfile.KindDays {
+		if i := strings.LastIndex(t, ", "); i > 0 {
+			return t[:i]
+		}
+	}
+	return t
 }
 
 // Labeler names a dimension's values in files and mails: categories and

@@ -16,12 +16,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
+	"github.com/claimsdesk/backend/shared/docfmt"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/reportfile"
 )
@@ -200,7 +202,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt)
+	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt, j.Filters)
 	stream, err := reportfile.NewStream(table, j.Format, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
@@ -270,8 +272,9 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 // ClaimsTable is the claims list as a table without its rows (ClaimRow
 // makes them): the same columns for every audience, none of them internal
 // (no culprit, root cause, decider, task or SLA figure), in lang ("ru" or
-// "en"), dates in loc (UTC when nil).
-func ClaimsTable(lang string, loc *time.Location, at time.Time) reportfile.Report {
+// "en"), dates in loc (UTC when nil), with the period and the filters of
+// f in the file's header (as the query gave them: stage: new).
+func ClaimsTable(lang string, loc *time.Location, at time.Time, f exports.Filters) reportfile.Report {
 	t := func(ru, en string) string {
 		if lang == "en" {
 			return en
@@ -296,7 +299,33 @@ func ClaimsTable(lang string, loc *time.Location, at time.Time) reportfile.Repor
 	if lang != "en" {
 		lang = "ru"
 	}
-	return reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc}
+	r := reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc}
+	// The query's dates are UTC days (from=2026-12-01 is its midnight,
+	// to=2026-12-31 its last instant): shown as given.
+	from, to := docfmt.NumericDate(f.From, time.UTC, lang), docfmt.NumericDate(f.To, time.UTC, lang)
+	switch {
+	case from != "" && to != "":
+		r.Period = from + " — " + to
+	case from != "":
+		r.Period = t("с ", "from ") + from
+	case to != "":
+		r.Period = t("по ", "to ") + to
+	default:
+		r.Period = t("за всё время", "all time")
+	}
+	warranty := ""
+	if f.WarrantyCase != nil {
+		warranty = strconv.FormatBool(*f.WarrantyCase)
+	}
+	for _, kv := range [][2]string{{"stage", f.Stage}, {"categoryId", f.CategoryID}, {"typeId", f.TypeID}, {"dealerId", f.DealerID},
+		{"customerId", f.CustomerID}, {"serial", f.Serial}, {"series", f.Series}, {"order", f.Order}, {"assignee", f.Assignee},
+		{"warrantyCase", warranty}, {"resolution", f.Resolution}, {"rootCause", f.RootCause}, {"faultParty", f.FaultParty},
+		{"culpritDepartment", f.CulpritDepartment}, {"flag", f.Flag}} {
+		if kv[1] != "" {
+			r.Filters = append(r.Filters, kv[0]+": "+kv[1])
+		}
+	}
+	return r
 }
 
 // ClaimRow is a claim's row of ClaimsTable (the claim as its audience sees

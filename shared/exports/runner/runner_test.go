@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,50 @@ func TestRunWritesWhatTheRequesterSees(t *testing.T) {
 	}
 	if records[1][0] != cs[len(cs)-1].ID || records[len(cs)][0] != cs[0].ID {
 		t.Errorf("first and last rows %s, %s; want the newest %s and the oldest %s", records[1][0], records[len(cs)][0], cs[len(cs)-1].ID, cs[0].ID)
+	}
+}
+
+// TestFileNamesItsPeriodAndFilters: the file's header says which claims it
+// holds: the period and the filters of the job as the query gave them
+// (an export of a month read "Period: " and "Filters: none").
+func TestFileNamesItsPeriodAndFilters(t *testing.T) {
+	r := newRig(t, fixture(3))
+	nov := exports.Filters{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 30, 23, 59, 59, 999999999, time.UTC),
+		Stage: "decision", DealerID: "DLR-1"}
+	for _, tt := range []struct {
+		f            exports.Filters
+		period, with string
+	}{
+		{nov, "Period: 2026-11-01 — 2026-11-30", "Filters: stage: decision; dealerId: DLR-1"},
+		{exports.Filters{}, "Period: all time", "Filters: none"},
+	} {
+		id := r.queued(supervisor, "xlsx", tt.f)
+		if err := r.runner.Run(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		j, _ := r.store.Job(id)
+		b, _ := r.files.File(j.Key)
+		f, err := excelize.OpenReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := f.GetRows(f.GetSheetName(0))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var head []string
+		for _, row := range all {
+			if len(row) > 0 && row[0] == "Number" {
+				break
+			}
+			if len(row) > 0 {
+				head = append(head, row[0])
+			}
+		}
+		if !slices.Contains(head, tt.period) || !slices.Contains(head, tt.with) {
+			t.Errorf("header of the export of %+v: %q, want %q and %q", tt.f, head, tt.period, tt.with)
+		}
 	}
 }
 
@@ -347,7 +392,7 @@ func TestClaimsTableHasNoInternalColumn(t *testing.T) {
 	if diff := cmp.Diff(runner.ClaimRow(c), runner.ClaimRow(shown), cmp.AllowUnexported(runner.ClaimRow(c)[0])); diff != "" {
 		t.Errorf("a claim's row differs from the dealer's view of it (-staff +dealer):\n%s", diff)
 	}
-	for _, col := range runner.ClaimsTable("en", nil, t0).Columns {
+	for _, col := range runner.ClaimsTable("en", nil, t0, exports.Filters{}).Columns {
 		for _, internal := range []string{"root", "culprit", "decided", "task", "sla", "due"} {
 			if strings.Contains(strings.ToLower(col.Key), internal) {
 				t.Errorf("column %s is internal", col.Key)
