@@ -136,14 +136,7 @@ func (d chartDrawer) clean(s string) string {
 
 // axisTitle is an axis's title with the unit.
 func (d chartDrawer) axisTitle(title, unit string, px int) string {
-	if unit != "" {
-		if title == "" {
-			title = unit
-		} else {
-			title += ", " + unit
-		}
-	}
-	return d.fit(title, d.style(11, false), px)
+	return d.fit(withUnit(title, unit), d.style(11, false), px)
 }
 
 func (d chartDrawer) draw() ([]byte, error) {

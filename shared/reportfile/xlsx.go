@@ -386,13 +386,7 @@ func (x *xlsxWriter) chartTitle(c Chart) excelize.ChartTitle {
 
 // axisTitle is an axis title with its unit, or none.
 func axisTitle(title, unit string) excelize.ChartTitle {
-	if unit != "" {
-		if title == "" {
-			title = unit
-		} else {
-			title += ", " + unit
-		}
-	}
+	title = withUnit(title, unit)
 	if title == "" {
 		return excelize.ChartTitle{}
 	}
