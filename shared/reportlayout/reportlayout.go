@@ -58,6 +58,13 @@ var measureTitles = map[string][2]string{
 	"avgScore": {"Средняя оценка", "Average score"}, "highShare": {"Доля оценок 4–5", "Share of 4–5"},
 }
 
+// periodTitles say how a dynamics report is divided, by language ("по
+// месяцам", not the query's "month").
+var periodTitles = map[string][2]string{
+	"day": {"по дням", "by day"}, "week": {"по неделям", "by week"}, "month": {"по месяцам", "by month"},
+	"quarter": {"по кварталам", "by quarter"}, "year": {"по годам", "by year"},
+}
+
 // dimTitles name the dimensions in files, by language.
 var dimTitles = map[analytics.Dim][2]string{
 	analytics.DimAll: {"Все", "All"}, analytics.DimCategory: {"Категория", "Category"}, analytics.DimType: {"Тип", "Type"},
@@ -142,6 +149,9 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 	}
 	if res.Period != "" {
 		r.Subtitle = pick(lang, [2]string{"по периодам: ", "by "}) + res.Period
+		if t, ok := periodTitles[res.Period]; ok {
+			r.Subtitle = pick(lang, t)
+		}
 	} else {
 		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + strings.ToLower(dimTitle(lang, res.GroupBy))
 		if res.ThenBy != "" {
