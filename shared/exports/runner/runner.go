@@ -200,7 +200,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt)
+	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt, j.Filters)
 	stream, err := reportfile.NewStream(table, j.Format, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
@@ -270,8 +270,9 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 // ClaimsTable is the claims list as a table without its rows (ClaimRow
 // makes them): the same columns for every audience, none of them internal
 // (no culprit, root cause, decider, task or SLA figure), in lang ("ru" or
-// "en"), dates in loc (UTC when nil).
-func ClaimsTable(lang string, loc *time.Location, at time.Time) reportfile.Report {
+// "en"), dates in loc (UTC when nil); its header names the period and the
+// filters f the list was made with.
+func ClaimsTable(lang string, loc *time.Location, at time.Time, f exports.Filters) reportfile.Report {
 	t := func(ru, en string) string {
 		if lang == "en" {
 			return en
@@ -296,7 +297,65 @@ func ClaimsTable(lang string, loc *time.Location, at time.Time) reportfile.Repor
 	if lang != "en" {
 		lang = "ru"
 	}
-	return reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc}
+	return reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc,
+		Period: period(f.From, f.To, t), Filters: filterLines(f, t)}
+}
+
+// period says the creation times a list was bounded by: days as the query
+// gave them ("2026-11-01 — 2026-11-30"), an open end in words.
+func period(from, to time.Time, t func(ru, en string) string) string {
+	day := func(v time.Time, end bool) string {
+		v = v.UTC()
+		next := v
+		if end {
+			next = v.Add(time.Nanosecond) // a day's "to" is its last instant
+		}
+		if next.Equal(next.Truncate(24 * time.Hour)) {
+			if end {
+				next = next.AddDate(0, 0, -1)
+			}
+			return next.Format(time.DateOnly)
+		}
+		return v.Format("2006-01-02 15:04:05Z07:00")
+	}
+	switch {
+	case from.IsZero() && to.IsZero():
+		return t("за всё время", "all time")
+	case to.IsZero():
+		return t("с ", "from ") + day(from, false)
+	case from.IsZero():
+		return t("по ", "up to ") + day(to, true)
+	}
+	return day(from, false) + " — " + day(to, true)
+}
+
+// filterLines names each filter of a list besides its period ("Этап:
+// closed"), in the order of the registry's parameters.
+func filterLines(f exports.Filters, t func(ru, en string) string) []string {
+	var lines []string
+	add := func(ru, en, v string) {
+		if v != "" {
+			lines = append(lines, t(ru, en)+": "+v)
+		}
+	}
+	add("Этап", "Stage", f.Stage)
+	add("Категория", "Category", f.CategoryID)
+	add("Тип", "Type", f.TypeID)
+	add("Дилер", "Dealer", f.DealerID)
+	add("Клиент", "Customer", f.CustomerID)
+	add("Серийный номер", "Serial", f.Serial)
+	add("Серия", "Series", f.Series)
+	add("Заказ", "Order", f.Order)
+	add("Менеджер", "Manager", f.Assignee)
+	if f.WarrantyCase != nil {
+		add("Гарантийный случай", "Warranty case", map[bool]string{true: t("да", "yes"), false: t("нет", "no")}[*f.WarrantyCase])
+	}
+	add("Решение", "Resolution", f.Resolution)
+	add("Причина", "Root cause", f.RootCause)
+	add("Виновная сторона", "Party at fault", f.FaultParty)
+	add("Виновное подразделение", "Department at fault", f.CulpritDepartment)
+	add("Отметка", "Flag", f.Flag)
+	return lines
 }
 
 // ClaimRow is a claim's row of ClaimsTable (the claim as its audience sees

@@ -347,11 +347,38 @@ func TestClaimsTableHasNoInternalColumn(t *testing.T) {
 	if diff := cmp.Diff(runner.ClaimRow(c), runner.ClaimRow(shown), cmp.AllowUnexported(runner.ClaimRow(c)[0])); diff != "" {
 		t.Errorf("a claim's row differs from the dealer's view of it (-staff +dealer):\n%s", diff)
 	}
-	for _, col := range runner.ClaimsTable("en", nil, t0).Columns {
+	for _, col := range runner.ClaimsTable("en", nil, t0, exports.Filters{}).Columns {
 		for _, internal := range []string{"root", "culprit", "decided", "task", "sla", "due"} {
 			if strings.Contains(strings.ToLower(col.Key), internal) {
 				t.Errorf("column %s is internal", col.Key)
 			}
+		}
+	}
+}
+
+// TestClaimsTableNamesItsPeriodAndFilters: the file's header says what the
+// list was made of (a list filtered by dates and a dealer said "Период: "
+// and "Фильтры: нет").
+func TestClaimsTableNamesItsPeriodAndFilters(t *testing.T) {
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond) // "to=2026-11-30" as the API parses it
+	yes := true
+	tests := []struct {
+		lang    string
+		f       exports.Filters
+		period  string
+		filters []string
+	}{
+		{"ru", exports.Filters{From: from, To: to, DealerID: "DLR-001", Stage: "closed", WarrantyCase: &yes},
+			"2026-11-01 — 2026-11-30", []string{"Этап: closed", "Дилер: DLR-001", "Гарантийный случай: да"}},
+		{"en", exports.Filters{From: from}, "from 2026-11-01", nil},
+		{"en", exports.Filters{To: time.Date(2026, 11, 5, 12, 30, 0, 0, time.UTC)}, "up to 2026-11-05 12:30:00Z", nil},
+		{"ru", exports.Filters{}, "за всё время", nil},
+	}
+	for _, tt := range tests {
+		r := runner.ClaimsTable(tt.lang, nil, t0, tt.f)
+		if diff := cmp.Diff([]any{tt.period, tt.filters}, []any{r.Period, r.Filters}); diff != "" {
+			t.Errorf("%s %+v: period and filters mismatch (-want +got):\n%s", tt.lang, tt.f, diff)
 		}
 	}
 }

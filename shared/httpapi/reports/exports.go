@@ -78,7 +78,7 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if req.Query.Get("lang") == "en" {
 		lang = "en"
 	}
-	r := claimsListFile(all, lang, a.Location)
+	r := claimsListFile(all, lang, a.Location, exports.FiltersOf(httpapi.RegistryQuery(req)))
 	format := req.Query.Get("format")
 	var body []byte
 	var err error
@@ -97,9 +97,9 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 }
 
 // claimsListFile lays a list of claims out as a table: the background
-// export's table (runner.ClaimsTable) with its rows.
-func claimsListFile(cs []claims.Claim, lang string, loc *time.Location) reportfile.Report {
-	r := runner.ClaimsTable(lang, loc, time.Now())
+// export's table (runner.ClaimsTable, with the list's filters f) with its rows.
+func claimsListFile(cs []claims.Claim, lang string, loc *time.Location, f exports.Filters) reportfile.Report {
+	r := runner.ClaimsTable(lang, loc, time.Now(), f)
 	for _, c := range cs {
 		r.Rows = append(r.Rows, runner.ClaimRow(c))
 	}
