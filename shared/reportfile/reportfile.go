@@ -184,6 +184,9 @@ type Chart struct {
 	// XTitle names the categories' axis ("Месяц", "Категория") and YTitle
 	// the values' axis ("Количество"); Unit follows YTitle ("шт.", "ч").
 	XTitle, YTitle, Unit string
+	// Counts says the values are counts (claims, ratings): the value axis
+	// steps by whole numbers, never "2,5 claims".
+	Counts bool
 	// Categories are the x labels (periods) or group names.
 	Categories []string
 	Series     []Series

@@ -3,6 +3,7 @@ package reportfile
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -337,7 +338,7 @@ func (x *xlsxWriter) charts() error {
 			Title:        x.chartTitle(c),
 			Legend:       excelize.ChartLegend{Position: "bottom"},
 			XAxis:        excelize.ChartAxis{Title: axisTitle(c.XTitle, "")},
-			YAxis:        excelize.ChartAxis{Title: axisTitle(c.YTitle, c.Unit), MajorGridLines: true},
+			YAxis:        yAxis(c),
 			ShowBlanksAs: "gap",
 		}
 		switch c.Kind {
@@ -382,6 +383,25 @@ func (x *xlsxWriter) chartTitle(c Chart) excelize.ChartTitle {
 		{Text: xmlText(cut(c.Title, 200)), Font: &excelize.Font{Bold: true, Size: 14}},
 		{Text: xmlText(cut(sub, 300)), Font: &excelize.Font{Size: 10, Color: "555555"}},
 	}}
+}
+
+// yAxis is a chart's value axis: its title and unit, and whole steps for
+// counts (Excel would step three claims by 0,5).
+func yAxis(c Chart) excelize.ChartAxis {
+	a := excelize.ChartAxis{Title: axisTitle(c.YTitle, c.Unit), MajorGridLines: true}
+	if c.Counts {
+		top := 0.0
+		for _, s := range c.Series {
+			for _, v := range s.Values {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					top = max(top, v)
+				}
+			}
+		}
+		a.MajorUnit = countStep(top)
+		a.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0"}
+	}
+	return a
 }
 
 // axisTitle is an axis title with its unit, or none.

@@ -203,12 +203,12 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		}
 		if len(counts) > 0 {
 			r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartColumn, Title: r.Title, XTitle: groupTitle,
-				YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: counts})
+				YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Counts: true, Categories: cats, Series: counts})
 		}
 		for _, m := range res.Measures {
 			if m == "open" {
 				r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartLine, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-					YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: []reportfile.Series{series(m, 0)}})
+					YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Counts: true, Categories: cats, Series: []reportfile.Series{series(m, 0)}})
 			}
 		}
 		return r
@@ -220,7 +220,7 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		}
 		n := min(len(cats), top)
 		r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartBar, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-			YTitle: pick(lang, measureTitles[m]), Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
+			YTitle: pick(lang, measureTitles[m]), Counts: measureKind(m) == reportfile.KindInt, Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
 	}
 	return r
 }
