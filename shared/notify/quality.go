@@ -3,10 +3,10 @@ package notify
 import (
 	"fmt"
 	"net/mail"
-	"strconv"
 	"strings"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/docfmt"
 	"github.com/claimsdesk/backend/shared/events"
 )
 
@@ -51,7 +51,7 @@ func (n *Notifier) planSurge(e events.Event, p *plan) error {
 		return err
 	}
 	data := mailData{Number: d.AlertID, Model: d.Model, Series: d.Series, TypeID: d.TypeID, Observed: d.Observed,
-		Expected: strconv.FormatFloat(d.Expected, 'f', -1, 64), WindowFrom: d.Window.From, WindowTo: d.Window.To, WindowDays: d.Window.Days,
+		Expected: docfmt.Quantity(d.Expected, "en"), ExpectedRU: docfmt.Quantity(d.Expected, "ru"), WindowFrom: d.Window.From, WindowTo: d.Window.To, WindowDays: d.Window.Days,
 		ClaimList: strings.Join(d.Claims, ", "), Units: d.UnitsInService, Again: d.Announcement > 1}
 	to := n.cfg.QualityEmail
 	if len(to) == 0 && n.cfg.SupervisorsEmail != "" {
@@ -76,12 +76,12 @@ var (
 		"ru": {
 			subject: "{{if .Again}}Всплеск продолжается{{else}}Всплеск рекламаций{{end}}: серия {{.Series}}, {{.TypeID}} ({{.Number}})",
 			text: `Серия {{.Series}} (изделие {{.Model}}), вид рекламации «{{.TypeID}}»:
-{{.Observed}} рекламаций за {{.WindowDays}} дн. ({{.WindowFrom}} — {{.WindowTo}}) при ожидаемых {{.Expected}}.
+{{.Observed}} рекламаций за {{.WindowDays}} дн. ({{.WindowFrom}} — {{.WindowTo}}) при ожидаемых {{.ExpectedRU}}.
 {{if .Units}}В эксплуатации: {{.Units}} шт.
 {{end}}Оповещение {{.Number}}.{{if .Again}} Срок отключения оповещения истёк, а всплеск продолжается.{{end}}
 Рекламации: {{.ClaimList}}`,
 			html: `<p>Серия <b>{{.Series}}</b> (изделие {{.Model}}), вид рекламации «<b>{{.TypeID}}</b>»:
-<b>{{.Observed}}</b> рекламаций за {{.WindowDays}} дн. ({{.WindowFrom}} — {{.WindowTo}}) при ожидаемых {{.Expected}}.</p>
+<b>{{.Observed}}</b> рекламаций за {{.WindowDays}} дн. ({{.WindowFrom}} — {{.WindowTo}}) при ожидаемых {{.ExpectedRU}}.</p>
 {{if .Units}}<p>В эксплуатации: {{.Units}} шт.</p>{{end}}
 <p>Оповещение {{.Number}}.{{if .Again}} Срок отключения оповещения истёк, а всплеск продолжается.{{end}}</p>
 <p>Рекламации: {{.ClaimList}}</p>`,
@@ -101,7 +101,7 @@ Claims: {{.ClaimList}}`,
 		},
 	}
 	surgeNote = map[string]noteTemplate{
-		"ru": {"Всплеск рекламаций: серия {{.Series}}, {{.TypeID}} ({{.Number}})", "{{.Observed}} за {{.WindowDays}} дн. при ожидаемых {{.Expected}}."},
+		"ru": {"Всплеск рекламаций: серия {{.Series}}, {{.TypeID}} ({{.Number}})", "{{.Observed}} за {{.WindowDays}} дн. при ожидаемых {{.ExpectedRU}}."},
 		"en": {"Claims surge: series {{.Series}}, {{.TypeID}} ({{.Number}})", "{{.Observed}} in {{.WindowDays}} days where {{.Expected}} were expected."},
 	}
 )

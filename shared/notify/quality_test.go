@@ -45,12 +45,14 @@ func TestSurgeReachesTheQualityEngineers(t *testing.T) {
 		t.Errorf("recipients mismatch (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(m.Subject, "серия 2026-11, overheating") || !strings.Contains(m.Text, "10 рекламаций за 1 дн.") ||
-		!strings.Contains(m.Text, "при ожидаемых 0.75") || !strings.Contains(m.Text, "RC-2026-000001, RC-2026-000002") ||
+		!strings.Contains(m.Text, "при ожидаемых 0,75") || !strings.Contains(m.HTML, "при ожидаемых 0,75") || !strings.Contains(m.Text, "RC-2026-000001, RC-2026-000002") ||
 		m.Headers["X-Claimsdesk-Alert"] != "QA-0190000000000abcdef01234567" {
 		t.Errorf("quality mail %+v", m)
 	}
 	note := got[notify.KeySupervisorsNote].Note
-	if note == nil || !strings.Contains(note.Title, "2026-11") || !strings.Contains(note.TitleEN, "Claims surge") || note.EventType != events.SurgeDetected {
+	if note == nil || !strings.Contains(note.Title, "2026-11") || !strings.Contains(note.TitleEN, "Claims surge") || note.EventType != events.SurgeDetected ||
+		// Each language writes the expected count its way.
+		!strings.Contains(note.Text, "при ожидаемых 0,75") || !strings.Contains(note.TextEN, "where 0.75 were expected") {
 		t.Errorf("note %+v", note)
 	}
 

@@ -71,10 +71,11 @@ type mailData struct {
 	Score   int
 	Comment string
 	// Series, TypeID, Observed, Expected, Window..., ClaimList, Units and
-	// Again: a defect surge (the alert's ID is Number).
+	// Again: a defect surge (the alert's ID is Number). Expected is
+	// written as each language writes numbers: "0.75", ExpectedRU "0,75".
 	Series, TypeID       string
 	Observed             int
-	Expected             string
+	Expected, ExpectedRU string
 	WindowFrom, WindowTo string
 	WindowDays           int
 	ClaimList            string
