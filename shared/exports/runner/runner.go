@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/exports"
@@ -45,6 +46,9 @@ type Config struct {
 	MaxRows int
 	// Location is the time zone of the file's dates (default UTC).
 	Location *time.Location
+	// Catalog names the categories and types in the files (optional:
+	// without it, or when it cannot be read, they show their IDs).
+	Catalog catalog.Source
 	// Reserve is the time kept, before the invocation's deadline, to
 	// finish and store the file (default 30 seconds): a list still being
 	// read then fails the job (no retry would fare better).
@@ -201,6 +205,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		os.Remove(tmp.Name())
 	}()
 	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt, j.Filters)
+	labels := NewLabels(ctx, r.cfg.Catalog, j.Language)
 	stream, err := reportfile.NewStream(table, j.Format, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
@@ -222,7 +227,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 			if stream.Rows() >= r.cfg.MaxRows {
 				return nil, &permanent{reason: fmt.Sprintf("the list holds more than %d claims: export a shorter period or add a filter", r.cfg.MaxRows)}
 			}
-			if err := stream.Row(ClaimRow(c)); err != nil {
+			if err := stream.Row(ClaimRow(c, labels)); err != nil {
 				return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
 			}
 		}
@@ -359,21 +364,94 @@ func filterLines(f exports.Filters, t func(ru, en string) string) []string {
 }
 
 // ClaimRow is a claim's row of ClaimsTable (the claim as its audience sees
-// it already).
-func ClaimRow(c claims.Claim) []reportfile.Value {
+// it already), its coded values named by l.
+func ClaimRow(c claims.Claim, l Labels) []reportfile.Value {
 	res, score := reportfile.Blank(), reportfile.Blank()
 	if c.Decision != nil {
-		res = reportfile.Text(string(c.Decision.Resolution))
+		res = reportfile.Text(l.name(resolutionNames, string(c.Decision.Resolution)))
 	}
 	if c.Satisfaction != nil {
 		score = reportfile.Int(int64(c.Satisfaction.Score))
 	}
+	category, typ := c.CategoryID, c.TypeID
+	if l.cat != nil {
+		if v, ok := l.cat.Category(c.CategoryID); ok {
+			category = v.Name.In(l.lang)
+		}
+		if v, ok := l.cat.Type(c.TypeID); ok {
+			typ = v.Name.In(l.lang)
+		}
+	}
 	return []reportfile.Value{
-		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(string(c.Channel)), reportfile.Text(c.DealerID),
-		reportfile.Text(c.CategoryID), reportfile.Text(c.TypeID), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
-		reportfile.Text(string(c.Stage)), reportfile.Text(string(c.Priority)), reportfile.Text(c.Assignee), res, score,
+		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(l.name(channelNames, string(c.Channel))), reportfile.Text(c.DealerID),
+		reportfile.Text(category), reportfile.Text(typ), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
+		reportfile.Text(l.name(stageNames, string(c.Stage))), reportfile.Text(l.name(priorityNames, string(c.Priority))), reportfile.Text(c.Assignee), res, score,
 	}
 }
+
+// Labels name a claim's coded values in a file's language, as people read
+// them ("Брак изделия", "Проверка информации", not "defect",
+// "information_check"): categories and types from the catalog, stages,
+// channels, priorities and resolutions from the tables below. A code
+// without a name stays as it is.
+type Labels struct {
+	lang string
+	cat  *catalog.Catalog
+}
+
+// NewLabels returns the labels of lang ("en", else Russian) with the
+// categories and types of src's catalog; without src, or when it cannot
+// be read, those show their IDs (the list is still made).
+func NewLabels(ctx context.Context, src catalog.Source, lang string) Labels {
+	l := Labels{lang: "ru"}
+	if lang == "en" {
+		l.lang = "en"
+	}
+	if src != nil {
+		if cat, err := src.Catalog(ctx); err == nil {
+			l.cat = cat
+		}
+	}
+	return l
+}
+
+// name returns code's name in the labels' language from names, or code.
+func (l Labels) name(names map[string][2]string, code string) string {
+	n, ok := names[code]
+	if !ok {
+		return code
+	}
+	if l.lang == "en" {
+		return n[1]
+	}
+	return n[0]
+}
+
+// The names of the coded values a claims list shows: Russian, English.
+var (
+	stageNames = map[string][2]string{
+		"new": {"Новая", "New"}, "information_check": {"Проверка информации", "Information check"},
+		"diagnostics": {"Диагностика", "Diagnostics"}, "decision": {"Решение", "Decision"},
+		"implementation": {"Исполнение решения", "Implementation"}, "incident_analysis": {"Анализ инцидента", "Incident analysis"},
+		"quality_control": {"Контроль качества", "Quality control"}, "closed": {"Закрыта", "Closed"},
+		"waiting_for_customer": {"Ожидание клиента", "Waiting for the customer"},
+		"returned_for_rework":  {"Возвращена на доработку", "Returned for rework"},
+		"rejected":             {"Отклонена", "Rejected"}, "withdrawn": {"Отозвана", "Withdrawn"},
+	}
+	channelNames = map[string][2]string{
+		string(claims.ChannelQR): {"QR-код", "QR code"}, string(claims.ChannelDealerForm): {"Кабинет дилера", "Dealer cabinet"},
+		string(claims.ChannelAPI): {"API", "API"}, string(claims.ChannelPhone): {"Телефон", "Phone"},
+	}
+	priorityNames = map[string][2]string{
+		string(catalog.Low): {"Низкий", "Low"}, string(catalog.Normal): {"Обычный", "Normal"},
+		string(catalog.High): {"Высокий", "High"}, string(catalog.Critical): {"Критический", "Critical"},
+	}
+	resolutionNames = map[string][2]string{
+		string(claims.ResolutionRepair): {"Ремонт", "Repair"}, string(claims.ResolutionReplace): {"Замена", "Replacement"},
+		string(claims.ResolutionRefund): {"Возврат денег", "Refund"}, string(claims.ResolutionPartialRefund): {"Частичный возврат денег", "Partial refund"},
+		string(claims.ResolutionReject): {"Отказ", "Refused"}, string(claims.ResolutionCarrierClaim): {"Претензия к перевозчику", "Claim against the carrier"},
+	}
+)
 
 // trimReason keeps a stored error short.
 func trimReason(s string) string {
