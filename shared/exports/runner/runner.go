@@ -19,12 +19,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/reportfile"
+	"github.com/claimsdesk/backend/shared/reportlayout"
 )
 
 // Runner runs export jobs (the ExportsFunction).
@@ -368,7 +370,7 @@ func filterLines(f exports.Filters, t func(ru, en string) string) []string {
 func ClaimRow(c claims.Claim, l Labels) []reportfile.Value {
 	res, score := reportfile.Blank(), reportfile.Blank()
 	if c.Decision != nil {
-		res = reportfile.Text(l.name(resolutionNames, string(c.Decision.Resolution)))
+		res = reportfile.Text(l.name(analytics.DimResolution, string(c.Decision.Resolution)))
 	}
 	if c.Satisfaction != nil {
 		score = reportfile.Int(int64(c.Satisfaction.Score))
@@ -383,17 +385,17 @@ func ClaimRow(c claims.Claim, l Labels) []reportfile.Value {
 		}
 	}
 	return []reportfile.Value{
-		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(l.name(channelNames, string(c.Channel))), reportfile.Text(c.DealerID),
+		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(l.name(analytics.DimChannel, string(c.Channel))), reportfile.Text(c.DealerID),
 		reportfile.Text(category), reportfile.Text(typ), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
-		reportfile.Text(l.name(stageNames, string(c.Stage))), reportfile.Text(l.name(priorityNames, string(c.Priority))), reportfile.Text(c.Assignee), res, score,
+		reportfile.Text(l.name(analytics.DimStage, string(c.Stage))), reportfile.Text(l.name(analytics.DimPriority, string(c.Priority))), reportfile.Text(c.Assignee), res, score,
 	}
 }
 
 // Labels name a claim's coded values in a file's language, as people read
 // them ("Брак изделия", "Проверка информации", not "defect",
 // "information_check"): categories and types from the catalog, stages,
-// channels, priorities and resolutions from the tables below. A code
-// without a name stays as it is.
+// channels, priorities and resolutions as the reports name them
+// (reportlayout.CodeName). A code without a name stays as it is.
 type Labels struct {
 	lang string
 	cat  *catalog.Catalog
@@ -415,43 +417,13 @@ func NewLabels(ctx context.Context, src catalog.Source, lang string) Labels {
 	return l
 }
 
-// name returns code's name in the labels' language from names, or code.
-func (l Labels) name(names map[string][2]string, code string) string {
-	n, ok := names[code]
-	if !ok {
-		return code
+// name returns code's name in dim, in the labels' language, or code.
+func (l Labels) name(dim analytics.Dim, code string) string {
+	if n, ok := reportlayout.CodeName(dim, code, l.lang); ok {
+		return n
 	}
-	if l.lang == "en" {
-		return n[1]
-	}
-	return n[0]
+	return code
 }
-
-// The names of the coded values a claims list shows: Russian, English.
-var (
-	stageNames = map[string][2]string{
-		"new": {"Новая", "New"}, "information_check": {"Проверка информации", "Information check"},
-		"diagnostics": {"Диагностика", "Diagnostics"}, "decision": {"Решение", "Decision"},
-		"implementation": {"Исполнение решения", "Implementation"}, "incident_analysis": {"Анализ инцидента", "Incident analysis"},
-		"quality_control": {"Контроль качества", "Quality control"}, "closed": {"Закрыта", "Closed"},
-		"waiting_for_customer": {"Ожидание клиента", "Waiting for the customer"},
-		"returned_for_rework":  {"Возвращена на доработку", "Returned for rework"},
-		"rejected":             {"Отклонена", "Rejected"}, "withdrawn": {"Отозвана", "Withdrawn"},
-	}
-	channelNames = map[string][2]string{
-		string(claims.ChannelQR): {"QR-код", "QR code"}, string(claims.ChannelDealerForm): {"Кабинет дилера", "Dealer cabinet"},
-		string(claims.ChannelAPI): {"API", "API"}, string(claims.ChannelPhone): {"Телефон", "Phone"},
-	}
-	priorityNames = map[string][2]string{
-		string(catalog.Low): {"Низкий", "Low"}, string(catalog.Normal): {"Обычный", "Normal"},
-		string(catalog.High): {"Высокий", "High"}, string(catalog.Critical): {"Критический", "Critical"},
-	}
-	resolutionNames = map[string][2]string{
-		string(claims.ResolutionRepair): {"Ремонт", "Repair"}, string(claims.ResolutionReplace): {"Замена", "Replacement"},
-		string(claims.ResolutionRefund): {"Возврат денег", "Refund"}, string(claims.ResolutionPartialRefund): {"Частичный возврат денег", "Partial refund"},
-		string(claims.ResolutionReject): {"Отказ", "Refused"}, string(claims.ResolutionCarrierClaim): {"Претензия к перевозчику", "Claim against the carrier"},
-	}
-)
 
 // trimReason keeps a stored error short.
 func trimReason(s string) string {
