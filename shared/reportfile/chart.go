@@ -144,9 +144,16 @@ func (d chartDrawer) draw() ([]byte, error) {
 	w := r.words()
 	n := len(c.Categories)
 
+	// The period and filters on one line when they fit: the chart
+	// library centres each line of a subtitle on its own, so two lines
+	// of different lengths stagger under the title.
+	sub := w.period + ": " + r.Period + " · " + w.filters + ": " + r.filtersLine()
+	if d.p.MeasureText(sub, 0, d.style(11, false)).Width() > d.width-60 {
+		sub = d.fit(w.period+": "+r.Period, d.style(11, false), d.width-60) + "\n" + d.fit(w.filters+": "+r.filtersLine(), d.style(11, false), d.width-60)
+	}
 	title := charts.TitleOption{
 		Text:             d.fit(c.Title, d.style(16, true), d.width-60),
-		Subtext:          d.fit(w.period+": "+r.Period, d.style(11, false), d.width-60) + "\n" + d.fit(w.filters+": "+r.filtersLine(), d.style(11, false), d.width-60),
+		Subtext:          sub,
 		FontStyle:        d.style(16, true),
 		SubtextFontStyle: d.style(11, false),
 	}
