@@ -73,7 +73,10 @@ type mailData struct {
 	// Series, TypeID, Observed, Expected, Window..., ClaimList, Units and
 	// Again: a defect surge (the alert's ID is Number). Expected is
 	// written as each language writes numbers: "0.75", ExpectedRU "0,75".
+	// TypeName and TypeNameEN name the type as the catalog does (its ID
+	// without one).
 	Series, TypeID       string
+	TypeName, TypeNameEN string
 	Observed             int
 	Expected, ExpectedRU string
 	WindowFrom, WindowTo string
