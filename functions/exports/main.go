@@ -46,7 +46,7 @@ func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
 	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
 	reg, err2 := registry.New(registry.Config{Store: store, CursorKey: cursorKey})
 	files, err3 := s3files.New(s3files.Config{Client: s3files.NewClient(cfg), Bucket: bucket})
-	jobs, err4 := runner.New(runner.Config{Store: store, Files: files, Registry: reg, Location: loc, Logger: logger})
+	jobs, err4 := runner.New(runner.Config{Store: store, Files: files, Registry: reg, Location: loc, Catalog: store, Logger: logger})
 	backoff, err5 := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue, Base: max(retryBase, time.Second), Max: 15 * time.Minute})
 	// One job at a time: a job is long, and the batch holds one message.
 	consumer, err6 := sqsbus.NewConsumer(sqsbus.ConsumerConfig{Handle: jobs.Deliver, Backoff: backoff, Parallel: 1, Logger: logger})

@@ -57,10 +57,11 @@ func wire(env *app.Env, logger *slog.Logger) (*sqsbus.Consumer, error) {
 	mailer, err2 := sesmail.New(sesmail.Config{Client: sesmail.NewClient(cfg), From: from})
 	poster, err3 := webhook.NewClient(webhook.ClientConfig{Key: k.Webhook, Guard: &webhook.Guard{Internal: internal}, Timeout: webhookTimeout})
 	files, err4 := s3files.New(s3files.Config{Client: s3files.NewClient(cfg), Bucket: bucket})
-	docs, err5 := claimdocs.New(claimdocs.Config{Store: store, Files: files, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Keys: k,
+	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
+	docs, err5 := claimdocs.New(claimdocs.Config{Store: store, Files: files, Catalog: cat, Keys: k,
 		PublicBaseURL: site, Location: loc, Managers: store, Logger: logger})
 	notifier, err6 := notify.New(notify.Config{Mailer: mailer, Deliveries: store, Roster: store, Targets: store, Poster: poster, Notes: store,
-		Claims: store, Documents: docs, Files: files, Keys: k, SupervisorsEmail: supervisors, QualityEmail: quality, PublicBaseURL: site, Location: loc,
+		Claims: store, Documents: docs, Files: files, Keys: k, SupervisorsEmail: supervisors, QualityEmail: quality, PublicBaseURL: site, Location: loc, Catalog: cat,
 		RosterTTL: rosterTTL, Lease: notify.LeaseFor(max(timeout, time.Second)), Logger: logger})
 	backoff, err7 := sqsbus.NewBackoff(sqsbus.BackoffConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue, Base: max(retryBase, time.Second), Max: 15 * time.Minute})
 	consumer, err8 := sqsbus.NewConsumer(sqsbus.ConsumerConfig{Handle: notifier.Deliver, Backoff: backoff, Logger: logger})

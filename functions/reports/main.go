@@ -70,7 +70,7 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	}
 	router := apigw.NewRouter(logger)
 	(&reports.ReportsAPI{Reader: store, Catalog: cat, Location: loc, Alerts: store}).Register(router)
-	(&reports.ExportsAPI{Registry: reg, Jobs: jobs, Location: loc}).Register(router)
+	(&reports.ExportsAPI{Registry: reg, Jobs: jobs, Location: loc, Catalog: cat}).Register(router)
 	(&reports.SubscriptionsAPI{Service: subs, Delivery: delivery, Files: files, PublicBaseURL: site}).Register(router)
 	return router, nil
 }

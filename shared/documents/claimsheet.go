@@ -142,7 +142,7 @@ func RenderClaimSheet(s ClaimSheet) ([]byte, error) {
 		headW -= qrSide + 6
 		x := d.Left() + d.Width() - qrSide
 		d.QRCodeAt(s.TrackingURL, x, top, qrSide)
-		d.TextBox(x-4, top+qrSide, qrSide+8, tr(lang, "Статус рекламации: отсканируйте код", "Scan to follow the claim"), pdfdoc.Style{Size: 6.5, Gray: true, Align: pdfdoc.AlignCenter})
+		d.TextBox(x-4, top+qrSide, qrSide+8, tr(lang, "Статус рекламации:\nотсканируйте код", "Scan to follow the claim"), pdfdoc.Style{Size: 6.5, Gray: true, Align: pdfdoc.AlignCenter})
 	}
 	y := letterhead(d, s.Company, lang, headW)
 	if !s.Internal && s.TrackingURL != "" {

@@ -52,6 +52,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apperr"
 	"github.com/claimsdesk/backend/shared/assignment"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
 	"github.com/claimsdesk/backend/shared/events"
@@ -271,6 +272,9 @@ type Config struct {
 	// StaffLanguage is the language of mail to the claims department
 	// (default Russian).
 	StaffLanguage string
+	// Catalog names claim types in the defect surges' mail and notes
+	// (optional: without it, or when it cannot be read, their IDs).
+	Catalog catalog.Source
 	// Location is the company's time zone, for due times in mail.
 	Location *time.Location
 	// RosterTTL is how long managers are kept before being read again (0:

@@ -2,11 +2,13 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/events"
 	"github.com/claimsdesk/backend/shared/notify"
 	"github.com/claimsdesk/backend/shared/webhook"
@@ -45,12 +47,14 @@ func TestSurgeReachesTheQualityEngineers(t *testing.T) {
 		t.Errorf("recipients mismatch (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(m.Subject, "серия 2026-11, overheating") || !strings.Contains(m.Text, "10 рекламаций за 1 дн.") ||
-		!strings.Contains(m.Text, "при ожидаемых 0.75") || !strings.Contains(m.Text, "RC-2026-000001, RC-2026-000002") ||
+		!strings.Contains(m.Text, "при ожидаемых 0,75") || !strings.Contains(m.HTML, "при ожидаемых 0,75") || !strings.Contains(m.Text, "RC-2026-000001, RC-2026-000002") ||
 		m.Headers["X-Claimsdesk-Alert"] != "QA-0190000000000abcdef01234567" {
 		t.Errorf("quality mail %+v", m)
 	}
 	note := got[notify.KeySupervisorsNote].Note
-	if note == nil || !strings.Contains(note.Title, "2026-11") || !strings.Contains(note.TitleEN, "Claims surge") || note.EventType != events.SurgeDetected {
+	if note == nil || !strings.Contains(note.Title, "2026-11") || !strings.Contains(note.TitleEN, "Claims surge") || note.EventType != events.SurgeDetected ||
+		// Each language writes the expected count its way.
+		!strings.Contains(note.Text, "при ожидаемых 0,75") || !strings.Contains(note.TextEN, "where 0.75 were expected") {
 		t.Errorf("note %+v", note)
 	}
 
@@ -78,5 +82,56 @@ func TestParseRecipients(t *testing.T) {
 		if _, err := notify.ParseRecipients(bad); err == nil {
 			t.Errorf("ParseRecipients(%q) took it", bad)
 		}
+	}
+}
+
+// catalogOf is a catalog.Source of one catalog, or of an error.
+type catalogOf struct {
+	c   *catalog.Catalog
+	err error
+}
+
+func (s catalogOf) Catalog(context.Context) (*catalog.Catalog, error) { return s.c, s.err }
+
+// TestSurgeNamesTheType: the surge's mail and note name the claim type as
+// the catalog does ("Перегрев", not "overheating"); without the catalog
+// they still go out, with its ID.
+func TestSurgeNamesTheType(t *testing.T) {
+	cat := &catalog.Catalog{Types: []catalog.Type{{ID: "overheating", Name: catalog.Text{"ru": "Перегрев", "en": "Overheating"}}}}
+	for _, tt := range []struct {
+		name   string
+		src    catalog.Source
+		ru, en string
+	}{
+		{"named", catalogOf{c: cat}, "Перегрев", "Overheating"},
+		{"catalog unreadable", catalogOf{err: errors.New("throttled")}, "overheating", "overheating"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixtureWith(t, func(c *notify.Config) { c.QualityEmail = []string{"qa@claimsdesk.example"}; c.Catalog = tt.src })
+			plan, err := f.n.Plan(context.Background(), event(t, events.SurgeDetected, surge()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m *notify.Mail
+			var note *notify.Note
+			for _, d := range plan {
+				if d.Mail != nil {
+					m = d.Mail
+				}
+				if d.Note != nil {
+					note = d.Note
+				}
+			}
+			if m == nil || note == nil {
+				t.Fatalf("plan %+v lacks the mail or the note", plan)
+			}
+			if !strings.Contains(m.Subject, "серия 2026-11, "+tt.ru) || !strings.Contains(m.Text, "вид рекламации «"+tt.ru+"»") ||
+				!strings.Contains(m.HTML, "«<b>"+tt.ru+"</b>»") {
+				t.Errorf("mail %q / %q / %q, want the type %q", m.Subject, m.Text, m.HTML, tt.ru)
+			}
+			if !strings.Contains(note.Title, tt.ru) || !strings.Contains(note.TitleEN, tt.en) {
+				t.Errorf("note %q / %q, want the type %q / %q", note.Title, note.TitleEN, tt.ru, tt.en)
+			}
+		})
 	}
 }

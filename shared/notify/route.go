@@ -96,7 +96,7 @@ func (n *Notifier) Plan(ctx context.Context, e events.Event) ([]Delivery, error)
 	case events.Rated:
 		err = n.planRated(ctx, e, &p)
 	case events.SurgeDetected:
-		err = n.planSurge(e, &p)
+		err = n.planSurge(ctx, e, &p)
 	case events.SLAWarning:
 		var d events.SLA
 		if err = decode(e, &d); err == nil {

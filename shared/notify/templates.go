@@ -71,10 +71,14 @@ type mailData struct {
 	Score   int
 	Comment string
 	// Series, TypeID, Observed, Expected, Window..., ClaimList, Units and
-	// Again: a defect surge (the alert's ID is Number).
+	// Again: a defect surge (the alert's ID is Number). Expected is
+	// written as each language writes numbers: "0.75", ExpectedRU "0,75".
+	// TypeName and TypeNameEN name the type as the catalog does (its ID
+	// without one).
 	Series, TypeID       string
+	TypeName, TypeNameEN string
 	Observed             int
-	Expected             string
+	Expected, ExpectedRU string
 	WindowFrom, WindowTo string
 	WindowDays           int
 	ClaimList            string

@@ -136,14 +136,7 @@ func (d chartDrawer) clean(s string) string {
 
 // axisTitle is an axis's title with the unit.
 func (d chartDrawer) axisTitle(title, unit string, px int) string {
-	if unit != "" {
-		if title == "" {
-			title = unit
-		} else {
-			title += ", " + unit
-		}
-	}
-	return d.fit(title, d.style(11, false), px)
+	return d.fit(withUnit(title, unit), d.style(11, false), px)
 }
 
 func (d chartDrawer) draw() ([]byte, error) {
@@ -151,9 +144,16 @@ func (d chartDrawer) draw() ([]byte, error) {
 	w := r.words()
 	n := len(c.Categories)
 
+	// The period and filters on one line when they fit: the chart
+	// library centres each line of a subtitle on its own, so two lines
+	// of different lengths stagger under the title.
+	sub := w.period + ": " + r.Period + " · " + w.filters + ": " + r.filtersLine()
+	if d.p.MeasureText(sub, 0, d.style(11, false)).Width() > d.width-60 {
+		sub = d.fit(w.period+": "+r.Period, d.style(11, false), d.width-60) + "\n" + d.fit(w.filters+": "+r.filtersLine(), d.style(11, false), d.width-60)
+	}
 	title := charts.TitleOption{
 		Text:             d.fit(c.Title, d.style(16, true), d.width-60),
-		Subtext:          d.fit(w.period+": "+r.Period, d.style(11, false), d.width-60) + "\n" + d.fit(w.filters+": "+r.filtersLine(), d.style(11, false), d.width-60),
+		Subtext:          sub,
 		FontStyle:        d.style(16, true),
 		SubtextFontStyle: d.style(11, false),
 	}
@@ -190,6 +190,9 @@ func (d chartDrawer) draw() ([]byte, error) {
 	}
 	if min0 := 0.0; c.Kind != ChartLine {
 		valueAxis.Min = &min0 // bars start at zero
+	}
+	if c.Counts {
+		countAxis(&valueAxis, values)
 	}
 	categoryAxis := charts.CategoryAxisOption{
 		Title: d.fit(c.XTitle, d.style(11, false), d.width/2), TitleFontStyle: d.style(11, false),
@@ -247,4 +250,37 @@ func (d chartDrawer) draw() ([]byte, error) {
 		return nil, fmt.Errorf("reportfile: encode chart %q: %w", c.Title, err)
 	}
 	return png, nil
+}
+
+// countAxis makes a value axis of counts step by whole numbers from zero
+// (1, 2, 5, 10, 20, ... per step, at most five steps) up to the first step
+// at or above the largest value: left to itself the axis of three claims
+// reads 0; 0,5; 1; 1,5 ...
+func countAxis(a *charts.ValueAxisOption, values [][]float64) {
+	top := 0.0
+	for _, s := range values {
+		for _, v := range s {
+			if v != charts.GetNullValue() {
+				top = max(top, v)
+			}
+		}
+	}
+	step := countStep(top)
+	steps := max(math.Ceil(top/step), 1)
+	lo, hi := 0.0, steps*step
+	a.Min, a.Max = &lo, &hi
+	a.LabelCount = int(steps) + 1
+	a.PreferNiceIntervals = charts.Ptr(false)
+}
+
+// countStep is the whole step of a count axis up to top: the smallest of
+// 1, 2, 5, 10, 20, 50, ... that divides it into at most five steps.
+func countStep(top float64) float64 {
+	for step := 1.0; ; step *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if top <= 5*m*step {
+				return m * step
+			}
+		}
+	}
 }

@@ -132,3 +132,33 @@ func TestValuesBlankAndTyped(t *testing.T) {
 		t.Error("Text(3).Float() is a number")
 	}
 }
+
+// TestHeadingNamesTheUnitOnce: a measure whose title already names its
+// unit ("Среднее время, дн.", as the reports' titles do) keeps one unit in
+// the files' headings, not "Среднее время, дн., дн."; others get theirs.
+func TestHeadingNamesTheUnitOnce(t *testing.T) {
+	for _, lang := range []string{"ru", "en"} {
+		r := Report{Language: lang, Columns: []Column{
+			{Title: "Тип", Kind: KindText},
+			{Title: pick(lang, "Среднее время, дн.", "Average time, days"), Kind: KindDays},
+			{Title: pick(lang, "Медиана, раб. ч", "Median, business h"), Kind: KindHours},
+			{Title: pick(lang, "Стоимость решений", "Cost of decisions"), Kind: KindMoney},
+		}, Rows: [][]Value{{Text("Перегрев"), Number(1.5), Number(2), Int(100)}}}
+		b, err := CSV(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"Тип", pick(lang, "Среднее время, дн.", "Average time, days"), pick(lang, "Медиана, раб. ч", "Median, business h"),
+			pick(lang, "Стоимость решений, руб.", "Cost of decisions, RUB")}
+		if diff := cmp.Diff(want, readCSV(t, b)[0]); diff != "" {
+			t.Errorf("%s headings mismatch (-want +got):\n%s", lang, diff)
+		}
+	}
+}
+
+func pick(lang, ru, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return ru
+}

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-analyze/charts"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/claimsdesk/backend/shared/pdfdoc/popplertest"
 )
 
@@ -190,6 +193,30 @@ func TestPDFEmptyReport(t *testing.T) {
 		}
 		if n := popplertest.PageCount(t, pdf); n != 1 {
 			t.Errorf("the empty report has %d pages, want 1", n)
+		}
+	}
+}
+
+// TestCountAxisStepsByWholeNumbers: a chart of counts labels its value
+// axis 0, 1, 2, 3 for three claims (not 0; 0,5; 1 ...), in at most five
+// whole steps up to the first at or above the largest value.
+func TestCountAxisStepsByWholeNumbers(t *testing.T) {
+	tests := []struct {
+		values [][]float64
+		max    float64
+		labels int
+	}{
+		{[][]float64{{3, 1}, {0, 2}}, 3, 4},
+		{[][]float64{{24, 1}}, 25, 6},
+		{[][]float64{{0, 0}}, 1, 2},
+		{[][]float64{{1234, charts.GetNullValue()}}, 1500, 4},
+	}
+	for _, tt := range tests {
+		var a charts.ValueAxisOption
+		countAxis(&a, tt.values)
+		got := []float64{*a.Min, *a.Max, float64(a.LabelCount)}
+		if diff := cmp.Diff([]float64{0, tt.max, float64(tt.labels)}, got); diff != "" || a.PreferNiceIntervals == nil || *a.PreferNiceIntervals {
+			t.Errorf("%v: min, max, labels mismatch (-want +got):\n%s", tt.values, diff)
 		}
 	}
 }

@@ -184,6 +184,9 @@ type Chart struct {
 	// XTitle names the categories' axis ("Месяц", "Категория") and YTitle
 	// the values' axis ("Количество"); Unit follows YTitle ("шт.", "ч").
 	XTitle, YTitle, Unit string
+	// Counts says the values are counts (claims, ratings): the value axis
+	// steps by whole numbers, never "2,5 claims".
+	Counts bool
 	// Categories are the x labels (periods) or group names.
 	Categories []string
 	Series     []Series
@@ -376,10 +379,21 @@ func (r Report) unit(c Column) string {
 
 // heading returns a column's heading: its title and unit.
 func (r Report) heading(c Column) string {
-	if u := r.unit(c); u != "" {
-		return c.Title + ", " + u
+	return withUnit(c.Title, r.unit(c))
+}
+
+// withUnit returns a title with its unit after a comma ("Стоимость, руб."):
+// the unit alone without a title, the title alone without a unit or when
+// it already ends with it ("Среднее время, дн." stays as it is, not
+// "Среднее время, дн., дн.").
+func withUnit(title, unit string) string {
+	switch {
+	case unit == "" || strings.HasSuffix(title, ", "+unit):
+		return title
+	case title == "":
+		return unit
 	}
-	return c.Title
+	return title + ", " + unit
 }
 
 // filtersLine returns the filters joined, or the word for none.

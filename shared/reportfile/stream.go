@@ -133,6 +133,9 @@ func (s *Stream) start() error {
 	if err := x.f.SetSheetName("Sheet1", sheet); err != nil {
 		return fmt.Errorf("reportfile: xlsx data sheet: %w", err)
 	}
+	if err := x.printSetup(sheet, len(x.metaLines())+2); err != nil {
+		return fmt.Errorf("reportfile: xlsx data sheet: %w", err)
+	}
 	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return fmt.Errorf("reportfile: xlsx data sheet: %w", err)
@@ -158,7 +161,7 @@ func (s *Stream) start() error {
 	for i, h := range x.headings() {
 		header[i] = excelize.Cell{StyleID: x.header, Value: h}
 	}
-	if err := sw.SetRow(cellName(1, s.header), header, excelize.RowOpts{Height: 32}); err != nil {
+	if err := sw.SetRow(cellName(1, s.header), header, excelize.RowOpts{Height: x.headerHeight(widths)}); err != nil {
 		return fmt.Errorf("reportfile: xlsx data sheet: %w", err)
 	}
 	s.row = s.header

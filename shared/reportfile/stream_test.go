@@ -2,6 +2,7 @@ package reportfile
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,5 +109,37 @@ func TestStreamRefuses(t *testing.T) {
 	defer s.Close()
 	if err := s.Row([]Value{Text("one")}); err == nil {
 		t.Error("a row of one value for eight columns was written")
+	}
+}
+
+// TestXLSXPrintsOnePageWide: the data sheet, written whole or streamed,
+// prints on A4 landscape with every column on the page's width and the
+// header on every page, each heading whole (it printed portrait, its
+// columns split across pages, and a two-line header row cut longer
+// headings).
+func TestXLSXPrintsOnePageWide(t *testing.T) {
+	r := plainTable(3)
+	whole, err := XLSX(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"XLSX": whole, "stream": streamed(t, r, StreamXLSX)} {
+		// The header row holds the tallest heading wrapped at its
+		// column's width: "Среднее / время / обработки, / раб. ч".
+		if h, err := openXLSX(t, b).GetRowHeight("Данные", 7); err != nil || h < 4*14 {
+			t.Errorf("%s: header row %v points high (%v), want room for 4 lines", name, h, err)
+		}
+		parts := zipParts(t, b)
+		for part, wants := range map[string][]string{
+			"xl/worksheets/sheet1.xml": {`<pageSetUpPr fitToPage="true"`, `orientation="landscape"`, `paperSize="9"`, `fitToHeight="0"`, `fitToWidth="1"`},
+			// The lines above the table and its header (row 7).
+			"xl/workbook.xml": {`localSheetId="0" name="_xlnm.Print_Titles">&#39;Данные&#39;!$1:$7</definedName>`},
+		} {
+			for _, want := range wants {
+				if !strings.Contains(parts[part], want) {
+					t.Errorf("%s: %s lacks %s:\n%s", name, part, want, parts[part])
+				}
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package reportfile
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -171,11 +172,15 @@ func (x *xlsxWriter) dataSheet() error {
 	if err := x.f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
+	if err := x.printSetup(sheet, len(x.metaLines())+2); err != nil {
+		return err
+	}
 	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
 	}
-	for i, width := range x.widths() {
+	widths := x.widths()
+	for i, width := range widths {
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return err
 		}
@@ -199,7 +204,7 @@ func (x *xlsxWriter) dataSheet() error {
 		for i, h := range x.headings() {
 			header[i] = excelize.Cell{StyleID: x.header, Value: h}
 		}
-		if err := sw.SetRow(cellName(1, row), header, excelize.RowOpts{Height: 32}); err != nil {
+		if err := sw.SetRow(cellName(1, row), header, excelize.RowOpts{Height: x.headerHeight(widths)}); err != nil {
 			return err
 		}
 	}
@@ -242,6 +247,27 @@ func (x *xlsxWriter) dataSheet() error {
 	return sw.Flush()
 }
 
+// printSetup makes the data sheet print as people print a table: A4
+// landscape, every column on the page's width (as many pages down as it
+// takes), the lines above the table and its header on every page. Set
+// before the sheet streams: the stream writes the settings it finds.
+func (x *xlsxWriter) printSetup(sheet string, headerRow int) error {
+	landscape, a4, one, tall := "landscape", 9, 1, 0
+	if err := x.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4,
+		FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return fmt.Errorf("page layout: %w", err)
+	}
+	fit := true
+	if err := x.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("page layout: %w", err)
+	}
+	if err := x.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
+		RefersTo: fmt.Sprintf("'%s'!$1:$%d", strings.ReplaceAll(sheet, "'", "''"), headerRow)}); err != nil {
+		return fmt.Errorf("print titles: %w", err)
+	}
+	return nil
+}
+
 // headings returns the columns' headings as an Excel table needs them:
 // not empty, unique (a repeated one gets " (2)", " (3)"...).
 func (x *xlsxWriter) headings() []string {
@@ -270,7 +296,7 @@ func (x *xlsxWriter) widths() []float64 {
 	for i, c := range r.Columns {
 		w := 8
 		for _, word := range strings.Fields(r.heading(c)) {
-			w = max(w, utf8.RuneCountInString(word)+2)
+			w = max(w, utf8.RuneCountInString(word)+3) // bold: wider than a cell's text
 		}
 		measure := func(v Value) {
 			w = max(w, utf8.RuneCountInString(display(r, c.Kind, v))+2)
@@ -284,6 +310,30 @@ func (x *xlsxWriter) widths() []float64 {
 		out[i] = float64(min(w, 60))
 	}
 	return out
+}
+
+// headerHeight is the header row's height in points: enough for the
+// longest heading wrapped at its column's width (a fixed two lines cut
+// "Среднее время обработки, раб. ч" to its middle line).
+func (x *xlsxWriter) headerHeight(widths []float64) float64 {
+	lines := 2
+	for i, c := range x.r.Columns {
+		room := int(widths[i]) - 2
+		n, used := 1, 0
+		for _, word := range strings.Fields(x.r.heading(c)) {
+			l := utf8.RuneCountInString(word)
+			switch {
+			case used == 0:
+				used = l
+			case used+1+l <= room:
+				used += 1 + l
+			default:
+				n, used = n+1, l
+			}
+		}
+		lines = max(lines, n)
+	}
+	return float64(min(lines, 8))*14 + 4
 }
 
 // charts writes the charts' figures on one sheet and a chart sheet per
@@ -337,7 +387,7 @@ func (x *xlsxWriter) charts() error {
 			Title:        x.chartTitle(c),
 			Legend:       excelize.ChartLegend{Position: "bottom"},
 			XAxis:        excelize.ChartAxis{Title: axisTitle(c.XTitle, "")},
-			YAxis:        excelize.ChartAxis{Title: axisTitle(c.YTitle, c.Unit), MajorGridLines: true},
+			YAxis:        yAxis(c),
 			ShowBlanksAs: "gap",
 		}
 		switch c.Kind {
@@ -384,15 +434,28 @@ func (x *xlsxWriter) chartTitle(c Chart) excelize.ChartTitle {
 	}}
 }
 
+// yAxis is a chart's value axis: its title and unit, and whole steps for
+// counts (Excel would step three claims by 0,5).
+func yAxis(c Chart) excelize.ChartAxis {
+	a := excelize.ChartAxis{Title: axisTitle(c.YTitle, c.Unit), MajorGridLines: true}
+	if c.Counts {
+		top := 0.0
+		for _, s := range c.Series {
+			for _, v := range s.Values {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					top = max(top, v)
+				}
+			}
+		}
+		a.MajorUnit = countStep(top)
+		a.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0"}
+	}
+	return a
+}
+
 // axisTitle is an axis title with its unit, or none.
 func axisTitle(title, unit string) excelize.ChartTitle {
-	if unit != "" {
-		if title == "" {
-			title = unit
-		} else {
-			title += ", " + unit
-		}
-	}
+	title = withUnit(title, unit)
 	if title == "" {
 		return excelize.ChartTitle{}
 	}

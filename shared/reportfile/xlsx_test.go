@@ -308,3 +308,23 @@ func TestXLSXTableHeadingsUnique(t *testing.T) {
 		t.Errorf("headings mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestXLSXCountChartStepsByWholeNumbers: a native chart of counts has a
+// whole major unit and whole labels, so Excel does not step three claims
+// by 0,5.
+func TestXLSXCountChartStepsByWholeNumbers(t *testing.T) {
+	r := Report{Title: "Структура", Columns: []Column{{Title: "Тип", Kind: KindText}, {Title: "Зарегистрировано", Kind: KindInt}},
+		Rows: [][]Value{{Text("Перегрев"), Int(3)}, {Text("Брак"), Int(1)}},
+		Charts: []Chart{{Kind: ChartBar, Title: "Зарегистрировано", Counts: true, Categories: []string{"Перегрев", "Брак"},
+			Series: []Series{{Name: "Зарегистрировано", Values: []float64{3, 1}}}}}}
+	b, err := XLSX(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := zipParts(t, b)["xl/charts/chart1.xml"]
+	for _, want := range []string{`<majorUnit val="1">`, `formatCode="0"`} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("the count chart's XML lacks %q:\n%s", want, chart)
+		}
+	}
+}

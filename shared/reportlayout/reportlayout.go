@@ -16,6 +16,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/catalog"
+	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/reportfile"
 )
 
@@ -56,6 +57,61 @@ var measureTitles = map[string][2]string{
 	"breached": {"Нарушения SLA", "SLA breaches"}, "escalated": {"Эскалации", "Escalations"},
 	"statutoryMissed": {"Пропущен срок по закону", "Statutory deadline missed"}, "ratings": {"Оценок", "Ratings"},
 	"avgScore": {"Средняя оценка", "Average score"}, "highShare": {"Доля оценок 4–5", "Share of 4–5"},
+}
+
+// periodTitles say how a dynamics report is divided, by language ("по
+// месяцам", not the query's "month").
+var periodTitles = map[string][2]string{
+	"day": {"по дням", "by day"}, "week": {"по неделям", "by week"}, "month": {"по месяцам", "by month"},
+	"quarter": {"по кварталам", "by quarter"}, "year": {"по годам", "by year"},
+}
+
+// codeNames name the coded values of a dimension, by language: what a
+// report groups by and a claims list shows ("Проверка информации", not
+// "information_check").
+var codeNames = map[analytics.Dim]map[string][2]string{
+	analytics.DimStage: {
+		"new": {"Новая", "New"}, "information_check": {"Проверка информации", "Information check"},
+		"diagnostics": {"Диагностика", "Diagnostics"}, "decision": {"Решение", "Decision"},
+		"implementation": {"Исполнение решения", "Implementation"}, "incident_analysis": {"Анализ инцидента", "Incident analysis"},
+		"quality_control": {"Контроль качества", "Quality control"}, "closed": {"Закрыта", "Closed"},
+		"waiting_for_customer": {"Ожидание клиента", "Waiting for the customer"},
+		"returned_for_rework":  {"Возвращена на доработку", "Returned for rework"},
+		"rejected":             {"Отклонена", "Rejected"}, "withdrawn": {"Отозвана", "Withdrawn"},
+	},
+	analytics.DimChannel: {
+		string(claims.ChannelQR): {"QR-код", "QR code"}, string(claims.ChannelDealerForm): {"Кабинет дилера", "Dealer cabinet"},
+		string(claims.ChannelAPI): {"API", "API"}, string(claims.ChannelPhone): {"Телефон", "Phone"},
+	},
+	analytics.DimPriority: {
+		string(catalog.Low): {"Низкий", "Low"}, string(catalog.Normal): {"Обычный", "Normal"},
+		string(catalog.High): {"Высокий", "High"}, string(catalog.Critical): {"Критический", "Critical"},
+	},
+	analytics.DimResolution: {
+		string(claims.ResolutionRepair): {"Ремонт", "Repair"}, string(claims.ResolutionReplace): {"Замена", "Replacement"},
+		string(claims.ResolutionRefund): {"Возврат денег", "Refund"}, string(claims.ResolutionPartialRefund): {"Частичный возврат денег", "Partial refund"},
+		string(claims.ResolutionReject): {"Отказ", "Refused"}, string(claims.ResolutionCarrierClaim): {"Претензия к перевозчику", "Claim against the carrier"},
+	},
+	analytics.DimWarranty: {"yes": {"Да", "Yes"}, "no": {"Нет", "No"}},
+	analytics.DimFaultParty: {
+		"company": {"Компания", "The company"}, "customer": {"Клиент", "The customer"},
+		"carrier": {"Перевозчик", "The carrier"}, "supplier": {"Поставщик", "The supplier"},
+	},
+}
+
+// CodeName returns the name of a dimension's coded value in lang ("en",
+// else Russian): a stage, channel, priority, resolution, warranty answer
+// or party at fault, and "не указано" for analytics.NoValue in any
+// dimension; false for a value it has no name for.
+func CodeName(dim analytics.Dim, code, lang string) (string, bool) {
+	if code == analytics.NoValue {
+		return pick(lang, [2]string{"не указано", "not set"}), true
+	}
+	n, ok := codeNames[dim][code]
+	if !ok {
+		return "", false
+	}
+	return pick(lang, n), true
 }
 
 // dimTitles name the dimensions in files, by language.
@@ -131,7 +187,7 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		cols = append(cols, reportfile.Column{Key: "then", Title: dimTitle(lang, res.ThenBy), Kind: reportfile.KindText})
 	}
 	for _, m := range res.Measures {
-		cols = append(cols, reportfile.Column{Key: m, Title: columnTitle(m, lang), Kind: measureKind(m)})
+		cols = append(cols, reportfile.Column{Key: m, Title: pick(lang, measureTitles[m]), Kind: measureKind(m)})
 	}
 	r := reportfile.Report{
 		Title: pick(lang, reportTitles[res.Name]), Language: lang, Columns: cols, GeneratedAt: now, Location: loc,
@@ -142,6 +198,9 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 	}
 	if res.Period != "" {
 		r.Subtitle = pick(lang, [2]string{"по периодам: ", "by "}) + res.Period
+		if t, ok := periodTitles[res.Period]; ok {
+			r.Subtitle = pick(lang, t)
+		}
 	} else {
 		r.Subtitle = pick(lang, [2]string{"в разрезе: ", "by "}) + strings.ToLower(dimTitle(lang, res.GroupBy))
 		if res.ThenBy != "" {
@@ -193,12 +252,12 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		}
 		if len(counts) > 0 {
 			r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartColumn, Title: r.Title, XTitle: groupTitle,
-				YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: counts})
+				YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Counts: true, Categories: cats, Series: counts})
 		}
 		for _, m := range res.Measures {
 			if m == "open" {
 				r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartLine, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-					YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Categories: cats, Series: []reportfile.Series{series(m, 0)}})
+					YTitle: pick(lang, [2]string{"Рекламаций", "Claims"}), Counts: true, Categories: cats, Series: []reportfile.Series{series(m, 0)}})
 			}
 		}
 		return r
@@ -210,44 +269,43 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 		}
 		n := min(len(cats), top)
 		r.Charts = append(r.Charts, reportfile.Chart{Kind: reportfile.ChartBar, Title: pick(lang, measureTitles[m]), XTitle: groupTitle,
-			YTitle: pick(lang, measureTitles[m]), Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
+			YTitle: pick(lang, measureTitles[m]), Counts: measureKind(m) == reportfile.KindInt, Categories: cats[:n], Series: []reportfile.Series{series(m, top)}})
 	}
 	return r
 }
 
-// columnTitle names a measure's column in a file: its title without the
-// unit, which the file adds to the heading from the column's kind (the
-// title with it would read "Среднее время, дн., дн."). Charts and mails
-// keep the whole title.
-func columnTitle(m, lang string) string {
-	t := pick(lang, measureTitles[m])
-	if k := measureKind(m); k == reportfile.KindHours || k == reportfile.KindDays {
-		if i := strings.LastIndex(t, ", "); i > 0 {
-			return t[:i]
-		}
-	}
-	return t
-}
-
-// Labeler names a dimension's values in files and mails: categories and
-// types by their catalog names (cat may be nil), the rest as they are.
+// Labeler names a dimension's values in files and mails: categories,
+// types and root causes by their catalog names (cat may be nil), coded
+// values by CodeName, the rest (dealers, models, series) as they are.
 func Labeler(ctx context.Context, src catalog.Source, dim analytics.Dim, lang string) func(string) string {
-	plain := func(v string) string { return v }
-	if src == nil || (dim != analytics.DimCategory && dim != analytics.DimType) {
-		return plain
+	coded := func(v string) string {
+		if n, ok := CodeName(dim, v, lang); ok {
+			return n
+		}
+		return v
+	}
+	if src == nil || (dim != analytics.DimCategory && dim != analytics.DimType && dim != analytics.DimRootCause) {
+		return coded
 	}
 	cat, err := src.Catalog(ctx)
 	if err != nil {
-		return plain
+		return coded
 	}
 	return func(v string) string {
-		if dim == analytics.DimCategory {
+		switch dim {
+		case analytics.DimCategory:
 			if c, ok := cat.Category(v); ok {
 				return c.Name.In(lang)
 			}
-		} else if t, ok := cat.Type(v); ok {
-			return t.Name.In(lang)
+		case analytics.DimType:
+			if t, ok := cat.Type(v); ok {
+				return t.Name.In(lang)
+			}
+		case analytics.DimRootCause:
+			if c, ok := cat.RootCause(v); ok {
+				return c.Name.In(lang)
+			}
 		}
-		return v
+		return coded(v)
 	}
 }

@@ -61,10 +61,25 @@ func New(cfg Config) (*Sender, error) {
 	if err := deps.Check("sesmail", deps.Need("Client", cfg.Client), deps.Need("From", cfg.From)); err != nil {
 		return nil, err
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil {
+	addr, err := mail.ParseAddress(cfg.From)
+	if err != nil {
 		return nil, fmt.Errorf("sesmail: %w", apperr.InvalidField("From", fmt.Sprintf("%q is not a mail address: %v", cfg.From, err)))
 	}
-	return &Sender{client: cfg.Client, from: cfg.From}, nil
+	return &Sender{client: cfg.Client, from: senderHeader(cfg.From, addr)}, nil
+}
+
+// senderHeader is the From a mail carries: from as configured when it is
+// ASCII, else with its display name ("Отдел рекламаций") as an RFC 2047
+// encoded-word. SES takes only 7-bit ASCII there ("you must encode the
+// friendly from name using MIME encoded-word syntax"), and a raw message's
+// header must be ASCII anyway.
+func senderHeader(from string, addr *mail.Address) string {
+	for i := 0; i < len(from); i++ {
+		if from[i] >= 0x80 {
+			return addr.String()
+		}
+	}
+	return from
 }
 
 // Options configures an SES client for a Sender: the SDK retries a send

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -203,5 +205,42 @@ func TestMailCarriesItsAttachments(t *testing.T) {
 	a := got.Attachments[0]
 	if a.Filename != "RC-2026-000001-decision-letter-v1.pdf" || a.ContentType != "application/pdf" || string(a.Data) != string(pdf) {
 		t.Errorf("attachment %s (%s), %d bytes; want the letter's name, type and bytes", a.Filename, a.ContentType, len(a.Data))
+	}
+}
+
+// TestCyrillicSenderNameIsEncoded: a sender configured with a Russian
+// display name reaches SES as an encoded-word (SES takes only ASCII in the
+// From), in a simple mail and in a raw one (a report with its chart), and
+// mail clients show the name as configured.
+func TestCyrillicSenderNameIsEncoded(t *testing.T) {
+	srv, url := emulator(t)
+	s := sender(t, client(url), "Отдел рекламаций GRASS <claims@claims.example.com>")
+	simple := notify.Mail{To: []string{"anna@example.com"}, Subject: "Рекламация зарегистрирована", Text: "Здравствуйте!"}
+	raw := notify.Mail{To: []string{"q@example.com"}, Subject: "Структура рекламаций", Text: "figures", HTML: `<img src="cid:chart@claimsdesk">`,
+		Attachments: []notify.Attachment{{FileName: "chart.png", ContentType: "image/png", Data: []byte("png"), ContentID: "chart@claimsdesk"}}}
+	for _, m := range []notify.Mail{simple, raw} {
+		if _, err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mails, err := ses.ReadOutbox(srv.Outbox())
+	if err != nil || len(mails) != 2 {
+		t.Fatalf("outbox: %d mails, %v", len(mails), err)
+	}
+	for i, got := range mails {
+		head, _, _ := strings.Cut(string(got.Raw), "\r\n\r\n")
+		for _, line := range strings.Split(head, "\r\n") {
+			if strings.HasPrefix(line, "From:") && strings.IndexFunc(line, func(r rune) bool { return r > '~' }) >= 0 {
+				t.Errorf("mail %d: From header not ASCII: %q", i, line)
+			}
+		}
+		msg, err := mail.ReadMessage(strings.NewReader(string(got.Raw)))
+		if err != nil {
+			t.Fatalf("mail %d: %v", i, err)
+		}
+		from, err := msg.Header.AddressList("From")
+		if err != nil || len(from) != 1 || from[0].Name != "Отдел рекламаций GRASS" || from[0].Address != "claims@claims.example.com" {
+			t.Errorf("mail %d: From %q reads as %v, %v; want the configured name and address", i, msg.Header.Get("From"), from, err)
+		}
 	}
 }

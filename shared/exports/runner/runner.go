@@ -16,16 +16,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/claimsdesk/backend/shared/analytics"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/deps"
-	"github.com/claimsdesk/backend/shared/docfmt"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/reportfile"
+	"github.com/claimsdesk/backend/shared/reportlayout"
 )
 
 // Runner runs export jobs (the ExportsFunction).
@@ -47,6 +48,9 @@ type Config struct {
 	MaxRows int
 	// Location is the time zone of the file's dates (default UTC).
 	Location *time.Location
+	// Catalog names the categories and types in the files (optional:
+	// without it, or when it cannot be read, they show their IDs).
+	Catalog catalog.Source
 	// Reserve is the time kept, before the invocation's deadline, to
 	// finish and store the file (default 30 seconds): a list still being
 	// read then fails the job (no retry would fare better).
@@ -203,6 +207,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 		os.Remove(tmp.Name())
 	}()
 	table := ClaimsTable(j.Language, r.cfg.Location, j.CreatedAt, j.Filters)
+	labels := NewLabels(ctx, r.cfg.Catalog, j.Language)
 	stream, err := reportfile.NewStream(table, j.Format, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
@@ -224,7 +229,7 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 			if stream.Rows() >= r.cfg.MaxRows {
 				return nil, &permanent{reason: fmt.Sprintf("the list holds more than %d claims: export a shorter period or add a filter", r.cfg.MaxRows)}
 			}
-			if err := stream.Row(ClaimRow(c)); err != nil {
+			if err := stream.Row(ClaimRow(c, labels)); err != nil {
 				return nil, fmt.Errorf("file of export %s: %w", j.ID, err)
 			}
 		}
@@ -272,8 +277,8 @@ func (r *Runner) write(ctx context.Context, l exports.Lease, j *exports.Job) (*e
 // ClaimsTable is the claims list as a table without its rows (ClaimRow
 // makes them): the same columns for every audience, none of them internal
 // (no culprit, root cause, decider, task or SLA figure), in lang ("ru" or
-// "en"), dates in loc (UTC when nil), with the period and the filters of
-// f in the file's header (as the query gave them: stage: new).
+// "en"), dates in loc (UTC when nil); its header names the period and the
+// filters f the list was made with.
 func ClaimsTable(lang string, loc *time.Location, at time.Time, f exports.Filters) reportfile.Report {
 	t := func(ru, en string) string {
 		if lang == "en" {
@@ -299,50 +304,125 @@ func ClaimsTable(lang string, loc *time.Location, at time.Time, f exports.Filter
 	if lang != "en" {
 		lang = "ru"
 	}
-	r := reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc}
-	// The query's dates are UTC days (from=2026-12-01 is its midnight,
-	// to=2026-12-31 its last instant): shown as given.
-	from, to := docfmt.NumericDate(f.From, time.UTC, lang), docfmt.NumericDate(f.To, time.UTC, lang)
+	return reportfile.Report{Title: t("Реестр рекламаций", "Claims"), Language: lang, Columns: cols, GeneratedAt: at, Location: loc,
+		Period: period(f.From, f.To, t), Filters: filterLines(f, t)}
+}
+
+// period says the creation times a list was bounded by: days as the query
+// gave them ("2026-11-01 — 2026-11-30"), an open end in words.
+func period(from, to time.Time, t func(ru, en string) string) string {
+	day := func(v time.Time, end bool) string {
+		v = v.UTC()
+		next := v
+		if end {
+			next = v.Add(time.Nanosecond) // a day's "to" is its last instant
+		}
+		if next.Equal(next.Truncate(24 * time.Hour)) {
+			if end {
+				next = next.AddDate(0, 0, -1)
+			}
+			return next.Format(time.DateOnly)
+		}
+		return v.Format("2006-01-02 15:04:05Z07:00")
+	}
 	switch {
-	case from != "" && to != "":
-		r.Period = from + " — " + to
-	case from != "":
-		r.Period = t("с ", "from ") + from
-	case to != "":
-		r.Period = t("по ", "to ") + to
-	default:
-		r.Period = t("за всё время", "all time")
+	case from.IsZero() && to.IsZero():
+		return t("за всё время", "all time")
+	case to.IsZero():
+		return t("с ", "from ") + day(from, false)
+	case from.IsZero():
+		return t("по ", "up to ") + day(to, true)
 	}
-	warranty := ""
-	if f.WarrantyCase != nil {
-		warranty = strconv.FormatBool(*f.WarrantyCase)
-	}
-	for _, kv := range [][2]string{{"stage", f.Stage}, {"categoryId", f.CategoryID}, {"typeId", f.TypeID}, {"dealerId", f.DealerID},
-		{"customerId", f.CustomerID}, {"serial", f.Serial}, {"series", f.Series}, {"order", f.Order}, {"assignee", f.Assignee},
-		{"warrantyCase", warranty}, {"resolution", f.Resolution}, {"rootCause", f.RootCause}, {"faultParty", f.FaultParty},
-		{"culpritDepartment", f.CulpritDepartment}, {"flag", f.Flag}} {
-		if kv[1] != "" {
-			r.Filters = append(r.Filters, kv[0]+": "+kv[1])
+	return day(from, false) + " — " + day(to, true)
+}
+
+// filterLines names each filter of a list besides its period ("Этап:
+// closed"), in the order of the registry's parameters.
+func filterLines(f exports.Filters, t func(ru, en string) string) []string {
+	var lines []string
+	add := func(ru, en, v string) {
+		if v != "" {
+			lines = append(lines, t(ru, en)+": "+v)
 		}
 	}
-	return r
+	add("Этап", "Stage", f.Stage)
+	add("Категория", "Category", f.CategoryID)
+	add("Тип", "Type", f.TypeID)
+	add("Дилер", "Dealer", f.DealerID)
+	add("Клиент", "Customer", f.CustomerID)
+	add("Серийный номер", "Serial", f.Serial)
+	add("Серия", "Series", f.Series)
+	add("Заказ", "Order", f.Order)
+	add("Менеджер", "Manager", f.Assignee)
+	if f.WarrantyCase != nil {
+		add("Гарантийный случай", "Warranty case", map[bool]string{true: t("да", "yes"), false: t("нет", "no")}[*f.WarrantyCase])
+	}
+	add("Решение", "Resolution", f.Resolution)
+	add("Причина", "Root cause", f.RootCause)
+	add("Виновная сторона", "Party at fault", f.FaultParty)
+	add("Виновное подразделение", "Department at fault", f.CulpritDepartment)
+	add("Отметка", "Flag", f.Flag)
+	return lines
 }
 
 // ClaimRow is a claim's row of ClaimsTable (the claim as its audience sees
-// it already).
-func ClaimRow(c claims.Claim) []reportfile.Value {
+// it already), its coded values named by l.
+func ClaimRow(c claims.Claim, l Labels) []reportfile.Value {
 	res, score := reportfile.Blank(), reportfile.Blank()
 	if c.Decision != nil {
-		res = reportfile.Text(string(c.Decision.Resolution))
+		res = reportfile.Text(l.name(analytics.DimResolution, string(c.Decision.Resolution)))
 	}
 	if c.Satisfaction != nil {
 		score = reportfile.Int(int64(c.Satisfaction.Score))
 	}
-	return []reportfile.Value{
-		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(string(c.Channel)), reportfile.Text(c.DealerID),
-		reportfile.Text(c.CategoryID), reportfile.Text(c.TypeID), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
-		reportfile.Text(string(c.Stage)), reportfile.Text(string(c.Priority)), reportfile.Text(c.Assignee), res, score,
+	category, typ := c.CategoryID, c.TypeID
+	if l.cat != nil {
+		if v, ok := l.cat.Category(c.CategoryID); ok {
+			category = v.Name.In(l.lang)
+		}
+		if v, ok := l.cat.Type(c.TypeID); ok {
+			typ = v.Name.In(l.lang)
+		}
 	}
+	return []reportfile.Value{
+		reportfile.Text(c.ID), reportfile.Time(c.CreatedAt), reportfile.Text(l.name(analytics.DimChannel, string(c.Channel))), reportfile.Text(c.DealerID),
+		reportfile.Text(category), reportfile.Text(typ), reportfile.Text(c.Product.Model), reportfile.Text(c.Product.Serial),
+		reportfile.Text(l.name(analytics.DimStage, string(c.Stage))), reportfile.Text(l.name(analytics.DimPriority, string(c.Priority))), reportfile.Text(c.Assignee), res, score,
+	}
+}
+
+// Labels name a claim's coded values in a file's language, as people read
+// them ("Брак изделия", "Проверка информации", not "defect",
+// "information_check"): categories and types from the catalog, stages,
+// channels, priorities and resolutions as the reports name them
+// (reportlayout.CodeName). A code without a name stays as it is.
+type Labels struct {
+	lang string
+	cat  *catalog.Catalog
+}
+
+// NewLabels returns the labels of lang ("en", else Russian) with the
+// categories and types of src's catalog; without src, or when it cannot
+// be read, those show their IDs (the list is still made).
+func NewLabels(ctx context.Context, src catalog.Source, lang string) Labels {
+	l := Labels{lang: "ru"}
+	if lang == "en" {
+		l.lang = "en"
+	}
+	if src != nil {
+		if cat, err := src.Catalog(ctx); err == nil {
+			l.cat = cat
+		}
+	}
+	return l
+}
+
+// name returns code's name in dim, in the labels' language, or code.
+func (l Labels) name(dim analytics.Dim, code string) string {
+	if n, ok := reportlayout.CodeName(dim, code, l.lang); ok {
+		return n
+	}
+	return code
 }
 
 // trimReason keeps a stored error short.

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +14,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/claimsdesk/backend/shared/auth"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/exports/exportstest"
 	"github.com/claimsdesk/backend/shared/exports/runner"
 	"github.com/claimsdesk/backend/shared/registry"
+	"github.com/claimsdesk/backend/shared/reportfile"
 	"github.com/claimsdesk/backend/shared/visibility"
 )
 
@@ -165,50 +166,6 @@ func TestRunWritesWhatTheRequesterSees(t *testing.T) {
 	}
 	if records[1][0] != cs[len(cs)-1].ID || records[len(cs)][0] != cs[0].ID {
 		t.Errorf("first and last rows %s, %s; want the newest %s and the oldest %s", records[1][0], records[len(cs)][0], cs[len(cs)-1].ID, cs[0].ID)
-	}
-}
-
-// TestFileNamesItsPeriodAndFilters: the file's header says which claims it
-// holds: the period and the filters of the job as the query gave them
-// (an export of a month read "Period: " and "Filters: none").
-func TestFileNamesItsPeriodAndFilters(t *testing.T) {
-	r := newRig(t, fixture(3))
-	nov := exports.Filters{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 30, 23, 59, 59, 999999999, time.UTC),
-		Stage: "decision", DealerID: "DLR-1"}
-	for _, tt := range []struct {
-		f            exports.Filters
-		period, with string
-	}{
-		{nov, "Period: 2026-11-01 — 2026-11-30", "Filters: stage: decision; dealerId: DLR-1"},
-		{exports.Filters{}, "Period: all time", "Filters: none"},
-	} {
-		id := r.queued(supervisor, "xlsx", tt.f)
-		if err := r.runner.Run(context.Background(), id); err != nil {
-			t.Fatal(err)
-		}
-		j, _ := r.store.Job(id)
-		b, _ := r.files.File(j.Key)
-		f, err := excelize.OpenReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, err := f.GetRows(f.GetSheetName(0))
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var head []string
-		for _, row := range all {
-			if len(row) > 0 && row[0] == "Number" {
-				break
-			}
-			if len(row) > 0 {
-				head = append(head, row[0])
-			}
-		}
-		if !slices.Contains(head, tt.period) || !slices.Contains(head, tt.with) {
-			t.Errorf("header of the export of %+v: %q, want %q and %q", tt.f, head, tt.period, tt.with)
-		}
 	}
 }
 
@@ -389,7 +346,7 @@ func TestOutOfTimeFails(t *testing.T) {
 func TestClaimsTableHasNoInternalColumn(t *testing.T) {
 	c := fixture(1)[0]
 	shown := visibility.Claim(visibility.Dealer, c)
-	if diff := cmp.Diff(runner.ClaimRow(c), runner.ClaimRow(shown), cmp.AllowUnexported(runner.ClaimRow(c)[0])); diff != "" {
+	if diff := cmp.Diff(runner.ClaimRow(c, runner.Labels{}), runner.ClaimRow(shown, runner.Labels{}), cmp.AllowUnexported(runner.ClaimRow(c, runner.Labels{})[0])); diff != "" {
 		t.Errorf("a claim's row differs from the dealer's view of it (-staff +dealer):\n%s", diff)
 	}
 	for _, col := range runner.ClaimsTable("en", nil, t0, exports.Filters{}).Columns {
@@ -398,5 +355,95 @@ func TestClaimsTableHasNoInternalColumn(t *testing.T) {
 				t.Errorf("column %s is internal", col.Key)
 			}
 		}
+	}
+}
+
+// TestClaimsTableNamesItsPeriodAndFilters: the file's header says what the
+// list was made of (a list filtered by dates and a dealer said "Период: "
+// and "Фильтры: нет").
+func TestClaimsTableNamesItsPeriodAndFilters(t *testing.T) {
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond) // "to=2026-11-30" as the API parses it
+	yes := true
+	tests := []struct {
+		lang    string
+		f       exports.Filters
+		period  string
+		filters []string
+	}{
+		{"ru", exports.Filters{From: from, To: to, DealerID: "DLR-001", Stage: "closed", WarrantyCase: &yes},
+			"2026-11-01 — 2026-11-30", []string{"Этап: closed", "Дилер: DLR-001", "Гарантийный случай: да"}},
+		{"en", exports.Filters{From: from}, "from 2026-11-01", nil},
+		{"en", exports.Filters{To: time.Date(2026, 11, 5, 12, 30, 0, 0, time.UTC)}, "up to 2026-11-05 12:30:00Z", nil},
+		{"ru", exports.Filters{}, "за всё время", nil},
+	}
+	for _, tt := range tests {
+		r := runner.ClaimsTable(tt.lang, nil, t0, tt.f)
+		if diff := cmp.Diff([]any{tt.period, tt.filters}, []any{r.Period, r.Filters}); diff != "" {
+			t.Errorf("%s %+v: period and filters mismatch (-want +got):\n%s", tt.lang, tt.f, diff)
+		}
+	}
+}
+
+// catalogOf is a catalog.Source of one catalog.
+type catalogOf struct{ c *catalog.Catalog }
+
+func (s catalogOf) Catalog(context.Context) (*catalog.Catalog, error) { return s.c, nil }
+
+// TestClaimsListNamesItsCodes: the list shows a claim's category, type,
+// channel, stage, priority and resolution by name in the file's language
+// (it showed "defect", "noise", "dealer_form", "decision", "normal",
+// "repair"); a code the catalog does not know stays as it is.
+func TestClaimsListNamesItsCodes(t *testing.T) {
+	cat := catalogOf{&catalog.Catalog{
+		Categories: []catalog.Category{{ID: "defect", Name: catalog.Text{"ru": "Брак", "en": "Defect"}}},
+		Types:      []catalog.Type{{ID: "noise", CategoryID: "defect", Name: catalog.Text{"ru": "Шум", "en": "Noise"}}},
+	}}
+	cs := fixture(2)
+	cs[1].TypeID = "gone"
+	for _, tt := range []struct {
+		lang string
+		want [][]string
+	}{
+		{"ru", [][]string{
+			{"Кабинет дилера", "Брак", "Шум", "Решение", "Обычный", "Ремонт"},
+			{"Кабинет дилера", "Брак", "gone", "Решение", "Обычный", "Ремонт"}}},
+		{"en", [][]string{
+			{"Dealer cabinet", "Defect", "Noise", "Decision", "Normal", "Repair"},
+			{"Dealer cabinet", "Defect", "gone", "Decision", "Normal", "Repair"}}},
+	} {
+		r := runner.ClaimsTable(tt.lang, nil, t0, exports.Filters{})
+		l := runner.NewLabels(context.Background(), cat, tt.lang)
+		for _, c := range cs {
+			r.Rows = append(r.Rows, runner.ClaimRow(c, l))
+		}
+		b, err := reportfile.CSV(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][]string
+		for _, rec := range records[1:] {
+			got = append(got, []string{rec[2], rec[4], rec[5], rec[8], rec[9], rec[11]})
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: named columns mismatch (-want +got):\n%s", tt.lang, diff)
+		}
+	}
+
+	// The background export names them too.
+	rg := newRig(t, fixture(3), func(c *runner.Config) { c.Catalog = cat })
+	id := rg.queued(supervisor, "xlsx", exports.Filters{})
+	if err := rg.runner.Run(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := rg.store.Job(id)
+	b, _ := rg.files.File(j.Key)
+	_, rows := sheetRows(t, b)
+	if len(rows) != 3 || rows[0][4] != "Defect" || rows[0][5] != "Noise" || rows[0][8] != "Decision" {
+		t.Errorf("background export rows %v, want the catalog's and the stages' names", rows)
 	}
 }

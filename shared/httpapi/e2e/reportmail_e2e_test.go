@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"os/exec"
@@ -298,6 +299,11 @@ func attachmentNames(m ses.Mail) []string {
 // cid:, and the PDF and XLSX attachments. Skipped without python3.
 func checkMailParses(t *testing.T, m ses.Mail) {
 	t.Helper()
+	// As SES sends it: its Date (the raw message has none of its own) and
+	// Message-ID.
+	if _, err := netmail.ParseDate(m.Headers["Date"]); err != nil || m.Headers["Message-Id"] == "" {
+		t.Errorf("mail Date %q (%v), Message-ID %q; want both as SES sets them", m.Headers["Date"], err, m.Headers["Message-Id"])
+	}
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Log("python3 absent: the raw mail is not parsed with Python's email package")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/claimsdesk/backend/shared/apigw"
 	"github.com/claimsdesk/backend/shared/apperr"
+	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/exports"
 	"github.com/claimsdesk/backend/shared/exports/runner"
@@ -29,6 +30,9 @@ type ExportsAPI struct {
 	// Location is the time zone of the files' dates (UTC when nil), as
 	// the background export's.
 	Location *time.Location
+	// Catalog names categories and types in the files (optional: their
+	// IDs).
+	Catalog catalog.Source
 }
 
 // Register adds the export routes.
@@ -78,7 +82,7 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 	if req.Query.Get("lang") == "en" {
 		lang = "en"
 	}
-	r := claimsListFile(all, lang, a.Location, exports.FiltersOf(q))
+	r := claimsListFile(all, runner.NewLabels(ctx, a.Catalog, lang), lang, a.Location, exports.FiltersOf(q))
 	format := req.Query.Get("format")
 	var body []byte
 	var err error
@@ -97,11 +101,12 @@ func (a *ExportsAPI) claims(ctx context.Context, req *apigw.Request) (*apigw.Res
 }
 
 // claimsListFile lays a list of claims out as a table: the background
-// export's table (runner.ClaimsTable) with its rows.
-func claimsListFile(cs []claims.Claim, lang string, loc *time.Location, f exports.Filters) reportfile.Report {
+// export's table (runner.ClaimsTable, with the list's filters f) with its
+// rows, named by l.
+func claimsListFile(cs []claims.Claim, l runner.Labels, lang string, loc *time.Location, f exports.Filters) reportfile.Report {
 	r := runner.ClaimsTable(lang, loc, time.Now(), f)
 	for _, c := range cs {
-		r.Rows = append(r.Rows, runner.ClaimRow(c))
+		r.Rows = append(r.Rows, runner.ClaimRow(c, l))
 	}
 	return r
 }

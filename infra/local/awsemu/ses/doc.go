@@ -7,8 +7,8 @@
 // recipient limits, header names and values) and, instead of delivering
 // mail, writes every accepted message as a complete RFC 5322 file to an
 // outbox directory. As SES does, it gives every message its own Message-ID
-// (the one SendEmail returns), replacing any Message-ID (and, in Simple
-// content, Date) the caller set. ReadOutbox and
+// (the one SendEmail returns) and a Date (when it accepted the message, in
+// UTC), replacing any the caller set, in Simple and Raw content. ReadOutbox and
 // ParseMail decode those files so end-to-end tests can assert on what the
 // application sent, including Russian subjects and bodies.
 //

@@ -345,7 +345,7 @@ func (s *Server) accept(in *sendEmailInput, env envelope, raw []byte) (any, erro
 			return nil, fmt.Errorf("build message %s: %w", id, err)
 		}
 	} else {
-		raw = withMessageID(raw, "<"+id+"@"+s.cfg.Region+".amazonses.com>")
+		raw = withSESHeaders(raw, "<"+id+"@"+s.cfg.Region+".amazonses.com>", now)
 	}
 	m, err := ParseMail(raw)
 	if err != nil {
@@ -385,7 +385,7 @@ func (s *Server) buildSimple(id string, now time.Time, in *sendEmailInput, env e
 		header("Reply-To", formatAddresses(env.repl, len("Reply-To: ")))
 	}
 	header("Subject", encodeHeaderValue(*sm.Subject.Data))
-	header("Date", now.Format(time.RFC1123Z))
+	header("Date", now.UTC().Format(time.RFC1123Z))
 	header("Message-ID", "<"+id+"@"+s.cfg.Region+".amazonses.com>")
 	header("MIME-Version", "1.0")
 	if len(env.bcc) > 0 {
@@ -542,10 +542,11 @@ func formatAddresses(list []*mail.Address, used int) string {
 	return b.String()
 }
 
-// withMessageID returns a raw message whose Message-ID is id: the caller's
-// Message-ID header (with its continuation lines) is dropped and SES's put
-// first, as SES does with every message it accepts.
-func withMessageID(raw []byte, id string) []byte {
+// withSESHeaders returns a raw message whose Message-ID is id and whose
+// Date is now: the caller's Message-ID and Date headers (with their
+// continuation lines) are dropped and SES's put first, as SES does with
+// every message it accepts (a raw message without a Date gets one too).
+func withSESHeaders(raw []byte, id string, now time.Time) []byte {
 	eol := "\n"
 	if bytes.Contains(raw, []byte("\r\n")) {
 		eol = "\r\n"
@@ -558,6 +559,7 @@ func withMessageID(raw []byte, id string) []byte {
 	}
 	var out bytes.Buffer
 	out.WriteString("Message-ID: " + id + eol)
+	out.WriteString("Date: " + now.UTC().Format(time.RFC1123Z) + eol)
 	dropping := false
 	for _, line := range strings.SplitAfter(string(head), eol) {
 		if line == "" {
@@ -567,7 +569,8 @@ func withMessageID(raw []byte, id string) []byte {
 			continue
 		}
 		name, _, _ := strings.Cut(line, ":")
-		dropping = strings.EqualFold(strings.TrimSpace(name), "Message-ID")
+		name = strings.TrimSpace(name)
+		dropping = strings.EqualFold(name, "Message-ID") || strings.EqualFold(name, "Date")
 		if !dropping {
 			out.WriteString(line)
 		}

@@ -262,7 +262,7 @@ func TestSimpleBodyVariants(t *testing.T) {
 
 func TestSendRawMail(t *testing.T) {
 	dir := t.TempDir()
-	e := newEnv(t, dir, nil)
+	e := newEnv(t, dir, &fakeClock{t: time.Date(2025, 3, 1, 15, 0, 0, 0, time.FixedZone("MSK", 3*3600))})
 	e.identity("reports@claims.example.com")
 	raw := strings.Join([]string{
 		"From: Reports <reports@claims.example.com>",
@@ -303,9 +303,10 @@ func TestSendRawMail(t *testing.T) {
 				t.Fatalf("outbox has %d mails, want %d", len(mails), i+1)
 			}
 			got := mails[i]
-			// SES puts its own Message-ID on every message it accepts.
-			if want := "Message-ID: <" + aws.ToString(out.MessageId) + "@eu-central-1.amazonses.com>\r\n" + raw; string(got.Raw) != want {
-				t.Errorf("raw message in the outbox:\n%s\nwant the message sent with SES's Message-ID first:\n%s", got.Raw, want)
+			// SES puts its own Message-ID and Date (when it accepted the
+			// message, in UTC) on every message it accepts.
+			if want := "Message-ID: <" + aws.ToString(out.MessageId) + "@eu-central-1.amazonses.com>\r\nDate: Sat, 01 Mar 2025 12:00:00 +0000\r\n" + raw; string(got.Raw) != want {
+				t.Errorf("raw message in the outbox:\n%s\nwant the message sent with SES's Message-ID and Date first:\n%s", got.Raw, want)
 			}
 			want := []string{aws.ToString(out.MessageId), "reports@claims.example.com", "Отчёт", "Отчёт готов."}
 			if diff := cmp.Diff(want, []string{got.MessageID, got.From, got.Subject, got.Text}); diff != "" {
@@ -712,7 +713,7 @@ func TestCallersMessageIDIsReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendEmail (simple): %v", err)
 	}
-	raw := "From: claims@claims.example.com\r\nTo: b@example.com\r\nSubject: x\r\nMessage-ID:\r\n " + mine + "\r\nReferences: " + mine + "\r\n\r\nbody\r\n"
+	raw := "From: claims@claims.example.com\r\nTo: b@example.com\r\nSubject: x\r\nDate: Mon, 01 Jan 2001\r\n 00:00:00 +0000\r\nMessage-ID:\r\n " + mine + "\r\nReferences: " + mine + "\r\n\r\nbody\r\n"
 	rawOut, err := e.client.SendEmail(context.Background(), &sesv2.SendEmailInput{Content: &types.EmailContent{Raw: &types.RawMessage{Data: []byte(raw)}}})
 	if err != nil {
 		t.Fatalf("SendEmail (raw): %v", err)
@@ -733,8 +734,10 @@ func TestCallersMessageIDIsReplaced(t *testing.T) {
 			t.Errorf("mail %d: body %q", i, m.Text)
 		}
 	}
-	if got := mails[0].Headers["Date"]; got != "Sat, 01 Mar 2025 12:00:00 +0000" {
-		t.Errorf("simple mail Date = %q, want the time SES accepted it", got)
+	for i, m := range mails {
+		if got := m.Headers["Date"]; got != "Sat, 01 Mar 2025 12:00:00 +0000" || strings.Count(string(m.Raw), "Date:") != 1 {
+			t.Errorf("mail %d: Date = %q, want the time SES accepted it, once; raw:\n%s", i, got, m.Raw)
+		}
 	}
 	if mails[0].Headers["X-App-Delivery"] != "e1/mail:claimant" {
 		t.Errorf("delivery header = %q", mails[0].Headers["X-App-Delivery"])
