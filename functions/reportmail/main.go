@@ -52,7 +52,7 @@ func wire(env *app.Env, logger *slog.Logger) (*reportdelivery.Delivery, error) {
 	store, err1 := dynamo.New(dynamo.Config{Client: app.DynamoDB(cfg), Table: table})
 	files, err2 := s3files.New(s3files.Config{Client: s3files.NewClient(cfg), Bucket: bucket})
 	publisher, err3 := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg), TopicARN: topic})
-	d, err4 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Runs: store,
+	d, err4 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: &catalog.Cached{Source: store, TTL: catalogTTL}, Roster: store, Runs: store,
 		Files: files, Publisher: publisher, Keys: k, PublicBaseURL: site, Location: loc, Lease: max(timeout, time.Second) + 5*time.Second,
 		MaxAttachmentBytes: int64(maxBytes), Logger: logger})
 	return d, cmp.Or(err1, err2, err3, err4)

@@ -61,7 +61,7 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 	publisher, err4 := snsbus.NewPublisher(snsbus.PublisherConfig{Client: snsbus.NewClient(cfg), TopicARN: topic})
 	cat := &catalog.Cached{Source: store, TTL: catalogTTL}
 	subs, err5 := reportmail.New(reportmail.Config{Store: store, Keys: k, Location: loc})
-	delivery, err6 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: cat, Runs: store, Files: files, Publisher: publisher,
+	delivery, err6 := reportdelivery.New(reportdelivery.Config{Reader: store, Catalog: cat, Roster: store, Runs: store, Files: files, Publisher: publisher,
 		Keys: k, PublicBaseURL: site, Location: loc, MaxAttachmentBytes: int64(maxBytes), Logger: logger})
 	queued, err7 := sqsbus.NewJobs(sqsbus.JobsConfig{Client: sqsbus.NewClient(cfg), QueueURL: queue})
 	jobs, err8 := exports.New(exports.Config{Store: store, Queue: queued, Files: files, Registry: reg})
@@ -69,7 +69,7 @@ func wire(env *app.Env, logger *slog.Logger) (*apigw.Router, error) {
 		return nil, err
 	}
 	router := apigw.NewRouter(logger)
-	(&reports.ReportsAPI{Reader: store, Catalog: cat, Location: loc, Alerts: store}).Register(router)
+	(&reports.ReportsAPI{Reader: store, Catalog: cat, Roster: store, Location: loc, Alerts: store}).Register(router)
 	(&reports.ExportsAPI{Registry: reg, Jobs: jobs, Location: loc, Catalog: cat}).Register(router)
 	(&reports.SubscriptionsAPI{Service: subs, Delivery: delivery, Files: files, PublicBaseURL: site}).Register(router)
 	return router, nil

@@ -75,7 +75,9 @@ const LinkTTL = 7 * 24 * time.Hour
 type Config struct {
 	Reader analytics.Reader
 	// Catalog names categories and types (optional: their IDs).
-	Catalog   catalog.Source
+	Catalog catalog.Source
+	// Roster names the managers (optional: their IDs).
+	Roster    reportlayout.RosterSource
 	Runs      reportmail.Runs
 	Files     Files
 	Publisher Publisher
@@ -187,7 +189,7 @@ func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span
 		return nil, fmt.Errorf("report of subscription %s for %s: %w", sub.ID, span.Key(), err)
 	}
 	b := &Built{Span: span, Result: res, Empty: Empty(res), Digest: Digest(res), files: map[string][]byte{}}
-	file := reportlayout.File(ctx, d.cfg.Catalog, res, sub.Language, d.cfg.Location, now)
+	file := reportlayout.File(ctx, d.names(), res, sub.Language, d.cfg.Location, now)
 	base := fmt.Sprintf("%s_%s_%s", res.Name, res.From, res.To)
 	put := func(name, ctype string, body []byte) (events.ReportFile, error) {
 		f := events.ReportFile{Key: dir + "/" + name, FileName: name, ContentType: ctype, Size: int64(len(body))}
@@ -249,7 +251,7 @@ func (d *Delivery) Build(ctx context.Context, sub *reportmail.Subscription, span
 		}
 		files = nil
 	}
-	label := reportlayout.Labeler(ctx, d.cfg.Catalog, res.GroupBy, sub.Language)
+	label := reportlayout.Labeler(ctx, d.names(), res.GroupBy, sub.Language)
 	subject, html, text, err := compose(sub, span, res, label, chart, files, links)
 	if err != nil {
 		return nil, err
@@ -542,4 +544,9 @@ func ScheduledTime(event []byte, fallback time.Time) time.Time {
 		return e.Time
 	}
 	return fallback
+}
+
+// names are where the files and the mail name the report's values.
+func (d *Delivery) names() reportlayout.Names {
+	return reportlayout.Names{Catalog: d.cfg.Catalog, Roster: d.cfg.Roster}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/claimsdesk/backend/shared/analytics"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/catalog"
 	"github.com/claimsdesk/backend/shared/claims"
 	"github.com/claimsdesk/backend/shared/reportfile"
@@ -176,8 +177,8 @@ func measureValue(m string, v float64) reportfile.Value {
 // File lays a report's figures out for a file: a table of its rows
 // and totals, and charts (dynamics: columns of the counts over time;
 // otherwise bars of the first two measures by group, the 20 largest).
-func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang string, loc *time.Location, now time.Time) reportfile.Report {
-	label, thenLabel := Labeler(ctx, cat, res.GroupBy, lang), Labeler(ctx, cat, res.ThenBy, lang)
+func File(ctx context.Context, names Names, res *analytics.Result, lang string, loc *time.Location, now time.Time) reportfile.Report {
+	label, thenLabel := Labeler(ctx, names, res.GroupBy, lang), Labeler(ctx, names, res.ThenBy, lang)
 	groupTitle := pick(lang, [2]string{"Период", "Period"})
 	if res.Name != analytics.ReportDynamics {
 		groupTitle = dimTitle(lang, res.GroupBy)
@@ -274,20 +275,54 @@ func File(ctx context.Context, cat catalog.Source, res *analytics.Result, lang s
 	return r
 }
 
+// Names are where files and mails get the names of a dimension's values;
+// either may be nil (the values then show as they are).
+type Names struct {
+	// Catalog names categories, types and root causes.
+	Catalog catalog.Source
+	// Roster names the claims managers.
+	Roster RosterSource
+}
+
+// RosterSource reads the claims managers (the dynamo store).
+type RosterSource interface {
+	Roster(ctx context.Context) (*assignment.Roster, error)
+}
+
 // Labeler names a dimension's values in files and mails: categories,
-// types and root causes by their catalog names (cat may be nil), coded
-// values by CodeName, the rest (dealers, models, series) as they are.
-func Labeler(ctx context.Context, src catalog.Source, dim analytics.Dim, lang string) func(string) string {
+// types and root causes by their catalog names, managers by their names
+// in the roster, coded values by CodeName, the rest (dealers, models,
+// series) as they are. A source that cannot be read leaves the values as
+// they are.
+func Labeler(ctx context.Context, names Names, dim analytics.Dim, lang string) func(string) string {
 	coded := func(v string) string {
 		if n, ok := CodeName(dim, v, lang); ok {
 			return n
 		}
 		return v
 	}
-	if src == nil || (dim != analytics.DimCategory && dim != analytics.DimType && dim != analytics.DimRootCause) {
+	switch {
+	case dim == analytics.DimManager && names.Roster != nil:
+		r, err := names.Roster.Roster(ctx)
+		if err != nil {
+			return coded
+		}
+		byID := make(map[string]string, len(r.Managers))
+		for _, m := range r.Managers {
+			if m.Name != "" {
+				byID[m.ID] = m.Name
+			}
+		}
+		return func(v string) string {
+			if n, ok := byID[v]; ok {
+				return n
+			}
+			return coded(v)
+		}
+	case names.Catalog == nil || (dim != analytics.DimCategory && dim != analytics.DimType && dim != analytics.DimRootCause):
 		return coded
 	}
-	cat, err := src.Catalog(ctx)
+	cat, err := names.Catalog.Catalog(ctx)
 	if err != nil {
 		return coded
 	}

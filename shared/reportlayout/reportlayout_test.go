@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/claimsdesk/backend/shared/analytics"
+	"github.com/claimsdesk/backend/shared/assignment"
 	"github.com/claimsdesk/backend/shared/reportfile"
 )
 
@@ -31,7 +32,7 @@ func TestFileTitles(t *testing.T) {
 		{structure, "en", "by type"},
 	}
 	for _, tt := range tests {
-		r := File(context.Background(), nil, tt.res, tt.lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+		r := File(context.Background(), Names{}, tt.res, tt.lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 		if diff := cmp.Diff(tt.subtitle, r.Subtitle); diff != "" {
 			t.Errorf("%s %s subtitle mismatch (-want +got):\n%s", tt.res.Name, tt.lang, diff)
 		}
@@ -63,7 +64,7 @@ func TestFileNamesCodedGroups(t *testing.T) {
 		{rows(analytics.DimDealer, "DLR-001", "new"), "ru", []string{"DLR-001", "new"}},
 	}
 	for _, tt := range tests {
-		r := File(context.Background(), nil, tt.res, tt.lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+		r := File(context.Background(), Names{}, tt.res, tt.lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 		b, err := reportfile.CSV(r)
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +97,7 @@ func TestFileHeadingsNameTheUnitOnce(t *testing.T) {
 		"en": {"Manager", "Registered", "Average time, days", "Median, business h", "First response, business h",
 			"Granted share, %", "Cost of decisions, RUB"},
 	} {
-		r := File(context.Background(), nil, res, lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+		r := File(context.Background(), Names{}, res, lang, time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 		b, err := reportfile.CSV(r)
 		if err != nil {
 			t.Fatal(err)
@@ -110,6 +111,49 @@ func TestFileHeadingsNameTheUnitOnce(t *testing.T) {
 		}
 		if got, want := r.Charts[0].Title, MeasureTitle("registered", lang); got != want {
 			t.Errorf("%s: first chart %q, want %q", lang, got, want)
+		}
+	}
+}
+
+type roster []assignment.Manager
+
+func (r roster) Roster(context.Context) (*assignment.Roster, error) {
+	return &assignment.Roster{Managers: r}, nil
+}
+
+// TestFileNamesManagers: a report by manager names each by the roster
+// (it showed "manager-3"); one not in the roster, or without a name,
+// keeps the ID; without a roster every row keeps it.
+func TestFileNamesManagers(t *testing.T) {
+	res := &analytics.Result{Name: analytics.ReportManagers, From: "2026-01-01", To: "2026-12-31", GroupBy: analytics.DimManager,
+		Measures: []string{"registered"}, Totals: map[string]float64{}, Rows: []analytics.Row{
+			{Key: "manager-1", Values: map[string]float64{"registered": 3}},
+			{Key: "manager-2", Values: map[string]float64{"registered": 2}},
+			{Key: "manager-gone", Values: map[string]float64{"registered": 1}},
+		}}
+	names := Names{Roster: roster{{ID: "manager-1", Name: "Анна Смирнова"}, {ID: "manager-2"}}}
+	for _, tt := range []struct {
+		names Names
+		want  []string
+	}{
+		{names, []string{"Анна Смирнова", "manager-2", "manager-gone"}},
+		{Names{}, []string{"manager-1", "manager-2", "manager-gone"}},
+	} {
+		r := File(context.Background(), tt.names, res, "ru", time.UTC, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+		b, err := reportfile.CSV(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, rec := range records[1 : 1+len(res.Rows)] {
+			got = append(got, rec[0])
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("rows mismatch (-want +got):\n%s", diff)
 		}
 	}
 }

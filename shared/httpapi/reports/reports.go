@@ -34,7 +34,9 @@ import (
 type ReportsAPI struct {
 	Reader analytics.Reader
 	// Catalog names categories and types in files (optional: their IDs).
-	Catalog  catalog.Source
+	Catalog catalog.Source
+	// Roster names the managers in files (optional: their IDs).
+	Roster   reportlayout.RosterSource
 	Location *time.Location
 	Now      func() time.Time
 	// Alerts lists the defect surge alerts the products report shows staff
@@ -187,5 +189,5 @@ func pick(lang string, t [2]string) string {
 
 // reportFile lays a report's figures out for a file (package reportlayout).
 func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang string, loc *time.Location) reportfile.Report {
-	return reportlayout.File(ctx, a.Catalog, res, lang, loc, a.now())
+	return reportlayout.File(ctx, reportlayout.Names{Catalog: a.Catalog, Roster: a.Roster}, res, lang, loc, a.now())
 }
