@@ -114,28 +114,17 @@ func (s *Store) AddDocument(ctx context.Context, claimID string, prevHead int, e
 // claim, no documents).
 func (s *Store) Documents(ctx context.Context, claimID string) ([]claims.Document, error) {
 	var out []claims.Document
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :doc)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(claimPK(claimID)), ":doc": str("DOC#"),
 		},
 		ConsistentRead: aws.Bool(true),
+	}, "documents of claim "+claimID, func(r *documentRecord) error {
+		out = append(out, r.document())
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("documents of claim %s: %w", claimID, err)
-		}
-		for _, item := range page.Items {
-			var r documentRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			out = append(out, r.document())
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // Document returns one generated document of a claim; NotFound when there

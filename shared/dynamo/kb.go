@@ -310,29 +310,19 @@ func (s *Store) articleVersions(ctx context.Context, id, sk string) ([]kb.Revisi
 		in.ExpressionAttributeValues[":v"] = str(sk)
 	}
 	var out []kb.Revision
-	p := dynamodb.NewQueryPaginator(s.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("versions of article %s: %w", id, err)
+	err := queryRecords(ctx, s, in, "versions of article "+id, func(r *articleVersionRecord) error {
+		var d articleVersionDoc
+		if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+			return fmt.Errorf("decode article version %s %s: %w", r.PK, r.SK, err)
 		}
-		for _, item := range page.Items {
-			var r articleVersionRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			var d articleVersionDoc
-			if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
-				return nil, fmt.Errorf("decode article version %s %s: %w", r.PK, r.SK, err)
-			}
-			out = append(out, kb.Revision{Change: kb.Change{Version: d.Version, At: d.At, By: d.By, Fields: d.Fields, Status: kb.Status(d.Status),
-				Note: d.Note}, Article: d.Article.article()})
-			if r := &out[len(out)-1]; r.Article.Files == nil {
-				r.Article.Files = []kb.File{}
-			}
+		out = append(out, kb.Revision{Change: kb.Change{Version: d.Version, At: d.At, By: d.By, Fields: d.Fields, Status: kb.Status(d.Status),
+			Note: d.Note}, Article: d.Article.article()})
+		if r := &out[len(out)-1]; r.Article.Files == nil {
+			r.Article.Files = []kb.File{}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // ArticleRevision implements kb.Store.
@@ -385,25 +375,16 @@ func (s *Store) ListArticles(ctx context.Context, limit int, cursor string) ([]k
 // link partition.
 func (s *Store) LinkedArticles(ctx context.Context, l kb.Link) ([]kb.Summary, error) {
 	var out []kb.Summary
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{TableName: aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(kbLinkPK(l.Kind, l.Value))}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("articles of %s %s: %w", l.Kind, l.Value, err)
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(kbLinkPK(l.Kind, l.Value))},
+	}, fmt.Sprintf("articles of %s %s", l.Kind, l.Value), func(r *articleLinkRecord) error {
+		var d articleSummaryDoc
+		if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+			return fmt.Errorf("decode article link %s %s: %w", r.PK, r.SK, err)
 		}
-		for _, item := range page.Items {
-			var r articleLinkRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			var d articleSummaryDoc
-			if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
-				return nil, fmt.Errorf("decode article link %s %s: %w", r.PK, r.SK, err)
-			}
-			out = append(out, d.summary())
-		}
-	}
-	return out, nil
+		out = append(out, d.summary())
+		return nil
+	})
+	return out, err
 }

@@ -146,29 +146,23 @@ func (s *Store) countView(ctx context.Context, day, article, counter string) err
 // ViewStats implements kb.Views: one Query of the month's partition.
 func (s *Store) ViewStats(ctx context.Context, month string) ([]kb.DayStat, error) {
 	var out []kb.DayStat
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{TableName: aws.String(s.table),
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("KBSTAT#" + month)}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("self-help views of %s: %w", month, err)
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("KBSTAT#" + month)},
+	}, "self-help views of "+month, func(item map[string]types.AttributeValue) error {
+		dd, article, ok := strings.Cut(attrString(item["SK"]), "#")
+		if !ok {
+			return nil
 		}
-		for _, item := range page.Items {
-			sk := attrString(item["SK"])
-			dd, article, ok := strings.Cut(sk, "#")
-			if !ok {
-				continue
-			}
-			st := kb.DayStat{Day: month + "-" + dd, ArticleID: article}
-			if n, ok := item["shown"].(*types.AttributeValueMemberN); ok {
-				st.Shown, _ = strconv.ParseInt(n.Value, 10, 64)
-			}
-			if n, ok := item["filed"].(*types.AttributeValueMemberN); ok {
-				st.Filed, _ = strconv.ParseInt(n.Value, 10, 64)
-			}
-			out = append(out, st)
+		st := kb.DayStat{Day: month + "-" + dd, ArticleID: article}
+		if n, ok := item["shown"].(*types.AttributeValueMemberN); ok {
+			st.Shown, _ = strconv.ParseInt(n.Value, 10, 64)
 		}
-	}
-	return out, nil
+		if n, ok := item["filed"].(*types.AttributeValueMemberN); ok {
+			st.Filed, _ = strconv.ParseInt(n.Value, 10, 64)
+		}
+		out = append(out, st)
+		return nil
+	})
+	return out, err
 }

@@ -57,27 +57,22 @@ const (
 // status "sending", or given up, "failed", are not done).
 func (s *Store) DoneDeliveries(ctx context.Context, eventID string) (map[string]bool, error) {
 	out := map[string]bool{}
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deliveryPK(eventID))},
 		ProjectionExpression:      aws.String("SK, #status"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("deliveries of event %s: %w", eventID, err)
-		}
-		for _, item := range page.Items {
-			if st, ok := item["status"].(*types.AttributeValueMemberS); !ok || st.Value != deliveryDone {
-				continue
-			}
+	}, "deliveries of event "+eventID, func(item map[string]types.AttributeValue) error {
+		if st, ok := item["status"].(*types.AttributeValueMemberS); ok && st.Value == deliveryDone {
 			if v, ok := item["SK"].(*types.AttributeValueMemberS); ok {
 				out[v.Value] = true
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -218,24 +213,16 @@ type DeliveryRecord struct {
 // tell a counted repeat from a duplicate.
 func (s *Store) DeliveryRecords(ctx context.Context, eventID string) (map[string]DeliveryRecord, error) {
 	out := map[string]DeliveryRecord{}
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deliveryPK(eventID))},
 		ConsistentRead:            aws.Bool(true),
+	}, "delivery records of event "+eventID, func(r *deliveryRecord) error {
+		out[r.Key] = DeliveryRecord{EventID: eventID, Key: r.Key, Status: r.Status, Attempt: r.Attempt, Claims: r.Claims, Repeats: r.Repeats}
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("delivery records of event %s: %w", eventID, err)
-		}
-		for _, item := range page.Items {
-			var r deliveryRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, fmt.Errorf("delivery record of event %s: %w", eventID, err)
-			}
-			out[r.Key] = DeliveryRecord{EventID: eventID, Key: r.Key, Status: r.Status, Attempt: r.Attempt, Claims: r.Claims, Repeats: r.Repeats}
-		}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -345,26 +332,18 @@ func targetSK(id string) string { return "TARGET#" + id }
 // query.
 func (s *Store) WebhookTargets(ctx context.Context) ([]webhook.Target, error) {
 	out := []webhook.Target{}
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(webhookPK), ":sk": str("TARGET#")},
 		// The notifier reads the targets for every event: a target put a
 		// moment ago must be seen.
 		ConsistentRead: aws.Bool(true),
+	}, "webhook targets", func(r *targetRecord) error {
+		out = append(out, r.target())
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("webhook targets: %w", err)
-		}
-		for _, item := range page.Items {
-			var r targetRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			out = append(out, r.target())
-		}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -70,24 +70,16 @@ func (s *Store) QRCode(ctx context.Context, id string) (*qrcode.Record, error) {
 // the batch has none.
 func (s *Store) QRBatch(ctx context.Context, batchID string) ([]qrcode.Record, error) {
 	var out []qrcode.Record
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("QRBATCH#" + batchID)},
 		ConsistentRead:            aws.Bool(true),
+	}, "qr batch "+batchID, func(r *qrRecord) error {
+		out = append(out, r.record())
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("qr batch %s: %w", batchID, err)
-		}
-		for _, item := range page.Items {
-			var r qrRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			out = append(out, r.record())
-		}
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, notFound("QR batch")
@@ -114,27 +106,16 @@ func (s *Store) revokeUpdate(pk, sk string, rev qrcode.Revocation) types.Transac
 // batchKeys returns the sort keys of a batch's copies of codes by code ID.
 func (s *Store) batchKeys(ctx context.Context, batchID string) (map[string]string, error) {
 	out := map[string]string{}
-	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	err := queryRecords(ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ProjectionExpression:      aws.String("SK, id"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("QRBATCH#" + batchID)},
 		ConsistentRead:            aws.Bool(true),
+	}, "qr batch "+batchID, func(r *qrRecord) error {
+		out[r.ID] = r.SK
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("qr batch %s: %w", batchID, err)
-		}
-		for _, item := range page.Items {
-			var r qrRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			out[r.ID] = r.SK
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // RevokeQRCodes marks codes revoked, both their records and their batch's

@@ -239,24 +239,6 @@ func (s *Store) RecordClaim(ctx context.Context, c quality.ClaimDay) error {
 	return nil
 }
 
-// queryAll runs a query to its end and hands each item to f.
-func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, what string, f func(map[string]types.AttributeValue) error) error {
-	in.TableName = aws.String(s.table)
-	p := dynamodb.NewQueryPaginator(s.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		for _, item := range page.Items {
-			if err := f(item); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 func (s *Store) dayClaims(ctx context.Context, pk, from, to string) (map[string][]string, error) {
 	out := map[string][]string{}
 	err := s.queryAll(ctx, &dynamodb.QueryInput{

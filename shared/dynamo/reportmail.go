@@ -224,26 +224,19 @@ func (s *Store) ListSubscriptions(ctx context.Context, ownerDealer string) ([]re
 
 func (s *Store) querySubscriptions(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]reportmail.Subscription, error) {
 	out := []reportmail.Subscription{}
-	p := dynamodb.NewQueryPaginator(s.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	err := queryRecords(ctx, s, in, "query subscriptions", func(r *subscriptionRecord) error {
+		sub, err := r.subscription()
 		if err != nil {
-			return nil, fmt.Errorf("query subscriptions: %w", err)
+			return err
 		}
-		for _, item := range page.Items {
-			var r subscriptionRecord
-			if err := unmarshal(item, &r); err != nil {
-				return nil, err
-			}
-			sub, err := r.subscription()
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, *sub)
-			if limit > 0 && len(out) >= limit {
-				return out, nil
-			}
+		out = append(out, *sub)
+		if limit > 0 && len(out) >= limit {
+			return errStopQuery
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -248,3 +248,39 @@ func getRecord[R any](ctx context.Context, s *Store, pk, sk, what string) (*R, e
 	}
 	return &r, nil
 }
+
+// errStopQuery, returned by a queryAll or queryRecords callback, ends the
+// query early without an error.
+var errStopQuery = errors.New("stop the query")
+
+// queryAll runs a query on the table to its end (or until f returns
+// errStopQuery) and hands each item to f; what names the query in errors.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, what string, f func(map[string]types.AttributeValue) error) error {
+	in.TableName = aws.String(s.table)
+	p := dynamodb.NewQueryPaginator(s.client, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		for _, item := range page.Items {
+			if err := f(item); errors.Is(err, errStopQuery) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queryRecords is queryAll with each item unmarshalled into a record R.
+func queryRecords[R any](ctx context.Context, s *Store, in *dynamodb.QueryInput, what string, f func(*R) error) error {
+	return s.queryAll(ctx, in, what, func(item map[string]types.AttributeValue) error {
+		var r R
+		if err := unmarshal(item, &r); err != nil {
+			return err
+		}
+		return f(&r)
+	})
+}
