@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -84,10 +85,12 @@ func (ix *Index) encode(analyzer uint64) []byte {
 			b = binary.AppendUvarint(b, uint64(p.body))
 		}
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is made when an index is first encoded or decoded, not when
+// the package starts: every function linking the store links this package.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -202,7 +205,7 @@ func decode(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("format version %d, this code reads %d", v, formatVersion)
 	}
 	body := len(data) - 4
-	if crc32.Checksum(data[:body], castagnoli) != binary.BigEndian.Uint32(data[body:]) {
+	if crc32.Checksum(data[:body], castagnoli()) != binary.BigEndian.Uint32(data[body:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
 	}
 	d.s = d.s[:body]
