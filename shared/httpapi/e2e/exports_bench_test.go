@@ -42,14 +42,7 @@ func BenchmarkExport(b *testing.B) {
 				}
 				var j exportJob
 				r.JSON(b, &j)
-				deadline := time.Now().Add(5 * time.Minute)
-				for j.Status != "done" && j.Status != "failed" {
-					if time.Now().After(deadline) {
-						b.Fatalf("export not done after 5 minutes: %+v", j)
-					}
-					time.Sleep(50 * time.Millisecond)
-					sup.do(b, "GET", "/v1/exports/"+j.ID, nil).JSON(b, &j)
-				}
+				j = exportDoneWithin(b, 5*time.Minute, sup, j.ID)
 				if j.Status != "done" || j.Rows == nil || *j.Rows != total {
 					b.Fatalf("job %+v, want done with %d rows", j, total)
 				}

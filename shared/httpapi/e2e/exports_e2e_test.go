@@ -58,12 +58,18 @@ func startExportJob(t *testing.T, u *user, query string) string {
 	return j.ID
 }
 
-// exportDone polls a job until it is over (done or failed), with a
-// deadline.
-func exportDone(t *testing.T, u *user, id string) exportJob {
+// exportDone polls a job until it is over (done or failed), for a minute
+// at most.
+func exportDone(t testing.TB, u *user, id string) exportJob {
+	t.Helper()
+	return exportDoneWithin(t, time.Minute, u, id)
+}
+
+// exportDoneWithin is exportDone with its deadline.
+func exportDoneWithin(t testing.TB, within time.Duration, u *user, id string) exportJob {
 	t.Helper()
 	var j exportJob
-	st.Eventually(t, time.Minute, "export "+id+" over", func() bool {
+	st.Eventually(t, within, "export "+id+" over", func() bool {
 		r := u.do(t, "GET", "/v1/exports/"+id, nil)
 		if r.Status != 200 {
 			t.Fatalf("GET /v1/exports/%s = %d %s", id, r.Status, r.Body)
