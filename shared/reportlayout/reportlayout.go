@@ -43,9 +43,6 @@ func DimTitle(d analytics.Dim, lang string) string { return dimTitle(lang, d) }
 // MeasureKind is how files show a measure.
 func MeasureKind(m string) reportfile.Kind { return measureKind(m) }
 
-// MeasureValue is a measure's value as a file's cell.
-func MeasureValue(m string, v float64) reportfile.Value { return measureValue(m, v) }
-
 // measureTitles name the measures in files, by language.
 var measureTitles = map[string][2]string{
 	"registered": {"Зарегистрировано", "Registered"}, "resolved": {"Рассмотрено", "Resolved"}, "closed": {"Закрыто", "Closed"},

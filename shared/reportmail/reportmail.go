@@ -278,9 +278,6 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg}, nil
 }
 
-// Location is the company's time zone.
-func (s *Service) Location() *time.Location { return s.cfg.Location }
-
 // Keys returns the keys the service signs with.
 func (s *Service) Keys() *keys.Keys { return s.cfg.Keys }
 

@@ -180,13 +180,6 @@ func (a *ReportsAPI) report(ctx context.Context, req *apigw.Request) (*apigw.Res
 	return out, nil
 }
 
-func pick(lang string, t [2]string) string {
-	if lang == "en" {
-		return t[1]
-	}
-	return t[0]
-}
-
 // reportFile lays a report's figures out for a file (package reportlayout).
 func (a *ReportsAPI) reportFile(ctx context.Context, res *analytics.Result, lang string, loc *time.Location) reportfile.Report {
 	return reportlayout.File(ctx, reportlayout.Names{Catalog: a.Catalog, Roster: a.Roster}, res, lang, loc, a.now())
