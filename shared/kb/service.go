@@ -8,7 +8,6 @@ import (
 	"html"
 	"iter"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -243,11 +242,11 @@ func (s *Service) attach(ctx context.Context, refs []FileRef, prev *Article) ([]
 		}
 		f := File{ID: ref.ID, Kind: obj.Metadata["kind"], FileName: obj.Metadata["filename"], ContentType: obj.ContentType, Size: obj.Size}
 		if f.Kind == "image" {
-			head, err := s.cfg.Files.Head(ctx, FileKey(ref.ID), 512)
+			head, err := s.cfg.Files.Head(ctx, FileKey(ref.ID), intake.SniffLen)
 			if err != nil {
 				return nil, err
 			}
-			sniffed := http.DetectContentType(head)
+			sniffed := intake.Sniff(head)
 			if !slices.Contains(imageTypes, sniffed) {
 				return nil, apperr.InvalidField(field, "not a picture (PNG, JPEG, GIF or WebP) by its content")
 			}
